@@ -1,0 +1,66 @@
+/// What the core asks its shell to do. The shell executes a step's actions **in order**.
+///
+/// ## Durability contract: persist before send
+/// An acceptor never tells anyone about a promise or a vote that could still be lost. The core
+/// honours this itself: a `promise` or `accepted` reply is never returned as a `.send` until the
+/// shell has reported, with `Input.persisted(upTo:)`, that the `PersistRecord` carrying the
+/// state it reveals is durable. The shell therefore MUST report `persisted(upTo: id)` only after
+/// every record with an id ≤ `id` is on stable storage (for SQLite: the transaction committed
+/// with `synchronous=FULL`), and MUST make records durable in id order. It MAY make several
+/// records durable in one transaction (group commit) and report them with one input.
+///
+/// Messages a proposer sends (`prepare`, `accept`, `heartbeat`) reveal no acceptor state and
+/// leave at once, so the leader's own disk write overlaps the network round trip.
+public enum Action: Hashable, Sendable {
+    /// Make this record durable, then report `.persisted(upTo: record.id)`.
+    case persist(PersistRecord)
+    /// Send a message to a peer. Delivery is best effort; the protocol retransmits.
+    case send(to: ReplicaID, Message)
+    /// Apply a chosen command to the state machine. Emitted strictly in slot order, each slot
+    /// exactly once per incarnation, starting after the applied slot the replica was built with.
+    case apply(slot: Slot, command: Command)
+    /// Tell a client something: a read may now be served, or a request was refused.
+    case reply(ClientReply)
+}
+
+/// A monotonically increasing number naming one `PersistRecord` within one incarnation.
+public struct PersistID: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt64
+    public init(rawValue: UInt64) { self.rawValue = rawValue }
+    public init(_ rawValue: UInt64) { self.rawValue = rawValue }
+    public static func < (lhs: PersistID, rhs: PersistID) -> Bool { lhs.rawValue < rhs.rawValue }
+    public var description: String { "p\(rawValue)" }
+}
+
+/// A unit of acceptor state to make durable atomically.
+///
+/// - Invariant: `promised`, when present, is the acceptor's whole promise (it replaces the stored
+///   one); each entry replaces the stored row for its slot.
+public struct PersistRecord: Hashable, Sendable {
+    public var id: PersistID
+    public var promised: Ballot?
+    public var entries: [LogEntry]
+
+    public init(id: PersistID, promised: Ballot?, entries: [LogEntry]) {
+        self.id = id
+        self.promised = promised
+        self.entries = entries
+    }
+}
+
+/// Answers the core gives about client work. Successful writes are answered by the shell when
+/// it applies the request (it knows who waits for `(client, sequence)`), not by the core.
+public enum ClientReply: Hashable, Sendable {
+    /// Serve this read from the applied state now: leadership was confirmed after the read
+    /// arrived and everything chosen before it has been applied.
+    case readReady(ReadID)
+    case readRejected(ReadID, RejectReason)
+    case proposalRejected(ClientRequest, RejectReason)
+}
+
+public enum RejectReason: Hashable, Sendable {
+    /// This replica does not lead; `leader` is its best guess of who does.
+    case notLeader(leader: ReplicaID?)
+    /// The bounded queue of requests waiting for a slot is full; retry later.
+    case overloaded
+}

@@ -1,0 +1,104 @@
+/// The binary form of a `Command`, shared by the log table on disk and by peer messages.
+///
+/// ```
+/// command  := 0x00                                   -- no-op
+///           | 0x01 count:u32 request*count           -- batch
+/// request  := client:u64 sequence:u64 operation
+/// operation:= 0x01 key:bytes value:bytes             -- put
+///           | 0x02 key:bytes                         -- delete
+/// bytes    := length:u32 octets
+/// ```
+/// All integers are big-endian. This is an on-disk format: change it only with a schema bump.
+extension Command {
+    /// Upper bounds used while decoding, so corrupt input fails fast instead of allocating.
+    public static let maxKeyBytes = 64 * 1024
+    public static let maxValueBytes = 64 * 1024 * 1024
+    public static let maxBatchCount = 1 << 20
+
+    public func encode(into writer: inout ByteWriter) {
+        switch self {
+        case .noop:
+            writer.write(UInt8(0))
+        case .batch(let requests):
+            writer.write(UInt8(1))
+            writer.write(UInt32(requests.count))
+            for request in requests {
+                writer.write(request.client.rawValue)
+                writer.write(request.sequence)
+                switch request.operation {
+                case .put(let key, let value):
+                    writer.write(UInt8(1))
+                    writer.writeLengthPrefixed(key)
+                    writer.writeLengthPrefixed(value)
+                case .delete(let key):
+                    writer.write(UInt8(2))
+                    writer.writeLengthPrefixed(key)
+                }
+            }
+        }
+    }
+
+    public func encoded() -> [UInt8] {
+        var writer = ByteWriter(capacity: encodedSizeHint)
+        encode(into: &writer)
+        return writer.bytes
+    }
+
+    public static func decode(from reader: inout ByteReader) throws(DecodingError) -> Command {
+        switch try reader.readUInt8() {
+        case 0:
+            return .noop
+        case 1:
+            let count = Int(try reader.readUInt32())
+            guard count <= maxBatchCount else {
+                throw .tooLong(length: count, limit: maxBatchCount, offset: reader.offset)
+            }
+            var requests: [ClientRequest] = []
+            requests.reserveCapacity(min(count, 4096))
+            for _ in 0..<count {
+                let client = ClientID(try reader.readUInt64())
+                let sequence = try reader.readUInt64()
+                let operation: Operation
+                switch try reader.readUInt8() {
+                case 1:
+                    let key = try reader.readLengthPrefixed(limit: maxKeyBytes)
+                    let value = try reader.readLengthPrefixed(limit: maxValueBytes)
+                    operation = .put(key: key, value: value)
+                case 2:
+                    operation = .delete(key: try reader.readLengthPrefixed(limit: maxKeyBytes))
+                case let tag:
+                    throw .unknownTag(what: "operation", tag: tag)
+                }
+                requests.append(ClientRequest(client: client, sequence: sequence, operation: operation))
+            }
+            return .batch(requests)
+        case let tag:
+            throw .unknownTag(what: "command", tag: tag)
+        }
+    }
+
+    /// Decodes a whole buffer that must hold exactly one command.
+    public static func decode(_ bytes: [UInt8]) throws(DecodingError) -> Command {
+        var reader = ByteReader(bytes)
+        let command = try decode(from: &reader)
+        try reader.expectEnd()
+        return command
+    }
+
+    /// Key and value bytes in this command; used for batch limits and buffer sizing.
+    public var payloadBytes: Int {
+        requests.reduce(0) { $0 + $1.operation.payloadBytes }
+    }
+
+    var encodedSizeHint: Int { 5 + payloadBytes + requests.count * 29 }
+}
+
+extension Operation {
+    /// Key plus value bytes.
+    public var payloadBytes: Int {
+        switch self {
+        case .put(let key, let value): key.count + value.count
+        case .delete(let key): key.count
+        }
+    }
+}

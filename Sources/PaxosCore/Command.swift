@@ -1,0 +1,58 @@
+/// Keys and values are arbitrary bytes, as in Redis.
+public typealias Bytes = [UInt8]
+
+/// One client operation that goes through the log. Reads do not: they are served from the
+/// applied state after a leadership confirmation (see `Replica+Reads.swift`).
+public enum Operation: Hashable, Sendable {
+    case put(key: Bytes, value: Bytes)
+    case delete(key: Bytes)
+
+    public var key: Bytes {
+        switch self {
+        case .put(let key, _), .delete(let key): key
+        }
+    }
+}
+
+/// A client operation with its exactly-once identity.
+///
+/// - Invariant: a client issues increasing `sequence` numbers, and reuses the same number
+///   only when it retries the very same operation.
+public struct ClientRequest: Hashable, Sendable, CustomStringConvertible {
+    public var client: ClientID
+    public var sequence: UInt64
+    public var operation: Operation
+
+    public init(client: ClientID, sequence: UInt64, operation: Operation) {
+        self.client = client
+        self.sequence = sequence
+        self.operation = operation
+    }
+
+    public var description: String { "\(client)#\(sequence)" }
+}
+
+/// What a slot holds: a batch of client operations, or a no-op that fills a hole found
+/// during phase 1 recovery.
+public enum Command: Hashable, Sendable {
+    case noop
+    case batch([ClientRequest])
+
+    public var requests: [ClientRequest] {
+        switch self {
+        case .noop: []
+        case .batch(let requests): requests
+        }
+    }
+}
+
+/// The result of applying one operation, or of a read.
+public enum OperationResult: Hashable, Sendable {
+    /// A put was applied.
+    case ok
+    /// A delete was applied; `existed` says whether the key was present (Redis `DEL` returns 1 or 0).
+    case deleted(existed: Bool)
+    /// The request's sequence is below the client's last applied one: it was applied long ago
+    /// and its reply is no longer remembered.
+    case superseded
+}

@@ -1,0 +1,67 @@
+/// Everything replicas say to each other. The wire codec (PaxosWire) encodes these; the core
+/// never sees bytes.
+///
+/// Message names follow the classic roles: `prepare`/`promise` are phase 1, `accept`/`accepted`
+/// phase 2, `heartbeat` carries the chosen frontier and confirms leadership for reads,
+/// `catchUp*` lets a learner fetch chosen commands it lacks.
+public enum Message: Hashable, Sendable {
+    /// Phase 1a: "promise me `ballot` for every slot ≥ `fromSlot`".
+    case prepare(ballot: Ballot, fromSlot: Slot)
+    /// Phase 1b: the acceptor promised `ballot` and reports every entry it holds at or above
+    /// the requested slot. Sent only after the promise is durable.
+    case promise(ballot: Ballot, entries: [LogEntry])
+    /// Phase 2a for many slots at once, plus the leader's chosen frontier.
+    case accept(ballot: Ballot, entries: [AcceptEntry], chosenThrough: Slot)
+    /// Phase 2b: the acceptor accepted these slots in `ballot`. Sent only after they are durable.
+    case accepted(ballot: Ballot, slots: [Slot])
+    /// A refusal: the sender has promised `promised`, which is above the `ballot` it was asked for.
+    case reject(ballot: Ballot, promised: Ballot)
+    /// The leader is alive; everything up to `chosenThrough` is chosen. `readRound` lets a
+    /// majority of acknowledgements confirm leadership for the reads waiting on that round.
+    case heartbeat(ballot: Ballot, chosenThrough: Slot, readRound: UInt64)
+    /// The acceptor has promised nothing above `ballot`.
+    case heartbeatAck(ballot: Ballot, readRound: UInt64)
+    /// "Send me the chosen commands for slots `from...through`."
+    case catchUpRequest(from: Slot, through: Slot)
+    /// Chosen commands the sender holds in the requested range (possibly fewer than asked).
+    case catchUpReply(entries: [ChosenEntry])
+}
+
+/// One slot of a phase 2a message.
+public struct AcceptEntry: Hashable, Sendable {
+    public var slot: Slot
+    public var command: Command
+
+    public init(slot: Slot, command: Command) {
+        self.slot = slot
+        self.command = command
+    }
+}
+
+/// A slot whose command is known to be chosen.
+public struct ChosenEntry: Hashable, Sendable {
+    public var slot: Slot
+    public var command: Command
+
+    public init(slot: Slot, command: Command) {
+        self.slot = slot
+        self.command = command
+    }
+}
+
+extension Message {
+    /// A short, low-cardinality name for logs and metrics.
+    public var kind: String {
+        switch self {
+        case .prepare: "prepare"
+        case .promise: "promise"
+        case .accept: "accept"
+        case .accepted: "accepted"
+        case .reject: "reject"
+        case .heartbeat: "heartbeat"
+        case .heartbeatAck: "heartbeat_ack"
+        case .catchUpRequest: "catch_up_request"
+        case .catchUpReply: "catch_up_reply"
+        }
+    }
+}

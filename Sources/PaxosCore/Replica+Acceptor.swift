@@ -1,0 +1,115 @@
+import Logging
+
+/// The acceptor role: promises and votes, durable before any reply (see `Action`).
+extension Replica {
+    mutating func onMessage(from peer: ReplicaID, _ message: Message) {
+        guard peer != configuration.id, configuration.members.contains(peer) else {
+            logger.debug("dropping message from a non-member", metadata: ["peer.id": "\(peer)", "rpc.method": "\(message.kind)"])
+            return
+        }
+        switch message {
+        case .prepare(let ballot, let fromSlot): onPrepare(from: peer, ballot: ballot, fromSlot: fromSlot)
+        case .promise(let ballot, let entries): onPromise(from: peer, ballot: ballot, entries: entries)
+        case .accept(let ballot, let entries, let chosen): onAccept(from: peer, ballot: ballot, entries: entries, chosenThrough: chosen)
+        case .accepted(let ballot, let slots): onAccepted(from: peer, ballot: ballot, slots: slots)
+        case .reject(let ballot, let promised): onReject(from: peer, ballot: ballot, promised: promised)
+        case .heartbeat(let ballot, let chosen, let round): onHeartbeat(from: peer, ballot: ballot, chosenThrough: chosen, readRound: round)
+        case .heartbeatAck(let ballot, let round): onHeartbeatAck(from: peer, ballot: ballot, readRound: round)
+        case .catchUpRequest(let from, let through): onCatchUpRequest(from: peer, from: from, through: through)
+        case .catchUpReply(let entries): onCatchUpReply(entries)
+        }
+    }
+
+    /// Notes a ballot seen anywhere, so our next election starts above it.
+    mutating func observe(_ ballot: Ballot) {
+        if ballot > highestBallotSeen { highestBallotSeen = ballot }
+    }
+
+    /// True when a leader we follow (or our own leadership) is alive, so a prepare from someone
+    /// else would only disrupt it. See "Deviations" on `Replica`.
+    func shouldIgnorePrepare(from peer: ReplicaID) -> Bool {
+        switch role {
+        case .leader: return hasQuorumContact
+        case .candidate: return false
+        case .follower:
+            guard let leader = leaderHint, leader != peer else { return false }
+            return now - lastLeaderContact < configuration.electionTimeoutTicks
+        }
+    }
+
+    mutating func onPrepare(from peer: ReplicaID, ballot: Ballot, fromSlot: Slot) {
+        observe(ballot)
+        if ballot < promised {
+            send(.reject(ballot: ballot, promised: promised), to: peer)
+            return
+        }
+        if ballot > promised {
+            if shouldIgnorePrepare(from: peer) { return }
+            promised = ballot
+            persist(promised: ballot, entries: [])
+            becomeFollower(leader: nil)
+            // Give the candidate a full timeout to finish before we run against it.
+            resetElectionDeadline()
+        }
+        // ballot == promised here: a first prepare or the candidate's retransmission.
+        sendWhenDurable(.promise(ballot: ballot, entries: entries(from: fromSlot)), to: peer)
+    }
+
+    /// Every entry at or above `slot`, in slot order.
+    func entries(from slot: Slot) -> [LogEntry] {
+        log.values.filter { $0.slot >= slot }.sorted { $0.slot < $1.slot }
+    }
+
+    mutating func onAccept(from peer: ReplicaID, ballot: Ballot, entries: [AcceptEntry], chosenThrough: Slot) {
+        observe(ballot)
+        if ballot < promised {
+            send(.reject(ballot: ballot, promised: promised), to: peer)
+            return
+        }
+        let promiseChanged = ballot > promised
+        promised = ballot
+        followLeader(of: ballot)
+        var stored: [LogEntry] = []
+        var acked: [Slot] = []
+        for entry in entries {
+            acked.append(entry.slot)
+            // A chosen or applied slot already has its final command; by Paxos safety the
+            // leader proposes that same command, so the vote can be given without a write.
+            if entry.slot <= appliedThrough || log[entry.slot]?.chosen == true { continue }
+            let accepted = LogEntry(slot: entry.slot, ballot: ballot, command: entry.command, chosen: false)
+            log[entry.slot] = accepted
+            stored.append(accepted)
+        }
+        if promiseChanged || !stored.isEmpty {
+            persist(promised: promiseChanged ? ballot : nil, entries: stored)
+        }
+        if !acked.isEmpty { sendWhenDurable(.accepted(ballot: ballot, slots: acked), to: peer) }
+        learnChosen(ballot: ballot, through: chosenThrough, leader: peer)
+    }
+
+    mutating func onHeartbeat(from peer: ReplicaID, ballot: Ballot, chosenThrough: Slot, readRound: UInt64) {
+        observe(ballot)
+        if ballot < promised {
+            send(.reject(ballot: ballot, promised: promised), to: peer)
+            return
+        }
+        followLeader(of: ballot)
+        // The ack states only that we promised nothing above `ballot`; it reveals no state that
+        // must be durable, so it leaves at once.
+        send(.heartbeatAck(ballot: ballot, readRound: readRound), to: peer)
+        learnChosen(ballot: ballot, through: chosenThrough, leader: peer)
+    }
+
+    /// Treats the owner of `ballot` as the live leader: resets our timer, and steps down if we
+    /// were competing with a lower ballot.
+    /// - Precondition: `ballot >= promised` was checked by the caller.
+    mutating func followLeader(of ballot: Ballot) {
+        if let own = ownBallot, own < ballot { becomeFollower(leader: ballot.replica) }
+        if !isLeader {
+            leaderHint = ballot.replica
+            lastLeaderContact = now
+            failedElections = 0
+            resetElectionDeadline()
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Logging
+
+/// Internal consistency checks. The simulator calls `checkInvariants()` after every step
+/// (LogCabin's `RaftConsensusInvariants`); they are cheap enough for tests, not for production.
+extension Replica {
+    /// Traps with a precise message if the replica's state contradicts its own invariants.
+    public func checkInvariants() {
+        let me = "replica \(configuration.id)"
+        precondition(appliedThrough <= chosenThrough, "\(me): applied \(appliedThrough) above chosen frontier \(chosenThrough)")
+        var slot = appliedThrough.next
+        while slot <= chosenThrough {
+            precondition(log[slot]?.chosen == true, "\(me): slot \(slot) below chosen frontier \(chosenThrough) is not chosen")
+            slot = slot.next
+        }
+        precondition(log[chosenThrough.next]?.chosen != true, "\(me): chosen frontier \(chosenThrough) not advanced over chosen slot")
+        for entry in log.values {
+            precondition(entry.ballot <= promised, "\(me): slot \(entry.slot) accepted in \(entry.ballot) above promised \(promised)")
+        }
+        precondition(durableThrough < nextPersistID, "\(me): durable \(durableThrough) beyond issued \(nextPersistID)")
+        for (index, item) in deferred.enumerated() {
+            precondition(item.after > durableThrough, "\(me): deferred output already releasable")
+            if index > 0 { precondition(deferred[index - 1].after <= item.after, "\(me): deferred outputs out of order") }
+        }
+        switch role {
+        case .follower:
+            break
+        case .candidate(let state):
+            precondition(state.ballot == promised, "\(me): candidate in \(state.ballot) but promised \(promised)")
+            precondition(state.ballot.replica == configuration.id, "\(me): candidate in a ballot it does not own")
+        case .leader(let state):
+            precondition(state.ballot == promised, "\(me): leader in \(state.ballot) but promised \(promised)")
+            precondition(state.pending.count <= configuration.maxPendingRequests, "\(me): pending queue over its bound")
+            precondition(state.reads.confirmed <= state.reads.round, "\(me): read round confirmed before started")
+            precondition(state.nextSlot > chosenThrough, "\(me): next slot \(state.nextSlot) at or below chosen \(chosenThrough)")
+            for slot in state.inflight.keys {
+                precondition(slot > chosenThrough || log[slot]?.chosen == true,
+                             "\(me): in-flight slot \(slot) at or below the chosen frontier")
+                precondition(slot < state.nextSlot, "\(me): in-flight slot \(slot) beyond next slot \(state.nextSlot)")
+            }
+            var s = chosenThrough.next
+            while s < state.nextSlot {
+                precondition(state.inflight[s] != nil || log[s]?.chosen == true,
+                             "\(me): slot \(s) below next slot is neither in flight nor chosen")
+                s = s.next
+            }
+        }
+    }
+
+    /// A read-only view for tests, the simulator and status reports.
+    public var status: ReplicaStatus {
+        var inflight = 0
+        var pending = 0
+        if case .leader(let state) = role {
+            inflight = state.inflight.count
+            pending = state.pending.count
+        }
+        return ReplicaStatus(
+            id: configuration.id, role: roleName, leader: leaderHint, promised: promised,
+            chosenThrough: chosenThrough, appliedThrough: appliedThrough,
+            inflightSlots: inflight, pendingRequests: pending)
+    }
+
+    /// The entry this replica holds for `slot`, if any (for tests and tools).
+    public func entry(at slot: Slot) -> LogEntry? { log[slot] }
+}
+
+/// What a replica reports about itself.
+public struct ReplicaStatus: Hashable, Sendable {
+    public var id: ReplicaID
+    public var role: String
+    public var leader: ReplicaID?
+    public var promised: Ballot
+    public var chosenThrough: Slot
+    public var appliedThrough: Slot
+    public var inflightSlots: Int
+    public var pendingRequests: Int
+}

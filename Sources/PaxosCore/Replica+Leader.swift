@@ -1,0 +1,170 @@
+import Logging
+
+/// The distinguished proposer: phase 2 only, batching, pipelining, retransmission.
+struct LeaderState: Sendable {
+    var ballot: Ballot
+    /// The next slot a new batch gets.
+    /// - Invariant: every slot in `chosenThrough+1 ..< nextSlot` is in `inflight` or chosen.
+    var nextSlot: Slot
+    /// The highest slot recovered in phase 1. Reads wait until it is applied.
+    var recoveredThrough: Slot
+    /// Slots proposed in `ballot` and not yet chosen.
+    var inflight: [Slot: Proposal] = [:]
+    /// Requests waiting for a slot. - Invariant: `pending.count <= maxPendingRequests`.
+    var pending: [ClientRequest] = []
+    /// The last tick each peer answered in our ballot, for stepping down when cut off.
+    var lastHeard: [ReplicaID: UInt64] = [:]
+    var lastHeartbeat: UInt64 = 0
+    var reads = ReadState()
+
+    init(ballot: Ballot, nextSlot: Slot, recoveredThrough: Slot) {
+        self.ballot = ballot
+        self.nextSlot = nextSlot
+        self.recoveredThrough = recoveredThrough
+    }
+}
+
+struct Proposal: Sendable {
+    var command: Command
+    /// Replicas whose vote for this slot in our ballot is durable (ourselves included).
+    var votes: Set<ReplicaID> = []
+    var lastSent: UInt64
+}
+
+extension Replica {
+    mutating func onPropose(_ requests: [ClientRequest]) {
+        guard case .leader(var state) = role else {
+            for request in requests { outbox.append(.reply(.proposalRejected(request, .notLeader(leader: leaderHint)))) }
+            return
+        }
+        for request in requests {
+            if state.pending.count >= configuration.maxPendingRequests {
+                outbox.append(.reply(.proposalRejected(request, .overloaded)))
+            } else {
+                state.pending.append(request)
+            }
+        }
+        role = .leader(state)
+        flushProposals()
+    }
+
+    /// Cuts waiting requests into batches while the pipeline window has room, and proposes them.
+    mutating func flushProposals() {
+        guard case .leader(var state) = role, !state.pending.isEmpty else { return }
+        var proposals: [AcceptEntry] = []
+        var taken = 0
+        while taken < state.pending.count,
+              Int(state.nextSlot.rawValue - 1 - chosenThrough.rawValue) < configuration.maxInflightSlots {
+            var batch: [ClientRequest] = []
+            var bytes = 0
+            while taken < state.pending.count, batch.count < configuration.maxBatchRequests {
+                let request = state.pending[taken]
+                let size = request.operation.payloadBytes
+                if !batch.isEmpty && bytes + size > configuration.maxBatchBytes { break }
+                batch.append(request)
+                bytes += size
+                taken += 1
+            }
+            proposals.append(AcceptEntry(slot: state.nextSlot, command: .batch(batch)))
+            state.nextSlot = state.nextSlot.next
+        }
+        guard !proposals.isEmpty else { return }
+        state.pending.removeFirst(taken)
+        role = .leader(state)
+        proposeInOwnBallot(proposals)
+    }
+
+    /// Phase 2a for slots that already have their command: vote for them ourselves (durably)
+    /// and send accepts to every peer, carrying the chosen frontier.
+    mutating func proposeInOwnBallot(_ proposals: [AcceptEntry]) {
+        guard case .leader(var state) = role, !proposals.isEmpty else { return }
+        var entries: [LogEntry] = []
+        for proposal in proposals {
+            let entry = LogEntry(slot: proposal.slot, ballot: state.ballot, command: proposal.command, chosen: false)
+            log[proposal.slot] = entry
+            entries.append(entry)
+            state.inflight[proposal.slot] = Proposal(command: proposal.command, lastSent: now)
+        }
+        // Every peer gets these accepts, so they count as a heartbeat and a chosen notice.
+        state.lastHeartbeat = now
+        state.reads.noticeSentThrough = chosenThrough
+        role = .leader(state)
+        persist(promised: nil, entries: entries)
+        deferUntilDurable(.selfAccepted(ballot: state.ballot, slots: proposals.map(\.slot)))
+        for peer in configuration.peers { sendAccepts(proposals, ballot: state.ballot, to: peer) }
+    }
+
+    mutating func sendAccepts(_ proposals: [AcceptEntry], ballot: Ballot, to peer: ReplicaID) {
+        var start = 0
+        while start < proposals.count {
+            let end = min(start + configuration.maxEntriesPerMessage, proposals.count)
+            send(.accept(ballot: ballot, entries: Array(proposals[start..<end]), chosenThrough: chosenThrough), to: peer)
+            start = end
+        }
+    }
+
+    mutating func onAccepted(from peer: ReplicaID, ballot: Ballot, slots: [Slot]) {
+        guard case .leader(var state) = role, state.ballot == ballot else { return }
+        state.lastHeard[peer] = now
+        var newlyChosen: [LogEntry] = []
+        for slot in slots {
+            guard var proposal = state.inflight[slot] else { continue }
+            proposal.votes.insert(peer)
+            if proposal.votes.count >= configuration.majority {
+                state.inflight[slot] = nil
+                let entry = LogEntry(slot: slot, ballot: ballot, command: proposal.command, chosen: true)
+                log[slot] = entry
+                newlyChosen.append(entry)
+            } else {
+                state.inflight[slot] = proposal
+            }
+        }
+        role = .leader(state)
+        guard !newlyChosen.isEmpty else { return }
+        // Marking chosen is learner state: no reply waits for it, but inspect tools read it.
+        persist(promised: nil, entries: newlyChosen)
+        advanceChosenFrontier()
+        flushProposals()
+    }
+
+    mutating func leaderTick() {
+        guard case .leader(var state) = role else { return }
+        if now % configuration.electionTimeoutTicks == 0 && !hasQuorumContact {
+            logger.debug("stepping down: no majority heard within an election timeout", metadata: metadata)
+            becomeFollower(leader: nil)
+            resetElectionDeadline()
+            return
+        }
+        var stale: [AcceptEntry] = []
+        for (slot, proposal) in state.inflight where now - proposal.lastSent >= configuration.retransmitTicks {
+            stale.append(AcceptEntry(slot: slot, command: proposal.command))
+            state.inflight[slot]?.lastSent = now
+        }
+        role = .leader(state)
+        if !stale.isEmpty {
+            stale.sort { $0.slot < $1.slot }
+            for peer in configuration.peers {
+                let missing = stale.filter { state.inflight[$0.slot]?.votes.contains(peer) == false }
+                if !missing.isEmpty { sendAccepts(missing, ballot: state.ballot, to: peer) }
+            }
+        }
+        if case .leader(let current) = role, now - current.lastHeartbeat >= configuration.heartbeatIntervalTicks {
+            sendHeartbeats()
+        }
+    }
+
+    /// True when a majority (counting ourselves) answered within the last election timeout.
+    var hasQuorumContact: Bool {
+        guard case .leader(let state) = role else { return false }
+        let recent = state.lastHeard.values.filter { now - $0 <= configuration.electionTimeoutTicks }.count
+        return recent + 1 >= configuration.majority
+    }
+
+    mutating func sendHeartbeats() {
+        guard case .leader(var state) = role else { return }
+        state.lastHeartbeat = now
+        state.reads.noticeSentThrough = chosenThrough
+        role = .leader(state)
+        broadcast(.heartbeat(ballot: state.ballot, chosenThrough: chosenThrough, readRound: state.reads.round))
+    }
+}

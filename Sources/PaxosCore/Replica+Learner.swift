@@ -1,0 +1,97 @@
+import Logging
+
+/// The learner role: finding out which slots are chosen, fetching the ones we lack, and
+/// applying them in order.
+extension Replica {
+    /// Handles a leader's notice that every slot ≤ `through` is chosen. We mark a slot chosen
+    /// only if we accepted it in the leader's own ballot: the leader proposes one command per
+    /// slot per ballot, so that command is the chosen one. Anything else we ask for.
+    mutating func learnChosen(ballot: Ballot, through: Slot, leader: ReplicaID) {
+        guard through > chosenThrough else { return }
+        var marked: [LogEntry] = []
+        var slot = chosenThrough.next
+        while slot <= through {
+            guard var entry = log[slot] else { break }
+            if !entry.chosen {
+                guard entry.ballot == ballot else { break }
+                entry.chosen = true
+                log[slot] = entry
+                marked.append(entry)
+            }
+            slot = slot.next
+        }
+        if !marked.isEmpty { persist(promised: nil, entries: marked) }
+        advanceChosenFrontier()
+        if chosenThrough < through { requestCatchUp(through: through, from: leader) }
+    }
+
+    /// Asks `peer` for chosen commands after our frontier, at most once per retransmit interval.
+    mutating func requestCatchUp(through: Slot, from peer: ReplicaID) {
+        if let asked = catchUp, asked.through >= through, now - asked.askedAt < configuration.retransmitTicks { return }
+        let from = chosenThrough.next
+        let last = min(through, Slot(from.rawValue + UInt64(configuration.maxEntriesPerMessage) - 1))
+        catchUp = (now, through)
+        send(.catchUpRequest(from: from, through: last), to: peer)
+    }
+
+    /// Re-asks the current leader if an earlier catch-up request went unanswered.
+    mutating func retryCatchUpIfDue() {
+        guard let asked = catchUp, asked.through > chosenThrough,
+              now - asked.askedAt >= configuration.retransmitTicks else { return }
+        // The leader is the one peer sure to know the chosen commands; if we do not know it,
+        // any peer may have them, chosen by a previous leader.
+        let target = leaderHint.flatMap { $0 == configuration.id ? nil : $0 }
+            ?? configuration.peers[Int(now % UInt64(configuration.peers.count))]
+        requestCatchUp(through: asked.through, from: target)
+    }
+
+    mutating func onCatchUpRequest(from peer: ReplicaID, from first: Slot, through last: Slot) {
+        guard first <= last else { return }
+        var entries: [ChosenEntry] = []
+        var slot = first
+        while slot <= last, entries.count < configuration.maxEntriesPerMessage {
+            guard let entry = log[slot], entry.chosen else { break }
+            entries.append(ChosenEntry(slot: slot, command: entry.command))
+            slot = slot.next
+        }
+        if !entries.isEmpty { send(.catchUpReply(entries: entries), to: peer) }
+    }
+
+    mutating func onCatchUpReply(_ entries: [ChosenEntry]) {
+        var learned: [LogEntry] = []
+        for entry in entries where entry.slot > appliedThrough && log[entry.slot]?.chosen != true {
+            // Keep the ballot we accepted in, if any: the chosen flag is what makes the entry
+            // final, and a promise reports it as chosen.
+            let chosen = LogEntry(slot: entry.slot, ballot: log[entry.slot]?.ballot ?? .zero, command: entry.command, chosen: true)
+            log[entry.slot] = chosen
+            learned.append(chosen)
+        }
+        guard !learned.isEmpty else { return }
+        persist(promised: nil, entries: learned)
+        advanceChosenFrontier()
+        if let asked = catchUp, asked.through > chosenThrough {
+            // More to fetch: ask again right away rather than after a retransmit interval.
+            catchUp = nil
+            let target = leaderHint.flatMap { $0 == configuration.id ? nil : $0 } ?? configuration.peers[0]
+            requestCatchUp(through: asked.through, from: target)
+        }
+    }
+
+    /// Moves `chosenThrough` over every contiguous chosen entry.
+    mutating func advanceChosenFrontier() {
+        while let entry = log[chosenThrough.next], entry.chosen { chosenThrough = entry.slot }
+        if let asked = catchUp, asked.through <= chosenThrough { catchUp = nil }
+    }
+
+    /// Emits `.apply` for every chosen slot not yet applied, in slot order.
+    mutating func applyChosen() {
+        while appliedThrough < chosenThrough {
+            let slot = appliedThrough.next
+            guard let entry = log[slot], entry.chosen else {
+                preconditionFailure("slot \(slot) is at or below the chosen frontier \(chosenThrough) but not chosen")
+            }
+            outbox.append(.apply(slot: slot, command: entry.command))
+            appliedThrough = slot
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Logging
+
+/// Linearizable reads without the log ("read index", Raft §6.4, adapted to ballots).
+///
+/// A read that arrives at the leader waits for two things: a heartbeat round that *started
+/// after it arrived* and that a majority acknowledged in our ballot (so no higher ballot had a
+/// majority of promises when the read began, and every write acknowledged before the read is at
+/// or below our frontier), and the applied slot reaching `readIndex`, the chosen frontier at
+/// arrival or the last slot recovered in phase 1, whichever is higher. One round serves every
+/// read that waits for it, so reads are batched.
+struct ReadState: Sendable {
+    /// The newest heartbeat round started. Round 0 is never started.
+    var round: UInt64 = 0
+    /// The newest round a majority acknowledged.
+    /// - Invariant: `confirmed <= round`.
+    var confirmed: UInt64 = 0
+    /// Peers that acknowledged `round`.
+    var acks: Set<ReplicaID> = []
+    /// Reads arrived while `round` was in flight need one more round after it.
+    var needsAnotherRound = false
+    /// Reads waiting for their round and their read index, in arrival order.
+    var waiting: [WaitingRead] = []
+    /// The highest chosen frontier broadcast to followers.
+    var noticeSentThrough: Slot = .zero
+}
+
+struct WaitingRead: Sendable {
+    var id: ReadID
+    var round: UInt64
+    var readIndex: Slot
+}
+
+extension Replica {
+    mutating func onRead(_ id: ReadID) {
+        guard case .leader(var state) = role else {
+            outbox.append(.reply(.readRejected(id, .notLeader(leader: leaderHint))))
+            return
+        }
+        guard state.reads.waiting.count < configuration.maxPendingReads else {
+            outbox.append(.reply(.readRejected(id, .overloaded)))
+            return
+        }
+        let readIndex = max(chosenThrough, state.recoveredThrough)
+        let roundInFlight = state.reads.round > state.reads.confirmed
+        // Either way the read needs the next round: the one in flight started before it arrived.
+        if roundInFlight { state.reads.needsAnotherRound = true }
+        state.reads.waiting.append(WaitingRead(id: id, round: state.reads.round + 1, readIndex: readIndex))
+        role = .leader(state)
+        if !roundInFlight { startReadRound() }
+    }
+
+    mutating func startReadRound() {
+        guard case .leader(var state) = role else { return }
+        state.reads.round += 1
+        state.reads.acks = []
+        state.reads.needsAnotherRound = false
+        role = .leader(state)
+        if configuration.majority == 1 { confirmReadRound() } else { sendHeartbeats() }
+    }
+
+    mutating func onHeartbeatAck(from peer: ReplicaID, ballot: Ballot, readRound: UInt64) {
+        guard case .leader(var state) = role, state.ballot == ballot else { return }
+        state.lastHeard[peer] = now
+        guard readRound == state.reads.round, readRound > state.reads.confirmed else {
+            role = .leader(state)
+            return
+        }
+        state.reads.acks.insert(peer)
+        role = .leader(state)
+        if state.reads.acks.count + 1 >= configuration.majority { confirmReadRound() }
+    }
+
+    mutating func confirmReadRound() {
+        guard case .leader(var state) = role else { return }
+        state.reads.confirmed = state.reads.round
+        let again = state.reads.needsAnotherRound
+        role = .leader(state)
+        if again { startReadRound() }
+    }
+
+    /// Answers every read whose round is confirmed and whose read index is applied. Called at
+    /// the end of each step, after the step's `.apply` actions, so a shell executing actions in
+    /// order serves the read from state that includes them.
+    mutating func serveReadyReads() {
+        guard case .leader(var state) = role, !state.reads.waiting.isEmpty else { return }
+        var remaining: [WaitingRead] = []
+        for read in state.reads.waiting {
+            if read.round <= state.reads.confirmed && read.readIndex <= appliedThrough {
+                outbox.append(.reply(.readReady(read.id)))
+            } else {
+                remaining.append(read)
+            }
+        }
+        state.reads.waiting = remaining
+        role = .leader(state)
+    }
+
+    /// End-of-step housekeeping: a leader whose chosen frontier moved without an accept carrying
+    /// it tells followers now rather than at the next heartbeat, so they apply promptly.
+    mutating func finishStep() {
+        guard case .leader(let state) = role, chosenThrough > state.reads.noticeSentThrough else { return }
+        sendHeartbeats()
+    }
+}

@@ -1,0 +1,169 @@
+public import Logging
+
+/// One PaxosKV replica: acceptor, proposer and learner of leader-based Multi-Paxos, as a pure
+/// value driven by `step(_:)`.
+///
+/// ## Protocol
+/// Classic Multi-Paxos with a distinguished proposer (Lamport, "Paxos Made Simple" §3;
+/// van Renesse & Altinbuken, "Paxos Made Moderately Complex"):
+/// - One `promised` ballot covers every slot. A replica that stops hearing from a leader runs
+///   phase 1 once, for every slot from its first unchosen one, recovers the highest-ballot
+///   value reported for each slot, fills holes with no-ops, and then runs **phase 2 only** for
+///   each new slot until some acceptor rejects its ballot.
+/// - A slot holds a batch of client requests; one accept carries many slots; at most
+///   `maxInflightSlots` slots are unchosen at once.
+/// - The leader learns a slot is chosen when a majority (itself included) accepted it in its
+///   ballot, and announces its contiguous chosen frontier on accepts and heartbeats. A follower
+///   marks a slot chosen only if the ballot it accepted there equals the announcing leader's
+///   ballot; otherwise it asks a peer for the chosen command (catch-up).
+/// - Linearizable reads use a heartbeat round acknowledged by a majority after the read arrived
+///   (the "read index" technique of Raft §6.4), so reads never enter the log.
+///
+/// ## Deviations and why
+/// - Followers (and a leader that still hears from a majority) ignore prepares while they hear
+///   from a leader, as Raft §6 does with votes. This keeps a replica that was cut off from
+///   disrupting a healthy leader when it returns. Safety does not depend on it.
+/// - A leader steps down when it has not heard from a majority for an election timeout, so a
+///   cut-off leader stops accepting work it can never finish.
+/// - Election timeouts grow exponentially (up to `electionBackoffMax`) after failed elections,
+///   so two candidates cannot duel forever.
+///
+/// ## Purity
+/// No I/O, clocks or global randomness: time is `.tick` inputs, randomness a `SeededGenerator`
+/// given at init, and every effect an `Action` (see its durability contract).
+public struct Replica: Sendable {
+    public let configuration: ReplicaConfiguration
+    var logger: Logger
+    var random: SeededGenerator
+
+    // MARK: Clock
+    /// Ticks seen since this incarnation started.
+    var now: UInt64 = 0
+
+    // MARK: Acceptor
+    /// - Invariant: every entry's ballot ≤ `promised`.
+    public internal(set) var promised: Ballot
+    /// Accepted and chosen entries this replica holds (nothing is compacted yet).
+    var log: [Slot: LogEntry] = [:]
+
+    // MARK: Learner
+    /// - Invariant: `appliedThrough <= chosenThrough`, and every slot in
+    ///   `appliedThrough+1 ... chosenThrough` has a chosen entry in `log`.
+    public internal(set) var chosenThrough: Slot
+    /// The last slot emitted as `.apply`.
+    public internal(set) var appliedThrough: Slot
+    /// When we last asked for missing chosen commands, and up to where.
+    var catchUp: (askedAt: UInt64, through: Slot)?
+
+    // MARK: Roles
+    var role: Role = .follower
+    /// Who we believe leads, for redirecting clients.
+    public internal(set) var leaderHint: ReplicaID?
+    /// The highest ballot seen in any message, so the next election starts above it.
+    var highestBallotSeen: Ballot
+    /// Tick of the last message from a leader whose ballot we accept.
+    var lastLeaderContact: UInt64 = 0
+    var electionDeadline: UInt64 = 0
+    var failedElections: UInt64 = 0
+
+    // MARK: Durability
+    var nextPersistID = PersistID(1)
+    /// - Invariant: `durableThrough < nextPersistID`.
+    var durableThrough = PersistID(0)
+    /// Outputs that reveal acceptor state, held until the record they depend on is durable.
+    /// - Invariant: ordered by `after`; every `after` < `nextPersistID`.
+    var deferred: [(after: PersistID, output: DeferredOutput)] = []
+
+    /// The actions of the step in progress.
+    var outbox: [Action] = []
+
+    /// Builds a replica from what the shell found on disk.
+    /// - Precondition: `configuration.validate()` passes.
+    public init(configuration: ReplicaConfiguration, durable: DurableState, random: SeededGenerator, logger: Logger) {
+        do { try configuration.validate() } catch { preconditionFailure("invalid replica configuration: \(error)") }
+        self.configuration = configuration
+        self.random = random
+        self.logger = logger
+        self.logger[metadataKey: "paxos.replica"] = "\(configuration.id)"
+        self.promised = durable.promised
+        self.highestBallotSeen = durable.promised
+        for entry in durable.entries where entry.slot > durable.appliedThrough || entry.chosen {
+            log[entry.slot] = entry
+        }
+        self.appliedThrough = durable.appliedThrough
+        self.chosenThrough = durable.appliedThrough
+        advanceChosenFrontier()
+        resetElectionDeadline()
+    }
+
+    /// Feeds one input and returns what the shell must do, in order.
+    public mutating func step(_ input: Input) -> [Action] {
+        precondition(outbox.isEmpty, "step re-entered")
+        switch input {
+        case .tick: onTick()
+        case .message(let from, let message): onMessage(from: from, message)
+        case .propose(let requests): onPropose(requests)
+        case .read(let id): onRead(id)
+        case .persisted(let upTo): onPersisted(upTo: upTo)
+        }
+        applyChosen()
+        serveReadyReads()
+        finishStep()
+        defer { outbox = [] }
+        return outbox
+    }
+
+    mutating func send(_ message: Message, to peer: ReplicaID) {
+        outbox.append(.send(to: peer, message))
+    }
+
+    mutating func broadcast(_ message: Message) {
+        for peer in configuration.peers { send(message, to: peer) }
+    }
+
+    var isLeader: Bool { if case .leader = role { true } else { false } }
+
+    /// The ballot this replica proposes in, if it is a candidate or leader.
+    var ownBallot: Ballot? {
+        switch role {
+        case .follower: nil
+        case .candidate(let state): state.ballot
+        case .leader(let state): state.ballot
+        }
+    }
+
+    /// Metadata for log lines about this replica (STYLE.md §9).
+    public var metadata: Logger.Metadata {
+        [
+            "paxos.replica": "\(configuration.id)",
+            "paxos.role": "\(roleName)",
+            "paxos.ballot": "\(ownBallot ?? promised)",
+            "paxos.slot": "\(chosenThrough)",
+        ]
+    }
+
+    public var roleName: String {
+        switch role {
+        case .follower: "follower"
+        case .candidate: "candidate"
+        case .leader: "leader"
+        }
+    }
+}
+
+/// What a replica is doing about leadership.
+enum Role: Sendable {
+    case follower
+    case candidate(CandidateState)
+    case leader(LeaderState)
+}
+
+/// Something that may only happen once a persist record is durable.
+enum DeferredOutput: Sendable {
+    /// An acceptor reply to a peer.
+    case send(to: ReplicaID, Message)
+    /// Our own promise, counted by our own candidacy.
+    case selfPromise(ballot: Ballot, entries: [LogEntry])
+    /// Our own vote, counted by our own leadership.
+    case selfAccepted(ballot: Ballot, slots: [Slot])
+}

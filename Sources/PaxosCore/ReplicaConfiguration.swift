@@ -1,0 +1,78 @@
+/// Static settings of one replica: who is in the cluster, how time is measured and the bounds
+/// on every queue. Time is in ticks; the shell decides how long a tick is (paxosd: 10 ms).
+public struct ReplicaConfiguration: Hashable, Sendable {
+    /// This replica.
+    public var id: ReplicaID
+    /// Every replica of the cluster, this one included.
+    /// - Invariant: unique ids, contains `id`.
+    public var members: [ReplicaID]
+
+    /// How often a leader sends heartbeats (and retransmits stale accepts).
+    public var heartbeatIntervalTicks: UInt64 = 5
+    /// The shortest election timeout; each timeout is drawn from `[t, 2t)` with the seeded
+    /// generator, then multiplied by the back-off factor after failed elections.
+    public var electionTimeoutTicks: UInt64 = 30
+    /// Cap on the election back-off multiplier (1, 2, 4, … up to this).
+    public var electionBackoffMax: UInt64 = 8
+    /// An unanswered accept, prepare or catch-up request is sent again after this long.
+    public var retransmitTicks: UInt64 = 10
+
+    /// Most slots a leader has proposed but not yet seen chosen (the pipeline window).
+    public var maxInflightSlots: Int = 64
+    /// Most client requests in one slot's batch.
+    public var maxBatchRequests: Int = 512
+    /// Most key and value bytes in one slot's batch (a single larger request still gets a slot).
+    public var maxBatchBytes: Int = 1 << 20
+    /// Most client requests waiting for a slot; more are refused with `.overloaded`.
+    public var maxPendingRequests: Int = 20_000
+    /// Most reads waiting for a leadership confirmation.
+    public var maxPendingReads: Int = 20_000
+    /// Most log entries in one accept, promise chunk or catch-up reply.
+    public var maxEntriesPerMessage: Int = 128
+
+    /// Deliberate protocol bugs, for proving the simulator's checkers can fail. Never set
+    /// outside tests.
+    public var _plantedBug: PlantedBug?
+
+    public init(id: ReplicaID, members: [ReplicaID]) {
+        self.id = id
+        self.members = members
+    }
+
+    /// Number of replicas whose agreement makes a quorum.
+    public var majority: Int { members.count / 2 + 1 }
+
+    /// Every member except this replica.
+    public var peers: [ReplicaID] { members.filter { $0 != id } }
+
+    /// Checks what a shell could get wrong when building a configuration.
+    public func validate() throws(ConfigurationError) {
+        if Set(members).count != members.count { throw ConfigurationError("duplicate replica ids in \(members)") }
+        if !members.contains(id) { throw ConfigurationError("replica \(id) is not a member of \(members)") }
+        if members.contains(ReplicaID(0)) { throw ConfigurationError("replica id 0 is reserved") }
+        if heartbeatIntervalTicks == 0 || retransmitTicks == 0 {
+            throw ConfigurationError("heartbeat and retransmit intervals must be at least one tick")
+        }
+        if electionTimeoutTicks <= heartbeatIntervalTicks * 2 {
+            throw ConfigurationError("election timeout (\(electionTimeoutTicks) ticks) must exceed two heartbeat intervals")
+        }
+        if maxInflightSlots < 1 || maxBatchRequests < 1 || maxEntriesPerMessage < 1 || maxPendingRequests < 1 {
+            throw ConfigurationError("window, batch, message and queue limits must be at least 1")
+        }
+    }
+}
+
+/// Known-bad protocol variants that the simulator must catch (issue: "prove the checkers can fail").
+public enum PlantedBug: Hashable, Sendable {
+    /// A new leader ignores the values acceptors report in phase 1 and fills every unchosen slot
+    /// with a no-op, overwriting commands that may already be chosen.
+    case skipValueRecovery
+    /// An acceptor sends promises and votes before they are durable, so a crash can make it
+    /// forget a vote that helped choose a command.
+    case replyBeforePersist
+}
+
+public struct ConfigurationError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
