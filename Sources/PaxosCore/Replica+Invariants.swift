@@ -5,6 +5,17 @@ import Logging
 extension Replica {
     /// Traps with a precise message if the replica's state contradicts its own invariants.
     public func checkInvariants() {
+        let violations = invariantViolations()
+        precondition(violations.isEmpty, violations.joined(separator: "; "))
+    }
+
+    /// Every invariant the replica's state breaks, as sentences; empty when all hold. The
+    /// simulator uses this form so a violation is reported with its seed instead of trapping.
+    public func invariantViolations() -> [String] {
+        var violations: [String] = []
+        func precondition(_ condition: Bool, _ message: @autoclosure () -> String) {
+            if !condition { violations.append(message()) }
+        }
         let me = "replica \(configuration.id)"
         precondition(appliedThrough <= chosenThrough, "\(me): applied \(appliedThrough) above chosen frontier \(chosenThrough)")
         var slot = appliedThrough.next
@@ -44,6 +55,7 @@ extension Replica {
                 s = s.next
             }
         }
+        return violations
     }
 
     /// A read-only view for tests, the simulator and status reports.

@@ -38,11 +38,11 @@ extension Replica {
     mutating func retryCatchUpIfDue() {
         guard let asked = catchUp, asked.through > chosenThrough,
               now - asked.askedAt >= configuration.retransmitTicks else { return }
-        // The leader is the one peer sure to know the chosen commands; if we do not know it,
-        // any peer may have them, chosen by a previous leader.
-        let target = leaderHint.flatMap { $0 == configuration.id ? nil : $0 }
-            ?? configuration.peers[Int(now % UInt64(configuration.peers.count))]
-        requestCatchUp(through: asked.through, from: target)
+        // The first request went to the leader. It may lack the slots (it may have applied them
+        // in an earlier life without keeping the command), so retries walk over every peer.
+        catchUpRetries += 1
+        let peers = configuration.peers
+        requestCatchUp(through: asked.through, from: peers[Int(catchUpRetries % UInt64(peers.count))])
     }
 
     mutating func onCatchUpRequest(from peer: ReplicaID, from first: Slot, through last: Slot) {

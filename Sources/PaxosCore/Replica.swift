@@ -54,6 +54,8 @@ public struct Replica: Sendable {
     public internal(set) var appliedThrough: Slot
     /// When we last asked for missing chosen commands, and up to where.
     var catchUp: (askedAt: UInt64, through: Slot)?
+    /// Catch-up requests that went unanswered, to rotate over peers.
+    var catchUpRetries: UInt64 = 0
 
     // MARK: Roles
     var role: Role = .follower

@@ -1,0 +1,96 @@
+public import PaxosCore
+
+/// One simulation's knobs, drawn from the seed by swarm randomisation (Groce et al., "Swarm
+/// Testing", 2012): each run enables a different mix of faults, so rare combinations get
+/// exercised without tuning. Times are in simulator units; one replica tick is `tickUnits`.
+public struct SimConfiguration: Sendable, CustomStringConvertible {
+    public var replicas: Int
+    public var clients: Int
+    public var keys: Int
+    public var tickUnits: UInt64 = 10
+
+    // Network between replicas.
+    public var dropRate: Double
+    public var duplicateRate: Double
+    public var maxDelayUnits: UInt64
+    // Disk.
+    public var maxFlushDelayUnits: UInt64
+    // Faults during the chaos phase.
+    public var crashes: Bool
+    public var partitions: Bool
+    public var flapping: Bool
+    public var meanFaultGapUnits: UInt64
+
+    // Phases.
+    public var chaosUnits: UInt64
+    /// After chaos every fault heals; within this time the cluster must converge and commit.
+    public var healUnits: UInt64
+
+    // Client behaviour.
+    public var clientTimeoutUnits: UInt64 = 400
+    public var maxThinkUnits: UInt64
+
+    /// Protocol settings for every replica (id and members are filled in per replica).
+    public var knobs: ProtocolKnobs
+    public var plantedBug: PlantedBug?
+
+    public struct ProtocolKnobs: Sendable {
+        public var heartbeatIntervalTicks: UInt64 = 2
+        public var electionTimeoutTicks: UInt64 = 10
+        public var electionBackoffMax: UInt64 = 4
+        public var retransmitTicks: UInt64 = 4
+        public var maxInflightSlots: Int
+        public var maxBatchRequests: Int
+        public var maxEntriesPerMessage: Int
+    }
+
+    /// Draws a configuration from `random`. `replicas` forces a cluster size when given.
+    public static func swarm(using random: inout SeededGenerator, replicas forced: Int? = nil) -> SimConfiguration {
+        let replicas = forced ?? [3, 3, 5, 5, 7].randomElement(using: &random)!
+        let knobs = ProtocolKnobs(
+            maxInflightSlots: [1, 2, 4, 16, 64].randomElement(using: &random)!,
+            maxBatchRequests: [1, 2, 8, 64].randomElement(using: &random)!,
+            maxEntriesPerMessage: [1, 3, 16, 128].randomElement(using: &random)!)
+        return SimConfiguration(
+            replicas: replicas,
+            clients: Int.random(in: 1...6, using: &random),
+            keys: Int.random(in: 1...4, using: &random),
+            dropRate: [0, 0, 0.01, 0.05, 0.2].randomElement(using: &random)!,
+            duplicateRate: [0, 0, 0.02, 0.1].randomElement(using: &random)!,
+            maxDelayUnits: [2, 10, 30, 80].randomElement(using: &random)!,
+            maxFlushDelayUnits: [1, 5, 20, 60].randomElement(using: &random)!,
+            crashes: Double.random(in: 0..<1, using: &random) < 0.7,
+            partitions: Double.random(in: 0..<1, using: &random) < 0.6,
+            flapping: Double.random(in: 0..<1, using: &random) < 0.2,
+            meanFaultGapUnits: [100, 300, 800].randomElement(using: &random)!,
+            chaosUnits: UInt64.random(in: 3_000...10_000, using: &random),
+            healUnits: 6_000,
+            maxThinkUnits: [0, 10, 50].randomElement(using: &random)!,
+            knobs: knobs,
+            plantedBug: nil)
+    }
+
+    func replicaConfiguration(for id: ReplicaID) -> ReplicaConfiguration {
+        var configuration = ReplicaConfiguration(id: id, members: (1...replicas).map { ReplicaID(UInt32($0)) })
+        configuration.heartbeatIntervalTicks = knobs.heartbeatIntervalTicks
+        configuration.electionTimeoutTicks = knobs.electionTimeoutTicks
+        configuration.electionBackoffMax = knobs.electionBackoffMax
+        configuration.retransmitTicks = knobs.retransmitTicks
+        configuration.maxInflightSlots = knobs.maxInflightSlots
+        configuration.maxBatchRequests = knobs.maxBatchRequests
+        configuration.maxEntriesPerMessage = knobs.maxEntriesPerMessage
+        configuration._plantedBug = plantedBug
+        return configuration
+    }
+
+    public var description: String {
+        var faults: [String] = []
+        if crashes { faults.append("crashes") }
+        if partitions { faults.append(flapping ? "flapping-partitions" : "partitions") }
+        return "replicas=\(replicas) clients=\(clients) keys=\(keys) drop=\(dropRate) dup=\(duplicateRate) "
+            + "delay≤\(maxDelayUnits) flush≤\(maxFlushDelayUnits) faults=[\(faults.joined(separator: ","))] "
+            + "window=\(knobs.maxInflightSlots) batch=\(knobs.maxBatchRequests) "
+            + "msg=\(knobs.maxEntriesPerMessage) chaos=\(chaosUnits)"
+            + (plantedBug.map { " bug=\($0)" } ?? "")
+    }
+}

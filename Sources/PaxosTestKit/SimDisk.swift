@@ -1,0 +1,49 @@
+import PaxosCore
+
+/// A replica's simulated disk. Persist records queue in a volatile buffer and become durable
+/// when the simulator flushes them; a crash loses whatever is still buffered, except that a
+/// random prefix may have reached the platter without being acknowledged (each record is
+/// atomic, like an SQLite transaction, so there are no torn records).
+///
+/// The applied state machine is modelled as durable at once: the real node applies a slot in
+/// one synchronous SQLite transaction, which also records the slot's command as chosen.
+struct SimDisk {
+    var promised: Ballot = .zero
+    var entries: [Slot: LogEntry] = [:]
+    var stateMachine = KVStateMachine()
+    /// Records issued but not yet durable, in id order.
+    var buffered: [PersistRecord] = []
+    var flushScheduled = false
+
+    mutating func write(_ record: PersistRecord) {
+        if let promise = record.promised { promised = promise }
+        for entry in record.entries { entries[entry.slot] = entry }
+    }
+
+    /// Makes every buffered record durable. - Returns: the newest id made durable.
+    mutating func flush() -> PersistID? {
+        for record in buffered { write(record) }
+        defer { buffered = [] }
+        return buffered.last?.id
+    }
+
+    /// A crash: a prefix of the buffer of length `survivors` reached the disk, the rest is lost.
+    mutating func crash(survivors: Int) {
+        for record in buffered.prefix(survivors) { write(record) }
+        buffered = []
+        flushScheduled = false
+    }
+
+    /// Applies a chosen command and records it chosen, atomically, as the SQLite store does in
+    /// one transaction, so a replica always keeps the commands it applied (and can serve them
+    /// to a peer catching up).
+    mutating func apply(slot: Slot, command: Command) -> [(request: ClientRequest, result: OperationResult)] {
+        entries[slot] = LogEntry(slot: slot, ballot: entries[slot]?.ballot ?? .zero, command: command, chosen: true)
+        return stateMachine.apply(slot: slot, command: command)
+    }
+
+    var durableState: DurableState {
+        DurableState(promised: promised, entries: entries.values.sorted { $0.slot < $1.slot },
+                     appliedThrough: stateMachine.appliedThrough)
+    }
+}

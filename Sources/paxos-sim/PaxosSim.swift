@@ -1,0 +1,85 @@
+import ArgumentParser
+import PaxosCore
+import PaxosTestKit
+
+/// Soak entry point for the deterministic simulator: many seeds, or one seed replayed.
+@main
+struct PaxosSim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "paxos-sim",
+        abstract: "Run PaxosKV's deterministic cluster simulator over many seeds.",
+        discussion: """
+            Each seed fully determines a run: cluster size, faults, timing, client load. A failure \
+            prints PAXOS_SEED=<n>; `paxos-sim --seed <n>` replays it exactly.
+            """)
+
+    @Option(help: "Number of consecutive seeds to run.")
+    var seeds: UInt64 = 100
+
+    @Option(help: "First seed of the range.")
+    var firstSeed: UInt64 = 1
+
+    @Option(help: "Run exactly this seed (overrides --seeds/--first-seed); also read from PAXOS_SEED.")
+    var seed: UInt64?
+
+    @Option(help: "Force the cluster size (3, 5 or 7) instead of drawing it from the seed.")
+    var replicas: Int?
+
+    @Option(help: "Plant a known bug to show the checkers catch it: skip-value-recovery or reply-before-persist.")
+    var plantBug: String?
+
+    @Flag(help: "Print one line per passing seed too.")
+    var verbose = false
+
+    mutating func validate() throws {
+        if let replicas, replicas < 1 || replicas % 2 == 0 {
+            throw ValidationError("--replicas must be an odd number ≥ 1, got \(replicas)")
+        }
+        if let plantBug, Self.bug(named: plantBug) == nil {
+            throw ValidationError("unknown --plant-bug '\(plantBug)'; use skip-value-recovery or reply-before-persist")
+        }
+        if seed == nil && seeds == 0 { throw ValidationError("--seeds must be at least 1") }
+    }
+
+    static func bug(named name: String) -> PlantedBug? {
+        switch name {
+        case "skip-value-recovery": .skipValueRecovery
+        case "reply-before-persist": .replyBeforePersist
+        default: nil
+        }
+    }
+
+    func run() throws {
+        let bug = plantBug.flatMap(Self.bug(named:))
+        let range: ClosedRange<UInt64>
+        if let only = seed {
+            range = only...only
+        } else {
+            range = firstSeed...(firstSeed + seeds - 1)
+        }
+        var failures = 0
+        var stats = SimulationStats()
+        let progressEvery = max(range.count / 20, 1)
+        for (index, seed) in range.enumerated() {
+            let report = Simulation(seed: seed, replicas: replicas, plantedBug: bug).run()
+            stats.operations += report.stats.operations
+            stats.completed += report.stats.completed
+            stats.chosenSlots += report.stats.chosenSlots
+            stats.events += report.stats.events
+            stats.crashes += report.stats.crashes
+            if !report.passed {
+                failures += 1
+                print(report)
+            } else if verbose || range.count == 1 {
+                print(report)
+            }
+            if range.count > 1 && (index + 1) % progressEvery == 0 {
+                print("… \(index + 1)/\(range.count) seeds, \(failures) failed")
+            }
+        }
+        print("\(range.count) seeds: \(range.count - failures) passed, \(failures) failed; "
+              + "\(stats.operations) client operations (\(stats.completed) completed), \(stats.chosenSlots) slots chosen, "
+              + "\(stats.crashes) crashes, \(stats.events) events")
+        if failures > 0 { throw ExitCode.failure }
+    }
+}

@@ -1,0 +1,101 @@
+// Method: feed a follower chosen-frontier notices and catch-up replies by hand and assert on
+// what it marks chosen, what it asks for and what it applies. Covers DESIGN.md §2 "Learning"
+// and "Catch-up".
+import PaxosCore
+import Testing
+
+@Suite("learner")
+struct LearnerTests {
+    let b = ballot(1, r1)
+
+    @Test("learner: marks a slot chosen only when its accepted ballot equals the notice's ballot")
+    func marksChosenOnMatchingBallot() {
+        var replica = makeReplica(r2)
+        let command = Command.batch([put(1, 1, "k", "v")])
+        _ = replica.step(.message(from: r1, .accept(ballot: b, entries: [AcceptEntry(slot: Slot(1), command: command)], chosenThrough: .zero)))
+        let actions = replica.step(.message(from: r1, .heartbeat(ballot: b, chosenThrough: Slot(1), readRound: 0)))
+        #expect(actions.applies.map(\.slot) == [Slot(1)])
+        #expect(actions.applies.first?.command == command)
+        #expect(replica.entry(at: Slot(1))?.chosen == true)
+    }
+
+    @Test("learner: asks for the chosen command when it accepted the slot in another ballot")
+    func asksWhenBallotDiffers() {
+        let stale = LogEntry(slot: Slot(1), ballot: ballot(0, r3), command: .noop, chosen: false)
+        var replica = makeReplica(r2, durable: DurableState(promised: ballot(0, r3), entries: [stale]))
+        let actions = replica.step(.message(from: r1, .heartbeat(ballot: b, chosenThrough: Slot(1), readRound: 0)))
+        #expect(actions.applies.isEmpty)
+        #expect(actions.messages(to: r1).contains(.catchUpRequest(from: Slot(1), through: Slot(1))))
+        let reply = replica.step(.message(from: r1, .catchUpReply(entries: [ChosenEntry(slot: Slot(1), command: .batch([put(1, 1, "k", "v")]))])))
+        #expect(reply.applies.map(\.slot) == [Slot(1)])
+        #expect(reply.applies.first?.command == .batch([put(1, 1, "k", "v")]))
+    }
+
+    @Test("learner: applies chosen slots strictly in slot order, waiting for gaps")
+    func appliesInOrder() {
+        var replica = makeReplica(r2)
+        let two = ChosenEntry(slot: Slot(2), command: .noop)
+        let one = ChosenEntry(slot: Slot(1), command: .batch([put(1, 1, "k", "v")]))
+        let first = replica.step(.message(from: r3, .catchUpReply(entries: [two])))
+        #expect(first.applies.isEmpty, "slot 2 waits for slot 1")
+        let second = replica.step(.message(from: r3, .catchUpReply(entries: [one])))
+        #expect(second.applies.map(\.slot) == [Slot(1), Slot(2)])
+        #expect(replica.appliedThrough == Slot(2))
+    }
+
+    @Test("learner: answers catch-up requests with the chosen commands it holds")
+    func servesCatchUp() {
+        let chosen = (1...3).map { LogEntry(slot: Slot(UInt64($0)), ballot: b, command: .noop, chosen: true) }
+        var replica = makeReplica(r3, durable: DurableState(promised: b, entries: chosen, appliedThrough: .zero))
+        let actions = replica.step(.message(from: r2, .catchUpRequest(from: Slot(2), through: Slot(9))))
+        #expect(actions.messages(to: r2) == [.catchUpReply(entries: [ChosenEntry(slot: Slot(2), command: .noop), ChosenEntry(slot: Slot(3), command: .noop)])])
+    }
+}
+
+@Suite("reads")
+struct ReadTests {
+    @Test("reads: a read is served only after a majority acknowledges a round started after it arrived")
+    func readNeedsFreshRound() {
+        var replica = makeReplica(r1)
+        _ = replica.becomeLeaderForTest()
+        let b = ballot(1, r1)
+        let actions = replica.step(.read(ReadID(1)))
+        #expect(actions.replies.isEmpty)
+        let heartbeats = actions.messages(to: r2).compactMap { message -> UInt64? in
+            if case .heartbeat(_, _, let round) = message { round } else { nil }
+        }
+        #expect(heartbeats.count == 1)
+        let round = heartbeats[0]
+        // An acknowledgement of an older round does not count.
+        #expect(replica.step(.message(from: r2, .heartbeatAck(ballot: b, readRound: round - 1))).replies.isEmpty)
+        #expect(replica.step(.message(from: r2, .heartbeatAck(ballot: b, readRound: round))).replies == [.readReady(ReadID(1))])
+    }
+
+    @Test("reads: a new leader serves no read until the slots it recovered are applied")
+    func newLeaderWaitsForRecovered() {
+        var replica = makeReplica(r1)
+        let reported = [LogEntry(slot: Slot(1), ballot: ballot(0, r2), command: .noop, chosen: false)]
+        let election = replica.becomeLeaderForTest(entries: reported)
+        let b = ballot(1, r1)
+        _ = replica.step(.read(ReadID(7)))
+        var actions = replica.step(.message(from: r2, .heartbeatAck(ballot: b, readRound: 1)))
+        #expect(actions.replies.isEmpty, "slot 1 was recovered but is not chosen yet")
+        actions = replica.step(.persisted(upTo: election.lastPersistID!))
+        actions += replica.step(.message(from: r2, .accepted(ballot: b, slots: [Slot(1)])))
+        #expect(actions.applies.map(\.slot) == [Slot(1)])
+        #expect(actions.replies == [.readReady(ReadID(7))])
+    }
+
+    @Test("reads: a follower refuses reads and writes, naming the leader it knows")
+    func followerRedirects() {
+        var replica = makeReplica(r2)
+        _ = replica.step(.message(from: r1, .heartbeat(ballot: ballot(1, r1), chosenThrough: .zero, readRound: 0)))
+        #expect(replica.step(.read(ReadID(3))).replies == [.readRejected(ReadID(3), .notLeader(leader: r1))])
+        let request = put(1, 1, "k", "v")
+        #expect(replica.step(.propose([request])).replies == [.proposalRejected(request, .notLeader(leader: r1))])
+    }
+}
+
+extension PersistID {
+    static func + (lhs: PersistID, rhs: UInt64) -> PersistID { PersistID(lhs.rawValue + rhs) }
+}
