@@ -54,3 +54,29 @@ let package = Package(
         ),
     ]
 )
+
+// MARK: wire (issue 4)
+// PaxosWire: bytes <-> values for peer frames and RESP. Kept in one block so a merge is easy.
+package.dependencies += [
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+]
+package.products += [
+    .library(name: "PaxosWire", targets: ["PaxosWire"]),
+]
+package.targets += [
+    .target(
+        name: "PaxosWire",
+        dependencies: ["PaxosCore", .product(name: "NIOCore", package: "swift-nio")],
+        swiftSettings: strictSettings
+    ),
+    .testTarget(
+        name: "PaxosWireTests",
+        dependencies: [
+            "PaxosWire", "PaxosCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOTestUtils", package: "swift-nio"),
+        ],
+        swiftSettings: strictSettings
+    ),
+]

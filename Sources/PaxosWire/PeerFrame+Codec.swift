@@ -1,0 +1,128 @@
+import PaxosCore
+
+/// Frame assembly and parsing: the header, the checksum and the dispatch on the type byte. Pure
+/// functions over byte arrays; `PeerFrameDecoder`/`PeerFrameEncoder` run the same code on a stream.
+extension PeerFrame {
+    /// The complete frame, length field included.
+    /// - Throws: `fieldTooLong` for a cluster id over `maxClusterIDBytes`; `frameTooLarge` if the
+    ///   frame would exceed `maxFrameBytes`, so an oversized batch fails at the sender instead of
+    ///   being refused by every receiver.
+    public func encoded(maxFrameBytes: Int = PeerFrame.defaultMaxFrameBytes) throws(PeerWireError) -> [UInt8] {
+        let body = try encodedBody(maxFrameBytes: maxFrameBytes)
+        var writer = ByteWriter(capacity: PeerFrame.lengthFieldBytes + body.count + 4)
+        writer.write(UInt32(body.count + 4))
+        writer.writeRaw(body)
+        writer.write(CRC32C.checksum(body))
+        return writer.bytes
+    }
+
+    /// Decodes one complete frame, length field included.
+    /// - Throws: a `PeerWireError` for anything but exactly one well-formed frame.
+    public static func decode(
+        _ frame: [UInt8], maxFrameBytes: Int = PeerFrame.defaultMaxFrameBytes
+    ) throws(PeerWireError) -> PeerFrame {
+        guard frame.count >= PeerFrame.lengthFieldBytes else { throw .truncatedFrame(buffered: frame.count) }
+        let length = Int(bigEndian: frame[0..<PeerFrame.lengthFieldBytes])
+        try checkLength(length, maxFrameBytes: maxFrameBytes)
+        let remaining = frame.count - PeerFrame.lengthFieldBytes
+        guard remaining >= length else { throw .truncatedFrame(buffered: frame.count) }
+        guard remaining == length else {
+            throw .payload(.trailingBytes(count: remaining - length), frameType: "frame")
+        }
+        let body = frame[PeerFrame.lengthFieldBytes..<(frame.count - 4)]
+        let checksum = UInt32(Int(bigEndian: frame[(frame.count - 4)...]))
+        return try decode(body: Array(body), checksum: checksum)
+    }
+
+    /// Validates a length field before anything is buffered for it.
+    static func checkLength(_ length: Int, maxFrameBytes: Int) throws(PeerWireError) {
+        guard length >= minimumLength else { throw .badLength(length, minimum: minimumLength) }
+        guard length <= maxFrameBytes else { throw .frameTooLarge(length, limit: maxFrameBytes) }
+    }
+
+    /// `version type group payload`: everything the checksum covers.
+    func encodedBody(maxFrameBytes: Int) throws(PeerWireError) -> [UInt8] {
+        var writer = ByteWriter(capacity: 64)
+        writer.write(PeerFrame.version)
+        switch self {
+        case .hello(let clusterID, let replicaID):
+            let bytes = Array(clusterID.utf8)
+            guard bytes.count <= PeerFrame.maxClusterIDBytes else {
+                throw .fieldTooLong("cluster id", length: bytes.count, limit: PeerFrame.maxClusterIDBytes)
+            }
+            writer.write(PeerFrameType.hello.rawValue)
+            writer.write(UInt32(0))
+            writer.writeLengthPrefixed(bytes)
+            writer.write(replicaID.rawValue)
+        case .helloReject(let reason):
+            writer.write(PeerFrameType.helloReject.rawValue)
+            writer.write(UInt32(0))
+            writer.writeLengthPrefixed(PeerFrame.truncatedUTF8(reason, limit: PeerFrame.maxReasonBytes))
+        case .message(let group, let message):
+            writer.write(PeerFrameType(message).rawValue)
+            writer.write(group)
+            message.encodePayload(into: &writer)
+        }
+        let length = writer.bytes.count + 4
+        guard length <= maxFrameBytes else { throw .frameTooLarge(length, limit: maxFrameBytes) }
+        return writer.bytes
+    }
+
+    /// Decodes `version type group payload` once the whole frame has arrived.
+    static func decode(body: [UInt8], checksum: UInt32) throws(PeerWireError) -> PeerFrame {
+        let computed = CRC32C.checksum(body)
+        guard computed == checksum else { throw .badChecksum(expected: computed, actual: checksum) }
+        var reader = ByteReader(body)
+        let version: UInt8, rawType: UInt8, group: UInt32
+        do throws(DecodingError) {
+            (version, rawType, group) = (try reader.readUInt8(), try reader.readUInt8(), try reader.readUInt32())
+        } catch {
+            throw .payload(error, frameType: "frame header")
+        }
+        guard version == PeerFrame.version else { throw .unsupportedVersion(version) }
+        guard let type = PeerFrameType(rawValue: rawType) else { throw .unknownType(rawType) }
+        return try decodePayload(type: type, group: group, from: &reader)
+    }
+
+    private static func decodePayload(
+        type: PeerFrameType, group: UInt32, from reader: inout ByteReader
+    ) throws(PeerWireError) -> PeerFrame {
+        do throws(DecodingError) {
+            let frame: PeerFrame
+            switch type {
+            case .hello, .helloReject:
+                guard group == 0 else { throw DecodingError.invalid("connection frame carries group \(group), not 0") }
+                frame =
+                    type == .hello
+                    ? .hello(
+                        clusterID: try reader.readString(limit: maxClusterIDBytes, what: "cluster id"),
+                        replicaID: ReplicaID(try reader.readUInt32()))
+                    : .helloReject(reason: try reader.readString(limit: maxReasonBytes, what: "reason"))
+            default:
+                frame = .message(group: group, try Message.decodePayload(type: type, from: &reader))
+            }
+            try reader.expectEnd()
+            return frame
+        } catch {
+            throw .payload(error, frameType: "\(type)")
+        }
+    }
+
+    /// The longest prefix of `string` that fits in `limit` UTF-8 bytes without splitting a scalar.
+    private static func truncatedUTF8(_ string: String, limit: Int) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for scalar in string.unicodeScalars {
+            let encoded = Array(String(scalar).utf8)
+            guard bytes.count + encoded.count <= limit else { break }
+            bytes += encoded
+        }
+        return bytes
+    }
+}
+
+extension Int {
+    /// A big-endian unsigned integer of at most four bytes.
+    fileprivate init(bigEndian bytes: ArraySlice<UInt8>) {
+        self = bytes.reduce(0) { $0 << 8 | Int($1) }
+    }
+}

@@ -1,0 +1,110 @@
+public import PaxosCore
+
+/// One unit of the replica-to-replica protocol: a handshake, its refusal, or a Paxos message for
+/// one consensus group.
+///
+/// ## Frame format (version 1)
+///
+/// Peers talk over a TCP stream cut into frames. All integers are big-endian.
+///
+/// ```
+/// frame    := length:u32 version:u8 type:u8 group:u32 payload checksum:u32
+/// length   := byte count of everything after the length field (version … checksum),
+///             at least 10 and at most the decoder's maxFrameBytes (64 MiB by default)
+/// version  := 1
+/// group    := the consensus group; always 0 until multi-group sharding lands, and 0 on the
+///             connection-level hello and helloReject frames
+/// checksum := CRC32C of version … payload (not of the length field)
+/// ```
+///
+/// The length comes first so a reader knows how much to wait for, and it is checked against the
+/// maximum before anything is buffered or allocated: a corrupt or hostile length costs four bytes,
+/// not 4 GiB. The checksum covers everything after the length so a flipped bit anywhere in the
+/// frame is caught before the payload is parsed; a flipped bit in the length itself either breaks
+/// the bounds check or shifts the frame so that the checksum no longer matches. The checksum is
+/// checked before the version, so a corrupt version byte reads as corruption, while a real peer
+/// speaking another version (with a good checksum) gets `unsupportedVersion`.
+///
+/// ## Types and payloads
+///
+/// ```
+///  type  frame                 payload
+///  0x01  hello                 clusterID:string replica:u32
+///  0x02  helloReject           reason:string
+///  0x10  prepare               ballot fromSlot:slot
+///  0x11  promise               ballot count:u32 (slot ballot chosen:u8 command)*count
+///  0x12  accept                ballot chosenThrough:slot count:u32 (slot command)*count
+///  0x13  accepted              ballot count:u32 slot*count
+///  0x14  reject                ballot promised:ballot
+///  0x15  heartbeat             ballot chosenThrough:slot readRound:u64
+///  0x16  heartbeatAck          ballot readRound:u64
+///  0x17  catchUpRequest        from:slot through:slot
+///  0x18  catchUpReply          count:u32 (slot command)*count
+///
+///  ballot  := round:u64 replica:u32
+///  slot    := u64
+///  chosen  := 0 | 1
+///  string  := length:u32 UTF-8 bytes (cluster ids up to 255 bytes, reasons up to 1024)
+///  command := the on-disk command format of `Command.encode(into:)`
+/// ```
+///
+/// A payload must be consumed exactly: bytes left over are an error, not an extension point. New
+/// fields or messages come with a new type or a new version, never by appending to an old payload.
+///
+/// The `hello` frame is the first frame each side of a connection sends. A node answers a hello
+/// whose cluster id differs from its own with `helloReject` and closes; deciding that is the
+/// server's job, this module only carries the bytes.
+public enum PeerFrame: Hashable, Sendable {
+    /// The connection's opening frame: who is calling and which cluster it believes it is in.
+    case hello(clusterID: String, replicaID: ReplicaID)
+    /// The receiver refuses the connection, for example because the cluster ids differ.
+    case helloReject(reason: String)
+    /// A Paxos message for consensus group `group` (0 until sharding).
+    case message(group: UInt32, Message)
+}
+
+extension PeerFrame {
+    /// The only frame version this build reads and writes.
+    public static let version: UInt8 = 1
+    /// The default bound on the length field, generous for a batch of large values.
+    public static let defaultMaxFrameBytes = 64 * 1024 * 1024
+    /// Cluster ids are names from a config file; the bound keeps a hello small.
+    public static let maxClusterIDBytes = 255
+    /// Reject reasons are diagnostics; longer ones are cut when encoded.
+    public static let maxReasonBytes = 1024
+
+    /// version + type + group + checksum: the length of a frame with an empty payload.
+    static let minimumLength = 1 + 1 + 4 + 4
+    /// Bytes of the length field itself.
+    static let lengthFieldBytes = 4
+}
+
+/// The type byte of each frame. Raw values are part of the wire format: never renumber them.
+enum PeerFrameType: UInt8, CaseIterable {
+    case hello = 0x01
+    case helloReject = 0x02
+    case prepare = 0x10
+    case promise = 0x11
+    case accept = 0x12
+    case accepted = 0x13
+    case reject = 0x14
+    case heartbeat = 0x15
+    case heartbeatAck = 0x16
+    case catchUpRequest = 0x17
+    case catchUpReply = 0x18
+
+    init(_ message: Message) {
+        self =
+            switch message {
+            case .prepare: .prepare
+            case .promise: .promise
+            case .accept: .accept
+            case .accepted: .accepted
+            case .reject: .reject
+            case .heartbeat: .heartbeat
+            case .heartbeatAck: .heartbeatAck
+            case .catchUpRequest: .catchUpRequest
+            case .catchUpReply: .catchUpReply
+            }
+    }
+}

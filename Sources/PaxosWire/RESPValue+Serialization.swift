@@ -1,0 +1,44 @@
+public import NIOCore
+
+extension RESPValue {
+    /// Appends the RESP2 encoding of this value.
+    ///
+    /// Simple strings and errors are single lines on the wire, so any CR or LF in them (an error
+    /// message quoting a client's argument, say) becomes a space instead of corrupting the stream.
+    public func write(to buffer: inout ByteBuffer) {
+        switch self {
+        case .simpleString(let string):
+            writeLine(prefix: "+", string, to: &buffer)
+        case .error(let message):
+            writeLine(prefix: "-", message, to: &buffer)
+        case .integer(let value):
+            buffer.writeString(":\(value)\r\n")
+        case .bulkString(nil):
+            buffer.writeStaticString("$-1\r\n")
+        case .bulkString(let bytes?):
+            buffer.writeString("$\(bytes.count)\r\n")
+            buffer.writeBytes(bytes)
+            buffer.writeStaticString("\r\n")
+        case .array(nil):
+            buffer.writeStaticString("*-1\r\n")
+        case .array(let elements?):
+            buffer.writeString("*\(elements.count)\r\n")
+            for element in elements { element.write(to: &buffer) }
+        }
+    }
+
+    private func writeLine(prefix: StaticString, _ text: String, to buffer: inout ByteBuffer) {
+        buffer.writeStaticString(prefix)
+        if text.utf8.contains(where: { $0 == .cr || $0 == .lf }) {
+            buffer.writeBytes(text.utf8.map { $0 == .cr || $0 == .lf ? UInt8(ascii: " ") : $0 })
+        } else {
+            buffer.writeString(text)
+        }
+        buffer.writeStaticString("\r\n")
+    }
+}
+
+extension UInt8 {
+    static let cr = UInt8(ascii: "\r")
+    static let lf = UInt8(ascii: "\n")
+}
