@@ -47,10 +47,12 @@ enum Fixtures {
         Named(
             name: "accept batch",
             value: .accept(
-                ballot: ballot, entries: [AcceptEntry(slot: Slot(5), command: batch), AcceptEntry(slot: Slot(6), command: .noop)],
+                ballot: ballot,
+                entries: [AcceptEntry(slot: Slot(5), command: batch), AcceptEntry(slot: Slot(6), command: .noop)],
                 chosenThrough: Slot(4))),
         Named(name: "accept large", value: .accept(ballot: ballot, entries: largeAccept, chosenThrough: Slot(.max))),
-        Named(name: "accept large value", value: .accept(ballot: ballot, entries: [largeValue], chosenThrough: Slot(1))),
+        Named(
+            name: "accept large value", value: .accept(ballot: ballot, entries: [largeValue], chosenThrough: Slot(1))),
         Named(name: "accepted empty", value: .accepted(ballot: ballot, slots: [])),
         Named(name: "accepted slots", value: .accepted(ballot: ballot, slots: [Slot(1), Slot(.max), .zero])),
         Named(name: "reject", value: .reject(ballot: ballot, promised: maxBallot)),
@@ -61,7 +63,9 @@ enum Fixtures {
         Named(name: "catchUpReply empty", value: .catchUpReply(entries: [])),
         Named(
             name: "catchUpReply entries",
-            value: .catchUpReply(entries: [ChosenEntry(slot: Slot(10), command: batch), ChosenEntry(slot: Slot(11), command: .noop)])),
+            value: .catchUpReply(entries: [
+                ChosenEntry(slot: Slot(10), command: batch), ChosenEntry(slot: Slot(11), command: .noop),
+            ])),
     ]
 
     /// Ten thousand slots: a leader catching a follower up in one frame.
@@ -72,7 +76,8 @@ enum Fixtures {
     }
 
     /// One value of 1 MiB.
-    static let largeValue = AcceptEntry(slot: Slot(1), command: .batch([put(1, 1, key: "big", value: [UInt8](repeating: 0xAB, count: 1 << 20))]))
+    static let largeValue = AcceptEntry(
+        slot: Slot(1), command: .batch([put(1, 1, key: "big", value: [UInt8](repeating: 0xAB, count: 1 << 20))]))
 
     static let frames: [Named<PeerFrame>] =
         [
@@ -82,7 +87,8 @@ enum Fixtures {
             Named(name: "helloReject", value: .helloReject(reason: "cluster id mismatch: expected a, got b")),
             Named(name: "helloReject empty", value: .helloReject(reason: "")),
             Named(name: "message in group 7", value: .message(group: 7, .heartbeatAck(ballot: ballot, readRound: 1))),
-            Named(name: "message in group max", value: .message(group: .max, .prepare(ballot: ballot, fromSlot: Slot(1)))),
+            Named(
+                name: "message in group max", value: .message(group: .max, .prepare(ballot: ballot, fromSlot: Slot(1)))),
         ] + messages.map { Named(name: $0.name, value: .message(group: 0, $0.value)) }
 }
 
@@ -94,7 +100,9 @@ extension SeededGenerator {
     }
 
     mutating func ballot() -> Ballot {
-        Ballot(round: UInt64.random(in: 0...3, using: &self) == 0 ? .max : next() >> 8, replica: ReplicaID(UInt32.random(in: 0...UInt32.max, using: &self)))
+        Ballot(
+            round: UInt64.random(in: 0...3, using: &self) == 0 ? .max : next() >> 8,
+            replica: ReplicaID(UInt32.random(in: 0...UInt32.max, using: &self)))
     }
 
     mutating func slot() -> Slot { Slot(next() >> UInt64.random(in: 0...63, using: &self)) }
@@ -147,7 +155,9 @@ extension SeededGenerator {
 
     /// Text without CR or LF, which simple strings cannot carry.
     mutating func printable() -> String {
-        String(decoding: (0..<Int.random(in: 0...20, using: &self)).map { _ in UInt8.random(in: 0x20...0x7E, using: &self) }, as: UTF8.self)
+        String(
+            decoding: (0..<Int.random(in: 0...20, using: &self)).map { _ in UInt8.random(in: 0x20...0x7E, using: &self)
+            }, as: UTF8.self)
     }
 }
 
@@ -170,5 +180,7 @@ extension Array where Element == UInt8 {
 }
 
 extension UInt32 {
-    var bigEndianBytes: [UInt8] { [UInt8(self >> 24), UInt8(self >> 16 & 0xFF), UInt8(self >> 8 & 0xFF), UInt8(self & 0xFF)] }
+    var bigEndianBytes: [UInt8] {
+        [UInt8(self >> 24), UInt8(self >> 16 & 0xFF), UInt8(self >> 8 & 0xFF), UInt8(self & 0xFF)]
+    }
 }

@@ -37,7 +37,8 @@ struct PeerFrameChannelTests {
     func coalescedAndSplit() throws {
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(PeerFrameDecoder()))
         let first = PeerFrame.hello(clusterID: "c", replicaID: ReplicaID(1))
-        let second = PeerFrame.message(group: 0, .heartbeat(ballot: Fixtures.ballot, chosenThrough: Slot(3), readRound: 9))
+        let second = PeerFrame.message(
+            group: 0, .heartbeat(ballot: Fixtures.ballot, chosenThrough: Slot(3), readRound: 9))
         let bytes = try first.encoded() + second.encoded() + second.encoded()
         let cut = bytes.count - 5
         try channel.writeInbound(ByteBuffer(bytes: bytes[..<cut]))

@@ -35,7 +35,8 @@ struct PeerFrameCodecTests {
 
     @Test("wire: a prepare frame has the documented layout")
     func goldenPrepare() throws {
-        let frame = PeerFrame.message(group: 0, .prepare(ballot: Ballot(round: 7, replica: ReplicaID(2)), fromSlot: Slot(41)))
+        let frame = PeerFrame.message(
+            group: 0, .prepare(ballot: Ballot(round: 7, replica: ReplicaID(2)), fromSlot: Slot(41)))
         #expect(hex(try frame.encoded()) == "0000001e0110000000000000000000000007000000020000000000000029320c2fe3")
     }
 
@@ -57,7 +58,8 @@ struct PeerFrameCodecTests {
     @Test("wire: a long reject reason is cut at a scalar boundary, never split")
     func longReasonIsTruncated() throws {
         let reason = String(repeating: "é", count: 600)  // 1200 UTF-8 bytes, 2 per scalar
-        guard case .helloReject(let decoded) = try PeerFrame.decode(try PeerFrame.helloReject(reason: reason).encoded()) else {
+        guard case .helloReject(let decoded) = try PeerFrame.decode(try PeerFrame.helloReject(reason: reason).encoded())
+        else {
             Issue.record("not a helloReject")
             return
         }
@@ -67,15 +69,18 @@ struct PeerFrameCodecTests {
 
     @Test("wire: encoding refuses a cluster id over the bound")
     func longClusterID() throws {
-        let frame = PeerFrame.hello(clusterID: String(repeating: "x", count: PeerFrame.maxClusterIDBytes + 1), replicaID: ReplicaID(1))
+        let frame = PeerFrame.hello(
+            clusterID: String(repeating: "x", count: PeerFrame.maxClusterIDBytes + 1), replicaID: ReplicaID(1))
         #expect(throws: PeerWireError.fieldTooLong) { try frame.encoded() }
-        let longest = PeerFrame.hello(clusterID: String(repeating: "x", count: PeerFrame.maxClusterIDBytes), replicaID: ReplicaID(1))
+        let longest = PeerFrame.hello(
+            clusterID: String(repeating: "x", count: PeerFrame.maxClusterIDBytes), replicaID: ReplicaID(1))
         #expect(try PeerFrame.decode(try longest.encoded()) == longest)
     }
 
     @Test("wire: encoding refuses a frame over the maximum, at the sender")
     func encoderRefusesOversizedFrame() throws {
-        let frame = PeerFrame.message(group: 0, .accept(ballot: Fixtures.ballot, entries: [Fixtures.largeValue], chosenThrough: .zero))
+        let frame = PeerFrame.message(
+            group: 0, .accept(ballot: Fixtures.ballot, entries: [Fixtures.largeValue], chosenThrough: .zero))
         #expect(throws: PeerWireError.frameTooLarge) { try frame.encoded(maxFrameBytes: 1 << 20) }
         var buffer = ByteBuffer()
         #expect(throws: PeerWireError.frameTooLarge) {

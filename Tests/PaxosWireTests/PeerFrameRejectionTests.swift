@@ -70,7 +70,9 @@ struct PeerFrameRejectionTests {
         for length: UInt32 in [UInt32(PeerFrame.defaultMaxFrameBytes) + 1, .max] {
             #expect(throws: PeerWireError.frameTooLarge) { try PeerFrame.decode(length.bigEndianBytes) }
         }
-        #expect(throws: PeerWireError.frameTooLarge) { try PeerFrame.decode(UInt32(1025).bigEndianBytes, maxFrameBytes: 1024) }
+        #expect(throws: PeerWireError.frameTooLarge) {
+            try PeerFrame.decode(UInt32(1025).bigEndianBytes, maxFrameBytes: 1024)
+        }
     }
 
     @Test("wire: bytes after the frame are refused")
@@ -94,12 +96,18 @@ struct PeerFrameRejectionTests {
     @Test("wire: invalid field values are malformed payloads")
     func malformedFields() throws {
         // The chosen flag of the first promise entry (after ballot 12 + count 4 + slot 8 + ballot 12).
-        var promise = try PeerFrame.message(group: 0, .promise(ballot: .zero, entries: [LogEntry(slot: Slot(1), ballot: .zero, command: .noop, chosen: true)])).encoded()
+        var promise = try PeerFrame.message(
+            group: 0,
+            .promise(ballot: .zero, entries: [LogEntry(slot: Slot(1), ballot: .zero, command: .noop, chosen: true)])
+        ).encoded()
         promise[10 + 36] = 2
         #expect(throws: PeerWireError.malformedPayload) { try PeerFrame.decode(promise.resealed()) }
 
         // The command tag of the first accept entry (after ballot 12 + chosenThrough 8 + count 4 + slot 8).
-        var accept = try PeerFrame.message(group: 0, .accept(ballot: .zero, entries: [AcceptEntry(slot: Slot(1), command: .noop)], chosenThrough: .zero)).encoded()
+        var accept = try PeerFrame.message(
+            group: 0,
+            .accept(ballot: .zero, entries: [AcceptEntry(slot: Slot(1), command: .noop)], chosenThrough: .zero)
+        ).encoded()
         accept[10 + 32] = 9
         #expect(throws: PeerWireError.malformedPayload) { try PeerFrame.decode(accept.resealed()) }
 

@@ -18,8 +18,14 @@ struct RESPChannelTests {
             stringInputOutputPairs: [
                 ("*1\r\n$4\r\nPING\r\n", [RESPCommand(name: "PING", arguments: [])]),
                 ("set k \"v v\"\r\n", [RESPCommand(name: "SET", arguments: [Array("k".utf8), Array("v v".utf8)])]),
-                ("*2\r\n$3\r\nGET\r\n$4\r\n\r\n\r\n\r\n", [RESPCommand(name: "GET", arguments: [Array("\r\n\r\n".utf8)])]),
-                ("PING\r\nPING\r\n", [RESPCommand(name: "PING", arguments: []), RESPCommand(name: "PING", arguments: [])]),
+                (
+                    "*2\r\n$3\r\nGET\r\n$4\r\n\r\n\r\n\r\n",
+                    [RESPCommand(name: "GET", arguments: [Array("\r\n\r\n".utf8)])]
+                ),
+                (
+                    "PING\r\nPING\r\n",
+                    [RESPCommand(name: "PING", arguments: []), RESPCommand(name: "PING", arguments: [])]
+                ),
             ],
             decoderFactory: { RESPDecoder() })
     }
@@ -51,7 +57,9 @@ struct RESPChannelTests {
         try client.writeOutbound(RESPValue.command([Array("set".utf8), Array("k".utf8), value]))
         try client.writeOutbound(RESPValue.command([Array("GET".utf8), Array("k".utf8)]))
         while let bytes = try client.readOutbound(as: ByteBuffer.self) { try server.writeInbound(bytes) }
-        #expect(try server.readInbound(as: RESPCommand.self) == RESPCommand(name: "SET", arguments: [Array("k".utf8), value]))
+        #expect(
+            try server.readInbound(as: RESPCommand.self)
+                == RESPCommand(name: "SET", arguments: [Array("k".utf8), value]))
         #expect(try server.readInbound(as: RESPCommand.self) == RESPCommand(name: "GET", arguments: [Array("k".utf8)]))
 
         try server.writeOutbound(RESPValue.simpleString("OK"))

@@ -18,9 +18,13 @@ struct RESPCommandParserTests {
 
     static let valid: [Named<(String, [RESPCommand])>] = [
         Named(name: "array PING", value: ("*1\r\n$4\r\nPING\r\n", [command("PING")])),
-        Named(name: "array SET, lowercase name", value: ("*3\r\n$3\r\nset\r\n$1\r\nk\r\n$1\r\nv\r\n", [command("SET", "k", "v")])),
+        Named(
+            name: "array SET, lowercase name",
+            value: ("*3\r\n$3\r\nset\r\n$1\r\nk\r\n$1\r\nv\r\n", [command("SET", "k", "v")])),
         Named(name: "empty bulk argument", value: ("*2\r\n$3\r\nGET\r\n$0\r\n\r\n", [command("GET", "")])),
-        Named(name: "binary-safe value with CRLF inside", value: ("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$6\r\na\r\nb\r\n\r\n", [command("SET", "k", "a\r\nb\r\n")])),
+        Named(
+            name: "binary-safe value with CRLF inside",
+            value: ("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$6\r\na\r\nb\r\n\r\n", [command("SET", "k", "a\r\nb\r\n")])),
         Named(name: "inline PING", value: ("PING\r\n", [command("PING")])),
         Named(name: "inline with bare LF", value: ("get k\n", [command("GET", "k")])),
         Named(name: "inline with extra spaces", value: ("  SET  k \t v  \r\n", [command("SET", "k", "v")])),
@@ -29,12 +33,14 @@ struct RESPCommandParserTests {
         Named(name: "inline single quotes", value: ("SET k 'it\\'s \"x\"'\r\n", [command("SET", "k", "it's \"x\"")])),
         Named(name: "inline empty quotes", value: ("SET k \"\"\r\n", [command("SET", "k", "")])),
         Named(name: "empty lines are skipped", value: ("\r\n\n   \r\nPING\r\n", [command("PING")])),
-        Named(name: "empty and null arrays are skipped", value: ("*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n", [command("PING")])),
+        Named(
+            name: "empty and null arrays are skipped", value: ("*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n", [command("PING")])),
         Named(
             name: "pipelined mix",
             value: (
                 "PING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\nEXISTS a b\r\n*3\r\n$3\r\nDEL\r\n$1\r\nx\r\n$1\r\ny\r\n",
-                [command("PING"), command("GET", "k"), command("EXISTS", "a", "b"), command("DEL", "x", "y")])),
+                [command("PING"), command("GET", "k"), command("EXISTS", "a", "b"), command("DEL", "x", "y")]
+            )),
     ]
 
     @Test("wire: valid requests parse whole", arguments: valid)
@@ -103,7 +109,8 @@ struct RESPCommandParserTests {
         Named(name: "bulk over the limit, before its data", value: ("*1\r\n$9\r\n", .bulkTooLong)),
         Named(name: "array over the limit", value: ("*4\r\n", .arrayTooLong)),
         Named(name: "inline line over the limit", value: (String(repeating: "A", count: 18), .lineTooLong)),
-        Named(name: "inline line over the limit with LF", value: (String(repeating: "A", count: 17) + "\n", .lineTooLong)),
+        Named(
+            name: "inline line over the limit with LF", value: (String(repeating: "A", count: 17) + "\n", .lineTooLong)),
         Named(name: "arguments over the command limit", value: ("*2\r\n$8\r\n12345678\r\n$5\r\n", .commandTooLarge)),
     ]
 
@@ -117,7 +124,8 @@ struct RESPCommandParserTests {
     @Test("wire: inputs exactly at the limits are accepted")
     func atLimits() throws {
         var parser = RESPCommandParser(limits: Self.small)
-        var buffer = ByteBuffer(string: "*3\r\n$8\r\n12345678\r\n$4\r\n1234\r\n$0\r\n\r\n" + String(repeating: "A", count: 16) + "\r\n")
+        var buffer = ByteBuffer(
+            string: "*3\r\n$8\r\n12345678\r\n$4\r\n1234\r\n$0\r\n\r\n" + String(repeating: "A", count: 16) + "\r\n")
         let commands = try drain(&parser, &buffer)
         #expect(commands.count == 2)
     }
@@ -164,7 +172,8 @@ struct RESPCommandParserTests {
     }
 
     /// Every command currently available in `buffer`.
-    private func drain(_ parser: inout RESPCommandParser, _ buffer: inout ByteBuffer) throws(RESPError) -> [RESPCommand] {
+    private func drain(_ parser: inout RESPCommandParser, _ buffer: inout ByteBuffer) throws(RESPError) -> [RESPCommand]
+    {
         var commands: [RESPCommand] = []
         while let command = try parser.next(from: &buffer) { commands.append(command) }
         return commands

@@ -27,8 +27,10 @@ struct RESPReplyTests {
             name: "nested array",
             value: (
                 .array([.integer(1), .array([.bulkString("a"), .bulkString(nil)]), .simpleString("x")]),
-                "*3\r\n:1\r\n*2\r\n$1\r\na\r\n$-1\r\n+x\r\n")),
-        Named(name: "command", value: (.command([Array("GET".utf8), Array("k".utf8)]), "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")),
+                "*3\r\n:1\r\n*2\r\n$1\r\na\r\n$-1\r\n+x\r\n"
+            )),
+        Named(
+            name: "command", value: (.command([Array("GET".utf8), Array("k".utf8)]), "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")),
     ]
 
     @Test("wire: RESP serializer writes the spec's bytes", arguments: golden)
@@ -38,12 +40,13 @@ struct RESPReplyTests {
         #expect(String(buffer: buffer) == testCase.value.1)
     }
 
-    static let values: [Named<RESPValue>] = [
-        Named(name: "integer max", value: .integer(.max)),
-        Named(name: "integer min", value: .integer(.min)),
-        Named(name: "binary bulk", value: .bulkString([0, 13, 10, 255, 13, 10])),
-        Named(name: "unicode simple string", value: .simpleString("héllo ✓")),
-    ] + golden.filter { !$0.name.contains("flattened") }.map { Named(name: $0.name, value: $0.value.0) }
+    static let values: [Named<RESPValue>] =
+        [
+            Named(name: "integer max", value: .integer(.max)),
+            Named(name: "integer min", value: .integer(.min)),
+            Named(name: "binary bulk", value: .bulkString([0, 13, 10, 255, 13, 10])),
+            Named(name: "unicode simple string", value: .simpleString("héllo ✓")),
+        ] + golden.filter { !$0.name.contains("flattened") }.map { Named(name: $0.name, value: $0.value.0) }
 
     @Test("wire: replies round-trip and wait while partial", arguments: values)
     func roundTrip(value: Named<RESPValue>) throws {
@@ -90,7 +93,8 @@ struct RESPReplyTests {
 
     @Test("wire: malformed replies are typed errors", arguments: malformed)
     func rejectsMalformed(testCase: Named<(String, RESPError)>) {
-        let parser = RESPReplyParser(limits: RESPLimits(maxBulkBytes: 8, maxArrayCount: 3, maxInlineBytes: 16, maxNestingDepth: 3))
+        let parser = RESPReplyParser(
+            limits: RESPLimits(maxBulkBytes: 8, maxArrayCount: 3, maxInlineBytes: 16, maxNestingDepth: 3))
         var buffer = ByteBuffer(string: testCase.value.0)
         #expect(throws: testCase.value.1) { try parser.next(from: &buffer) }
     }
@@ -106,11 +110,13 @@ struct RESPReplyTests {
     func fuzz(seed: UInt64) {
         var random = SeededGenerator(seed: seed)
         let alphabet = Array("*$+-:\r\n0123456789-ab%".utf8)
-        let parser = RESPReplyParser(limits: RESPLimits(maxBulkBytes: 16, maxArrayCount: 4, maxInlineBytes: 16, maxNestingDepth: 4))
+        let parser = RESPReplyParser(
+            limits: RESPLimits(maxBulkBytes: 16, maxArrayCount: 4, maxInlineBytes: 16, maxNestingDepth: 4))
         for _ in 0..<2000 {
-            var buffer = ByteBuffer(bytes: (0..<Int.random(in: 0...40, using: &random)).map { _ in
-                alphabet[Int.random(in: 0..<alphabet.count, using: &random)]
-            })
+            var buffer = ByteBuffer(
+                bytes: (0..<Int.random(in: 0...40, using: &random)).map { _ in
+                    alphabet[Int.random(in: 0..<alphabet.count, using: &random)]
+                })
             do {
                 while try parser.next(from: &buffer) != nil {}
             } catch {
