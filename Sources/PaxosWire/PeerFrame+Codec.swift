@@ -27,7 +27,7 @@ extension PeerFrame {
         let remaining = frame.count - PeerFrame.lengthFieldBytes
         guard remaining >= length else { throw .truncatedFrame(buffered: frame.count) }
         guard remaining == length else {
-            throw .payload(.trailingBytes(count: remaining - length), frameType: "frame")
+            throw .trailingBytes(afterFrame: remaining - length)
         }
         let body = frame[PeerFrame.lengthFieldBytes..<(frame.count - 4)]
         let checksum = UInt32(Int(bigEndian: frame[(frame.count - 4)...]))
@@ -73,7 +73,9 @@ extension PeerFrame {
         let computed = CRC32C.checksum(body)
         guard computed == checksum else { throw .badChecksum(expected: computed, actual: checksum) }
         var reader = ByteReader(body)
-        let version: UInt8, rawType: UInt8, group: UInt32
+        let version: UInt8
+        let rawType: UInt8
+        let group: UInt32
         do throws(DecodingError) {
             (version, rawType, group) = (try reader.readUInt8(), try reader.readUInt8(), try reader.readUInt32())
         } catch {

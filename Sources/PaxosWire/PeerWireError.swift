@@ -51,7 +51,7 @@ public struct PeerWireError: Error, Hashable, Sendable, CustomStringConvertible 
     public static let unknownType = PeerWireError(.unknownType)
     /// The payload ended before its last field.
     public static let truncatedPayload = PeerWireError(.truncatedPayload)
-    /// The payload has bytes left over after its last field.
+    /// The payload has bytes left over after its last field, or a buffer holds more than one frame.
     public static let trailingBytes = PeerWireError(.trailingBytes)
     /// A payload field holds a value no encoder writes.
     public static let malformedPayload = PeerWireError(.malformedPayload)
@@ -72,7 +72,7 @@ public struct PeerWireError: Error, Hashable, Sendable, CustomStringConvertible 
             case .unsupportedVersion: "peer frame has an unsupported version"
             case .unknownType: "peer frame has an unknown type"
             case .truncatedPayload: "peer frame payload ends before its last field"
-            case .trailingBytes: "peer frame payload has trailing bytes after its last field"
+            case .trailingBytes: "peer frame has bytes left over after its last field"
             case .malformedPayload: "peer frame payload is malformed"
             case .truncatedFrame: "peer stream ended in the middle of a frame"
             case .fieldTooLong: "peer frame field is too long to encode"
@@ -106,6 +106,10 @@ extension PeerWireError {
 
     static func truncatedFrame(buffered: Int, file: String = #fileID, line: Int = #line) -> PeerWireError {
         PeerWireError(.truncatedFrame, "\(buffered) bytes of an unfinished frame", file: file, line: line)
+    }
+
+    static func trailingBytes(afterFrame count: Int, file: String = #fileID, line: Int = #line) -> PeerWireError {
+        PeerWireError(.trailingBytes, "\(count) bytes after the frame", file: file, line: line)
     }
 
     static func fieldTooLong(

@@ -32,8 +32,9 @@ public struct RESPCommandParser: Sendable {
             if first == UInt8(ascii: "*") {
                 guard try readArrayHeader(from: &buffer) else { return nil }
             } else {
-                guard let line = try buffer.readRESPLine(
-                    limit: limits.maxInlineBytes, requireCR: false, what: "inline request")
+                guard
+                    let line = try buffer.readRESPLine(
+                        limit: limits.maxInlineBytes, requireCR: false, what: "inline request")
                 else { return nil }
                 let words = try RESPInlineSplitter.split(line)
                 if !words.isEmpty { return RESPCommand(words: words) }
@@ -54,8 +55,9 @@ public struct RESPCommandParser: Sendable {
     /// Reads `*n\r\n`; returns false if the line has not arrived. `*0` and `*-1` leave the parser
     /// between commands, so the caller moves on to the next request.
     private mutating func readArrayHeader(from buffer: inout ByteBuffer) throws(RESPError) -> Bool {
-        guard let line = try buffer.readRESPLine(
-            limit: ByteBuffer.respHeaderLineBytes, requireCR: true, what: "multibulk count")
+        guard
+            let line = try buffer.readRESPLine(
+                limit: ByteBuffer.respHeaderLineBytes, requireCR: true, what: "multibulk count")
         else { return false }
         guard let count = RESPInteger.parse(line.dropFirst()), count >= -1 else {
             throw RESPError.invalidMultibulkLength.with("'\(String(decoding: line.dropFirst(), as: UTF8.self))'")
@@ -77,8 +79,9 @@ public struct RESPCommandParser: Sendable {
             throw RESPError.expectedBulkString.with("got \(first.respPrintable)")
         }
         var peek = buffer
-        guard let line = try peek.readRESPLine(
-            limit: ByteBuffer.respHeaderLineBytes, requireCR: true, what: "bulk length")
+        guard
+            let line = try peek.readRESPLine(
+                limit: ByteBuffer.respHeaderLineBytes, requireCR: true, what: "bulk length")
         else { return nil }
         guard let length = RESPInteger.parse(line.dropFirst()), length >= 0 else {
             throw RESPError.invalidBulkLength.with("'\(String(decoding: line.dropFirst(), as: UTF8.self))'")

@@ -26,7 +26,9 @@ public struct RESPReplyParser: Sendable {
         guard let type = buffer.firstReadableByte else { return nil }
         switch type {
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
-            guard let line = try buffer.readRESPLine(limit: limits.maxInlineBytes + 1, requireCR: true, what: "reply line")
+            guard
+                let line = try buffer.readRESPLine(
+                    limit: limits.maxInlineBytes + 1, requireCR: true, what: "reply line")
             else { return nil }
             let text = String(decoding: line.dropFirst(), as: UTF8.self)
             return type == UInt8(ascii: "+") ? .simpleString(text) : .error(text)

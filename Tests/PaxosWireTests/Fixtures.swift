@@ -1,0 +1,186 @@
+// Method: shared fixtures, not tests. Hand-picked messages that hit each field's edge values
+// (zero, max, empty and large batches), a seeded random generator of messages and RESP values
+// so randomized tests replay from their seed, and small helpers to tamper with frames.
+
+import NIOCore
+import PaxosCore
+import PaxosWire
+import Testing
+
+/// A named value, so parameterized test output says which case failed.
+struct Named<Value: Sendable>: Sendable, CustomTestStringConvertible {
+    var name: String
+    var value: Value
+    var testDescription: String { name }
+}
+
+enum Fixtures {
+    static let ballot = Ballot(round: 7, replica: ReplicaID(2))
+    static let maxBallot = Ballot(round: .max, replica: ReplicaID(.max))
+
+    static func put(_ client: UInt64, _ sequence: UInt64, key: String, value: [UInt8]) -> ClientRequest {
+        ClientRequest(client: ClientID(client), sequence: sequence, operation: .put(key: Array(key.utf8), value: value))
+    }
+
+    static let batch = Command.batch([
+        put(1, 1, key: "k", value: Array("v".utf8)),
+        ClientRequest(client: ClientID(2), sequence: .max, operation: .delete(key: Array("gone".utf8))),
+        put(3, 0, key: "", value: []),
+        put(.max, 9, key: "bin\r\n\0", value: [0, 13, 10, 255]),
+    ])
+
+    /// One case per message kind and per interesting shape of each.
+    static let messages: [Named<Message>] = [
+        Named(name: "prepare", value: .prepare(ballot: ballot, fromSlot: Slot(41))),
+        Named(name: "prepare zero", value: .prepare(ballot: .zero, fromSlot: .zero)),
+        Named(name: "prepare max", value: .prepare(ballot: maxBallot, fromSlot: Slot(.max))),
+        Named(name: "promise empty", value: .promise(ballot: ballot, entries: [])),
+        Named(
+            name: "promise entries",
+            value: .promise(
+                ballot: ballot,
+                entries: [
+                    LogEntry(slot: Slot(1), ballot: .zero, command: .noop, chosen: true),
+                    LogEntry(slot: Slot(2), ballot: maxBallot, command: batch, chosen: false),
+                ])),
+        Named(name: "accept empty", value: .accept(ballot: ballot, entries: [], chosenThrough: .zero)),
+        Named(
+            name: "accept batch",
+            value: .accept(
+                ballot: ballot,
+                entries: [AcceptEntry(slot: Slot(5), command: batch), AcceptEntry(slot: Slot(6), command: .noop)],
+                chosenThrough: Slot(4))),
+        Named(name: "accept large", value: .accept(ballot: ballot, entries: largeAccept, chosenThrough: Slot(.max))),
+        Named(
+            name: "accept large value", value: .accept(ballot: ballot, entries: [largeValue], chosenThrough: Slot(1))),
+        Named(name: "accepted empty", value: .accepted(ballot: ballot, slots: [])),
+        Named(name: "accepted slots", value: .accepted(ballot: ballot, slots: [Slot(1), Slot(.max), .zero])),
+        Named(name: "reject", value: .reject(ballot: ballot, promised: maxBallot)),
+        Named(name: "heartbeat", value: .heartbeat(ballot: ballot, chosenThrough: Slot(99), readRound: 3)),
+        Named(name: "heartbeat max", value: .heartbeat(ballot: maxBallot, chosenThrough: Slot(.max), readRound: .max)),
+        Named(name: "heartbeatAck", value: .heartbeatAck(ballot: ballot, readRound: 0)),
+        Named(name: "catchUpRequest", value: .catchUpRequest(from: Slot(10), through: Slot(20))),
+        Named(name: "catchUpReply empty", value: .catchUpReply(entries: [])),
+        Named(
+            name: "catchUpReply entries",
+            value: .catchUpReply(entries: [
+                ChosenEntry(slot: Slot(10), command: batch), ChosenEntry(slot: Slot(11), command: .noop),
+            ])),
+    ]
+
+    /// Ten thousand slots: a leader catching a follower up in one frame.
+    static let largeAccept: [AcceptEntry] = (1...10_000).map { (slot: Int) -> AcceptEntry in
+        let value = [UInt8](repeating: UInt8(slot % 251), count: 20)
+        let command: Command = slot % 7 == 0 ? .noop : .batch([put(UInt64(slot), 1, key: "key\(slot)", value: value)])
+        return AcceptEntry(slot: Slot(UInt64(slot)), command: command)
+    }
+
+    /// One value of 1 MiB.
+    static let largeValue = AcceptEntry(
+        slot: Slot(1), command: .batch([put(1, 1, key: "big", value: [UInt8](repeating: 0xAB, count: 1 << 20))]))
+
+    static let frames: [Named<PeerFrame>] =
+        [
+            Named(name: "hello", value: .hello(clusterID: "paxoskv-test", replicaID: ReplicaID(3))),
+            Named(name: "hello empty cluster id", value: .hello(clusterID: "", replicaID: ReplicaID(0))),
+            Named(name: "hello unicode cluster id", value: .hello(clusterID: "klüster-東京", replicaID: ReplicaID(.max))),
+            Named(name: "helloReject", value: .helloReject(reason: "cluster id mismatch: expected a, got b")),
+            Named(name: "helloReject empty", value: .helloReject(reason: "")),
+            Named(name: "message in group 7", value: .message(group: 7, .heartbeatAck(ballot: ballot, readRound: 1))),
+            Named(
+                name: "message in group max", value: .message(group: .max, .prepare(ballot: ballot, fromSlot: Slot(1)))),
+        ] + messages.map { Named(name: $0.name, value: .message(group: 0, $0.value)) }
+}
+
+// MARK: - Seeded random values
+
+extension SeededGenerator {
+    mutating func bytes(maxCount: Int) -> [UInt8] {
+        (0..<Int.random(in: 0...maxCount, using: &self)).map { _ in UInt8.random(in: 0...255, using: &self) }
+    }
+
+    mutating func ballot() -> Ballot {
+        Ballot(
+            round: UInt64.random(in: 0...3, using: &self) == 0 ? .max : next() >> 8,
+            replica: ReplicaID(UInt32.random(in: 0...UInt32.max, using: &self)))
+    }
+
+    mutating func slot() -> Slot { Slot(next() >> UInt64.random(in: 0...63, using: &self)) }
+
+    mutating func command() -> Command {
+        guard Bool.random(using: &self) else { return .noop }
+        return .batch(
+            (0..<Int.random(in: 0...4, using: &self)).map { _ in
+                let operation: Operation =
+                    Bool.random(using: &self)
+                    ? .put(key: bytes(maxCount: 16), value: bytes(maxCount: 64)) : .delete(key: bytes(maxCount: 16))
+                return ClientRequest(client: ClientID(next()), sequence: next(), operation: operation)
+            })
+    }
+
+    mutating func message() -> Message {
+        let count = Int.random(in: 0...5, using: &self)
+        switch Int.random(in: 0..<9, using: &self) {
+        case 0: return .prepare(ballot: ballot(), fromSlot: slot())
+        case 1:
+            return .promise(
+                ballot: ballot(),
+                entries: (0..<count).map { _ in
+                    LogEntry(slot: slot(), ballot: ballot(), command: command(), chosen: Bool.random(using: &self))
+                })
+        case 2:
+            return .accept(
+                ballot: ballot(), entries: (0..<count).map { _ in AcceptEntry(slot: slot(), command: command()) },
+                chosenThrough: slot())
+        case 3: return .accepted(ballot: ballot(), slots: (0..<count).map { _ in slot() })
+        case 4: return .reject(ballot: ballot(), promised: ballot())
+        case 5: return .heartbeat(ballot: ballot(), chosenThrough: slot(), readRound: next())
+        case 6: return .heartbeatAck(ballot: ballot(), readRound: next())
+        case 7: return .catchUpRequest(from: slot(), through: slot())
+        default: return .catchUpReply(entries: (0..<count).map { _ in ChosenEntry(slot: slot(), command: command()) })
+        }
+    }
+
+    mutating func respValue(depth: Int = 0) -> RESPValue {
+        switch Int.random(in: 0..<(depth < 3 ? 7 : 5), using: &self) {
+        case 0: return .simpleString(printable())
+        case 1: return .error(printable())
+        case 2: return .integer(Int64(bitPattern: next()))
+        case 3: return .bulkString(bytes(maxCount: 40))
+        case 4: return .bulkString(nil)
+        case 5: return .array(nil)
+        default: return .array((0..<Int.random(in: 0...4, using: &self)).map { _ in respValue(depth: depth + 1) })
+        }
+    }
+
+    /// Text without CR or LF, which simple strings cannot carry.
+    mutating func printable() -> String {
+        String(
+            decoding: (0..<Int.random(in: 0...20, using: &self)).map { _ in UInt8.random(in: 0x20...0x7E, using: &self)
+            }, as: UTF8.self)
+    }
+}
+
+// MARK: - Frame surgery
+
+extension Array where Element == UInt8 {
+    /// Replaces the checksum with a correct one for the (tampered) contents, so tests reach the
+    /// checks that come after it.
+    func resealed() -> [UInt8] {
+        var frame = self
+        let length = UInt32(frame.count - 4)
+        frame.replaceSubrange(0..<4, with: length.bigEndianBytes)
+        let crc = CRC32C.checksum(frame[4..<(frame.count - 4)])
+        frame.replaceSubrange((frame.count - 4)..., with: crc.bigEndianBytes)
+        return frame
+    }
+
+    /// The payload bytes of a frame (after the 10-byte header, before the checksum).
+    var payloadRange: Range<Int> { 10..<(count - 4) }
+}
+
+extension UInt32 {
+    var bigEndianBytes: [UInt8] {
+        [UInt8(self >> 24), UInt8(self >> 16 & 0xFF), UInt8(self >> 8 & 0xFF), UInt8(self & 0xFF)]
+    }
+}

@@ -1,0 +1,164 @@
+// Method: hostile-input tests of the frame decoder. Valid frames are damaged in every way the
+// network or a confused peer can damage them: cut at every byte, every byte flipped, bad
+// version, unknown type, impossible lengths, payloads too short or too long, invalid field
+// values (re-sealed with a correct checksum so the payload parser itself is exercised), and
+// seeded random garbage. Each must end in a typed PeerWireError, never in a crash or in a
+// frame different from the one sent.
+
+import NIOCore
+import PaxosCore
+import PaxosWire
+import Testing
+
+@Suite("wire: peer frame rejection")
+struct PeerFrameRejectionTests {
+    static let samples: [Named<PeerFrame>] = Fixtures.frames.filter { !$0.name.contains("large") }
+
+    @Test("wire: a frame cut at any byte is truncated, not misread", arguments: samples)
+    func truncatedAtEveryCut(frame: Named<PeerFrame>) throws {
+        let bytes = try frame.value.encoded()
+        for cut in 0..<bytes.count {
+            #expect(throws: PeerWireError.truncatedFrame) { try PeerFrame.decode(Array(bytes[..<cut])) }
+        }
+    }
+
+    @Test("wire: a flipped bit after the length field is caught by the checksum", arguments: samples)
+    func flippedBytes(frame: Named<PeerFrame>) throws {
+        let bytes = try frame.value.encoded()
+        for index in 4..<bytes.count {
+            for mask: UInt8 in [0x01, 0x80, 0xFF] {
+                var damaged = bytes
+                damaged[index] ^= mask
+                #expect(throws: PeerWireError.badChecksum) { try PeerFrame.decode(damaged) }
+            }
+        }
+    }
+
+    @Test("wire: a flipped bit in the length field never yields a frame", arguments: samples)
+    func flippedLength(frame: Named<PeerFrame>) throws {
+        let bytes = try frame.value.encoded()
+        for index in 0..<4 {
+            for bit in 0..<8 {
+                var damaged = bytes
+                damaged[index] ^= 1 << bit
+                #expect(throws: PeerWireError.self) { try PeerFrame.decode(damaged) }
+            }
+        }
+    }
+
+    @Test("wire: an unknown version is refused even with a good checksum")
+    func badVersion() throws {
+        for version: UInt8 in [0, 2, 255] {
+            var bytes = try PeerFrame.hello(clusterID: "c", replicaID: ReplicaID(1)).encoded()
+            bytes[4] = version
+            #expect(throws: PeerWireError.unsupportedVersion) { try PeerFrame.decode(bytes.resealed()) }
+        }
+    }
+
+    @Test("wire: an unknown type is refused", arguments: [0x00, 0x03, 0x0F, 0x19, 0x7F, 0xFF] as [UInt8])
+    func unknownType(type: UInt8) throws {
+        var bytes = try PeerFrame.message(group: 0, .heartbeatAck(ballot: .zero, readRound: 0)).encoded()
+        bytes[5] = type
+        #expect(throws: PeerWireError.unknownType) { try PeerFrame.decode(bytes.resealed()) }
+    }
+
+    @Test("wire: lengths below the minimum or above the maximum are refused from the length alone")
+    func badLengths() {
+        for length: UInt32 in [0, 1, 9] {
+            #expect(throws: PeerWireError.badLength) { try PeerFrame.decode(length.bigEndianBytes) }
+        }
+        for length: UInt32 in [UInt32(PeerFrame.defaultMaxFrameBytes) + 1, .max] {
+            #expect(throws: PeerWireError.frameTooLarge) { try PeerFrame.decode(length.bigEndianBytes) }
+        }
+        #expect(throws: PeerWireError.frameTooLarge) {
+            try PeerFrame.decode(UInt32(1025).bigEndianBytes, maxFrameBytes: 1024)
+        }
+    }
+
+    @Test("wire: bytes after the frame are refused")
+    func trailingBytesAfterFrame() throws {
+        let bytes = try PeerFrame.helloReject(reason: "no").encoded()
+        #expect(throws: PeerWireError.trailingBytes) { try PeerFrame.decode(bytes + [0]) }
+    }
+
+    @Test("wire: a payload with a byte too many or too few is refused", arguments: samples)
+    func payloadLengthMismatch(frame: Named<PeerFrame>) throws {
+        let bytes = try frame.value.encoded()
+        var longer = bytes
+        longer.insert(0, at: bytes.count - 4)
+        #expect(throws: PeerWireError.trailingBytes) { try PeerFrame.decode(longer.resealed()) }
+        guard !bytes.payloadRange.isEmpty else { return }
+        var shorter = bytes
+        shorter.remove(at: bytes.count - 5)
+        #expect(throws: PeerWireError.truncatedPayload) { try PeerFrame.decode(shorter.resealed()) }
+    }
+
+    @Test("wire: invalid field values are malformed payloads")
+    func malformedFields() throws {
+        // The chosen flag of the first promise entry (after ballot 12 + count 4 + slot 8 + ballot 12).
+        var promise = try PeerFrame.message(
+            group: 0,
+            .promise(ballot: .zero, entries: [LogEntry(slot: Slot(1), ballot: .zero, command: .noop, chosen: true)])
+        ).encoded()
+        promise[10 + 36] = 2
+        #expect(throws: PeerWireError.malformedPayload) { try PeerFrame.decode(promise.resealed()) }
+
+        // The command tag of the first accept entry (after ballot 12 + chosenThrough 8 + count 4 + slot 8).
+        var accept = try PeerFrame.message(
+            group: 0,
+            .accept(ballot: .zero, entries: [AcceptEntry(slot: Slot(1), command: .noop)], chosenThrough: .zero)
+        ).encoded()
+        accept[10 + 32] = 9
+        #expect(throws: PeerWireError.malformedPayload) { try PeerFrame.decode(accept.resealed()) }
+
+        // A cluster id that is not UTF-8.
+        var hello = try PeerFrame.hello(clusterID: "ab", replicaID: ReplicaID(1)).encoded()
+        hello[14] = 0xFF
+        #expect(throws: PeerWireError.malformedPayload) { try PeerFrame.decode(hello.resealed()) }
+
+        // A connection frame in a group other than 0.
+        var reject = try PeerFrame.helloReject(reason: "r").encoded()
+        reject[9] = 1
+        #expect(throws: PeerWireError.malformedPayload) { try PeerFrame.decode(reject.resealed()) }
+    }
+
+    @Test("wire: a huge element count fails on the bytes present instead of allocating")
+    func hugeCount() throws {
+        for message: Message in [
+            .promise(ballot: .zero, entries: []), .accepted(ballot: .zero, slots: []), .catchUpReply(entries: []),
+        ] {
+            var bytes = try PeerFrame.message(group: 0, message).encoded()
+            bytes.replaceSubrange((bytes.count - 8)..<(bytes.count - 4), with: UInt32.max.bigEndianBytes)
+            let error = #expect(throws: PeerWireError.truncatedPayload) { try PeerFrame.decode(bytes.resealed()) }
+            #expect(error?.decodingError != nil)
+        }
+    }
+
+    @Test("wire: errors describe what went wrong")
+    func descriptions() throws {
+        var bytes = try PeerFrame.hello(clusterID: "c", replicaID: ReplicaID(1)).encoded()
+        bytes[5] = 0x7F
+        let error = #expect(throws: PeerWireError.unknownType) { try PeerFrame.decode(bytes.resealed()) }
+        #expect(error?.description == "peer frame has an unknown type: type 127")
+    }
+
+    @Test("wire: seeded random garbage and re-sealed mutations never crash", arguments: 0..<10 as Range<UInt64>)
+    func fuzz(seed: UInt64) throws {
+        var random = SeededGenerator(seed: seed)
+        for _ in 0..<500 {
+            let garbage = random.bytes(maxCount: 64)
+            #expect(throws: PeerWireError.self) { try PeerFrame.decode(garbage) }
+
+            var frame = try PeerFrame.message(group: 0, random.message()).encoded()
+            for _ in 0..<Int.random(in: 1...3, using: &random) {
+                frame[Int.random(in: 4..<frame.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+            }
+            // Either the mutation hit a don't-care spot and the frame still decodes, or it is refused.
+            do {
+                _ = try PeerFrame.decode(frame.resealed())
+            } catch {
+                // Typed throws: a PeerWireError is the only way out, which is the property tested.
+            }
+        }
+    }
+}
