@@ -1,0 +1,197 @@
+public import PaxosCore
+
+/// One client operation on the key-value store as a client saw it: what it asked, when it
+/// asked, when it heard back and what it heard.
+///
+/// Times are in any monotonic unit shared by every client of one history (simulator ticks,
+/// or nanoseconds of one process's monotonic clock). Only their order matters to the checker.
+///
+/// An operation whose outcome is `.unknown` (the client timed out, or lost its connection)
+/// may have taken effect at any instant after its invocation, including after the client gave
+/// up, or never. Its `completedAt`, if any, is when the client stopped waiting; the checker
+/// ignores it.
+///
+/// - Invariant: `completedAt == nil || invokedAt <= completedAt`.
+/// - Invariant: `completedAt == nil` implies `outcome == .unknown`.
+/// - Invariant: `outcome` is `.unknown` or matches `kind`: `.ok` for a put, `.deleted` for a
+///   delete, `.value` for a get.
+public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
+    /// Names one operation within its history.
+    public struct ID: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+        public var rawValue: Int
+
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        public init(_ rawValue: Int) { self.rawValue = rawValue }
+
+        public static func < (lhs: ID, rhs: ID) -> Bool { lhs.rawValue < rhs.rawValue }
+        public var description: String { "#\(rawValue)" }
+    }
+
+    /// What the client asked for.
+    public enum Kind: Hashable, Sendable, CustomStringConvertible {
+        case put(key: Bytes, value: Bytes)
+        case delete(key: Bytes)
+        case get(key: Bytes)
+
+        public var key: Bytes {
+            switch self {
+            case .put(let key, _), .delete(let key), .get(let key): key
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .put(let key, let value): "put(\(BytesFormat.render(key)), \(BytesFormat.render(value)))"
+            case .delete(let key): "delete(\(BytesFormat.render(key)))"
+            case .get(let key): "get(\(BytesFormat.render(key)))"
+            }
+        }
+    }
+
+    /// What the client heard back.
+    public enum Outcome: Hashable, Sendable, CustomStringConvertible {
+        /// A put was applied.
+        case ok
+        /// A delete was applied; `existed` says whether the key was present.
+        case deleted(existed: Bool)
+        /// A get returned this value, or `nil` for an absent key.
+        case value(Bytes?)
+        /// No answer: the operation may or may not take effect, at any time after its invocation.
+        case unknown
+
+        /// Maps a replica's reply to an outcome. `.superseded` says the request was applied at
+        /// some point but its reply is lost, which is exactly what `.unknown` allows.
+        public init(_ result: OperationResult) {
+            switch result {
+            case .ok: self = .ok
+            case .deleted(let existed): self = .deleted(existed: existed)
+            case .superseded: self = .unknown
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .ok: "ok"
+            case .deleted(let existed): "existed=\(existed)"
+            case .value(let value): BytesFormat.render(value)
+            case .unknown: "unknown"
+            }
+        }
+    }
+
+    public let id: ID
+    public let client: ClientID
+    public let kind: Kind
+    public let invokedAt: UInt64
+    /// When the client heard back or gave up; `nil` if it never did.
+    public let completedAt: UInt64?
+    public let outcome: Outcome
+
+    /// - Precondition: `completedAt`, if given, is not before `invokedAt`; an outcome other
+    ///   than `.unknown` has a `completedAt`; and `outcome` is `.unknown` or matches `kind`.
+    ///   Violating these is a bug in the recorder, not in the system under test, so it crashes
+    ///   rather than being reported as a violation.
+    public init(
+        id: ID, client: ClientID, kind: Kind, invokedAt: UInt64, completedAt: UInt64?, outcome: Outcome
+    ) {
+        if let completedAt {
+            precondition(invokedAt <= completedAt, "operation \(id): completed at \(completedAt) before invoked at \(invokedAt)")
+        } else {
+            precondition(outcome == .unknown, "operation \(id): outcome \(outcome) without a completion time")
+        }
+        precondition(Self.outcome(outcome, fits: kind), "operation \(id): outcome \(outcome) does not fit \(kind)")
+        self.id = id
+        self.client = client
+        self.kind = kind
+        self.invokedAt = invokedAt
+        self.completedAt = completedAt
+        self.outcome = outcome
+    }
+
+    public var description: String {
+        let end = completedAt.map { "\($0)" } ?? "∞"
+        return "\(id) \(client) \(kind) -> \(outcome) [\(invokedAt), \(end)]"
+    }
+
+    private static func outcome(_ outcome: Outcome, fits kind: Kind) -> Bool {
+        switch (kind, outcome) {
+        case (_, .unknown), (.put, .ok), (.delete, .deleted), (.get, .value): true
+        default: false
+        }
+    }
+}
+
+/// Names an operation recorded with `History.invoke`, to complete it later.
+public struct OperationHandle: Hashable, Sendable {
+    public let id: HistoryOperation.ID
+    /// Position in `History.operations`.
+    let index: Int
+}
+
+/// A recorded client history of key-value operations, the input of `LinearizabilityChecker`.
+///
+/// Recorders log as they go: `invoke` when a client sends a request, `complete` when it hears
+/// back or gives up. Operations that are never completed count as `.unknown`, which is what a
+/// crashed client or a test that stops mid-flight leaves behind. Tests may instead build one
+/// directly from an array of operations.
+///
+/// - Invariant: operation IDs are unique.
+public struct History: Sendable, CustomStringConvertible {
+    public private(set) var operations: [HistoryOperation]
+    private var nextID: Int
+
+    public init() {
+        self.operations = []
+        self.nextID = 0
+    }
+
+    /// - Precondition: the operations' IDs are unique.
+    public init(_ operations: [HistoryOperation]) {
+        precondition(Set(operations.map(\.id)).count == operations.count, "history: duplicate operation IDs")
+        self.operations = operations
+        self.nextID = (operations.map(\.id.rawValue).max() ?? -1) + 1
+    }
+
+    /// Records that `client` sent `kind` at `time`; the operation's outcome is `.unknown` until
+    /// `complete` is called.
+    public mutating func invoke(client: ClientID, kind: HistoryOperation.Kind, at time: UInt64) -> OperationHandle {
+        let id = HistoryOperation.ID(nextID)
+        nextID += 1
+        operations.append(
+            HistoryOperation(id: id, client: client, kind: kind, invokedAt: time, completedAt: nil, outcome: .unknown)
+        )
+        return OperationHandle(id: id, index: operations.count - 1)
+    }
+
+    /// Records that the operation behind `handle` returned `outcome` at `time`. Pass `.unknown`
+    /// when the client gave up waiting.
+    ///
+    /// - Precondition: the operation was not completed before, `time` is not before its
+    ///   invocation, and `outcome` fits its kind.
+    public mutating func complete(_ handle: OperationHandle, outcome: HistoryOperation.Outcome, at time: UInt64) {
+        let operation = operations[handle.index]
+        precondition(operation.id == handle.id, "history: handle \(handle.id) does not belong to this history")
+        precondition(operation.completedAt == nil, "history: operation \(handle.id) completed twice")
+        operations[handle.index] = HistoryOperation(
+            id: operation.id, client: operation.client, kind: operation.kind,
+            invokedAt: operation.invokedAt, completedAt: time, outcome: outcome
+        )
+    }
+
+    public var description: String {
+        operations.map(\.description).joined(separator: "\n")
+    }
+}
+
+/// Renders keys and values for failure reports: printable ASCII as a quoted string, anything
+/// else as hex, so a report never prints raw control bytes.
+enum BytesFormat {
+    static func render(_ bytes: Bytes?) -> String {
+        guard let bytes else { return "absent" }
+        if bytes.allSatisfy({ (0x20...0x7E).contains($0) && $0 != UInt8(ascii: "\"") }) {
+            return "\"" + String(decoding: bytes, as: UTF8.self) + "\""
+        }
+        let hexDigits = Array("0123456789abcdef")
+        return "0x" + String(bytes.flatMap { [hexDigits[Int($0 >> 4)], hexDigits[Int($0 & 0x0F)]] })
+    }
+}
