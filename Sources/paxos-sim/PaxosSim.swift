@@ -67,6 +67,7 @@ struct PaxosSim: ParsableCommand {
             stats.chosenSlots += report.stats.chosenSlots
             stats.events += report.stats.events
             stats.crashes += report.stats.crashes
+            stats.inconclusiveHistories += report.stats.inconclusiveHistories
             if !report.passed {
                 failures += 1
                 print(report)
@@ -79,7 +80,8 @@ struct PaxosSim: ParsableCommand {
         }
         print("\(range.count) seeds: \(range.count - failures) passed, \(failures) failed; "
               + "\(stats.operations) client operations (\(stats.completed) completed), \(stats.chosenSlots) slots chosen, "
-              + "\(stats.crashes) crashes, \(stats.events) events")
+              + "\(stats.crashes) crashes, \(stats.events) events, "
+              + "\(stats.inconclusiveHistories) histories too large to check fully")
         if failures > 0 { throw ExitCode.failure }
     }
 }

@@ -1,0 +1,167 @@
+import Logging
+import NIOCore
+import PaxosCore
+import PaxosWire
+
+/// One RESP client connection. Commands are answered strictly in order, one at a time: a
+/// connection has one client id and sends its writes with increasing sequence numbers, so it
+/// must not have two writes in flight (a retry of the older one would look superseded).
+/// Throughput comes from many connections, as with Redis clients in a pool.
+///
+/// - Invariant: used only on the node's event loop.
+final class ClientHandler: ChannelInboundHandler {
+    typealias InboundIn = RESPCommand
+    typealias OutboundOut = RESPValue
+
+    let node: Node
+    let clientID: ClientID
+    private var sequence: UInt64 = 0
+    private var queue: [RESPCommand] = []
+    private var queueHead = 0
+    private var busy = false
+    /// READONLY mode: reads are served from this node's applied state, possibly stale.
+    private var staleReads = false
+    private var context: ChannelHandlerContext?
+    /// True while `processNext` runs its loop.
+    private var draining = false
+    private let maxQueuedCommands = 10_000
+
+    init(node: Node) {
+        self.node = node
+        self.clientID = node.makeClientID()
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard queue.count - queueHead < maxQueuedCommands else {
+            reply(.error("ERR too many pipelined commands on one connection"), flush: true)
+            context.close(promise: nil)
+            return
+        }
+        queue.append(unwrapInboundIn(data))
+        if !busy { processNext() }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) { context.flush() }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Malformed RESP: tell the client why, then close only this connection.
+        node.logger.debug("closing client connection after a protocol error", metadata: ["error": "\(error)"])
+        context.writeAndFlush(wrapOutboundOut(.error("ERR Protocol error: \(error)"))).whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
+    /// Starts queued commands one at a time. Commands answered synchronously (PING, errors)
+    /// loop here instead of recursing, so a long pipeline cannot grow the stack.
+    private func processNext() {
+        guard !draining else { return }
+        draining = true
+        defer { draining = false }
+        while !busy, queueHead < queue.count, let context, context.channel.isActive {
+            let raw = queue[queueHead]
+            queueHead += 1
+            if queueHead > 1_024 && queueHead * 2 > queue.count {
+                queue.removeFirst(queueHead)
+                queueHead = 0
+            }
+            busy = true
+            let command: ClientCommand
+            do {
+                command = try ClientCommand.parse(name: raw.name, arguments: raw.arguments,
+                                                  maxKeyBytes: node.settings.maxKeyBytes,
+                                                  maxValueBytes: node.settings.maxValueBytes)
+            } catch {
+                finish(.error(error.description))
+                continue
+            }
+            let started = NIODeadline.now()
+            execute(command) { [self] value in
+                node.metrics.recordRequest(raw.name, since: started)
+                finish(value)
+            }
+        }
+    }
+
+    /// Sends the answer, then moves on. Answers that arrive asynchronously are flushed at once.
+    private func finish(_ value: RESPValue, close: Bool = false) {
+        reply(value, flush: true)
+        if close {
+            context?.close(promise: nil)
+            return
+        }
+        busy = false
+        processNext()
+    }
+
+    private func reply(_ value: RESPValue, flush: Bool) {
+        guard let context, context.channel.isActive else { return }
+        if flush {
+            context.writeAndFlush(wrapOutboundOut(value), promise: nil)
+        } else {
+            context.write(wrapOutboundOut(value), promise: nil)
+        }
+    }
+
+    private func execute(_ command: ClientCommand, done: @escaping (RESPValue) -> Void) {
+        switch command {
+        case .ping(let message): done(message.map { .bulkString($0) } ?? .simpleString("PONG"))
+        case .echo(let message): done(.bulkString(message))
+        case .info(let section): done(.bulkString(Array(node.info(section: section).utf8)))
+        case .readonly: staleReads = true; done(.simpleString("OK"))
+        case .readwrite: staleReads = false; done(.simpleString("OK"))
+        case .quit: finish(.simpleString("OK"), close: true)
+        case .compatibility(.ok): done(.simpleString("OK"))
+        case .compatibility(.emptyArray): done(.array([]))
+        case .get(let key):
+            read(key) { outcome in done(Self.render(outcome) { if case .value(let v) = $0 { .bulkString(v) } else { nil } }) }
+        case .put(let key, let value):
+            write(.put(key: key, value: value)) { outcome in done(Self.render(outcome) { _ in .simpleString("OK") }) }
+        case .delete(let keys):
+            countSequentially(keys, each: { key, next in self.write(.delete(key: key), respond: next) }) { outcome in
+                if case .applied(.deleted(let existed)) = outcome { existed } else { false }
+            } done: { done($0) }
+        case .exists(let keys):
+            countSequentially(keys, each: { key, next in self.read(key, respond: next) }) { outcome in
+                if case .value(let value) = outcome { value != nil } else { false }
+            } done: { done($0) }
+        }
+    }
+
+    private func write(_ operation: Operation, respond: @escaping (RequestOutcome) -> Void) {
+        sequence += 1
+        node.submit(.write(ClientRequest(client: clientID, sequence: sequence, operation: operation)), respond: respond)
+    }
+
+    private func read(_ key: Bytes, respond: @escaping (RequestOutcome) -> Void) {
+        if staleReads {
+            node.staleRead(key: key, respond: respond)
+        } else {
+            node.submit(.read(key: key), respond: respond)
+        }
+    }
+
+    /// Runs one request per key, one after another, and replies with how many matched; the
+    /// first failure is the reply.
+    private func countSequentially(_ keys: [Bytes], each: @escaping (Bytes, @escaping (RequestOutcome) -> Void) -> Void,
+                                   matches: @escaping (RequestOutcome) -> Bool, done: @escaping (RESPValue) -> Void) {
+        var remaining = keys[...]
+        var count: Int64 = 0
+        func step() {
+            guard let key = remaining.popFirst() else { return done(.integer(count)) }
+            each(key) { outcome in
+                if case .failed(let code, let message) = outcome { return done(.error("\(code) \(message)")) }
+                if matches(outcome) { count += 1 }
+                step()
+            }
+        }
+        step()
+    }
+
+    static func render(_ outcome: RequestOutcome, success: (RequestOutcome) -> RESPValue?) -> RESPValue {
+        if case .failed(let code, let message) = outcome { return .error("\(code) \(message)") }
+        return success(outcome) ?? .error("ERR unexpected answer from the cluster")
+    }
+}

@@ -1,0 +1,116 @@
+public import Foundation
+public import PaxosCore
+
+/// The cluster as `data/cluster.json` describes it: every replica's id and addresses, the
+/// cluster id that peers check in their handshake, and where node data lives.
+///
+/// ```json
+/// { "clusterID": "paxoskv-local", "dataDirectory": "data/nodes",
+///   "replicas": [ { "id": 1, "host": "127.0.0.1", "clientPort": 6381, "peerPort": 7381, "metricsPort": 9381 }, … ] }
+/// ```
+public struct ClusterConfiguration: Codable, Hashable, Sendable {
+    public var clusterID: String
+    /// Node `n` keeps its database in `<dataDirectory>/<n>/`. Relative paths are relative to
+    /// the current directory.
+    public var dataDirectory: String
+    public var replicas: [ReplicaAddress]
+
+    public struct ReplicaAddress: Codable, Hashable, Sendable {
+        public var id: UInt32
+        public var host: String
+        public var clientPort: Int
+        public var peerPort: Int
+        public var metricsPort: Int
+
+        public init(id: UInt32, host: String, clientPort: Int, peerPort: Int, metricsPort: Int) {
+            self.id = id
+            self.host = host
+            self.clientPort = clientPort
+            self.peerPort = peerPort
+            self.metricsPort = metricsPort
+        }
+    }
+
+    public init(clusterID: String, dataDirectory: String, replicas: [ReplicaAddress]) {
+        self.clusterID = clusterID
+        self.dataDirectory = dataDirectory
+        self.replicas = replicas
+    }
+
+    /// Reads and validates a configuration file. Every failure is one sentence that says what
+    /// to fix.
+    public static func load(path: String) throws(ClusterConfigurationError) -> ClusterConfiguration {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ClusterConfigurationError("cannot read cluster configuration \(path): \(error.localizedDescription)")
+        }
+        let configuration: ClusterConfiguration
+        do {
+            configuration = try JSONDecoder().decode(ClusterConfiguration.self, from: data)
+        } catch let error as Swift.DecodingError {
+            throw ClusterConfigurationError("\(path) is not a valid cluster configuration: \(Self.explain(error))")
+        } catch {
+            throw ClusterConfigurationError("\(path) is not a valid cluster configuration: \(error)")
+        }
+        try configuration.validate(source: path)
+        return configuration
+    }
+
+    /// Checks ids, ports and size. - Parameter source: names the file in messages.
+    public func validate(source: String = "the cluster configuration") throws(ClusterConfigurationError) {
+        if clusterID.isEmpty || clusterID.utf8.count > 128 {
+            throw ClusterConfigurationError("\(source): clusterID must be 1 to 128 bytes")
+        }
+        if replicas.isEmpty { throw ClusterConfigurationError("\(source): no replicas are listed") }
+        if replicas.count % 2 == 0 {
+            throw ClusterConfigurationError("\(source): \(replicas.count) replicas listed; use an odd number (3, 5, 7) so a majority is unambiguous")
+        }
+        var ids = Set<UInt32>()
+        var endpoints = [String: String]()
+        for replica in replicas {
+            if replica.id == 0 { throw ClusterConfigurationError("\(source): replica id 0 is reserved; number replicas from 1") }
+            if !ids.insert(replica.id).inserted { throw ClusterConfigurationError("\(source): replica id \(replica.id) is listed twice") }
+            for (name, port) in [("clientPort", replica.clientPort), ("peerPort", replica.peerPort), ("metricsPort", replica.metricsPort)] {
+                guard (1...65535).contains(port) else {
+                    throw ClusterConfigurationError("\(source): replica \(replica.id) has \(name) \(port), outside 1-65535")
+                }
+                let endpoint = "\(replica.host):\(port)"
+                if let other = endpoints[endpoint] {
+                    throw ClusterConfigurationError("\(source): \(endpoint) is used twice (replica \(replica.id) \(name) and \(other)); give each its own port")
+                }
+                endpoints[endpoint] = "replica \(replica.id) \(name)"
+            }
+        }
+    }
+
+    public func address(of id: ReplicaID) -> ReplicaAddress? {
+        replicas.first { $0.id == id.rawValue }
+    }
+
+    public var members: [ReplicaID] { replicas.map { ReplicaID($0.id) } }
+
+    private static func explain(_ error: Swift.DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "missing field '\(key.stringValue)' at \(path(context))"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "wrong type at \(path(context)): \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            return "\(context.debugDescription) \(context.underlyingError.map { "(\($0.localizedDescription))" } ?? "")"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    private static func path(_ context: Swift.DecodingError.Context) -> String {
+        let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        return path.isEmpty ? "the top level" : path
+    }
+}
+
+public struct ClusterConfigurationError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,171 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+public import PaxosCore
+import PaxosStorage
+import PaxosWire
+public import ServiceLifecycle
+
+/// paxosd as a `Service`: opens the database, rebuilds the replica, starts the listeners and the
+/// peer links on one event loop, and on graceful shutdown (SIGTERM/SIGINT) stops accepting,
+/// fails what is in flight, lets the storage thread commit what it has and closes the database.
+public struct NodeService: Service {
+    public let settings: NodeSettings
+    let logger: Logger
+    let renderMetrics: @Sendable () -> [UInt8]
+
+    public init(settings: NodeSettings, logger: Logger, renderMetrics: @escaping @Sendable () -> [UInt8]) {
+        self.settings = settings
+        self.logger = logger
+        self.renderMetrics = renderMetrics
+    }
+
+    public func run() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let (storage, durable, box) = try openStorage(loop: loop)
+        let node = Node(settings: settings, loop: loop, storage: storage, durable: durable,
+                        logger: logger, metrics: NodeMetrics())
+        try await loop.submit { box.node = node }.get()
+        logger.info("replica state loaded", metadata: [
+            "paxos.replica": "\(settings.id)", "paxos.ballot": "\(durable.promised)",
+            "paxos.slot": "\(durable.appliedThrough)", "log.entries": "\(durable.entries.count)",
+        ])
+        var channels: [any Channel] = []
+        do {
+            channels.append(try await bindPeers(node: node, group: group))
+            channels.append(try await bindClients(node: node, group: group))
+            channels.append(try await bindMetrics(node: node, group: group))
+        } catch {
+            for channel in channels { try? await channel.close() }
+            storage.shutdown()
+            try await group.shutdownGracefully()
+            throw NodeStartupError("cannot listen: \(error) (is another paxosd using the ports of replica \(settings.id)?)")
+        }
+        try await loop.submit { startPeerLinks(node: node); node.start() }.get()
+        logger.notice("paxosd ready", metadata: [
+            "paxos.replica": "\(settings.id)", "client.address": "\(settings.host):\(settings.clientPort)",
+            "peer.address": "\(settings.host):\(settings.peerPort)", "metrics.address": "\(settings.host):\(settings.metricsPort)",
+        ])
+
+        try? await gracefulShutdown()
+
+        logger.notice("shutting down", metadata: ["paxos.replica": "\(settings.id)"])
+        for channel in channels { try? await channel.close() }
+        try await loop.submit { node.stop() }.get()
+        storage.shutdown()
+        try await group.shutdownGracefully()
+        logger.notice("stopped; database closed", metadata: ["paxos.replica": "\(settings.id)"])
+    }
+
+    private func openStorage(loop: any EventLoop) throws -> (StorageExecutor, DurableState, NodeBox) {
+        var options = SQLiteLogStore.Options()
+        options.synchronous = settings.synchronousFull ? .full : .normal
+        let store = try SQLiteLogStore.open(path: settings.databasePath, clusterID: settings.cluster.clusterID,
+                                            replicaID: settings.id, options: options)
+        let durable = try store.loadDurableState()
+        let box = NodeBox()
+        let storage = StorageExecutor(store: store) { result in
+            loop.execute {
+                switch result {
+                case .success(let batch):
+                    box.node?.metrics.storageCommitDuration.recordNanoseconds(batch.commitNanoseconds)
+                    box.node?.metrics.storageBatchJobs.record(batch.jobs)
+                    box.node?.onStorage(batch.completions)
+                case .failure(let error):
+                    // Fail-stop: a node that cannot write its promises must not answer anyone.
+                    fatalError("paxosd: storage failed, stopping: \(error)")
+                }
+            }
+        }
+        return (storage, durable, box)
+    }
+
+    private func bindPeers(node: Node, group: MultiThreadedEventLoopGroup) async throws -> any Channel {
+        try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 64)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        ByteToMessageHandler(PeerFrameDecoder()),
+                        MessageToByteHandler(PeerFrameEncoder()),
+                        PeerInboundHandler(node: node),
+                    ])
+                }
+            }
+            .bind(host: settings.host, port: settings.peerPort).get()
+    }
+
+    private func bindClients(node: Node, group: MultiThreadedEventLoopGroup) async throws -> any Channel {
+        let limits = RESPLimits(maxBulkBytes: settings.maxValueBytes + settings.maxKeyBytes,
+                                maxArrayCount: 1_024, maxInlineBytes: 64 * 1_024,
+                                maxCommandBytes: settings.maxRequestBytes, maxNestingDepth: 1)
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        ByteToMessageHandler(RESPDecoder(limits: limits)),
+                        MessageToByteHandler(RESPEncoder()),
+                        ClientHandler(node: node),
+                    ])
+                }
+            }
+            .bind(host: settings.host, port: settings.clientPort).get()
+    }
+
+    private func bindMetrics(node: Node, group: MultiThreadedEventLoopGroup) async throws -> any Channel {
+        let render = renderMetrics
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
+                    try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(node: node, renderMetrics: render))
+                }
+            }
+            .bind(host: settings.host, port: settings.metricsPort).get()
+    }
+
+    private func startPeerLinks(node: Node) {
+        for address in settings.cluster.replicas where address.id != settings.id.rawValue {
+            let peer = ReplicaID(address.id)
+            let link = PeerLink(peer: peer, host: address.host, port: address.peerPort, loop: node.loop,
+                                hello: .hello(clusterID: settings.cluster.clusterID, replicaID: settings.id),
+                                logger: logger) { [weak node] _, _ in
+                node.map { $0.metrics.peersConnected.record($0.connectedPeers.count) }
+            }
+            node.links[peer] = link
+            link.start()
+        }
+    }
+}
+
+/// Lets the storage callback find the node, which is created after the executor.
+/// - Invariant: `node` is written once, on the node's loop, before any storage job is submitted,
+///   and read only on that loop.
+final class NodeBox: @unchecked Sendable {
+    // @unchecked Sendable: confined to the node's event loop (see the invariant).
+    var node: Node?
+}
+
+public struct NodeStartupError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension Node {
+    /// Stops ticking and answers everything in flight; the caller then shuts storage down.
+    func stop() {
+        stopping = true
+        tickTask?.cancel()
+        for token in requests.keys.sorted() {
+            resolve(token, .failed(code: "SHUTDOWN", message: "replica \(settings.id) is shutting down; retry on another node"))
+        }
+        for link in links.values { link.close() }
+    }
+}

@@ -1,0 +1,57 @@
+public import PaxosCore
+
+/// Everything one paxosd process needs to know, resolved from the cluster file and the
+/// command line (options override the file).
+public struct NodeSettings: Sendable {
+    public var cluster: ClusterConfiguration
+    public var id: ReplicaID
+    public var host: String
+    public var clientPort: Int
+    public var peerPort: Int
+    public var metricsPort: Int
+    public var databasePath: String
+
+    /// Length of one core tick. Election timeouts and heartbeats are counted in ticks.
+    public var tickMilliseconds: Int64 = 10
+    /// Probability per second that the acceptor role fails (simulated crash-restart).
+    public var failRate: Double = 0
+    /// `synchronous=FULL` unless the operator trades durability for speed.
+    public var synchronousFull = true
+    /// How long a client request may wait for an answer before `-TIMEOUT`.
+    public var requestTimeoutMilliseconds: Int64 = 5_000
+    /// How often an unanswered forwarded request is sent again (possibly to a new leader).
+    public var rerouteMilliseconds: Int64 = 300
+    /// Client limits, each refused with a clear RESP error.
+    public var maxKeyBytes = 1_024
+    public var maxValueBytes = 1 << 20
+    public var maxRequestBytes = 2 << 20
+    /// Most requests a node tracks at once (local and forwarded); more get `-BUSY`.
+    public var maxOutstandingRequests = 50_000
+    /// Seed of the core's election-timeout generator.
+    public var seed: UInt64
+
+    public init(cluster: ClusterConfiguration, id: ReplicaID, host: String, clientPort: Int, peerPort: Int,
+                metricsPort: Int, databasePath: String, seed: UInt64) {
+        self.cluster = cluster
+        self.id = id
+        self.host = host
+        self.clientPort = clientPort
+        self.peerPort = peerPort
+        self.metricsPort = metricsPort
+        self.databasePath = databasePath
+        self.seed = seed
+    }
+
+    /// The core's configuration for this node.
+    var replicaConfiguration: ReplicaConfiguration {
+        var configuration = ReplicaConfiguration(id: id, members: cluster.members)
+        // 10 ms ticks: heartbeats every 50 ms, elections after 300-600 ms of silence.
+        configuration.heartbeatIntervalTicks = 5
+        configuration.electionTimeoutTicks = 30
+        configuration.retransmitTicks = 20
+        configuration.electionBackoffMax = 8
+        return configuration
+    }
+
+    func ticks(milliseconds: Int64) -> UInt64 { UInt64(max(1, milliseconds / max(tickMilliseconds, 1))) }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import PaxosCore
+import PaxosServer
+import Prometheus
+import ServiceLifecycle
+
+/// `paxosd`: one PaxosKV replica. Argument parsing and wiring only; the node lives in PaxosServer.
+@main
+struct Paxosd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "paxosd",
+        abstract: "Run one PaxosKV replica.",
+        discussion: """
+            Reads the cluster from --config and serves as replica --id. Clients speak RESP \
+            (redis-cli -p <client port>); peers speak PaxosKV's binary protocol; /metrics and \
+            /health are served over HTTP on the metrics port. Options override the file.
+
+            Example: paxosd --config data/cluster.json --id 3
+            """)
+
+    @Option(help: "Cluster configuration file.")
+    var config = "data/cluster.json"
+
+    @Option(help: "This replica's id, as listed in the configuration.")
+    var id: UInt32
+
+    @Option(help: "Address to listen on (default: the host in the configuration).")
+    var host: String?
+
+    @Option(help: "RESP client port (default: from the configuration, 638<id> in the shipped one).")
+    var clientPort: Int?
+
+    @Option(help: "Peer port (default: from the configuration, 738<id> in the shipped one).")
+    var peerPort: Int?
+
+    @Option(help: "Metrics/health HTTP port (default: from the configuration, 938<id> in the shipped one).")
+    var metricsPort: Int?
+
+    @Option(help: "Directory for node data; the database is <dir>/<id>/paxos.sqlite (default: dataDirectory from the configuration).")
+    var dataDir: String?
+
+    @Option(help: "Simulated acceptor failures: probability per second that this node's acceptor fails and restarts from disk (0 to 1).")
+    var failRate: Double = 0
+
+    @Option(help: "SQLite synchronous mode: full (default, survives power loss) or normal (faster; a power loss can lose acknowledged writes).")
+    var sync = "full"
+
+    @Option(help: "Length of one protocol tick in milliseconds (heartbeats every 5 ticks, elections after 30-60).")
+    var tickMs: Int64 = 10
+
+    @Option(help: "Milliseconds a client request may wait before -TIMEOUT or -NOLEADER.")
+    var requestTimeoutMs: Int64 = 5_000
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    @Option(help: "Seed for election timeouts (default: random).")
+    var seed: UInt64?
+
+    func validate() throws {
+        guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate must be between 0 and 1, got \(failRate)") }
+        guard ["full", "normal"].contains(sync) else { throw ValidationError("--sync must be 'full' or 'normal', got '\(sync)'") }
+        guard (1...1_000).contains(tickMs) else { throw ValidationError("--tick-ms must be between 1 and 1000") }
+        guard requestTimeoutMs >= 100 else { throw ValidationError("--request-timeout-ms must be at least 100") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "paxosd")
+        logger[metadataKey: "paxos.replica"] = "\(id)"
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        let settings: NodeSettings
+        do {
+            settings = try resolveSettings()
+        } catch {
+            FileHandle.standardError.write(Data("paxosd: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        if !settings.synchronousFull {
+            logger.warning("--sync normal: a power loss (not a process crash) can lose acknowledged writes")
+        }
+        let service = NodeService(settings: settings, logger: logger) { registry.emitToBuffer() }
+        let group = ServiceGroup(configuration: .init(
+            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.critical("paxosd stopped: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    func resolveSettings() throws -> NodeSettings {
+        let cluster = try ClusterConfiguration.load(path: config)
+        guard let address = cluster.address(of: ReplicaID(id)) else {
+            throw ClusterConfigurationError("replica \(id) is not in \(config); its ids are \(cluster.members.map(\.rawValue))")
+        }
+        let directory = dataDir ?? cluster.dataDirectory
+        var settings = NodeSettings(
+            cluster: cluster, id: ReplicaID(id), host: host ?? address.host,
+            clientPort: clientPort ?? address.clientPort, peerPort: peerPort ?? address.peerPort,
+            metricsPort: metricsPort ?? address.metricsPort,
+            databasePath: "\(directory)/\(id)/paxos.sqlite",
+            seed: seed ?? UInt64.random(in: 0...UInt64.max))
+        settings.failRate = failRate
+        settings.synchronousFull = sync == "full"
+        settings.tickMilliseconds = tickMs
+        settings.requestTimeoutMilliseconds = requestTimeoutMs
+        return settings
+    }
+}
