@@ -95,8 +95,8 @@ extension Message {
                 ChosenEntry(slot: try reader.readSlot(), command: try Command.decode(from: &reader))
             }
             return .catchUpReply(entries: entries)
-        case .hello, .helloReject:
-            preconditionFailure("\(type) is a connection frame, not a message")
+        case .hello, .helloReject, .forward, .forwardReply:
+            preconditionFailure("\(type) is not a Paxos message frame")
         }
     }
 }

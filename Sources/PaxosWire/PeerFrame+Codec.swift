@@ -62,6 +62,16 @@ extension PeerFrame {
             writer.write(PeerFrameType(message).rawValue)
             writer.write(group)
             message.encodePayload(into: &writer)
+        case .forward(let id, let request):
+            writer.write(PeerFrameType.forward.rawValue)
+            writer.write(UInt32(0))
+            writer.write(id)
+            request.encode(into: &writer)
+        case .forwardReply(let id, let outcome):
+            writer.write(PeerFrameType.forwardReply.rawValue)
+            writer.write(UInt32(0))
+            writer.write(id)
+            outcome.encode(into: &writer)
         }
         let length = writer.bytes.count + 4
         guard length <= maxFrameBytes else { throw .frameTooLarge(length, limit: maxFrameBytes) }
@@ -100,6 +110,10 @@ extension PeerFrame {
                         clusterID: try reader.readString(limit: maxClusterIDBytes, what: "cluster id"),
                         replicaID: ReplicaID(try reader.readUInt32()))
                     : .helloReject(reason: try reader.readString(limit: maxReasonBytes, what: "reason"))
+            case .forward:
+                frame = .forward(id: try reader.readUInt64(), try ForwardedRequest.decode(from: &reader))
+            case .forwardReply:
+                frame = .forwardReply(id: try reader.readUInt64(), try ForwardedOutcome.decode(from: &reader))
             default:
                 frame = .message(group: group, try Message.decodePayload(type: type, from: &reader))
             }

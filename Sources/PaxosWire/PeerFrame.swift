@@ -40,6 +40,13 @@ public import PaxosCore
 ///  0x16  heartbeatAck          ballot readRound:u64
 ///  0x17  catchUpRequest        from:slot through:slot
 ///  0x18  catchUpReply          count:u32 (slot command)*count
+///  0x20  forward               id:u64 (0x01 command | 0x02 key:bytes)      -- write | read
+///  0x21  forwardReply          id:u64 outcome
+///
+///  outcome := 0x01 | 0x02 existed:u8 | 0x03                 -- applied: ok | deleted | superseded
+///           | 0x04 present:u8 [value:bytes]                 -- read value
+///           | 0x05 leader:u32 (0 = unknown) | 0x06 | 0x07    -- not leader | overloaded | unavailable
+///  A forwarded write is the command `batch([request])`, so it reuses the command format.
 ///
 ///  ballot  := round:u64 replica:u32
 ///  slot    := u64
@@ -61,6 +68,11 @@ public enum PeerFrame: Hashable, Sendable {
     case helloReject(reason: String)
     /// A Paxos message for consensus group `group` (0 until sharding).
     case message(group: UInt32, Message)
+    /// A client request a follower passes to the leader, keeping its (client, sequence) so a
+    /// re-forward after a leader change is still applied once. `id` is the follower's token.
+    case forward(id: UInt64, ForwardedRequest)
+    /// The leader's answer to a `forward`.
+    case forwardReply(id: UInt64, ForwardedOutcome)
 }
 
 extension PeerFrame {
@@ -92,6 +104,8 @@ enum PeerFrameType: UInt8, CaseIterable {
     case heartbeatAck = 0x16
     case catchUpRequest = 0x17
     case catchUpReply = 0x18
+    case forward = 0x20
+    case forwardReply = 0x21
 
     init(_ message: Message) {
         self =
