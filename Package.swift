@@ -80,3 +80,85 @@ package.targets += [
         swiftSettings: strictSettings
     ),
 ]
+
+// MARK: storage (issue 3)
+// PaxosStorage: the node's SQLite database (system libsqlite3 through CSQLite). The only module
+// that imports SQLite.
+package.targets += [
+    .systemLibrary(
+        name: "CSQLite",
+        pkgConfig: "sqlite3",
+        providers: [.apt(["libsqlite3-dev"])]
+    ),
+    .target(
+        name: "PaxosStorage",
+        dependencies: ["PaxosCore", "CSQLite"],
+        swiftSettings: strictSettings
+    ),
+    .testTarget(
+        name: "PaxosStorageTests",
+        dependencies: ["PaxosStorage", "PaxosCore", "PaxosTestKit"],
+        swiftSettings: strictSettings
+    ),
+]
+package.products += [
+    .library(name: "PaxosStorage", targets: ["PaxosStorage"]),
+]
+package.targets += [
+    // Test helper: writes accepted entries in a loop so a test can SIGKILL it mid-write.
+    .executableTarget(
+        name: "paxos-crash-writer",
+        dependencies: ["PaxosStorage", "PaxosCore"],
+        swiftSettings: strictSettings
+    ),
+    // Micro-benchmark of the acceptor write path against a raw write+fdatasync loop.
+    .executableTarget(
+        name: "paxos-storage-bench",
+        dependencies: [
+            "PaxosStorage", "PaxosCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        swiftSettings: strictSettings
+    ),
+]
+
+// MARK: node (issue 4)
+// PaxosServer: one loop owning the Replica, SwiftNIO listeners and peer links, storage thread.
+// paxosd: argument parsing and wiring only.
+package.dependencies += [
+    .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+]
+package.targets += [
+    .target(
+        name: "PaxosServer",
+        dependencies: [
+            "PaxosCore", "PaxosStorage", "PaxosWire",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        swiftSettings: strictSettings
+    ),
+    .executableTarget(
+        name: "paxosd",
+        dependencies: [
+            "PaxosServer", "PaxosCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ],
+        swiftSettings: strictSettings
+    ),
+]
+package.products += [
+    .executable(name: "paxosd", targets: ["paxosd"]),
+]

@@ -1,4 +1,5 @@
 public import NIOCore
+import PaxosCore
 
 /// Writes `PeerFrame`s onto a peer stream (format in `PeerFrame.swift`).
 ///

@@ -2,7 +2,7 @@
 // ("123456789" → 0xE3069283) and the 32-byte patterns of RFC 3720 §B.4 (iSCSI), which
 // defines CRC32C; plus a property check that incremental updates equal one-shot checksums.
 
-import PaxosWire
+import PaxosCore
 import Testing
 
 @Suite("wire: CRC32C")

@@ -1,13 +1,13 @@
-/// CRC-32C (Castagnoli), the checksum on every peer frame.
+/// CRC-32C (Castagnoli), the checksum on every peer frame and on every log row on disk.
 ///
 /// Castagnoli rather than the zlib CRC-32 because it detects more error patterns at the lengths we
 /// send and it is what iSCSI, ext4 and most storage systems use, so tooling can check our frames.
 /// The reflected polynomial is 0x82F63B78, the register starts at all ones and is inverted at the
 /// end; "123456789" checksums to 0xE3069283.
 ///
-/// A byte-at-a-time table is plenty here: frames are checksummed once per hop, and the cost is
-/// small next to the copy into the socket. PaxosStorage has its own copy for its records; the two
-/// can merge into one shared module later without changing either format.
+/// A byte-at-a-time table is plenty here: frames are checksummed once per hop and rows once per
+/// write and read, and the cost is small next to the copy into the socket or the fsync. It lives
+/// in PaxosCore (pure code, no I/O) so PaxosWire and PaxosStorage share one definition.
 package enum CRC32C {
     /// The checksum of `bytes`.
     package static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {

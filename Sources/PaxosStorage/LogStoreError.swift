@@ -1,0 +1,37 @@
+public import PaxosCore
+
+/// Everything that can go wrong with a node's database, each naming the file and, where there
+/// is one, the slot. A node that sees any of these stops (fail-stop): guessing would risk the
+/// promises and votes that keep Paxos safe.
+public enum LogStoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// SQLite itself failed (I/O error, disk full, a locked file, …).
+    case sqlite(path: String, SQLiteError)
+    /// The file is not an SQLite database, or not one PaxosKV wrote.
+    case notPaxosDatabase(path: String, reason: String)
+    /// A PaxosKV database in a format version this build does not know.
+    case unsupportedSchema(path: String, found: Int64, supported: Int64)
+    /// A valid PaxosKV database that belongs to another cluster or replica.
+    case foreign(path: String, reason: String)
+    /// A row or the metadata failed its integrity check.
+    case corrupt(path: String, slot: Slot?, reason: String)
+    /// A caller passed something the store cannot take (a bad path, an out-of-order apply).
+    case invalidArgument(String)
+
+    public var description: String {
+        switch self {
+        case .sqlite(let path, let error):
+            "\(path): \(error)"
+        case .notPaxosDatabase(let path, let reason):
+            "\(path) is not a PaxosKV database: \(reason)"
+        case .unsupportedSchema(let path, let found, let supported):
+            "\(path) has schema version \(found), but this build reads version \(supported)"
+                + (found > supported ? "; it was written by newer PaxosKV software" : "")
+        case .foreign(let path, let reason):
+            "\(path) belongs to another node: \(reason); refusing to use it"
+        case .corrupt(let path, let slot, let reason):
+            "\(path) is corrupt" + (slot.map { " at slot \($0)" } ?? "") + ": \(reason)"
+        case .invalidArgument(let reason):
+            reason
+        }
+    }
+}

@@ -1,0 +1,111 @@
+public import PaxosCore
+
+/// The read path: rebuilding a replica at start-up, serving reads, and checking integrity.
+extension SQLiteLogStore {
+    /// Everything the core may be rebuilt from: the promise, every log row above the applied
+    /// slot and every chosen row (a replica serves chosen commands to peers catching up), and
+    /// the applied slot. Every row's checksum is verified; a bad row stops the load.
+    public func loadDurableState() throws(LogStoreError) -> DurableState {
+        var entries: [LogEntry] = []
+        try forEachEntry(above: appliedThrough) { (entry) throws(LogStoreError) in entries.append(entry) }
+        return DurableState(promised: promised, entries: entries, appliedThrough: appliedThrough)
+    }
+
+    /// Calls `body` with each row above `slot` and each chosen row, in slot order, verified.
+    func forEachEntry(above slot: Slot, _ body: (LogEntry) throws(LogStoreError) -> Void) throws(LogStoreError) {
+        let statement = statements.selectEntriesFrom
+        statement.reset()
+        defer { statement.reset() }
+        try sqlite { () throws(SQLiteError) in try statement.bind(1, slot.rawValue) }
+        while try sqlite({ () throws(SQLiteError) in try statement.step() }) {
+            try body(try decodeRow(statement))
+        }
+    }
+
+    /// The stored row for one slot, verified, or nil.
+    public func entry(at slot: Slot) throws(LogStoreError) -> LogEntry? {
+        let statement = statements.selectEntry
+        statement.reset()
+        defer { statement.reset() }
+        try sqlite { () throws(SQLiteError) in try statement.bind(1, slot.rawValue) }
+        guard try sqlite({ () throws(SQLiteError) in try statement.step() }) else { return nil }
+        return try decodeRow(statement)
+    }
+
+    /// Decodes and verifies the current row of a `SELECT slot, ballot_round, ballot_replica,
+    /// chosen, command, checksum` statement.
+    func decodeRow(_ statement: SQLiteStatement) throws(LogStoreError) -> LogEntry {
+        let slot = Slot(statement.uint64(0))
+        let ballot = Ballot(round: statement.uint64(1), replica: ReplicaID(UInt32(truncatingIfNeeded: statement.int64(2))))
+        let chosenFlag = statement.int64(3)
+        let bytes = statement.blob(4)
+        let stored = statement.int64(5)
+        guard chosenFlag == 0 || chosenFlag == 1 else {
+            throw .corrupt(path: path, slot: slot, reason: "chosen flag is \(chosenFlag), not 0 or 1")
+        }
+        let computed = Int64(LogRowChecksum.compute(slot: slot, ballot: ballot, command: bytes))
+        guard stored == computed else {
+            throw .corrupt(path: path, slot: slot, reason: "checksum mismatch (stored \(stored), computed \(computed))")
+        }
+        let command: Command
+        do { command = try Command.decode(bytes) } catch {
+            throw .corrupt(path: path, slot: slot, reason: "the command does not decode: \(error)")
+        }
+        return LogEntry(slot: slot, ballot: ballot, command: command, chosen: chosenFlag == 1)
+    }
+
+    /// The applied value of `key`, or nil when absent.
+    public func get(key: Bytes) throws(LogStoreError) -> Bytes? {
+        try sqlite { () throws(SQLiteError) -> Bytes? in
+            let statement = statements.selectKey
+            statement.reset()
+            defer { statement.reset() }
+            try statement.bind(1, key)
+            guard try statement.step() else { return nil }
+            return statement.blob(0)
+        }
+    }
+
+    func readSession(_ client: ClientID) throws(LogStoreError) -> ClientSession? {
+        let row = try sqlite { () throws(SQLiteError) -> (UInt64, Int64)? in
+            let statement = statements.selectSession
+            statement.reset()
+            defer { statement.reset() }
+            try statement.bind(1, client.rawValue)
+            guard try statement.step() else { return nil }
+            return (statement.uint64(0), statement.int64(1))
+        }
+        guard let (sequence, code) = row else { return nil }
+        guard let result = StoredResult.result(code) else {
+            throw .corrupt(path: path, slot: nil, reason: "session of client \(client) has unknown result code \(code)")
+        }
+        return ClientSession(lastSequence: sequence, lastResult: result)
+    }
+
+    /// The whole applied table, sorted by key. For tests and tools; not for the hot path.
+    public func keyValueTable() throws(LogStoreError) -> [(key: Bytes, value: Bytes, slot: Slot)] {
+        try sqlite { () throws(SQLiteError) in
+            let statement = try database.prepare("SELECT key, value, slot FROM kv ORDER BY key")
+            var rows: [(key: Bytes, value: Bytes, slot: Slot)] = []
+            while try statement.step() { rows.append((statement.blob(0), statement.blob(1), Slot(statement.uint64(2)))) }
+            return rows
+        }
+    }
+
+    /// Checks every log row (checksum, decodable command) and the meta invariants.
+    /// - Returns: the number of rows checked.
+    @discardableResult
+    public func verifyLog() throws(LogStoreError) -> Int {
+        var count = 0
+        try forEachEntry(above: .zero) { (_) throws(LogStoreError) in count += 1 }
+        let meta = try SchemaSetup(database: database, path: path).readMeta()
+        var slot = meta.snapshotSlot.next
+        while slot <= meta.chosenThrough {
+            guard let entry = try entry(at: slot), entry.chosen else {
+                throw .corrupt(path: path, slot: slot, reason: "slot is at or below the chosen frontier \(meta.chosenThrough) but is not stored as chosen")
+            }
+            slot = slot.next
+        }
+        return count
+    }
+}

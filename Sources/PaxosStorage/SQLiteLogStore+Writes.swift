@@ -1,0 +1,160 @@
+public import PaxosCore
+
+/// The write path: persist records from the acceptor and learner, and applying chosen slots.
+extension SQLiteLogStore {
+    /// Makes every record durable in one transaction (or in the caller's open transaction, which
+    /// is then durable when it commits).
+    public func persist(_ records: [PersistRecord]) throws(LogStoreError) {
+        guard !records.isEmpty else { return }
+        try inTransaction { () throws(LogStoreError) in
+            var markedChosen = false
+            for record in records {
+                if let ballot = record.promised { try writePromise(ballot) }
+                for entry in record.entries {
+                    try writeEntry(entry)
+                    markedChosen = markedChosen || entry.chosen
+                }
+            }
+            if markedChosen { try advanceChosenFrontier() }
+        }
+    }
+
+    private func writePromise(_ ballot: Ballot) throws(LogStoreError) {
+        // The core only ever raises its promise; a lower one here means a shell bug.
+        guard ballot >= staged.promised else {
+            throw .invalidArgument("promise \(ballot) is below the stored promise \(staged.promised)")
+        }
+        try sqlite { () throws(SQLiteError) in
+            try statements.setPromise.run { (statement) throws(SQLiteError) in
+                try statement.bind(1, ballot.round)
+                try statement.bind(2, Int64(ballot.replica.rawValue))
+            }
+        }
+        staged.promised = ballot
+    }
+
+    private func writeEntry(_ entry: LogEntry) throws(LogStoreError) {
+        let command = entry.command.encoded()
+        let checksum = Int64(LogRowChecksum.compute(slot: entry.slot, ballot: entry.ballot, command: command))
+        // Validate before writing (STYLE §6: pair assertions with the check on read).
+        guard entry.slot > .zero else { throw .invalidArgument("log entry for slot 0") }
+        try sqlite { () throws(SQLiteError) in
+            if entry.chosen {
+                // Usually the acceptor already holds this very (ballot, command): flip the flag
+                // instead of writing the blob again.
+                try statements.markChosenIfSame.run { (statement) throws(SQLiteError) in
+                    try statement.bind(1, entry.slot.rawValue)
+                    try statement.bind(2, entry.ballot.round)
+                    try statement.bind(3, Int64(entry.ballot.replica.rawValue))
+                    try statement.bind(4, checksum)
+                    try statement.bind(5, command)
+                }
+                if statements.markChosenIfSame.changes > 0 { return }
+            }
+            try statements.upsertEntry.run { (statement) throws(SQLiteError) in
+                try statement.bind(1, entry.slot.rawValue)
+                try statement.bind(2, entry.ballot.round)
+                try statement.bind(3, Int64(entry.ballot.replica.rawValue))
+                try statement.bind(4, Int64(entry.chosen ? 1 : 0))
+                try statement.bind(5, command)
+                try statement.bind(6, checksum)
+            }
+        }
+    }
+
+    /// Moves the stored chosen frontier over every contiguous chosen row.
+    private func advanceChosenFrontier() throws(LogStoreError) {
+        var frontier = staged.chosen
+        try sqlite { () throws(SQLiteError) in
+            while true {
+                let statement = statements.isChosen
+                statement.reset()
+                try statement.bind(1, frontier.next.rawValue)
+                let chosen = try statement.step() && statement.int64(0) == 1
+                statement.reset()
+                guard chosen else { break }
+                frontier = frontier.next
+            }
+            guard frontier > staged.chosen else { return }
+            try statements.setChosenThrough.run { (statement) throws(SQLiteError) in
+                try statement.bind(1, frontier.rawValue)
+            }
+        }
+        staged.chosen = frontier
+    }
+
+    /// Applies the command chosen for `slot`: marks the slot chosen, executes each request once
+    /// (the exactly-once rule of `ClientSession.decide`), and moves the applied slot, in one
+    /// transaction.
+    /// - Returns: one result per request, as `KVStateMachine.apply` would give.
+    public func apply(slot: Slot, command: Command) throws(LogStoreError) -> [(request: ClientRequest, result: OperationResult)] {
+        try inTransaction { () throws(LogStoreError) in
+            guard slot == staged.applied.next else {
+                throw .invalidArgument("apply of slot \(slot) after applied slot \(staged.applied): slots apply in order")
+            }
+            try markApplied(slot: slot, command: command)
+            var results: [(request: ClientRequest, result: OperationResult)] = []
+            results.reserveCapacity(command.requests.count)
+            for request in command.requests {
+                results.append((request, try execute(request, slot: slot)))
+            }
+            staged.applied = slot
+            staged.chosen = max(staged.chosen, slot)
+            try sqlite { () throws(SQLiteError) in
+                try statements.setApplied.run { (statement) throws(SQLiteError) in
+                    try statement.bind(1, staged.applied.rawValue)
+                    try statement.bind(2, staged.chosen.rawValue)
+                }
+            }
+            return results
+        }
+    }
+
+    /// Keeps the applied command in the log, chosen, so this node can serve it to a peer
+    /// catching up. The core persisted it as chosen earlier; if that row is missing (a shell
+    /// that applies without persisting), it is written now.
+    private func markApplied(slot: Slot, command: Command) throws(LogStoreError) {
+        try sqlite { () throws(SQLiteError) in
+            try statements.markChosen.run { (statement) throws(SQLiteError) in try statement.bind(1, slot.rawValue) }
+            guard statements.markChosen.changes == 0 else { return }
+            let bytes = command.encoded()
+            try statements.insertChosen.run { (statement) throws(SQLiteError) in
+                try statement.bind(1, slot.rawValue)
+                try statement.bind(2, bytes)
+                try statement.bind(3, Int64(LogRowChecksum.compute(slot: slot, ballot: .zero, command: bytes)))
+            }
+        }
+    }
+
+    private func execute(_ request: ClientRequest, slot: Slot) throws(LogStoreError) -> OperationResult {
+        let session = try readSession(request.client)
+        switch ClientSession.decide(session, sequence: request.sequence) {
+        case .duplicate(let result): return result
+        case .superseded: return .superseded
+        case .execute: break
+        }
+        let result: OperationResult = try sqlite { () throws(SQLiteError) -> OperationResult in
+            switch request.operation {
+            case .put(let key, let value):
+                try statements.upsertKey.run { (statement) throws(SQLiteError) in
+                    try statement.bind(1, key)
+                    try statement.bind(2, value)
+                    try statement.bind(3, slot.rawValue)
+                }
+                return .ok
+            case .delete(let key):
+                try statements.deleteKey.run { (statement) throws(SQLiteError) in try statement.bind(1, key) }
+                return .deleted(existed: statements.deleteKey.changes > 0)
+            }
+        }
+        try sqlite { () throws(SQLiteError) in
+            try statements.upsertSession.run { (statement) throws(SQLiteError) in
+                try statement.bind(1, request.client.rawValue)
+                try statement.bind(2, request.sequence)
+                try statement.bind(3, StoredResult.code(result))
+                try statement.bind(4, slot.rawValue)
+            }
+        }
+        return result
+    }
+}

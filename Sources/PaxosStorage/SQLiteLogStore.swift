@@ -1,0 +1,110 @@
+import Foundation
+public import PaxosCore
+
+/// What the node's shell needs from durable storage. `SQLiteLogStore` is the implementation;
+/// the protocol states the contract the core's `Action` relies on.
+public protocol LogStore: AnyObject {
+    /// The state a replica may be rebuilt from: only what was made durable.
+    func loadDurableState() throws(LogStoreError) -> DurableState
+    /// Makes the records durable, in order, in one transaction; returns only once they are.
+    func persist(_ records: [PersistRecord]) throws(LogStoreError)
+    /// Applies a chosen command (kv, sessions, chosen flag and applied slot move together).
+    func apply(slot: Slot, command: Command) throws(LogStoreError) -> [(request: ClientRequest, result: OperationResult)]
+    /// The applied value of a key.
+    func get(key: Bytes) throws(LogStoreError) -> Bytes?
+}
+
+/// A node's acceptor state, log, KV table and client sessions in one SQLite database; the
+/// format is described on `Schema`.
+///
+/// Group commit: `transaction(_:)` lets the storage thread write every record and apply every
+/// slot it has gathered in one transaction, so one fsync covers them all. `persist` and
+/// `apply` open their own transaction when called outside one.
+///
+/// - Invariant: `appliedThrough <= chosenThrough` (as stored in `meta`).
+/// - Invariant: not thread-safe; one thread owns a store.
+public final class SQLiteLogStore: LogStore {
+    public enum Synchronous: String, Sendable {
+        /// Every commit is fsynced: an acknowledged write survives a power loss.
+        case full
+        /// Commits are fsynced at checkpoints only: survives a process crash, not a power loss.
+        case normal
+    }
+
+    public struct Options: Sendable {
+        public var synchronous: Synchronous = .full
+        public init() {}
+    }
+
+    public let path: String
+    public let clusterID: String
+    public let replicaID: ReplicaID
+    let database: SQLiteDatabase
+    let statements: Statements
+
+    /// Cached copies of `meta`, updated only after the transaction that changes them commits.
+    public private(set) var appliedThrough: Slot
+    public private(set) var chosenThrough: Slot
+    public private(set) var promised: Ballot
+    /// Values staged by the open transaction, published by `commitStaged()`.
+    var staged: (applied: Slot, chosen: Slot, promised: Ballot)
+
+    private init(path: String, clusterID: String, replicaID: ReplicaID, database: SQLiteDatabase,
+                 meta: StoredMeta) throws(LogStoreError) {
+        self.path = path
+        self.clusterID = clusterID
+        self.replicaID = replicaID
+        self.database = database
+        do { statements = try Statements(database) } catch { throw .sqlite(path: path, error) }
+        appliedThrough = meta.appliedThrough
+        chosenThrough = meta.chosenThrough
+        promised = meta.promised
+        staged = (meta.appliedThrough, meta.chosenThrough, meta.promised)
+    }
+
+    /// Opens (creating if needed) the database of replica `replicaID` in cluster `clusterID`.
+    /// Refuses a file that is not PaxosKV's, has an unknown schema version, or belongs to
+    /// another cluster or replica.
+    public static func open(path: String, clusterID: String, replicaID: ReplicaID,
+                            options: Options = Options()) throws(LogStoreError) -> SQLiteLogStore {
+        guard !path.isEmpty else { throw .invalidArgument("the database path is empty") }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw .invalidArgument("cannot create the data directory \(directory): \(error.localizedDescription)")
+            }
+        }
+        let database: SQLiteDatabase
+        do { database = try SQLiteDatabase(path: path, mode: .readWriteCreate) } catch { throw .sqlite(path: path, error) }
+        let meta = try SchemaSetup(database: database, path: path).openOrCreate(
+            clusterID: clusterID, replicaID: replicaID, synchronous: options.synchronous)
+        return try SQLiteLogStore(path: path, clusterID: clusterID, replicaID: replicaID, database: database, meta: meta)
+    }
+
+    /// Closes the database. Nothing may be called afterwards.
+    public func close() {
+        statements.finalize()
+        database.close()
+    }
+
+    /// Runs `body` in one transaction; every `persist` and `apply` inside shares its commit.
+    /// The cached meta values move only once the commit succeeded.
+    public func transaction<T>(_ body: () throws(LogStoreError) -> T) throws(LogStoreError) -> T {
+        staged = (appliedThrough, chosenThrough, promised)
+        let result = try database.transaction(body)
+        (appliedThrough, chosenThrough, promised) = staged
+        return result
+    }
+
+    /// Runs `body` in the open transaction, or in a new one.
+    func inTransaction<T>(_ body: () throws(LogStoreError) -> T) throws(LogStoreError) -> T {
+        if database.isInTransaction { return try body() }
+        return try transaction(body)
+    }
+
+    func sqlite<T>(_ body: () throws(SQLiteError) -> T) throws(LogStoreError) -> T {
+        do { return try body() } catch { throw .sqlite(path: path, error) }
+    }
+}

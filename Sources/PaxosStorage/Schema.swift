@@ -1,0 +1,99 @@
+/// # The on-disk format of a PaxosKV node
+///
+/// One SQLite database per node (`data/nodes/<id>/paxos.sqlite`), in WAL mode with
+/// `synchronous=FULL`: a transaction is on stable storage when `COMMIT` returns. This page is
+/// the format `paxos-inspect` reads; change it only together with `Schema.version`.
+///
+/// ## Identification
+/// - `PRAGMA application_id` is `0x50784B56` ("PxKV"), so tools can tell a PaxosKV database
+///   from any other SQLite file.
+/// - `PRAGMA user_version` and `meta.schema_version` both hold `Schema.version`. A node refuses
+///   a database whose version it does not know (newer software wrote it) and says so.
+///
+/// ## Tables
+/// ```
+/// meta      one row (singleton = 1)
+///   schema_version    INTEGER  Schema.version
+///   cluster_id        TEXT     the cluster this node belongs to; a node refuses another's file
+///   replica_id        INTEGER  the replica this file belongs to; likewise
+///   promised_round    INTEGER  the acceptor's promised ballot (one promise covers every slot)
+///   promised_replica  INTEGER
+///   chosen_through    INTEGER  highest slot s such that every slot ≤ s is chosen (the frontier)
+///   applied_through   INTEGER  last slot applied to kv and sessions
+///   snapshot_slot     INTEGER  log rows ≤ this slot may have been compacted away (0: none yet)
+///
+/// log       one row per slot the acceptor accepted or the learner learned
+///   slot              INTEGER PRIMARY KEY
+///   ballot_round      INTEGER  the ballot the acceptor accepted the command in
+///   ballot_replica    INTEGER  (0.0 when the command arrived by catch-up without a vote)
+///   chosen            INTEGER  1 once the slot is known chosen; never goes back to 0
+///   command           BLOB     `Command` in its binary form (PaxosCore `Command+Encoding.swift`)
+///   checksum          INTEGER  CRC-32C of (slot u64 BE, round u64 BE, replica u32 BE, command)
+///
+/// kv        the applied key-value table: the state machine as of applied_through
+///   key               BLOB PRIMARY KEY
+///   value             BLOB
+///   slot              INTEGER  the slot whose command last wrote the key
+///
+/// sessions  exactly-once bookkeeping, one row per client id
+///   client_id         INTEGER PRIMARY KEY
+///   last_sequence     INTEGER  the last sequence applied for this client
+///   last_result       INTEGER  its result: 0 ok, 1 deleted (absent), 2 deleted (existed), 3 superseded
+///   slot              INTEGER  the slot that applied it
+/// ```
+/// Unsigned 64-bit protocol numbers (slots, rounds, client ids, sequences) are stored as their
+/// two's-complement bit pattern in SQLite's signed INTEGER.
+///
+/// ## Transactions and what they guarantee
+/// - A group of persist records (promises and accepted entries) is written in one transaction
+///   that is durable before the node reports `persisted(upTo:)` to the core, so no acceptor
+///   reply ever reveals state a crash could lose.
+/// - Applying a slot updates `kv`, `sessions`, the slot's `chosen` flag and `applied_through`
+///   in the same transaction, so a crash never leaves a half-applied batch.
+/// - `chosen_through` moves in the transaction that marks slots chosen.
+///
+/// ## Integrity
+/// Every log row carries a checksum that is computed before the write and checked on every
+/// read; a mismatch is reported as corruption naming the file and the slot, never used.
+enum Schema {
+    /// The format version this code reads and writes.
+    static let version: Int64 = 1
+    /// "PxKV": marks the file as a PaxosKV database.
+    static let applicationID: Int64 = 0x5078_4B56
+
+    static let createStatements = """
+        CREATE TABLE meta (
+            singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+            schema_version INTEGER NOT NULL,
+            cluster_id TEXT NOT NULL,
+            replica_id INTEGER NOT NULL,
+            promised_round INTEGER NOT NULL,
+            promised_replica INTEGER NOT NULL,
+            chosen_through INTEGER NOT NULL,
+            applied_through INTEGER NOT NULL,
+            snapshot_slot INTEGER NOT NULL
+        );
+        CREATE TABLE log (
+            slot INTEGER PRIMARY KEY,
+            ballot_round INTEGER NOT NULL,
+            ballot_replica INTEGER NOT NULL,
+            chosen INTEGER NOT NULL,
+            command BLOB NOT NULL,
+            checksum INTEGER NOT NULL
+        );
+        CREATE TABLE kv (
+            key BLOB PRIMARY KEY,
+            value BLOB NOT NULL,
+            slot INTEGER NOT NULL
+        );
+        CREATE TABLE sessions (
+            client_id INTEGER PRIMARY KEY,
+            last_sequence INTEGER NOT NULL,
+            last_result INTEGER NOT NULL,
+            slot INTEGER NOT NULL
+        );
+        """
+
+    /// Every table a valid database holds.
+    static let tables = ["kv", "log", "meta", "sessions"]
+}

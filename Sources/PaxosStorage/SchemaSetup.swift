@@ -1,0 +1,135 @@
+import CSQLite
+import PaxosCore
+
+/// The `meta` row as read from disk.
+struct StoredMeta: Hashable {
+    var schemaVersion: Int64
+    var clusterID: String
+    var replicaID: ReplicaID
+    var promised: Ballot
+    var chosenThrough: Slot
+    var appliedThrough: Slot
+    var snapshotSlot: Slot
+}
+
+/// Opening a database: pragmas, creating the schema in a new file, and refusing files that are
+/// not PaxosKV's, are of an unknown version or belong to another node.
+struct SchemaSetup {
+    let database: SQLiteDatabase
+    let path: String
+
+    func openOrCreate(clusterID: String, replicaID: ReplicaID,
+                      synchronous: SQLiteLogStore.Synchronous) throws(LogStoreError) -> StoredMeta {
+        try identify()
+        try configure(synchronous: synchronous)
+        if try isEmpty() {
+            try create(clusterID: clusterID, replicaID: replicaID)
+        }
+        let meta = try readMeta()
+        guard meta.clusterID == clusterID else {
+            throw .foreign(path: path, reason: "it was written for cluster '\(meta.clusterID)', this node is in cluster '\(clusterID)'")
+        }
+        guard meta.replicaID == replicaID else {
+            throw .foreign(path: path, reason: "it was written by replica \(meta.replicaID), this is replica \(replicaID)")
+        }
+        return meta
+    }
+
+    /// Checks the file is SQLite, is PaxosKV's (or empty) and has a version we know.
+    func identify() throws(LogStoreError) {
+        let applicationID: Int64
+        let userVersion: Int64
+        do {
+            applicationID = try database.scalarInt("PRAGMA application_id") ?? 0
+            userVersion = try database.scalarInt("PRAGMA user_version") ?? 0
+        } catch {
+            if error.code & 0xFF == SQLITE_NOTADB {
+                throw .notPaxosDatabase(path: path, reason: "the file is not an SQLite database (or its header is damaged)")
+            }
+            throw .sqlite(path: path, error)
+        }
+        if applicationID == 0 && userVersion == 0 {
+            // A new file, or an SQLite file someone else made: tell them apart by its tables.
+            if try !isEmpty() {
+                throw .notPaxosDatabase(path: path, reason: "it is an SQLite database without PaxosKV's application id")
+            }
+            return
+        }
+        guard applicationID == Schema.applicationID else {
+            throw .notPaxosDatabase(path: path, reason: "its application id is \(applicationID), not PaxosKV's \(Schema.applicationID)")
+        }
+        guard userVersion == Schema.version else {
+            throw .unsupportedSchema(path: path, found: userVersion, supported: Schema.version)
+        }
+    }
+
+    private func configure(synchronous: SQLiteLogStore.Synchronous) throws(LogStoreError) {
+        let mode = try sqlite { () throws(SQLiteError) in try database.scalarText("PRAGMA journal_mode=WAL") }
+        guard mode?.lowercased() == "wal" else {
+            throw .sqlite(path: path, SQLiteError(code: SQLITE_ERROR, message: "journal_mode is \(mode ?? "unknown"), WAL is required", sql: "PRAGMA journal_mode=WAL"))
+        }
+        let wanted: Int64 = synchronous == .full ? 2 : 1
+        try sqlite { () throws(SQLiteError) in
+            try database.execute("PRAGMA synchronous=\(synchronous == .full ? "FULL" : "NORMAL")")
+        }
+        let actual = try sqlite { () throws(SQLiteError) in try database.scalarInt("PRAGMA synchronous") }
+        guard actual == wanted else {
+            throw .sqlite(path: path, SQLiteError(code: SQLITE_ERROR, message: "synchronous is \(actual ?? -1), wanted \(wanted)", sql: "PRAGMA synchronous"))
+        }
+    }
+
+    private func isEmpty() throws(LogStoreError) -> Bool {
+        try sqlite { () throws(SQLiteError) in
+            try database.scalarInt("SELECT count(*) FROM sqlite_master") == 0
+        }
+    }
+
+    private func create(clusterID: String, replicaID: ReplicaID) throws(LogStoreError) {
+        try database.transaction { () throws(LogStoreError) in
+            try sqlite { () throws(SQLiteError) in
+                try database.execute(Schema.createStatements)
+                try database.execute("PRAGMA application_id = \(Schema.applicationID)")
+                try database.execute("PRAGMA user_version = \(Schema.version)")
+                let insert = try database.prepare("""
+                    INSERT INTO meta (singleton, schema_version, cluster_id, replica_id, promised_round,
+                        promised_replica, chosen_through, applied_through, snapshot_slot)
+                    VALUES (1, ?, ?, ?, 0, 0, 0, 0, 0)
+                    """)
+                try insert.run { (statement) throws(SQLiteError) in
+                    try statement.bind(1, Schema.version)
+                    try statement.bind(2, clusterID)
+                    try statement.bind(3, Int64(replicaID.rawValue))
+                }
+            }
+        }
+    }
+
+    func readMeta() throws(LogStoreError) -> StoredMeta {
+        let row = try sqlite { () throws(SQLiteError) -> StoredMeta? in
+            let statement = try database.prepare("""
+                SELECT schema_version, cluster_id, replica_id, promised_round, promised_replica,
+                    chosen_through, applied_through, snapshot_slot FROM meta WHERE singleton = 1
+                """)
+            guard try statement.step() else { return nil }
+            return StoredMeta(
+                schemaVersion: statement.int64(0), clusterID: statement.text(1),
+                replicaID: ReplicaID(UInt32(truncatingIfNeeded: statement.int64(2))),
+                promised: Ballot(round: statement.uint64(3), replica: ReplicaID(UInt32(truncatingIfNeeded: statement.int64(4)))),
+                chosenThrough: Slot(statement.uint64(5)), appliedThrough: Slot(statement.uint64(6)),
+                snapshotSlot: Slot(statement.uint64(7)))
+        }
+        guard let row else { throw .corrupt(path: path, slot: nil, reason: "the meta row is missing") }
+        guard row.schemaVersion == Schema.version else {
+            throw .unsupportedSchema(path: path, found: row.schemaVersion, supported: Schema.version)
+        }
+        guard row.appliedThrough <= row.chosenThrough else {
+            throw .corrupt(path: path, slot: row.appliedThrough,
+                           reason: "applied slot \(row.appliedThrough) is above the chosen frontier \(row.chosenThrough)")
+        }
+        return row
+    }
+
+    private func sqlite<T>(_ body: () throws(SQLiteError) -> T) throws(LogStoreError) -> T {
+        do { return try body() } catch { throw .sqlite(path: path, error) }
+    }
+}

@@ -1,0 +1,72 @@
+/// Every statement on the hot path, prepared once per connection.
+final class Statements {
+    let setPromise: SQLiteStatement
+    let setChosenThrough: SQLiteStatement
+    let setApplied: SQLiteStatement
+    let upsertEntry: SQLiteStatement
+    /// Marks a slot chosen when the stored row already holds this ballot and command, so the
+    /// command blob is not written twice.
+    let markChosenIfSame: SQLiteStatement
+    let markChosen: SQLiteStatement
+    let insertChosen: SQLiteStatement
+    let isChosen: SQLiteStatement
+    let selectEntry: SQLiteStatement
+    let selectEntriesFrom: SQLiteStatement
+    let selectSession: SQLiteStatement
+    let upsertSession: SQLiteStatement
+    let upsertKey: SQLiteStatement
+    let deleteKey: SQLiteStatement
+    let selectKey: SQLiteStatement
+    private var all: [SQLiteStatement] = []
+
+    init(_ database: SQLiteDatabase) throws(SQLiteError) {
+        var all: [SQLiteStatement] = []
+        func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+            let statement = try database.prepare(sql)
+            all.append(statement)
+            return statement
+        }
+        setPromise = try prepare("UPDATE meta SET promised_round = ?, promised_replica = ? WHERE singleton = 1")
+        setChosenThrough = try prepare("UPDATE meta SET chosen_through = ? WHERE singleton = 1")
+        setApplied = try prepare("UPDATE meta SET applied_through = ?, chosen_through = ? WHERE singleton = 1")
+        upsertEntry = try prepare("""
+            INSERT INTO log (slot, ballot_round, ballot_replica, chosen, command, checksum) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (slot) DO UPDATE SET ballot_round = excluded.ballot_round,
+                ballot_replica = excluded.ballot_replica, chosen = excluded.chosen,
+                command = excluded.command, checksum = excluded.checksum
+            """)
+        markChosenIfSame = try prepare("""
+            UPDATE log SET chosen = 1
+            WHERE slot = ? AND ballot_round = ? AND ballot_replica = ? AND checksum = ? AND command = ?
+            """)
+        markChosen = try prepare("UPDATE log SET chosen = 1 WHERE slot = ?")
+        insertChosen = try prepare(
+            "INSERT INTO log (slot, ballot_round, ballot_replica, chosen, command, checksum) VALUES (?, 0, 0, 1, ?, ?)")
+        isChosen = try prepare("SELECT chosen FROM log WHERE slot = ?")
+        selectEntry = try prepare(
+            "SELECT slot, ballot_round, ballot_replica, chosen, command, checksum FROM log WHERE slot = ?")
+        selectEntriesFrom = try prepare("""
+            SELECT slot, ballot_round, ballot_replica, chosen, command, checksum FROM log
+            WHERE slot > ? OR chosen = 1 ORDER BY slot
+            """)
+        selectSession = try prepare("SELECT last_sequence, last_result FROM sessions WHERE client_id = ?")
+        upsertSession = try prepare("""
+            INSERT INTO sessions (client_id, last_sequence, last_result, slot) VALUES (?, ?, ?, ?)
+            ON CONFLICT (client_id) DO UPDATE SET last_sequence = excluded.last_sequence,
+                last_result = excluded.last_result, slot = excluded.slot
+            """)
+        upsertKey = try prepare("""
+            INSERT INTO kv (key, value, slot) VALUES (?, ?, ?)
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value, slot = excluded.slot
+            """)
+        deleteKey = try prepare("DELETE FROM kv WHERE key = ?")
+        selectKey = try prepare("SELECT value FROM kv WHERE key = ?")
+        self.all = all
+    }
+
+    /// Releases every statement so the connection can close.
+    func finalize() {
+        for statement in all { statement.reset() }
+        all = []
+    }
+}
