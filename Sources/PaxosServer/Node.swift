@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 public import NIOCore
 public import PaxosCore

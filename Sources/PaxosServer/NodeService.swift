@@ -1,4 +1,5 @@
-import Logging
+import CoreMetrics
+public import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix

@@ -1,0 +1,194 @@
+import Dispatch
+import Foundation
+package import PaxosCore
+package import PaxosStorage
+import Synchronization
+
+/// Work for the node's storage thread, executed strictly in submission order.
+package enum StorageJob: Sendable {
+    /// Make a persist record durable (group-committed with its neighbours).
+    case persist(PersistRecord)
+    /// Apply a chosen command to the KV table and sessions.
+    case apply(slot: Slot, command: Command)
+    /// Read a key; queued behind every apply before it, so the value includes them.
+    case read(key: Bytes, token: UInt64)
+}
+
+/// What a batch of jobs produced, in job order.
+package enum StorageCompletion: Sendable {
+    case persisted(PersistID)
+    case applied(slot: Slot, results: [(request: ClientRequest, result: OperationResult)])
+    case read(token: UInt64, value: Bytes?)
+}
+
+/// One drained batch: its completions and how long its commits took.
+package struct StorageBatch: Sendable {
+    package var completions: [StorageCompletion]
+    package var jobs: Int
+    package var commitNanoseconds: Int64
+}
+
+/// Owns the node's SQLite store on a dedicated thread, so fsyncs never block the event loop.
+///
+/// Group commit: the thread drains *everything* queued, makes all the persist records in it
+/// durable in one transaction (records are never reordered around the applies and reads that
+/// follow them), applies chosen commands, serves reads, then reports the whole batch at once.
+/// While one batch commits, the next gathers. The queue is bounded; the node's core bounds its
+/// own pipeline, so a full queue means the disk cannot keep up and the node stops (fail-stop).
+package final class StorageExecutor: Sendable {
+    package enum SubmitError: Error, CustomStringConvertible {
+        case queueFull(limit: Int)
+        case stopped
+        package var description: String {
+            switch self {
+            case .queueFull(let limit): "storage queue is full (\(limit) jobs); the disk is not keeping up"
+            case .stopped: "storage executor is stopped"
+            }
+        }
+    }
+
+    private enum Item: Sendable {
+        case job(StorageJob)
+        case barrier(@Sendable (Result<DurableState, LogStoreError>) -> Void)
+    }
+
+    private struct State: Sendable {
+        var queue: [Item] = []
+        var idle = false
+        var stopping = false
+    }
+
+    private let state = Mutex(State())
+    private let wakeup = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+    package let maxQueuedJobs: Int
+
+    /// - Parameters:
+    ///   - store: handed over to the thread (`sending`); the caller MUST NOT use it again.
+    ///   - onBatch: called on the storage thread after each batch; hand the result to the node's
+    ///     loop and return. A failure is reported once and the thread stops.
+    package init(store: sending SQLiteLogStore, maxQueuedJobs: Int = 100_000,
+                onBatch: @escaping @Sendable (Result<StorageBatch, LogStoreError>) -> Void) {
+        self.maxQueuedJobs = maxQueuedJobs
+        let owned = StoreOwner(store)
+        let thread = Thread { [self] in run(owned, onBatch: onBatch) }
+        thread.name = "paxos-storage"
+        thread.start()
+    }
+
+    package func submit(_ jobs: [StorageJob]) throws(SubmitError) {
+        let signal = try state.withLock { state throws(SubmitError) -> Bool in
+            if state.stopping { throw .stopped }
+            guard state.queue.count + jobs.count <= maxQueuedJobs else { throw .queueFull(limit: maxQueuedJobs) }
+            state.queue.append(contentsOf: jobs.map(Item.job))
+            defer { state.idle = false }
+            return state.idle
+        }
+        if signal { wakeup.signal() }
+    }
+
+    /// Runs `body` on the storage thread after every job submitted before it, with the durable
+    /// state then on disk (used to restart a replica after a simulated failure).
+    package func barrier(_ body: @escaping @Sendable (Result<DurableState, LogStoreError>) -> Void) {
+        let signal = state.withLock { state -> Bool in
+            state.queue.append(.barrier(body))
+            defer { state.idle = false }
+            return state.idle
+        }
+        if signal { wakeup.signal() }
+    }
+
+    /// Finishes queued work, stops the thread and closes the store. Blocks until done.
+    package func shutdown() {
+        let signal = state.withLock { state -> Bool in
+            state.stopping = true
+            defer { state.idle = false }
+            return state.idle
+        }
+        if signal { wakeup.signal() }
+        finished.wait()
+        finished.signal()
+    }
+
+    private func run(_ owner: StoreOwner, onBatch: @Sendable (Result<StorageBatch, LogStoreError>) -> Void) {
+        defer {
+            owner.store.close()
+            finished.signal()
+        }
+        while true {
+            let items: [Item]? = state.withLock { state in
+                if state.queue.isEmpty {
+                    if state.stopping { return nil }
+                    state.idle = true
+                    return []
+                }
+                defer { state.queue.removeAll(keepingCapacity: true) }
+                return state.queue
+            }
+            guard let items else { return }
+            if items.isEmpty {
+                wakeup.wait()
+                continue
+            }
+            do {
+                try execute(items, store: owner.store, onBatch: onBatch)
+            } catch {
+                onBatch(.failure(error))
+                state.withLock { $0.stopping = true }
+                return
+            }
+        }
+    }
+
+    private func execute(_ items: [Item], store: SQLiteLogStore,
+                         onBatch: @Sendable (Result<StorageBatch, LogStoreError>) -> Void) throws(LogStoreError) {
+        var completions: [StorageCompletion] = []
+        var records: [PersistRecord] = []
+        var commitNanoseconds: Int64 = 0
+        var jobs = 0
+        func flushRecords() throws(LogStoreError) {
+            guard let last = records.last else { return }
+            let start = DispatchTime.now().uptimeNanoseconds
+            try store.persist(records)
+            commitNanoseconds += Int64(DispatchTime.now().uptimeNanoseconds - start)
+            completions.append(.persisted(last.id))
+            records.removeAll(keepingCapacity: true)
+        }
+        for item in items {
+            switch item {
+            case .job(.persist(let record)):
+                jobs += 1
+                records.append(record)
+            case .job(.apply(let slot, let command)):
+                jobs += 1
+                // Records before an apply stay before it: a slot is applied after it was marked chosen.
+                try flushRecords()
+                completions.append(.applied(slot: slot, results: try store.apply(slot: slot, command: command)))
+            case .job(.read(let key, let token)):
+                jobs += 1
+                completions.append(.read(token: token, value: try store.get(key: key)))
+            case .barrier(let body):
+                try flushRecords()
+                if !completions.isEmpty {
+                    onBatch(.success(StorageBatch(completions: completions, jobs: jobs, commitNanoseconds: commitNanoseconds)))
+                    completions = []
+                    jobs = 0
+                    commitNanoseconds = 0
+                }
+                body(Result { () throws(LogStoreError) in try store.loadDurableState() })
+            }
+        }
+        try flushRecords()
+        if !completions.isEmpty {
+            onBatch(.success(StorageBatch(completions: completions, jobs: jobs, commitNanoseconds: commitNanoseconds)))
+        }
+    }
+}
+
+/// Carries the store into the storage thread.
+/// - Invariant: after `StorageExecutor.init` only the storage thread touches `store`.
+private final class StoreOwner: @unchecked Sendable {
+    // @unchecked Sendable: ownership moves to the storage thread at init and never comes back.
+    let store: SQLiteLogStore
+    init(_ store: sending SQLiteLogStore) { self.store = store }
+}
