@@ -109,6 +109,10 @@ extension Replica {
         for (slot, entry) in recovered {
             state.nextSlot = slot.next
             state.recoveredThrough = slot
+            // Phase 1 started from the frontier we had then; catch-up may have taught us more
+            // since. A slot we already hold as chosen keeps its entry: re-proposing it would
+            // overwrite the chosen flag (the command is the same, by Paxos safety).
+            if slot <= appliedThrough || log[slot]?.chosen == true { continue }
             if entry.chosen {
                 if log[slot]?.chosen != true {
                     let chosen = LogEntry(slot: slot, ballot: log[slot]?.ballot ?? .zero, command: entry.command, chosen: true)
@@ -128,6 +132,11 @@ extension Replica {
         logger.debug("became leader", metadata: metadata.merging(["paxos.recovered": "\(proposals.count)"]) { $1 })
         if !chosenNow.isEmpty { persist(promised: nil, entries: chosenNow) }
         advanceChosenFrontier()
+        // New batches go after everything known chosen, even slots learned during phase 1.
+        if case .leader(var current) = role, current.nextSlot <= chosenThrough {
+            current.nextSlot = chosenThrough.next
+            role = .leader(current)
+        }
         proposeInOwnBallot(proposals)
         sendHeartbeats()
     }

@@ -80,6 +80,8 @@ extension Replica {
         guard case .leader(var state) = role, !proposals.isEmpty else { return }
         var entries: [LogEntry] = []
         for proposal in proposals {
+            precondition(log[proposal.slot]?.chosen != true && proposal.slot > appliedThrough,
+                         "leader \(configuration.id) re-proposing slot \(proposal.slot), which it already knows chosen")
             let entry = LogEntry(slot: proposal.slot, ballot: state.ballot, command: proposal.command, chosen: false)
             log[proposal.slot] = entry
             entries.append(entry)

@@ -18,6 +18,12 @@ extension Simulation {
         checkHistory()
     }
 
+    /// True when every replica is up and has applied every slot chosen so far.
+    var hasSettled: Bool {
+        let highest = chosen.keys.max() ?? .zero
+        return nodes.allSatisfy { $0.replica != nil && $0.disk.stateMachine.appliedThrough == highest }
+    }
+
     /// Every replica applied the same prefix, up to the highest chosen slot, with equal tables.
     func checkConvergence() {
         let highest = chosen.keys.max() ?? .zero

@@ -38,6 +38,17 @@ struct SimulationTests {
         }
     }
 
+    /// Seeds a 10,000-seed soak once failed on: a leader that re-proposed slots it had learned
+    /// chosen during phase 1 (dropping their chosen flag), and a convergence check that ran
+    /// while the cluster was still finishing retried work.
+    @Test("simulation: seeds that once failed the soak pass", arguments: [
+        3156, 4493, 4602, 6595, 6697, 6828, 9048, 9945, 223, 3250, 6619, 9513, 9777,
+    ] as [UInt64])
+    func formerFailures(seed: UInt64) {
+        let report = Simulation(seed: seed).run()
+        #expect(report.passed, "\(report)")
+    }
+
     @Test("simulation: the same seed replays the same run exactly")
     func replay() {
         let first = Simulation(seed: 42).run()
