@@ -50,8 +50,10 @@ final class ClientHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // Malformed RESP: tell the client why, then close only this connection.
         node.logger.debug("closing client connection after a protocol error", metadata: ["error": "\(error)"])
+        // Close through the channel, which is Sendable, once the error reply is written.
+        let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(.error("ERR Protocol error: \(error)"))).whenComplete { _ in
-            context.close(promise: nil)
+            channel.close(promise: nil)
         }
     }
 

@@ -38,6 +38,7 @@ final class PeerInboundHandler: ChannelInboundHandler {
             return
         }
         peer = replicaID
+        node.links[replicaID]?.reconnectNow()
     }
 
     private func refuse(_ reason: String, context: ChannelHandlerContext) {

@@ -59,6 +59,17 @@ final class PeerLink {
         channel = nil
     }
 
+    /// The peer just connected to us, so it is up: connect back now instead of waiting out the
+    /// back-off. Without this a restarted node hears no heartbeat for up to the maximum back-off
+    /// (2 s), times out, and its candidacy's higher ballot makes the live leader step down.
+    func reconnectNow() {
+        guard !closed, !connecting, channel == nil else { return }
+        reconnectTask?.cancel()
+        reconnectTask = nil
+        backoff = .milliseconds(50)
+        connect()
+    }
+
     private func connect() {
         guard !closed, !connecting, channel == nil else { return }
         connecting = true

@@ -140,48 +140,49 @@ package final class StorageExecutor: Sendable {
         }
     }
 
+    /// Executes a drained queue. Everything between two barriers shares one transaction, so one
+    /// fsync makes every persist record and every applied slot in it durable (group commit);
+    /// completions are reported only after that commit.
     private func execute(_ items: [Item], store: SQLiteLogStore,
                          onBatch: @Sendable (Result<StorageBatch, LogStoreError>) -> Void) throws(LogStoreError) {
-        var completions: [StorageCompletion] = []
-        var records: [PersistRecord] = []
-        var commitNanoseconds: Int64 = 0
-        var jobs = 0
-        func flushRecords() throws(LogStoreError) {
-            guard let last = records.last else { return }
-            let start = DispatchTime.now().uptimeNanoseconds
-            try store.persist(records)
-            commitNanoseconds += Int64(DispatchTime.now().uptimeNanoseconds - start)
-            completions.append(.persisted(last.id))
-            records.removeAll(keepingCapacity: true)
-        }
+        var segment: [StorageJob] = []
         for item in items {
             switch item {
-            case .job(.persist(let record)):
-                jobs += 1
-                records.append(record)
-            case .job(.apply(let slot, let command)):
-                jobs += 1
-                // Records before an apply stay before it: a slot is applied after it was marked chosen.
-                try flushRecords()
-                completions.append(.applied(slot: slot, results: try store.apply(slot: slot, command: command)))
-            case .job(.read(let key, let token)):
-                jobs += 1
-                completions.append(.read(token: token, value: try store.get(key: key)))
+            case .job(let job):
+                segment.append(job)
             case .barrier(let body):
-                try flushRecords()
-                if !completions.isEmpty {
-                    onBatch(.success(StorageBatch(completions: completions, jobs: jobs, commitNanoseconds: commitNanoseconds)))
-                    completions = []
-                    jobs = 0
-                    commitNanoseconds = 0
-                }
+                try commit(segment, store: store, onBatch: onBatch)
+                segment.removeAll(keepingCapacity: true)
                 body(Result { () throws(LogStoreError) in try store.loadDurableState() })
             }
         }
-        try flushRecords()
-        if !completions.isEmpty {
-            onBatch(.success(StorageBatch(completions: completions, jobs: jobs, commitNanoseconds: commitNanoseconds)))
+        try commit(segment, store: store, onBatch: onBatch)
+    }
+
+    private func commit(_ jobs: [StorageJob], store: SQLiteLogStore,
+                        onBatch: @Sendable (Result<StorageBatch, LogStoreError>) -> Void) throws(LogStoreError) {
+        guard !jobs.isEmpty else { return }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let completions = try store.transaction { () throws(LogStoreError) -> [StorageCompletion] in
+            var completions: [StorageCompletion] = []
+            completions.reserveCapacity(jobs.count)
+            for job in jobs {
+                switch job {
+                case .persist(let record):
+                    try store.persist([record])
+                    // Consecutive records collapse into one notice: the core only needs the newest.
+                    if case .persisted = completions.last { completions.removeLast() }
+                    completions.append(.persisted(record.id))
+                case .apply(let slot, let command):
+                    completions.append(.applied(slot: slot, results: try store.apply(slot: slot, command: command)))
+                case .read(let key, let token):
+                    completions.append(.read(token: token, value: try store.get(key: key)))
+                }
+            }
+            return completions
         }
+        let elapsed = Int64(DispatchTime.now().uptimeNanoseconds - start)
+        onBatch(.success(StorageBatch(completions: completions, jobs: jobs.count, commitNanoseconds: elapsed)))
     }
 }
 
