@@ -42,10 +42,12 @@ final class SQLiteDatabase {
 
     deinit { close() }
 
-    /// Closes the connection. Statements prepared from it MUST be finalized first (they are
-    /// owned by `SQLiteStatement`, which finalizes in its deinit).
+    /// Closes the connection. Every statement prepared from it is finalized here, because
+    /// `sqlite3_close_v2` only defers the close (and the WAL checkpoint that comes with it) while
+    /// any is left; an `SQLiteStatement` MUST NOT be used afterwards.
     func close() {
         guard let handle else { return }
+        while let statement = sqlite3_next_stmt(handle, nil) { sqlite3_finalize(statement) }
         sqlite3_close_v2(handle)
         self.handle = nil
     }

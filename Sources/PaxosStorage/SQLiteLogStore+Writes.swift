@@ -38,6 +38,7 @@ extension SQLiteLogStore {
         let checksum = Int64(LogRowChecksum.compute(slot: entry.slot, ballot: entry.ballot, command: command))
         // Validate before writing (STYLE §6: pair assertions with the check on read).
         guard entry.slot > .zero else { throw .invalidArgument("log entry for slot 0") }
+        try validate(entry.command, slot: entry.slot)
         try sqlite { () throws(SQLiteError) in
             if entry.chosen {
                 // Usually the acceptor already holds this very (ballot, command): flip the flag
@@ -92,6 +93,7 @@ extension SQLiteLogStore {
             guard slot == staged.applied.next else {
                 throw .invalidArgument("apply of slot \(slot) after applied slot \(staged.applied): slots apply in order")
             }
+            try validate(command, slot: slot)
             try markApplied(slot: slot, command: command)
             var results: [(request: ClientRequest, result: OperationResult)] = []
             results.reserveCapacity(command.requests.count)
@@ -107,6 +109,25 @@ extension SQLiteLogStore {
                 }
             }
             return results
+        }
+    }
+
+    /// Refuses a command that `Command.decode` would reject when reading it back, so nothing is
+    /// stored that a restart cannot load (it would then look like corruption).
+    private func validate(_ command: Command, slot: Slot) throws(LogStoreError) {
+        let requests = command.requests
+        guard requests.count <= Command.maxBatchCount else {
+            throw .invalidArgument("slot \(slot): a batch of \(requests.count) requests is over the limit of \(Command.maxBatchCount)")
+        }
+        for request in requests {
+            let (key, valueBytes): (Bytes, Int) = switch request.operation {
+            case .put(let key, let value): (key, value.count)
+            case .delete(let key): (key, 0)
+            }
+            guard key.count <= Command.maxKeyBytes, valueBytes <= Command.maxValueBytes else {
+                throw .invalidArgument("slot \(slot): request \(request) has a \(key.count)-byte key and a \(valueBytes)-byte value; "
+                    + "the limits are \(Command.maxKeyBytes) and \(Command.maxValueBytes)")
+            }
         }
     }
 

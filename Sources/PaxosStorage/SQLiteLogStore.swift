@@ -76,11 +76,26 @@ public final class SQLiteLogStore: LogStore {
                 throw .invalidArgument("cannot create the data directory \(directory): \(error.localizedDescription)")
             }
         }
+        try refuseTinyFile(path)
         let database: SQLiteDatabase
         do { database = try SQLiteDatabase(path: path, mode: .readWriteCreate) } catch { throw .sqlite(path: path, error) }
         let meta = try SchemaSetup(database: database, path: path).openOrCreate(
             clusterID: clusterID, replicaID: replicaID, synchronous: options.synchronous)
         return try SQLiteLogStore(path: path, clusterID: clusterID, replicaID: replicaID, database: database, meta: meta)
+    }
+
+    /// SQLite takes a one-byte file for an empty database and would write over it. No SQLite
+    /// file is shorter than its smallest page (512 bytes) unless it is empty (new, or a WAL
+    /// database never checkpointed), so anything in between is someone else's file.
+    private static func refuseTinyFile(_ path: String) throws(LogStoreError) {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let size: Int
+        do { size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 } catch {
+            throw .invalidArgument("cannot read the attributes of \(path): \(error.localizedDescription)")
+        }
+        guard size == 0 || size >= 512 else {
+            throw .notPaxosDatabase(path: path, reason: "it is \(size) bytes long, shorter than any SQLite database")
+        }
     }
 
     /// Closes the database. Nothing may be called afterwards.

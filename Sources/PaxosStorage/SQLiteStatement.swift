@@ -16,10 +16,12 @@ final class SQLiteStatement {
         self.database = database
     }
 
-    deinit { sqlite3_finalize(statement) }
+    /// A closed connection has already finalized its statements (`SQLiteDatabase.close`).
+    deinit { if database.handle != nil { sqlite3_finalize(statement) } }
 
     /// Clears bindings and rewinds, so the statement can run again.
     func reset() {
+        precondition(database.handle != nil, "statement used after its database was closed: \(sql)")
         sqlite3_reset(statement)
         sqlite3_clear_bindings(statement)
     }
@@ -53,6 +55,7 @@ final class SQLiteStatement {
     /// Runs one step. - Returns: true when a row is available, false when done.
     @discardableResult
     func step() throws(SQLiteError) -> Bool {
+        precondition(database.handle != nil, "statement used after its database was closed: \(sql)")
         switch sqlite3_step(statement) {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
