@@ -162,3 +162,22 @@ package.targets += [
 package.products += [
     .executable(name: "paxosd", targets: ["paxosd"]),
 ]
+
+// MARK: client and process tests (issues 4 and 5)
+package.targets += [
+    // A small blocking RESP client with endpoint failover, used by paxosctl, the bench and tests.
+    .target(
+        name: "PaxosClient",
+        dependencies: ["PaxosWire", .product(name: "NIOCore", package: "swift-nio")],
+        swiftSettings: strictSettings
+    ),
+    // Starts real paxosd processes on loopback: elections, kill -9, catch-up, no acked write lost.
+    .testTarget(
+        name: "PaxosProcessTests",
+        dependencies: ["PaxosClient", "PaxosCore", "PaxosTestKit"],
+        swiftSettings: strictSettings
+    ),
+]
+package.products += [
+    .library(name: "PaxosClient", targets: ["PaxosClient"]),
+]

@@ -1,0 +1,181 @@
+// Method: PaxosClient against scripted fake servers (FakeServer) and refused ports, no cluster:
+// failover order, which errors are retried and which are not, bounded waits, and bad replies.
+// A bad server MUST surface as a PaxosClientError, never as a crash or a hang. The cluster tests
+// cover the client against real paxosd.
+
+import PaxosClient
+import Testing
+
+@Suite("client")
+struct ClientTests {
+    static func once() -> PaxosClient.Configuration {
+        var configuration = PaxosClient.Configuration()
+        configuration.connectTimeout = .milliseconds(500)
+        configuration.replyTimeout = .seconds(2)
+        configuration.maxAttempts = 1
+        return configuration
+    }
+
+    static func retrying() -> PaxosClient.Configuration {
+        var configuration = once()
+        configuration.maxAttempts = 6
+        configuration.retryBackoff = .milliseconds(5)
+        return configuration
+    }
+
+    /// A port nothing listens on: free when checked, and never bound by this test.
+    static func refusedEndpoint() throws -> Endpoint {
+        Endpoint(host: "127.0.0.1", port: try Ports.freeBlock(count: 1))
+    }
+
+    @Test("client: a refused endpoint is skipped and the next one answers")
+    func failsOverFromRefusedEndpoint() throws {
+        let server = try FakeServer(.reply(Array("+PONG\r\n".utf8), close: false))
+        defer { server.stop() }
+        let dead = try Self.refusedEndpoint()
+        let client = try PaxosClient(endpoints: [dead, server.endpoint], configuration: Self.retrying())
+        try client.ping()
+        #expect(client.lastEndpoint == server.endpoint)
+        #expect(client.lastAttempts == 2)
+        // It stays with the endpoint that worked.
+        try client.ping()
+        #expect(client.lastAttempts == 1)
+        #expect(server.requestCount == 2)
+    }
+
+    @Test("client: without retries, a failed endpoint is still left for the next command")
+    func rotatesWithoutRetries() throws {
+        let server = try FakeServer(.reply(Array("+PONG\r\n".utf8), close: false))
+        defer { server.stop() }
+        let client = try PaxosClient(endpoints: [try Self.refusedEndpoint(), server.endpoint], configuration: Self.once())
+        #expect(throws: PaxosClientError.connectionRefused) { try client.ping() }
+        try client.ping()
+        #expect(client.lastEndpoint == server.endpoint)
+    }
+
+    @Test("client: -NOLEADER is retried on the next endpoint")
+    func retriesTransientServerError() throws {
+        let electing = try FakeServer(.reply(Array("-NOLEADER no leader is known\r\n".utf8), close: false))
+        let serving = try FakeServer(.reply(Array("+OK\r\n".utf8), close: false))
+        defer { electing.stop(); serving.stop() }
+        let client = try PaxosClient(endpoints: [electing.endpoint, serving.endpoint], configuration: Self.retrying())
+        try client.put("k", "v")
+        #expect(client.lastEndpoint == serving.endpoint)
+        #expect(client.lastAttempts == 2)
+    }
+
+    @Test("client: -ERR is thrown at once, not retried")
+    func doesNotRetryCommandErrors() throws {
+        let server = try FakeServer(.reply(Array("-ERR unknown command 'frob'\r\n".utf8), close: false))
+        defer { server.stop() }
+        let client = try PaxosClient(endpoints: [server.endpoint, server.endpoint], configuration: Self.retrying())
+        let error = try #require(throws: PaxosClientError.self) { try client.command(["FROB"]) }
+        #expect(error == .serverError)
+        #expect(error.serverErrorCode == "ERR")
+        #expect(error.serverMessage == "ERR unknown command 'frob'")
+        #expect(!error.isRetryable)
+        #expect(client.lastAttempts == 1)
+        #expect(server.requestCount == 1)
+    }
+
+    @Test("client: retries stop at the deadline when every endpoint refuses")
+    func retriesAreBounded() throws {
+        var configuration = Self.retrying()
+        configuration.maxAttempts = 1_000
+        configuration.retryDeadline = .milliseconds(300)
+        let client = try PaxosClient(endpoints: [try Self.refusedEndpoint(), try Self.refusedEndpoint()], configuration: configuration)
+        let started = ContinuousClock.now
+        let error = try #require(throws: PaxosClientError.self) { try client.ping() }
+        #expect(error == .connectionRefused)
+        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(client.lastAttempts > 2 && client.lastAttempts < 1_000)
+        #expect(error.description.contains("gave up after"))
+    }
+
+    @Test("client: a server that never answers times out, outcome unknown")
+    func silentServerTimesOut() throws {
+        let server = try FakeServer(.silent)
+        defer { server.stop() }
+        var configuration = Self.once()
+        configuration.replyTimeout = .milliseconds(200)
+        let client = try PaxosClient(endpoints: [server.endpoint], configuration: configuration)
+        let started = ContinuousClock.now
+        let error = try #require(throws: PaxosClientError.self) { try client.put("k", "v") }
+        #expect(error == .timeout)
+        #expect(error.outcomeIsUnknown)
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
+    static let badReplies: [(String, PaxosClientError)] = [
+        ("!unknown type\r\n", .protocolError),
+        ("+OK\n", .protocolError),
+        (":12a\r\n", .protocolError),
+        ("$-5\r\n", .protocolError),
+        ("$3\r\nabcd\r\n", .protocolError),
+        ("*2\r\n:1\r\n", .timeout),
+        ("$10\r\nabc", .timeout),
+        ("$999999999999\r\n", .protocolError),
+        ("*99999999999\r\n", .protocolError),
+    ]
+
+    @Test("client: a malformed reply is an error, never a crash", arguments: badReplies)
+    func malformedReply(reply: String, expected: PaxosClientError) throws {
+        let server = try FakeServer(.reply(Array(reply.utf8), close: false))
+        defer { server.stop() }
+        var configuration = Self.once()
+        configuration.replyTimeout = .milliseconds(200)
+        let client = try PaxosClient(endpoints: [server.endpoint], configuration: configuration)
+        let error = try #require(throws: PaxosClientError.self) { try client.get("k") }
+        #expect(error == expected, "\(error)")
+    }
+
+    @Test("client: a reply cut short by the server closing is connectionClosed")
+    func truncatedReply() throws {
+        let server = try FakeServer(.reply(Array("$10\r\nabc".utf8), close: true))
+        defer { server.stop() }
+        let client = try PaxosClient(endpoints: [server.endpoint], configuration: Self.once())
+        let error = try #require(throws: PaxosClientError.self) { try client.get("k") }
+        #expect(error == .connectionClosed)
+        #expect(error.outcomeIsUnknown)
+    }
+
+    @Test("client: a reply of the wrong shape is unexpectedReply")
+    func wrongShape() throws {
+        let server = try FakeServer(.reply(Array(":1\r\n".utf8), close: false))
+        defer { server.stop() }
+        let client = try PaxosClient(endpoints: [server.endpoint], configuration: Self.once())
+        let error = try #require(throws: PaxosClientError.self) { try client.get("k") }
+        #expect(error == .unexpectedReply)
+    }
+
+    @Test("client: INFO text becomes fields")
+    func infoFields() throws {
+        let text = "# Replication\r\nrole:leader\r\nleader_id:2\r\nballot:3.2\r\npeer_1:connected\r\nodd:a:b\r\n"
+        let server = try FakeServer(.reply(Array("$\(text.utf8.count)\r\n\(text)\r\n".utf8), close: false))
+        defer { server.stop() }
+        let client = try PaxosClient(endpoints: [server.endpoint], configuration: Self.once())
+        let info = try client.info()
+        #expect(info == ["role": "leader", "leader_id": "2", "ballot": "3.2", "peer_1": "connected", "odd": "a:b"])
+    }
+
+    @Test(
+        "client: endpoints parse from host:port and bad ones are refused",
+        arguments: [
+            ("127.0.0.1:6381", "127.0.0.1", 6381), ("localhost:1", "localhost", 1), ("[::1]:6381", "::1", 6381),
+            ("6381", nil, 0), (":6381", nil, 0), ("h:0", nil, 0), ("h:65536", nil, 0), ("h:abc", nil, 0), ("h:", nil, 0),
+        ] as [(String, String?, Int)])
+    func endpointParsing(text: String, host: String?, port: Int) throws {
+        if let host {
+            let endpoint = try Endpoint(parsing: text)
+            #expect(endpoint == Endpoint(host: host, port: port))
+            #expect(endpoint.description == text)
+        } else {
+            #expect(throws: PaxosClientError.invalidEndpoint) { try Endpoint(parsing: text) }
+        }
+    }
+
+    @Test("client: an empty endpoint list is refused")
+    func emptyEndpoints() {
+        #expect(throws: PaxosClientError.invalidEndpoint) { try PaxosClient(endpoints: []) }
+    }
+}

@@ -1,0 +1,93 @@
+import PaxosClient
+
+/// Looking at a running cluster through INFO, and clients aimed at chosen nodes.
+extension LocalCluster {
+    /// Node `id`'s INFO fields, asked once with short timeouts.
+    func info(_ id: Int) throws -> [String: String] {
+        try client(only: id, configuration: .probe).info()
+    }
+
+    /// `field` of node `id`'s INFO as a number.
+    func infoNumber(_ id: Int, _ field: String) throws -> UInt64 {
+        let fields = try info(id)
+        guard let text = fields[field], let value = UInt64(text) else {
+            throw HarnessError("node \(id) INFO has no numeric \(field): \(fields[field] ?? "missing")")
+        }
+        return value
+    }
+
+    /// A client that talks only to node `id`.
+    func client(only id: Int, configuration: PaxosClient.Configuration = .patient) throws -> PaxosClient {
+        try PaxosClient(endpoints: [endpoint(id)], configuration: configuration)
+    }
+
+    /// A client over `ids` (default: every node), starting at the `startingAt`-th.
+    func client(over ids: [Int]? = nil, startingAt: Int = 0, configuration: PaxosClient.Configuration = .patient) throws -> PaxosClient {
+        try PaxosClient(endpoints: (ids ?? self.ids).map(endpoint), configuration: configuration, startingAt: startingAt)
+    }
+
+    /// Waits until every live node names the same leader, that leader is live and says it leads,
+    /// and no other node says it leads. Returns the leader's id.
+    @discardableResult
+    func waitForLeader(timeout: Duration = .seconds(10)) throws -> Int {
+        var leader = 0
+        try waitUntil("the live nodes \(liveIDs) agree on one live leader", timeout: timeout) {
+            let live = liveIDs
+            var named = Set<String>()
+            var leading: [Int] = []
+            for id in live {
+                let fields = try info(id)
+                named.insert(fields["leader_id"] ?? "unknown")
+                if fields["role"] == "leader" { leading.append(id) }
+            }
+            guard named.count == 1, let id = named.first.flatMap({ Int($0) }), live.contains(id), leading == [id] else {
+                return false
+            }
+            leader = id
+            return true
+        }
+        return leader
+    }
+
+    /// Waits until node `id` has learned and applied everything the leader has: equal
+    /// `chosen_frontier` and `applied_slot`. Call it when no writes are in flight.
+    func waitForCatchUp(_ id: Int, timeout: Duration = .seconds(20)) throws {
+        let leader = try waitForLeader()
+        var last = ""
+        try waitUntil("node \(id) catches up with leader \(leader) (\(last))", timeout: timeout) {
+            let mine = try info(id)
+            let theirs = try info(leader)
+            last = "node \(id) chosen \(mine["chosen_frontier"] ?? "?") applied \(mine["applied_slot"] ?? "?"), "
+                + "leader chosen \(theirs["chosen_frontier"] ?? "?") applied \(theirs["applied_slot"] ?? "?")"
+            return mine["chosen_frontier"] == theirs["chosen_frontier"] && mine["applied_slot"] == theirs["applied_slot"]
+                && mine["applied_slot"] == theirs["chosen_frontier"]
+        }
+    }
+
+    /// Waits until every live node has caught up with the leader.
+    func waitForAllCaughtUp(timeout: Duration = .seconds(20)) throws {
+        for id in liveIDs { try waitForCatchUp(id, timeout: timeout) }
+    }
+}
+
+extension PaxosClient.Configuration {
+    /// One quick try: for INFO polling, where the poll loop is the retry.
+    static var probe: Self {
+        var configuration = Self()
+        configuration.connectTimeout = .milliseconds(300)
+        configuration.replyTimeout = .seconds(2)
+        configuration.maxAttempts = 1
+        return configuration
+    }
+
+    /// Rides out an election: retries for up to 15 s.
+    static var patient: Self {
+        var configuration = Self()
+        configuration.connectTimeout = .milliseconds(500)
+        configuration.maxAttempts = 40
+        configuration.retryDeadline = .seconds(15)
+        configuration.retryBackoff = .milliseconds(20)
+        configuration.retryBackoffMax = .milliseconds(200)
+        return configuration
+    }
+}
