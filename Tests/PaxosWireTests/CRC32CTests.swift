@@ -1,6 +1,8 @@
 // Method: known-answer tests. The vectors are the check value of the CRC catalogue
 // ("123456789" → 0xE3069283) and the 32-byte patterns of RFC 3720 §B.4 (iSCSI), which
-// defines CRC32C; plus a property check that incremental updates equal one-shot checksums.
+// defines CRC32C; plus a property check that incremental updates equal one-shot checksums, and a
+// differential check of the slicing-by-8 fast path against the byte-at-a-time loop (a lazy map is
+// not contiguous, so it takes the slow path) at every length and alignment around the 8-byte step.
 
 import PaxosCore
 import Testing
@@ -27,6 +29,18 @@ struct CRC32CTests {
         for cut in stride(from: 0, through: bytes.count, by: 37) {
             let register = CRC32C.update(CRC32C.update(CRC32C.start, with: bytes[..<cut]), with: bytes[cut...])
             #expect(CRC32C.finish(register) == CRC32C.checksum(bytes))
+        }
+    }
+
+    @Test("wire: CRC32C fast path equals the byte-at-a-time loop at every length and offset")
+    func fastPathMatchesSlowPath() {
+        let bytes = (0..<80).map { UInt8(truncatingIfNeeded: $0 &* 151 &+ 7) }
+        for start in 0..<9 {
+            for end in start...bytes.count {
+                let slice = bytes[start..<end]
+                let slow = CRC32C.checksum(slice.lazy.map { $0 })
+                #expect(CRC32C.checksum(slice) == slow, "bytes \(start)..<\(end)")
+            }
         }
     }
 }
