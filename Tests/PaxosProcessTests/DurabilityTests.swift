@@ -188,8 +188,3 @@ extension ProcessTests {
         }
     }
 }
-
-private func nanoseconds(since origin: ContinuousClock.Instant) -> UInt64 {
-    let elapsed = ContinuousClock.now - origin
-    return UInt64(elapsed.components.seconds) * 1_000_000_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000)
-}

@@ -54,3 +54,10 @@ extension Duration {
     /// "612 ms", for reports.
     var roundedMilliseconds: String { "\(Int(milliseconds.rounded())) ms" }
 }
+
+/// Nanoseconds from `origin` to now: the one monotonic time base of a recorded history, shared
+/// by every client thread of a test.
+func nanoseconds(since origin: ContinuousClock.Instant) -> UInt64 {
+    let elapsed = ContinuousClock.now - origin
+    return UInt64(elapsed.components.seconds) * 1_000_000_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000)
+}
