@@ -38,6 +38,12 @@ extension SQLiteLogStore {
         let checksum = Int64(LogRowChecksum.compute(slot: entry.slot, ballot: entry.ballot, command: command))
         // Validate before writing (STYLE §6: pair assertions with the check on read).
         guard entry.slot > .zero else { throw .invalidArgument("log entry for slot 0") }
+        // SQLite integers are signed: a slot at or above 2^63 would be stored negative and sort
+        // below slot 1. No cluster gets there (2^63 slots at a million per second is 292,000
+        // years), so refusing it costs nothing and keeps the order of the log table true.
+        guard entry.slot.rawValue <= UInt64(Int64.max) else {
+            throw .invalidArgument("slot \(entry.slot) is beyond the largest storable slot \(Int64.max)")
+        }
         try validate(entry.command, slot: entry.slot)
         try sqlite { () throws(SQLiteError) in
             if entry.chosen {

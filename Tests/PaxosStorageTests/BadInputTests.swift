@@ -108,6 +108,17 @@ struct BadInputTests {
         }
     }
 
+    @Test("storage: a slot SQLite cannot store in order is refused, not stored negative")
+    func slotBeyondInt64() throws {
+        try withTemporaryDirectory { directory in
+            let store = try Fixture.open(directory.path("node.sqlite"))
+            defer { store.close() }
+            let entry = LogEntry(slot: Slot(UInt64(Int64.max) + 1), ballot: Fixture.ballot(1, 1), command: .noop, chosen: false)
+            #expect(throws: LogStoreError.self) { try store.persist([Fixture.record(1, [entry])]) }
+            #expect(try store.loadDurableState() == .empty)
+        }
+    }
+
     @Test("storage: empty persists and records without content change nothing")
     func emptyPersists() throws {
         try withTemporaryDirectory { directory in
