@@ -220,6 +220,11 @@ extension Node {
         let reroute = TimeAmount.milliseconds(settings.rerouteMilliseconds)
         var expired: [(UInt64, RequestOutcome)] = []
         var retry: [UInt64] = []
+        // Where a request would go now. When that is not where it went, the leadership moved:
+        // re-route at once rather than after `reroute` (a client then sees the election, not the
+        // election plus the re-forward interval). Re-sending is safe: (client, sequence) makes a
+        // write apply once wherever it lands.
+        let target: ReplicaID? = replica.roleName == "leader" ? settings.id : replica.leaderHint
         for (token, tracked) in requests {
             if now >= tracked.deadline {
                 let outcome: RequestOutcome = tracked.routedTo == nil
@@ -227,6 +232,8 @@ extension Node {
                     : .failed(code: "TIMEOUT", message: "no answer in time; the request may or may not have been applied")
                 expired.append((token, outcome))
             } else if tracked.routedTo == nil {
+                retry.append(token)
+            } else if let target, target != tracked.routedTo {
                 retry.append(token)
             } else if let routedAt = tracked.routedAt, now - routedAt >= reroute,
                       tracked.routedTo != settings.id || replica.roleName != "leader" {
