@@ -174,7 +174,7 @@ package.targets += [
     // Starts real paxosd processes on loopback: elections, kill -9, catch-up, no acked write lost.
     .testTarget(
         name: "PaxosProcessTests",
-        dependencies: ["PaxosClient", "PaxosCore", "PaxosTestKit"],
+        dependencies: ["PaxosClient", "PaxosCore", "PaxosTestKit", "PaxosWire"],
         swiftSettings: strictSettings
     ),
 ]

@@ -1,0 +1,117 @@
+// Method: hostile and faulty inputs against real processes; each test then shows the node (or
+// the cluster) still serves. What a unit test of the parsers cannot show is that the node as a
+// whole survives: the decoders are tested in PaxosWireTests, here they run inside paxosd.
+// - Client limits (key 1 KiB, value 1 MiB by default) answer `-ERR … too large` and leave the
+//   connection usable; malformed RESP gets one `-ERR` and closes only that connection.
+// - The peer port refuses a hello from another cluster with `helloReject`, and closes on bytes
+//   that are no frame; neither affects the node's peers or clients.
+// - `--fail-rate`: acceptors that fail and recover from their own databases at random do not
+//   stop a cluster whose majority is up most of the time, and no acknowledged write is lost.
+
+import Foundation
+import PaxosClient
+import PaxosCore
+import PaxosWire
+import Testing
+
+extension ProcessTests {
+    @Suite("process: robustness")
+    struct RobustnessTests {
+        @Test("process: oversized keys and values are refused with a clear error; the connection stays usable")
+        func limits() throws {
+            try LocalCluster.run(size: 3, name: "limits") { cluster in
+                try cluster.waitForLeader()
+                let connection = try RESPConnection(endpoint: cluster.endpoint(1))
+                let longKey = [UInt8](repeating: UInt8(ascii: "k"), count: 1_025)
+                let keyReply = try connection.request([Array("SET".utf8), longKey, Array("v".utf8)])
+                try #require(Self.errorText(keyReply)?.hasPrefix("ERR key too large") == true, "\(keyReply)")
+
+                let bigValue = [UInt8](repeating: UInt8(ascii: "v"), count: (1 << 20) + 1)
+                let valueReply = try connection.request([Array("SET".utf8), Array("k".utf8), bigValue])
+                try #require(Self.errorText(valueReply)?.hasPrefix("ERR value too large") == true, "\(valueReply)")
+
+                let unknown = try connection.request([Array("FLUSHALL".utf8)])
+                try #require(Self.errorText(unknown)?.hasPrefix("ERR") == true, "\(unknown)")
+                // Same connection, still fine; and the largest allowed value goes through.
+                try #require(try connection.request([Array("PING".utf8)]) == .simpleString("PONG"))
+                let maxValue = [UInt8](repeating: UInt8(ascii: "m"), count: 1 << 20)
+                let client = try cluster.client(only: 2)
+                try client.put(Array("big".utf8), maxValue)
+                try #require(try cluster.client(only: 3).get(Array("big".utf8)) == maxValue)
+            }
+        }
+
+        @Test("process: malformed RESP closes only that connection")
+        func malformedRequest() throws {
+            try LocalCluster.run(size: 3, name: "malformed") { cluster in
+                try cluster.waitForLeader()
+                let bystander = try RESPConnection(endpoint: cluster.endpoint(1))
+                try #require(try bystander.request([Array("SET".utf8), Array("before".utf8), Array("1".utf8)]) == .simpleString("OK"))
+
+                let offender = try RawConnection(port: cluster.clientPort(1))
+                try offender.write(Array("*2\r\n$3\r\nGET\r\n$notanumber\r\n".utf8))
+                let answer = String(decoding: try offender.readUntilClosed(), as: UTF8.self)
+                try #require(answer.hasPrefix("-ERR"), "the node answered \(answer.debugDescription) before closing")
+
+                try #require(try bystander.request([Array("GET".utf8), Array("before".utf8)]) == .bulkString(Array("1".utf8)))
+                try #require(cluster.isRunning(1))
+            }
+        }
+
+        @Test("process: a peer of another cluster and garbage on the peer port are refused; the node keeps serving")
+        func hostilePeers() throws {
+            try LocalCluster.run(size: 3, name: "hostile-peer") { cluster in
+                try cluster.waitForLeader()
+                let peerPort = cluster.clientPort(1) + 1
+
+                let foreign = try RawConnection(port: peerPort)
+                try foreign.write(try PeerFrame.hello(clusterID: "someone-else", replicaID: ReplicaID(2)).encoded())
+                let reply = try PeerFrame.decode(try foreign.readUntilClosed())
+                guard case .helloReject(let reason) = reply else {
+                    Issue.record("expected helloReject, got \(reply)")
+                    return
+                }
+                try #require(reason.contains("cluster id"), "reason: \(reason)")
+
+                let garbage = try RawConnection(port: peerPort)
+                try garbage.write([0xFF, 0xFF, 0xFF, 0xFF] + [UInt8](repeating: 0xAB, count: 60))
+                _ = try garbage.readUntilClosed()
+
+                let client = try cluster.client(only: 1)
+                try client.put("after-hostile-peers", "still-serving")
+                try #require(try cluster.client(only: 3).get("after-hostile-peers") == "still-serving")
+                try #require(cluster.logTail(1, lines: 200).contains("refusing peer connection"))
+            }
+        }
+
+        @Test("process: nodes with --fail-rate keep the cluster serving and lose no acknowledged write")
+        func failRate() throws {
+            // Each node fails with probability 0.3 in every second: over 10 s of writes the chance
+            // that none of the three fails is 0.7^30, about 2e-5.
+            try LocalCluster.run(size: 3, name: "fail-rate", arguments: ["--fail-rate", "0.3"]) { cluster in
+                try cluster.waitForLeader()
+                let client = try cluster.client()
+                let started = ContinuousClock.now
+                var writes = 0
+                while ContinuousClock.now - started < .seconds(10) {
+                    try client.put("fail-rate-\(writes)", "value-\(writes)")
+                    writes += 1
+                }
+                let logs = cluster.ids.map { cluster.logTail($0, lines: 100_000) }
+                let failures = logs.map { $0.components(separatedBy: "simulated acceptor failure").count - 1 }
+                let recoveries = logs.map { $0.components(separatedBy: "recovered from simulated failure").count - 1 }
+                print("fail-rate: \(writes) writes acknowledged in 10 s with --fail-rate 0.3 on every node; simulated failures per node \(failures), recoveries \(recoveries)")
+                try #require(failures.reduce(0, +) > 0, "no node simulated a failure")
+                try #require(recoveries.reduce(0, +) > 0, "no node recovered from a simulated failure")
+                for index in stride(from: 0, to: writes, by: max(1, writes / 200)) {
+                    try #require(try client.get("fail-rate-\(index)") == "value-\(index)")
+                }
+            }
+        }
+
+        static func errorText(_ value: RESPValue) -> String? {
+            if case .error(let text) = value { return text }
+            return nil
+        }
+    }
+}
