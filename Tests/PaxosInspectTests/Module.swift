@@ -1,0 +1,1 @@
+// paxos-inspect tests.
