@@ -1,1 +1,0 @@
-// paxos-inspect tests.
