@@ -82,10 +82,7 @@ package enum InspectionCheck: String, Hashable, Sendable, CaseIterable {
     case table
     /// The kv and sessions tables equal a replay of the chosen log.
     case replay
-    /// Two nodes hold different commands as chosen for the same slot: a safety violation.
-    case agreement
-    /// Two nodes' kv tables differ at their common applied slot.
-    case kv
-    /// The databases given to `diff` belong to different clusters.
+    /// The databases given to `diff` belong to different clusters. (Disagreements and kv tables
+    /// that differ have fields of their own in `DiffReport`.)
     case cluster
 }

@@ -8,8 +8,8 @@ package struct LogBounds: Hashable, Sendable {
     package var chosenRowCount: Int
 }
 
-/// One `log` row, verified the way `SQLiteLogStore.decodeRow` verifies it, but with the problem
-/// kept as a value so a listing can show the bad row and go on.
+/// One `log` row, judged by `StoredLogRow.verified()` as the node judges it at start-up, but with
+/// the problem kept as a value so a listing can show the bad row and go on.
 package struct InspectedLogRow: Hashable, Sendable {
     package var slot: Slot
     package var ballot: Ballot

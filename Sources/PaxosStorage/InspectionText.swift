@@ -76,7 +76,7 @@ extension DiffReport {
             table.append([node.path, "\(node.replicaID)", "\(node.chosenThrough)", "\(node.appliedThrough)",
                           node.lastSlot.map { "\($0)" } ?? "-", lag])
         }
-        var lines = [table.render()]
+        var lines = [String(table.render().dropLast())]
         for disagreement in disagreements {
             lines.append("!!! SAFETY VIOLATION: slot \(disagreement.slot) is chosen with different commands on different nodes !!!")
             for value in disagreement.values {

@@ -99,6 +99,19 @@ struct DiffTests {
         }
     }
 
+    @Test("diff: databases of different clusters are a problem, named with both cluster ids")
+    func differentClusters() throws {
+        try withScratch { scratch in
+            let nodes = try Nodes.standardCluster(in: scratch)
+            let stranger = try scratch.copyNode(nodes[1] + "/paxos.sqlite", to: "stranger")
+            try Surgeon.operate(on: stranger + "/paxos.sqlite") { try $0.execute("UPDATE meta SET cluster_id = 'elsewhere'") }
+            let report = try Self.compare([nodes[0], stranger])
+            #expect(!report.ok)
+            #expect(report.problems.map(\.check) == [.cluster])
+            #expect(report.problems.first?.reason.contains("'elsewhere', 'inspect-test'") == true, "\(report.problems)")
+        }
+    }
+
     @Test("diff and verify: clusters the simulator ran through faults agree and verify clean",
           arguments: [11, 12, 13] as [UInt64])
     func simulatedCluster(seed: UInt64) throws {
