@@ -10,8 +10,8 @@ import PaxosCore
 /// - **A `-shm` file exists, or the `-wal` file holds frames** (a running node, or one that was
 ///   killed): an ordinary WAL reader. It takes a read lock in the shared-memory index and sees
 ///   the last committed transaction; the node goes on writing meanwhile. SQLite may rebuild the
-///   `-shm` index after a crash (that file is a cache, never data); the database and `-wal`
-///   files are not touched.
+///   `-shm` index after a crash, or create it next to a `-wal` that has none (that file is a
+///   cache, never data); the database and `-wal` files are not touched.
 /// - **No `-wal` file, or an empty one and no `-shm`** (a node that shut down cleanly, or a
 ///   copy): opened as `immutable`, because an ordinary read-only open would create empty `-wal`
 ///   and `-shm` files and leave them behind. If a node starts on the file while we read, the

@@ -132,4 +132,30 @@ struct ReaderTests {
             #expect(again.meta.appliedThrough == Slot(4))
         }
     }
+
+    @Test("read-only: a killed node's files (database and WAL, no -shm) are read with every commit and left unchanged")
+    func killedNodeCopy() throws {
+        try withScratch { scratch in
+            let path = try scratch.path("live/paxos.sqlite")
+            let store = try SQLiteLogStore.open(path: path, clusterID: Nodes.clusterID, replicaID: ReplicaID(2))
+            defer { store.close() }
+            let entries = (1...6 as ClosedRange<UInt64>).map { LogEntry(slot: Slot($0), ballot: Nodes.leaderBallot, command: Nodes.command($0), chosen: $0 <= 5) }
+            try store.persist([PersistRecord(id: PersistID(1), promised: Nodes.leaderBallot, entries: entries)])
+            for slot in 1...5 as ClosedRange<UInt64> { _ = try store.apply(slot: Slot(slot), command: Nodes.command(slot)) }
+            // What a kill -9 leaves: the database and its WAL, every commit still in the WAL.
+            let copy = try scratch.path("killed/paxos.sqlite")
+            try FileManager.default.copyItem(atPath: path, toPath: copy)
+            try FileManager.default.copyItem(atPath: path + "-wal", toPath: copy + "-wal")
+            let database = fileBytes(copy)
+            let wal = fileBytes(copy + "-wal")
+
+            let reader = try InspectionReader.open(copy)
+            let summary = try reader.summary()
+            reader.close()
+            #expect(summary.openMode == .wal)
+            #expect(summary.meta.appliedThrough == Slot(5) && summary.bounds.lastSlot == Slot(6))
+            #expect(summary.integrity.ok, "\(summary.integrity)")
+            #expect(fileBytes(copy) == database && fileBytes(copy + "-wal") == wal)
+        }
+    }
 }
