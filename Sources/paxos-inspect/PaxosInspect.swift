@@ -61,11 +61,11 @@ extension PaxosInspect {
         @Argument(help: "A node directory or database file.")
         var database: String
 
-        @Option(help: ArgumentHelp("First slot to show.", valueName: "slot"))
-        var from: UInt64 = 0
+        @Option(help: ArgumentHelp("First slot to show (default: the first stored).", valueName: "slot"))
+        var from: UInt64?
 
-        @Option(help: ArgumentHelp("Last slot to show.", valueName: "slot"))
-        var to: UInt64 = UInt64(Int64.max)
+        @Option(help: ArgumentHelp("Last slot to show (default: the last stored).", valueName: "slot"))
+        var to: UInt64?
 
         @Flag(help: "Show only slots known chosen.")
         var chosen = false
@@ -80,13 +80,15 @@ extension PaxosInspect {
 
         func validate() throws {
             guard !(chosen && acceptedOnly) else { throw ValidationError("--chosen and --accepted-only exclude each other") }
-            guard from <= to else { throw ValidationError("--from \(from) is above --to \(to)") }
+            if let from, let to, from > to { throw ValidationError("--from \(from) is above --to \(to)") }
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         }
 
         func execute() -> InspectionOutput {
             let filter: LogFilter = chosen ? .chosen : acceptedOnly ? .acceptedOnly : .all
-            return InspectionCommands.log(database, from: Slot(from), through: Slot(to), filter: filter, limit: limit)
+            // Slots are stored as signed 64-bit integers, so no stored slot is above Int64.max.
+            return InspectionCommands.log(database, from: Slot(from ?? 0), through: Slot(to ?? UInt64(Int64.max)),
+                                          filter: filter, limit: limit)
         }
     }
 
