@@ -181,3 +181,24 @@ package.targets += [
 package.products += [
     .library(name: "PaxosClient", targets: ["PaxosClient"]),
 ]
+
+// MARK: inspection (issue 6)
+package.targets += [
+    // Offline, read-only reader of node databases: summary, log, kv, diff, verify.
+    .executableTarget(
+        name: "paxos-inspect",
+        dependencies: [
+            "PaxosStorage", "PaxosCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        swiftSettings: strictSettings
+    ),
+    .testTarget(
+        name: "PaxosInspectTests",
+        dependencies: ["PaxosStorage", "PaxosCore", "PaxosTestKit"],
+        swiftSettings: strictSettings
+    ),
+]
+package.products += [
+    .executable(name: "paxos-inspect", targets: ["paxos-inspect"]),
+]

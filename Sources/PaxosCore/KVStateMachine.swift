@@ -11,6 +11,16 @@ public struct KVStateMachine: Hashable, Sendable {
 
     public init() {}
 
+    /// A state machine restored from tables that were taken at `appliedThrough`: a snapshot, or
+    /// a node's stored `kv` and `sessions` tables (`paxos-inspect` replays a node's log on top
+    /// of another node's tables this way).
+    /// - Precondition: the tables are the state after applying every slot ≤ `appliedThrough`.
+    public init(table: [Bytes: Bytes], sessions: [ClientID: ClientSession], appliedThrough: Slot) {
+        self.table = table
+        self.sessions = sessions
+        self.appliedThrough = appliedThrough
+    }
+
     /// Applies the command chosen for `slot` and returns one result per request in the batch.
     /// - Precondition: `slot == appliedThrough.next` (the core emits applies in order).
     public mutating func apply(slot: Slot, command: Command) -> [(request: ClientRequest, result: OperationResult)] {

@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 
 /// A thin wrapper over one SQLite connection: open, run SQL, prepare statements, transactions.
 ///
@@ -18,17 +19,26 @@ final class SQLiteDatabase {
         case readWriteCreate
         /// Open an existing file for reading only. Safe next to a live writer thanks to WAL.
         case readOnly
+        /// Open an existing file that no process is writing, for reading only, as SQLite's
+        /// `immutable`: no locks, no `-wal` or `-shm` files created (a plain read-only open of
+        /// a WAL database creates both and leaves them behind). Reading a file that a process
+        /// does write this way may return garbage, never harm the writer.
+        case immutable
     }
 
     init(path: String, mode: Mode) throws(SQLiteError) {
         self.path = path
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        var name = path
         switch mode {
         case .readWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         case .readOnly: flags |= SQLITE_OPEN_READONLY
+        case .immutable:
+            flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
+            name = Self.immutableURI(path)
         }
         var db: OpaquePointer?
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let rc = sqlite3_open_v2(name, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
             sqlite3_close_v2(db)
@@ -41,6 +51,24 @@ final class SQLiteDatabase {
     }
 
     deinit { close() }
+
+    /// `file:/absolute/path?immutable=1`, with every byte a URI reserves percent-encoded
+    /// (SQLite decodes `%HH` in the path of a `file:` URI).
+    static func immutableURI(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let hexDigits = Array("0123456789ABCDEF".utf8)
+        var encoded: [UInt8] = []
+        for byte in absolute.utf8 {
+            let reserved = byte <= 0x20 || byte >= 0x7F || byte == UInt8(ascii: "%") || byte == UInt8(ascii: "?")
+                || byte == UInt8(ascii: "#")
+            if reserved {
+                encoded += [UInt8(ascii: "%"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
+            } else {
+                encoded.append(byte)
+            }
+        }
+        return "file:" + String(decoding: encoded, as: UTF8.self) + "?immutable=1"
+    }
 
     /// Closes the connection. Every statement prepared from it is finalized here, because
     /// `sqlite3_close_v2` only defers the close (and the WAL checkpoint that comes with it) while

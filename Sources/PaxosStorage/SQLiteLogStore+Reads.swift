@@ -35,23 +35,8 @@ extension SQLiteLogStore {
     /// Decodes and verifies the current row of a `SELECT slot, ballot_round, ballot_replica,
     /// chosen, command, checksum` statement.
     func decodeRow(_ statement: SQLiteStatement) throws(LogStoreError) -> LogEntry {
-        let slot = Slot(statement.uint64(0))
-        let ballot = Ballot(round: statement.uint64(1), replica: ReplicaID(UInt32(truncatingIfNeeded: statement.int64(2))))
-        let chosenFlag = statement.int64(3)
-        let bytes = statement.blob(4)
-        let stored = statement.int64(5)
-        guard chosenFlag == 0 || chosenFlag == 1 else {
-            throw .corrupt(path: path, slot: slot, reason: "chosen flag is \(chosenFlag), not 0 or 1")
-        }
-        let computed = Int64(LogRowChecksum.compute(slot: slot, ballot: ballot, command: bytes))
-        guard stored == computed else {
-            throw .corrupt(path: path, slot: slot, reason: "checksum mismatch (stored \(stored), computed \(computed))")
-        }
-        let command: Command
-        do { command = try Command.decode(bytes) } catch {
-            throw .corrupt(path: path, slot: slot, reason: "the command does not decode: \(error)")
-        }
-        return LogEntry(slot: slot, ballot: ballot, command: command, chosen: chosenFlag == 1)
+        let row = StoredLogRow(statement)
+        do { return try row.verified() } catch { throw .corrupt(path: path, slot: row.slot, reason: error.reason) }
     }
 
     /// The applied value of `key`, or nil when absent.

@@ -1,17 +1,6 @@
 import CSQLite
 import PaxosCore
 
-/// The `meta` row as read from disk.
-struct StoredMeta: Hashable {
-    var schemaVersion: Int64
-    var clusterID: String
-    var replicaID: ReplicaID
-    var promised: Ballot
-    var chosenThrough: Slot
-    var appliedThrough: Slot
-    var snapshotSlot: Slot
-}
-
 /// Opening a database: pragmas, creating the schema in a new file, and refusing files that are
 /// not PaxosKV's, are of an unknown version or belong to another node.
 struct SchemaSetup {
@@ -105,19 +94,7 @@ struct SchemaSetup {
     }
 
     func readMeta() throws(LogStoreError) -> StoredMeta {
-        let row = try sqlite { () throws(SQLiteError) -> StoredMeta? in
-            let statement = try database.prepare("""
-                SELECT schema_version, cluster_id, replica_id, promised_round, promised_replica,
-                    chosen_through, applied_through, snapshot_slot FROM meta WHERE singleton = 1
-                """)
-            guard try statement.step() else { return nil }
-            return StoredMeta(
-                schemaVersion: statement.int64(0), clusterID: statement.text(1),
-                replicaID: ReplicaID(UInt32(truncatingIfNeeded: statement.int64(2))),
-                promised: Ballot(round: statement.uint64(3), replica: ReplicaID(UInt32(truncatingIfNeeded: statement.int64(4)))),
-                chosenThrough: Slot(statement.uint64(5)), appliedThrough: Slot(statement.uint64(6)),
-                snapshotSlot: Slot(statement.uint64(7)))
-        }
+        let row = try sqlite { () throws(SQLiteError) in try StoredMeta.select(from: database) }
         guard let row else { throw .corrupt(path: path, slot: nil, reason: "the meta row is missing") }
         guard row.schemaVersion == Schema.version else {
             throw .unsupportedSchema(path: path, found: row.schemaVersion, supported: Schema.version)

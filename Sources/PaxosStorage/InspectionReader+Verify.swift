@@ -1,0 +1,145 @@
+package import PaxosCore
+
+/// What `verify` found in one database: how much it checked, and the first failed check.
+package struct VerifyResult: Hashable, Sendable {
+    package var path: String
+    package var rowsChecked = 0
+    package var keysChecked = 0
+    package var sessionsChecked = 0
+    /// The slot the replay of the chosen log reached; nil when the replay was skipped or the
+    /// check stopped before it.
+    package var replayedThrough: Slot?
+    /// Why the kv table was not compared with a replay, when it was not.
+    package var replaySkipped: String?
+    /// The first failed check; verification stops there.
+    package var failure: InspectionFailure?
+
+    package var ok: Bool { failure == nil }
+
+    package init(path: String) { self.path = path }
+}
+
+/// `verify`: every check a database can pass on its own, stopping at the first failure.
+///
+/// 1. `meta`: `snapshot_slot ≤ applied_through ≤ chosen_through ≤ last log slot` (the last log
+///    slot counts as the snapshot slot when compaction left no row above it).
+/// 2. Over every log row, in slot order: `checksum` (chosen flag, CRC-32C, command decodes);
+///    `ballot` (no accepted ballot above the promise); `frontier` (every slot in
+///    `snapshot_slot+1 … chosen_through` is stored and chosen, so nothing was applied across a
+///    hole).
+/// 3. `table`: every kv row and session was written by a slot in `1 … applied_through`, and
+///    every session's result code is one `Schema` defines.
+/// 4. `replay`: the kv and sessions tables equal a replay of the chosen commands of slots
+///    `1 … applied_through`, key, value and writing slot alike. Needs the whole log, so it is
+///    skipped (and says so) once `snapshot_slot > 0`.
+extension InspectionReader {
+    package func verify() throws(InspectionError) -> VerifyResult {
+        var result = VerifyResult(path: path)
+        if let failure = checkMeta(try logBounds()) {
+            result.failure = failure
+            return result
+        }
+        var replay: KVReplay? = meta.snapshotSlot == .zero ? KVReplay() : nil
+        if let failure = try scanLog(replay: &replay, rowsChecked: &result.rowsChecked) {
+            result.failure = failure
+            return result
+        }
+        let keys = try keyValueRows()
+        let sessions = try sessionRows()
+        result.keysChecked = keys.count
+        result.sessionsChecked = sessions.count
+        if let failure = checkTables(keys: keys, sessions: sessions) {
+            result.failure = failure
+            return result
+        }
+        guard let replay else {
+            result.replaySkipped = "log rows up to the snapshot slot \(meta.snapshotSlot) may have been compacted away, "
+                + "so the kv table cannot be rebuilt from the log alone"
+            return result
+        }
+        result.replayedThrough = replay.appliedThrough
+        if let reason = replay.firstDifference(keys: keys, sessions: sessions, stored: "the kv table",
+                                               expected: "a replay of the chosen log through slot \(replay.appliedThrough)") {
+            result.failure = InspectionFailure(path: path, slot: nil, check: .replay, reason: reason)
+        }
+        return result
+    }
+
+    func checkMeta(_ bounds: LogBounds) -> InspectionFailure? {
+        let meta = meta
+        func failure(_ reason: String) -> InspectionFailure { InspectionFailure(path: path, slot: nil, check: .meta, reason: reason) }
+        for (name, slot) in [("chosen_through", meta.chosenThrough), ("applied_through", meta.appliedThrough),
+                             ("snapshot_slot", meta.snapshotSlot)] where slot.rawValue > UInt64(Int64.max) {
+            return failure("meta.\(name) is negative (\(Int64(bitPattern: slot.rawValue)))")
+        }
+        guard meta.snapshotSlot <= meta.appliedThrough else {
+            return failure("the snapshot slot \(meta.snapshotSlot) is above the applied slot \(meta.appliedThrough)")
+        }
+        guard meta.appliedThrough <= meta.chosenThrough else {
+            return failure("the applied slot \(meta.appliedThrough) is above the chosen frontier \(meta.chosenThrough)")
+        }
+        let lastSlot = max(bounds.lastSlot ?? .zero, meta.snapshotSlot)
+        guard meta.chosenThrough <= lastSlot else {
+            return failure("the chosen frontier \(meta.chosenThrough) is above the last log slot \(lastSlot)")
+        }
+        return nil
+    }
+
+    /// Checks every row and feeds the applied ones to `replay`.
+    /// - Precondition: `checkMeta` passed, so the meta slots are ordered and below 2^63.
+    func scanLog(replay: inout KVReplay?, rowsChecked: inout Int) throws(InspectionError) -> InspectionFailure? {
+        let meta = meta
+        func failure(_ slot: Slot, _ check: InspectionCheck, _ reason: String) -> InspectionFailure {
+            InspectionFailure(path: path, slot: slot, check: check, reason: reason)
+        }
+        let cursor = try logRows()
+        var expected = meta.snapshotSlot.next
+        while let row = try cursor.next() {
+            rowsChecked += 1
+            if let problem = row.problem { return failure(row.slot, .checksum, problem) }
+            guard row.ballot <= meta.promised else {
+                return failure(row.slot, .ballot, "accepted in ballot \(row.ballot), above the promised ballot \(meta.promised) "
+                    + "(an acceptor raises its promise in the transaction that stores its vote)")
+            }
+            guard row.slot > meta.snapshotSlot, row.slot <= meta.chosenThrough else { continue }
+            if row.slot != expected { return holeFailure(at: expected) }
+            guard row.chosen else {
+                let applied = row.slot <= meta.appliedThrough ? " and was applied" : ""
+                return failure(row.slot, .frontier, "stored as not chosen, but it is at or below the chosen frontier \(meta.chosenThrough)\(applied)")
+            }
+            if row.slot <= meta.appliedThrough, let command = row.command, replay != nil {
+                replay?.apply(slot: row.slot, command: command)
+            }
+            expected = expected.next
+        }
+        return expected <= meta.chosenThrough ? holeFailure(at: expected) : nil
+    }
+
+    private func holeFailure(at slot: Slot) -> InspectionFailure {
+        let applied = slot <= meta.appliedThrough
+            ? ", and slots up to \(meta.appliedThrough) were applied: a slot was applied across a hole" : ""
+        return InspectionFailure(path: path, slot: slot, check: .frontier,
+                                 reason: "no log row, but the chosen frontier is \(meta.chosenThrough)\(applied)")
+    }
+
+    func checkTables(keys: [InspectedKey], sessions: [InspectedSession]) -> InspectionFailure? {
+        let applied = meta.appliedThrough
+        for row in keys where row.slot == .zero || row.slot > applied {
+            return InspectionFailure(path: path, slot: row.slot, check: .table,
+                                     reason: "key \(BytesDisplay.quoted(row.key, limit: 64)) was written at slot \(row.slot), "
+                                        + "outside the applied slots 1…\(applied)")
+        }
+        for row in sessions {
+            guard row.result != nil else {
+                return InspectionFailure(path: path, slot: row.slot, check: .table,
+                                         reason: "client \(row.client.rawValue)'s session has unknown result code \(row.resultCode)")
+            }
+            guard row.slot > .zero, row.slot <= applied else {
+                return InspectionFailure(path: path, slot: row.slot, check: .table,
+                                         reason: "client \(row.client.rawValue)'s session was written at slot \(row.slot), "
+                                            + "outside the applied slots 1…\(applied)")
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,208 @@
+import CSQLite
+import Foundation
+import PaxosCore
+
+/// A read-only view of one node's database, for `paxos-inspect`.
+///
+/// ## Read-only, and safe next to a live node
+/// The file is opened with `SQLITE_OPEN_READONLY` and nothing here writes, creates or
+/// checkpoints. Which way it is opened depends on what lies next to it:
+/// - **A `-shm` file exists, or the `-wal` file holds frames** (a running node, or one that was
+///   killed): an ordinary WAL reader. It takes a read lock in the shared-memory index and sees
+///   the last committed transaction; the node goes on writing meanwhile. SQLite may rebuild the
+///   `-shm` index after a crash, or create it next to a `-wal` that has none (that file is a
+///   cache, never data); the database and `-wal` files are not touched.
+/// - **No `-wal` file, or an empty one and no `-shm`** (a node that shut down cleanly, or a
+///   copy): opened as `immutable`, because an ordinary read-only open would create empty `-wal`
+///   and `-shm` files and leave them behind. If a node starts on the file while we read, the
+///   tool may report nonsense; it never harms the node.
+///
+/// Everything is read in one read transaction, so a summary or a verify sees one consistent
+/// state even while the node commits. Keep a reader briefly: a live node cannot checkpoint its
+/// WAL past the state an open reader sees.
+///
+/// ## Identification
+/// `PRAGMA application_id` must be PaxosKV's and `PRAGMA user_version` this build's
+/// `Schema.version`; anything else is an `InspectionError` that says which (see `Schema`).
+///
+/// - Invariant: not thread-safe; one thread uses a reader, and `close()` ends it.
+package final class InspectionReader {
+    /// How the connection was opened; see the type's documentation.
+    package enum OpenMode: String, Hashable, Sendable {
+        case wal
+        case immutable
+    }
+
+    /// The file name inside a node directory.
+    package static let databaseFileName = "paxos.sqlite"
+
+    /// The database file, as named by the argument (`data/nodes/3` → `data/nodes/3/paxos.sqlite`).
+    package let path: String
+    package let meta: StoredMeta
+    package let openMode: OpenMode
+    let database: SQLiteDatabase
+
+    private init(path: String, meta: StoredMeta, openMode: OpenMode, database: SQLiteDatabase) {
+        self.path = path
+        self.meta = meta
+        self.openMode = openMode
+        self.database = database
+    }
+
+    /// Opens the database a command-line argument names: a node directory holding
+    /// `paxos.sqlite`, or the database file itself.
+    package static func open(_ argument: String) throws(InspectionError) -> InspectionReader {
+        let path = try resolve(argument)
+        try checkHeader(path)
+        let (database, mode) = try connect(path)
+        do {
+            try run(database, path: path, mode: mode) { () throws(SQLiteError) in try database.execute("BEGIN DEFERRED") }
+            try identify(database, path: path, mode: mode)
+            let meta = try readMeta(database, path: path, mode: mode)
+            return InspectionReader(path: path, meta: meta, openMode: mode, database: database)
+        } catch {
+            database.close()
+            throw error
+        }
+    }
+
+    /// Ends the read transaction and closes the file. Nothing may be called afterwards.
+    package func close() {
+        database.close()
+    }
+
+    /// Runs SQLite work, turning its errors into messages about this file.
+    func sqlite<T>(_ body: () throws(SQLiteError) -> T) throws(InspectionError) -> T {
+        try Self.run(database, path: path, mode: openMode, body)
+    }
+}
+
+// MARK: opening
+
+extension InspectionReader {
+    /// The database file an argument names.
+    static func resolve(_ argument: String) throws(InspectionError) -> String {
+        guard !argument.isEmpty else { throw InspectionError(.missing, path: "''", reason: "an empty path names no database") }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) else {
+            throw InspectionError(.missing, path: argument, reason: "no such file or directory")
+        }
+        guard isDirectory.boolValue else { return argument }
+        let path = (argument as NSString).appendingPathComponent(databaseFileName)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw InspectionError(.missing, path: argument, reason: "not a node directory: it holds no \(databaseFileName)")
+        }
+        return path
+    }
+
+    /// Tells an SQLite file from any other before SQLite sees it (SQLite would otherwise answer
+    /// an empty file with an empty database).
+    static func checkHeader(_ path: String) throws(InspectionError) {
+        let header: [UInt8]
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            // Closing a descriptor we only read from cannot lose anything; nothing to report.
+            defer { try? handle.close() }
+            header = Array(try handle.read(upToCount: 16) ?? Data())
+        } catch {
+            throw InspectionError(.unreadable, path: path, reason: "cannot read the file: \(error.localizedDescription)")
+        }
+        if header.isEmpty {
+            // A WAL database that was never checkpointed has an empty main file and all of its
+            // pages in the -wal file; anything else that is empty is no database at all.
+            guard (fileSize(path + "-wal") ?? 0) > 0 else {
+                throw InspectionError(.notPaxosKV, path: path, reason: "not a PaxosKV database: the file is empty")
+            }
+            return
+        }
+        guard header == Array("SQLite format 3\0".utf8) else {
+            throw InspectionError(.notSQLite, path: path, reason: "not a PaxosKV database: it is not an SQLite file")
+        }
+    }
+
+    /// Opens the connection in the mode the files next to the database call for.
+    static func connect(_ path: String) throws(InspectionError) -> (SQLiteDatabase, OpenMode) {
+        let walBytes = fileSize(path + "-wal")
+        let hasShm = fileSize(path + "-shm") != nil
+        let mode: OpenMode = !hasShm && (walBytes ?? 0) == 0 ? .immutable : .wal
+        do {
+            return (try SQLiteDatabase(path: path, mode: mode == .immutable ? .immutable : .readOnly), mode)
+        } catch {
+            throw classify(error, path: path, mode: mode)
+        }
+    }
+
+    /// The size of a file, or nil when it does not exist. A file that cannot be examined is
+    /// treated as absent: these sizes only inform a listing and the choice of open mode, and a
+    /// wrong guess there makes the open fail with SQLite's own message.
+    static func fileSize(_ path: String) -> Int64? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
+        return (attributes[.size] as? NSNumber)?.int64Value ?? 0
+    }
+
+    /// Checks the PRAGMAs and tables that make a file a PaxosKV database of our version.
+    static func identify(_ database: SQLiteDatabase, path: String, mode: OpenMode) throws(InspectionError) {
+        let (applicationID, userVersion, tables) = try run(database, path: path, mode: mode) { () throws(SQLiteError) in
+            let applicationID = try database.scalarInt("PRAGMA application_id") ?? 0
+            let userVersion = try database.scalarInt("PRAGMA user_version") ?? 0
+            let statement = try database.prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            var tables: Set<String> = []
+            while try statement.step() { tables.insert(statement.text(0)) }
+            return (applicationID, userVersion, tables)
+        }
+        guard applicationID == Schema.applicationID else {
+            let reason = applicationID == 0 && userVersion == 0 && tables.isEmpty
+                ? "it is an empty SQLite database"
+                : "it is an SQLite database with application id 0x\(String(applicationID, radix: 16, uppercase: true)), "
+                    + "not PaxosKV's 0x\(String(Schema.applicationID, radix: 16, uppercase: true))"
+            throw InspectionError(.notPaxosKV, path: path, reason: "not a PaxosKV database: \(reason)")
+        }
+        guard userVersion == Schema.version else { throw unsupported(path: path, found: userVersion) }
+        for table in Schema.tables where !tables.contains(table) {
+            throw InspectionError(.damaged, path: path, reason: "the PaxosKV table '\(table)' is missing")
+        }
+    }
+
+    static func unsupported(path: String, found: Int64) -> InspectionError {
+        let reason = found > Schema.version
+            ? "it has schema version \(found), but this build reads version \(Schema.version): it was written by newer PaxosKV software"
+            : "it has schema version \(found), which no PaxosKV release wrote (this build reads version \(Schema.version))"
+        return InspectionError(.unsupportedSchema, path: path, reason: reason)
+    }
+
+    static func readMeta(_ database: SQLiteDatabase, path: String, mode: OpenMode) throws(InspectionError) -> StoredMeta {
+        let meta = try run(database, path: path, mode: mode) { () throws(SQLiteError) in try StoredMeta.select(from: database) }
+        guard let meta else { throw InspectionError(.damaged, path: path, reason: "the meta row is missing") }
+        guard meta.schemaVersion == Schema.version else {
+            if meta.schemaVersion > Schema.version { throw unsupported(path: path, found: meta.schemaVersion) }
+            throw InspectionError(.damaged, path: path,
+                                  reason: "meta.schema_version is \(meta.schemaVersion) but PRAGMA user_version is \(Schema.version)")
+        }
+        return meta
+    }
+
+    static func run<T>(_ database: SQLiteDatabase, path: String, mode: OpenMode,
+                       _ body: () throws(SQLiteError) -> T) throws(InspectionError) -> T {
+        do { return try body() } catch { throw classify(error, path: path, mode: mode) }
+    }
+
+    /// Turns an SQLite failure into a message an operator can act on.
+    static func classify(_ error: SQLiteError, path: String, mode: OpenMode) -> InspectionError {
+        let detail = "SQLite error \(error.code): \(error.message)"
+        switch error.code & 0xFF {
+        case SQLITE_NOTADB:
+            return InspectionError(.notSQLite, path: path, reason: "not a PaxosKV database: it is not an SQLite file (\(detail))")
+        case SQLITE_CORRUPT:
+            return InspectionError(.damaged, path: path, reason: "SQLite reports the file damaged (\(detail))")
+        case SQLITE_CANTOPEN, SQLITE_READONLY:
+            guard mode == .wal else { return InspectionError(.unreadable, path: path, reason: "cannot open the file read-only (\(detail))") }
+            return InspectionError(.unreadable, path: path, reason: "cannot open the WAL database read-only (\(detail)); "
+                + "a reader needs the -shm file next to it, or a directory it may create it in: "
+                + "run as the node's user, or inspect a copy of the node directory")
+        case SQLITE_BUSY, SQLITE_LOCKED:
+            return InspectionError(.unreadable, path: path, reason: "the database stayed locked (\(detail)); try again")
+        default:
+            return InspectionError(.unreadable, path: path, reason: "cannot read the database (\(detail))")
+        }
+    }
+}

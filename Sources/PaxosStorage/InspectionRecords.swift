@@ -1,0 +1,82 @@
+package import PaxosCore
+
+/// What the `log` table holds overall.
+package struct LogBounds: Hashable, Sendable {
+    package var firstSlot: Slot?
+    package var lastSlot: Slot?
+    package var rowCount: Int
+    package var chosenRowCount: Int
+}
+
+/// One `log` row, judged by `StoredLogRow.verified()` as the node judges it at start-up, but with
+/// the problem kept as a value so a listing can show the bad row and go on.
+package struct InspectedLogRow: Hashable, Sendable {
+    package var slot: Slot
+    package var ballot: Ballot
+    package var chosen: Bool
+    /// The stored command blob, as on disk; nodes agree on a slot when these bytes are equal.
+    package var commandBytes: Bytes
+    /// The decoded command; nil when the row failed its check.
+    package var command: Command?
+    /// Why the row cannot be trusted (bad chosen flag, checksum mismatch, undecodable command).
+    package var problem: String?
+
+    package init(slot: Slot, ballot: Ballot, chosen: Bool, commandBytes: Bytes, command: Command?, problem: String?) {
+        self.slot = slot
+        self.ballot = ballot
+        self.chosen = chosen
+        self.commandBytes = commandBytes
+        self.command = command
+        self.problem = problem
+    }
+}
+
+/// One `kv` row: an applied key, its value and the slot whose command last wrote it.
+package struct InspectedKey: Hashable, Sendable {
+    package var key: Bytes
+    package var value: Bytes
+    package var slot: Slot
+
+    package init(key: Bytes, value: Bytes, slot: Slot) {
+        self.key = key
+        self.value = value
+        self.slot = slot
+    }
+}
+
+/// One `sessions` row. `result` is nil when `resultCode` is not one `Schema` defines.
+package struct InspectedSession: Hashable, Sendable {
+    package var client: ClientID
+    package var lastSequence: UInt64
+    package var resultCode: Int64
+    package var result: OperationResult?
+    package var slot: Slot
+
+    package init(client: ClientID, lastSequence: UInt64, resultCode: Int64, slot: Slot) {
+        self.client = client
+        self.lastSequence = lastSequence
+        self.resultCode = resultCode
+        self.result = StoredResult.result(resultCode)
+        self.slot = slot
+    }
+
+    package init(client: ClientID, lastSequence: UInt64, result: OperationResult, slot: Slot) {
+        self.init(client: client, lastSequence: lastSequence, resultCode: StoredResult.code(result), slot: slot)
+    }
+}
+
+/// Sizes in bytes of the database and its WAL companions; nil for a file that does not exist.
+package struct InspectedFiles: Hashable, Sendable {
+    package var databaseBytes: Int64
+    package var walBytes: Int64?
+    package var shmBytes: Int64?
+}
+
+/// Which rows a log listing shows.
+package enum LogFilter: String, Hashable, Sendable {
+    case all
+    /// Only rows known chosen.
+    case chosen
+    /// Only rows accepted but not (yet) known chosen.
+    case acceptedOnly = "accepted_only"
+}

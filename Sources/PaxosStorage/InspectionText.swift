@@ -1,0 +1,150 @@
+import PaxosCore
+
+/// The text `paxos-inspect` prints for people: aligned columns, one fact per line, failures
+/// named with their file, slot and check. Scripts use `--json` (`InspectionJSON.swift`) instead;
+/// this layout may change.
+extension InspectionSummary {
+    package func text() -> String {
+        let meta = meta
+        let log: String
+        if let first = bounds.firstSlot, let last = bounds.lastSlot {
+            log = "slots \(first)…\(last), \(bounds.rowCount) rows (\(bounds.chosenRowCount) chosen)"
+        } else {
+            log = "empty"
+        }
+        let files = "database \(BytesDisplay.size(files.databaseBytes)), wal \(files.walBytes.map(BytesDisplay.size) ?? "none"), "
+            + "shm \(files.shmBytes.map(BytesDisplay.size) ?? "none") (opened \(openMode == .wal ? "as a WAL reader" : "immutable"))"
+        let fields: [(String, String)] = [
+            ("cluster", meta.clusterID), ("replica", "\(meta.replicaID)"), ("schema version", "\(meta.schemaVersion)"),
+            ("promised ballot", "\(meta.promised)"), ("log", log), ("chosen frontier", "\(meta.chosenThrough)"),
+            ("applied slot", "\(meta.appliedThrough)"), ("snapshot slot", "\(meta.snapshotSlot)"), ("keys", "\(keyCount)"),
+            ("sessions", "\(sessionCount)"), ("files", files), ("integrity", integrity.outcome()),
+        ]
+        return path + "\n" + fields.map { "  " + $0.0.rightPadded(to: 17) + $0.1 }.joined(separator: "\n") + "\n"
+    }
+}
+
+extension VerifyResult {
+    /// `ok (…)` or `FAILED [check] slot N: reason`.
+    package func outcome() -> String {
+        if let failure {
+            return "FAILED [\(failure.check.rawValue)] " + (failure.slot.map { "slot \($0): " } ?? "") + failure.reason
+        }
+        let replay = replayedThrough.map { $0 == .zero ? "no slot applied, and the tables are empty" : "kv table equals a replay of slots 1…\($0)" }
+            ?? "replay skipped: \(replaySkipped ?? "not run")"
+        return "ok (\(rowsChecked) log rows, \(keysChecked) keys, \(sessionsChecked) sessions checked; \(replay))"
+    }
+
+    package func text() -> String { "\(path): \(outcome())\n" }
+}
+
+extension LogListing {
+    package func text() -> String {
+        var table = TextTable(["SLOT", "BALLOT", "CHOSEN", "COMMAND"], rightAligned: [0])
+        for row in rows {
+            let command = row.problem.map { "CORRUPT: \($0)" } ?? row.command.map(CommandDisplay.describe) ?? "?"
+            table.append(["\(row.slot)", "\(row.ballot)", row.chosen ? "yes" : "-", command])
+        }
+        var text = rows.isEmpty ? "" : table.render()
+        text += "\(rows.count) row\(rows.count == 1 ? "" : "s") of \(path)"
+        text += filter == .all ? "" : " (\(filter == .chosen ? "chosen only" : "accepted, not chosen, only"))"
+        if let continuesAt { text += "; limit reached, more from slot \(continuesAt) (use --from \(continuesAt))" }
+        let problems = problems.count
+        if problems > 0 { text += "\n\(problems) row\(problems == 1 ? " is" : "s are") CORRUPT" }
+        return text + "\n"
+    }
+}
+
+extension KeyValueListing {
+    package func text() -> String {
+        var table = TextTable(["KEY", "SLOT", "SIZE", "VALUE"], rightAligned: [1, 2])
+        for row in keys {
+            table.append([BytesDisplay.quoted(row.key, limit: 64), "\(row.slot)", "\(row.value.count) B", BytesDisplay.preview(row.value)])
+        }
+        let under = prefix.isEmpty ? "" : " under \(BytesDisplay.quoted(prefix))"
+        return (keys.isEmpty ? "" : table.render())
+            + "\(keys.count) key\(keys.count == 1 ? "" : "s")\(under) in \(path), applied through slot \(appliedThrough)\n"
+    }
+}
+
+extension DiffReport {
+    package func text() -> String {
+        var table = TextTable(["NODE", "REPLICA", "CHOSEN", "APPLIED", "LAST SLOT", "LAG"], rightAligned: [1, 2, 3, 4])
+        for node in nodes {
+            let lag = node.chosenLag == 0 && node.appliedLag == 0
+                ? "-" : "\(node.chosenLag) chosen, \(node.appliedLag) applied slots behind"
+            table.append([node.path, "\(node.replicaID)", "\(node.chosenThrough)", "\(node.appliedThrough)",
+                          node.lastSlot.map { "\($0)" } ?? "-", lag])
+        }
+        var lines = [String(table.render().dropLast())]
+        for disagreement in disagreements {
+            lines.append("!!! SAFETY VIOLATION: slot \(disagreement.slot) is chosen with different commands on different nodes !!!")
+            for value in disagreement.values {
+                let holders = zip(value.nodes, value.ballots).map { "\(nodes[$0].path) (ballot \($1))" }.joined(separator: ", ")
+                lines.append("    \(holders):")
+                lines.append("        " + (value.command.map(CommandDisplay.describe) ?? "0x" + BytesDisplay.hex(value.commandBytes)))
+            }
+        }
+        if disagreementCount > disagreements.count {
+            lines.append("!!! \(disagreementCount - disagreements.count) more slots disagree (only the first \(disagreements.count) are shown) !!!")
+        }
+        let agreement = disagreementCount == 0 ? "all agree" : "\(disagreementCount) DISAGREE"
+        lines.append("agreement: \(comparedSlots) slot\(comparedSlots == 1 ? "" : "s") chosen on two or more nodes; \(agreement)")
+        lines.append("kv tables: baseline \(nodes[kvBaseline].path), applied through the common slot \(commonApplied)")
+        for result in kv {
+            let status = switch result.status {
+            case .agree: "agree"
+            case .differ(let reason): "DIFFER: \(reason)"
+            case .notComparable(let reason): "not comparable: \(reason)"
+            }
+            let compared = result.replayed.map {
+                "its applied slot is \($0.upperBound): compared with the baseline's tables advanced by its own chosen slots \($0.lowerBound)…\($0.upperBound)"
+            } ?? "same applied slot: compared as stored"
+            lines.append("  \(nodes[result.node].path): \(status) (\(compared))")
+        }
+        for problem in problems { lines.append("PROBLEM [\(problem.check.rawValue)] \(problem)") }
+        lines.append(ok ? "result: ok" : "result: FAILED")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Columns padded to their widest cell, two spaces apart; the last column is never padded.
+struct TextTable {
+    private let header: [String]
+    private let rightAligned: Set<Int>
+    private var rows: [[String]] = []
+
+    init(_ header: [String], rightAligned: Set<Int> = []) {
+        self.header = header
+        self.rightAligned = rightAligned
+    }
+
+    mutating func append(_ row: [String]) {
+        precondition(row.count == header.count, "a row of \(row.count) cells in a table of \(header.count) columns")
+        rows.append(row)
+    }
+
+    func render() -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            row.indices.map { column in
+                if column == row.count - 1 { return row[column] }
+                return rightAligned.contains(column)
+                    ? row[column].leftPadded(to: widths[column]) : row[column].rightPadded(to: widths[column])
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+}
+
+extension String {
+    /// Pads on the left to `width` characters, for right-aligned columns.
+    func leftPadded(to width: Int, with pad: Character = " ") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+
+    /// Pads on the right to `width` characters.
+    func rightPadded(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

@@ -1,0 +1,29 @@
+package import PaxosCore
+
+/// The `meta` row as read from disk, before any check: the node checks it at open
+/// (`SchemaSetup.readMeta`), while `paxos-inspect` shows even a damaged row and lets `verify`
+/// report what is wrong with it.
+package struct StoredMeta: Hashable, Sendable {
+    package var schemaVersion: Int64
+    package var clusterID: String
+    package var replicaID: ReplicaID
+    package var promised: Ballot
+    package var chosenThrough: Slot
+    package var appliedThrough: Slot
+    package var snapshotSlot: Slot
+
+    /// Reads the singleton row; nil when it is missing.
+    static func select(from database: SQLiteDatabase) throws(SQLiteError) -> StoredMeta? {
+        let statement = try database.prepare("""
+            SELECT schema_version, cluster_id, replica_id, promised_round, promised_replica,
+                chosen_through, applied_through, snapshot_slot FROM meta WHERE singleton = 1
+            """)
+        guard try statement.step() else { return nil }
+        return StoredMeta(
+            schemaVersion: statement.int64(0), clusterID: statement.text(1),
+            replicaID: ReplicaID(UInt32(truncatingIfNeeded: statement.int64(2))),
+            promised: Ballot(round: statement.uint64(3), replica: ReplicaID(UInt32(truncatingIfNeeded: statement.int64(4)))),
+            chosenThrough: Slot(statement.uint64(5)), appliedThrough: Slot(statement.uint64(6)),
+            snapshotSlot: Slot(statement.uint64(7)))
+    }
+}
