@@ -21,6 +21,15 @@ public enum Action: Hashable, Sendable {
     case apply(slot: Slot, command: Command)
     /// Tell a client something: a read may now be served, or a request was refused.
     case reply(ClientReply)
+    /// A peer needs slots this replica has compacted away: stream it a snapshot of the applied
+    /// state (KV table and sessions, read in one consistent transaction, at the applied slot
+    /// of that moment). Best effort; the peer asks again if it never arrives. A shell ignores
+    /// this while a transfer to the same peer is still running.
+    case sendSnapshot(to: ReplicaID)
+    /// Replace the state machine with the staged snapshot of `slot`, atomically and in order
+    /// with the other storage actions: applied slot, chosen frontier (if lower) and snapshot
+    /// slot become `slot`, and log rows at or below it go. Applies that follow are above `slot`.
+    case installSnapshot(slot: Slot)
 }
 
 /// A monotonically increasing number naming one `PersistRecord` within one incarnation.

@@ -12,4 +12,11 @@ public enum Input: Hashable, Sendable {
     case read(ReadID)
     /// Every `PersistRecord` with an id ≤ this one is durable.
     case persisted(upTo: PersistID)
+    /// The shell's retention policy: log entries at or below `through` may be forgotten (the
+    /// core clamps it to its applied slot). The shell deletes the stored rows itself, in the
+    /// background; nothing here needs to be durable, since a restart simply keeps more.
+    case compact(through: Slot)
+    /// A complete snapshot (KV table and client sessions as of applied slot `slot`), received
+    /// from a peer and verified, is staged in the shell and may be installed.
+    case snapshotReceived(slot: Slot)
 }

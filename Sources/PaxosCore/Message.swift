@@ -8,8 +8,10 @@ public enum Message: Hashable, Sendable {
     /// Phase 1a: "promise me `ballot` for every slot ≥ `fromSlot`".
     case prepare(ballot: Ballot, fromSlot: Slot)
     /// Phase 1b: the acceptor promised `ballot` and reports every entry it holds at or above
-    /// the requested slot. Sent only after the promise is durable.
-    case promise(ballot: Ballot, entries: [LogEntry])
+    /// the requested slot. Sent only after the promise is durable. `compactedThrough` is the
+    /// acceptor's snapshot slot: it no longer holds entries at or below it, so a candidate
+    /// whose phase 1 starts at or below it cannot recover those slots from this promise.
+    case promise(ballot: Ballot, entries: [LogEntry], compactedThrough: Slot)
     /// Phase 2a for many slots at once, plus the leader's chosen frontier.
     case accept(ballot: Ballot, entries: [AcceptEntry], chosenThrough: Slot)
     /// Phase 2b: the acceptor accepted these slots in `ballot`. Sent only after they are durable.

@@ -9,7 +9,8 @@ extension Replica {
         }
         switch message {
         case .prepare(let ballot, let fromSlot): onPrepare(from: peer, ballot: ballot, fromSlot: fromSlot)
-        case .promise(let ballot, let entries): onPromise(from: peer, ballot: ballot, entries: entries)
+        case .promise(let ballot, let entries, let compacted):
+            onPromise(from: peer, ballot: ballot, entries: entries, compactedThrough: compacted)
         case .accept(let ballot, let entries, let chosen): onAccept(from: peer, ballot: ballot, entries: entries, chosenThrough: chosen)
         case .accepted(let ballot, let slots): onAccepted(from: peer, ballot: ballot, slots: slots)
         case .reject(let ballot, let promised): onReject(from: peer, ballot: ballot, promised: promised)
@@ -52,7 +53,7 @@ extension Replica {
             resetElectionDeadline()
         }
         // ballot == promised here: a first prepare or the candidate's retransmission.
-        sendWhenDurable(.promise(ballot: ballot, entries: entries(from: fromSlot)), to: peer)
+        sendWhenDurable(.promise(ballot: ballot, entries: entries(from: fromSlot), compactedThrough: snapshotThrough), to: peer)
     }
 
     /// Every entry at or above `slot`, in slot order.

@@ -50,6 +50,8 @@ extension Replica {
         persist(promised: ballot, entries: [])
         broadcast(.prepare(ballot: ballot, fromSlot: fromSlot))
         deferUntilDurable(.selfPromise(ballot: ballot, entries: entries(from: fromSlot)))
+        // Our own promise never reports compacted slots: fromSlot is above our applied slot,
+        // which is at or above our snapshot slot.
     }
 
     mutating func retransmitPrepare() {
@@ -61,8 +63,22 @@ extension Replica {
         }
     }
 
-    mutating func onPromise(from peer: ReplicaID, ballot: Ballot, entries: [LogEntry]) {
+    mutating func onPromise(from peer: ReplicaID, ballot: Ballot, entries: [LogEntry], compactedThrough: Slot = .zero) {
         guard case .candidate(var state) = role, state.ballot == ballot else { return }
+        if compactedThrough >= state.fromSlot, configuration._plantedBug != .ignoreCompaction {
+            // The acceptor compacted slots our phase 1 must cover: they are chosen (only applied
+            // slots are compacted), but neither its promise nor, perhaps, any other acceptor's
+            // can tell us their commands, and a no-op there would contradict what was chosen.
+            // Stand down, catch up (by snapshot), and let a replica that knows them lead.
+            logger.debug("standing down: phase 1 needs compacted slots", metadata: metadata.merging([
+                "peer.id": "\(peer)", "paxos.compacted": "\(compactedThrough)",
+            ]) { $1 })
+            failedElections += 1
+            becomeFollower(leader: nil)
+            resetElectionDeadline()
+            requestCatchUp(through: compactedThrough, from: peer)
+            return
+        }
         state.promises[peer] = entries
         role = .candidate(state)
         if state.promises.count >= configuration.majority { becomeLeader(state) }

@@ -18,6 +18,7 @@ extension Replica {
         }
         let me = "replica \(configuration.id)"
         precondition(appliedThrough <= chosenThrough, "\(me): applied \(appliedThrough) above chosen frontier \(chosenThrough)")
+        precondition(snapshotThrough <= appliedThrough, "\(me): snapshot \(snapshotThrough) above applied \(appliedThrough)")
         var slot = appliedThrough.next
         while slot <= chosenThrough {
             precondition(log[slot]?.chosen == true, "\(me): slot \(slot) below chosen frontier \(chosenThrough) is not chosen")
@@ -25,6 +26,7 @@ extension Replica {
         }
         precondition(log[chosenThrough.next]?.chosen != true, "\(me): chosen frontier \(chosenThrough) not advanced over chosen slot")
         for entry in log.values {
+            precondition(entry.slot > snapshotThrough, "\(me): slot \(entry.slot) kept at or below the snapshot \(snapshotThrough)")
             precondition(entry.ballot <= promised, "\(me): slot \(entry.slot) accepted in \(entry.ballot) above promised \(promised)")
         }
         precondition(durableThrough < nextPersistID, "\(me): durable \(durableThrough) beyond issued \(nextPersistID)")
@@ -68,7 +70,7 @@ extension Replica {
         }
         return ReplicaStatus(
             id: configuration.id, role: roleName, leader: leaderHint, promised: promised,
-            chosenThrough: chosenThrough, appliedThrough: appliedThrough,
+            chosenThrough: chosenThrough, appliedThrough: appliedThrough, snapshotThrough: snapshotThrough,
             inflightSlots: inflight, pendingRequests: pending)
     }
 
@@ -84,6 +86,7 @@ public struct ReplicaStatus: Hashable, Sendable {
     public var promised: Ballot
     public var chosenThrough: Slot
     public var appliedThrough: Slot
+    public var snapshotThrough: Slot
     public var inflightSlots: Int
     public var pendingRequests: Int
 }

@@ -47,6 +47,11 @@ extension Replica {
 
     mutating func onCatchUpRequest(from peer: ReplicaID, from first: Slot, through last: Slot) {
         guard first <= last else { return }
+        if first <= snapshotThrough {
+            // The peer needs slots we compacted: only our applied state can stand in for them.
+            offerSnapshot(to: peer)
+            return
+        }
         var entries: [ChosenEntry] = []
         var slot = first
         while slot <= last, entries.count < configuration.maxEntriesPerMessage {

@@ -43,8 +43,16 @@ public struct Replica: Sendable {
     // MARK: Acceptor
     /// - Invariant: every entry's ballot ≤ `promised`.
     public internal(set) var promised: Ballot
-    /// Accepted and chosen entries this replica holds (nothing is compacted yet).
+    /// Accepted and chosen entries this replica holds above `snapshotThrough`.
+    /// - Invariant: no entry at or below `snapshotThrough`.
     var log: [Slot: LogEntry] = [:]
+    /// The log is compacted through this slot: the applied state stands for everything at or
+    /// below it, and a peer that needs those slots gets a snapshot instead (`sendSnapshot`).
+    /// - Invariant: `snapshotThrough <= appliedThrough`.
+    public internal(set) var snapshotThrough: Slot
+    /// When we last asked the shell to send each peer a snapshot, so a peer's repeated
+    /// catch-up requests do not start a transfer per request.
+    var snapshotSentAt: [ReplicaID: UInt64] = [:]
 
     // MARK: Learner
     /// - Invariant: `appliedThrough <= chosenThrough`, and every slot in
@@ -89,9 +97,11 @@ public struct Replica: Sendable {
         self.logger[metadataKey: "paxos.replica"] = "\(configuration.id)"
         self.promised = durable.promised
         self.highestBallotSeen = durable.promised
-        for entry in durable.entries where entry.slot > durable.appliedThrough || entry.chosen {
+        let snapshot = min(durable.snapshotThrough, durable.appliedThrough)
+        for entry in durable.entries where entry.slot > snapshot && (entry.slot > durable.appliedThrough || entry.chosen) {
             log[entry.slot] = entry
         }
+        self.snapshotThrough = snapshot
         self.appliedThrough = durable.appliedThrough
         self.chosenThrough = durable.appliedThrough
         advanceChosenFrontier()
@@ -107,6 +117,8 @@ public struct Replica: Sendable {
         case .propose(let requests): onPropose(requests)
         case .read(let id): onRead(id)
         case .persisted(let upTo): onPersisted(upTo: upTo)
+        case .compact(let through): onCompact(through: through)
+        case .snapshotReceived(let slot): onSnapshotReceived(slot: slot)
         }
         applyChosen()
         serveReadyReads()

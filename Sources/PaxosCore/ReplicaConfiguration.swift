@@ -16,6 +16,9 @@ public struct ReplicaConfiguration: Hashable, Sendable {
     public var electionBackoffMax: UInt64 = 8
     /// An unanswered accept, prepare or catch-up request is sent again after this long.
     public var retransmitTicks: UInt64 = 10
+    /// A peer that keeps asking for compacted slots gets a new snapshot at most this often
+    /// (a transfer of a large table takes a while; the shell also skips one already running).
+    public var snapshotRetryTicks: UInt64 = 200
 
     /// Most slots a leader has proposed but not yet seen chosen (the pipeline window).
     public var maxInflightSlots: Int = 64
@@ -70,6 +73,9 @@ public enum PlantedBug: Hashable, Sendable {
     /// An acceptor sends promises and votes before they are durable, so a crash can make it
     /// forget a vote that helped choose a command.
     case replyBeforePersist
+    /// A candidate ignores that a promising acceptor compacted slots its phase 1 must cover,
+    /// and fills what nobody reported with no-ops, over slots that were chosen and compacted.
+    case ignoreCompaction
 }
 
 public struct ConfigurationError: Error, Hashable, Sendable, CustomStringConvertible {

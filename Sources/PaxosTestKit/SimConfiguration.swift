@@ -15,6 +15,9 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
     public var maxDelayUnits: UInt64
     // Disk.
     public var maxFlushDelayUnits: UInt64
+    /// Log retention: a replica compacts its log to this many applied slots (the shell's
+    /// policy, `Input.compact`); nil keeps everything. Small values force snapshot catch-up.
+    public var retainSlots: UInt64?
     // Faults during the chaos phase.
     public var crashes: Bool
     public var partitions: Bool
@@ -39,6 +42,7 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
         public var electionTimeoutTicks: UInt64 = 10
         public var electionBackoffMax: UInt64 = 4
         public var retransmitTicks: UInt64 = 4
+        public var snapshotRetryTicks: UInt64 = 20
         public var maxInflightSlots: Int
         public var maxBatchRequests: Int
         public var maxEntriesPerMessage: Int
@@ -51,7 +55,7 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
             maxInflightSlots: [1, 2, 4, 16, 64].randomElement(using: &random)!,
             maxBatchRequests: [1, 2, 8, 64].randomElement(using: &random)!,
             maxEntriesPerMessage: [1, 3, 16, 128].randomElement(using: &random)!)
-        return SimConfiguration(
+        var configuration = SimConfiguration(
             replicas: replicas,
             clients: Int.random(in: 1...6, using: &random),
             keys: Int.random(in: 1...4, using: &random),
@@ -68,6 +72,9 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
             maxThinkUnits: [0, 10, 50].randomElement(using: &random)!,
             knobs: knobs,
             plantedBug: nil)
+        // Drawn last, so the draws above mean what they meant before compaction existed.
+        configuration.retainSlots = [nil, nil, 2, 8, 40].randomElement(using: &random)!
+        return configuration
     }
 
     func replicaConfiguration(for id: ReplicaID) -> ReplicaConfiguration {
@@ -76,6 +83,7 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
         configuration.electionTimeoutTicks = knobs.electionTimeoutTicks
         configuration.electionBackoffMax = knobs.electionBackoffMax
         configuration.retransmitTicks = knobs.retransmitTicks
+        configuration.snapshotRetryTicks = knobs.snapshotRetryTicks
         configuration.maxInflightSlots = knobs.maxInflightSlots
         configuration.maxBatchRequests = knobs.maxBatchRequests
         configuration.maxEntriesPerMessage = knobs.maxEntriesPerMessage
@@ -90,7 +98,7 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
         return "replicas=\(replicas) clients=\(clients) keys=\(keys) drop=\(dropRate) dup=\(duplicateRate) "
             + "delay≤\(maxDelayUnits) flush≤\(maxFlushDelayUnits) faults=[\(faults.joined(separator: ","))] "
             + "window=\(knobs.maxInflightSlots) batch=\(knobs.maxBatchRequests) "
-            + "msg=\(knobs.maxEntriesPerMessage) chaos=\(chaosUnits)"
+            + "msg=\(knobs.maxEntriesPerMessage) retain=\(retainSlots.map { "\($0)" } ?? "all") chaos=\(chaosUnits)"
             + (plantedBug.map { " bug=\($0)" } ?? "")
     }
 }

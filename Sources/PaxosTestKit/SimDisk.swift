@@ -11,6 +11,8 @@ struct SimDisk {
     var promised: Ballot = .zero
     var entries: [Slot: LogEntry] = [:]
     var stateMachine = KVStateMachine()
+    /// Log rows at or below this slot are deleted; the state machine stands for them.
+    var snapshotThrough: Slot = .zero
     /// Records issued but not yet durable, in id order.
     var buffered: [PersistRecord] = []
     var flushScheduled = false
@@ -42,8 +44,25 @@ struct SimDisk {
         return stateMachine.apply(slot: slot, command: command)
     }
 
+    /// Deletes log rows at or below `through` (never above the applied slot), as the SQLite
+    /// store's background compaction does.
+    mutating func compact(through requested: Slot) {
+        let through = min(requested, stateMachine.appliedThrough)
+        guard through > snapshotThrough else { return }
+        entries = entries.filter { $0.key > through }
+        snapshotThrough = through
+    }
+
+    /// Replaces the state machine with a snapshot, atomically, as the SQLite store's install
+    /// transaction does (durable at once, like an apply).
+    mutating func install(_ snapshot: KVStateMachine) {
+        stateMachine = snapshot
+        entries = entries.filter { $0.key > snapshot.appliedThrough }
+        snapshotThrough = snapshot.appliedThrough
+    }
+
     var durableState: DurableState {
         DurableState(promised: promised, entries: entries.values.sorted { $0.slot < $1.slot },
-                     appliedThrough: stateMachine.appliedThrough)
+                     appliedThrough: stateMachine.appliedThrough, snapshotThrough: snapshotThrough)
     }
 }

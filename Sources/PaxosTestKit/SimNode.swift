@@ -13,6 +13,9 @@ struct SimNode {
     /// Reads waiting for `readReady`.
     var waitingReads: [ReadID: (client: Int, op: Int, key: Bytes)] = [:]
     var nextReadID: UInt64 = 1
+    /// A snapshot received from a peer, waiting for the core's `installSnapshot` (memory only,
+    /// like the real node's staging table, which is cleared at start-up).
+    var stagedSnapshot: KVStateMachine?
 
     var isUp: Bool { replica != nil }
 

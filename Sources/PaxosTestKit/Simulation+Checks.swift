@@ -88,6 +88,10 @@ public struct SimulationStats: Hashable, Sendable {
     public var faults = 0
     public var applies = 0
     public var chosenSlots = 0
+    /// Log compactions, snapshot transfers started, and snapshots installed.
+    public var compactions = 0
+    public var snapshotsSent = 0
+    public var snapshotsInstalled = 0
     public var operations = 0
     public var completed = 0
     /// Histories the linearizability checker gave up on (search budget); counted, not failed.
@@ -109,7 +113,8 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
 
     public var description: String {
         let summary = "ops=\(stats.operations) completed=\(stats.completed) slots=\(stats.chosenSlots) "
-            + "events=\(stats.events) messages=\(stats.messages) crashes=\(stats.crashes) faults=\(stats.faults)"
+            + "events=\(stats.events) messages=\(stats.messages) crashes=\(stats.crashes) faults=\(stats.faults) "
+            + "compactions=\(stats.compactions) snapshots=\(stats.snapshotsSent)/\(stats.snapshotsInstalled)"
         if passed { return "seed \(seed) passed: \(summary) [\(configuration)]" }
         return "PAXOS_SEED=\(seed) FAILED: \(violations.joined(separator: "; "))\n  config: \(configuration)\n  \(summary)\n"
             + "  replay: PAXOS_SEED=\(seed) swift test --filter Simulation   or   swift run paxos-sim --seed \(seed)"

@@ -14,6 +14,7 @@ extension Simulation {
             logger: logger)
         nodes[index].waitingWrites = [:]
         nodes[index].waitingReads = [:]
+        nodes[index].stagedSnapshot = nil
         // Spread tick phases so replicas do not act in lock step.
         let phase = UInt64.random(in: 1...configuration.tickUnits, using: &random)
         schedule(.tick(node: index, incarnation: nodes[index].incarnation), after: phase)
@@ -55,7 +56,61 @@ extension Simulation {
             apply(slot: slot, command: command, at: index)
         case .reply(let reply):
             answer(reply, at: index)
+        case .sendSnapshot(let to):
+            stats.snapshotsSent += 1
+            transmitSnapshot(nodes[index].disk.stateMachine, from: id, to: to)
+        case .installSnapshot(let slot):
+            install(slot: slot, at: index)
         }
+    }
+
+    func transmitSnapshot(_ snapshot: KVStateMachine, from: ReplicaID, to: ReplicaID) {
+        if Double.random(in: 0..<1, using: &random) < dropRate { return }
+        let delay = UInt64.random(in: 1...configuration.maxDelayUnits, using: &random)
+        schedule(.deliverSnapshot(from: from, to: to, snapshot), after: delay)
+    }
+
+    /// Snapshot checker: what a replica installs must be exactly the state after applying the
+    /// chosen commands through the snapshot's slot, in order, to an empty state machine.
+    func install(slot: Slot, at index: Int) {
+        let id = nodes[index].id
+        guard let snapshot = nodes[index].stagedSnapshot, snapshot.appliedThrough == slot else {
+            fail("snapshot: replica \(id) was told to install slot \(slot) but has \(nodes[index].stagedSnapshot.map { "slot \($0.appliedThrough)" } ?? "nothing") staged")
+            return
+        }
+        guard slot > nodes[index].disk.stateMachine.appliedThrough else {
+            fail("snapshot: replica \(id) installs slot \(slot) at or below its applied slot \(nodes[index].disk.stateMachine.appliedThrough)")
+            return
+        }
+        var reference = KVStateMachine()
+        var next = Slot(1)
+        while next <= slot {
+            guard let command = chosen[next] else {
+                fail("snapshot: replica \(id) installs slot \(slot) but slot \(next) was never chosen")
+                return
+            }
+            _ = reference.apply(slot: next, command: command)
+            next = next.next
+        }
+        if reference != snapshot {
+            fail("snapshot: replica \(id)'s snapshot of slot \(slot) differs from replaying the chosen commands")
+            return
+        }
+        stats.snapshotsInstalled += 1
+        nodes[index].disk.install(snapshot)
+        nodes[index].stagedSnapshot = nil
+    }
+
+    /// The shell's retention policy: keep `retainSlots` applied slots, compacting in steps of
+    /// at least half that, like paxosd's scheduler.
+    func compactIfDue(node index: Int) {
+        guard let retain = configuration.retainSlots, let replica = nodes[index].replica else { return }
+        let applied = replica.appliedThrough.rawValue
+        guard applied > replica.snapshotThrough.rawValue + retain + max(1, retain / 2) else { return }
+        let through = Slot(applied - retain)
+        step(node: index, .compact(through: through))
+        nodes[index].disk.compact(through: through)
+        stats.compactions += 1
     }
 
     func transmit(_ message: Message, from: ReplicaID, to: ReplicaID) {

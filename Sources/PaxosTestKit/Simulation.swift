@@ -39,11 +39,18 @@ public final class Simulation {
     /// - Parameters:
     ///   - replicas: forces the cluster size instead of drawing it.
     ///   - plantedBug: runs every replica with this deliberate bug (checker self-tests).
-    public init(seed: UInt64, replicas: Int? = nil, plantedBug: PlantedBug? = nil) {
+    /// - Parameter compaction: false keeps every log entry, whatever the seed draws (for tools
+    ///   that read the replicas' full logs afterwards).
+    public init(seed: UInt64, replicas: Int? = nil, plantedBug: PlantedBug? = nil, compaction: Bool = true) {
         self.seed = seed
         var random = SeededGenerator(seed: seed)
         var configuration = SimConfiguration.swarm(using: &random, replicas: replicas)
         configuration.plantedBug = plantedBug
+        if !compaction { configuration.retainSlots = nil }
+        if plantedBug == .ignoreCompaction {
+            // The bug needs compacted slots and a candidate that lags behind them.
+            configuration.retainSlots = min(configuration.retainSlots ?? 8, 8)
+        }
         if plantedBug == .replyBeforePersist {
             // The bug only shows when crashes lose writes that were already answered.
             configuration.crashes = true
@@ -103,12 +110,19 @@ public final class Simulation {
             mix(1, UInt64(node))
             guard nodes[node].incarnation == incarnation, nodes[node].isUp else { return }
             step(node: node, .tick)
+            compactIfDue(node: node)
             schedule(.tick(node: node, incarnation: incarnation), after: configuration.tickUnits)
         case .deliver(let from, let to, let message):
             mix(2, UInt64(from.rawValue), UInt64(to.rawValue))
             let index = Int(to.rawValue) - 1
             guard nodes[index].isUp, !isCut(from, to) else { return }
             step(node: index, .message(from: from, message))
+        case .deliverSnapshot(let from, let to, let snapshot):
+            mix(10, UInt64(from.rawValue), UInt64(to.rawValue))
+            let index = Int(to.rawValue) - 1
+            guard nodes[index].isUp, !isCut(from, to) else { return }
+            nodes[index].stagedSnapshot = snapshot
+            step(node: index, .snapshotReceived(slot: snapshot.appliedThrough))
         case .flush(let node, let incarnation):
             mix(3, UInt64(node))
             guard nodes[node].incarnation == incarnation else { return }
@@ -128,6 +142,8 @@ public final class Simulation {
 enum SimEvent {
     case tick(node: Int, incarnation: Int)
     case deliver(from: ReplicaID, to: ReplicaID, Message)
+    /// A whole snapshot transfer, modelled as one message that may be lost or delayed.
+    case deliverSnapshot(from: ReplicaID, to: ReplicaID, KVStateMachine)
     case flush(node: Int, incarnation: Int)
     case clientNext(client: Int)
     case clientArrive(client: Int, attempt: Int, to: ReplicaID)

@@ -8,7 +8,7 @@ extension Message {
         case .prepare(let ballot, let fromSlot):
             writer.write(ballot)
             writer.write(fromSlot)
-        case .promise(let ballot, let entries):
+        case .promise(let ballot, let entries, let compactedThrough):
             writer.write(ballot)
             writer.write(count: entries.count)
             for entry in entries {
@@ -17,6 +17,7 @@ extension Message {
                 writer.write(UInt8(entry.chosen ? 1 : 0))
                 entry.command.encode(into: &writer)
             }
+            writer.write(compactedThrough)
         case .accept(let ballot, let entries, let chosenThrough):
             writer.write(ballot)
             writer.write(chosenThrough)
@@ -66,7 +67,7 @@ extension Message {
                     slot: try reader.readSlot(), ballot: try reader.readBallot(),
                     chosen: try reader.readBool(what: "chosen flag"), command: try Command.decode(from: &reader))
             }
-            return .promise(ballot: ballot, entries: entries)
+            return .promise(ballot: ballot, entries: entries, compactedThrough: try reader.readSlot())
         case .accept:
             let ballot = try reader.readBallot()
             let chosenThrough = try reader.readSlot()

@@ -3,7 +3,7 @@ public import PaxosCore
 /// One unit of the replica-to-replica protocol: a handshake, its refusal, or a Paxos message for
 /// one consensus group.
 ///
-/// ## Frame format (version 1)
+/// ## Frame format (version 2)
 ///
 /// Peers talk over a TCP stream cut into frames. All integers are big-endian.
 ///
@@ -11,7 +11,7 @@ public import PaxosCore
 /// frame    := length:u32 version:u8 type:u8 group:u32 payload checksum:u32
 /// length   := byte count of everything after the length field (version … checksum),
 ///             at least 10 and at most the decoder's maxFrameBytes (64 MiB by default)
-/// version  := 1
+/// version  := 2 (version 2 added compactedThrough to promise; a version-1 peer is refused)
 /// group    := the consensus group; always 0 until multi-group sharding lands, and 0 on the
 ///             connection-level hello and helloReject frames
 /// checksum := CRC32C of version … payload (not of the length field)
@@ -32,7 +32,7 @@ public import PaxosCore
 ///  0x01  hello                 clusterID:string replica:u32
 ///  0x02  helloReject           reason:string
 ///  0x10  prepare               ballot fromSlot:slot
-///  0x11  promise               ballot count:u32 (slot ballot chosen:u8 command)*count
+///  0x11  promise               ballot count:u32 (slot ballot chosen:u8 command)*count compactedThrough:slot
 ///  0x12  accept                ballot chosenThrough:slot count:u32 (slot command)*count
 ///  0x13  accepted              ballot count:u32 slot*count
 ///  0x14  reject                ballot promised:ballot
@@ -77,7 +77,7 @@ public enum PeerFrame: Hashable, Sendable {
 
 extension PeerFrame {
     /// The only frame version this build reads and writes.
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = 2
     /// The default bound on the length field, generous for a batch of large values.
     public static let defaultMaxFrameBytes = 64 * 1024 * 1024
     /// Cluster ids are names from a config file; the bound keeps a hello small.

@@ -25,7 +25,7 @@ struct PaxosSim: ParsableCommand {
     @Option(help: "Force the cluster size (3, 5 or 7) instead of drawing it from the seed.")
     var replicas: Int?
 
-    @Option(help: "Plant a known bug to show the checkers catch it: skip-value-recovery or reply-before-persist.")
+    @Option(help: "Plant a known bug to show the checkers catch it: skip-value-recovery, reply-before-persist or ignore-compaction.")
     var plantBug: String?
 
     @Flag(help: "Print one line per passing seed too.")
@@ -36,7 +36,7 @@ struct PaxosSim: ParsableCommand {
             throw ValidationError("--replicas must be an odd number ≥ 1, got \(replicas)")
         }
         if let plantBug, Self.bug(named: plantBug) == nil {
-            throw ValidationError("unknown --plant-bug '\(plantBug)'; use skip-value-recovery or reply-before-persist")
+            throw ValidationError("unknown --plant-bug '\(plantBug)'; use skip-value-recovery, reply-before-persist or ignore-compaction")
         }
         if seed == nil && seeds == 0 { throw ValidationError("--seeds must be at least 1") }
     }
@@ -45,6 +45,7 @@ struct PaxosSim: ParsableCommand {
         switch name {
         case "skip-value-recovery": .skipValueRecovery
         case "reply-before-persist": .replyBeforePersist
+        case "ignore-compaction": .ignoreCompaction
         default: nil
         }
     }
@@ -67,6 +68,9 @@ struct PaxosSim: ParsableCommand {
             stats.chosenSlots += report.stats.chosenSlots
             stats.events += report.stats.events
             stats.crashes += report.stats.crashes
+            stats.compactions += report.stats.compactions
+            stats.snapshotsSent += report.stats.snapshotsSent
+            stats.snapshotsInstalled += report.stats.snapshotsInstalled
             stats.inconclusiveHistories += report.stats.inconclusiveHistories
             if !report.passed {
                 failures += 1
@@ -80,7 +84,8 @@ struct PaxosSim: ParsableCommand {
         }
         print("\(range.count) seeds: \(range.count - failures) passed, \(failures) failed; "
               + "\(stats.operations) client operations (\(stats.completed) completed), \(stats.chosenSlots) slots chosen, "
-              + "\(stats.crashes) crashes, \(stats.events) events, "
+              + "\(stats.crashes) crashes, \(stats.compactions) compactions, "
+              + "\(stats.snapshotsSent) snapshots sent and \(stats.snapshotsInstalled) installed, \(stats.events) events, "
               + "\(stats.inconclusiveHistories) histories too large to check fully")
         if failures > 0 { throw ExitCode.failure }
     }

@@ -14,7 +14,7 @@ struct AcceptorTests {
         #expect(first.persists[0].promised == ballot(1, r1))
         #expect(first.sends.isEmpty, "a promise must not leave before it is durable")
         let second = replica.step(.persisted(upTo: first.lastPersistID!))
-        #expect(second.messages(to: r1) == [.promise(ballot: ballot(1, r1), entries: [])])
+        #expect(second.messages(to: r1) == [.promise(ballot: ballot(1, r1), entries: [], compactedThrough: .zero)])
     }
 
     @Test("acceptor: rejects a prepare below its promised ballot")
@@ -45,7 +45,7 @@ struct AcceptorTests {
         var replica = makeReplica(r2, durable: DurableState(promised: ballot(2, r3), entries: old))
         var actions = replica.step(.message(from: r1, .prepare(ballot: ballot(3, r1), fromSlot: Slot(2))))
         actions += replica.step(.persisted(upTo: actions.lastPersistID!))
-        #expect(actions.messages(to: r1) == [.promise(ballot: ballot(3, r1), entries: Array(old[1...]))])
+        #expect(actions.messages(to: r1) == [.promise(ballot: ballot(3, r1), entries: Array(old[1...]), compactedThrough: .zero)])
     }
 
     @Test("acceptor: votes for accepted slots only after they are durable, and raises its promise")

@@ -61,7 +61,7 @@ extension Replica {
         var actions = tickUntilElection()
         guard let prepare = actions.sends.first, case .prepare(let b, _) = prepare.message else { return actions }
         actions += step(.persisted(upTo: actions.lastPersistID!))
-        actions += step(.message(from: peer, .promise(ballot: b, entries: entries)))
+        actions += step(.message(from: peer, .promise(ballot: b, entries: entries, compactedThrough: .zero)))
         return actions
     }
 }

@@ -30,8 +30,8 @@ struct LeaderTests {
         guard case .prepare(let b, _) = actions.sends[0].message else { Issue.record("no prepare"); return }
         // Replica 3 reports a higher ballot for slot 1; together with replica 2 that is a majority.
         let reportedHigher = [LogEntry(slot: Slot(1), ballot: ballot(0, r3), command: high, chosen: false)]
-        actions = replica.step(.message(from: r2, .promise(ballot: b, entries: reported)))
-        actions += replica.step(.message(from: r3, .promise(ballot: b, entries: reportedHigher)))
+        actions = replica.step(.message(from: r2, .promise(ballot: b, entries: reported, compactedThrough: .zero)))
+        actions += replica.step(.message(from: r3, .promise(ballot: b, entries: reportedHigher, compactedThrough: .zero)))
         #expect(replica.status.role == "leader")
         let accepts = actions.messages(to: r2).compactMap { message -> [AcceptEntry]? in
             if case .accept(_, let entries, _) = message { entries } else { nil }

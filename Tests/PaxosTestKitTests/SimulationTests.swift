@@ -77,4 +77,7 @@ struct SimulationTests {
 
     @Test("simulation: catches an acceptor that replies before persisting")
     func catchesReplyBeforePersist() { expectCaught(.replyBeforePersist, within: 200) }
+
+    @Test("simulation: catches a candidate that proposes no-ops over slots an acceptor compacted")
+    func catchesIgnoredCompaction() { expectCaught(.ignoreCompaction, within: 100) }
 }

@@ -34,7 +34,7 @@ enum Fixtures {
         Named(name: "prepare", value: .prepare(ballot: ballot, fromSlot: Slot(41))),
         Named(name: "prepare zero", value: .prepare(ballot: .zero, fromSlot: .zero)),
         Named(name: "prepare max", value: .prepare(ballot: maxBallot, fromSlot: Slot(.max))),
-        Named(name: "promise empty", value: .promise(ballot: ballot, entries: [])),
+        Named(name: "promise empty", value: .promise(ballot: ballot, entries: [], compactedThrough: .zero)),
         Named(
             name: "promise entries",
             value: .promise(
@@ -42,7 +42,7 @@ enum Fixtures {
                 entries: [
                     LogEntry(slot: Slot(1), ballot: .zero, command: .noop, chosen: true),
                     LogEntry(slot: Slot(2), ballot: maxBallot, command: batch, chosen: false),
-                ])),
+                ], compactedThrough: Slot(.max))),
         Named(name: "accept empty", value: .accept(ballot: ballot, entries: [], chosenThrough: .zero)),
         Named(
             name: "accept batch",
@@ -141,7 +141,7 @@ extension SeededGenerator {
                 ballot: ballot(),
                 entries: (0..<count).map { _ in
                     LogEntry(slot: slot(), ballot: ballot(), command: command(), chosen: Bool.random(using: &self))
-                })
+                }, compactedThrough: slot())
         case 2:
             return .accept(
                 ballot: ballot(), entries: (0..<count).map { _ in AcceptEntry(slot: slot(), command: command()) },

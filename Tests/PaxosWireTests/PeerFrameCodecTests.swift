@@ -37,13 +37,13 @@ struct PeerFrameCodecTests {
     func goldenPrepare() throws {
         let frame = PeerFrame.message(
             group: 0, .prepare(ballot: Ballot(round: 7, replica: ReplicaID(2)), fromSlot: Slot(41)))
-        #expect(hex(try frame.encoded()) == "0000001e0110000000000000000000000007000000020000000000000029320c2fe3")
+        #expect(hex(try frame.encoded()) == "0000001e021000000000000000000000000700000002000000000000002944ffa3f2")
     }
 
     @Test("wire: a hello frame has the documented layout")
     func goldenHello() throws {
         let frame = PeerFrame.hello(clusterID: "kv-1", replicaID: ReplicaID(3))
-        #expect(hex(try frame.encoded()) == "00000016010100000000000000046b762d310000000360b5047b")
+        #expect(hex(try frame.encoded()) == "00000016020100000000000000046b762d3100000003710e0206")
     }
 
     @Test("wire: the length field counts everything after itself")

@@ -48,7 +48,7 @@ struct PeerFrameRejectionTests {
 
     @Test("wire: an unknown version is refused even with a good checksum")
     func badVersion() throws {
-        for version: UInt8 in [0, 2, 255] {
+        for version: UInt8 in [0, 1, 3, 255] {
             var bytes = try PeerFrame.hello(clusterID: "c", replicaID: ReplicaID(1)).encoded()
             bytes[4] = version
             #expect(throws: PeerWireError.unsupportedVersion) { try PeerFrame.decode(bytes.resealed()) }
@@ -98,7 +98,7 @@ struct PeerFrameRejectionTests {
         // The chosen flag of the first promise entry (after ballot 12 + count 4 + slot 8 + ballot 12).
         var promise = try PeerFrame.message(
             group: 0,
-            .promise(ballot: .zero, entries: [LogEntry(slot: Slot(1), ballot: .zero, command: .noop, chosen: true)])
+            .promise(ballot: .zero, entries: [LogEntry(slot: Slot(1), ballot: .zero, command: .noop, chosen: true)], compactedThrough: .zero)
         ).encoded()
         promise[10 + 36] = 2
         #expect(throws: PeerWireError.malformedPayload) { try PeerFrame.decode(promise.resealed()) }
@@ -124,11 +124,13 @@ struct PeerFrameRejectionTests {
 
     @Test("wire: a huge element count fails on the bytes present instead of allocating")
     func hugeCount() throws {
-        for message: Message in [
-            .promise(ballot: .zero, entries: []), .accepted(ballot: .zero, slots: []), .catchUpReply(entries: []),
+        // (message, bytes after the element count: the trailing fields, then the 4-byte checksum)
+        for (message, after): (Message, Int) in [
+            (.promise(ballot: .zero, entries: [], compactedThrough: .zero), 8 + 4),
+            (.accepted(ballot: .zero, slots: []), 4), (.catchUpReply(entries: []), 4),
         ] {
             var bytes = try PeerFrame.message(group: 0, message).encoded()
-            bytes.replaceSubrange((bytes.count - 8)..<(bytes.count - 4), with: UInt32.max.bigEndianBytes)
+            bytes.replaceSubrange((bytes.count - after - 4)..<(bytes.count - after), with: UInt32.max.bigEndianBytes)
             let error = #expect(throws: PeerWireError.truncatedPayload) { try PeerFrame.decode(bytes.resealed()) }
             #expect(error?.decodingError != nil)
         }
