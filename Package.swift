@@ -181,3 +181,30 @@ package.targets += [
 package.products += [
     .library(name: "PaxosClient", targets: ["PaxosClient"]),
 ]
+
+// MARK: paxosctl (issue 5 item 2, issue 8 item 1)
+// PaxosCtlKit: what paxosctl does (shell, status, demo), as a library so it is unit-tested.
+// paxosctl: argument parsing and wiring only.
+package.targets += [
+    .target(
+        name: "PaxosCtlKit",
+        dependencies: ["PaxosClient", "PaxosWire"],
+        swiftSettings: strictSettings
+    ),
+    .executableTarget(
+        name: "paxosctl",
+        dependencies: [
+            "PaxosCtlKit", "PaxosClient",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        swiftSettings: strictSettings
+    ),
+    .testTarget(
+        name: "PaxosCtlKitTests",
+        dependencies: ["PaxosCtlKit", "PaxosClient", "PaxosWire"],
+        swiftSettings: strictSettings
+    ),
+]
+package.products += [
+    .executable(name: "paxosctl", targets: ["paxosctl"]),
+]

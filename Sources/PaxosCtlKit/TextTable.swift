@@ -1,0 +1,22 @@
+/// Left-aligned columns separated by two spaces, for the tables paxosctl prints.
+package enum TextTable {
+    /// One line per row, every column as wide as its widest cell; trailing spaces trimmed.
+    /// Rows shorter than the first are padded with empty cells.
+    package static func render(_ rows: [[String]]) -> [String] {
+        let columns = rows.map(\.count).max() ?? 0
+        var widths = [Int](repeating: 0, count: columns)
+        for row in rows {
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
+        }
+        return rows.map { row in
+            var line = ""
+            for index in 0..<columns {
+                let cell = index < row.count ? row[index] : ""
+                let pad = String(repeating: " ", count: widths[index] - cell.count)
+                if index > 0 { line += "  " }
+                line += cell + pad
+            }
+            return String(line.reversed().drop { $0 == " " }.reversed())
+        }
+    }
+}
