@@ -183,12 +183,15 @@ package.products += [
 ]
 
 // MARK: paxosctl (issue 5 item 2, issue 8 item 1)
-// PaxosCtlKit: what paxosctl does (shell, status, demo), as a library so it is unit-tested.
-// paxosctl: argument parsing and wiring only.
+// PaxosCtlKit: what paxosctl does (shell, status, demo, bench), as a library so it is
+// unit-tested. paxosctl: argument parsing and wiring only.
+package.dependencies += [
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.1.0"),
+]
 package.targets += [
     .target(
         name: "PaxosCtlKit",
-        dependencies: ["PaxosClient", "PaxosWire"],
+        dependencies: ["PaxosClient", "PaxosWire", .product(name: "Histogram", package: "hdrhistogram-swift")],
         swiftSettings: strictSettings
     ),
     .executableTarget(
@@ -201,7 +204,9 @@ package.targets += [
     ),
     .testTarget(
         name: "PaxosCtlKitTests",
-        dependencies: ["PaxosCtlKit", "PaxosClient", "PaxosWire"],
+        dependencies: [
+            "PaxosCtlKit", "PaxosClient", "PaxosWire", .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ],
         swiftSettings: strictSettings
     ),
 ]

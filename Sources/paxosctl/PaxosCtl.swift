@@ -17,7 +17,7 @@ import Darwin
 struct PaxosCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paxosctl",
-        abstract: "Talk to a PaxosKV cluster: read and write keys, a shell, cluster status, a demo.",
+        abstract: "Talk to a PaxosKV cluster: read and write keys, a shell, cluster status, a demo, a benchmark.",
         discussion: """
             Every command reaches the cluster through --endpoints (default: the client addresses \
             in ./data/cluster.json, else 127.0.0.1:6381-6385). Any node serves any request; \
@@ -32,7 +32,9 @@ struct PaxosCtl: ParsableCommand {
             Exit codes: 0 success (a missing key prints (nil) and succeeds), 1 the command \
             failed, 2 unusable input.
             """,
-        subcommands: [GetKey.self, PutKey.self, DeleteKey.self, RunShell.self, ShowStatus.self, RunDemo.self])
+        subcommands: [
+            GetKey.self, PutKey.self, DeleteKey.self, RunShell.self, ShowStatus.self, RunDemo.self, RunBench.self,
+        ])
 
     static func main() {
         let code: Int32

@@ -8,6 +8,7 @@
 // - with the leader (listed as the first endpoint) killed: failover through the election,
 //   status naming it unreachable and the new leader, and the demo completing on the remaining
 //   majority.
+// - bench for 2 s on its own 3-node cluster: non-zero throughput and the --json shape.
 // Bad input never reaches a cluster: it must end with exit code 2 and one clear message,
 // never a crash.
 
@@ -167,6 +168,34 @@ extension ProcessTests {
             #expect(served.count == live, "\(run)")
         }
 
+        @Test("paxosctl: bench runs 2 s on 3 nodes with a read/write mix and reports throughput, percentiles and its CPU as JSON")
+        func bench() throws {
+            try LocalCluster.run(size: 3, name: "paxosctl-bench") { cluster in
+                try cluster.waitForLeader()
+                let all = "--endpoints=" + cluster.endpoints.map(\.description).joined(separator: ",")
+                let run = try Paxosctl.run(
+                    ["bench", all, "--clients", "6", "--duration", "2", "--reads", "0.5", "--keys", "50", "--value-size", "64", "--json"])
+                try #require(run.status == 0 && !run.signalled, "\(run)")
+                // Progress once a second on stderr, the report alone on stdout.
+                #expect(run.standardError.contains("ops/s"), "\(run)")
+                let top = try #require(try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any], "\(run)")
+                #expect(top["clients"] as? Int == 6 && (top["endpoints"] as? [String])?.count == 3, "\(run)")
+                let elapsed = try #require(top["elapsed_seconds"] as? Double)
+                #expect(elapsed >= 2 && elapsed < 10, "\(run)")
+                let operations = try #require(top["operations"] as? [[String: Any]], "\(run)")
+                #expect(operations.map { $0["name"] as? String } == ["write", "read", "total"], "\(run)")
+                for operation in operations {
+                    #expect((operation["count"] as? Int ?? 0) > 0 && (operation["ops_per_second"] as? Double ?? 0) > 0, "\(run)")
+                    #expect(operation["errors"] as? Int == 0 && operation["timeouts"] as? Int == 0, "\(run)")
+                    let latency = try #require(operation["latency_us"] as? [String: Any], "\(run)")
+                    let ordered = ["p50", "p90", "p99", "p99_9", "max"].map { latency[$0] as? Int ?? -1 }
+                    #expect(ordered.first ?? 0 > 0 && ordered == ordered.sorted(), "percentiles ascend: \(ordered)")
+                }
+                let cpu = try #require(top["client_cpu"] as? [String: Any], "\(run)")
+                #expect((cpu["user_seconds"] as? Double ?? -1) >= 0 && cpu["percent_of_one_core"] is Double, "\(run)")
+            }
+        }
+
         @Test("paxosctl: unusable input exits 2 with a clear message, never a crash", arguments: [
             (["get"], "Missing expected argument '<key>'"),
             (["put", "k"], "Missing expected argument '<value>'"),
@@ -177,6 +206,8 @@ extension ProcessTests {
             (["get", "k", "--timeout", "0"], "--timeout must be between 0 and 3600 seconds"),
             (["status", "--endpoints", "a:1", "--config", "c.json"], "give --endpoints or --config, not both"),
             (["demo", "--keys", "3"], "--keys must be between"),
+            (["bench", "--reads", "2"], "--reads must be a fraction between 0 and 1"),
+            (["bench", "--clients", "0"], "--clients must be between 1 and 1024"),
             (["frob"], "Unexpected argument 'frob'"),
         ])
         func badInput(arguments: [String], message: String) throws {
