@@ -18,10 +18,13 @@ import Histogram
 /// signal to the last client stopping. Failed operations are counted, not timed; timeouts are
 /// counted apart from other errors. With reads in the mix, every key is written once before the
 /// clock starts, so GETs find values (`populate`). Progress goes to `progress` once a second.
+/// Endpoints that do not answer PING before the start are left out, with a note.
 package struct Bench {
     package let settings: BenchSettings
     package let endpoints: [Endpoint]
     package let configuration: PaxosClient.Configuration
+    /// For the PING that checks each endpoint before the run.
+    package let probe: PaxosClient.Configuration
     package let progress: @Sendable (String) -> Void
 
     package init(
@@ -33,12 +36,36 @@ package struct Bench {
         self.endpoints = endpoints
         // One attempt per request: a retry would hide a failure inside a latency.
         self.configuration = client.singleAttempt
+        self.probe = client.probe
         self.progress = progress
     }
 
+    /// The endpoints that answer PING now. The others are left out, and said so: clients
+    /// pinned to a dead node would only measure refused connections (the default endpoints
+    /// list every node of data/cluster.json, even when `tools/cluster up 3` started three).
+    /// - Throws: `.failed` when no endpoint answers.
+    func liveEndpoints() throws(PaxosCtlError) -> [Endpoint] {
+        var live: [Endpoint] = []
+        var firstFailure = ""
+        for endpoint in endpoints {
+            do {
+                let client = try PaxosClient(endpoints: [endpoint], configuration: probe)
+                try client.ping()
+                client.close()
+                live.append(endpoint)
+            } catch {
+                progress("bench: leaving out \(endpoint): \(error)")
+                if firstFailure.isEmpty { firstFailure = "\(error)" }
+            }
+        }
+        guard !live.isEmpty else { throw .failed("bench: no endpoint answers PING; first failure: \(firstFailure)") }
+        return live
+    }
+
     /// Runs the benchmark and returns its report.
-    /// - Throws: `.failed` when no operation succeeded at all.
+    /// - Throws: `.failed` when no endpoint answers or no operation succeeded at all.
     package func run() throws(PaxosCtlError) -> BenchReport {
+        let endpoints = try liveEndpoints()
         let control = BenchControl(requestLimit: settings.requests)
         let results = Mutex<[(writes: BenchTally, reads: BenchTally)]>([])
         let finished = DispatchGroup()

@@ -8,7 +8,8 @@
 // - with the leader (listed as the first endpoint) killed: failover through the election,
 //   status naming it unreachable and the new leader, and the demo completing on the remaining
 //   majority.
-// - bench for 2 s on its own 3-node cluster: non-zero throughput and the --json shape.
+// - bench for 2 s on its own 3-node cluster: non-zero throughput and the --json shape, and a
+//   dead endpoint in the list left out.
 // Bad input never reaches a cluster: it must end with exit code 2 and one clear message,
 // never a crash.
 
@@ -172,12 +173,15 @@ extension ProcessTests {
         func bench() throws {
             try LocalCluster.run(size: 3, name: "paxosctl-bench") { cluster in
                 try cluster.waitForLeader()
-                let all = "--endpoints=" + cluster.endpoints.map(\.description).joined(separator: ",")
+                // A dead endpoint in the list is left out, with a note, rather than measured.
+                let dead = "127.0.0.1:\(try Ports.freeBlock(count: 1))"
+                let all = "--endpoints=" + (cluster.endpoints.map(\.description) + [dead]).joined(separator: ",")
                 let run = try Paxosctl.run(
                     ["bench", all, "--clients", "6", "--duration", "2", "--reads", "0.5", "--keys", "50", "--value-size", "64", "--json"])
                 try #require(run.status == 0 && !run.signalled, "\(run)")
                 // Progress once a second on stderr, the report alone on stdout.
                 #expect(run.standardError.contains("ops/s"), "\(run)")
+                #expect(run.standardError.contains("bench: leaving out \(dead)"), "\(run)")
                 let top = try #require(try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any], "\(run)")
                 #expect(top["clients"] as? Int == 6 && (top["endpoints"] as? [String])?.count == 3, "\(run)")
                 let elapsed = try #require(top["elapsed_seconds"] as? Double)
@@ -227,6 +231,8 @@ extension ProcessTests {
             #expect(status.outputLines.first?.hasPrefix("node") == true, "\(status)")
             let demo = try Paxosctl.run(["demo", dead])
             #expect(demo.status == 1 && demo.standardError.contains("a majority (1) is needed"), "\(demo)")
+            let bench = try Paxosctl.run(["bench", dead, "--duration", "1"])
+            #expect(bench.status == 1 && bench.standardError.contains("no endpoint answers PING"), "\(bench)")
         }
     }
 }
