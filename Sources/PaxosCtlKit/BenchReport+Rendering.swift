@@ -23,7 +23,7 @@ extension BenchReport {
             if let error = operation.firstError { lines.append("first \(operation.name) failure: \(error)") }
         }
         lines.append(String(
-            format: "client CPU: %.2f s user + %.2f s system = %.1f %% of one core (%d cores); near 100 %% means the client is the bottleneck",
+            format: "client CPU: %.2f s user + %.2f s system = %.1f %% of one core (the machine has %d)",
             clientCPU.user.seconds, clientCPU.system.seconds, clientCPUPercentOfOneCore, cores))
         return lines.joined(separator: "\n")
     }

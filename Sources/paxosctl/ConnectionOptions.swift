@@ -4,7 +4,7 @@ import PaxosCtlKit
 /// The options every networked command takes: where the cluster is and how long to wait.
 struct ConnectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "Comma-separated host:port client endpoints, tried in order with failover.",
+        "Comma-separated host:port client endpoints of the nodes (get, put, delete and shell fail over in this order).",
         discussion: "Default: the client addresses in --config, else 127.0.0.1:6381 to 6385.",
         valueName: "host:port,..."))
     var endpoints: String?

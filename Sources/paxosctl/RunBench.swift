@@ -9,11 +9,12 @@ struct RunBench: ParsableCommand {
         discussion: """
             Each client is a thread with one connection to one endpoint (client i uses endpoint \
             i mod the number of endpoints), sending one request at a time with no retries. \
-            Reads are linearizable GETs, writes SETs of --value-size random bytes, on keys \
+            Reads are linearizable GETs, writes SETs of --value-size random letters, on keys \
             bench:0 to bench:<keys-1> chosen uniformly. Latencies come from HDR histograms; \
             failures are counted (timeouts apart). Progress goes to stderr once a second; the \
-            report to stdout, as a table or --json. The client's own CPU use is reported too: \
-            near 100 % of a core per busy client thread means the client, not the cluster, \
+            report to stdout, as a table or --json. Endpoints that do not answer PING first \
+            are left out. The client's own CPU use is reported too: when it nears what the \
+            machine has to spare (the cluster shares its cores), the client, not the cluster, \
             is the bottleneck.
 
             Example: paxosctl bench --clients 64 --duration 10 --reads 0.5
