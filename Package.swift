@@ -202,3 +202,35 @@ package.targets += [
 package.products += [
     .executable(name: "paxos-inspect", targets: ["paxos-inspect"]),
 ]
+
+// MARK: paxosctl (issue 5 item 2, issue 8 item 1)
+// PaxosCtlKit: what paxosctl does (shell, status, demo, bench), as a library so it is
+// unit-tested. paxosctl: argument parsing and wiring only.
+package.dependencies += [
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.1.0"),
+]
+package.targets += [
+    .target(
+        name: "PaxosCtlKit",
+        dependencies: ["PaxosClient", "PaxosWire", .product(name: "Histogram", package: "hdrhistogram-swift")],
+        swiftSettings: strictSettings
+    ),
+    .executableTarget(
+        name: "paxosctl",
+        dependencies: [
+            "PaxosCtlKit", "PaxosClient",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        swiftSettings: strictSettings
+    ),
+    .testTarget(
+        name: "PaxosCtlKitTests",
+        dependencies: [
+            "PaxosCtlKit", "PaxosClient", "PaxosWire", .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ],
+        swiftSettings: strictSettings
+    ),
+]
+package.products += [
+    .executable(name: "paxosctl", targets: ["paxosctl"]),
+]

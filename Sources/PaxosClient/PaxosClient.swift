@@ -124,7 +124,7 @@ public final class PaxosClient {
             }
             let elapsed = ContinuousClock.now - started
             guard failure.isRetryable, attempt < configuration.maxAttempts, elapsed < configuration.retryDeadline else {
-                throw attempt > 1 ? failure.appending("gave up after \(attempt) attempts in \(elapsed)") : failure
+                throw attempt > 1 ? failure.appending("gave up after \(attempt) attempts in \(elapsed.milliseconds) ms") : failure
             }
             if attempt % endpoints.count == 0 {
                 pause(round: attempt / endpoints.count, remaining: configuration.retryDeadline - elapsed)

@@ -1,0 +1,47 @@
+package import PaxosClient
+
+/// How patient paxosctl's clients are, derived from the one `--timeout` an operator sets.
+///
+/// `--timeout` bounds a whole command, failover included: no new attempt starts after it. One
+/// attempt waits at most 6 s for its reply (or `--timeout`, if shorter), just above paxosd's
+/// default 5 s request timeout, so the server's own `-TIMEOUT`/`-NOLEADER` arrives first and the
+/// client moves to the next node on it. Connecting to a dead node is cut short at 1 s.
+package struct ClientSettings: Hashable, Sendable {
+    /// The time one command may take, retries included.
+    /// - Invariant: positive and finite (checked by `init(timeoutSeconds:)`).
+    package let timeout: Duration
+
+    /// - Throws: `.usage` unless `timeoutSeconds` is a positive number of at most an hour.
+    package init(timeoutSeconds: Double) throws(PaxosCtlError) {
+        guard timeoutSeconds.isFinite, timeoutSeconds > 0, timeoutSeconds <= 3_600 else {
+            throw .usage("--timeout must be between 0 and 3600 seconds, got \(timeoutSeconds)")
+        }
+        timeout = .milliseconds(max(1, Int64((timeoutSeconds * 1_000).rounded())))
+    }
+
+    /// A client that retries across endpoints (get/put/delete/shell).
+    package var failover: PaxosClient.Configuration {
+        var configuration = PaxosClient.Configuration()
+        configuration.connectTimeout = min(.seconds(1), timeout)
+        configuration.replyTimeout = min(.seconds(6), timeout)
+        configuration.retryDeadline = timeout
+        configuration.maxAttempts = 64
+        return configuration
+    }
+
+    /// One attempt at one node, no failover: the demo and status must reach the node they name.
+    package var singleAttempt: PaxosClient.Configuration {
+        var configuration = failover
+        configuration.maxAttempts = 1
+        return configuration
+    }
+
+    /// A quick probe for `status`: a node that does not answer INFO within 2 s is shown as
+    /// unreachable rather than holding up the table.
+    package var probe: PaxosClient.Configuration {
+        var configuration = singleAttempt
+        configuration.connectTimeout = min(.milliseconds(500), timeout)
+        configuration.replyTimeout = min(.seconds(2), timeout)
+        return configuration
+    }
+}

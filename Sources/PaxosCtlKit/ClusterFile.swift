@@ -1,0 +1,92 @@
+package import Foundation
+import PaxosClient
+
+/// The nodes paxosctl talks to when no `--endpoints` are given: the client addresses in a
+/// cluster file (`data/cluster.json`, the file `paxosd --config` and `tools/cluster` read).
+///
+/// Only `replicas[].id`, `host` and `clientPort` are read, so paxosctl needs nothing from the
+/// server modules. The file is looked up relative to the current directory, which is where an
+/// operator stands in a checkout; when it is absent the shipped cluster's addresses,
+/// 127.0.0.1:6381 to 6385, are used. A file that exists but cannot be used is an error, not a
+/// reason to fall back silently: the operator would otherwise talk to a different cluster.
+package enum ClusterFile {
+    /// The cluster file paxosctl looks for when `--config` is not given.
+    package static let defaultPath = "data/cluster.json"
+
+    /// The shipped 5-node loopback cluster: node n serves clients on 127.0.0.1:638n.
+    package static let fallbackNodes: [NodeAddress] = (1...5).map {
+        NodeAddress(id: $0, endpoint: Endpoint(host: "127.0.0.1", port: 6380 + $0))
+    }
+
+    private struct File: Decodable {
+        struct Replica: Decodable {
+            var id: Int
+            var host: String
+            var clientPort: Int
+        }
+        var replicas: [Replica]
+    }
+
+    /// The nodes named by `path`; when `path` is nil, by `defaultPath` if it exists, else
+    /// `fallbackNodes`.
+    /// - Throws: `.usage` when an explicit file is missing, or any file is unreadable or malformed.
+    package static func nodes(path: String?) throws(PaxosCtlError) -> [NodeAddress] {
+        guard let path else {
+            guard FileManager.default.fileExists(atPath: defaultPath) else { return fallbackNodes }
+            return try load(defaultPath)
+        }
+        return try load(path)
+    }
+
+    /// Reads the replicas of the cluster file at `path`.
+    package static func load(_ path: String) throws(PaxosCtlError) -> [NodeAddress] {
+        guard FileManager.default.fileExists(atPath: path) else { throw .usage("cluster file \(path) not found") }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .usage("cannot read cluster file \(path): \(error.localizedDescription)")
+        }
+        return try parse(data, source: path)
+    }
+
+    /// Parses cluster-file JSON; `source` names it in errors.
+    package static func parse(_ data: Data, source: String) throws(PaxosCtlError) -> [NodeAddress] {
+        let file: File
+        do {
+            file = try JSONDecoder().decode(File.self, from: data)
+        } catch let error as DecodingError {
+            throw .usage("\(source) is not a cluster file: \(explain(error))")
+        } catch {
+            throw .usage("\(source) is not a cluster file: \(error)")
+        }
+        guard !file.replicas.isEmpty else { throw .usage("\(source) lists no replicas") }
+        var nodes: [NodeAddress] = []
+        for replica in file.replicas {
+            guard (1...65_535).contains(replica.clientPort), !replica.host.isEmpty else {
+                throw .usage("\(source): replica \(replica.id) has an unusable client address '\(replica.host):\(replica.clientPort)'")
+            }
+            nodes.append(NodeAddress(id: replica.id, endpoint: Endpoint(host: replica.host, port: replica.clientPort)))
+        }
+        return nodes
+    }
+
+    /// A decoding error as one short phrase: what is wrong and where.
+    private static func explain(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return keys.isEmpty ? "the top level" : String(keys.drop { $0 == "." })
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let place = context.codingPath.isEmpty ? "" : " in \(path(context))"
+            return "missing \"\(key.stringValue)\"\(place)"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "wrong type at \(path(context))"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "not valid JSON" : "bad value at \(path(context))"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}

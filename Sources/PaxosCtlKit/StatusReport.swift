@@ -1,0 +1,106 @@
+import Dispatch
+import Foundation
+package import PaxosClient
+import Synchronization
+
+/// `paxosctl status`: every node asked for `INFO` at once, shown as one table or as JSON.
+///
+/// Each node is asked directly, once, with no failover: the row must describe the node it names.
+/// The nodes are asked in parallel, so one hung node costs the probe timeout once, not per row.
+package struct StatusReport: Sendable, Encodable {
+    package var nodes: [NodeStatus]
+
+    package init(nodes: [NodeStatus]) { self.nodes = nodes }
+
+    /// Asks every node in `nodes` for INFO, in parallel, and returns their rows in the same order.
+    package static func probe(_ nodes: [NodeAddress], configuration: PaxosClient.Configuration) -> StatusReport {
+        // One thread per node, not a pool sized to the cores: every probe may block for its whole
+        // timeout, and they must all wait at the same time.
+        let rows = Mutex<[Int: NodeStatus]>([:])
+        let done = DispatchGroup()
+        for (index, node) in nodes.enumerated() {
+            done.enter()
+            Thread {
+                let row = probeOne(node, configuration: configuration)
+                rows.withLock { $0[index] = row }
+                done.leave()
+            }.start()
+        }
+        done.wait()
+        let collected = rows.withLock { $0 }
+        return StatusReport(nodes: nodes.indices.map { collected[$0] ?? NodeStatus(node: nodes[$0], error: "not asked") })
+    }
+
+    private static func probeOne(_ node: NodeAddress, configuration: PaxosClient.Configuration) -> NodeStatus {
+        do {
+            let client = try PaxosClient(endpoints: [node.endpoint], configuration: configuration)
+            defer { client.close() }
+            return NodeStatus(node: node, info: try client.info())
+        } catch {
+            return NodeStatus(node: node, error: "\(error)")
+        }
+    }
+
+    package var reachableCount: Int { nodes.filter(\.reachable).count }
+
+    /// The leader most reachable nodes name, and how many name it.
+    package var leader: (id: Int, votes: Int)? {
+        var votes: [Int: Int] = [:]
+        for node in nodes { if let leader = node.leader { votes[leader, default: 0] += 1 } }
+        return votes.max { ($0.value, -$0.key) < ($1.value, -$1.key) }.map { ($0.key, $0.value) }
+    }
+
+    /// The header of the table, the same columns as `tools/cluster status` with the endpoint in
+    /// place of the local pid.
+    package static let columns = ["node", "endpoint", "state", "role", "leader", "ballot", "chosen", "applied"]
+
+    /// The aligned table, one line per node, then one line per unreachable node saying why, then
+    /// a summary line.
+    package var table: String {
+        let rows = nodes.map { node -> [String] in
+            let dash = "-"
+            return [
+                node.id.map(String.init) ?? "?", node.endpoint, node.reachable ? "reachable" : "unreachable",
+                node.role ?? dash, node.leader.map(String.init) ?? (node.reachable ? "unknown" : dash),
+                node.ballot ?? dash, node.chosenFrontier.map(String.init) ?? dash,
+                node.appliedSlot.map(String.init) ?? dash,
+            ]
+        }
+        var lines = TextTable.render([Self.columns] + rows)
+        for node in nodes where !node.reachable {
+            lines.append("node \(node.id.map(String.init) ?? node.endpoint): \(node.error ?? "no answer")")
+        }
+        lines.append(summary)
+        return lines.joined(separator: "\n")
+    }
+
+    /// "3 of 3 nodes reachable; leader: node 2 (named by 3)".
+    package var summary: String {
+        let leaderText = leader.map { "leader: node \($0.id) (named by \($0.votes))" } ?? "no leader known"
+        return "\(reachableCount) of \(nodes.count) nodes reachable; \(leaderText)"
+    }
+
+    /// `{"nodes": [...], "reachable": n, "total": n, "leader": id or null}`, keys sorted.
+    package var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            return String(decoding: try encoder.encode(self), as: UTF8.self)
+        } catch {
+            // Every field is a string, number, bool or null: encoding cannot fail.
+            preconditionFailure("status JSON encoding failed: \(error)")
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case nodes, reachable, total, leader
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(nodes, forKey: .nodes)
+        try container.encode(reachableCount, forKey: .reachable)
+        try container.encode(nodes.count, forKey: .total)
+        try container.encode(leader?.id, forKey: .leader)
+    }
+}

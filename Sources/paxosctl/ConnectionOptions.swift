@@ -1,0 +1,44 @@
+import ArgumentParser
+import PaxosCtlKit
+
+/// The options every networked command takes: where the cluster is and how long to wait.
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Comma-separated host:port client endpoints of the nodes (get, put, delete and shell fail over in this order).",
+        discussion: "Default: the client addresses in --config, else 127.0.0.1:6381 to 6385.",
+        valueName: "host:port,..."))
+    var endpoints: String?
+
+    @Option(help: ArgumentHelp(
+        "Cluster file whose client addresses are the default endpoints.",
+        discussion: "Default: data/cluster.json in the current directory, when it exists.",
+        valueName: "path"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("Seconds one command may take, failover included.", valueName: "seconds"))
+    var timeout: Double = 10
+
+    func validate() throws {
+        // Both parse now, so bad input fails before anything is sent, with the usage line and
+        // the exit code of every other command-line error.
+        do {
+            _ = try resolvedNodes()
+            _ = try clientSettings()
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
+    /// The nodes to talk to: --endpoints, else the cluster file, else the shipped defaults.
+    func resolvedNodes() throws(PaxosCtlError) -> [NodeAddress] {
+        if let endpoints {
+            if config != nil { throw .usage("give --endpoints or --config, not both") }
+            return try NodeAddress.parseList(endpoints)
+        }
+        return try ClusterFile.nodes(path: config)
+    }
+
+    func clientSettings() throws(PaxosCtlError) -> ClientSettings {
+        try ClientSettings(timeoutSeconds: timeout)
+    }
+}

@@ -1,0 +1,82 @@
+// Method: the text paxosctl prints, checked value by value: redis-cli's reply style, quoting that
+// round-trips through the shell's splitter, aligned tables, and status JSON that scripts parse.
+
+import Foundation
+import PaxosClient
+import PaxosCtlKit
+import PaxosWire
+import Testing
+
+@Suite("formatting")
+struct FormattingTests {
+    @Test("reply: redis-cli terminal style", arguments: [
+        (RESPValue.simpleString("OK"), "OK"),
+        (.error("ERR nope"), "(error) ERR nope"),
+        (.integer(1), "(integer) 1"),
+        (.bulkString(nil), "(nil)"),
+        (.bulkString(Array("hello world".utf8)), "\"hello world\""),
+        (.bulkString([]), "\"\""),
+        (.bulkString([0x22, 0x5C, 0x0A, 0xFF]), "\"\\\"\\\\\\n\\xff\""),
+        (.array([]), "(empty array)"),
+        (.array([.bulkString(Array("a".utf8)), .integer(2)]), "1) \"a\"\n2) (integer) 2"),
+    ])
+    func terminal(reply: RESPValue, expected: String) {
+        #expect(ReplyFormat.terminal(reply) == expected)
+    }
+
+    @Test("reply: quoted bytes split back to the same bytes")
+    func quotingRoundTrips() throws {
+        let samples: [[UInt8]] = [[], Array("plain".utf8), Array(0...255), Array("tab\tquote\"back\\slash".utf8)]
+        for bytes in samples {
+            #expect(try ShellLine.split("PUT k " + ReplyFormat.quoted(bytes)) == [Array("PUT".utf8), Array("k".utf8), bytes])
+        }
+    }
+
+    @Test("table: columns aligned to the widest cell, no trailing spaces")
+    func table() {
+        let lines = TextTable.render([["node", "role"], ["1", "leader"], ["12", "-"]])
+        #expect(lines == ["node  role", "1     leader", "12    -"])
+    }
+
+    static func sampleReport() -> StatusReport {
+        let one = NodeAddress(id: 1, endpoint: .init(host: "127.0.0.1", port: 6381))
+        let two = NodeAddress(id: nil, endpoint: .init(host: "127.0.0.1", port: 6382))
+        let three = NodeAddress(id: 3, endpoint: .init(host: "127.0.0.1", port: 6383))
+        return StatusReport(nodes: [
+            NodeStatus(node: one, info: ["replica_id": "1", "role": "leader", "leader_id": "1", "ballot": "4.1",
+                                         "chosen_frontier": "17", "applied_slot": "17"]),
+            NodeStatus(node: two, info: ["replica_id": "2", "role": "follower", "leader_id": "unknown", "ballot": "4.1",
+                                         "chosen_frontier": "16", "applied_slot": "15"]),
+            NodeStatus(node: three, error: "127.0.0.1:6383: connection refused"),
+        ])
+    }
+
+    @Test("status: the table has tools/cluster's columns and says why a node is unreachable")
+    func statusTable() {
+        let lines = Self.sampleReport().table.split(separator: "\n").map(String.init)
+        #expect(lines[0].split(separator: " ", omittingEmptySubsequences: true)
+            == ["node", "endpoint", "state", "role", "leader", "ballot", "chosen", "applied"])
+        #expect(lines[1].split(separator: " ") == ["1", "127.0.0.1:6381", "reachable", "leader", "1", "4.1", "17", "17"])
+        // The id of a node given by endpoint comes from its INFO.
+        #expect(lines[2].split(separator: " ") == ["2", "127.0.0.1:6382", "reachable", "follower", "unknown", "4.1", "16", "15"])
+        #expect(lines[3].split(separator: " ") == ["3", "127.0.0.1:6383", "unreachable", "-", "-", "-", "-", "-"])
+        #expect(lines[4] == "node 3: 127.0.0.1:6383: connection refused")
+        #expect(lines[5] == "2 of 3 nodes reachable; leader: node 1 (named by 1)")
+    }
+
+    @Test("status: JSON has every key on every node, null when unknown")
+    func statusJSON() throws {
+        let object = try JSONSerialization.jsonObject(with: Data(Self.sampleReport().json.utf8))
+        let top = try #require(object as? [String: Any])
+        #expect(top["reachable"] as? Int == 2)
+        #expect(top["total"] as? Int == 3)
+        #expect(top["leader"] as? Int == 1)
+        let nodes = try #require(top["nodes"] as? [[String: Any]])
+        let keys: Set = ["id", "endpoint", "reachable", "role", "leader", "ballot", "chosen_frontier", "applied_slot", "error"]
+        for node in nodes { #expect(Set(node.keys) == keys) }
+        #expect(nodes[0]["chosen_frontier"] as? Int == 17)
+        #expect(nodes[1]["leader"] is NSNull)
+        #expect(nodes[2]["reachable"] as? Bool == false)
+        #expect(nodes[2]["error"] as? String == "127.0.0.1:6383: connection refused")
+    }
+}
