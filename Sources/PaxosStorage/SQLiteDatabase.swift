@@ -17,6 +17,8 @@ final class SQLiteDatabase {
     enum Mode {
         /// Create the file if missing; read and write.
         case readWriteCreate
+        /// Open an existing file for reading and writing; never create one.
+        case readWrite
         /// Open an existing file for reading only. Safe next to a live writer thanks to WAL.
         case readOnly
         /// Open an existing file that no process is writing, for reading only, as SQLite's
@@ -32,6 +34,7 @@ final class SQLiteDatabase {
         var name = path
         switch mode {
         case .readWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        case .readWrite: flags |= SQLITE_OPEN_READWRITE
         case .readOnly: flags |= SQLITE_OPEN_READONLY
         case .immutable:
             flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI

@@ -2,21 +2,31 @@ public import PaxosCore
 
 /// The read path: rebuilding a replica at start-up, serving reads, and checking integrity.
 extension SQLiteLogStore {
-    /// Everything the core may be rebuilt from: the promise, every log row above the applied
-    /// slot and every chosen row (a replica serves chosen commands to peers catching up), and
-    /// the applied slot. Every row's checksum is verified; a bad row stops the load.
+    /// Everything the core may be rebuilt from: the promise, the snapshot slot, every log row
+    /// above the applied slot and every chosen row above the snapshot slot (a replica serves
+    /// chosen commands to peers catching up), and the applied slot. Rows at or below the
+    /// snapshot slot that a compaction has not deleted yet are left out. Every row's checksum
+    /// is verified; a bad row stops the load.
     public func loadDurableState() throws(LogStoreError) -> DurableState {
         var entries: [LogEntry] = []
-        try forEachEntry(above: appliedThrough) { (entry) throws(LogStoreError) in entries.append(entry) }
-        return DurableState(promised: promised, entries: entries, appliedThrough: appliedThrough)
+        try forEachEntry(above: appliedThrough, compactedThrough: snapshotSlot) { (entry) throws(LogStoreError) in
+            entries.append(entry)
+        }
+        return DurableState(promised: promised, entries: entries, appliedThrough: appliedThrough,
+                            snapshotThrough: snapshotSlot)
     }
 
-    /// Calls `body` with each row above `slot` and each chosen row, in slot order, verified.
-    func forEachEntry(above slot: Slot, _ body: (LogEntry) throws(LogStoreError) -> Void) throws(LogStoreError) {
+    /// Calls `body` with each row above `slot` and each chosen row, in slot order, verified;
+    /// rows at or below `compactedThrough` are skipped.
+    func forEachEntry(above slot: Slot, compactedThrough: Slot = .zero,
+                      _ body: (LogEntry) throws(LogStoreError) -> Void) throws(LogStoreError) {
         let statement = statements.selectEntriesFrom
         statement.reset()
         defer { statement.reset() }
-        try sqlite { () throws(SQLiteError) in try statement.bind(1, slot.rawValue) }
+        try sqlite { () throws(SQLiteError) in
+            try statement.bind(1, slot.rawValue)
+            try statement.bind(2, compactedThrough.rawValue)
+        }
         while try sqlite({ () throws(SQLiteError) in try statement.step() }) {
             try body(try decodeRow(statement))
         }
@@ -75,6 +85,24 @@ extension SQLiteLogStore {
             while try statement.step() { rows.append((statement.blob(0), statement.blob(1), Slot(statement.uint64(2)))) }
             return rows
         }
+    }
+
+    /// Every session row, sorted by client id. For tests and tools; not for the hot path.
+    public func sessionTable() throws(LogStoreError) -> [(client: ClientID, lastSequence: UInt64, resultCode: Int64, slot: Slot)] {
+        try sqlite { () throws(SQLiteError) in
+            let statement = try database.prepare("SELECT client_id, last_sequence, last_result, slot FROM sessions ORDER BY client_id")
+            var rows: [(client: ClientID, lastSequence: UInt64, resultCode: Int64, slot: Slot)] = []
+            while try statement.step() {
+                rows.append((ClientID(statement.uint64(0)), statement.uint64(1), statement.int64(2), Slot(statement.uint64(3))))
+            }
+            return rows
+        }
+    }
+
+    /// How many log rows are stored (including any at or below the snapshot slot that a
+    /// compaction has not reached yet). For tests and tools.
+    public func logRowCount() throws(LogStoreError) -> Int {
+        try sqlite { () throws(SQLiteError) in Int(try database.scalarInt("SELECT count(*) FROM log") ?? 0) }
     }
 
     /// Checks every log row (checksum, decodable command) and the meta invariants.

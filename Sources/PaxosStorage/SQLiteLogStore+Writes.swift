@@ -70,7 +70,7 @@ extension SQLiteLogStore {
     }
 
     /// Moves the stored chosen frontier over every contiguous chosen row.
-    private func advanceChosenFrontier() throws(LogStoreError) {
+    func advanceChosenFrontier() throws(LogStoreError) {
         var frontier = staged.chosen
         try sqlite { () throws(SQLiteError) in
             while true {

@@ -46,8 +46,11 @@ public final class SQLiteLogStore: LogStore {
     public private(set) var appliedThrough: Slot
     public private(set) var chosenThrough: Slot
     public private(set) var promised: Ballot
-    /// Values staged by the open transaction, published by `commitStaged()`.
-    var staged: (applied: Slot, chosen: Slot, promised: Ballot)
+    /// The log is compacted through this slot (`meta.snapshot_slot`).
+    /// - Invariant: `snapshotSlot <= appliedThrough`.
+    public private(set) var snapshotSlot: Slot
+    /// Values staged by the open transaction, published when it commits.
+    var staged: (applied: Slot, chosen: Slot, promised: Ballot, snapshot: Slot)
 
     private init(path: String, clusterID: String, replicaID: ReplicaID, database: SQLiteDatabase,
                  meta: StoredMeta) throws(LogStoreError) {
@@ -59,7 +62,8 @@ public final class SQLiteLogStore: LogStore {
         appliedThrough = meta.appliedThrough
         chosenThrough = meta.chosenThrough
         promised = meta.promised
-        staged = (meta.appliedThrough, meta.chosenThrough, meta.promised)
+        snapshotSlot = meta.snapshotSlot
+        staged = (meta.appliedThrough, meta.chosenThrough, meta.promised, meta.snapshotSlot)
     }
 
     /// Opens (creating if needed) the database of replica `replicaID` in cluster `clusterID`.
@@ -77,6 +81,9 @@ public final class SQLiteLogStore: LogStore {
             }
         }
         try refuseTinyFile(path)
+        // A snapshot staged before a restart is incomplete or already installed: either way
+        // the transfer starts over.
+        SnapshotStaging.removeFiles(at: SnapshotStaging.path(forDatabase: path))
         let database: SQLiteDatabase
         do { database = try SQLiteDatabase(path: path, mode: .readWriteCreate) } catch { throw .sqlite(path: path, error) }
         let meta = try SchemaSetup(database: database, path: path).openOrCreate(
@@ -107,9 +114,9 @@ public final class SQLiteLogStore: LogStore {
     /// Runs `body` in one transaction; every `persist` and `apply` inside shares its commit.
     /// The cached meta values move only once the commit succeeded.
     public func transaction<T>(_ body: () throws(LogStoreError) -> T) throws(LogStoreError) -> T {
-        staged = (appliedThrough, chosenThrough, promised)
+        staged = (appliedThrough, chosenThrough, promised, snapshotSlot)
         let result = try database.transaction(body)
-        (appliedThrough, chosenThrough, promised) = staged
+        (appliedThrough, chosenThrough, promised, snapshotSlot) = staged
         return result
     }
 

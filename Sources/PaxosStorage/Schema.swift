@@ -20,7 +20,9 @@
 ///   promised_replica  INTEGER
 ///   chosen_through    INTEGER  highest slot s such that every slot ≤ s is chosen (the frontier)
 ///   applied_through   INTEGER  last slot applied to kv and sessions
-///   snapshot_slot     INTEGER  log rows ≤ this slot may have been compacted away (0: none yet)
+///   snapshot_slot     INTEGER  the log is compacted through this slot: rows ≤ it are deleted (or
+///                              about to be) and kv and sessions stand for them (0: none yet)
+///                              - Invariant: snapshot_slot ≤ applied_through
 ///
 /// log       one row per slot the acceptor accepted or the learner learned
 ///   slot              INTEGER PRIMARY KEY
@@ -51,6 +53,25 @@
 /// - Applying a slot updates `kv`, `sessions`, the slot's `chosen` flag and `applied_through`
 ///   in the same transaction, so a crash never leaves a half-applied batch.
 /// - `chosen_through` moves in the transaction that marks slots chosen.
+/// - Compaction (`compact(through:maxRows:)`) raises `snapshot_slot` and deletes log rows at or
+///   below it in small transactions of a bounded number of rows, between the node's group
+///   commits, so it never holds the write lock for long. Rows at or below `snapshot_slot` that
+///   are still present (a compaction cut short by a crash) are ignored on load and deleted by
+///   the next compaction.
+/// - Installing a snapshot received from a peer replaces `kv` and `sessions` with the staged
+///   ones, sets `applied_through` and `snapshot_slot` to its slot, raises `chosen_through` to it
+///   if lower and deletes log rows at or below it, all in one transaction. The staged snapshot
+///   lives in a separate file next to the database (`<database>.staging`, see
+///   `SnapshotStaging`), deleted at open: a half-received snapshot is never in this file.
+///
+/// ## Space
+/// New databases are created with `auto_vacuum=INCREMENTAL`; a database created without it is
+/// converted by one `VACUUM` when a node opens it (it needs free disk space about the size of
+/// the database, once). After compaction the node returns free pages beyond a reserve to the
+/// file system with `PRAGMA incremental_vacuum`, a bounded number per transaction. The WAL is
+/// checkpointed by SQLite's default auto-checkpoint (1000 pages), and `journal_size_limit`
+/// (64 MiB) truncates it after a checkpoint, so one large transaction (a snapshot install) does
+/// not leave a WAL of its size behind.
 ///
 /// ## Integrity
 /// Every log row carries a checksum that is computed before the write and checked on every
@@ -96,4 +117,7 @@ enum Schema {
 
     /// Every table a valid database holds.
     static let tables = ["kv", "log", "meta", "sessions"]
+
+    /// The WAL is truncated to this size after a checkpoint (`PRAGMA journal_size_limit`).
+    static let journalSizeLimitBytes = 64 * 1024 * 1024
 }

@@ -10,9 +10,16 @@ struct SchemaSetup {
     func openOrCreate(clusterID: String, replicaID: ReplicaID,
                       synchronous: SQLiteLogStore.Synchronous) throws(LogStoreError) -> StoredMeta {
         try identify()
+        let isNew = try isEmpty()
+        if isNew {
+            // Only possible before the first table exists; the page header records it.
+            try sqlite { () throws(SQLiteError) in try database.execute("PRAGMA auto_vacuum = INCREMENTAL") }
+        }
         try configure(synchronous: synchronous)
-        if try isEmpty() {
+        if isNew {
             try create(clusterID: clusterID, replicaID: replicaID)
+        } else {
+            try convertToIncrementalVacuum()
         }
         let meta = try readMeta()
         guard meta.clusterID == clusterID else {
@@ -64,6 +71,22 @@ struct SchemaSetup {
         let actual = try sqlite { () throws(SQLiteError) in try database.scalarInt("PRAGMA synchronous") }
         guard actual == wanted else {
             throw .sqlite(path: path, SQLiteError(code: SQLITE_ERROR, message: "synchronous is \(actual ?? -1), wanted \(wanted)", sql: "PRAGMA synchronous"))
+        }
+        // A large transaction (a snapshot install) grows the WAL to its size; without a limit the
+        // file keeps that size after the checkpoint.
+        try sqlite { () throws(SQLiteError) in
+            _ = try database.scalarInt("PRAGMA journal_size_limit = \(Schema.journalSizeLimitBytes)")
+        }
+    }
+
+    /// A database created before compaction existed has `auto_vacuum=NONE`, and its file can never
+    /// shrink. Converting takes one `VACUUM` (a rewrite of the whole file, needing about its size
+    /// in free disk space), once; afterwards `PRAGMA auto_vacuum` reads 2.
+    private func convertToIncrementalVacuum() throws(LogStoreError) {
+        try sqlite { () throws(SQLiteError) in
+            guard try database.scalarInt("PRAGMA auto_vacuum") == 0 else { return }
+            try database.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            try database.execute("VACUUM")
         }
     }
 

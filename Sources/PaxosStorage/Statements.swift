@@ -17,6 +17,9 @@ final class Statements {
     let upsertKey: SQLiteStatement
     let deleteKey: SQLiteStatement
     let selectKey: SQLiteStatement
+    let setSnapshotSlot: SQLiteStatement
+    /// Deletes the lowest log rows at or below a slot, at most a given number.
+    let deleteLogPrefix: SQLiteStatement
     private var all: [SQLiteStatement] = []
 
     init(_ database: SQLiteDatabase) throws(SQLiteError) {
@@ -47,7 +50,7 @@ final class Statements {
             "SELECT slot, ballot_round, ballot_replica, chosen, command, checksum FROM log WHERE slot = ?")
         selectEntriesFrom = try prepare("""
             SELECT slot, ballot_round, ballot_replica, chosen, command, checksum FROM log
-            WHERE slot > ? OR chosen = 1 ORDER BY slot
+            WHERE (slot > ?1 OR chosen = 1) AND slot > ?2 ORDER BY slot
             """)
         selectSession = try prepare("SELECT last_sequence, last_result FROM sessions WHERE client_id = ?")
         upsertSession = try prepare("""
@@ -61,6 +64,11 @@ final class Statements {
             """)
         deleteKey = try prepare("DELETE FROM kv WHERE key = ?")
         selectKey = try prepare("SELECT value FROM kv WHERE key = ?")
+        setSnapshotSlot = try prepare("UPDATE meta SET snapshot_slot = ? WHERE singleton = 1")
+        // DELETE … LIMIT needs a compile-time option Debian's SQLite lacks; the subquery walks
+        // the primary key from its start instead.
+        deleteLogPrefix = try prepare(
+            "DELETE FROM log WHERE slot IN (SELECT slot FROM log WHERE slot <= ?1 ORDER BY slot LIMIT ?2)")
         self.all = all
     }
 

@@ -1,0 +1,127 @@
+import Foundation
+public import PaxosCore
+
+/// What a backup holds, as read back from the file written.
+public struct BackupSummary: Hashable, Sendable {
+    public var path: String
+    /// The applied slot the backup's kv and sessions tables stand at.
+    public var appliedThrough: Slot
+    public var bytes: Int64
+}
+
+/// Consistent backups of a node's database, and bringing a node of a new cluster up from one.
+extension SQLiteLogStore {
+    /// Writes a standalone copy of the database at `databasePath` to `destination` with
+    /// `VACUUM INTO`, through a connection of its own: the copy is one read transaction, so it
+    /// is consistent (kv, sessions and the applied slot belong together) while the node goes on
+    /// writing, and the node's storage thread is not held up while it is written.
+    ///
+    /// - Throws: `invalidArgument` if `destination` exists (a backup never overwrites a file);
+    ///   `.sqlite` if the copy fails (the partial file is removed).
+    public static func backup(databasePath: String, to destination: String) throws(LogStoreError) -> BackupSummary {
+        guard !destination.isEmpty else { throw .invalidArgument("the backup path is empty") }
+        guard !FileManager.default.fileExists(atPath: destination) else {
+            throw .invalidArgument("\(destination) already exists; a backup never overwrites a file")
+        }
+        // Read-write without create: a read-only connection cannot open a WAL database whose
+        // -shm file is gone (a node that closed). Nothing is written through it.
+        let database: SQLiteDatabase
+        do { database = try SQLiteDatabase(path: databasePath, mode: .readWrite) } catch { throw .sqlite(path: databasePath, error) }
+        defer { database.close() }
+        try SchemaSetup(database: database, path: databasePath).identify()
+        do {
+            let statement = try database.prepare("VACUUM INTO ?")
+            try statement.run { (statement) throws(SQLiteError) in try statement.bind(1, destination) }
+        } catch {
+            SnapshotStaging.removeFiles(at: destination)
+            throw .sqlite(path: destination, error)
+        }
+        let meta = try readBackupMeta(destination)
+        let size = (try? FileManager.default.attributesOfItem(atPath: destination)[.size] as? NSNumber)?.int64Value
+        return BackupSummary(path: destination, appliedThrough: meta.appliedThrough, bytes: size ?? 0)
+    }
+
+    /// Creates the database of replica `replicaID` in cluster `clusterID` at `databasePath` from
+    /// a backup: the kv and sessions tables are the backup's, applied, chosen and snapshot slot
+    /// are all the backup's applied slot, the log is empty and nothing is promised. Every node of
+    /// a new cluster restored from the same file therefore starts from the same state, as if each
+    /// had installed the same snapshot.
+    ///
+    /// - Throws: `invalidArgument` if a database already exists at `databasePath` (restoring is
+    ///   for a node that has none) or the backup is missing; the errors of `open` for a file that
+    ///   is not a PaxosKV database of this version; `.corrupt` if SQLite's quick check fails.
+    @discardableResult
+    public static func restore(backup: String, to databasePath: String, clusterID: String,
+                               replicaID: ReplicaID) throws(LogStoreError) -> BackupSummary {
+        guard !FileManager.default.fileExists(atPath: databasePath) else {
+            throw .invalidArgument("\(databasePath) already exists; restore only creates the database of a node that has none")
+        }
+        guard FileManager.default.fileExists(atPath: backup) else { throw .invalidArgument("the backup \(backup) does not exist") }
+        let staging = databasePath + ".restoring"
+        SnapshotStaging.removeFiles(at: staging)
+        do {
+            let directory = (databasePath as NSString).deletingLastPathComponent
+            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            try FileManager.default.copyItem(atPath: backup, toPath: staging)
+        } catch {
+            throw .invalidArgument("cannot copy \(backup) to \(staging): \(error.localizedDescription)")
+        }
+        do {
+            let applied = try rewriteForRestore(staging, clusterID: clusterID, replicaID: replicaID)
+            try FileManager.default.moveItem(atPath: staging, toPath: databasePath)
+            return BackupSummary(path: databasePath, appliedThrough: applied,
+                                 bytes: (try FileManager.default.attributesOfItem(atPath: databasePath)[.size] as? NSNumber)?.int64Value ?? 0)
+        } catch let error as LogStoreError {
+            SnapshotStaging.removeFiles(at: staging)
+            throw error
+        } catch {
+            SnapshotStaging.removeFiles(at: staging)
+            throw .invalidArgument("cannot move the restored database into \(databasePath): \(error.localizedDescription)")
+        }
+    }
+
+    /// Makes the copy at `path` the database of a fresh replica; returns its applied slot.
+    private static func rewriteForRestore(_ path: String, clusterID: String, replicaID: ReplicaID) throws(LogStoreError) -> Slot {
+        let database: SQLiteDatabase
+        do { database = try SQLiteDatabase(path: path, mode: .readWrite) } catch { throw .sqlite(path: path, error) }
+        defer { database.close() }
+        let setup = SchemaSetup(database: database, path: path)
+        try setup.identify()
+        let check = try run(path) { () throws(SQLiteError) in try database.scalarText("PRAGMA quick_check") }
+        guard check == "ok" else { throw .corrupt(path: path, slot: nil, reason: "SQLite's quick check says: \(check ?? "nothing")") }
+        let meta = try setup.readMeta()
+        try run(path) { () throws(SQLiteError) in
+            // A rollback journal while we rewrite, so the finished file stands alone (no -wal).
+            _ = try database.scalarText("PRAGMA journal_mode = DELETE")
+            try database.execute("BEGIN IMMEDIATE")
+            let update = try database.prepare("""
+                UPDATE meta SET cluster_id = ?, replica_id = ?, promised_round = 0, promised_replica = 0,
+                    chosen_through = applied_through, snapshot_slot = applied_through WHERE singleton = 1
+                """)
+            try update.run { (statement) throws(SQLiteError) in
+                try statement.bind(1, clusterID)
+                try statement.bind(2, Int64(replicaID.rawValue))
+            }
+            try database.execute("DELETE FROM log; COMMIT")
+            // Gives back the log's pages, and turns on incremental auto-vacuum if the source
+            // database predates it.
+            try database.execute("PRAGMA auto_vacuum = INCREMENTAL; VACUUM")
+        }
+        return meta.appliedThrough
+    }
+
+    /// The meta row of a backup file nothing else has open.
+    private static func readBackupMeta(_ path: String) throws(LogStoreError) -> StoredMeta {
+        let database: SQLiteDatabase
+        do { database = try SQLiteDatabase(path: path, mode: .immutable) } catch { throw .sqlite(path: path, error) }
+        defer { database.close() }
+        guard let meta = try run(path, { () throws(SQLiteError) in try StoredMeta.select(from: database) }) else {
+            throw .corrupt(path: path, slot: nil, reason: "the backup has no meta row")
+        }
+        return meta
+    }
+
+    private static func run<T>(_ path: String, _ body: () throws(SQLiteError) -> T) throws(LogStoreError) -> T {
+        do { return try body() } catch { throw .sqlite(path: path, error) }
+    }
+}

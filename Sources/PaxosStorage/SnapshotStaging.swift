@@ -1,0 +1,267 @@
+import CSQLite
+import Foundation
+import PaxosCore
+
+/// Why a snapshot chunk was not staged.
+public enum SnapshotStagingError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The chunk is not the one expected, or its bytes are wrong: the transfer is over.
+    case rejected(String)
+    /// Writing the staging file failed.
+    case storage(LogStoreError)
+
+    public var description: String {
+        switch self {
+        case .rejected(let reason): "snapshot chunk rejected: \(reason)"
+        case .storage(let error): "snapshot staging failed: \(error)"
+        }
+    }
+}
+
+/// Receives a snapshot from a peer, chunk by chunk, into a staging file beside the node's
+/// database, where nothing reads it until it is complete and installed.
+///
+/// ## The staging file
+/// `<database>.staging`, an SQLite file of its own:
+/// ```
+/// snapshot  one row: transfer INTEGER, slot INTEGER, complete INTEGER (1 once every chunk
+///           arrived, the counts matched and the running checksum held)
+/// kv        key BLOB PRIMARY KEY, value BLOB, slot INTEGER        -- as in the database
+/// sessions  client_id INTEGER PRIMARY KEY, last_sequence, last_result, slot  -- likewise
+/// ```
+/// It is not the node's durable state: it is written without fsync (`synchronous=OFF`), a new
+/// transfer deletes it, and `SQLiteLogStore.open` deletes it, so a crash mid-transfer just means
+/// the transfer starts over. `SQLiteLogStore.installSnapshot(slot:stagingPath:)` copies a
+/// complete one into the database in one transaction.
+///
+/// A separate file rather than tables in the database keeps the transfer off the node's write
+/// path: the chunks are written by their own connection on their own thread, not between the
+/// group commits of the storage thread, and the file is deleted, not vacuumed, afterwards.
+///
+/// ## Checks
+/// Each chunk must be the next of the current transfer, no larger than
+/// `SnapshotStream.maxChunkBytes`, carry the running CRC-32C of the stream through its end, and
+/// parse into whole records; the first starts with the header and the last leaves the row
+/// counts equal to the header's. Any failure rejects the chunk and ends the transfer (the
+/// staging file is deleted; the sender may start a new one).
+///
+/// - Invariant: not thread-safe; one thread (or serial queue) uses it at a time.
+public final class SnapshotStaging {
+    public let path: String
+    private var database: SQLiteDatabase?
+    private var statements: Inserts?
+    /// The transfer being received, if any.
+    public private(set) var transfer: UInt64?
+    public private(set) var header: SnapshotHeader?
+    public private(set) var isComplete = false
+    private var nextIndex: UInt32 = 0
+    private var running = CRC32C.start
+    private var keysStaged: UInt64 = 0
+    private var sessionsStaged: UInt64 = 0
+
+    /// The staging file of the database at `databasePath`.
+    public static func path(forDatabase databasePath: String) -> String { databasePath + ".staging" }
+
+    /// - Parameter databasePath: the node's database; the staging file is created beside it.
+    public init(databasePath: String) {
+        path = Self.path(forDatabase: databasePath)
+    }
+
+    /// Starts receiving `transfer`, discarding whatever was staged before.
+    public func begin(transfer: UInt64) throws(SnapshotStagingError) {
+        discard()
+        do {
+            let database = try SQLiteDatabase(path: path, mode: .readWriteCreate)
+            self.database = database
+            try database.execute("""
+                PRAGMA journal_mode = MEMORY;
+                PRAGMA synchronous = OFF;
+                CREATE TABLE snapshot (singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                    transfer INTEGER NOT NULL, slot INTEGER NOT NULL, complete INTEGER NOT NULL);
+                CREATE TABLE kv (key BLOB PRIMARY KEY, value BLOB NOT NULL, slot INTEGER NOT NULL);
+                CREATE TABLE sessions (client_id INTEGER PRIMARY KEY, last_sequence INTEGER NOT NULL,
+                    last_result INTEGER NOT NULL, slot INTEGER NOT NULL);
+                """)
+            statements = try Inserts(database)
+        } catch {
+            discard()
+            throw .storage(.sqlite(path: path, error))
+        }
+        self.transfer = transfer
+    }
+
+    /// Checks and stages one chunk of the current transfer, in one transaction.
+    /// - Returns: true when this was the last chunk and the snapshot is complete (the staging
+    ///   connection is then closed, ready for the install).
+    /// - Throws: `rejected` or `storage`; either way the transfer is discarded.
+    public func append(transfer: UInt64, index: UInt32, data: [UInt8], last: Bool, crc: UInt32) throws(SnapshotStagingError) -> Bool {
+        do {
+            try check(transfer: transfer, index: index, data: data, crc: crc)
+            let records = try parse(data, first: index == 0)
+            try stage(records, last: last)
+            nextIndex += 1
+            if last {
+                try finish()
+                return true
+            }
+            return false
+        } catch {
+            discard()
+            throw error
+        }
+    }
+
+    /// Deletes the staging file and forgets the transfer.
+    public func discard() {
+        statements = nil
+        database?.close()
+        database = nil
+        Self.removeFiles(at: path)
+        transfer = nil
+        header = nil
+        isComplete = false
+        nextIndex = 0
+        running = CRC32C.start
+        keysStaged = 0
+        sessionsStaged = 0
+    }
+
+    /// Deletes a staging file and its journals, if present. Failing to delete is not an error
+    /// here: a later `begin` or open tries again, and `begin` starts from a fresh file anyway.
+    static func removeFiles(at path: String) {
+        for file in [path, path + "-journal", path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            do { try FileManager.default.removeItem(atPath: file) } catch {}
+        }
+    }
+
+    private func check(transfer: UInt64, index: UInt32, data: [UInt8], crc: UInt32) throws(SnapshotStagingError) {
+        guard self.transfer == transfer, !isComplete else {
+            throw .rejected("transfer \(transfer) is not the one being received (\(self.transfer.map { "\($0)" } ?? "none"))")
+        }
+        guard index == nextIndex else { throw .rejected("chunk \(index) arrived, chunk \(nextIndex) was expected") }
+        guard data.count <= SnapshotStream.maxChunkBytes else {
+            throw .rejected("chunk \(index) is \(data.count) bytes, above the limit of \(SnapshotStream.maxChunkBytes)")
+        }
+        let updated = CRC32C.update(running, with: data)
+        guard CRC32C.finish(updated) == crc else {
+            throw .rejected("chunk \(index) fails its checksum: the stream through it checksums to "
+                + "\(hex(CRC32C.finish(updated))), the chunk says \(hex(crc))")
+        }
+        running = updated
+    }
+
+    /// Decodes whole records; the header must open the first chunk and appear nowhere else.
+    private func parse(_ data: [UInt8], first: Bool) throws(SnapshotStagingError) -> [SnapshotRecord] {
+        var reader = ByteReader(data)
+        var records: [SnapshotRecord] = []
+        do throws(DecodingError) {
+            while !reader.isAtEnd { records.append(try SnapshotRecord.decode(from: &reader)) }
+        } catch {
+            throw .rejected("chunk \(nextIndex) does not parse: \(error)")
+        }
+        for (position, record) in records.enumerated() {
+            switch record {
+            case .header(let header):
+                guard first, position == 0 else { throw .rejected("a header inside the stream (chunk \(nextIndex))") }
+                self.header = header
+            case .key(_, _, let slot):
+                try checkRow(slot: slot)
+            case .session(let client, _, let result, let slot):
+                try checkRow(slot: slot)
+                guard StoredResult.result(result) != nil else {
+                    throw .rejected("client \(client)'s session has unknown result code \(result)")
+                }
+            }
+        }
+        if first && header == nil { throw .rejected("the stream does not start with its header") }
+        return records
+    }
+
+    private func checkRow(slot: Slot) throws(SnapshotStagingError) {
+        guard let header else { throw .rejected("the stream does not start with its header") }
+        guard slot > .zero, slot <= header.slot else {
+            throw .rejected("a row written at slot \(slot), outside the snapshot's slots 1…\(header.slot)")
+        }
+    }
+
+    private func stage(_ records: [SnapshotRecord], last: Bool) throws(SnapshotStagingError) {
+        guard let database, let statements else { throw .rejected("no transfer is being received") }
+        do throws(SQLiteError) {
+            try database.execute("BEGIN")
+            do throws(SQLiteError) {
+                try insert(records, statements)
+                try database.execute("COMMIT")
+            } catch {
+                do { try database.execute("ROLLBACK") } catch {}
+                throw error
+            }
+        } catch {
+            if error.code & 0xFF == SQLITE_CONSTRAINT {
+                // The same key or client twice: a sender never does that.
+                throw .rejected("a key or client appears twice in the stream: \(error.message)")
+            }
+            throw .storage(.sqlite(path: path, error))
+        }
+    }
+
+    private func insert(_ records: [SnapshotRecord], _ statements: Inserts) throws(SQLiteError) {
+        for record in records {
+            switch record {
+            case .header(let header):
+                try statements.header.run { (statement) throws(SQLiteError) in
+                    try statement.bind(1, transfer ?? 0)
+                    try statement.bind(2, header.slot.rawValue)
+                }
+            case .key(let key, let value, let slot):
+                try statements.key.run { (statement) throws(SQLiteError) in
+                    try statement.bind(1, key)
+                    try statement.bind(2, value)
+                    try statement.bind(3, slot.rawValue)
+                }
+                keysStaged += 1
+            case .session(let client, let sequence, let result, let slot):
+                try statements.session.run { (statement) throws(SQLiteError) in
+                    try statement.bind(1, client.rawValue)
+                    try statement.bind(2, sequence)
+                    try statement.bind(3, result)
+                    try statement.bind(4, slot.rawValue)
+                }
+                sessionsStaged += 1
+            }
+        }
+    }
+
+    /// The last chunk arrived: the counts must match the header; then the file is marked
+    /// complete and closed.
+    private func finish() throws(SnapshotStagingError) {
+        guard let header, let database else { throw .rejected("the stream ended before its header") }
+        guard keysStaged == header.keyCount, sessionsStaged == header.sessionCount else {
+            throw .rejected("the stream ended with \(keysStaged) keys and \(sessionsStaged) sessions, "
+                + "its header announced \(header.keyCount) and \(header.sessionCount)")
+        }
+        do {
+            try database.execute("UPDATE snapshot SET complete = 1")
+        } catch {
+            throw .storage(.sqlite(path: path, error))
+        }
+        statements = nil
+        database.close()
+        self.database = nil
+        isComplete = true
+    }
+
+    /// The staging file's prepared inserts.
+    private struct Inserts {
+        let header: SQLiteStatement
+        let key: SQLiteStatement
+        let session: SQLiteStatement
+
+        init(_ database: SQLiteDatabase) throws(SQLiteError) {
+            header = try database.prepare("INSERT INTO snapshot (singleton, transfer, slot, complete) VALUES (1, ?, ?, 0)")
+            key = try database.prepare("INSERT INTO kv (key, value, slot) VALUES (?, ?, ?)")
+            session = try database.prepare(
+                "INSERT INTO sessions (client_id, last_sequence, last_result, slot) VALUES (?, ?, ?, ?)")
+        }
+    }
+
+    private func hex(_ value: UInt32) -> String { "0x" + String(value, radix: 16, uppercase: true) }
+}
