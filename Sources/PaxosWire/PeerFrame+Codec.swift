@@ -72,6 +72,20 @@ extension PeerFrame {
             writer.write(UInt32(0))
             writer.write(id)
             outcome.encode(into: &writer)
+        case .snapshotChunk(let group, let chunk):
+            writer.write(PeerFrameType.snapshotChunk.rawValue)
+            writer.write(group)
+            chunk.encode(into: &writer)
+        case .snapshotAck(let group, let transfer, let index):
+            writer.write(PeerFrameType.snapshotAck.rawValue)
+            writer.write(group)
+            writer.write(transfer)
+            writer.write(index)
+        case .snapshotAbort(let group, let transfer, let reason):
+            writer.write(PeerFrameType.snapshotAbort.rawValue)
+            writer.write(group)
+            writer.write(transfer)
+            writer.writeLengthPrefixed(PeerFrame.truncatedUTF8(reason, limit: PeerFrame.maxReasonBytes))
         }
         let length = writer.bytes.count + 4
         guard length <= maxFrameBytes else { throw .frameTooLarge(length, limit: maxFrameBytes) }
@@ -114,6 +128,13 @@ extension PeerFrame {
                 frame = .forward(id: try reader.readUInt64(), try ForwardedRequest.decode(from: &reader))
             case .forwardReply:
                 frame = .forwardReply(id: try reader.readUInt64(), try ForwardedOutcome.decode(from: &reader))
+            case .snapshotChunk:
+                frame = .snapshotChunk(group: group, try SnapshotChunk.decode(from: &reader))
+            case .snapshotAck:
+                frame = .snapshotAck(group: group, transfer: try reader.readUInt64(), index: try reader.readUInt32())
+            case .snapshotAbort:
+                frame = .snapshotAbort(group: group, transfer: try reader.readUInt64(),
+                                       reason: try reader.readString(limit: maxReasonBytes, what: "reason"))
             default:
                 frame = .message(group: group, try Message.decodePayload(type: type, from: &reader))
             }

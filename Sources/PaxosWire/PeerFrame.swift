@@ -11,7 +11,8 @@ public import PaxosCore
 /// frame    := length:u32 version:u8 type:u8 group:u32 payload checksum:u32
 /// length   := byte count of everything after the length field (version … checksum),
 ///             at least 10 and at most the decoder's maxFrameBytes (64 MiB by default)
-/// version  := 2 (version 2 added compactedThrough to promise; a version-1 peer is refused)
+/// version  := 2 (version 2 added compactedThrough to promise and the snapshot frames 0x30–0x32;
+///             a version-1 peer is refused)
 /// group    := the consensus group; always 0 until multi-group sharding lands, and 0 on the
 ///             connection-level hello and helloReject frames
 /// checksum := CRC32C of version … payload (not of the length field)
@@ -42,16 +43,23 @@ public import PaxosCore
 ///  0x18  catchUpReply          count:u32 (slot command)*count
 ///  0x20  forward               id:u64 (0x01 command | 0x02 key:bytes)      -- write | read
 ///  0x21  forwardReply          id:u64 outcome
+///  0x30  snapshotChunk         transfer:u64 slot:slot index:u32 last:u8 crc:u32 data:bytes
+///  0x31  snapshotAck           transfer:u64 index:u32
+///  0x32  snapshotAbort         transfer:u64 reason:string
 ///
 ///  outcome := 0x01 | 0x02 existed:u8 | 0x03                 -- applied: ok | deleted | superseded
 ///           | 0x04 present:u8 [value:bytes]                 -- read value
 ///           | 0x05 leader:u32 (0 = unknown) | 0x06 | 0x07    -- not leader | overloaded | unavailable
 ///  A forwarded write is the command `batch([request])`, so it reuses the command format.
+///  Snapshot frames carry their consensus group in the header, like Paxos messages. A sender
+///  keeps a few chunks unacknowledged at most (flow control); `snapshotAck` says every chunk
+///  through `index` is staged, `snapshotAbort` (either direction) ends a transfer.
 ///
 ///  ballot  := round:u64 replica:u32
 ///  slot    := u64
 ///  chosen  := 0 | 1
 ///  string  := length:u32 UTF-8 bytes (cluster ids up to 255 bytes, reasons up to 1024)
+///  bytes   := length:u32 raw bytes
 ///  command := the on-disk command format of `Command.encode(into:)`
 /// ```
 ///
@@ -73,6 +81,12 @@ public enum PeerFrame: Hashable, Sendable {
     case forward(id: UInt64, ForwardedRequest)
     /// The leader's answer to a `forward`.
     case forwardReply(id: UInt64, ForwardedOutcome)
+    /// A piece of a snapshot of group `group`'s applied state.
+    case snapshotChunk(group: UInt32, SnapshotChunk)
+    /// Flow control: every chunk of `transfer` through `index` is staged.
+    case snapshotAck(group: UInt32, transfer: UInt64, index: UInt32)
+    /// Ends `transfer`, from either side, with a reason for the log.
+    case snapshotAbort(group: UInt32, transfer: UInt64, reason: String)
 }
 
 extension PeerFrame {
@@ -106,6 +120,9 @@ enum PeerFrameType: UInt8, CaseIterable {
     case catchUpReply = 0x18
     case forward = 0x20
     case forwardReply = 0x21
+    case snapshotChunk = 0x30
+    case snapshotAck = 0x31
+    case snapshotAbort = 0x32
 
     init(_ message: Message) {
         self =

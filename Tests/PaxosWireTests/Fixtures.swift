@@ -100,6 +100,18 @@ enum Fixtures {
             Named(name: "forwardReply no leader", value: .forwardReply(id: 6, .notLeader(nil))),
             Named(name: "forwardReply overloaded", value: .forwardReply(id: 7, .overloaded)),
             Named(name: "forwardReply unavailable", value: .forwardReply(id: 8, .unavailable)),
+            Named(name: "snapshotChunk first", value: .snapshotChunk(group: 0, SnapshotChunk(
+                transfer: 1, slot: Slot(10_000), index: 0, data: [0x48, 1, 2, 3], last: false, crc: 0xDEAD_BEEF))),
+            Named(name: "snapshotChunk last empty", value: .snapshotChunk(group: 0, SnapshotChunk(
+                transfer: .max, slot: Slot(.max), index: .max, data: [], last: true, crc: 0))),
+            Named(name: "snapshotChunk in group 3", value: .snapshotChunk(group: 3, SnapshotChunk(
+                transfer: 7, slot: .zero, index: 2, data: [0, 13, 10, 255], last: true, crc: .max))),
+            Named(name: "snapshotChunk large", value: .snapshotChunk(group: 0, SnapshotChunk(
+                transfer: 2, slot: Slot(5), index: 1, data: [UInt8](repeating: 0x5A, count: 256 * 1024), last: false, crc: 1))),
+            Named(name: "snapshotAck", value: .snapshotAck(group: 0, transfer: 9, index: 4)),
+            Named(name: "snapshotAck max", value: .snapshotAck(group: .max, transfer: .max, index: .max)),
+            Named(name: "snapshotAbort", value: .snapshotAbort(group: 0, transfer: 9, reason: "bad checksum in chunk 4")),
+            Named(name: "snapshotAbort empty", value: .snapshotAbort(group: 1, transfer: 0, reason: "")),
             Named(name: "message in group 7", value: .message(group: 7, .heartbeatAck(ballot: ballot, readRound: 1))),
             Named(
                 name: "message in group max", value: .message(group: .max, .prepare(ballot: ballot, fromSlot: Slot(1)))),

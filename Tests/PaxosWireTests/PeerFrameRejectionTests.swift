@@ -55,7 +55,7 @@ struct PeerFrameRejectionTests {
         }
     }
 
-    @Test("wire: an unknown type is refused", arguments: [0x00, 0x03, 0x0F, 0x19, 0x7F, 0xFF] as [UInt8])
+    @Test("wire: an unknown type is refused", arguments: [0x00, 0x03, 0x0F, 0x19, 0x2F, 0x33, 0x7F, 0xFF] as [UInt8])
     func unknownType(type: UInt8) throws {
         var bytes = try PeerFrame.message(group: 0, .heartbeatAck(ballot: .zero, readRound: 0)).encoded()
         bytes[5] = type
