@@ -12,6 +12,9 @@ public enum ClientCommand: Hashable, Sendable {
     case readonly
     case readwrite
     case quit
+    /// `BACKUP <path>`: write a consistent copy of this node's database to `path` on the node's
+    /// machine (an absolute path that must not exist yet).
+    case backup(path: String)
     /// A command clients send at start-up that needs a harmless answer (`CONFIG GET`, `COMMAND`,
     /// `CLIENT SETNAME`, `SELECT 0`).
     case compatibility(RESPCompatibilityReply)
@@ -75,6 +78,13 @@ extension ClientCommand {
         case "INFO":
             try arity(0...1)
             return .info(section: arguments.first.map { String(decoding: $0, as: UTF8.self).lowercased() })
+        case "BACKUP":
+            try arity(1...1)
+            guard let path = String(validating: arguments[0], as: UTF8.self), path.hasPrefix("/") else {
+                throw ClientCommandError("ERR BACKUP needs an absolute path on the node's machine, e.g. BACKUP /var/backups/paxos-1.sqlite")
+            }
+            guard !path.utf8.contains(0) else { throw ClientCommandError("ERR BACKUP path contains a NUL byte") }
+            return .backup(path: path)
         case "READONLY": return .readonly
         case "READWRITE": return .readwrite
         case "QUIT": return .quit
@@ -85,7 +95,7 @@ extension ClientCommand {
         case "CLIENT": return .compatibility(.ok)
         case "CONFIG", "COMMAND": return .compatibility(.emptyArray)
         default:
-            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, DEL/DELETE, EXISTS, PING, ECHO, INFO, READONLY, READWRITE, QUIT")
+            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, DEL/DELETE, EXISTS, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, QUIT")
         }
     }
 

@@ -116,6 +116,7 @@ final class ClientHandler: ChannelInboundHandler {
         case .readonly: staleReads = true; done(.simpleString("OK"))
         case .readwrite: staleReads = false; done(.simpleString("OK"))
         case .quit: finish(.simpleString("OK"), close: true)
+        case .backup(let path): node.backup(to: path, respond: done)
         case .compatibility(.ok): done(.simpleString("OK"))
         case .compatibility(.emptyArray): done(.array([]))
         case .get(let key):

@@ -32,6 +32,7 @@ extension Node {
             resolve(token, .failed(code: "UNAVAILABLE", message: "replica \(settings.id) failed (simulated); retry on another node"))
         }
         proposalBuffer = []
+        abandonSnapshotTransfers(reason: "replica \(settings.id) failed (simulated)")
         return true
     }
 

@@ -30,6 +30,7 @@ extension Node {
             ("ballot", "\(status.promised)"),
             ("chosen_frontier", "\(status.chosenThrough)"),
             ("applied_slot", "\(status.appliedThrough)"),
+            ("snapshot_slot", "\(status.snapshotThrough)"),
             ("inflight_slots", "\(status.inflightSlots)"),
             ("pending_requests", "\(status.pendingRequests)"),
             ("tracked_requests", "\(requests.count)"),
@@ -39,6 +40,16 @@ extension Node {
         for peer in settings.cluster.members where peer != settings.id {
             fields.append(("peer_\(peer)", links[peer]?.isConnected == true ? "connected" : "disconnected"))
         }
+        fields.append(("retain_slots", "\(settings.retainSlots)"))
+        fields.append(("database_bytes", "\(databaseBytes)"))
+        fields.append(("compactions", "\(snapshotCounters.compactions)"))
+        fields.append(("snapshots_sent", "\(snapshotCounters.sent)"))
+        fields.append(("snapshots_received", "\(snapshotCounters.received)"))
+        fields.append(("snapshots_installed", "\(snapshotCounters.installed)"))
+        fields.append(("snapshot_last_installed", snapshotCounters.lastInstalledSlot.map { "\($0)" } ?? "none"))
+        fields.append(("snapshot_transfers_aborted", "\(snapshotCounters.aborted)"))
+        fields.append(("snapshot_sending_to", outgoing.keys.sorted().map { "\($0)" }.joined(separator: ",")))
+        fields.append(("snapshot_receiving_from", incoming.map { "\($0.peer)" } ?? ""))
         fields.append(("fail_rate", "\(settings.failRate)"))
         fields.append(("synchronous", settings.synchronousFull ? "full" : "normal"))
         fields.append(("tick_ms", "\(settings.tickMilliseconds)"))

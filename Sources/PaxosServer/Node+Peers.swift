@@ -36,6 +36,15 @@ extension Node {
             onForward(from: peer, id: id, request)
         case .forwardReply(let id, let outcome):
             onForwardReply(id: id, outcome)
+        case .snapshotChunk(let group, let chunk):
+            guard group == 0 else { return }
+            onSnapshotChunk(from: peer, chunk)
+        case .snapshotAck(let group, let transfer, let index):
+            guard group == 0 else { return }
+            onSnapshotAck(from: peer, transfer: transfer, index: index)
+        case .snapshotAbort(let group, let transfer, let reason):
+            guard group == 0 else { return }
+            onSnapshotAbort(from: peer, transfer: transfer, reason: reason)
         case .hello, .helloReject:
             logger.info("unexpected handshake frame after the handshake", metadata: ["peer.id": "\(peer)"])
         }

@@ -51,11 +51,23 @@ public final class Node: @unchecked Sendable {
     var lastRole = "follower"
     var stopping = false
 
-    init(settings: NodeSettings, loop: any EventLoop, storage: StorageExecutor, durable: DurableState,
-         logger: Logger, metrics: NodeMetrics) {
+    // Snapshots and compaction (see Node+Snapshots.swift, Node+Compaction.swift).
+    let worker: SnapshotWorker
+    /// Transfers this node is sending, one per peer at most.
+    var outgoing: [ReplicaID: OutgoingTransfer] = [:]
+    /// The transfer this node is receiving, at most one.
+    var incoming: IncomingTransfer?
+    /// The slot of a snapshot install queued on the storage thread and not yet done.
+    var installingSnapshot: Slot?
+    var snapshotCounters = SnapshotCounters()
+    var nextCompactionCheck = NIODeadline.now()
+
+    init(settings: NodeSettings, loop: any EventLoop, storage: StorageExecutor, worker: SnapshotWorker,
+         durable: DurableState, logger: Logger, metrics: NodeMetrics) {
         self.settings = settings
         self.loop = loop
         self.storage = storage
+        self.worker = worker
         self.logger = logger
         self.metrics = metrics
         var random = SeededGenerator(seed: settings.seed)
@@ -97,11 +109,10 @@ public final class Node: @unchecked Sendable {
                 // A read served now must see every apply queued before it: flush them first.
                 if case .readReady = reply { submit(&jobs) }
                 onCoreReply(reply, jobs: &jobs)
-            case .sendSnapshot, .installSnapshot:
-                // Unreachable until this shell compacts (it never feeds `.compact`, so no peer
-                // reports compacted slots and no snapshot is ever received); snapshot transfer
-                // is being built for issue 7. Logged, not trapped: a node must not crash.
-                logger.error("snapshot action without snapshot support in this build", metadata: ["action": "\(action)"])
+            case .sendSnapshot(let peer):
+                onSendSnapshot(to: peer)
+            case .installSnapshot(let slot):
+                jobs.append(installJob(slot: slot))
             }
         }
         submit(&jobs)
@@ -122,6 +133,15 @@ public final class Node: @unchecked Sendable {
 
     /// Results from the storage thread, delivered on `loop` in submission order.
     func onStorage(_ completions: [StorageCompletion]) {
+        // Bookkeeping of the shell's own, kept even while failed: the staging file an install
+        // consumed, and what a compaction did.
+        for completion in completions {
+            switch completion {
+            case .installed(let slot): onSnapshotInstalled(slot: slot)
+            case .compacted(let report): onCompacted(report)
+            default: break
+            }
+        }
         // A replica in a simulated failure is dead: what its storage jobs report is moot, and the
         // replica rebuilt afterwards numbers its persist records afresh.
         guard failedUntil == nil else { return }
@@ -135,6 +155,8 @@ public final class Node: @unchecked Sendable {
                 for (request, result) in results { onApplied(request, result) }
             case .read(let token, let value):
                 resolve(token, .value(value))
+            case .installed, .compacted:
+                break
             }
         }
         if let durable { handle(.persisted(upTo: durable)) }
@@ -145,6 +167,8 @@ public final class Node: @unchecked Sendable {
         if simulateFailureTick() { return }
         handle(.tick)
         sweepRequests()
+        checkSnapshotTimeouts()
+        maybeCompact(now: .now())
         metrics.chosen.record(Int64(replica.chosenThrough.rawValue))
     }
 

@@ -14,6 +14,14 @@ public struct NodeMetrics: Sendable {
     let simulatedFailures: Counter
     let storageCommitDuration: Timer
     let storageBatchJobs: Recorder
+    let snapshotsSent: Counter
+    let snapshotsReceived: Counter
+    let snapshotsInstalled: Counter
+    let snapshotTransfersAborted: Counter
+    let compactions: Counter
+    let snapshotSlot: Gauge
+    /// Database, WAL, shared-memory and staging files.
+    let databaseBytes: Gauge
     private let prefix: String
 
     public init(prefix: String = "paxos") {
@@ -28,11 +36,18 @@ public struct NodeMetrics: Sendable {
         simulatedFailures = Counter(label: "\(prefix)_simulated_failures")
         storageCommitDuration = Timer(label: "storage_sqlite_commit_duration")
         storageBatchJobs = Recorder(label: "storage_sqlite_batch_jobs")
+        snapshotsSent = Counter(label: "\(prefix)_snapshots_sent")
+        snapshotsReceived = Counter(label: "\(prefix)_snapshots_received")
+        snapshotsInstalled = Counter(label: "\(prefix)_snapshots_installed")
+        snapshotTransfersAborted = Counter(label: "\(prefix)_snapshot_transfers_aborted")
+        compactions = Counter(label: "\(prefix)_compactions")
+        snapshotSlot = Gauge(label: "\(prefix)_slot_snapshot")
+        databaseBytes = Gauge(label: "storage_database_bytes")
     }
 
     /// Client request latency by command name (a closed set: unknown names are grouped).
     func recordRequest(_ name: String, since start: NIODeadline) {
-        let known: Set<String> = ["GET", "SET", "PUT", "DEL", "DELETE", "EXISTS", "PING", "INFO"]
+        let known: Set<String> = ["GET", "SET", "PUT", "DEL", "DELETE", "EXISTS", "PING", "INFO", "BACKUP"]
         let method = known.contains(name) ? name.lowercased() : "other"
         let elapsed = NIODeadline.now() - start
         Timer(label: "rpc_server_duration", dimensions: [("rpc_method", method)])

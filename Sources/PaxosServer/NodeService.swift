@@ -1,3 +1,4 @@
+import Foundation
 import CoreMetrics
 public import Logging
 import NIOCore
@@ -25,13 +26,16 @@ public struct NodeService: Service {
     public func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
+        try restoreIfAsked()
         let (storage, durable, box) = try openStorage(loop: loop)
-        let node = Node(settings: settings, loop: loop, storage: storage, durable: durable,
+        let worker = SnapshotWorker(databasePath: settings.databasePath)
+        let node = Node(settings: settings, loop: loop, storage: storage, worker: worker, durable: durable,
                         logger: logger, metrics: NodeMetrics())
         try await loop.submit { box.node = node }.get()
         logger.info("replica state loaded", metadata: [
             "paxos.replica": "\(settings.id)", "paxos.ballot": "\(durable.promised)",
-            "paxos.slot": "\(durable.appliedThrough)", "log.entries": "\(durable.entries.count)",
+            "paxos.slot": "\(durable.appliedThrough)", "paxos.snapshot": "\(durable.snapshotThrough)",
+            "log.entries": "\(durable.entries.count)",
         ])
         var channels: [any Channel] = []
         do {
@@ -41,6 +45,7 @@ public struct NodeService: Service {
         } catch {
             for channel in channels { try? await channel.close() }
             storage.shutdown()
+            worker.drain()
             try await group.shutdownGracefully()
             throw NodeStartupError("cannot listen: \(error) (is another paxosd using the ports of replica \(settings.id)?)")
         }
@@ -56,8 +61,24 @@ public struct NodeService: Service {
         for channel in channels { try? await channel.close() }
         try await loop.submit { node.stop() }.get()
         storage.shutdown()
+        worker.drain()
         try await group.shutdownGracefully()
         logger.notice("stopped; database closed", metadata: ["paxos.replica": "\(settings.id)"])
+    }
+
+    /// `--restore <backup>`: creates this node's database from a backup, once. A node that has a
+    /// database already refuses to start rather than guess which of the two the operator meant.
+    private func restoreIfAsked() throws {
+        guard let backup = settings.restoreFrom else { return }
+        guard !FileManager.default.fileExists(atPath: settings.databasePath) else {
+            throw NodeStartupError("--restore \(backup): replica \(settings.id) already has a database at "
+                + "\(settings.databasePath); restore only creates a missing one (move it away to restore)")
+        }
+        let summary = try SQLiteLogStore.restore(backup: backup, to: settings.databasePath,
+                                                 clusterID: settings.cluster.clusterID, replicaID: settings.id)
+        logger.notice("database restored from a backup", metadata: [
+            "backup.path": "\(backup)", "paxos.slot": "\(summary.appliedThrough)", "storage.bytes": "\(summary.bytes)",
+        ])
     }
 
     private func openStorage(loop: any EventLoop) throws -> (StorageExecutor, DurableState, NodeBox) {
@@ -71,8 +92,10 @@ public struct NodeService: Service {
             loop.execute {
                 switch result {
                 case .success(let batch):
-                    box.node?.metrics.storageCommitDuration.recordNanoseconds(batch.commitNanoseconds)
-                    box.node?.metrics.storageBatchJobs.record(batch.jobs)
+                    if batch.jobs > 0 {
+                        box.node?.metrics.storageCommitDuration.recordNanoseconds(batch.commitNanoseconds)
+                        box.node?.metrics.storageBatchJobs.record(batch.jobs)
+                    }
                     box.node?.onStorage(batch.completions)
                 case .failure(let error):
                     // Fail-stop: a node that cannot write its promises must not answer anyone.
@@ -137,8 +160,10 @@ public struct NodeService: Service {
             let peer = ReplicaID(address.id)
             let link = PeerLink(peer: peer, host: address.host, port: address.peerPort, loop: node.loop,
                                 hello: .hello(clusterID: settings.cluster.clusterID, replicaID: settings.id),
-                                logger: logger) { [weak node] _, _ in
-                node.map { $0.metrics.peersConnected.record($0.connectedPeers.count) }
+                                logger: logger) { [weak node] peer, connected in
+                guard let node else { return }
+                node.metrics.peersConnected.record(node.connectedPeers.count)
+                if !connected { node.onPeerDisconnected(peer) }
             }
             node.links[peer] = link
             link.start()

@@ -30,6 +30,22 @@ public struct NodeSettings: Sendable {
     /// Seed of the core's election-timeout generator.
     public var seed: UInt64
 
+    /// Log compaction: keep at least this many applied slots in the log, so a peer that is at
+    /// most this far behind catches up by commands; one further behind receives a snapshot.
+    public var retainSlots: UInt64 = 10_000
+    /// How often the node checks whether to compact.
+    public var compactionIntervalMilliseconds: Int64 = 3_000
+    /// Compact only once this many slots beyond the retention have piled up, so each run
+    /// deletes a worthwhile batch: max(100, retainSlots / 10).
+    var compactionBatchSlots: UInt64 { max(100, retainSlots / 10) }
+    /// A snapshot transfer that makes no progress (no chunk, no acknowledgement) for this long
+    /// is abandoned by both sides.
+    public var snapshotTimeoutMilliseconds: Int64 = 10_000
+    /// Most snapshot chunks a sender has in flight unacknowledged (each up to 256 KiB).
+    public var snapshotWindowChunks = 4
+    /// `--restore`: a backup to create this node's database from, if it has none.
+    public var restoreFrom: String?
+
     public init(cluster: ClusterConfiguration, id: ReplicaID, host: String, clientPort: Int, peerPort: Int,
                 metricsPort: Int, databasePath: String, seed: UInt64) {
         self.cluster = cluster

@@ -12,6 +12,9 @@ package enum StorageJob: Sendable {
     case apply(slot: Slot, command: Command)
     /// Read a key; queued behind every apply before it, so the value includes them.
     case read(key: Bytes, token: UInt64)
+    /// Replace the applied state with the staged snapshot of `slot`, in its own transaction,
+    /// after every job before it and before every job after it.
+    case installSnapshot(slot: Slot, stagingPath: String)
 }
 
 /// What a batch of jobs produced, in job order.
@@ -19,6 +22,20 @@ package enum StorageCompletion: Sendable {
     case persisted(PersistID)
     case applied(slot: Slot, results: [(request: ClientRequest, result: OperationResult)])
     case read(token: UInt64, value: Bytes?)
+    case installed(slot: Slot)
+    /// A background compaction finished (see `requestCompaction`).
+    case compacted(CompactionReport)
+}
+
+/// What one background compaction did.
+package struct CompactionReport: Sendable {
+    package var snapshotSlot: Slot
+    package var deletedRows: Int
+    /// Transactions it took (compaction steps plus space reclaiming).
+    package var transactions: Int
+    package var pagesReleased: Int
+    /// The database, WAL and shared-memory files afterwards.
+    package var diskBytes: Int64
 }
 
 /// One drained batch: its completions and how long its commits took.
@@ -56,6 +73,8 @@ package final class StorageExecutor: Sendable {
         var queue: [Item] = []
         var idle = false
         var stopping = false
+        /// Compact the log through this slot, in the background (see `requestCompaction`).
+        var compactThrough: Slot?
     }
 
     private let state = Mutex(State())
@@ -81,6 +100,21 @@ package final class StorageExecutor: Sendable {
             if state.stopping { throw .stopped }
             guard state.queue.count + jobs.count <= maxQueuedJobs else { throw .queueFull(limit: maxQueuedJobs) }
             state.queue.append(contentsOf: jobs.map(Item.job))
+            defer { state.idle = false }
+            return state.idle
+        }
+        if signal { wakeup.signal() }
+    }
+
+    /// Asks for the log to be compacted through `slot` (clamped to the applied slot) and the
+    /// freed space reclaimed, in small transactions: one step (at most
+    /// `SQLiteLogStore.compactionRowsPerStep` rows, or 1,024 pages) after each batch of jobs,
+    /// and steps back to back while no job waits. Jobs always go first, so compaction never
+    /// holds up a persist for longer than one step. A later request replaces an unfinished
+    /// one. Reported as `.compacted` when done.
+    package func requestCompaction(through slot: Slot) {
+        let signal = state.withLock { state -> Bool in
+            state.compactThrough = max(state.compactThrough ?? .zero, slot)
             defer { state.idle = false }
             return state.idle
         }
@@ -115,23 +149,34 @@ package final class StorageExecutor: Sendable {
             owner.store.close()
             finished.signal()
         }
+        var compaction = CompactionRun()
         while true {
-            let items: [Item]? = state.withLock { state in
+            let (items, compactThrough): ([Item]?, Slot?) = state.withLock { state in
+                if compaction.target == nil, let slot = state.compactThrough {
+                    state.compactThrough = nil
+                    return ([], slot)
+                }
                 if state.queue.isEmpty {
-                    if state.stopping { return nil }
-                    state.idle = true
-                    return []
+                    if state.stopping { return (nil, nil) }
+                    state.idle = compaction.target == nil
+                    return ([], nil)
                 }
                 defer { state.queue.removeAll(keepingCapacity: true) }
-                return state.queue
+                return (state.queue, nil)
             }
             guard let items else { return }
-            if items.isEmpty {
-                wakeup.wait()
-                continue
-            }
+            if let compactThrough { compaction.start(through: compactThrough) }
             do {
-                try execute(items, store: owner.store, onBatch: onBatch)
+                if !items.isEmpty {
+                    try execute(items, store: owner.store, onBatch: onBatch)
+                } else if compaction.target == nil {
+                    wakeup.wait()
+                    continue
+                }
+                // One bounded step after every batch, or back to back while idle.
+                if let report = try compaction.step(owner.store) {
+                    onBatch(.success(StorageBatch(completions: [.compacted(report)], jobs: 0, commitNanoseconds: 0)))
+                }
             } catch {
                 onBatch(.failure(error))
                 state.withLock { $0.stopping = true }
@@ -148,6 +193,14 @@ package final class StorageExecutor: Sendable {
         var segment: [StorageJob] = []
         for item in items {
             switch item {
+            case .job(.installSnapshot(let slot, let stagingPath)):
+                // Its own transaction (attaching the staging file needs none open), in order.
+                try commit(segment, store: store, onBatch: onBatch)
+                segment.removeAll(keepingCapacity: true)
+                let start = DispatchTime.now().uptimeNanoseconds
+                try store.installSnapshot(slot: slot, stagingPath: stagingPath)
+                let elapsed = Int64(DispatchTime.now().uptimeNanoseconds - start)
+                onBatch(.success(StorageBatch(completions: [.installed(slot: slot)], jobs: 1, commitNanoseconds: elapsed)))
             case .job(let job):
                 segment.append(job)
             case .barrier(let body):
@@ -177,12 +230,49 @@ package final class StorageExecutor: Sendable {
                     completions.append(.applied(slot: slot, results: try store.apply(slot: slot, command: command)))
                 case .read(let key, let token):
                     completions.append(.read(token: token, value: try store.get(key: key)))
+                case .installSnapshot:
+                    // `execute` runs installs between segments; one never reaches a segment.
+                    throw LogStoreError.invalidArgument("a snapshot install was put inside a group commit")
                 }
             }
             return completions
         }
         let elapsed = Int64(DispatchTime.now().uptimeNanoseconds - start)
         onBatch(.success(StorageBatch(completions: completions, jobs: jobs.count, commitNanoseconds: elapsed)))
+    }
+}
+
+/// A background compaction in progress on the storage thread: compaction steps until no row at
+/// or below the target is left, then space-reclaiming steps until the free list is within its
+/// reserve.
+private struct CompactionRun {
+    var target: Slot?
+    var report = CompactionReport(snapshotSlot: .zero, deletedRows: 0, transactions: 0, pagesReleased: 0, diskBytes: 0)
+    var deleting = true
+
+    mutating func start(through slot: Slot) {
+        target = slot
+        report = CompactionReport(snapshotSlot: .zero, deletedRows: 0, transactions: 0, pagesReleased: 0, diskBytes: 0)
+        deleting = true
+    }
+
+    /// Runs one step; returns the report once the run is finished.
+    mutating func step(_ store: SQLiteLogStore) throws(LogStoreError) -> CompactionReport? {
+        guard let target else { return nil }
+        report.transactions += 1
+        if deleting {
+            let step = try store.compact(through: target)
+            report.deletedRows += step.deletedRows
+            report.snapshotSlot = step.snapshotSlot
+            deleting = !step.finished
+            return nil
+        }
+        let released = try store.reclaimFreePages()
+        report.pagesReleased += released
+        guard released == 0 else { return nil }
+        self.target = nil
+        report.diskBytes = store.diskBytes
+        return report
     }
 }
 

@@ -93,9 +93,13 @@ public final class SnapshotStaging {
     /// - Returns: true when this was the last chunk and the snapshot is complete (the staging
     ///   connection is then closed, ready for the install).
     /// - Throws: `rejected` or `storage`; either way the transfer is discarded.
+    ///   A chunk of another transfer (one that was replaced) is rejected and changes nothing.
     public func append(transfer: UInt64, index: UInt32, data: [UInt8], last: Bool, crc: UInt32) throws(SnapshotStagingError) -> Bool {
+        guard self.transfer == transfer, !isComplete else {
+            throw .rejected("transfer \(transfer) is not the one being received (\(self.transfer.map { "\($0)" } ?? "none"))")
+        }
         do {
-            try check(transfer: transfer, index: index, data: data, crc: crc)
+            try check(index: index, data: data, crc: crc)
             let records = try parse(data, first: index == 0)
             try stage(records, last: last)
             nextIndex += 1
@@ -133,10 +137,7 @@ public final class SnapshotStaging {
         }
     }
 
-    private func check(transfer: UInt64, index: UInt32, data: [UInt8], crc: UInt32) throws(SnapshotStagingError) {
-        guard self.transfer == transfer, !isComplete else {
-            throw .rejected("transfer \(transfer) is not the one being received (\(self.transfer.map { "\($0)" } ?? "none"))")
-        }
+    private func check(index: UInt32, data: [UInt8], crc: UInt32) throws(SnapshotStagingError) {
         guard index == nextIndex else { throw .rejected("chunk \(index) arrived, chunk \(nextIndex) was expected") }
         guard data.count <= SnapshotStream.maxChunkBytes else {
             throw .rejected("chunk \(index) is \(data.count) bytes, above the limit of \(SnapshotStream.maxChunkBytes)")

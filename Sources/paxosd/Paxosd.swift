@@ -61,12 +61,35 @@ struct Paxosd: AsyncParsableCommand {
     @Option(help: "Seed for election timeouts (default: random).")
     var seed: UInt64?
 
+    @Option(help: ArgumentHelp(
+        "Applied slots to keep in the log; older ones are compacted away (at least 1).",
+        discussion: """
+            A peer at most this many slots behind catches up by replaying commands; one further \
+            behind (down for long, or new) receives a snapshot of the KV table instead. The log \
+            is compacted once it holds max(100, retain/10) slots beyond this.
+            """))
+    var retainSlots: UInt64 = 10_000
+
+    @Option(help: ArgumentHelp(
+        "Create this node's database from a backup (written by BACKUP <path>), then start.",
+        discussion: """
+            Only when the node has no database yet; paxosd refuses to start otherwise. Restore the \
+            same file on every node of a new cluster, each with its own --id: all start at the \
+            backup's applied slot with an empty log. See docs/ARCHITECTURE.md, "Backup and restore".
+            """,
+        valueName: "backup-file"))
+    var restore: String?
+
     func validate() throws {
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate must be between 0 and 1, got \(failRate)") }
         guard ["full", "normal"].contains(sync) else { throw ValidationError("--sync must be 'full' or 'normal', got '\(sync)'") }
         guard (1...1_000).contains(tickMs) else { throw ValidationError("--tick-ms must be between 1 and 1000") }
         guard requestTimeoutMs >= 100 else { throw ValidationError("--request-timeout-ms must be at least 100") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+        guard retainSlots >= 1 else { throw ValidationError("--retain-slots must be at least 1") }
+        if let restore, !FileManager.default.fileExists(atPath: restore) {
+            throw ValidationError("--restore: no such file: \(restore)")
+        }
     }
 
     func run() async throws {
@@ -118,6 +141,8 @@ struct Paxosd: AsyncParsableCommand {
         settings.synchronousFull = sync == "full"
         settings.tickMilliseconds = tickMs
         settings.requestTimeoutMilliseconds = requestTimeoutMs
+        settings.retainSlots = retainSlots
+        settings.restoreFrom = restore
         return settings
     }
 }

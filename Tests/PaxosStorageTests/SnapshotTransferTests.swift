@@ -154,13 +154,16 @@ struct SnapshotTransferTests {
             #expect(refused?.kind == .invalidArgument, "an incomplete snapshot is never installed")
             #expect(try receiver.loadDurableState() == stateBefore)
 
-            // A new transfer discards the old one's rows; a chunk of the old one is refused.
-            try staging.begin(transfer: 2)
-            #expect(throws: SnapshotStagingError.self) {
-                _ = try staging.append(transfer: 1, index: 0, data: chunks[0].data, last: false, crc: chunks[0].crc)
-            }
+            // A new transfer discards the old one's rows; a late chunk of the old one is refused
+            // without disturbing the new one.
             try staging.begin(transfer: 3)
-            #expect(try !Self.stage(chunks.prefix(3), into: staging, transfer: 3))
+            #expect(try !Self.stage(chunks.prefix(2), into: staging, transfer: 3))
+            #expect(throws: SnapshotStagingError.self) {
+                _ = try staging.append(transfer: 1, index: UInt32(chunks.count / 2), data: chunks[chunks.count / 2].data, last: false,
+                                       crc: chunks[chunks.count / 2].crc)
+            }
+            #expect(staging.transfer == 3)
+            #expect(try !Self.stage(chunks[2..<3], into: staging, transfer: 3))
             // A restart in the middle: the store's open deletes the staging file.
             receiver.close()
             receiver = try Fixture.open(path)

@@ -1,0 +1,83 @@
+import CoreMetrics
+import Foundation
+import Logging
+import NIOCore
+import PaxosCore
+import PaxosStorage
+import PaxosWire
+
+/// The retention policy: keep the last `retainSlots` applied slots in the log, compact the rest.
+///
+/// Every `compactionIntervalMilliseconds` the node checks how far its applied slot is past its
+/// snapshot slot. Past `retainSlots + compactionBatchSlots` it tells the core
+/// `.compact(through: applied − retainSlots)` (the core forgets those entries and, from then on,
+/// answers a peer that needs them with a snapshot) and asks the storage thread to delete the rows
+/// and give the space back, in small background transactions between its group commits.
+///
+/// The policy counts slots, not peers: a peer less than `retainSlots` behind catches up by
+/// commands, one further behind (down for a long time, or a new node) by a snapshot. Holding the
+/// log for a lagging peer instead would let one dead node grow every other node's disk without
+/// bound, which is what this issue is about.
+extension Node {
+    func maybeCompact(now: NIODeadline) {
+        guard now >= nextCompactionCheck else { return }
+        nextCompactionCheck = now + .milliseconds(settings.compactionIntervalMilliseconds)
+        metrics.databaseBytes.record(databaseBytes)
+        metrics.snapshotSlot.record(Int64(replica.snapshotThrough.rawValue))
+        let applied = replica.appliedThrough.rawValue
+        let snapshot = replica.snapshotThrough.rawValue
+        guard applied > snapshot, applied - snapshot > settings.retainSlots + settings.compactionBatchSlots else { return }
+        let through = Slot(applied - settings.retainSlots)
+        handle(.compact(through: through))
+        storage.requestCompaction(through: through)
+        logger.debug("compacting", metadata: ["paxos.slot": "\(through)", "paxos.applied": "\(applied)"])
+    }
+
+    /// The storage thread finished a background compaction.
+    func onCompacted(_ report: CompactionReport) {
+        snapshotCounters.compactions += 1
+        snapshotCounters.databaseBytes = report.diskBytes
+        metrics.compactions.increment()
+        metrics.databaseBytes.record(report.diskBytes)
+        logger.info("log compacted", metadata: [
+            "paxos.snapshot": "\(report.snapshotSlot)", "compaction.rows": "\(report.deletedRows)",
+            "compaction.transactions": "\(report.transactions)", "compaction.pages_released": "\(report.pagesReleased)",
+            "storage.bytes": "\(report.diskBytes)",
+        ])
+    }
+
+    /// The database, its WAL and shared-memory index, and a staged snapshot if any: what this
+    /// node takes on disk. Three or four `stat` calls, cheap enough for INFO and the check above.
+    var databaseBytes: Int64 {
+        let path = settings.databasePath
+        return [path, path + "-wal", path + "-shm", worker.stagingPath].reduce(0) { total, file in
+            // A file that is missing or cannot be examined counts as 0: the figure is reported only.
+            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value
+            return total + (size ?? 0)
+        }
+    }
+}
+
+extension Node {
+    /// `BACKUP <path>`: a consistent copy of this node's database, written on the worker (its own
+    /// connection, one read transaction), so neither the loop nor the storage thread waits for it.
+    /// The copy is this node's applied state; on a follower that may be a little behind the leader.
+    func backup(to path: String, respond: @escaping (RESPValue) -> Void) {
+        // The reply closure belongs to the loop; it travels through the worker only to come back.
+        let reply = NIOLoopBound(respond, eventLoop: loop)
+        worker.backup(to: path) { [self] result in
+            loop.execute { [self] in
+                switch result {
+                case .success(let summary):
+                    logger.notice("backup written", metadata: [
+                        "backup.path": "\(summary.path)", "paxos.slot": "\(summary.appliedThrough)", "storage.bytes": "\(summary.bytes)",
+                    ])
+                    reply.value(.simpleString("OK"))
+                case .failure(let error):
+                    logger.warning("backup failed", metadata: ["backup.path": "\(path)", "error": "\(error)"])
+                    reply.value(.error("ERR backup failed: \(error)"))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+// Method: compaction and snapshot catch-up with real processes (issue 7; DESIGN.md §2 Catch-up:
+// "if the slots it needs were compacted away, it receives a snapshot of the KV table and
+// continues from the snapshot's slot"). Three nodes run with a small retention
+// (`--retain-slots 200`); one follower is SIGKILLed, thousands of slots are committed and
+// compacted on the other two far past what it holds, and it is restarted. It can only catch up
+// by a snapshot: the test checks that it installed one (INFO `snapshots_installed`, its log),
+// that it then caught up the log above it (INFO applied slots equal), and that its own applied
+// state (READONLY reads) equals the leader's, key by key over a sample. A second test takes a
+// `BACKUP` from a live node and brings a new three-node cluster up from it with `--restore`.
+
+import Foundation
+import PaxosClient
+import PaxosWire
+import Testing
+
+extension ProcessTests {
+    @Suite("process: snapshots")
+    struct SnapshotTests {
+        static let retain = 200
+        static let keys = 5_000
+        static let writerThreads = 4
+
+        @Test("process: a node that missed compacted slots catches up by snapshot and ends identical")
+        func catchUpBySnapshot() throws {
+            try LocalCluster.run(size: 3, name: "snapshot-catch-up", arguments: ["--retain-slots", "\(Self.retain)"]) { cluster in
+                let leader = try cluster.waitForLeader()
+                let stopped = cluster.ids.first { $0 != leader } ?? 1
+                let others = cluster.ids.filter { $0 != stopped }
+                var expected: [String: String?] = [:]
+                let early = try cluster.client()
+                for index in 0..<50 {
+                    try early.put("early-\(index)", "before-\(index)")
+                    expected["early-\(index)"] = "before-\(index)"
+                }
+                try cluster.waitForAllCaughtUp()
+                let stoppedAt = try cluster.infoNumber(stopped, "applied_slot")
+                cluster.kill(stopped)
+
+                let started = ContinuousClock.now
+                for (key, value) in try writeConcurrently(cluster, through: others) { expected[key] = value }
+                let changer = try cluster.client(over: others)
+                for index in 0..<50 where index % 2 == 0 {
+                    if index % 4 == 0 {
+                        try changer.put("early-\(index)", "after-\(index)")
+                        expected["early-\(index)"] = "after-\(index)"
+                    } else {
+                        try #require(try changer.delete("early-\(index)"))
+                        expected["early-\(index)"] = .some(nil)
+                    }
+                }
+                // Both live nodes must have compacted past the stopped node's last slot, so that
+                // neither can answer its catch-up with commands.
+                try waitUntil("nodes \(others) compact past slot \(stoppedAt)", timeout: .seconds(20)) {
+                    try others.allSatisfy { try cluster.infoNumber($0, "snapshot_slot") > stoppedAt + 1 }
+                }
+                let snapshotSlots = try others.map { try cluster.infoNumber($0, "snapshot_slot") }
+                print("snapshots: \(Self.keys + 25) writes with node \(stopped) down in \((ContinuousClock.now - started).roundedMilliseconds); "
+                    + "applied \(try cluster.infoNumber(leader, "applied_slot")), snapshot slots \(snapshotSlots), node \(stopped) stopped at \(stoppedAt)")
+
+                let restarted = ContinuousClock.now
+                try cluster.restart(stopped)
+                try cluster.waitForCatchUp(stopped, timeout: .seconds(30))
+                let info = try cluster.info(stopped)
+                print("snapshots: node \(stopped) caught up in \((ContinuousClock.now - restarted).roundedMilliseconds): "
+                    + "applied \(info["applied_slot"] ?? "?"), snapshot \(info["snapshot_slot"] ?? "?"), "
+                    + "installed \(info["snapshots_installed"] ?? "?") (last \(info["snapshot_last_installed"] ?? "?"))")
+                #expect(Int(info["snapshots_installed"] ?? "") ?? 0 >= 1, "node \(stopped) installed a snapshot: \(info)")
+                #expect(try String(contentsOfFile: cluster.logPath(stopped), encoding: .utf8).contains("installed a snapshot"))
+                let sent = try others.map { try cluster.infoNumber($0, "snapshots_sent") }.reduce(0, +)
+                #expect(sent >= 1, "a live node sent the snapshot")
+
+                // New writes after the install reach the node through the log as usual.
+                let late = try cluster.client(over: others)
+                for index in 0..<20 {
+                    try late.put("late-\(index)", "after-install-\(index)")
+                    expected["late-\(index)"] = "after-install-\(index)"
+                }
+                try cluster.waitForAllCaughtUp()
+                let applied = try cluster.ids.map { try cluster.infoNumber($0, "applied_slot") }
+                #expect(Set(applied).count == 1, "applied slots \(applied)")
+                try checkSample(cluster, node: stopped, expected: expected, against: leader)
+            }
+        }
+
+        @Test("process: BACKUP of a live node restores into a new cluster with --restore")
+        func backupAndRestore() throws {
+            let backupDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("paxos-backup-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: backupDirectory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: backupDirectory) }
+            let backup = backupDirectory.appendingPathComponent("node.sqlite").path
+            var expected: [String: String] = [:]
+            var backupSlot: UInt64 = 0
+            try LocalCluster.run(size: 3, name: "backup") { cluster in
+                let client = try cluster.client()
+                for index in 0..<300 {
+                    try client.put("key-\(index)", "value-\(index)")
+                    expected["key-\(index)"] = "value-\(index)"
+                }
+                let leader = try cluster.waitForLeader()
+                let node = try cluster.client(only: leader)
+                let reply = try node.command(["BACKUP", backup])
+                #expect(reply == .simpleString("OK"), "BACKUP answered \(reply)")
+                backupSlot = try cluster.infoNumber(leader, "applied_slot")
+                // An error reply is thrown as a PaxosClientError carrying the server's message.
+                let again = #expect(throws: PaxosClientError.self) { try node.command(["BACKUP", backup]) }
+                #expect("\(again.map { "\($0)" } ?? "")".contains("already exists"), "\(String(describing: again))")
+                let relative = #expect(throws: PaxosClientError.self) { try node.command(["BACKUP", "relative.sqlite"]) }
+                #expect("\(relative.map { "\($0)" } ?? "")".contains("absolute path"), "\(String(describing: relative))")
+                // Written after the backup: not in the restored cluster.
+                try client.put("after-backup", "x")
+            }
+            try LocalCluster.run(size: 3, name: "restore", arguments: ["--restore", backup]) { cluster in
+                let leader = try cluster.waitForLeader()
+                for id in cluster.ids {
+                    let info = try cluster.info(id)
+                    #expect(UInt64(info["snapshot_slot"] ?? "") ?? 0 >= backupSlot, "node \(id): \(info)")
+                }
+                var configuration = PaxosClient.Configuration.patient
+                configuration.staleReads = true
+                for id in cluster.ids {
+                    let reader = try PaxosClient(endpoints: [cluster.endpoint(id)], configuration: configuration)
+                    for index in stride(from: 0, to: 300, by: 7) {
+                        #expect(try reader.get("key-\(index)") == expected["key-\(index)"], "node \(id) key-\(index)")
+                    }
+                    #expect(try reader.get("after-backup") == nil)
+                }
+                // The restored cluster takes writes and agrees on them.
+                let client = try cluster.client(only: leader)
+                try client.put("restored", "yes")
+                try cluster.waitForAllCaughtUp()
+                for id in cluster.ids {
+                    let reader = try PaxosClient(endpoints: [cluster.endpoint(id)], configuration: configuration)
+                    #expect(try reader.get("restored") == "yes")
+                }
+            }
+        }
+
+        /// `keys` distinct keys from `writerThreads` threads; returns what was acknowledged.
+        private func writeConcurrently(_ cluster: LocalCluster, through ids: [Int]) throws -> [String: String] {
+            let endpoints = ids.map(cluster.endpoint)
+            let perThread = Self.keys / Self.writerThreads
+            let results = ThreadGroup(Self.writerThreads, name: "snapshot-writer") { thread -> Result<[String: String], PaxosClientError> in
+                do throws(PaxosClientError) {
+                    let client = try PaxosClient(endpoints: endpoints, configuration: .patient, startingAt: thread)
+                    var written: [String: String] = [:]
+                    for index in 0..<perThread {
+                        let key = "bulk-\(thread)-\(index)"
+                        try client.put(key, "value-\(thread)-\(index)")
+                        written[key] = "value-\(thread)-\(index)"
+                    }
+                    return .success(written)
+                } catch {
+                    return .failure(error)
+                }
+            }.join()
+            var all: [String: String] = [:]
+            for result in results { all.merge(try result.get()) { $1 } }
+            try #require(all.count == perThread * Self.writerThreads)
+            return all
+        }
+
+        /// READONLY reads of every early and late key and every 10th bulk key, from `node` and
+        /// from `leader`: both must equal what was acknowledged.
+        private func checkSample(_ cluster: LocalCluster, node: Int, expected: [String: String?], against leader: Int) throws {
+            var configuration = PaxosClient.Configuration.patient
+            configuration.staleReads = true
+            let mine = try PaxosClient(endpoints: [cluster.endpoint(node)], configuration: configuration)
+            let theirs = try PaxosClient(endpoints: [cluster.endpoint(leader)], configuration: configuration)
+            let sample = expected.keys.sorted().enumerated().filter { !$0.element.hasPrefix("bulk-") || $0.offset % 10 == 0 }.map(\.element)
+            var wrong: [String] = []
+            for key in sample {
+                let want = expected[key] ?? nil
+                let (read, leaderRead) = (try mine.get(key), try theirs.get(key))
+                if read != want || leaderRead != want {
+                    wrong.append("\(key): node \(node) \(read ?? "absent"), leader \(leaderRead ?? "absent"), want \(want ?? "absent")")
+                }
+            }
+            try #require(wrong.isEmpty, "\(wrong.count) of \(sample.count) sampled keys differ, first: \(wrong.prefix(5))")
+            print("snapshots: \(sample.count) sampled keys equal on node \(node) and leader \(leader)")
+        }
+    }
+}
