@@ -11,6 +11,9 @@ package struct VerifyResult: Hashable, Sendable {
     package var replayedThrough: Slot?
     /// Why the kv table was not compared with a replay, when it was not.
     package var replaySkipped: String?
+    /// After compaction: how many kv and session rows written above the snapshot slot were
+    /// checked against their slot's command (`replay` then checks only those); nil otherwise.
+    package var rowsExplained: Int?
     /// The first failed check; verification stops there.
     package var failure: InspectionFailure?
 
@@ -30,8 +33,13 @@ package struct VerifyResult: Hashable, Sendable {
 /// 3. `table`: every kv row and session was written by a slot in `1 … applied_through`, and
 ///    every session's result code is one `Schema` defines.
 /// 4. `replay`: the kv and sessions tables equal a replay of the chosen commands of slots
-///    `1 … applied_through`, key, value and writing slot alike. Needs the whole log, so it is
-///    skipped (and says so) once `snapshot_slot > 0`.
+///    `1 … applied_through`, key, value and writing slot alike. That needs the whole log, so once
+///    `snapshot_slot > 0` (the log below it compacted away, the tables standing for it) the full
+///    replay is skipped, and says so, and what the remaining log can vouch for is checked
+///    instead: every kv row and session written above the snapshot slot is explained by its
+///    slot's chosen command (a put of exactly that key and value; a request of that client with
+///    that sequence). Rows written at or below the snapshot slot can only be checked by `table`
+///    (written by an applied slot) and, across nodes, by `diff`.
 extension InspectionReader {
     package func verify() throws(InspectionError) -> VerifyResult {
         var result = VerifyResult(path: path)
@@ -40,7 +48,8 @@ extension InspectionReader {
             return result
         }
         var replay: KVReplay? = meta.snapshotSlot == .zero ? KVReplay() : nil
-        if let failure = try scanLog(replay: &replay, rowsChecked: &result.rowsChecked) {
+        var tail: [Slot: Command]? = meta.snapshotSlot == .zero ? nil : [:]
+        if let failure = try scanLog(replay: &replay, tail: &tail, rowsChecked: &result.rowsChecked) {
             result.failure = failure
             return result
         }
@@ -55,6 +64,9 @@ extension InspectionReader {
         guard let replay else {
             result.replaySkipped = "log rows up to the snapshot slot \(meta.snapshotSlot) may have been compacted away, "
                 + "so the kv table cannot be rebuilt from the log alone"
+            let (failure, explained) = explainRowsAboveSnapshot(keys: keys, sessions: sessions, commands: tail ?? [:])
+            result.failure = failure
+            result.rowsExplained = explained
             return result
         }
         result.replayedThrough = replay.appliedThrough
@@ -85,9 +97,9 @@ extension InspectionReader {
         return nil
     }
 
-    /// Checks every row and feeds the applied ones to `replay`.
+    /// Checks every row and feeds the applied ones to `replay`, or keeps their commands in `tail`.
     /// - Precondition: `checkMeta` passed, so the meta slots are ordered and below 2^63.
-    func scanLog(replay: inout KVReplay?, rowsChecked: inout Int) throws(InspectionError) -> InspectionFailure? {
+    func scanLog(replay: inout KVReplay?, tail: inout [Slot: Command]?, rowsChecked: inout Int) throws(InspectionError) -> InspectionFailure? {
         let meta = meta
         func failure(_ slot: Slot, _ check: InspectionCheck, _ reason: String) -> InspectionFailure {
             InspectionFailure(path: path, slot: slot, check: check, reason: reason)
@@ -107,8 +119,9 @@ extension InspectionReader {
                 let applied = row.slot <= meta.appliedThrough ? " and was applied" : ""
                 return failure(row.slot, .frontier, "stored as not chosen, but it is at or below the chosen frontier \(meta.chosenThrough)\(applied)")
             }
-            if row.slot <= meta.appliedThrough, let command = row.command, replay != nil {
-                replay?.apply(slot: row.slot, command: command)
+            if row.slot <= meta.appliedThrough, let command = row.command {
+                if replay != nil { replay?.apply(slot: row.slot, command: command) }
+                tail?[row.slot] = command
             }
             expected = expected.next
         }
@@ -120,6 +133,36 @@ extension InspectionReader {
             ? ", and slots up to \(meta.appliedThrough) were applied: a slot was applied across a hole" : ""
         return InspectionFailure(path: path, slot: slot, check: .frontier,
                                  reason: "no log row, but the chosen frontier is \(meta.chosenThrough)\(applied)")
+    }
+
+    /// The partial replay after compaction: each kv row and session written above the snapshot
+    /// slot must come from a request in its slot's command (`commands`: the applied rows above
+    /// the snapshot slot, which `frontier` found all present).
+    /// - Returns: the first failure, and how many rows were checked.
+    func explainRowsAboveSnapshot(keys: [InspectedKey], sessions: [InspectedSession],
+                                  commands: [Slot: Command]) -> (InspectionFailure?, Int) {
+        let snapshot = meta.snapshotSlot
+        func failure(_ slot: Slot, _ reason: String) -> InspectionFailure {
+            InspectionFailure(path: path, slot: slot, check: .replay, reason: reason)
+        }
+        var explained = 0
+        for row in keys where row.slot > snapshot {
+            explained += 1
+            let wrote = commands[row.slot]?.requests.contains { $0.operation == .put(key: row.key, value: row.value) } ?? false
+            guard wrote else {
+                return (failure(row.slot, "key \(BytesDisplay.quoted(row.key, limit: 64)) holds a value that slot \(row.slot)'s "
+                    + "command does not put"), explained)
+            }
+        }
+        for row in sessions where row.slot > snapshot {
+            explained += 1
+            let sent = commands[row.slot]?.requests.contains { $0.client == row.client && $0.sequence == row.lastSequence } ?? false
+            guard sent else {
+                return (failure(row.slot, "client \(row.client.rawValue)'s session names sequence \(row.lastSequence), "
+                    + "which slot \(row.slot)'s command does not hold"), explained)
+            }
+        }
+        return (nil, explained)
     }
 
     func checkTables(keys: [InspectedKey], sessions: [InspectedSession]) -> InspectionFailure? {

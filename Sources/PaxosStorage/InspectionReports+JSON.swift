@@ -42,6 +42,7 @@ extension VerifyResult {
             ("sessions_checked", .count(sessionsChecked)),
             ("replayed_through", .slot(replayedThrough)),
             ("replay_skipped", .string(replaySkipped)),
+            ("rows_explained", rowsExplained.map { .int(Int64($0)) } ?? .null),
             ("failure", failure.map { $0.json() } ?? .null),
         ])
     }

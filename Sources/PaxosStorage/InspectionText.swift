@@ -30,8 +30,9 @@ extension VerifyResult {
         if let failure {
             return "FAILED [\(failure.check.rawValue)] " + (failure.slot.map { "slot \($0): " } ?? "") + failure.reason
         }
+        let explained = rowsExplained.map { "; \($0) rows written above it explained by their slots' commands" } ?? ""
         let replay = replayedThrough.map { $0 == .zero ? "no slot applied, and the tables are empty" : "kv table equals a replay of slots 1…\($0)" }
-            ?? "replay skipped: \(replaySkipped ?? "not run")"
+            ?? "full replay skipped: \(replaySkipped ?? "not run")\(explained)"
         return "ok (\(rowsChecked) log rows, \(keysChecked) keys, \(sessionsChecked) sessions checked; \(replay))"
     }
 
