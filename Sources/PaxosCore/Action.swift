@@ -55,6 +55,18 @@ public struct PersistRecord: Hashable, Sendable {
         self.promised = promised
         self.entries = entries
     }
+
+    /// Whether the record carries acceptor state — a promise or an accepted (not yet chosen)
+    /// value — that Paxos needs to survive a power loss. A record of chosen entries only is
+    /// learner state: losing it costs a re-learn from a peer, never safety, because the
+    /// command is chosen and durable on a majority. A shell MAY commit a batch holding no
+    /// record that requires sync without waiting for an fsync (and report it persisted), as
+    /// long as it commits records in order, so a later synced commit covers the earlier ones
+    /// (SQLite's WAL recovers a prefix of commits). Deferred acceptor replies never depend on
+    /// such a record: the state they reveal is in a record that requires sync.
+    public var requiresSync: Bool {
+        promised != nil || entries.contains { !$0.chosen }
+    }
 }
 
 /// Answers the core gives about client work. Successful writes are answered by the shell when

@@ -216,7 +216,13 @@ package final class StorageExecutor: Sendable {
                         onBatch: @Sendable (Result<StorageBatch, LogStoreError>) -> Void) throws(LogStoreError) {
         guard !jobs.isEmpty else { return }
         let start = DispatchTime.now().uptimeNanoseconds
-        let completions = try store.transaction { () throws(LogStoreError) -> [StorageCompletion] in
+        // Only acceptor state needs the fsync; a batch of applies, chosen marks and reads
+        // commits without one (see `PersistRecord.requiresSync`).
+        let needsSync = jobs.contains { if case .persist(let record) = $0 { record.requiresSync } else { false } }
+        let run = { (body: () throws(LogStoreError) -> [StorageCompletion]) throws(LogStoreError) -> [StorageCompletion] in
+            needsSync ? try store.transaction(body) : try store.transactionWithoutSync(body)
+        }
+        let completions = try run { () throws(LogStoreError) -> [StorageCompletion] in
             var completions: [StorageCompletion] = []
             completions.reserveCapacity(jobs.count)
             for job in jobs {

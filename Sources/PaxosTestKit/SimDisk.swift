@@ -15,6 +15,10 @@ struct SimDisk {
     var snapshotThrough: Slot = .zero
     /// Records issued but not yet durable, in id order.
     var buffered: [PersistRecord] = []
+    /// Records reported persisted by a flush that needed no fsync (none of them
+    /// `requiresSync`), as paxosd commits learner-only batches: a power loss may still take
+    /// them, as a suffix, until a later synced flush hardens them. In id order, before `buffered`.
+    var unsynced: [PersistRecord] = []
     var flushScheduled = false
 
     mutating func write(_ record: PersistRecord) {
@@ -22,16 +26,29 @@ struct SimDisk {
         for entry in record.entries { entries[entry.slot] = entry }
     }
 
-    /// Makes every buffered record durable. - Returns: the newest id made durable.
+    /// Commits every buffered record, in order. A batch with a record that `requiresSync` is
+    /// fsynced, which also hardens every earlier unsynced commit; a batch without one is only
+    /// written (see `unsynced`). - Returns: the newest id reported persisted.
     mutating func flush() -> PersistID? {
-        for record in buffered { write(record) }
-        defer { buffered = [] }
-        return buffered.last?.id
+        guard let newest = buffered.last?.id else { return nil }
+        if buffered.contains(where: \.requiresSync) {
+            for record in unsynced + buffered { write(record) }
+            unsynced = []
+        } else {
+            unsynced += buffered
+        }
+        buffered = []
+        return newest
     }
 
-    /// A crash: a prefix of the buffer of length `survivors` reached the disk, the rest is lost.
+    /// Records a crash may still lose: unsynced commits, then the buffer.
+    var volatileCount: Int { unsynced.count + buffered.count }
+
+    /// A crash: a prefix of length `survivors` of what was volatile (unsynced commits, then the
+    /// buffer) reached the disk, the rest is lost.
     mutating func crash(survivors: Int) {
-        for record in buffered.prefix(survivors) { write(record) }
+        for record in (unsynced + buffered).prefix(survivors) { write(record) }
+        unsynced = []
         buffered = []
         flushScheduled = false
     }

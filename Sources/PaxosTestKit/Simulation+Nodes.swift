@@ -24,7 +24,7 @@ extension Simulation {
     /// prefix of what was in flight to it.
     func crash(node index: Int) {
         guard nodes[index].isUp else { return }
-        let survivors = Int.random(in: 0...nodes[index].disk.buffered.count, using: &random)
+        let survivors = Int.random(in: 0...nodes[index].disk.volatileCount, using: &random)
         nodes[index].disk.crash(survivors: survivors)
         nodes[index].replica = nil
         nodes[index].incarnation += 1
