@@ -15,7 +15,9 @@ public struct CompactionStep: Hashable, Sendable {
 ///
 /// Compaction is a series of small steps, each its own transaction, so the node's storage thread
 /// can run its group commits between them: a step holds the write lock for the time it takes to
-/// delete `maxRows` rows, never for the whole backlog. Only applied slots are compacted: the kv
+/// delete `maxRows` rows, never for the whole backlog. The steps commit without an fsync
+/// (`transactionWithoutSync`): a power loss that takes one away leaves more log than needed,
+/// never less, and the next synced commit covers it. Only applied slots are compacted: the kv
 /// and sessions tables at the applied slot stand for them (they are the snapshot a peer that
 /// needs those slots receives).
 extension SQLiteLogStore {
@@ -30,7 +32,7 @@ extension SQLiteLogStore {
     public func compact(through requested: Slot, maxRows: Int = compactionRowsPerStep) throws(LogStoreError) -> CompactionStep {
         guard maxRows > 0 else { throw .invalidArgument("compaction needs a positive row bound, got \(maxRows)") }
         guard !database.isInTransaction else { throw .invalidArgument("compaction runs in its own transactions") }
-        return try transaction { () throws(LogStoreError) -> CompactionStep in
+        return try transactionWithoutSync { () throws(LogStoreError) -> CompactionStep in
             let through = max(staged.snapshot, min(requested, staged.applied))
             try sqlite { () throws(SQLiteError) in
                 if through > staged.snapshot {
@@ -64,7 +66,7 @@ extension SQLiteLogStore {
         let (pages, free) = try spaceStatistics()
         let excess = min(maxPages, free - pages / 4)
         guard excess > 0 else { return 0 }
-        try transaction { () throws(LogStoreError) in
+        try transactionWithoutSync { () throws(LogStoreError) in
             try sqlite { () throws(SQLiteError) in try database.execute("PRAGMA incremental_vacuum(\(excess))") }
         }
         return free - (try spaceStatistics()).free

@@ -55,7 +55,8 @@
 /// - `chosen_through` moves in the transaction that marks slots chosen.
 /// - Compaction (`compact(through:maxRows:)`) raises `snapshot_slot` and deletes log rows at or
 ///   below it in small transactions of a bounded number of rows, between the node's group
-///   commits, so it never holds the write lock for long. Rows at or below `snapshot_slot` that
+///   commits, so it never holds the write lock for long, and without an fsync (losing a step to
+///   a power loss only keeps more log). Rows at or below `snapshot_slot` that
 ///   are still present (a compaction cut short by a crash) are ignored on load and deleted by
 ///   the next compaction.
 /// - Installing a snapshot received from a peer replaces `kv` and `sessions` with the staged
