@@ -6,7 +6,10 @@
 // by a snapshot: the test checks that it installed one (INFO `snapshots_installed`, its log),
 // that it then caught up the log above it (INFO applied slots equal), and that its own applied
 // state (READONLY reads) equals the leader's, key by key over a sample. A second test takes a
-// `BACKUP` from a live node and brings a new three-node cluster up from it with `--restore`.
+// `BACKUP` from a live node and brings a new three-node cluster up from it with `--restore`. A
+// third cuts transfers of a ~24 MiB table short, by killing the receiver and then the sender in
+// the middle of one, and checks the transfer starts over and completes (issue 7: "an interrupted
+// transfer restarts cleanly").
 
 import Foundation
 import PaxosClient
@@ -59,6 +62,7 @@ extension ProcessTests {
 
                 let restarted = ContinuousClock.now
                 try cluster.restart(stopped)
+                try waitForInstall(cluster, stopped)
                 try cluster.waitForCatchUp(stopped, timeout: .seconds(30))
                 let info = try cluster.info(stopped)
                 print("snapshots: node \(stopped) caught up in \((ContinuousClock.now - restarted).roundedMilliseconds): "
@@ -133,6 +137,102 @@ extension ProcessTests {
                     #expect(try reader.get("restored") == "yes")
                 }
             }
+        }
+
+        @Test("process: a snapshot transfer cut by the receiver's crash, then by the sender's, starts over and completes")
+        func interruptedTransfers() throws {
+            try LocalCluster.run(size: 3, name: "snapshot-interrupted", arguments: ["--retain-slots", "100"]) { cluster in
+                let leader = try cluster.waitForLeader()
+                let receiver = cluster.ids.first { $0 != leader } ?? 1
+                let others = cluster.ids.filter { $0 != receiver }
+                let stoppedAt = try cluster.infoNumber(receiver, "applied_slot")
+                cluster.kill(receiver)
+                // About 24 MiB of values, so a transfer takes long enough to be cut.
+                var expected = try writeLarge(cluster, through: others, prefix: "first", count: 768)
+                try waitUntil("nodes \(others) compact past slot \(stoppedAt)", timeout: .seconds(20)) {
+                    try others.allSatisfy { try cluster.infoNumber($0, "snapshot_slot") > stoppedAt + 1 }
+                }
+
+                // 1. The receiver dies mid-transfer; restarted, it deletes the half-staged file and
+                //    receives a new transfer.
+                try cluster.restart(receiver)
+                let cut = try killWhileReceiving(cluster, receiver)
+                let staging = cluster.directory.appendingPathComponent("nodes/\(receiver)/paxos.sqlite.staging").path
+                print("snapshots: receiver \(receiver) killed mid-transfer: \(cut); staging file left: \(FileManager.default.fileExists(atPath: staging))")
+                try cluster.restart(receiver)
+                try waitForInstall(cluster, receiver)
+                try cluster.waitForCatchUp(receiver, timeout: .seconds(30))
+                #expect(!FileManager.default.fileExists(atPath: staging), "the staging file is consumed by the install")
+                try checkSample(cluster, node: receiver, expected: expected, against: leader)
+
+                // 2. The sender dies mid-transfer; the receiver hears of it (the connection drops),
+                //    and catches up from the node that is left, which leads now.
+                let stoppedAgain = try cluster.infoNumber(receiver, "applied_slot")
+                cluster.kill(receiver)
+                expected.merge(try writeLarge(cluster, through: others, prefix: "second", count: 768)) { $1 }
+                try waitUntil("nodes \(others) compact past slot \(stoppedAgain)", timeout: .seconds(20)) {
+                    try others.allSatisfy { try cluster.infoNumber($0, "snapshot_slot") > stoppedAgain + 1 }
+                }
+                try cluster.restart(receiver)
+                var sender = 0
+                try waitUntil("node \(receiver) starts receiving a snapshot", timeout: .seconds(20), interval: .milliseconds(5)) {
+                    sender = Int(try cluster.info(receiver)["snapshot_receiving_from"] ?? "") ?? 0
+                    return sender != 0
+                }
+                cluster.kill(sender)
+                let survivor = others.first { $0 != sender } ?? leader
+                print("snapshots: sender \(sender) killed while node \(receiver) received from it; \(survivor) is left")
+                try waitForInstall(cluster, receiver)
+                try cluster.waitForCatchUp(receiver, timeout: .seconds(30))
+                print("snapshots: node \(receiver) abandoned \(try cluster.infoNumber(receiver, "snapshot_transfers_aborted")) transfer(s) "
+                    + "and installed \(try cluster.infoNumber(receiver, "snapshots_installed"))")
+                try checkSample(cluster, node: receiver, expected: expected, against: survivor)
+                try cluster.restart(sender)
+                try cluster.waitForAllCaughtUp(timeout: .seconds(30))
+            }
+        }
+
+        /// Waits until `node` has installed a snapshot since it started. (INFO's applied slot moves
+        /// when the core accepts the snapshot, a little before the storage thread has installed
+        /// it; `snapshots_installed` counts finished installs.)
+        private func waitForInstall(_ cluster: LocalCluster, _ node: Int) throws {
+            try waitUntil("node \(node) installs a snapshot", timeout: .seconds(30)) {
+                try cluster.infoNumber(node, "snapshots_installed") >= 1
+            }
+        }
+
+        /// Kills `node` as soon as its INFO says it is receiving a snapshot; describes what it had
+        /// done by then.
+        private func killWhileReceiving(_ cluster: LocalCluster, _ node: Int) throws -> String {
+            var seen: [String: String] = [:]
+            try waitUntil("node \(node) starts receiving a snapshot", timeout: .seconds(20), interval: .milliseconds(5)) {
+                seen = try cluster.info(node)
+                return !(seen["snapshot_receiving_from"] ?? "").isEmpty
+            }
+            cluster.kill(node)
+            return "receiving from \(seen["snapshot_receiving_from"] ?? "?"), installed \(seen["snapshots_installed"] ?? "?")"
+        }
+
+        /// `count` keys with 32 KiB values from 4 threads; returns what was acknowledged.
+        private func writeLarge(_ cluster: LocalCluster, through ids: [Int], prefix: String, count: Int) throws -> [String: String?] {
+            let endpoints = ids.map(cluster.endpoint)
+            let results = ThreadGroup(4, name: "snapshot-large-writer") { thread -> Result<[String: String?], PaxosClientError> in
+                do throws(PaxosClientError) {
+                    let client = try PaxosClient(endpoints: endpoints, configuration: .patient, startingAt: thread)
+                    var written: [String: String?] = [:]
+                    for index in stride(from: thread, to: count, by: 4) {
+                        let value = "\(prefix)-\(index)-" + String(repeating: Character(UnicodeScalar(UInt8(97 + index % 26))), count: 32 * 1_024)
+                        try client.put("\(prefix)-\(index)", value)
+                        written["\(prefix)-\(index)"] = value
+                    }
+                    return .success(written)
+                } catch {
+                    return .failure(error)
+                }
+            }.join()
+            var all: [String: String?] = [:]
+            for result in results { all.merge(try result.get()) { $1 } }
+            return all
         }
 
         /// `keys` distinct keys from `writerThreads` threads; returns what was acknowledged.
