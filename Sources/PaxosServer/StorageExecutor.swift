@@ -110,8 +110,9 @@ package final class StorageExecutor: Sendable {
     /// freed space reclaimed, in small transactions: one step (at most
     /// `SQLiteLogStore.compactionRowsPerStep` rows, or 1,024 pages) after each batch of jobs,
     /// and steps back to back while no job waits. Jobs always go first, so compaction never
-    /// holds up a persist for longer than one step. A later request replaces an unfinished
-    /// one. Reported as `.compacted` when done.
+    /// holds up a persist for longer than one step. A request made while a run is under way is
+    /// taken up when it finishes (the highest slot asked for wins). Each finished run is
+    /// reported as `.compacted`.
     package func requestCompaction(through slot: Slot) {
         let signal = state.withLock { state -> Bool in
             state.compactThrough = max(state.compactThrough ?? .zero, slot)
@@ -245,40 +246,6 @@ package final class StorageExecutor: Sendable {
         }
         let elapsed = Int64(DispatchTime.now().uptimeNanoseconds - start)
         onBatch(.success(StorageBatch(completions: completions, jobs: jobs.count, commitNanoseconds: elapsed)))
-    }
-}
-
-/// A background compaction in progress on the storage thread: compaction steps until no row at
-/// or below the target is left, then space-reclaiming steps until the free list is within its
-/// reserve.
-private struct CompactionRun {
-    var target: Slot?
-    var report = CompactionReport(snapshotSlot: .zero, deletedRows: 0, transactions: 0, pagesReleased: 0, diskBytes: 0)
-    var deleting = true
-
-    mutating func start(through slot: Slot) {
-        target = slot
-        report = CompactionReport(snapshotSlot: .zero, deletedRows: 0, transactions: 0, pagesReleased: 0, diskBytes: 0)
-        deleting = true
-    }
-
-    /// Runs one step; returns the report once the run is finished.
-    mutating func step(_ store: SQLiteLogStore) throws(LogStoreError) -> CompactionReport? {
-        guard let target else { return nil }
-        report.transactions += 1
-        if deleting {
-            let step = try store.compact(through: target)
-            report.deletedRows += step.deletedRows
-            report.snapshotSlot = step.snapshotSlot
-            deleting = !step.finished
-            return nil
-        }
-        let released = try store.reclaimFreePages()
-        report.pagesReleased += released
-        guard released == 0 else { return nil }
-        self.target = nil
-        report.diskBytes = store.diskBytes
-        return report
     }
 }
 
