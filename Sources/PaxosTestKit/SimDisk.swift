@@ -19,6 +19,8 @@ struct SimDisk {
     /// `requiresSync`), as paxosd commits learner-only batches: a power loss may still take
     /// them, as a suffix, until a later synced flush hardens them. In id order, before `buffered`.
     var unsynced: [PersistRecord] = []
+    /// The newest record an apply made durable before a flush reported it (see `apply`).
+    var unreported: PersistID?
     var flushScheduled = false
 
     mutating func write(_ record: PersistRecord) {
@@ -30,7 +32,8 @@ struct SimDisk {
     /// fsynced, which also hardens every earlier unsynced commit; a batch without one is only
     /// written (see `unsynced`). - Returns: the newest id reported persisted.
     mutating func flush() -> PersistID? {
-        guard let newest = buffered.last?.id else { return nil }
+        guard let newest = buffered.last?.id ?? unreported else { return nil }
+        unreported = nil
         if buffered.contains(where: \.requiresSync) {
             for record in unsynced + buffered { write(record) }
             unsynced = []
@@ -50,13 +53,24 @@ struct SimDisk {
         for record in (unsynced + buffered).prefix(survivors) { write(record) }
         unsynced = []
         buffered = []
+        unreported = nil
         flushScheduled = false
     }
 
     /// Applies a chosen command and records it chosen, atomically, as the SQLite store does in
     /// one transaction, so a replica always keeps the commands it applied (and can serve them
     /// to a peer catching up).
+    ///
+    /// The node commits an apply in order after every record issued before it (in the same
+    /// transaction or a later one), so an apply that is durable means they are durable too: they
+    /// are written first, or a crash could keep the apply and lose an earlier record that the
+    /// apply supersedes (an older accepted row over the slot's chosen one). The next flush
+    /// reports them persisted.
     mutating func apply(slot: Slot, command: Command) -> [(request: ClientRequest, result: OperationResult)] {
+        if let newest = buffered.last?.id { unreported = max(unreported ?? newest, newest) }
+        for record in unsynced + buffered { write(record) }
+        unsynced = []
+        buffered = []
         entries[slot] = LogEntry(slot: slot, ballot: entries[slot]?.ballot ?? .zero, command: command, chosen: true)
         return stateMachine.apply(slot: slot, command: command)
     }
