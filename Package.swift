@@ -218,7 +218,7 @@ package.targets += [
     .executableTarget(
         name: "paxosctl",
         dependencies: [
-            "PaxosCtlKit", "PaxosClient",
+            "PaxosCtlKit", "PaxosClient", "PaxosWire",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: strictSettings

@@ -34,6 +34,7 @@ struct PaxosCtl: ParsableCommand {
             """,
         subcommands: [
             GetKey.self, PutKey.self, DeleteKey.self, RunShell.self, ShowStatus.self, RunDemo.self, RunBench.self,
+            SnapshotCommands.self,
         ])
 
     static func main() {

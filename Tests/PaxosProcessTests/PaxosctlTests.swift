@@ -30,6 +30,7 @@ extension ProcessTests {
                 try shellScript(all)
                 try status(cluster, all, leader: leader)
                 try demo(all, live: 3)
+                try snapshotSave(cluster, all)
 
                 // Kill the leader, listed first: every command tries it first, and the cluster
                 // must elect another while paxosctl fails over.
@@ -48,6 +49,18 @@ extension ProcessTests {
                 #expect(nodes.dropFirst().allSatisfy { ($0["leader"] as? Int).map { $0 != leader } ?? false }, "\(report)")
                 try demo(all, live: 2)
             }
+        }
+
+        /// `snapshot save` writes a standalone copy through some node; saving over it is refused.
+        func snapshotSave(_ cluster: LocalCluster, _ all: String) throws {
+            let path = cluster.directory.appendingPathComponent("backup.sqlite").path
+            let run = try Paxosctl.run(["snapshot", "save", path, all])
+            try #require(run.status == 0, "\(run)")
+            #expect(run.standardOutput.hasPrefix("OK: \(path) written by 127.0.0.1:"), "\(run)")
+            let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+            #expect(size >= 4_096, "the copy is an SQLite database (\(size) bytes)")
+            let again = try Paxosctl.run(["snapshot", "save", path, all])
+            #expect(again.status == 2 && again.standardError.contains("already exists"), "\(again)")
         }
 
         /// Runs paxosctl and requires exit 0 and exactly `output` as its one line.
