@@ -78,7 +78,7 @@ struct BenchWorker {
     func run() -> (writes: BenchTally, reads: BenchTally) {
         var writes = BenchTally()
         var reads = BenchTally()
-        var generator = BenchGenerator(seed: settings.seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+        var generator = BenchGenerator(seed: settings.seed, client: index)
         let value = (0..<settings.valueBytes).map { _ in UInt8(ascii: "a") + UInt8(generator.next() % 26) }
         let client: PaxosClient
         do {
@@ -126,12 +126,21 @@ struct BenchWorker {
 
 /// SplitMix64: a fast, seedable generator for picking keys and operations. The benchmark needs
 /// speed and reproducible runs, not cryptographic quality.
-struct BenchGenerator {
+package struct BenchGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    /// Client `client`'s generator for run seed `seed`: a scrambled start, far from every other
+    /// client's. Seeding client i with seed + i·γ (γ being SplitMix's own increment) made
+    /// client i replay client 0's sequence shifted by i draws, so 16 clients wrote almost the
+    /// same keys.
+    package init(seed: UInt64, client: Int) {
+        var seeder = BenchGenerator(seed: seed ^ (UInt64(client) &* 0xD1B5_4A32_D192_ED03))
+        state = seeder.next() ^ UInt64(client)
+    }
+
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
