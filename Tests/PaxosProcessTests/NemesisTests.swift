@@ -59,7 +59,9 @@ extension ProcessTests {
             let seconds = environment["PAXOS_NEMESIS_SECONDS"].flatMap { Int($0) } ?? 35
             let seed = environment["PAXOS_NEMESIS_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 1...UInt64.max)
             print("nemesis: PAXOS_NEMESIS_SEED=\(seed) PAXOS_NEMESIS_SECONDS=\(seconds)")
-            try LocalCluster.run(size: 5, name: "nemesis") { cluster in
+            // A short log retention, so that nodes coming back from a kill often catch up by
+            // snapshot transfer, and kills also hit transfers and compactions under way.
+            try LocalCluster.run(size: 5, name: "nemesis", arguments: ["--retain-slots", "300"]) { cluster in
                 try cluster.waitForLeader()
                 let origin = ContinuousClock.now
                 let stop = StopFlag()
@@ -88,7 +90,8 @@ extension ProcessTests {
                 let acknowledged = records.filter { $0.outcome != nil && $0.outcome != .unknown }.count
                 let unknown = records.filter { $0.outcome == .unknown }.count
                 let dropped = records.filter { $0.outcome == nil }.count
-                print("nemesis: \(String(format: "%.1f", loadSeconds)) s, \(faults.rounds) fault rounds, \(faults.kills) kill -9 (\(faults.leaderKills) of the leader, \(faults.doubleKills) double); \(records.count) operations: \(acknowledged) answered, \(unknown) unknown, \(dropped) never sent")
+                let installed = try cluster.ids.map { try cluster.infoNumber($0, "snapshots_installed") }.reduce(0, +)
+                print("nemesis: \(String(format: "%.1f", loadSeconds)) s, \(faults.rounds) fault rounds, \(faults.kills) kill -9 (\(faults.leaderKills) of the leader, \(faults.doubleKills) double); \(records.count) operations: \(acknowledged) answered, \(unknown) unknown, \(dropped) never sent; \(installed) snapshots installed since the last restarts")
                 try #require(faults.kills >= 3, "the nemesis must have killed something")
                 try #require(
                     acknowledged >= Self.minimumAcknowledgedPerSecond * seconds,
