@@ -8,26 +8,9 @@ import Darwin
 
 /// Running the `paxosctl` executable as an operator would, for the paxosctl tests.
 ///
-/// Found like `paxosd` (see `Paxosd.executable`): next to the test bundle, in a directory above
-/// it, or in the package's `.build/debug`. The search is repeated here rather than shared so the
-/// paxosd harness stays as it is.
+/// Found like `paxosd`, by `BuiltExecutable`.
 enum Paxosctl {
-    static func executable() throws -> URL {
-        let name = "paxosctl"
-        var candidates: [URL] = []
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        while directory.path != "/" && !directory.path.isEmpty {
-            candidates.append(directory.appendingPathComponent(name))
-            directory.deleteLastPathComponent()
-        }
-        let packageRoot = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(packageRoot.appendingPathComponent(".build/debug/\(name)"))
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw HarnessError("\(name) not found next to \(CommandLine.arguments[0]) nor in \(packageRoot.path)/.build/debug; run `swift build --product \(name)`")
-        }
-        return found
-    }
+    static func executable() throws -> URL { try BuiltExecutable.find("paxosctl") }
 
     /// What one paxosctl run printed and how it ended.
     struct Run: CustomStringConvertible {

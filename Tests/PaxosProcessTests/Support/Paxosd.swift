@@ -8,27 +8,8 @@ import Darwin
 
 /// Finding and running the `paxosd` executable.
 enum Paxosd {
-    /// `paxosd` next to the test bundle (`swift test` builds it into the same directory), in a
-    /// directory above it, or in the package's `.build/debug`.
-    static func executable() throws -> URL {
-        let name = "paxosd"
-        var candidates: [URL] = []
-        // Linux: .build/<triple>/debug/PaxosKVPackageTests.xctest; macOS: …/debug/X.xctest/Contents/MacOS/X.
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        while directory.path != "/" && !directory.path.isEmpty {
-            candidates.append(directory.appendingPathComponent(name))
-            directory.deleteLastPathComponent()
-        }
-        let packageRoot = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(packageRoot.appendingPathComponent(".build/debug/\(name)"))
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw HarnessError(
-                "\(name) not found next to \(CommandLine.arguments[0]) nor in \(packageRoot.path)/.build/debug; "
-                    + "run `swift build --product \(name)`")
-        }
-        return found
-    }
+    /// `paxosd` as `swift test` leaves it (see `BuiltExecutable`).
+    static func executable() throws -> URL { try BuiltExecutable.find("paxosd") }
 
     /// What a paxosd run that was expected to stop by itself left behind.
     struct Exit {
