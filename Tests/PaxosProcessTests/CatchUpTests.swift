@@ -35,7 +35,7 @@ extension ProcessTests {
 
                 cluster.kill(stopped)
                 let started = ContinuousClock.now
-                let written = try writeConcurrently(cluster, through: others)
+                let written = try cluster.writeDistinctKeys(Self.writesWhileDown, threads: Self.writerThreads, through: others)
                 for (key, value) in written { expected[key] = value }
                 let changer = try cluster.client(over: others)
                 for index in 0..<100 where index % 2 == 0 {
@@ -59,30 +59,6 @@ extension ProcessTests {
                 // The other nodes' own applied states agree as well.
                 for id in others { try checkReads(cluster, node: id, expected: expected, stale: true) }
             }
-        }
-
-        /// `writesWhileDown` distinct keys from `writerThreads` threads; returns what was acknowledged.
-        private func writeConcurrently(_ cluster: LocalCluster, through ids: [Int]) throws -> [String: String] {
-            let endpoints = ids.map(cluster.endpoint)
-            let perThread = Self.writesWhileDown / Self.writerThreads
-            let results = ThreadGroup(Self.writerThreads, name: "catch-up-writer") { thread -> Result<[String: String], PaxosClientError> in
-                do throws(PaxosClientError) {
-                    let client = try PaxosClient(endpoints: endpoints, configuration: .patient, startingAt: thread)
-                    var written: [String: String] = [:]
-                    for index in 0..<perThread {
-                        let key = "bulk-\(thread)-\(index)"
-                        try client.put(key, "value-\(thread)-\(index)")
-                        written[key] = "value-\(thread)-\(index)"
-                    }
-                    return .success(written)
-                } catch {
-                    return .failure(error)
-                }
-            }.join()
-            var all: [String: String] = [:]
-            for result in results { all.merge(try result.get()) { $1 } }
-            try #require(all.count == perThread * Self.writerThreads)
-            return all
         }
 
         /// Reads every expected key through `node`: READONLY reads from its own applied state

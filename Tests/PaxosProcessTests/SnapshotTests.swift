@@ -40,7 +40,7 @@ extension ProcessTests {
                 cluster.kill(stopped)
 
                 let started = ContinuousClock.now
-                for (key, value) in try writeConcurrently(cluster, through: others) { expected[key] = value }
+                for (key, value) in try cluster.writeDistinctKeys(Self.keys, threads: Self.writerThreads, through: others) { expected[key] = value }
                 let changer = try cluster.client(over: others)
                 for index in 0..<50 where index % 2 == 0 {
                     if index % 4 == 0 {
@@ -232,30 +232,6 @@ extension ProcessTests {
             }.join()
             var all: [String: String?] = [:]
             for result in results { all.merge(try result.get()) { $1 } }
-            return all
-        }
-
-        /// `keys` distinct keys from `writerThreads` threads; returns what was acknowledged.
-        private func writeConcurrently(_ cluster: LocalCluster, through ids: [Int]) throws -> [String: String] {
-            let endpoints = ids.map(cluster.endpoint)
-            let perThread = Self.keys / Self.writerThreads
-            let results = ThreadGroup(Self.writerThreads, name: "snapshot-writer") { thread -> Result<[String: String], PaxosClientError> in
-                do throws(PaxosClientError) {
-                    let client = try PaxosClient(endpoints: endpoints, configuration: .patient, startingAt: thread)
-                    var written: [String: String] = [:]
-                    for index in 0..<perThread {
-                        let key = "bulk-\(thread)-\(index)"
-                        try client.put(key, "value-\(thread)-\(index)")
-                        written[key] = "value-\(thread)-\(index)"
-                    }
-                    return .success(written)
-                } catch {
-                    return .failure(error)
-                }
-            }.join()
-            var all: [String: String] = [:]
-            for result in results { all.merge(try result.get()) { $1 } }
-            try #require(all.count == perThread * Self.writerThreads)
             return all
         }
 

@@ -70,6 +70,36 @@ extension LocalCluster {
     }
 }
 
+extension LocalCluster {
+    /// Writes `count` distinct keys `bulk-<thread>-<i>` = `value-<thread>-<i>` from `threads`
+    /// client threads over the nodes `ids`, and returns what was acknowledged (all of it, or
+    /// the first error is thrown).
+    func writeDistinctKeys(_ count: Int, threads: Int, through ids: [Int]) throws -> [String: String] {
+        let endpoints = ids.map(endpoint)
+        let perThread = count / threads
+        let results = ThreadGroup(threads, name: "bulk-writer") { thread -> Result<[String: String], PaxosClientError> in
+            do throws(PaxosClientError) {
+                let client = try PaxosClient(endpoints: endpoints, configuration: .patient, startingAt: thread)
+                var written: [String: String] = [:]
+                for index in 0..<perThread {
+                    let key = "bulk-\(thread)-\(index)"
+                    try client.put(key, "value-\(thread)-\(index)")
+                    written[key] = "value-\(thread)-\(index)"
+                }
+                return .success(written)
+            } catch {
+                return .failure(error)
+            }
+        }.join()
+        var all: [String: String] = [:]
+        for result in results { all.merge(try result.get()) { $1 } }
+        guard all.count == perThread * threads else {
+            throw HarnessError("\(all.count) of \(perThread * threads) bulk writes acknowledged")
+        }
+        return all
+    }
+}
+
 extension PaxosClient.Configuration {
     /// One quick try: for INFO polling, where the poll loop is the retry.
     static var probe: Self {
