@@ -34,16 +34,7 @@ extension BenchReport {
     }
 
     /// The report as pretty-printed JSON with sorted keys; latencies in microseconds.
-    package var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        do {
-            return String(decoding: try encoder.encode(self), as: UTF8.self)
-        } catch {
-            // Strings, integers and finite doubles only: encoding cannot fail.
-            preconditionFailure("bench JSON encoding failed: \(error)")
-        }
-    }
+    package var json: String { SortedJSON.render(self, what: "bench report") }
 
     private enum CodingKeys: String, CodingKey {
         case clients, endpoints, keys, operations, cores

@@ -81,16 +81,7 @@ package struct StatusReport: Sendable, Encodable {
     }
 
     /// `{"nodes": [...], "reachable": n, "total": n, "leader": id or null}`, keys sorted.
-    package var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        do {
-            return String(decoding: try encoder.encode(self), as: UTF8.self)
-        } catch {
-            // Every field is a string, number, bool or null: encoding cannot fail.
-            preconditionFailure("status JSON encoding failed: \(error)")
-        }
-    }
+    package var json: String { SortedJSON.render(self, what: "status report") }
 
     private enum CodingKeys: String, CodingKey {
         case nodes, reachable, total, leader
