@@ -29,6 +29,8 @@ extension Replica {
     /// True when a leader we follow (or our own leadership) is alive, so a prepare from someone
     /// else would only disrupt it. See "Deviations" on `Replica`.
     func shouldIgnorePrepare(from peer: ReplicaID) -> Bool {
+        // The preferred leader's prepare is how it takes the lead back (Replica+Preference).
+        if peer == configuration.preferredLeader { return false }
         switch role {
         case .leader: return hasQuorumContact
         case .candidate: return false

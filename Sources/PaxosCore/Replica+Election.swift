@@ -15,7 +15,7 @@ extension Replica {
         now += 1
         switch role {
         case .follower:
-            if now >= electionDeadline { startElection() }
+            if now >= electionDeadline { startElection() } else { considerTakeover() }
         case .candidate(let state):
             if now >= electionDeadline {
                 failedElections += 1
@@ -143,6 +143,7 @@ extension Replica {
         role = .leader(state)
         leaderHint = configuration.id
         failedElections = 0
+        takeoverAttempts = 0
         for peer in configuration.peers { state.lastHeard[peer] = now }
         role = .leader(state)
         logger.debug("became leader", metadata: metadata.merging(["paxos.recovered": "\(proposals.count)"]) { $1 })

@@ -7,6 +7,7 @@ extension Replica {
     /// only if we accepted it in the leader's own ballot: the leader proposes one command per
     /// slot per ballot, so that command is the chosen one. Anything else we ask for.
     mutating func learnChosen(ballot: Ballot, through: Slot, leader: ReplicaID) {
+        if through > leaderChosenThrough { leaderChosenThrough = through }
         guard through > chosenThrough else { return }
         var marked: [LogEntry] = []
         var slot = chosenThrough.next

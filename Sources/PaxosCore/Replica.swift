@@ -75,6 +75,12 @@ public struct Replica: Sendable {
     var lastLeaderContact: UInt64 = 0
     var electionDeadline: UInt64 = 0
     var failedElections: UInt64 = 0
+    /// The highest chosen frontier a leader announced to us, to tell whether we are caught up.
+    var leaderChosenThrough: Slot = .zero
+    /// Since when the preferred replica has been a healthy follower of another leader.
+    var takeoverHealthySince: UInt64?
+    /// Takeovers started since we last led; each doubles the wait before the next.
+    var takeoverAttempts: UInt64 = 0
 
     // MARK: Durability
     var nextPersistID = PersistID(1)

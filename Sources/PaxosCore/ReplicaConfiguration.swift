@@ -20,6 +20,16 @@ public struct ReplicaConfiguration: Hashable, Sendable {
     /// (a transfer of a large table takes a while; the shell also skips one already running).
     public var snapshotRetryTicks: UInt64 = 200
 
+    /// The replica that should lead, if any (several groups per node spread their leaders this
+    /// way; see `GroupMap`). Elections stay open to everyone, so the group survives the loss of
+    /// its preferred leader; the preferred replica takes the lead back once it has followed a
+    /// live leader, fully caught up, for `takeoverTicks`, and prepares it sends are never
+    /// ignored as disruptive (see `Replica+Preference.swift`). `nil`: no preference.
+    public var preferredLeader: ReplicaID?
+    /// How long the preferred replica must be healthy (hearing the leader, caught up) before it
+    /// takes over; doubled after each takeover that did not make it leader, up to 32 times.
+    public var takeoverTicks: UInt64 = 100
+
     /// Most slots a leader has proposed but not yet seen chosen (the pipeline window).
     public var maxInflightSlots: Int = 64
     /// Most client requests in one slot's batch.
@@ -58,6 +68,12 @@ public struct ReplicaConfiguration: Hashable, Sendable {
         }
         if electionTimeoutTicks <= heartbeatIntervalTicks * 2 {
             throw ConfigurationError("election timeout (\(electionTimeoutTicks) ticks) must exceed two heartbeat intervals")
+        }
+        if let preferred = preferredLeader, !members.contains(preferred) {
+            throw ConfigurationError("preferred leader \(preferred) is not a member of \(members)")
+        }
+        if preferredLeader != nil, takeoverTicks <= electionTimeoutTicks {
+            throw ConfigurationError("takeover delay (\(takeoverTicks) ticks) must exceed the election timeout")
         }
         if maxInflightSlots < 1 || maxBatchRequests < 1 || maxEntriesPerMessage < 1 || maxPendingRequests < 1 {
             throw ConfigurationError("window, batch, message and queue limits must be at least 1")

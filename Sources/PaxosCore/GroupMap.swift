@@ -1,0 +1,38 @@
+/// How keys are spread over independent consensus groups, and which replica should lead each.
+///
+/// A node hosts `count` groups, each a complete Multi-Paxos instance with its own ballot, leader,
+/// log and database. A key belongs to exactly one group, chosen by a stable hash, so every node
+/// (and every restart of it) sends a key to the same group. The hash is CRC-32C of the key's
+/// bytes: already shared by the wire and the disk format, fast, and fixed by a public standard,
+/// so the placement can never drift with a library upgrade. The count is recorded in every
+/// group's database; a node refuses to start with another one, because changing it would move
+/// keys to groups that never saw their history.
+///
+/// - Invariant: `count >= 1`.
+public struct GroupMap: Hashable, Sendable {
+    /// Groups per node.
+    public let count: UInt32
+
+    /// The most groups a node hosts: each costs a storage thread and a database.
+    public static let maxGroups: UInt32 = 64
+
+    /// - Precondition: `1 <= count <= maxGroups`.
+    public init(count: UInt32) {
+        precondition(count >= 1 && count <= GroupMap.maxGroups, "group count \(count) outside 1...\(GroupMap.maxGroups)")
+        self.count = count
+    }
+
+    /// The group `key` belongs to: `CRC-32C(key) mod count`.
+    public func group(of key: Bytes) -> UInt32 {
+        count == 1 ? 0 : CRC32C.checksum(key) % count
+    }
+
+    /// The replica that should lead `group`, so leaders (and the write load with them) spread
+    /// over the nodes: the group's index modulo the cluster size, over members in id order.
+    /// One group has no preference, exactly as before sharding: whoever wins an election leads.
+    public func preferredLeader(of group: UInt32, members: [ReplicaID]) -> ReplicaID? {
+        guard count > 1, !members.isEmpty else { return nil }
+        let sorted = members.sorted()
+        return sorted[Int(group % UInt32(sorted.count))]
+    }
+}
