@@ -3,8 +3,11 @@
 /// A node hosts `count` groups, each a complete Multi-Paxos instance with its own ballot, leader,
 /// log and database. A key belongs to exactly one group, chosen by a stable hash, so every node
 /// (and every restart of it) sends a key to the same group. The hash is CRC-32C of the key's
-/// bytes: already shared by the wire and the disk format, fast, and fixed by a public standard,
-/// so the placement can never drift with a library upgrade. The count is recorded in every
+/// bytes (already shared by the wire and the disk format, fast, fixed by a public standard, so
+/// the placement can never drift with a library upgrade), multiplied by 2^64/φ, keeping the high
+/// 32 bits of the product. The multiplication matters: CRC is linear, so keys that differ only
+/// in a few bits ("a" … "h") land on few distinct values of the CRC's low bits, and `crc mod 4`
+/// put those eight keys in two groups; the product's high bits depend on every bit of the CRC. The count is recorded in every
 /// group's database; a node refuses to start with another one, because changing it would move
 /// keys to groups that never saw their history.
 ///
@@ -22,9 +25,15 @@ public struct GroupMap: Hashable, Sendable {
         self.count = count
     }
 
-    /// The group `key` belongs to: `CRC-32C(key) mod count`.
+    /// The group `key` belongs to: `((CRC-32C(key) × 0x9E3779B97F4A7C15) >> 32) mod count`.
     public func group(of key: Bytes) -> UInt32 {
-        count == 1 ? 0 : CRC32C.checksum(key) % count
+        guard count > 1 else { return 0 }
+        return GroupMap.mix(CRC32C.checksum(key)) % count
+    }
+
+    /// Fibonacci hashing of a 32-bit CRC: the high half of its product with 2^64/φ.
+    static func mix(_ crc: UInt32) -> UInt32 {
+        UInt32(truncatingIfNeeded: (UInt64(crc) &* 0x9E37_79B9_7F4A_7C15) >> 32)
     }
 
     /// The replica that should lead `group`, so leaders (and the write load with them) spread

@@ -5,7 +5,7 @@ public import PaxosCore
 /// cluster id that peers check in their handshake, and where node data lives.
 ///
 /// ```json
-/// { "clusterID": "paxoskv-local", "dataDirectory": "data/nodes",
+/// { "clusterID": "paxoskv-local", "dataDirectory": "data/nodes", "groups": 1,
 ///   "replicas": [ { "id": 1, "host": "127.0.0.1", "clientPort": 6381, "peerPort": 7381, "metricsPort": 9381 }, … ] }
 /// ```
 public struct ClusterConfiguration: Codable, Hashable, Sendable {
@@ -14,6 +14,9 @@ public struct ClusterConfiguration: Codable, Hashable, Sendable {
     /// the current directory.
     public var dataDirectory: String
     public var replicas: [ReplicaAddress]
+    /// Consensus groups per node (optional; 1 when absent). Every node must run the same
+    /// number; `paxosd --groups` overrides it.
+    public var groups: UInt32?
 
     public struct ReplicaAddress: Codable, Hashable, Sendable {
         public var id: UInt32
@@ -62,6 +65,9 @@ public struct ClusterConfiguration: Codable, Hashable, Sendable {
     public func validate(source: String = "the cluster configuration") throws(ClusterConfigurationError) {
         if clusterID.isEmpty || clusterID.utf8.count > 128 {
             throw ClusterConfigurationError("\(source): clusterID must be 1 to 128 bytes")
+        }
+        if let groups, !(1...GroupMap.maxGroups).contains(groups) {
+            throw ClusterConfigurationError("\(source): groups is \(groups); use 1 to \(GroupMap.maxGroups)")
         }
         if replicas.isEmpty { throw ClusterConfigurationError("\(source): no replicas are listed") }
         if replicas.count % 2 == 0 {

@@ -4,7 +4,7 @@ public import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-public import PaxosCore
+import PaxosCore
 import PaxosStorage
 import PaxosWire
 public import ServiceLifecycle
@@ -26,17 +26,28 @@ public struct NodeService: Service {
     public func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
+        try checkDataLayout()
         try restoreIfAsked()
-        let (storage, durable, box) = try openStorage(loop: loop)
-        let worker = SnapshotWorker(databasePath: settings.databasePath)
-        let node = Node(settings: settings, loop: loop, storage: storage, worker: worker, durable: durable,
-                        logger: logger, metrics: NodeMetrics())
-        try await loop.submit { box.node = node }.get()
-        logger.info("replica state loaded", metadata: [
-            "paxos.replica": "\(settings.id)", "paxos.ballot": "\(durable.promised)",
-            "paxos.slot": "\(durable.appliedThrough)", "paxos.snapshot": "\(durable.snapshotThrough)",
-            "log.entries": "\(durable.entries.count)",
-        ])
+        let node = Node(settings: settings, loop: loop, logger: logger, metrics: NodeMetrics())
+        var opened: [(StorageExecutor, SnapshotWorker)] = []
+        do {
+            for index in 0..<settings.groups {
+                let (storage, durable, box) = try openStorage(group: index, loop: loop)
+                let worker = SnapshotWorker(databasePath: settings.databasePath(group: index))
+                opened.append((storage, worker))
+                let member = GroupNode(node: node, group: index, storage: storage, worker: worker, durable: durable)
+                try await loop.submit { box.group = member; node.groups.append(member) }.get()
+                logger.info("replica state loaded", metadata: [
+                    "paxos.replica": "\(settings.id)", "paxos.group": "\(index)", "paxos.ballot": "\(durable.promised)",
+                    "paxos.slot": "\(durable.appliedThrough)", "paxos.snapshot": "\(durable.snapshotThrough)",
+                    "log.entries": "\(durable.entries.count)",
+                ])
+            }
+        } catch {
+            for (storage, worker) in opened { storage.shutdown(); worker.drain() }
+            try await group.shutdownGracefully()
+            throw error
+        }
         var channels: [any Channel] = []
         do {
             channels.append(try await bindPeers(node: node, group: group))
@@ -44,8 +55,7 @@ public struct NodeService: Service {
             channels.append(try await bindMetrics(node: node, group: group))
         } catch {
             for channel in channels { try? await channel.close() }
-            storage.shutdown()
-            worker.drain()
+            for (storage, worker) in opened { storage.shutdown(); worker.drain() }
             try await group.shutdownGracefully()
             throw NodeStartupError("cannot listen: \(error) (is another paxosd using the ports of replica \(settings.id)?)")
         }
@@ -53,6 +63,7 @@ public struct NodeService: Service {
         logger.notice("paxosd ready", metadata: [
             "paxos.replica": "\(settings.id)", "client.address": "\(settings.host):\(settings.clientPort)",
             "peer.address": "\(settings.host):\(settings.peerPort)", "metrics.address": "\(settings.host):\(settings.metricsPort)",
+            "paxos.groups": "\(settings.groups)",
         ])
 
         try? await gracefulShutdown()
@@ -60,46 +71,72 @@ public struct NodeService: Service {
         logger.notice("shutting down", metadata: ["paxos.replica": "\(settings.id)"])
         for channel in channels { try? await channel.close() }
         try await loop.submit { node.stop() }.get()
-        storage.shutdown()
-        worker.drain()
+        for (storage, worker) in opened { storage.shutdown(); worker.drain() }
         try await group.shutdownGracefully()
         logger.notice("stopped; database closed", metadata: ["paxos.replica": "\(settings.id)"])
     }
 
-    /// `--restore <backup>`: creates this node's database from a backup, once. A node that has a
-    /// database already refuses to start rather than guess which of the two the operator meant.
-    private func restoreIfAsked() throws {
-        guard let backup = settings.restoreFrom else { return }
-        guard !FileManager.default.fileExists(atPath: settings.databasePath) else {
-            throw NodeStartupError("--restore \(backup): replica \(settings.id) already has a database at "
-                + "\(settings.databasePath); restore only creates a missing one (move it away to restore)")
+    /// Refuses a data directory laid out for another group count before opening anything: a
+    /// single-group node has `paxos.sqlite`, a multi-group node `group-<g>.sqlite` files, and
+    /// starting with the other layout would silently begin an empty keyspace next to the old one.
+    /// (Each group database also records the count, and refuses another; this catches the switch
+    /// between one and several groups, where the file names differ.)
+    private func checkDataLayout() throws {
+        let directory = (settings.databasePath as NSString).deletingLastPathComponent
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let groupFiles = names.filter { $0.hasPrefix("group-") && $0.hasSuffix(".sqlite") }.sorted()
+        if settings.groups == 1, !groupFiles.isEmpty {
+            throw NodeStartupError("\(directory) holds the databases of a multi-group node (\(groupFiles.joined(separator: ", "))); "
+                + "start with the --groups it was created with (groups in the cluster file), or move them away")
         }
-        let summary = try SQLiteLogStore.restore(backup: backup, to: settings.databasePath,
-                                                 clusterID: settings.cluster.clusterID, replicaID: settings.id)
-        logger.notice("database restored from a backup", metadata: [
-            "backup.path": "\(backup)", "paxos.slot": "\(summary.appliedThrough)", "storage.bytes": "\(summary.bytes)",
-        ])
+        if settings.groups > 1, names.contains("paxos.sqlite") {
+            throw NodeStartupError("\(directory) holds paxos.sqlite, the database of a single-group node; "
+                + "start without --groups (or with --groups 1), or move it away to start \(settings.groups) empty groups")
+        }
     }
 
-    private func openStorage(loop: any EventLoop) throws -> (StorageExecutor, DurableState, NodeBox) {
+    /// `--restore <backup>`: creates this node's databases from a backup, once — the file BACKUP
+    /// wrote for one group, or the directory of `group-<g>.sqlite` files for several. A node that
+    /// has a database already refuses to start rather than guess which of the two the operator meant.
+    private func restoreIfAsked() throws {
+        guard let backup = settings.restoreFrom else { return }
+        for index in 0..<settings.groups {
+            let target = settings.databasePath(group: index)
+            guard !FileManager.default.fileExists(atPath: target) else {
+                throw NodeStartupError("--restore \(backup): replica \(settings.id) already has a database at "
+                    + "\(target); restore only creates a missing one (move it away to restore)")
+            }
+        }
+        for index in 0..<settings.groups {
+            let source = settings.groups == 1 ? backup : (backup as NSString).appendingPathComponent("group-\(index).sqlite")
+            let summary = try SQLiteLogStore.restore(backup: source, to: settings.databasePath(group: index),
+                                                     clusterID: settings.cluster.clusterID, replicaID: settings.id)
+            logger.notice("database restored from a backup", metadata: [
+                "backup.path": "\(source)", "paxos.group": "\(index)", "paxos.slot": "\(summary.appliedThrough)",
+                "storage.bytes": "\(summary.bytes)",
+            ])
+        }
+    }
+
+    private func openStorage(group: UInt32, loop: any EventLoop) throws -> (StorageExecutor, DurableState, GroupBox) {
         var options = SQLiteLogStore.Options()
         options.synchronous = settings.synchronousFull ? .full : .normal
-        let store = try SQLiteLogStore.open(path: settings.databasePath, clusterID: settings.cluster.clusterID,
+        let store = try SQLiteLogStore.open(path: settings.databasePath(group: group), clusterID: settings.cluster.clusterID,
                                             replicaID: settings.id, options: options)
         let durable = try store.loadDurableState()
-        let box = NodeBox()
+        let box = GroupBox()
         let storage = StorageExecutor(store: store) { result in
             loop.execute {
                 switch result {
                 case .success(let batch):
                     if batch.jobs > 0 {
-                        box.node?.metrics.storageCommitDuration.recordNanoseconds(batch.commitNanoseconds)
-                        box.node?.metrics.storageBatchJobs.record(batch.jobs)
+                        box.group?.metrics.storageCommitDuration.recordNanoseconds(batch.commitNanoseconds)
+                        box.group?.metrics.storageBatchJobs.record(batch.jobs)
                     }
-                    box.node?.onStorage(batch.completions)
+                    box.group?.onStorage(batch.completions)
                 case .failure(let error):
                     // Fail-stop: a node that cannot write its promises must not answer anyone.
-                    fatalError("paxosd: storage failed, stopping: \(error)")
+                    fatalError("paxosd: storage of group \(group) failed, stopping: \(error)")
                 }
             }
         }
@@ -171,27 +208,15 @@ public struct NodeService: Service {
     }
 }
 
-/// Lets the storage callback find the node, which is created after the executor.
-/// - Invariant: `node` is written once, on the node's loop, before any storage job is submitted,
+/// Lets the storage callback find its group, which is created after the executor.
+/// - Invariant: `group` is written once, on the node's loop, before any storage job is submitted,
 ///   and read only on that loop.
-final class NodeBox: @unchecked Sendable {
+final class GroupBox: @unchecked Sendable {
     // @unchecked Sendable: confined to the node's event loop (see the invariant).
-    var node: Node?
+    var group: GroupNode?
 }
 
 public struct NodeStartupError: Error, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
-}
-
-extension Node {
-    /// Stops ticking and answers everything in flight; the caller then shuts storage down.
-    func stop() {
-        stopping = true
-        tickTask?.cancel()
-        for token in requests.keys.sorted() {
-            resolve(token, .failed(code: "SHUTDOWN", message: "replica \(settings.id) is shutting down; retry on another node"))
-        }
-        for link in links.values { link.close() }
-    }
 }

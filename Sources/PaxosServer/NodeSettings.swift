@@ -1,4 +1,5 @@
 public import PaxosCore
+import Foundation
 
 /// Everything one paxosd process needs to know, resolved from the cluster file and the
 /// command line (options override the file).
@@ -9,7 +10,12 @@ public struct NodeSettings: Sendable {
     public var clientPort: Int
     public var peerPort: Int
     public var metricsPort: Int
+    /// The database of a single-group node (`<data>/<id>/paxos.sqlite`); with several groups,
+    /// its directory holds `group-<g>.sqlite` instead (see `databasePath(group:)`).
     public var databasePath: String
+    /// Independent consensus groups on this node (`--groups`, or `groups` in the cluster file);
+    /// keys are spread over them by `GroupMap`. Every node of a cluster runs the same number.
+    public var groups: UInt32 = 1
 
     /// Length of one core tick. Election timeouts and heartbeats are counted in ticks.
     public var tickMilliseconds: Int64 = 10
@@ -58,9 +64,21 @@ public struct NodeSettings: Sendable {
         self.seed = seed
     }
 
-    /// The core's configuration for this node.
-    var replicaConfiguration: ReplicaConfiguration {
+    /// Where group `group` keeps its database: `paxos.sqlite` with one group (as before
+    /// sharding), `group-<g>.sqlite` next to it with several.
+    public func databasePath(group: UInt32) -> String {
+        guard groups > 1 else { return databasePath }
+        let directory = (databasePath as NSString).deletingLastPathComponent
+        return (directory as NSString).appendingPathComponent("group-\(group).sqlite")
+    }
+
+    /// The core's configuration for this node's replica of `group`.
+    func replicaConfiguration(group: UInt32) -> ReplicaConfiguration {
         var configuration = ReplicaConfiguration(id: id, members: cluster.members)
+        // Several groups: each has a preferred leader, spread over the nodes, which takes the
+        // lead back after following a live leader, caught up, for 1 s (100 ticks).
+        configuration.preferredLeader = GroupMap(count: groups).preferredLeader(of: group, members: cluster.members)
+        configuration.takeoverTicks = 100
         // 10 ms ticks: heartbeats every 50 ms, elections after 300-600 ms of silence.
         configuration.heartbeatIntervalTicks = 5
         configuration.electionTimeoutTicks = 30

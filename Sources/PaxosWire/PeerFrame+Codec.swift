@@ -62,14 +62,14 @@ extension PeerFrame {
             writer.write(PeerFrameType(message).rawValue)
             writer.write(group)
             message.encodePayload(into: &writer)
-        case .forward(let id, let request):
+        case .forward(let group, let id, let request):
             writer.write(PeerFrameType.forward.rawValue)
-            writer.write(UInt32(0))
+            writer.write(group)
             writer.write(id)
             request.encode(into: &writer)
-        case .forwardReply(let id, let outcome):
+        case .forwardReply(let group, let id, let outcome):
             writer.write(PeerFrameType.forwardReply.rawValue)
-            writer.write(UInt32(0))
+            writer.write(group)
             writer.write(id)
             outcome.encode(into: &writer)
         case .snapshotChunk(let group, let chunk):
@@ -125,9 +125,9 @@ extension PeerFrame {
                         replicaID: ReplicaID(try reader.readUInt32()))
                     : .helloReject(reason: try reader.readString(limit: maxReasonBytes, what: "reason"))
             case .forward:
-                frame = .forward(id: try reader.readUInt64(), try ForwardedRequest.decode(from: &reader))
+                frame = .forward(group: group, id: try reader.readUInt64(), try ForwardedRequest.decode(from: &reader))
             case .forwardReply:
-                frame = .forwardReply(id: try reader.readUInt64(), try ForwardedOutcome.decode(from: &reader))
+                frame = .forwardReply(group: group, id: try reader.readUInt64(), try ForwardedOutcome.decode(from: &reader))
             case .snapshotChunk:
                 frame = .snapshotChunk(group: group, try SnapshotChunk.decode(from: &reader))
             case .snapshotAck:

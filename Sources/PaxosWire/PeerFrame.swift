@@ -13,8 +13,9 @@ public import PaxosCore
 ///             at least 10 and at most the decoder's maxFrameBytes (64 MiB by default)
 /// version  := 2 (version 2 added compactedThrough to promise and the snapshot frames 0x30–0x32;
 ///             a version-1 peer is refused)
-/// group    := the consensus group; always 0 until multi-group sharding lands, and 0 on the
-///             connection-level hello and helloReject frames
+/// group    := the consensus group (0 … groups-1; always 0 with one group) of a Paxos message,
+///             a forwarded request or its reply, or a snapshot frame; 0 on the connection-level
+///             hello and helloReject frames
 /// checksum := CRC32C of version … payload (not of the length field)
 /// ```
 ///
@@ -74,13 +75,14 @@ public enum PeerFrame: Hashable, Sendable {
     case hello(clusterID: String, replicaID: ReplicaID)
     /// The receiver refuses the connection, for example because the cluster ids differ.
     case helloReject(reason: String)
-    /// A Paxos message for consensus group `group` (0 until sharding).
+    /// A Paxos message for consensus group `group` (0 with one group).
     case message(group: UInt32, Message)
-    /// A client request a follower passes to the leader, keeping its (client, sequence) so a
-    /// re-forward after a leader change is still applied once. `id` is the follower's token.
-    case forward(id: UInt64, ForwardedRequest)
-    /// The leader's answer to a `forward`.
-    case forwardReply(id: UInt64, ForwardedOutcome)
+    /// A client request a follower passes to the leader of group `group`, keeping its (client,
+    /// sequence) so a re-forward after a leader change is still applied once. `id` is the
+    /// follower's token within that group.
+    case forward(group: UInt32, id: UInt64, ForwardedRequest)
+    /// The leader's answer to a `forward`, for the same group and token.
+    case forwardReply(group: UInt32, id: UInt64, ForwardedOutcome)
     /// A piece of a snapshot of group `group`'s applied state.
     case snapshotChunk(group: UInt32, SnapshotChunk)
     /// Flow control: every chunk of `transfer` through `index` is staged.

@@ -43,6 +43,16 @@ struct Paxosd: AsyncParsableCommand {
     @Option(help: "Directory for node data; the database is <dir>/<id>/paxos.sqlite (default: dataDirectory from the configuration).")
     var dataDir: String?
 
+    @Option(help: ArgumentHelp(
+        "Independent Paxos groups on this node (default: groups from the configuration, else 1).",
+        discussion: """
+            Keys are spread over the groups by CRC-32C(key) mod groups; each group has its own \
+            leader (group g prefers node g mod N), log and database (<dir>/<id>/group-<g>.sqlite; \
+            with one group, <dir>/<id>/paxos.sqlite). Every node must run the same number, and a \
+            node refuses to start with a number other than the one its databases were created with.
+            """))
+    var groups: UInt32?
+
     @Option(help: "Simulated acceptor failures: probability per second that this node's acceptor fails and restarts from disk (0 to 1).")
     var failRate: Double = 0
 
@@ -71,13 +81,13 @@ struct Paxosd: AsyncParsableCommand {
     var retainSlots: UInt64 = 10_000
 
     @Option(help: ArgumentHelp(
-        "Create this node's database from a backup (written by BACKUP <path>), then start.",
+        "Create this node's databases from a backup (written by BACKUP <path>: a file with one group, a directory with several), then start.",
         discussion: """
             Only when the node has no database yet; paxosd refuses to start otherwise. Restore the \
             same file on every node of a new cluster, each with its own --id: all start at the \
             backup's applied slot with an empty log. See docs/ARCHITECTURE.md, "Backup and restore".
             """,
-        valueName: "backup-file"))
+        valueName: "backup"))
     var restore: String?
 
     func validate() throws {
@@ -86,9 +96,12 @@ struct Paxosd: AsyncParsableCommand {
         guard (1...1_000).contains(tickMs) else { throw ValidationError("--tick-ms must be between 1 and 1000") }
         guard requestTimeoutMs >= 100 else { throw ValidationError("--request-timeout-ms must be at least 100") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+        if let groups, !(1...GroupMap.maxGroups).contains(groups) {
+            throw ValidationError("--groups must be between 1 and \(GroupMap.maxGroups), got \(groups)")
+        }
         guard retainSlots >= 1 else { throw ValidationError("--retain-slots must be at least 1") }
         if let restore, !FileManager.default.fileExists(atPath: restore) {
-            throw ValidationError("--restore: no such file: \(restore)")
+            throw ValidationError("--restore: no such file or directory: \(restore)")
         }
     }
 
@@ -137,6 +150,7 @@ struct Paxosd: AsyncParsableCommand {
             metricsPort: metricsPort ?? address.metricsPort,
             databasePath: "\(directory)/\(id)/paxos.sqlite",
             seed: seed ?? UInt64.random(in: 0...UInt64.max))
+        settings.groups = groups ?? cluster.groups ?? 1
         settings.failRate = failRate
         settings.synchronousFull = sync == "full"
         settings.tickMilliseconds = tickMs

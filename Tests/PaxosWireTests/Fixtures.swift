@@ -86,20 +86,22 @@ enum Fixtures {
             Named(name: "hello unicode cluster id", value: .hello(clusterID: "klüster-東京", replicaID: ReplicaID(.max))),
             Named(name: "helloReject", value: .helloReject(reason: "cluster id mismatch: expected a, got b")),
             Named(name: "helloReject empty", value: .helloReject(reason: "")),
-            Named(name: "forward write", value: .forward(id: 7, .write(ClientRequest(
+            Named(name: "forward write", value: .forward(group: 0, id: 7, .write(ClientRequest(
                 client: ClientID(UInt64.max), sequence: 3, operation: .put(key: [1, 13, 10], value: [0]))))),
-            Named(name: "forward delete", value: .forward(id: 0, .write(ClientRequest(
+            Named(name: "forward delete", value: .forward(group: 0, id: 0, .write(ClientRequest(
                 client: ClientID(1), sequence: 1, operation: .delete(key: []))))),
-            Named(name: "forward read", value: .forward(id: UInt64.max, .read(key: Array("k".utf8)))),
-            Named(name: "forwardReply ok", value: .forwardReply(id: 1, .applied(.ok))),
-            Named(name: "forwardReply deleted", value: .forwardReply(id: 2, .applied(.deleted(existed: true)))),
-            Named(name: "forwardReply superseded", value: .forwardReply(id: 3, .applied(.superseded))),
-            Named(name: "forwardReply value", value: .forwardReply(id: 4, .value([9, 9]))),
-            Named(name: "forwardReply nil", value: .forwardReply(id: 5, .value(nil))),
-            Named(name: "forwardReply not leader", value: .forwardReply(id: 6, .notLeader(ReplicaID(3)))),
-            Named(name: "forwardReply no leader", value: .forwardReply(id: 6, .notLeader(nil))),
-            Named(name: "forwardReply overloaded", value: .forwardReply(id: 7, .overloaded)),
-            Named(name: "forwardReply unavailable", value: .forwardReply(id: 8, .unavailable)),
+            Named(name: "forward read", value: .forward(group: 0, id: UInt64.max, .read(key: Array("k".utf8)))),
+            Named(name: "forward read group 3", value: .forward(group: 3, id: 9, .read(key: Array("k".utf8)))),
+            Named(name: "forwardReply group 63", value: .forwardReply(group: 63, id: 9, .applied(.ok))),
+            Named(name: "forwardReply ok", value: .forwardReply(group: 0, id: 1, .applied(.ok))),
+            Named(name: "forwardReply deleted", value: .forwardReply(group: 0, id: 2, .applied(.deleted(existed: true)))),
+            Named(name: "forwardReply superseded", value: .forwardReply(group: 0, id: 3, .applied(.superseded))),
+            Named(name: "forwardReply value", value: .forwardReply(group: 0, id: 4, .value([9, 9]))),
+            Named(name: "forwardReply nil", value: .forwardReply(group: 0, id: 5, .value(nil))),
+            Named(name: "forwardReply not leader", value: .forwardReply(group: 0, id: 6, .notLeader(ReplicaID(3)))),
+            Named(name: "forwardReply no leader", value: .forwardReply(group: 0, id: 6, .notLeader(nil))),
+            Named(name: "forwardReply overloaded", value: .forwardReply(group: 0, id: 7, .overloaded)),
+            Named(name: "forwardReply unavailable", value: .forwardReply(group: 0, id: 8, .unavailable)),
             Named(name: "snapshotChunk first", value: .snapshotChunk(group: 0, SnapshotChunk(
                 transfer: 1, slot: Slot(10_000), index: 0, data: [0x48, 1, 2, 3], last: false, crc: 0xDEAD_BEEF))),
             Named(name: "snapshotChunk last empty", value: .snapshotChunk(group: 0, SnapshotChunk(

@@ -1,6 +1,6 @@
 import CoreMetrics
 import Logging
-public import NIOCore
+import NIOCore
 public import PaxosCore
 import PaxosWire
 
@@ -30,14 +30,7 @@ struct TrackedRequest {
     var routedAt: NIODeadline?
 }
 
-extension Node {
-    /// A fresh client id for a new connection: unique across nodes and restarts with
-    /// overwhelming probability (random high half), ordered within this process.
-    func makeClientID() -> ClientID {
-        defer { nextClientIDLow += 1 }
-        return ClientID(clientIDBase | (UInt64(settings.id.rawValue) << 24) | (nextClientIDLow & 0xFF_FFFF))
-    }
-
+extension GroupNode {
     /// Accepts a write or a linearizable read from a local connection.
     func submit(_ kind: TrackedRequest.Kind, respond: @escaping (RequestOutcome) -> Void) {
         track(kind, origin: .local(respond), timeoutMilliseconds: settings.requestTimeoutMilliseconds)
@@ -89,7 +82,7 @@ extension Node {
             }
             return
         }
-        guard let leader = replica.leaderHint, leader != settings.id, links[leader] != nil else {
+        guard let leader = replica.leaderHint, leader != settings.id, node.links[leader] != nil else {
             tracked.routedTo = nil
             requests[token] = tracked
             return
@@ -102,7 +95,7 @@ extension Node {
         case .write(let request): forwarded = .write(request)
         case .read(let key): forwarded = .read(key: key)
         }
-        send(.forward(id: token, forwarded), to: leader)
+        send(.forward(group: group, id: token, forwarded), to: leader)
         flushLinks()
     }
 
@@ -123,7 +116,7 @@ extension Node {
     /// A forwarded request from a peer: serve it as if a local client sent it, and answer the peer.
     func onForward(from peer: ReplicaID, id: UInt64, _ request: ForwardedRequest) {
         guard replica.roleName == "leader" else {
-            send(.forwardReply(id: id, .notLeader(replica.leaderHint)), to: peer)
+            send(.forwardReply(group: group, id: id, .notLeader(replica.leaderHint)), to: peer)
             flushLinks()
             return
         }
@@ -207,7 +200,7 @@ extension Node {
             case .value(let value): forwarded = .value(value)
             case .failed(let code, _): forwarded = code == "BUSY" ? .overloaded : .unavailable
             }
-            send(.forwardReply(id: id, forwarded), to: peer)
+            send(.forwardReply(group: group, id: id, forwarded), to: peer)
             flushLinks()
         }
     }

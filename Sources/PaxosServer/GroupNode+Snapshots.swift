@@ -22,12 +22,12 @@ import PaxosWire
 /// **Ending early.** Either side abandons a transfer that makes no progress for
 /// `snapshotTimeoutMilliseconds`, when the link to the peer goes down, or on a bad chunk, and
 /// tells the other side with `snapshotAbort`; a half-staged snapshot is deleted, never installed.
-extension Node {
+extension GroupNode {
     // MARK: sending
 
     func onSendSnapshot(to peer: ReplicaID) {
         guard outgoing[peer] == nil else { return }
-        guard links[peer]?.isConnected == true else {
+        guard node.isConnected(to: peer) else {
             logger.debug("not sending a snapshot: no connection", metadata: ["peer.id": "\(peer)"])
             return
         }
@@ -76,10 +76,10 @@ extension Node {
             logger.error("cannot read the next snapshot chunk", metadata: ["peer.id": "\(peer)", "error": "\(result)"])
             return endOutgoing(peer, reason: "the sender could not read its state", notifyPeer: true)
         }
-        guard links[peer]?.isConnected == true else {
+        guard node.isConnected(to: peer) else {
             return endOutgoing(peer, reason: "the connection to the receiver is down", notifyPeer: false)
         }
-        send(.snapshotChunk(group: 0, SnapshotChunk(transfer: id, slot: slot, index: chunk.index, data: chunk.data,
+        send(.snapshotChunk(group: group, SnapshotChunk(transfer: id, slot: slot, index: chunk.index, data: chunk.data,
                                                      last: chunk.last, crc: chunk.crc)), to: peer)
         flushLinks()
         transfer.sent += 1
@@ -121,7 +121,7 @@ extension Node {
             "peer.id": "\(peer)", "snapshot.transfer": "\(transfer.id)", "reason": "\(reason)",
         ])
         if notifyPeer {
-            send(.snapshotAbort(group: 0, transfer: transfer.id, reason: reason), to: peer)
+            send(.snapshotAbort(group: group, transfer: transfer.id, reason: reason), to: peer)
             flushLinks()
         }
     }

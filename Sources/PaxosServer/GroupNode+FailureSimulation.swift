@@ -8,7 +8,7 @@ import PaxosStorage
 /// from its durable state. Each second the node fails with probability `p`, stays down for a
 /// random 0.5–3 s (dropping every peer message and refusing clients), then rebuilds its replica
 /// from the database, forgetting everything it held only in memory.
-extension Node {
+extension GroupNode {
     /// - Returns: true while the node is failed, so the tick does nothing else.
     func simulateFailureTick() -> Bool {
         if let until = failedUntil {
@@ -45,7 +45,7 @@ extension Node {
                 switch result {
                 case .success(let durable):
                     var random = failureRandom.fork()
-                    replica = Replica(configuration: settings.replicaConfiguration, durable: durable,
+                    replica = Replica(configuration: settings.replicaConfiguration(group: group), durable: durable,
                                       random: random.fork(), logger: logger)
                     failedUntil = nil
                     lastRole = "follower"

@@ -7,12 +7,12 @@ import PaxosWire
 
 /// Receiving a snapshot: staging its chunks, handing it to the core, installing it. See
 /// `Node+Snapshots.swift` for the whole protocol.
-extension Node {
+extension GroupNode {
     func onSnapshotChunk(from peer: ReplicaID, _ chunk: SnapshotChunk) {
         if chunk.index == 0 {
             if let reason = reasonToRefuseSnapshot(from: peer, chunk) {
                 logger.debug("refusing a snapshot", metadata: ["peer.id": "\(peer)", "reason": "\(reason)"])
-                send(.snapshotAbort(group: 0, transfer: chunk.transfer, reason: reason), to: peer)
+                send(.snapshotAbort(group: group, transfer: chunk.transfer, reason: reason), to: peer)
                 return flushLinks()
             }
             if let previous = incoming {
@@ -28,7 +28,7 @@ extension Node {
             return
         }
         guard var transfer = incoming, transfer.id == chunk.transfer, transfer.peer == peer, !transfer.complete else {
-            send(.snapshotAbort(group: 0, transfer: chunk.transfer, reason: "no such transfer is being received"), to: peer)
+            send(.snapshotAbort(group: group, transfer: chunk.transfer, reason: "no such transfer is being received"), to: peer)
             return flushLinks()
         }
         guard chunk.index == transfer.expected, chunk.slot == transfer.slot else {
@@ -66,10 +66,10 @@ extension Node {
             snapshotCounters.aborted += 1
             metrics.snapshotTransfersAborted.increment()
             logger.warning("snapshot chunk refused", metadata: ["peer.id": "\(peer)", "error": "\(error)"])
-            send(.snapshotAbort(group: 0, transfer: chunk.transfer, reason: "\(error)"), to: peer)
+            send(.snapshotAbort(group: group, transfer: chunk.transfer, reason: "\(error)"), to: peer)
             return flushLinks()
         }
-        send(.snapshotAck(group: 0, transfer: chunk.transfer, index: chunk.index), to: peer)
+        send(.snapshotAck(group: group, transfer: chunk.transfer, index: chunk.index), to: peer)
         flushLinks()
         transfer.progressAt = .now()
         guard complete else {
@@ -139,7 +139,7 @@ extension Node {
             "peer.id": "\(transfer.peer)", "snapshot.transfer": "\(transfer.id)", "reason": "\(reason)",
         ])
         if notifyPeer {
-            send(.snapshotAbort(group: 0, transfer: transfer.id, reason: reason), to: transfer.peer)
+            send(.snapshotAbort(group: group, transfer: transfer.id, reason: reason), to: transfer.peer)
             flushLinks()
         }
     }

@@ -17,7 +17,7 @@ import PaxosStorage
 /// commands, one further behind (down for a long time, or a new node) by a snapshot. Holding the
 /// log for a lagging peer instead would let one dead node grow every other node's disk without
 /// bound, which is what this issue is about.
-extension Node {
+extension GroupNode {
     func maybeCompact(now: NIODeadline) {
         guard now >= nextCompactionCheck else { return }
         nextCompactionCheck = now + .milliseconds(settings.compactionIntervalMilliseconds)
@@ -48,7 +48,7 @@ extension Node {
     /// The database, its WAL and shared-memory index, and a staged snapshot if any: what this
     /// node takes on disk. Three or four `stat` calls, cheap enough for INFO and the check above.
     var databaseBytes: Int64 {
-        let path = settings.databasePath
+        let path = databasePath
         return [path, path + "-wal", path + "-shm", worker.stagingPath].reduce(0) { total, file in
             // A file that is missing or cannot be examined counts as 0: the figure is reported only.
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value

@@ -1,0 +1,195 @@
+import CoreMetrics
+import Logging
+import NIOCore
+import PaxosCore
+import PaxosStorage
+import PaxosWire
+
+/// This node's member of one consensus group: the one place that owns that group's `Replica`,
+/// confined to the node's event loop. With `--groups 1` (the default) there is one, and the node
+/// behaves exactly as before sharding.
+///
+/// Every event for the group (a peer frame, a client command, a tick, a storage completion)
+/// arrives on `loop`, goes through `handle(_:)` — one synchronous `step` of the core — and the
+/// returned actions are executed in order: persist records go to the group's storage executor
+/// (which group-commits and reports `persisted(upTo:)` back), messages go to the node's peer
+/// links tagged with the group, chosen commands are applied by the storage executor in the same
+/// FIFO (so a later read sees them), and client replies resolve the requests waiting for them.
+/// Each group has its own database and storage thread, so groups fsync in parallel; they share
+/// the event loop and one connection per peer pair.
+///
+/// - Invariant: every mutable property is touched only on `loop`.
+final class GroupNode: @unchecked Sendable {
+    // @unchecked Sendable: all mutable state is confined to `loop`; every entry point from
+    // another thread hops there with `loop.execute`, and handlers run on `loop` already.
+    /// The node hosting this group: peer links, client ids, settings.
+    unowned let node: Node
+    let group: UInt32
+    let settings: NodeSettings
+    let loop: any EventLoop
+    var logger: Logger
+    let metrics: GroupMetrics
+    var replica: Replica
+    var storage: StorageExecutor
+    /// Where this group's database lives.
+    let databasePath: String
+
+    // Client requests, local and forwarded (see GroupNode+Requests.swift).
+    var requests: [UInt64: TrackedRequest] = [:]
+    var nextToken: UInt64 = 1
+    /// The write each client id waits for: one at a time per client.
+    var writeTokens: [ClientID: UInt64] = [:]
+    var readTokens: [ReadID: UInt64] = [:]
+    /// Requests to propose at the end of this loop iteration, so they share a slot.
+    var proposalBuffer: [ClientRequest] = []
+    var proposalFlushScheduled = false
+
+    // Failure simulation (see GroupNode+FailureSimulation.swift).
+    var failedUntil: NIODeadline?
+    var failureRandom: SeededGenerator
+    var ticksSinceFailureDraw = 0
+
+    var lastRole = "follower"
+    var stopping = false
+
+    // Snapshots and compaction (see GroupNode+Snapshots.swift, GroupNode+Compaction.swift).
+    let worker: SnapshotWorker
+    /// Transfers this node is sending, one per peer at most.
+    var outgoing: [ReplicaID: OutgoingTransfer] = [:]
+    /// The transfer this node is receiving, at most one.
+    var incoming: IncomingTransfer?
+    /// The slot of a snapshot install queued on the storage thread and not yet done.
+    var installingSnapshot: Slot?
+    var snapshotCounters = SnapshotCounters()
+    var nextCompactionCheck = NIODeadline.now()
+
+    init(node: Node, group: UInt32, storage: StorageExecutor, worker: SnapshotWorker, durable: DurableState) {
+        self.node = node
+        self.group = group
+        self.settings = node.settings
+        self.loop = node.loop
+        self.storage = storage
+        self.worker = worker
+        self.databasePath = node.settings.databasePath(group: group)
+        var logger = node.logger
+        if settings.groups > 1 { logger[metadataKey: "paxos.group"] = "\(group)" }
+        self.logger = logger
+        self.metrics = GroupMetrics(group: settings.groups > 1 ? group : nil)
+        // Each group draws its own election timeouts and failures from the node's seed.
+        var random = SeededGenerator(seed: settings.seed &+ UInt64(group) &* 0x9E37_79B9_7F4A_7C15)
+        self.replica = Replica(configuration: settings.replicaConfiguration(group: group), durable: durable,
+                               random: random.fork(), logger: logger)
+        self.failureRandom = random.fork()
+    }
+
+    /// Called once, on `loop`, before the first tick.
+    func start() {
+        loop.preconditionInEventLoop()
+        metrics.applied.record(Int64(replica.appliedThrough.rawValue))
+    }
+
+    /// One core step and its actions. The only caller of `replica.step`.
+    func handle(_ input: Input) {
+        let actions = replica.step(input)
+        execute(actions)
+        flushLinks()
+        noteRoleChange()
+    }
+
+    func execute(_ actions: [Action]) {
+        var jobs: [StorageJob] = []
+        for action in actions {
+            switch action {
+            case .persist(let record):
+                jobs.append(.persist(record))
+            case .send(let to, let message):
+                send(.message(group: group, message), to: to)
+            case .apply(let slot, let command):
+                jobs.append(.apply(slot: slot, command: command))
+            case .reply(let reply):
+                // A read served now must see every apply queued before it: flush them first.
+                if case .readReady = reply { submit(&jobs) }
+                onCoreReply(reply, jobs: &jobs)
+            case .sendSnapshot(let peer):
+                onSendSnapshot(to: peer)
+            case .installSnapshot(let slot):
+                jobs.append(installJob(slot: slot))
+            }
+        }
+        submit(&jobs)
+    }
+
+    func submit(_ jobs: inout [StorageJob]) {
+        guard !jobs.isEmpty else { return }
+        do {
+            try storage.submit(jobs)
+        } catch {
+            // The executor refuses only when it has failed or is full; neither can be worked
+            // around without risking the durability contract, so the node stops.
+            logger.critical("storage refused work; stopping the node", metadata: ["error": "\(error)"])
+            fatalError("paxosd \(settings.id) group \(group): storage refused work: \(error)")
+        }
+        jobs.removeAll(keepingCapacity: true)
+    }
+
+    /// Results from the storage thread, delivered on `loop` in submission order.
+    func onStorage(_ completions: [StorageCompletion]) {
+        // Bookkeeping of the shell's own, kept even while failed: the staging file an install
+        // consumed, and what a compaction did.
+        for completion in completions {
+            switch completion {
+            case .installed(let slot): onSnapshotInstalled(slot: slot)
+            case .compacted(let report): onCompacted(report)
+            default: break
+            }
+        }
+        // A replica in a simulated failure is dead: what its storage jobs report is moot, and the
+        // replica rebuilt afterwards numbers its persist records afresh.
+        guard failedUntil == nil else { return }
+        var durable: PersistID?
+        for completion in completions {
+            switch completion {
+            case .persisted(let id):
+                durable = id
+            case .applied(let slot, let results):
+                metrics.applied.record(Int64(slot.rawValue))
+                for (request, result) in results { onApplied(request, result) }
+            case .read(let token, let value):
+                resolve(token, .value(value))
+            case .installed, .compacted:
+                break
+            }
+        }
+        if let durable { handle(.persisted(upTo: durable)) }
+    }
+
+    func onTick() {
+        guard !stopping else { return }
+        if simulateFailureTick() { return }
+        handle(.tick)
+        sweepRequests()
+        checkSnapshotTimeouts()
+        maybeCompact(now: .now())
+        metrics.chosen.record(Int64(replica.chosenThrough.rawValue))
+    }
+
+    func noteRoleChange() {
+        let role = replica.roleName
+        guard role != lastRole else { return }
+        if role == "candidate" { metrics.elections.increment() }
+        if role == "leader" || lastRole == "leader" {
+            logger.info("role changed", metadata: ["paxos.role": "\(role)", "paxos.ballot": "\(replica.promised)"])
+        }
+        lastRole = role
+    }
+}
+
+extension GroupNode {
+    /// Answers everything in flight; the node then shuts storage down.
+    func stop() {
+        stopping = true
+        for token in requests.keys.sorted() {
+            resolve(token, .failed(code: "SHUTDOWN", message: "replica \(settings.id) is shutting down; retry on another node"))
+        }
+    }
+}
