@@ -18,6 +18,9 @@ package struct NodeStatus: Hashable, Sendable, Encodable {
     package var appliedSlot: UInt64?
     /// Why the node is unreachable, or what was wrong with its answer.
     package var error: String?
+    /// One entry per consensus group on a node started with `--groups G` (G > 1); empty for a
+    /// single-group node, whose one group the fields above describe.
+    package var groups: [GroupStatus] = []
 
     package init(node: NodeAddress, error: String) {
         id = node.id
@@ -36,13 +39,19 @@ package struct NodeStatus: Hashable, Sendable, Encodable {
         ballot = info["ballot"]
         chosenFrontier = info["chosen_frontier"].flatMap { UInt64($0) }
         appliedSlot = info["applied_slot"].flatMap { UInt64($0) }
+        let count = info["groups"].flatMap { Int($0) } ?? 1
+        if count > 1 {
+            groups = (0..<count).compactMap { index in
+                info["group\(index)"].map { GroupStatus(group: index, line: $0) }
+            }
+        }
     }
 
     private enum CodingKeys: String, CodingKey {
         case id, endpoint, reachable, role, leader, ballot
         case chosenFrontier = "chosen_frontier"
         case appliedSlot = "applied_slot"
-        case error
+        case error, groups
     }
 
     /// Every key is always present, null when unknown, so scripts can rely on the shape.
@@ -57,5 +66,51 @@ package struct NodeStatus: Hashable, Sendable, Encodable {
         try container.encode(chosenFrontier, forKey: .chosenFrontier)
         try container.encode(appliedSlot, forKey: .appliedSlot)
         try container.encode(error, forKey: .error)
+        try container.encode(groups, forKey: .groups)
+    }
+}
+
+/// One group's line of a multi-group node's INFO (`group2:role=leader,leader_id=3,...`).
+package struct GroupStatus: Hashable, Sendable, Encodable {
+    package var group: Int
+    package var role: String?
+    package var leader: Int?
+    package var preferredLeader: Int?
+    package var ballot: String?
+    package var chosenFrontier: UInt64?
+    package var appliedSlot: UInt64?
+
+    /// Parses `key=value` pairs separated by commas; unknown keys are ignored, missing ones nil.
+    package init(group: Int, line: String) {
+        self.group = group
+        var fields: [String: String] = [:]
+        for pair in line.split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+        }
+        role = fields["role"]
+        leader = fields["leader_id"].flatMap { Int($0) }
+        preferredLeader = fields["preferred_leader"].flatMap { Int($0) }
+        ballot = fields["ballot"]
+        chosenFrontier = fields["chosen_frontier"].flatMap { UInt64($0) }
+        appliedSlot = fields["applied_slot"].flatMap { UInt64($0) }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case group, role, leader, ballot
+        case preferredLeader = "preferred_leader"
+        case chosenFrontier = "chosen_frontier"
+        case appliedSlot = "applied_slot"
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(group, forKey: .group)
+        try container.encode(role, forKey: .role)
+        try container.encode(leader, forKey: .leader)
+        try container.encode(preferredLeader, forKey: .preferredLeader)
+        try container.encode(ballot, forKey: .ballot)
+        try container.encode(chosenFrontier, forKey: .chosenFrontier)
+        try container.encode(appliedSlot, forKey: .appliedSlot)
     }
 }

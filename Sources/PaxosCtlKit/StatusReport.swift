@@ -54,9 +54,25 @@ package struct StatusReport: Sendable, Encodable {
     /// place of the local pid.
     package static let columns = ["node", "endpoint", "state", "role", "leader", "ballot", "chosen", "applied"]
 
-    /// The aligned table, one line per node, then one line per unreachable node saying why, then
-    /// a summary line.
+    /// True when some node runs several groups: the table then has one row per node and group.
+    package var isMultiGroup: Bool { nodes.contains { !$0.groups.isEmpty } }
+
+    /// The columns of the multi-group table: the group, and the leader it prefers, added.
+    package static let groupColumns = ["node", "endpoint", "state", "group", "role", "leader", "preferred", "ballot", "chosen", "applied"]
+
+    /// For each group, the leader most reachable nodes name (multi-group clusters).
+    package var groupLeaders: [Int: Int] {
+        var votes: [Int: [Int: Int]] = [:]
+        for node in nodes {
+            for group in node.groups { if let leader = group.leader { votes[group.group, default: [:]][leader, default: 0] += 1 } }
+        }
+        return votes.mapValues { counts in counts.max { ($0.value, -$0.key) < ($1.value, -$1.key) }!.key }
+    }
+
+    /// The aligned table, one line per node (per node and group on a multi-group cluster), then
+    /// one line per unreachable node saying why, then a summary line.
     package var table: String {
+        if isMultiGroup { return groupTable }
         let rows = nodes.map { node -> [String] in
             let dash = "-"
             return [
@@ -74,17 +90,52 @@ package struct StatusReport: Sendable, Encodable {
         return lines.joined(separator: "\n")
     }
 
-    /// "3 of 3 nodes reachable; leader: node 2 (named by 3)".
+    private var groupTable: String {
+        let dash = "-"
+        var rows: [[String]] = []
+        for node in nodes {
+            let id = node.id.map(String.init) ?? "?"
+            guard node.reachable, !node.groups.isEmpty else {
+                rows.append([id, node.endpoint, node.reachable ? "reachable" : "unreachable", dash, node.role ?? dash,
+                             node.leader.map(String.init) ?? dash, dash, node.ballot ?? dash,
+                             node.chosenFrontier.map(String.init) ?? dash, node.appliedSlot.map(String.init) ?? dash])
+                continue
+            }
+            for group in node.groups {
+                rows.append([id, node.endpoint, "reachable", "\(group.group)", group.role ?? dash,
+                             group.leader.map(String.init) ?? "unknown", group.preferredLeader.map(String.init) ?? dash,
+                             group.ballot ?? dash, group.chosenFrontier.map(String.init) ?? dash,
+                             group.appliedSlot.map(String.init) ?? dash])
+            }
+        }
+        var lines = TextTable.render([Self.groupColumns] + rows)
+        for node in nodes where !node.reachable {
+            lines.append("node \(node.id.map(String.init) ?? node.endpoint): \(node.error ?? "no answer")")
+        }
+        lines.append(summary)
+        return lines.joined(separator: "\n")
+    }
+
+    /// "3 of 3 nodes reachable; leader: node 2 (named by 3)", or with several groups
+    /// "3 of 3 nodes reachable; 4 groups; leaders: group 0 node 1, group 1 node 2, ...".
     package var summary: String {
+        if isMultiGroup {
+            let count = nodes.map(\.groups.count).max() ?? 0
+            let leaders = groupLeaders
+            let named = (0..<count).map { "group \($0) " + (leaders[$0].map { "node \($0)" } ?? "none") }
+            return "\(reachableCount) of \(nodes.count) nodes reachable; \(count) groups; leaders: \(named.joined(separator: ", "))"
+        }
         let leaderText = leader.map { "leader: node \($0.id) (named by \($0.votes))" } ?? "no leader known"
         return "\(reachableCount) of \(nodes.count) nodes reachable; \(leaderText)"
     }
 
-    /// `{"nodes": [...], "reachable": n, "total": n, "leader": id or null}`, keys sorted.
+    /// `{"nodes": [...], "reachable": n, "total": n, "leader": id or null, "group_leaders": {"0": id, ...}}`,
+    /// keys sorted; `group_leaders` is empty for a single-group cluster.
     package var json: String { SortedJSON.render(self, what: "status report") }
 
     private enum CodingKeys: String, CodingKey {
         case nodes, reachable, total, leader
+        case groupLeaders = "group_leaders"
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -93,5 +144,6 @@ package struct StatusReport: Sendable, Encodable {
         try container.encode(reachableCount, forKey: .reachable)
         try container.encode(nodes.count, forKey: .total)
         try container.encode(leader?.id, forKey: .leader)
+        try container.encode(Dictionary(uniqueKeysWithValues: groupLeaders.map { ("\($0.key)", $0.value) }), forKey: .groupLeaders)
     }
 }

@@ -5,7 +5,7 @@ import PaxosCtlKit
 struct ShowStatus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "One line per node: id, endpoint, reachable, role, leader, ballot, chosen frontier, applied slot.",
+        abstract: "One line per node (per node and group with --groups): id, endpoint, reachable, role, leader, ballot, chosen frontier, applied slot.",
         discussion: """
             Asks every endpoint for INFO directly (no failover, in parallel; a node that does not \
             answer within 2 s or --timeout is shown as unreachable). Exits 1 when no node answers.
@@ -13,7 +13,7 @@ struct ShowStatus: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Flag(help: "Print JSON: {\"nodes\": [{\"id\", \"endpoint\", \"reachable\", \"role\", \"leader\", \"ballot\", \"chosen_frontier\", \"applied_slot\", \"error\"}], \"reachable\", \"total\", \"leader\"}.")
+    @Flag(help: "Print JSON: {\"nodes\": [{\"id\", \"endpoint\", \"reachable\", \"role\", \"leader\", \"ballot\", \"chosen_frontier\", \"applied_slot\", \"error\", \"groups\": [{\"group\", \"role\", \"leader\", \"preferred_leader\", \"ballot\", \"chosen_frontier\", \"applied_slot\"}]}], \"reachable\", \"total\", \"leader\", \"group_leaders\"}.")
     var json = false
 
     func run() throws {

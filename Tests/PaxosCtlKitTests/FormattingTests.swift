@@ -72,11 +72,49 @@ struct FormattingTests {
         #expect(top["total"] as? Int == 3)
         #expect(top["leader"] as? Int == 1)
         let nodes = try #require(top["nodes"] as? [[String: Any]])
-        let keys: Set = ["id", "endpoint", "reachable", "role", "leader", "ballot", "chosen_frontier", "applied_slot", "error"]
+        let keys: Set = ["id", "endpoint", "reachable", "role", "leader", "ballot", "chosen_frontier", "applied_slot", "error", "groups"]
         for node in nodes { #expect(Set(node.keys) == keys) }
         #expect(nodes[0]["chosen_frontier"] as? Int == 17)
         #expect(nodes[1]["leader"] is NSNull)
         #expect(nodes[2]["reachable"] as? Bool == false)
         #expect(nodes[2]["error"] as? String == "127.0.0.1:6383: connection refused")
+    }
+
+    static func multiGroupReport() -> StatusReport {
+        let one = NodeAddress(id: 1, endpoint: .init(host: "127.0.0.1", port: 6381))
+        let two = NodeAddress(id: 2, endpoint: .init(host: "127.0.0.1", port: 6382))
+        func line(_ role: String, _ leader: String, _ preferred: String, _ chosen: Int) -> String {
+            "role=\(role),leader_id=\(leader),preferred_leader=\(preferred),ballot=2.\(leader),chosen_frontier=\(chosen),applied_slot=\(chosen),snapshot_slot=0"
+        }
+        return StatusReport(nodes: [
+            NodeStatus(node: one, info: ["replica_id": "1", "groups": "2", "groups_led": "0",
+                                         "group0": line("leader", "1", "1", 9), "group1": line("follower", "2", "2", 4)]),
+            NodeStatus(node: two, info: ["replica_id": "2", "groups": "2", "groups_led": "1",
+                                         "group0": line("follower", "1", "1", 9), "group1": line("leader", "2", "2", 5)]),
+        ])
+    }
+
+    @Test("status: a multi-group cluster gets one row per node and group, with each group's leader")
+    func multiGroupTable() {
+        let report = Self.multiGroupReport()
+        let lines = report.table.split(separator: "\n").map(String.init)
+        #expect(lines[0].split(separator: " ") == ["node", "endpoint", "state", "group", "role", "leader", "preferred", "ballot", "chosen", "applied"])
+        #expect(lines[1].split(separator: " ") == ["1", "127.0.0.1:6381", "reachable", "0", "leader", "1", "1", "2.1", "9", "9"])
+        #expect(lines[4].split(separator: " ") == ["2", "127.0.0.1:6382", "reachable", "1", "leader", "2", "2", "2.2", "5", "5"])
+        #expect(lines.count == 6)
+        #expect(lines[5] == "2 of 2 nodes reachable; 2 groups; leaders: group 0 node 1, group 1 node 2")
+    }
+
+    @Test("status: multi-group JSON lists every group of every node and the leader of each group")
+    func multiGroupJSON() throws {
+        let object = try JSONSerialization.jsonObject(with: Data(Self.multiGroupReport().json.utf8))
+        let top = try #require(object as? [String: Any])
+        #expect(top["group_leaders"] as? [String: Int] == ["0": 1, "1": 2])
+        let nodes = try #require(top["nodes"] as? [[String: Any]])
+        let groups = try #require(nodes[1]["groups"] as? [[String: Any]])
+        #expect(groups.count == 2)
+        #expect(groups[1]["role"] as? String == "leader")
+        #expect(groups[1]["preferred_leader"] as? Int == 2)
+        #expect(groups[1]["applied_slot"] as? Int == 5)
     }
 }
