@@ -27,9 +27,11 @@ extension LocalCluster {
     }
 
     /// Waits until every live node names the same leader, that leader is live and says it leads,
-    /// and no other node says it leads. Returns the leader's id.
+    /// and no other node says it leads. Returns the leader's id. With several groups, waits for
+    /// that in every group and returns group 0's leader.
     @discardableResult
     func waitForLeader(timeout: Duration = .seconds(10)) throws -> Int {
+        if groups > 1 { return try waitForGroupLeaders(timeout: timeout)[0]! }
         var leader = 0
         try waitUntil("the live nodes \(liveIDs) agree on one live leader", timeout: timeout) {
             let live = liveIDs
@@ -50,8 +52,9 @@ extension LocalCluster {
     }
 
     /// Waits until node `id` has learned and applied everything the leader has: equal
-    /// `chosen_frontier` and `applied_slot`. Call it when no writes are in flight.
+    /// `chosen_frontier` and `applied_slot` (in every group). Call it when no writes are in flight.
     func waitForCatchUp(_ id: Int, timeout: Duration = .seconds(20)) throws {
+        if groups > 1 { return try waitForGroupCatchUp(id, timeout: timeout) }
         let leader = try waitForLeader()
         var last = ""
         try waitUntil("node \(id) catches up with leader \(leader) (\(last))", timeout: timeout) {
@@ -61,6 +64,70 @@ extension LocalCluster {
                 + "leader chosen \(theirs["chosen_frontier"] ?? "?") applied \(theirs["applied_slot"] ?? "?")"
             return mine["chosen_frontier"] == theirs["chosen_frontier"] && mine["applied_slot"] == theirs["applied_slot"]
                 && mine["applied_slot"] == theirs["chosen_frontier"]
+        }
+    }
+
+    /// Node `id`'s per-group INFO lines (`group2:role=leader,leader_id=3,...`), by group.
+    func groupInfo(_ id: Int) throws -> [Int: [String: String]] {
+        let fields = try info(id)
+        var result: [Int: [String: String]] = [:]
+        for group in 0..<groups {
+            guard let line = fields["group\(group)"] else { throw HarnessError("node \(id) INFO has no group\(group) line") }
+            var parsed: [String: String] = [:]
+            for pair in line.split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { parsed[String(parts[0])] = String(parts[1]) }
+            }
+            result[group] = parsed
+        }
+        return result
+    }
+
+    /// Waits until, in every group, the live nodes name one live leader that says it leads and
+    /// no other node says it leads; with `preferred`, also that each group whose preferred node
+    /// is live is led by it. Returns each group's leader.
+    @discardableResult
+    func waitForGroupLeaders(preferred: Bool = false, timeout: Duration = .seconds(10)) throws -> [Int: Int] {
+        var leaders: [Int: Int] = [:]
+        var last = ""
+        try waitUntil("every group has one live leader\(preferred ? ", its preferred one where live" : "") (\(last))", timeout: timeout) {
+            let live = liveIDs
+            let views = try Dictionary(uniqueKeysWithValues: live.map { ($0, try groupInfo($0)) })
+            leaders = [:]
+            for group in 0..<groups {
+                let named = Set(live.map { views[$0]![group]!["leader_id"] ?? "unknown" })
+                let leading = live.filter { views[$0]![group]!["role"] == "leader" }
+                guard named.count == 1, let id = named.first.flatMap({ Int($0) }), live.contains(id), leading == [id] else {
+                    last = "group \(group): named \(named.sorted()), leading \(leading)"
+                    return false
+                }
+                if preferred, live.contains(preferredLeader(ofGroup: group)), id != preferredLeader(ofGroup: group) {
+                    last = "group \(group) led by \(id), prefers \(preferredLeader(ofGroup: group))"
+                    return false
+                }
+                leaders[group] = id
+            }
+            return true
+        }
+        return leaders
+    }
+
+    /// `waitForCatchUp` for every group of a multi-group node.
+    func waitForGroupCatchUp(_ id: Int, timeout: Duration) throws {
+        var last = ""
+        try waitUntil("node \(id) catches up in every group (\(last))", timeout: timeout) {
+            let leaders = try waitForGroupLeaders()
+            let mine = try groupInfo(id)
+            for group in 0..<groups {
+                let theirs = try groupInfo(leaders[group]!)[group]!
+                let own = mine[group]!
+                guard own["chosen_frontier"] == theirs["chosen_frontier"], own["applied_slot"] == theirs["applied_slot"],
+                      own["applied_slot"] == theirs["chosen_frontier"] else {
+                    last = "group \(group): applied \(own["applied_slot"] ?? "?"), leader \(leaders[group]!) chosen \(theirs["chosen_frontier"] ?? "?")"
+                    return false
+                }
+            }
+            return true
         }
     }
 

@@ -46,6 +46,13 @@ final class LocalCluster {
     var endpoints: [Endpoint] { ids.map(endpoint) }
     func logPath(_ id: Int) -> String { directory.appendingPathComponent("node-\(id).log").path }
     func isRunning(_ id: Int) -> Bool { processes[id]?.isRunning ?? false }
+    /// Consensus groups per node: the `--groups` among the extra arguments, else 1.
+    var groups: Int {
+        guard let flag = extraArguments.firstIndex(of: "--groups"), flag + 1 < extraArguments.count else { return 1 }
+        return Int(extraArguments[flag + 1]) ?? 1
+    }
+    /// The node group `g` prefers as leader (several groups only): ids in order, g mod size.
+    func preferredLeader(ofGroup group: Int) -> Int { ids[group % size] }
 
     /// Writes the configuration; starts nothing. `arguments` are added to every paxosd command line.
     init(size: Int, name: String, arguments: [String] = []) throws {
