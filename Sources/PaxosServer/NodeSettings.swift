@@ -33,6 +33,9 @@ public struct NodeSettings: Sendable {
     public var maxRequestBytes = 2 << 20
     /// Most requests a node tracks at once (local and forwarded); more get `-BUSY`.
     public var maxOutstandingRequests = 50_000
+    /// The leader's pipeline window per group: slots proposed and not yet chosen. Requests that
+    /// arrive while it is full wait and go out together in the next slot.
+    public var maxInflightSlots = 64
     /// Seed of the core's election-timeout generator.
     public var seed: UInt64
 
@@ -84,6 +87,7 @@ public struct NodeSettings: Sendable {
         configuration.electionTimeoutTicks = 30
         configuration.retransmitTicks = 20
         configuration.electionBackoffMax = 8
+        configuration.maxInflightSlots = maxInflightSlots
         return configuration
     }
 

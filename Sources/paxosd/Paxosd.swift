@@ -53,6 +53,11 @@ struct Paxosd: AsyncParsableCommand {
             """))
     var groups: UInt32?
 
+    @Option(help: ArgumentHelp(
+        "Pipeline window: most slots a leader has proposed and not yet seen chosen, per group.",
+        discussion: "Requests arriving while the window is full share the next slot, so a smaller window makes larger batches under load."))
+    var maxInflightSlots = 64
+
     @Option(help: "Simulated acceptor failures: probability per second that this node's acceptor fails and restarts from disk (0 to 1).")
     var failRate: Double = 0
 
@@ -99,6 +104,7 @@ struct Paxosd: AsyncParsableCommand {
         if let groups, !(1...GroupMap.maxGroups).contains(groups) {
             throw ValidationError("--groups must be between 1 and \(GroupMap.maxGroups), got \(groups)")
         }
+        guard (1...4_096).contains(maxInflightSlots) else { throw ValidationError("--max-inflight-slots must be between 1 and 4096") }
         guard retainSlots >= 1 else { throw ValidationError("--retain-slots must be at least 1") }
         if let restore, !FileManager.default.fileExists(atPath: restore) {
             throw ValidationError("--restore: no such file or directory: \(restore)")
@@ -151,6 +157,7 @@ struct Paxosd: AsyncParsableCommand {
             databasePath: "\(directory)/\(id)/paxos.sqlite",
             seed: seed ?? UInt64.random(in: 0...UInt64.max))
         settings.groups = groups ?? cluster.groups ?? 1
+        settings.maxInflightSlots = maxInflightSlots
         settings.failRate = failRate
         settings.synchronousFull = sync == "full"
         settings.tickMilliseconds = tickMs
