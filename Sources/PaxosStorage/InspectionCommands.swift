@@ -22,56 +22,74 @@ package struct InspectionOutput: Sendable {
     package var status: InspectionExitStatus
 }
 
-/// The five commands of `paxos-inspect`, from paths to output, so that the executable only
+/// The five commands of `paxos-inspect`, from arguments to output, so that the executable only
 /// parses arguments and prints. Each opens its databases read-only, reads everything it needs
 /// in one read transaction per database, and closes them.
+///
+/// An argument is a database file or a node directory (`InspectionTarget`): every database of
+/// the node, one per group, or with `group` the file of that group. `summary` and `verify` report
+/// each database and check that a directory's databases make one node; `log` and `kv` read one
+/// database; `diff` compares each group across the nodes separately.
 ///
 /// When several databases are given, an unusable one does not stop `summary` or `verify` from
 /// reporting the others; `diff` needs them all. The exit status is the worst of all inputs:
 /// unusable input (2) over a failed check (1) over success (0).
 package enum InspectionCommands {
-    package static func summary(_ paths: [String]) -> InspectionOutput {
-        eachDatabase("summary", paths) { (reader) throws(InspectionError) in
+    package static func summary(_ arguments: [String], group: UInt32? = nil) -> InspectionOutput {
+        eachDatabase("summary", arguments, group: group) { (reader) throws(InspectionError) in
             let summary = try reader.summary()
             return (summary.text(), summary.json(), summary.integrity.ok)
         }
     }
 
-    package static func verify(_ paths: [String]) -> InspectionOutput {
-        eachDatabase("verify", paths) { (reader) throws(InspectionError) in
+    package static func verify(_ arguments: [String], group: UInt32? = nil) -> InspectionOutput {
+        eachDatabase("verify", arguments, group: group) { (reader) throws(InspectionError) in
             let result = try reader.verify()
             return (result.text(), result.json(), result.ok)
         }
     }
 
-    package static func log(_ path: String, from: Slot, through: Slot, filter: LogFilter, limit: Int?) -> InspectionOutput {
-        oneDatabase("log", path) { (reader) throws(InspectionError) in
+    package static func log(_ argument: String, group: UInt32? = nil, from: Slot, through: Slot, filter: LogFilter,
+                            limit: Int?) -> InspectionOutput {
+        oneDatabase("log", argument, group: group) { (reader) throws(InspectionError) in
             let listing = try reader.logListing(from: from, through: through, filter: filter, limit: limit)
             return (listing.text(), listing.json(), listing.problems.isEmpty)
         }
     }
 
-    package static func kv(_ path: String, prefix: Bytes) -> InspectionOutput {
-        oneDatabase("kv", path) { (reader) throws(InspectionError) in
+    package static func kv(_ argument: String, group: UInt32? = nil, prefix: Bytes) -> InspectionOutput {
+        oneDatabase("kv", argument, group: group) { (reader) throws(InspectionError) in
             let listing = try reader.keyValueListing(prefix: prefix)
             return (listing.text(), listing.json(), true)
         }
     }
 
-    /// - Precondition: at least two paths (the argument parser asks for them).
-    package static func diff(_ paths: [String]) -> InspectionOutput {
-        precondition(paths.count >= 2, "diff needs at least two databases")
-        var readers: [InspectionReader] = []
-        defer { for reader in readers { reader.close() } }
+    /// One report per group (`GroupedDiff`), in group order.
+    /// - Precondition: at least two arguments (the argument parser asks for them).
+    package static func diff(_ arguments: [String], group: UInt32? = nil) -> InspectionOutput {
+        precondition(arguments.count >= 2, "diff needs at least two databases")
+        var readers: [[InspectionReader]] = []
+        defer { for reader in readers.joined() { reader.close() } }
         var errors: [InspectionError] = []
-        for path in paths {
-            do { readers.append(try InspectionReader.open(path)) } catch { errors.append(error) }
+        for argument in arguments {
+            var opened: [InspectionReader] = []
+            do {
+                for path in try InspectionTarget.resolve(argument, group: group).paths {
+                    opened.append(try InspectionReader.openFile(path, group: group))
+                }
+            } catch {
+                errors.append(error)
+            }
+            readers.append(opened)
         }
         guard errors.isEmpty else { return unusable("diff", errors) }
         do {
-            let report = try DiffReport.compare(readers)
-            return InspectionOutput(text: report.text(), json: .document("diff", ok: report.ok, [("report", report.json())]),
-                                    errors: [], status: report.ok ? .ok : .checkFailed)
+            let reports = try GroupedDiff.arrange(readers, arguments: arguments).map { (readers) throws(InspectionError) in
+                try DiffReport.compare(readers)
+            }
+            let ok = reports.allSatisfy(\.ok)
+            return InspectionOutput(text: DiffReport.text(reports), json: .document("diff", ok: ok, [("reports", .array(reports.map { $0.json() }))]),
+                                    errors: [], status: ok ? .ok : .checkFailed)
         } catch {
             return unusable("diff", [error])
         }
@@ -79,29 +97,47 @@ package enum InspectionCommands {
 
     private typealias Body = (InspectionReader) throws(InspectionError) -> (text: String, json: InspectionJSON, ok: Bool)
 
-    /// Runs `body` on every database; each result or error is one entry of `databases`.
-    private static func eachDatabase(_ command: String, _ paths: [String], _ body: Body) -> InspectionOutput {
+    /// Runs `body` on every database; each result or error is one entry of `databases`, and so
+    /// is each problem of a node directory as a whole (`InspectionTarget.directoryProblems`).
+    private static func eachDatabase(_ command: String, _ arguments: [String], group: UInt32?, _ body: Body) -> InspectionOutput {
         var output = InspectionOutput(text: "", json: .null, errors: [], status: .ok)
         var entries: [InspectionJSON] = []
-        for path in paths {
-            do {
-                let (text, json, ok) = try withReader(path, body)
-                output.text += text
-                entries.append(json)
-                output.status = max(output.status, ok ? .ok : .checkFailed)
-            } catch {
-                output.errors.append(error)
-                entries.append(.object([("path", .string(error.path)), ("error", error.json())]))
-                output.status = .unusableInput
+        func recordUnusable(_ error: InspectionError) {
+            output.errors.append(error)
+            entries.append(.object([("path", .string(error.path)), ("error", error.json())]))
+            output.status = .unusableInput
+        }
+        for argument in arguments {
+            let target: InspectionTarget
+            do { target = try InspectionTarget.resolve(argument, group: group) } catch {
+                recordUnusable(error)
+                continue
             }
+            var placements: [String: GroupPlacement] = [:]
+            for path in target.paths {
+                do {
+                    let (report, placement) = try withReader(path, group: group) { (reader) throws(InspectionError) in
+                        (try body(reader), reader.placement)
+                    }
+                    placements[path] = placement
+                    output.text += report.text
+                    entries.append(report.json)
+                    output.status = max(output.status, report.ok ? .ok : .checkFailed)
+                } catch {
+                    recordUnusable(error)
+                }
+            }
+            target.directoryProblems(placements).forEach(recordUnusable)
         }
         output.json = .document(command, ok: output.status == .ok, [("databases", .array(entries))])
         return output
     }
 
-    private static func oneDatabase(_ command: String, _ path: String, _ body: Body) -> InspectionOutput {
+    private static func oneDatabase(_ command: String, _ argument: String, group: UInt32?, _ body: Body) -> InspectionOutput {
         do {
-            let (text, json, ok) = try withReader(path, body)
+            let reader = try InspectionReader.open(argument, group: group)
+            defer { reader.close() }
+            let (text, json, ok) = try body(reader)
             return InspectionOutput(text: text, json: .document(command, ok: ok, [("report", json)]), errors: [],
                                     status: ok ? .ok : .checkFailed)
         } catch {
@@ -109,8 +145,9 @@ package enum InspectionCommands {
         }
     }
 
-    private static func withReader<T>(_ path: String, _ body: (InspectionReader) throws(InspectionError) -> T) throws(InspectionError) -> T {
-        let reader = try InspectionReader.open(path)
+    private static func withReader<T>(_ path: String, group: UInt32?,
+                                      _ body: (InspectionReader) throws(InspectionError) -> T) throws(InspectionError) -> T {
+        let reader = try InspectionReader.openFile(path, group: group)
         defer { reader.close() }
         return try body(reader)
     }

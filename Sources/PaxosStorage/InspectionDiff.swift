@@ -13,6 +13,9 @@ package import PaxosCore
 ///   slot with the state machine's rules (`KVReplay`), must equal that node's kv and sessions
 ///   tables exactly. This needs the other node's log rows above the common slot; where they are
 ///   gone or damaged, the pair is reported as not comparable rather than guessed.
+///
+/// One report covers one group: nodes running several groups are compared group by group
+/// (`GroupedDiff`), since each group is a Paxos instance of its own with its own slots.
 package struct DiffReport: Hashable, Sendable {
     package struct Node: Hashable, Sendable {
         package var path: String
@@ -60,6 +63,8 @@ package struct DiffReport: Hashable, Sendable {
     /// At most this many disagreements are kept with their commands; all are counted.
     package static let disagreementsKept = 100
 
+    /// The group compared (the first database's; `compare` reports databases of other groups).
+    package var placement: GroupPlacement = .single
     package var nodes: [Node] = []
     /// Slots held as chosen (and readable) on at least two nodes.
     package var comparedSlots = 0
@@ -83,6 +88,7 @@ extension DiffReport {
     package static func compare(_ readers: [InspectionReader]) throws(InspectionError) -> DiffReport {
         precondition(readers.count >= 2, "diff needs two databases")
         var report = DiffReport()
+        report.placement = readers[0].placement
         let maxChosen = readers.map(\.meta.chosenThrough).max() ?? .zero
         let maxApplied = readers.map(\.meta.appliedThrough).max() ?? .zero
         for reader in readers {
@@ -98,6 +104,11 @@ extension DiffReport {
             report.problems.append(InspectionFailure(
                 path: readers[0].path, slot: nil, check: .cluster,
                 reason: "the databases belong to different clusters: " + clusters.sorted().map { "'\($0)'" }.joined(separator: ", ")))
+        }
+        if let other = readers.first(where: { $0.placement != report.placement }) {
+            report.problems.append(InspectionFailure(
+                path: other.path, slot: nil, check: .placement,
+                reason: "it holds \(other.placement.holding), \(readers[0].path) holds \(report.placement.holding): slots of different groups are unrelated"))
         }
         try report.compareChosen(readers)
         try report.compareTables(readers)

@@ -12,7 +12,8 @@ package import PaxosCore
 /// it as one line on stderr.
 package struct InspectionError: Error, Hashable, Sendable, CustomStringConvertible {
     package enum Kind: String, Hashable, Sendable {
-        /// No such file, or a directory with no `paxos.sqlite` in it.
+        /// No such file, a directory with no `paxos.sqlite` nor `group-<g>.sqlite` in it (or
+        /// without the group `--group` names), or a node directory missing one of its groups.
         case missing
         /// The file exists but cannot be opened or read (permissions, an I/O error, a WAL
         /// database whose `-shm` file is missing in a directory we may not write).
@@ -25,8 +26,13 @@ package struct InspectionError: Error, Hashable, Sendable, CustomStringConvertib
         case unsupportedSchema
         /// SQLite reports the file damaged, or a table or the meta row is missing.
         case damaged
-        /// The command line itself was wrong (an unknown option, a bad slot number).
+        /// The command line itself was wrong (an unknown option, a bad slot number), or named a
+        /// node directory of several groups where one database is needed, without `--group`.
         case usage
+        /// The databases' groups do not fit together or the command: a file of another group
+        /// than `--group` names, databases of different group counts given to `diff` or found in
+        /// one node directory, one group held twice.
+        case placement
     }
 
     package var kind: Kind
@@ -85,4 +91,7 @@ package enum InspectionCheck: String, Hashable, Sendable, CaseIterable {
     /// The databases given to `diff` belong to different clusters. (Disagreements and kv tables
     /// that differ have fields of their own in `DiffReport`.)
     case cluster
+    /// A file named for a group (`paxos.sqlite`, `group-<g>.sqlite`) holds another one, so the
+    /// node would refuse it; or the databases given to `DiffReport.compare` hold different groups.
+    case placement
 }

@@ -16,8 +16,9 @@ package enum InspectionJSON: Sendable {
     case object([(String, InspectionJSON)])
 
     /// The version of the `--json` schema, printed as `"schema"` in every document. Bumped only
-    /// when a field changes meaning or goes away; adding a field keeps the version.
-    package static let schemaVersion: Int64 = 1
+    /// when a field changes meaning or goes away; adding a field keeps the version. 2: `diff`
+    /// prints one report per group, in `reports`, where 1 had one `report`.
+    package static let schemaVersion: Int64 = 2
 
     /// One line of compact JSON.
     package func rendered() -> String {

@@ -1,8 +1,11 @@
+import Foundation
 package import PaxosCore
 
 /// What `verify` found in one database: how much it checked, and the first failed check.
 package struct VerifyResult: Hashable, Sendable {
     package var path: String
+    /// The group the database holds (`InspectionReader.placement`).
+    package var placement: GroupPlacement
     package var rowsChecked = 0
     package var keysChecked = 0
     package var sessionsChecked = 0
@@ -19,11 +22,17 @@ package struct VerifyResult: Hashable, Sendable {
 
     package var ok: Bool { failure == nil }
 
-    package init(path: String) { self.path = path }
+    package init(path: String, placement: GroupPlacement = .single) {
+        self.path = path
+        self.placement = placement
+    }
 }
 
 /// `verify`: every check a database can pass on its own, stopping at the first failure.
 ///
+/// 0. `placement`: a file named as a node names its databases holds the group its name says:
+///    `paxos.sqlite` a single group (no placement row), `group-<g>.sqlite` group g of several.
+///    The node would refuse it otherwise. Files named anything else (copies, backups) pass.
 /// 1. `meta`: `snapshot_slot ≤ applied_through ≤ chosen_through ≤ last log slot` (the last log
 ///    slot counts as the snapshot slot when compaction left no row above it).
 /// 2. Over every log row, in slot order: `checksum` (chosen flag, CRC-32C, command decodes);
@@ -42,7 +51,11 @@ package struct VerifyResult: Hashable, Sendable {
 ///    (written by an applied slot) and, across nodes, by `diff`.
 extension InspectionReader {
     package func verify() throws(InspectionError) -> VerifyResult {
-        var result = VerifyResult(path: path)
+        var result = VerifyResult(path: path, placement: placement)
+        if let failure = checkFileName() {
+            result.failure = failure
+            return result
+        }
         if let failure = checkMeta(try logBounds()) {
             result.failure = failure
             return result
@@ -75,6 +88,23 @@ extension InspectionReader {
             result.failure = InspectionFailure(path: path, slot: nil, check: .replay, reason: reason)
         }
         return result
+    }
+
+    /// The `placement` check: the group a file's name promises is the group it holds.
+    func checkFileName() -> InspectionFailure? {
+        let name = (path as NSString).lastPathComponent
+        let fits: Bool
+        if name == GroupPlacement.singleFileName {
+            fits = placement.isSingle
+        } else if let group = GroupPlacement.group(ofFileName: name) {
+            fits = !placement.isSingle && placement.group == group
+        } else {
+            return nil
+        }
+        guard !fits else { return nil }
+        return InspectionFailure(path: path, slot: nil, check: .placement,
+                                 reason: "the file is named \(name) but holds \(placement.holding), whose file is "
+                                    + "\(placement.fileName): a node would open it as another group and refuse it")
     }
 
     func checkMeta(_ bounds: LogBounds) -> InspectionFailure? {

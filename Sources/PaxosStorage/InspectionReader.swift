@@ -23,7 +23,9 @@ import PaxosCore
 ///
 /// ## Identification
 /// `PRAGMA application_id` must be PaxosKV's and `PRAGMA user_version` this build's
-/// `Schema.version`; anything else is an `InspectionError` that says which (see `Schema`).
+/// `Schema.version`; anything else is an `InspectionError` that says which (see `Schema`). The
+/// group the file holds is read from its `placement` row; a file without one is a single-group
+/// database, as every database written before groups existed (nothing is created to say so).
 ///
 /// - Invariant: not thread-safe; one thread uses a reader, and `close()` ends it.
 package final class InspectionReader {
@@ -33,33 +35,46 @@ package final class InspectionReader {
         case immutable
     }
 
-    /// The file name inside a node directory.
-    package static let databaseFileName = "paxos.sqlite"
-
     /// The database file, as named by the argument (`data/nodes/3` → `data/nodes/3/paxos.sqlite`).
     package let path: String
     package let meta: StoredMeta
+    /// The group the file holds, from its `placement` row (`.single` without one).
+    package let placement: GroupPlacement
     package let openMode: OpenMode
     let database: SQLiteDatabase
 
-    private init(path: String, meta: StoredMeta, openMode: OpenMode, database: SQLiteDatabase) {
+    private init(path: String, meta: StoredMeta, placement: GroupPlacement, openMode: OpenMode, database: SQLiteDatabase) {
         self.path = path
         self.meta = meta
+        self.placement = placement
         self.openMode = openMode
         self.database = database
     }
 
-    /// Opens the database a command-line argument names: a node directory holding
-    /// `paxos.sqlite`, or the database file itself.
-    package static func open(_ argument: String) throws(InspectionError) -> InspectionReader {
-        let path = try resolve(argument)
+    /// Opens the one database a command-line argument names: a database file, or a node
+    /// directory holding `paxos.sqlite` or one `group-<g>.sqlite`; with `group`, the directory's
+    /// `group-<g>.sqlite` (`InspectionTarget.resolve`). A directory of several groups without
+    /// `group` is a usage error that lists them.
+    package static func open(_ argument: String, group: UInt32? = nil) throws(InspectionError) -> InspectionReader {
+        let target = try InspectionTarget.resolve(argument, group: group)
+        guard target.paths.count == 1 else { throw target.ambiguity() }
+        return try openFile(target.paths[0], group: group)
+    }
+
+    /// Opens the database file at `path`; with `group`, refuses (`.placement`) a file that holds
+    /// another group.
+    package static func openFile(_ path: String, group: UInt32? = nil) throws(InspectionError) -> InspectionReader {
         try checkHeader(path)
         let (database, mode) = try connect(path)
-        do {
+        do throws(InspectionError) {
             try run(database, path: path, mode: mode) { () throws(SQLiteError) in try database.execute("BEGIN DEFERRED") }
             try identify(database, path: path, mode: mode)
             let meta = try readMeta(database, path: path, mode: mode)
-            return InspectionReader(path: path, meta: meta, openMode: mode, database: database)
+            let placement = try readPlacement(database, path: path, mode: mode)
+            if let group, placement.group != group {
+                throw InspectionError(.placement, path: path, reason: "it holds \(placement.holding), not group \(group) (--group \(group))")
+            }
+            return InspectionReader(path: path, meta: meta, placement: placement, openMode: mode, database: database)
         } catch {
             database.close()
             throw error
@@ -80,21 +95,6 @@ package final class InspectionReader {
 // MARK: opening
 
 extension InspectionReader {
-    /// The database file an argument names.
-    static func resolve(_ argument: String) throws(InspectionError) -> String {
-        guard !argument.isEmpty else { throw InspectionError(.missing, path: "''", reason: "an empty path names no database") }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) else {
-            throw InspectionError(.missing, path: argument, reason: "no such file or directory")
-        }
-        guard isDirectory.boolValue else { return argument }
-        let path = (argument as NSString).appendingPathComponent(databaseFileName)
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw InspectionError(.missing, path: argument, reason: "not a node directory: it holds no \(databaseFileName)")
-        }
-        return path
-    }
-
     /// Tells an SQLite file from any other before SQLite sees it (SQLite would otherwise answer
     /// an empty file with an empty database).
     static func checkHeader(_ path: String) throws(InspectionError) {
@@ -179,6 +179,22 @@ extension InspectionReader {
                                   reason: "meta.schema_version is \(meta.schemaVersion) but PRAGMA user_version is \(Schema.version)")
         }
         return meta
+    }
+
+    /// The `placement` row, read as the node reads it (`StoredPlacement`); a row that names no
+    /// placement makes the file unusable here as it does for the node.
+    static func readPlacement(_ database: SQLiteDatabase, path: String, mode: OpenMode) throws(InspectionError) -> GroupPlacement {
+        let stored = try run(database, path: path, mode: mode) { () throws(SQLiteError) in try StoredPlacement.select(from: database) }
+        guard let stored else { return .single }
+        guard stored.hash == GroupPlacement.hashName else {
+            throw InspectionError(.unsupportedSchema, path: path, reason: "it maps keys to groups by '\(stored.hash)', which this build "
+                + "does not know (it knows '\(GroupPlacement.hashName)'): it was written by other PaxosKV software")
+        }
+        guard let placement = stored.placement else {
+            throw InspectionError(.damaged, path: path, reason: "its placement row names group \(stored.group) of \(stored.groupCount), "
+                + "which no node runs")
+        }
+        return placement
     }
 
     static func run<T>(_ database: SQLiteDatabase, path: String, mode: OpenMode,

@@ -28,7 +28,7 @@ extension InspectionSummary {
                 ("shm_bytes", files.shmBytes.map { .int($0) } ?? .null),
             ])),
             ("integrity", integrity.json()),
-        ])
+        ] + placement.jsonMembers)
     }
 }
 
@@ -44,7 +44,7 @@ extension VerifyResult {
             ("replay_skipped", .string(replaySkipped)),
             ("rows_explained", rowsExplained.map { .int(Int64($0)) } ?? .null),
             ("failure", failure.map { $0.json() } ?? .null),
-        ])
+        ] + placement.jsonMembers)
     }
 }
 
@@ -68,7 +68,7 @@ extension LogListing {
             ("rows", .array(rows.map { $0.json() })),
             ("continues_at", .slot(continuesAt)),
             ("problems", .array(problems.map { $0.json() })),
-        ])
+        ] + placement.jsonMembers)
     }
 }
 
@@ -125,7 +125,7 @@ extension KeyValueListing {
                     ("value_size", .count(row.value.count)), ("slot", .slot(row.slot)),
                 ])
             })),
-        ])
+        ] + placement.jsonMembers)
     }
 }
 
@@ -152,7 +152,7 @@ extension DiffReport {
                 ("results", .array(kv.map(json))),
             ])),
             ("problems", .array(problems.map { $0.json() })),
-        ])
+        ] + placement.jsonMembers)
     }
 
     private func json(_ disagreement: Disagreement) -> InspectionJSON {
@@ -182,5 +182,13 @@ extension DiffReport {
             ("replayed_from", .slot(result.replayed?.lowerBound)),
             ("replayed_through", .slot(result.replayed?.upperBound)),
         ])
+    }
+}
+
+extension GroupPlacement {
+    /// `"group"` and `"group_count"`, added at the end of every report about one database or
+    /// one group.
+    var jsonMembers: [(String, InspectionJSON)] {
+        [("group", .uint(UInt64(group))), ("group_count", .uint(UInt64(groupCount)))]
     }
 }

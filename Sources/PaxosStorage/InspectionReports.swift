@@ -5,6 +5,7 @@ package import PaxosCore
 package struct InspectionSummary: Hashable, Sendable {
     package var path: String
     package var meta: StoredMeta
+    package var placement: GroupPlacement
     package var bounds: LogBounds
     package var keyCount: Int
     package var sessionCount: Int
@@ -16,6 +17,7 @@ package struct InspectionSummary: Hashable, Sendable {
 /// `log`: the rows a listing asked for.
 package struct LogListing: Hashable, Sendable {
     package var path: String
+    package var placement: GroupPlacement
     package var filter: LogFilter
     package var rows: [InspectedLogRow]
     /// The first matching slot left out because of the limit; nil when nothing was.
@@ -32,6 +34,7 @@ package struct LogListing: Hashable, Sendable {
 /// `kv`: the applied table, or the keys under a prefix.
 package struct KeyValueListing: Hashable, Sendable {
     package var path: String
+    package var placement: GroupPlacement
     package var appliedThrough: Slot
     package var prefix: Bytes
     package var keys: [InspectedKey]
@@ -40,7 +43,7 @@ package struct KeyValueListing: Hashable, Sendable {
 extension InspectionReader {
     package func summary() throws(InspectionError) -> InspectionSummary {
         InspectionSummary(
-            path: path, meta: meta, bounds: try logBounds(), keyCount: try count("kv"), sessionCount: try count("sessions"),
+            path: path, meta: meta, placement: placement, bounds: try logBounds(), keyCount: try count("kv"), sessionCount: try count("sessions"),
             files: files(), openMode: openMode, integrity: try verify())
     }
 
@@ -48,7 +51,7 @@ extension InspectionReader {
     package func logListing(from: Slot = .zero, through: Slot = Slot(UInt64(Int64.max)), filter: LogFilter = .all,
                             limit: Int? = nil) throws(InspectionError) -> LogListing {
         let cursor = try logRows(from: from, through: through, filter: filter)
-        var listing = LogListing(path: path, filter: filter, rows: [], continuesAt: nil)
+        var listing = LogListing(path: path, placement: placement, filter: filter, rows: [], continuesAt: nil)
         while let row = try cursor.next() {
             if let limit, listing.rows.count >= limit {
                 listing.continuesAt = row.slot
@@ -60,6 +63,6 @@ extension InspectionReader {
     }
 
     package func keyValueListing(prefix: Bytes = []) throws(InspectionError) -> KeyValueListing {
-        KeyValueListing(path: path, appliedThrough: meta.appliedThrough, prefix: prefix, keys: try keyValueRows(prefix: prefix))
+        KeyValueListing(path: path, placement: placement, appliedThrough: meta.appliedThrough, prefix: prefix, keys: try keyValueRows(prefix: prefix))
     }
 }

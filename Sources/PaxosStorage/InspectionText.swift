@@ -15,12 +15,13 @@ extension InspectionSummary {
         let files = "database \(BytesDisplay.size(files.databaseBytes)), wal \(files.walBytes.map(BytesDisplay.size) ?? "none"), "
             + "shm \(files.shmBytes.map(BytesDisplay.size) ?? "none") (opened \(openMode == .wal ? "as a WAL reader" : "immutable"))"
         let fields: [(String, String)] = [
-            ("cluster", meta.clusterID), ("replica", "\(meta.replicaID)"), ("schema version", "\(meta.schemaVersion)"),
+            ("cluster", meta.clusterID), ("replica", "\(meta.replicaID)"), ("placement", placement.summary),
+            ("schema version", "\(meta.schemaVersion)"),
             ("promised ballot", "\(meta.promised)"), ("log", log), ("chosen frontier", "\(meta.chosenThrough)"),
             ("applied slot", "\(meta.appliedThrough)"), ("snapshot slot", "\(meta.snapshotSlot)"), ("keys", "\(keyCount)"),
             ("sessions", "\(sessionCount)"), ("files", files), ("integrity", integrity.outcome()),
         ]
-        return path + "\n" + fields.map { "  " + $0.0.rightPadded(to: 17) + $0.1 }.joined(separator: "\n") + "\n"
+        return path + placement.suffix + "\n" + fields.map { "  " + $0.0.rightPadded(to: 17) + $0.1 }.joined(separator: "\n") + "\n"
     }
 }
 
@@ -36,7 +37,7 @@ extension VerifyResult {
         return "ok (\(rowsChecked) log rows, \(keysChecked) keys, \(sessionsChecked) sessions checked; \(replay))"
     }
 
-    package func text() -> String { "\(path): \(outcome())\n" }
+    package func text() -> String { "\(path)\(placement.suffix): \(outcome())\n" }
 }
 
 extension LogListing {
@@ -47,7 +48,7 @@ extension LogListing {
             table.append(["\(row.slot)", "\(row.ballot)", row.chosen ? "yes" : "-", command])
         }
         var text = rows.isEmpty ? "" : table.render()
-        text += "\(rows.count) row\(rows.count == 1 ? "" : "s") of \(path)"
+        text += "\(rows.count) row\(rows.count == 1 ? "" : "s") of \(path)\(placement.suffix)"
         text += filter == .all ? "" : " (\(filter == .chosen ? "chosen only" : "accepted, not chosen, only"))"
         if let continuesAt { text += "; limit reached, more from slot \(continuesAt) (use --from \(continuesAt))" }
         let problems = problems.count
@@ -64,12 +65,26 @@ extension KeyValueListing {
         }
         let under = prefix.isEmpty ? "" : " under \(BytesDisplay.quoted(prefix))"
         return (keys.isEmpty ? "" : table.render())
-            + "\(keys.count) key\(keys.count == 1 ? "" : "s")\(under) in \(path), applied through slot \(appliedThrough)\n"
+            + "\(keys.count) key\(keys.count == 1 ? "" : "s")\(under) in \(path)\(placement.suffix), applied through slot \(appliedThrough)\n"
     }
 }
 
 extension DiffReport {
+    /// The reports of every group compared: one group's report alone as it always read; for
+    /// groups of a node running several, one section per group and an overall result.
+    package static func text(_ reports: [DiffReport]) -> String {
+        if reports.count == 1, reports[0].placement.isSingle { return reports[0].text() }
+        let failed = reports.filter { !$0.ok }.map(\.placement.description)
+        let result = failed.isEmpty
+            ? "result: ok (\(reports.count) group\(reports.count == 1 ? "" : "s") compared)"
+            : "result: FAILED in " + failed.joined(separator: ", ")
+        return reports.map { $0.text() }.joined(separator: "\n") + "\n" + result + "\n"
+    }
+
+    /// One group's report; the group is named in the header, the safety violations and the
+    /// result when the nodes run several.
     package func text() -> String {
+        let group = placement.isSingle ? "" : "\(placement), "
         var table = TextTable(["NODE", "REPLICA", "CHOSEN", "APPLIED", "LAST SLOT", "LAG"], rightAligned: [1, 2, 3, 4])
         for node in nodes {
             let lag = node.chosenLag == 0 && node.appliedLag == 0
@@ -77,9 +92,10 @@ extension DiffReport {
             table.append([node.path, "\(node.replicaID)", "\(node.chosenThrough)", "\(node.appliedThrough)",
                           node.lastSlot.map { "\($0)" } ?? "-", lag])
         }
-        var lines = [String(table.render().dropLast())]
+        var lines = placement.isSingle ? [] : [placement.description]
+        lines.append(String(table.render().dropLast()))
         for disagreement in disagreements {
-            lines.append("!!! SAFETY VIOLATION: slot \(disagreement.slot) is chosen with different commands on different nodes !!!")
+            lines.append("!!! SAFETY VIOLATION: \(group)slot \(disagreement.slot) is chosen with different commands on different nodes !!!")
             for value in disagreement.values {
                 let holders = zip(value.nodes, value.ballots).map { "\(nodes[$0].path) (ballot \($1))" }.joined(separator: ", ")
                 lines.append("    \(holders):")
@@ -87,7 +103,7 @@ extension DiffReport {
             }
         }
         if disagreementCount > disagreements.count {
-            lines.append("!!! \(disagreementCount - disagreements.count) more slots disagree (only the first \(disagreements.count) are shown) !!!")
+            lines.append("!!! \(group)\(disagreementCount - disagreements.count) more slots disagree (only the first \(disagreements.count) are shown) !!!")
         }
         let agreement = disagreementCount == 0 ? "all agree" : "\(disagreementCount) DISAGREE"
         lines.append("agreement: \(comparedSlots) slot\(comparedSlots == 1 ? "" : "s") chosen on two or more nodes; \(agreement)")
@@ -104,8 +120,20 @@ extension DiffReport {
             lines.append("  \(nodes[result.node].path): \(status) (\(compared))")
         }
         for problem in problems { lines.append("PROBLEM [\(problem.check.rawValue)] \(problem)") }
-        lines.append(ok ? "result: ok" : "result: FAILED")
+        let result = ok ? "ok" : "FAILED"
+        lines.append(placement.isSingle ? "result: \(result)" : "result for \(placement): \(result)")
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension GroupPlacement {
+    /// ` (group 2 of 4)` after a path; nothing for a single group, whose reports read as they
+    /// did before groups existed.
+    var suffix: String { isSingle ? "" : " (\(self))" }
+
+    /// The `placement` line of a summary.
+    var summary: String {
+        isSingle ? "single group (no placement recorded)" : "\(self) (keys by CRC-32C mod \(groupCount))"
     }
 }
 

@@ -10,7 +10,8 @@ public enum LogStoreError: Error, Hashable, Sendable, CustomStringConvertible {
     case notPaxosDatabase(path: String, reason: String)
     /// A PaxosKV database in a format version this build does not know.
     case unsupportedSchema(path: String, found: Int64, supported: Int64)
-    /// A valid PaxosKV database that belongs to another cluster or replica.
+    /// A valid PaxosKV database that belongs to another cluster or replica, or holds another
+    /// group than the one asked for, or was written by a node running another number of groups.
     case foreign(path: String, reason: String)
     /// A row or the metadata failed its integrity check.
     case corrupt(path: String, slot: Slot?, reason: String)
@@ -27,7 +28,7 @@ public enum LogStoreError: Error, Hashable, Sendable, CustomStringConvertible {
             "\(path) has schema version \(found), but this build reads version \(supported)"
                 + (found > supported ? "; it was written by newer PaxosKV software" : "")
         case .foreign(let path, let reason):
-            "\(path) belongs to another node: \(reason); refusing to use it"
+            "\(path) belongs to another node or group layout: \(reason); refusing to use it"
         case .corrupt(let path, let slot, let reason):
             "\(path) is corrupt" + (slot.map { " at slot \($0)" } ?? "") + ": \(reason)"
         case .invalidArgument(let reason):

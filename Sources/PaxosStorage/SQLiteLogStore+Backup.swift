@@ -6,6 +6,9 @@ public struct BackupSummary: Hashable, Sendable {
     public var path: String
     /// The applied slot the backup's kv and sessions tables stand at.
     public var appliedThrough: Slot
+    /// The group the backup holds: a backup is of one group's database, and restores only as
+    /// that group of a node running the same number of groups.
+    public var placement: GroupPlacement
     public var bytes: Int64
 }
 
@@ -36,23 +39,26 @@ extension SQLiteLogStore {
             SnapshotStaging.removeFiles(at: destination)
             throw .sqlite(path: destination, error)
         }
-        let meta = try readBackupMeta(destination)
+        let (meta, placement) = try readBackup(destination)
         let size = (try? FileManager.default.attributesOfItem(atPath: destination)[.size] as? NSNumber)?.int64Value
-        return BackupSummary(path: destination, appliedThrough: meta.appliedThrough, bytes: size ?? 0)
+        return BackupSummary(path: destination, appliedThrough: meta.appliedThrough, placement: placement, bytes: size ?? 0)
     }
 
-    /// Creates the database of replica `replicaID` in cluster `clusterID` at `databasePath` from
-    /// a backup: the kv and sessions tables are the backup's, applied, chosen and snapshot slot
-    /// are all the backup's applied slot, the log is empty and nothing is promised. Every node of
-    /// a new cluster restored from the same file therefore starts from the same state, as if each
+    /// Creates the database of group `placement` of replica `replicaID` in cluster `clusterID`
+    /// at `databasePath` from a backup of that group: the kv and sessions tables are the
+    /// backup's, applied, chosen and snapshot slot are all the backup's applied slot, the log is
+    /// empty and nothing is promised; the placement the backup records stays. Every node of a
+    /// new cluster restored from the same file therefore starts from the same state, as if each
     /// had installed the same snapshot.
     ///
     /// - Throws: `invalidArgument` if a database already exists at `databasePath` (restoring is
     ///   for a node that has none) or the backup is missing; the errors of `open` for a file that
-    ///   is not a PaxosKV database of this version; `.corrupt` if SQLite's quick check fails.
+    ///   is not a PaxosKV database of this version; `.foreign` for a backup of another group, or
+    ///   of a node running another number of groups (its keys belong to other groups here);
+    ///   `.corrupt` if SQLite's quick check fails. Nothing is left at `databasePath` then.
     @discardableResult
     public static func restore(backup: String, to databasePath: String, clusterID: String,
-                               replicaID: ReplicaID) throws(LogStoreError) -> BackupSummary {
+                               replicaID: ReplicaID, placement: GroupPlacement = .single) throws(LogStoreError) -> BackupSummary {
         guard !FileManager.default.fileExists(atPath: databasePath) else {
             throw .invalidArgument("\(databasePath) already exists; restore only creates the database of a node that has none")
         }
@@ -67,9 +73,10 @@ extension SQLiteLogStore {
             throw .invalidArgument("cannot copy \(backup) to \(staging): \(error.localizedDescription)")
         }
         do {
-            let applied = try rewriteForRestore(staging, clusterID: clusterID, replicaID: replicaID)
+            let applied = try rewriteForRestore(staging, backup: backup, clusterID: clusterID, replicaID: replicaID,
+                                                placement: placement)
             try FileManager.default.moveItem(atPath: staging, toPath: databasePath)
-            return BackupSummary(path: databasePath, appliedThrough: applied,
+            return BackupSummary(path: databasePath, appliedThrough: applied, placement: placement,
                                  bytes: (try FileManager.default.attributesOfItem(atPath: databasePath)[.size] as? NSNumber)?.int64Value ?? 0)
         } catch let error as LogStoreError {
             SnapshotStaging.removeFiles(at: staging)
@@ -80,8 +87,10 @@ extension SQLiteLogStore {
         }
     }
 
-    /// Makes the copy at `path` the database of a fresh replica; returns its applied slot.
-    private static func rewriteForRestore(_ path: String, clusterID: String, replicaID: ReplicaID) throws(LogStoreError) -> Slot {
+    /// Makes the copy at `path` of `backup` the database of group `placement` of a fresh
+    /// replica; returns its applied slot.
+    private static func rewriteForRestore(_ path: String, backup: String, clusterID: String, replicaID: ReplicaID,
+                                          placement: GroupPlacement) throws(LogStoreError) -> Slot {
         let database: SQLiteDatabase
         do { database = try SQLiteDatabase(path: path, mode: .readWrite) } catch { throw .sqlite(path: path, error) }
         defer { database.close() }
@@ -90,6 +99,10 @@ extension SQLiteLogStore {
         let check = try run(path) { () throws(SQLiteError) in try database.scalarText("PRAGMA quick_check") }
         guard check == "ok" else { throw .corrupt(path: path, slot: nil, reason: "SQLite's quick check says: \(check ?? "nothing")") }
         let meta = try setup.readMeta()
+        // The refusal names the backup the operator gave, not the scratch copy.
+        if let refusal = try setup.readPlacement().refusal(toRestoreAs: placement) {
+            throw .foreign(path: backup, reason: refusal)
+        }
         try run(path) { () throws(SQLiteError) in
             // A rollback journal while we rewrite, so the finished file stands alone (no -wal).
             _ = try database.scalarText("PRAGMA journal_mode = DELETE")
@@ -110,15 +123,15 @@ extension SQLiteLogStore {
         return meta.appliedThrough
     }
 
-    /// The meta row of a backup file nothing else has open.
-    private static func readBackupMeta(_ path: String) throws(LogStoreError) -> StoredMeta {
+    /// The meta row and placement of a backup file nothing else has open.
+    private static func readBackup(_ path: String) throws(LogStoreError) -> (StoredMeta, GroupPlacement) {
         let database: SQLiteDatabase
         do { database = try SQLiteDatabase(path: path, mode: .immutable) } catch { throw .sqlite(path: path, error) }
         defer { database.close() }
         guard let meta = try run(path, { () throws(SQLiteError) in try StoredMeta.select(from: database) }) else {
             throw .corrupt(path: path, slot: nil, reason: "the backup has no meta row")
         }
-        return meta
+        return (meta, try SchemaSetup(database: database, path: path).readPlacement())
     }
 
     private static func run<T>(_ path: String, _ body: () throws(SQLiteError) -> T) throws(LogStoreError) -> T {

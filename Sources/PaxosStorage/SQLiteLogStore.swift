@@ -14,8 +14,9 @@ public protocol LogStore: AnyObject {
     func get(key: Bytes) throws(LogStoreError) -> Bytes?
 }
 
-/// A node's acceptor state, log, KV table and client sessions in one SQLite database; the
-/// format is described on `Schema`.
+/// The acceptor state, log, KV table and client sessions of one consensus group of a node in
+/// one SQLite database (a node of one group has exactly one); the format is described on
+/// `Schema`, the group on `GroupPlacement`.
 ///
 /// Group commit: `transaction(_:)` lets the storage thread write every record and apply every
 /// slot it has gathered in one transaction, so one fsync covers them all. `persist` and
@@ -39,6 +40,8 @@ public final class SQLiteLogStore: LogStore {
     public let path: String
     public let clusterID: String
     public let replicaID: ReplicaID
+    /// The group this database holds; the file records it (`.single` records nothing).
+    public let placement: GroupPlacement
     let database: SQLiteDatabase
     let statements: Statements
 
@@ -52,11 +55,12 @@ public final class SQLiteLogStore: LogStore {
     /// Values staged by the open transaction, published when it commits.
     var staged: (applied: Slot, chosen: Slot, promised: Ballot, snapshot: Slot)
 
-    private init(path: String, clusterID: String, replicaID: ReplicaID, database: SQLiteDatabase,
-                 meta: StoredMeta) throws(LogStoreError) {
+    private init(path: String, clusterID: String, replicaID: ReplicaID, placement: GroupPlacement,
+                 database: SQLiteDatabase, meta: StoredMeta) throws(LogStoreError) {
         self.path = path
         self.clusterID = clusterID
         self.replicaID = replicaID
+        self.placement = placement
         self.database = database
         do { statements = try Statements(database) } catch { throw .sqlite(path: path, error) }
         appliedThrough = meta.appliedThrough
@@ -66,10 +70,15 @@ public final class SQLiteLogStore: LogStore {
         staged = (meta.appliedThrough, meta.chosenThrough, meta.promised, meta.snapshotSlot)
     }
 
-    /// Opens (creating if needed) the database of replica `replicaID` in cluster `clusterID`.
-    /// Refuses a file that is not PaxosKV's, has an unknown schema version, or belongs to
-    /// another cluster or replica.
+    /// Opens (creating if needed) the database of group `placement` of replica `replicaID` in
+    /// cluster `clusterID`. A new database records the placement (a single group records
+    /// nothing, as before groups existed). Refuses a file that is not PaxosKV's, has an unknown
+    /// schema version, or belongs to another cluster or replica (`.notPaxosDatabase`,
+    /// `.unsupportedSchema`, `.foreign`), and, as `.foreign`, one that holds another group or
+    /// was written by a node running another number of groups: that count decides which group
+    /// each key lives in.
     public static func open(path: String, clusterID: String, replicaID: ReplicaID,
+                            placement: GroupPlacement = .single,
                             options: Options = Options()) throws(LogStoreError) -> SQLiteLogStore {
         guard !path.isEmpty else { throw .invalidArgument("the database path is empty") }
         let directory = (path as NSString).deletingLastPathComponent
@@ -87,8 +96,9 @@ public final class SQLiteLogStore: LogStore {
         let database: SQLiteDatabase
         do { database = try SQLiteDatabase(path: path, mode: .readWriteCreate) } catch { throw .sqlite(path: path, error) }
         let meta = try SchemaSetup(database: database, path: path).openOrCreate(
-            clusterID: clusterID, replicaID: replicaID, synchronous: options.synchronous)
-        return try SQLiteLogStore(path: path, clusterID: clusterID, replicaID: replicaID, database: database, meta: meta)
+            clusterID: clusterID, replicaID: replicaID, placement: placement, synchronous: options.synchronous)
+        return try SQLiteLogStore(path: path, clusterID: clusterID, replicaID: replicaID, placement: placement,
+                                  database: database, meta: meta)
     }
 
     /// SQLite takes a one-byte file for an empty database and would write over it. No SQLite

@@ -1,14 +1,19 @@
 /// # The on-disk format of a PaxosKV node
 ///
-/// One SQLite database per node (`data/nodes/<id>/paxos.sqlite`), in WAL mode with
-/// `synchronous=FULL`: a transaction is on stable storage when `COMMIT` returns. This page is
-/// the format `paxos-inspect` reads; change it only together with `Schema.version`.
+/// One SQLite database per consensus group of a node, in WAL mode with `synchronous=FULL`: a
+/// transaction is on stable storage when `COMMIT` returns. A node of one group (the default, and
+/// every node before groups existed) keeps it in `data/nodes/<id>/paxos.sqlite`; a node started
+/// with `--groups G` (G > 1) keeps group g in `data/nodes/<id>/group-<g>.sqlite`, one file per
+/// group (`GroupPlacement.fileName`). This page is the format `paxos-inspect` reads; change it
+/// only together with `Schema.version`, or say here why a change keeps the version.
 ///
 /// ## Identification
 /// - `PRAGMA application_id` is `0x50784B56` ("PxKV"), so tools can tell a PaxosKV database
 ///   from any other SQLite file.
 /// - `PRAGMA user_version` and `meta.schema_version` both hold `Schema.version`. A node refuses
 ///   a database whose version it does not know (newer software wrote it) and says so.
+/// - `meta.cluster_id` and `meta.replica_id` name the node; the `placement` row (below) names the
+///   group. A node refuses a database of another cluster, replica or group placement.
 ///
 /// ## Tables
 /// ```
@@ -42,9 +47,29 @@
 ///   last_sequence     INTEGER  the last sequence applied for this client
 ///   last_result       INTEGER  its result: 0 ok, 1 deleted (absent), 2 deleted (existed), 3 superseded
 ///   slot              INTEGER  the slot that applied it
+///
+/// placement  one row (singleton = 1), only in the database of one group of several (G > 1)
+///   group_count       INTEGER  how many groups the node runs, G (2 … GroupMap.maxGroups)
+///   group_id          INTEGER  the group this file holds, 0 … G-1
+///   hash              TEXT     how keys map to groups: 'crc32c-mod', CRC-32C of the key mod G
+///                              (`GroupMap.group(of:)`)
 /// ```
+/// A database without the `placement` table, or with the table and no row, is a single-group
+/// database (`GroupPlacement.single`: group 0 of 1). The row is written in the transaction that
+/// creates a group's database and never changes; no other table or operation touches it
+/// (snapshot installs replace `kv` and `sessions`, compaction deletes `log` rows, a restore
+/// rewrites `meta` and keeps the backup's placement, which MUST equal the restored group's).
 /// Unsigned 64-bit protocol numbers (slots, rounds, client ids, sequences) are stored as their
 /// two's-complement bit pattern in SQLite's signed INTEGER.
+///
+/// ### Why `placement` did not change `Schema.version`
+/// The table is optional and additive: a single-group database, old or new, has none and is
+/// byte for byte what version 1 always wrote, so every existing database opens unchanged and an
+/// older build still opens every `paxos.sqlite` (raising the version would have made each node
+/// rewrite `user_version` and every older build refuse the file). Older builds know only
+/// `paxos.sqlite` and never look for `group-<g>.sqlite`; a group's file handed to one by hand
+/// (renamed, or given to `--restore`) would be read as a whole node, which is why the group files
+/// carry their own names and the `placement` row the newer builds check.
 ///
 /// ## Transactions and what they guarantee
 /// - A group of persist records (promises and accepted entries) is written in one transaction
@@ -116,7 +141,18 @@ enum Schema {
         );
         """
 
-    /// Every table a valid database holds.
+    /// The `placement` table, created only in the database of one group of several
+    /// (`StoredPlacement.insert`).
+    static let createPlacement = """
+        CREATE TABLE placement (
+            singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+            group_count INTEGER NOT NULL,
+            group_id INTEGER NOT NULL,
+            hash TEXT NOT NULL
+        );
+        """
+
+    /// Every table a valid database holds (`placement` is optional: see above).
     static let tables = ["kv", "log", "meta", "sessions"]
 
     /// The WAL is truncated to this size after a checkpoint (`PRAGMA journal_size_limit`).

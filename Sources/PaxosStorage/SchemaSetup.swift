@@ -2,12 +2,12 @@ import CSQLite
 import PaxosCore
 
 /// Opening a database: pragmas, creating the schema in a new file, and refusing files that are
-/// not PaxosKV's, are of an unknown version or belong to another node.
+/// not PaxosKV's, are of an unknown version or belong to another node or group placement.
 struct SchemaSetup {
     let database: SQLiteDatabase
     let path: String
 
-    func openOrCreate(clusterID: String, replicaID: ReplicaID,
+    func openOrCreate(clusterID: String, replicaID: ReplicaID, placement: GroupPlacement,
                       synchronous: SQLiteLogStore.Synchronous) throws(LogStoreError) -> StoredMeta {
         try identify()
         let isNew = try isEmpty()
@@ -17,7 +17,7 @@ struct SchemaSetup {
         }
         try configure(synchronous: synchronous)
         if isNew {
-            try create(clusterID: clusterID, replicaID: replicaID)
+            try create(clusterID: clusterID, replicaID: replicaID, placement: placement)
         } else {
             try convertToIncrementalVacuum()
         }
@@ -27,6 +27,10 @@ struct SchemaSetup {
         }
         guard meta.replicaID == replicaID else {
             throw .foreign(path: path, reason: "it was written by replica \(meta.replicaID), this is replica \(replicaID)")
+        }
+        // Read back even in a file just created: what was written is checked like any other file.
+        if let refusal = try readPlacement().refusal(toOpenAs: placement) {
+            throw .foreign(path: path, reason: refusal)
         }
         return meta
     }
@@ -96,7 +100,7 @@ struct SchemaSetup {
         }
     }
 
-    private func create(clusterID: String, replicaID: ReplicaID) throws(LogStoreError) {
+    private func create(clusterID: String, replicaID: ReplicaID, placement: GroupPlacement) throws(LogStoreError) {
         try database.transaction { () throws(LogStoreError) in
             try sqlite { () throws(SQLiteError) in
                 try database.execute(Schema.createStatements)
@@ -112,8 +116,26 @@ struct SchemaSetup {
                     try statement.bind(2, clusterID)
                     try statement.bind(3, Int64(replicaID.rawValue))
                 }
+                // One group records nothing, so its file is exactly what it was before groups.
+                if !placement.isSingle { try StoredPlacement.insert(placement, into: database) }
             }
         }
+    }
+
+    /// The group placement the file records: `.single` without a placement row.
+    func readPlacement() throws(LogStoreError) -> GroupPlacement {
+        guard let stored = try sqlite({ () throws(SQLiteError) in try StoredPlacement.select(from: database) }) else {
+            return .single
+        }
+        guard stored.hash == GroupPlacement.hashName else {
+            throw .foreign(path: path, reason: "it maps keys to groups by '\(stored.hash)', this build by '\(GroupPlacement.hashName)': "
+                + "keys would be looked for in groups that never saw their history; use the PaxosKV release that wrote it")
+        }
+        guard let placement = stored.placement else {
+            throw .corrupt(path: path, slot: nil, reason: "its placement row names group \(stored.group) of \(stored.groupCount), "
+                + "which no node runs (1…\(GroupMap.maxGroups) groups, the group below the count)")
+        }
+        return placement
     }
 
     func readMeta() throws(LogStoreError) -> StoredMeta {

@@ -9,9 +9,12 @@ struct PaxosInspect: ParsableCommand {
         commandName: "paxos-inspect",
         abstract: "Read PaxosKV node databases offline, without changing them.",
         discussion: """
-            Each DATABASE is a node directory holding paxos.sqlite (data/nodes/3) or the \
-            database file itself. Databases are opened read-only, so a live node's database may \
-            be inspected while the node runs.
+            Each DATABASE is a node directory (data/nodes/3) or a database file. A node \
+            directory holds paxos.sqlite, or one group-<g>.sqlite per group when the node runs \
+            several (--groups); --group g picks group-<g>.sqlite. Without --group, summary and \
+            verify cover every group and diff compares each group across the nodes; log and kv \
+            need one database. Databases are opened read-only, so a live node's database may be \
+            inspected while the node runs.
 
             Exit status: 0 everything passed; 1 a check failed (a damaged row, a broken \
             invariant, nodes that disagree); 2 unusable input (a missing file, not a PaxosKV \
@@ -22,6 +25,7 @@ struct PaxosInspect: ParsableCommand {
               paxos-inspect log data/nodes/1 --from 100 --limit 20
               paxos-inspect diff data/nodes/*
               paxos-inspect verify --json data/nodes/*
+              paxos-inspect kv data/nodes/1 --group 2 --prefix user:
             """,
         subcommands: [Summary.self, Log.self, KV.self, Diff.self, Verify.self])
 }
@@ -37,13 +41,21 @@ struct OutputOptions: ParsableArguments {
     var json = false
 }
 
+struct GroupOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("In node directories, read only group g (group-<g>.sqlite; for a node of one group, 0 is "
+                               + "paxos.sqlite); a database file given must hold group g.", valueName: "g"))
+    var group: UInt32?
+}
+
 extension PaxosInspect {
     struct Summary: InspectSubcommand {
         static let configuration = CommandConfiguration(
-            abstract: "Cluster, replica, ballot, slots, sizes and whether integrity checks pass.")
+            abstract: "Cluster, replica, group, ballot, slots, sizes and whether integrity checks pass.")
 
         @Argument(help: "Node directories or database files.")
         var databases: [String]
+
+        @OptionGroup var groups: GroupOptions
 
         @OptionGroup var output: OutputOptions
 
@@ -51,7 +63,7 @@ extension PaxosInspect {
             guard !databases.isEmpty else { throw ValidationError("name at least one database") }
         }
 
-        func execute() -> InspectionOutput { InspectionCommands.summary(databases) }
+        func execute() -> InspectionOutput { InspectionCommands.summary(databases, group: groups.group) }
     }
 
     struct Log: InspectSubcommand {
@@ -76,6 +88,8 @@ extension PaxosInspect {
         @Option(help: ArgumentHelp("Show at most this many slots, and say where the listing would continue.", valueName: "n"))
         var limit: Int?
 
+        @OptionGroup var groups: GroupOptions
+
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
@@ -87,7 +101,7 @@ extension PaxosInspect {
         func execute() -> InspectionOutput {
             let filter: LogFilter = chosen ? .chosen : acceptedOnly ? .acceptedOnly : .all
             // Slots are stored as signed 64-bit integers, so no stored slot is above Int64.max.
-            return InspectionCommands.log(database, from: Slot(from ?? 0), through: Slot(to ?? UInt64(Int64.max)),
+            return InspectionCommands.log(database, group: groups.group, from: Slot(from ?? 0), through: Slot(to ?? UInt64(Int64.max)),
                                           filter: filter, limit: limit)
         }
     }
@@ -105,6 +119,8 @@ extension PaxosInspect {
         @Option(help: ArgumentHelp("Show only keys starting with these bytes, in hex (for binary keys).", valueName: "hex"))
         var prefixHex: String?
 
+        @OptionGroup var groups: GroupOptions
+
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
@@ -116,7 +132,7 @@ extension PaxosInspect {
 
         func execute() -> InspectionOutput {
             let bytes = prefixHex.flatMap(Self.bytes(hex:)) ?? Array((prefix ?? "").utf8)
-            return InspectionCommands.kv(database, prefix: bytes)
+            return InspectionCommands.kv(database, group: groups.group, prefix: bytes)
         }
 
         static func bytes(hex: String) -> Bytes? {
@@ -133,10 +149,12 @@ extension PaxosInspect {
 
     struct Diff: InspectSubcommand {
         static let configuration = CommandConfiguration(
-            abstract: "Compare nodes: agreement on chosen slots, lag, and kv tables at the common applied slot.")
+            abstract: "Compare nodes, group by group: agreement on chosen slots, lag, and kv tables at the common applied slot.")
 
         @Argument(help: "Two or more node directories or database files of one cluster.")
         var databases: [String]
+
+        @OptionGroup var groups: GroupOptions
 
         @OptionGroup var output: OutputOptions
 
@@ -144,14 +162,14 @@ extension PaxosInspect {
             guard databases.count >= 2 else { throw ValidationError("diff needs at least two databases") }
         }
 
-        func execute() -> InspectionOutput { InspectionCommands.diff(databases) }
+        func execute() -> InspectionOutput { InspectionCommands.diff(databases, group: groups.group) }
     }
 
     struct Verify: InspectSubcommand {
         static let configuration = CommandConfiguration(
             abstract: "Check every row's checksum and the invariants; stop at the first failure in each database.",
             discussion: """
-                Checks: meta (snapshot ≤ applied ≤ chosen frontier ≤ last log slot), checksum (flag, \
+                Checks: placement (a file named paxos.sqlite or group-<g>.sqlite holds that group), meta (snapshot ≤ applied ≤ chosen frontier ≤ last log slot), checksum (flag, \
                 CRC-32C and command encoding of every log row), ballot (no vote above the promise), \
                 frontier (every slot up to the chosen frontier stored and chosen, so nothing was \
                 applied across a hole), table (kv and sessions written by applied slots), replay \
@@ -161,12 +179,14 @@ extension PaxosInspect {
         @Argument(help: "Node directories or database files.")
         var databases: [String]
 
+        @OptionGroup var groups: GroupOptions
+
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
             guard !databases.isEmpty else { throw ValidationError("name at least one database") }
         }
 
-        func execute() -> InspectionOutput { InspectionCommands.verify(databases) }
+        func execute() -> InspectionOutput { InspectionCommands.verify(databases, group: groups.group) }
     }
 }

@@ -18,7 +18,7 @@ struct ExecutableTests {
             #expect(run.status == 0, "\(run.standardError)")
             #expect(run.standardError.isEmpty)
             let document = try run.json()
-            #expect(document["schema"] as? Int == 1)
+            #expect(document["schema"] as? Int == 2)
             #expect(document["command"] as? String == "summary")
             #expect(document["ok"] as? Bool == true)
             let databases = try #require(document["databases"] as? [[String: Any]])
@@ -34,6 +34,7 @@ struct ExecutableTests {
             #expect(first["keys"] as? Int == 4)
             #expect((first["integrity"] as? [String: Any])?["ok"] as? Bool == true)
             #expect((first["integrity"] as? [String: Any])?["failure"] is NSNull)
+            #expect(first["group"] as? Int == 0 && first["group_count"] as? Int == 1)
         }
     }
 
@@ -73,7 +74,9 @@ struct ExecutableTests {
             try Surgeon.operate(on: rogue + "/paxos.sqlite") { try $0.setCommand(Command.noop.encoded(), at: 2, resealed: true) }
             let violation = try InspectTool.run(["diff", "--json", nodes[0], rogue])
             #expect(violation.status == 1)
-            let agreement = try #require((violation.json()["report"] as? [String: Any])?["agreement"] as? [String: Any])
+            let reports = try #require(violation.json()["reports"] as? [[String: Any]])
+            #expect(reports.count == 1 && reports[0]["group_count"] as? Int == 1)
+            let agreement = try #require(reports[0]["agreement"] as? [String: Any])
             #expect(agreement["disagreement_count"] as? Int == 1)
             let text = try InspectTool.run(["diff", nodes[0], rogue])
             #expect(text.standardOutput.contains("SAFETY VIOLATION: slot 2"), "\(text.standardOutput)")

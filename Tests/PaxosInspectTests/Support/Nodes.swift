@@ -49,10 +49,29 @@ enum Nodes {
         Shape(replica: 3, accepted: 6, chosen: 6, applied: 6),
     ]
 
-    /// Writes one node's database at `path` and closes it (so the file holds every row).
-    static func write(_ shape: Shape, at path: String) throws {
-        let store = try SQLiteLogStore.open(path: path, clusterID: clusterID, replicaID: ReplicaID(shape.replica))
+    /// The standard history of `placement`'s group: the commands of `command(_:)`, with every
+    /// key and value of a group other than 0 prefixed `g<group>/`, so that no two groups hold
+    /// the same commands (a diff that paired group 1 of one node with group 2 of another would
+    /// see every slot disagree).
+    static func command(_ slot: UInt64, in placement: GroupPlacement) -> Command {
+        let command = command(slot)
+        guard placement.group > 0, case .batch(let requests) = command else { return command }
+        let prefix = bytes("g\(placement.group)/")
+        return .batch(requests.map { request in
+            let operation: Operation = switch request.operation {
+            case .put(let key, let value): .put(key: prefix + key, value: prefix + value)
+            case .delete(let key): .delete(key: prefix + key)
+            }
+            return ClientRequest(client: request.client, sequence: request.sequence, operation: operation)
+        })
+    }
+
+    /// Writes one node's database at `path` (group `placement`'s) and closes it (so the file
+    /// holds every row).
+    static func write(_ shape: Shape, at path: String, placement: GroupPlacement = .single) throws {
+        let store = try SQLiteLogStore.open(path: path, clusterID: clusterID, replicaID: ReplicaID(shape.replica), placement: placement)
         defer { store.close() }
+        let command = { (slot: UInt64) in Self.command(slot, in: placement) }
         try store.persist([PersistRecord(id: PersistID(1), promised: leaderBallot, entries: [])])
         let accepted = (1...shape.accepted).map { LogEntry(slot: Slot($0), ballot: leaderBallot, command: command($0), chosen: false) }
         try store.persist([PersistRecord(id: PersistID(2), promised: nil, entries: accepted)])
@@ -68,6 +87,18 @@ enum Nodes {
         try standard.map { shape in
             let directory = try scratch.path("nodes/\(shape.replica)")
             try write(shape, at: directory + "/paxos.sqlite")
+            return directory
+        }
+    }
+
+    /// The standard cluster with `groupCount` groups per node: `scratch/<name>/<n>/group-<g>.sqlite`,
+    /// every group of a node in the node's standard shape; returns the node directories.
+    static func groupedCluster(in scratch: Scratch, groupCount: UInt32, name: String = "grouped") throws -> [String] {
+        try standard.map { shape in
+            let directory = try scratch.path("\(name)/\(shape.replica)")
+            for placement in GroupPlacement.all(groupCount: groupCount) {
+                try write(shape, at: directory + "/" + placement.fileName, placement: placement)
+            }
             return directory
         }
     }

@@ -28,6 +28,13 @@ struct Scratch {
         return directory
     }
 
+    /// A copy of the directory `source` (closed databases) as `root/name`.
+    func copyDirectory(_ source: String, to name: String) throws -> String {
+        let target = try path(name)
+        try FileManager.default.copyItem(atPath: source, toPath: target)
+        return target
+    }
+
     func write(_ bytes: [UInt8], to name: String) throws -> String {
         let target = try path(name)
         try Data(bytes).write(to: URL(fileURLWithPath: target))

@@ -1,0 +1,125 @@
+public import PaxosCore
+
+/// Which of a node's consensus groups a database holds, and how many groups the node runs.
+///
+/// A node started with `--groups G` hosts G independent Multi-Paxos groups, each with its own
+/// database, and sends each key to group `GroupMap(count: G).group(of: key)`. The count is part
+/// of every group's identity: restarted with another count, a node would look for keys in groups
+/// that never saw their history. So the database of a group records its placement (the
+/// `placement` table, see `Schema`), and `SQLiteLogStore.open` refuses a database opened with
+/// another one.
+///
+/// One group is the node as it was before sharding: its database is `paxos.sqlite` and records
+/// nothing, so databases written before groups existed are single-group databases as they stand,
+/// byte for byte. Several groups live in `group-0.sqlite` … `group-<G-1>.sqlite`.
+///
+/// - Invariant: `1 <= groupCount <= GroupMap.maxGroups` and `group < groupCount`.
+public struct GroupPlacement: Hashable, Sendable, CustomStringConvertible {
+    /// How many groups the node runs.
+    public let groupCount: UInt32
+    /// Which of them this database holds.
+    public let group: UInt32
+
+    /// A node of one group: `paxos.sqlite`, no placement recorded.
+    public static let single = GroupPlacement(groupCount: 1, group: 0)
+
+    /// The name of the key-to-group mapping (`GroupMap.group(of:)`: CRC-32C of the key modulo
+    /// the group count), recorded beside the count so that a future mapping cannot be mistaken
+    /// for this one.
+    public static let hashName = "crc32c-mod"
+
+    /// The database file of a single-group node.
+    public static let singleFileName = "paxos.sqlite"
+
+    /// - Precondition: `isValid(groupCount:group:)`.
+    public init(groupCount: UInt32, group: UInt32) {
+        precondition(Self.isValid(groupCount: groupCount, group: group),
+                     "group \(group) of \(groupCount) is no placement: the count must be 1…\(GroupMap.maxGroups) and the group below it")
+        self.groupCount = groupCount
+        self.group = group
+    }
+
+    /// The placement, or nil when the numbers make none (read from a file, or typed by a person).
+    public init?(validatingGroupCount groupCount: UInt32, group: UInt32) {
+        guard Self.isValid(groupCount: groupCount, group: group) else { return nil }
+        self.init(groupCount: groupCount, group: group)
+    }
+
+    /// Whether `group` of `groupCount` is a placement: `1 <= groupCount <= GroupMap.maxGroups`
+    /// and `group < groupCount`.
+    public static func isValid(groupCount: UInt32, group: UInt32) -> Bool {
+        groupCount >= 1 && groupCount <= GroupMap.maxGroups && group < groupCount
+    }
+
+    /// Every group of a node running `groupCount` groups, in order.
+    /// - Precondition: `1 <= groupCount <= GroupMap.maxGroups`.
+    public static func all(groupCount: UInt32) -> [GroupPlacement] {
+        (0..<groupCount).map { GroupPlacement(groupCount: groupCount, group: $0) }
+    }
+
+    /// One group of one: the node as before sharding.
+    public var isSingle: Bool { groupCount == 1 }
+
+    /// How keys are spread over the node's groups.
+    public var map: GroupMap { GroupMap(count: groupCount) }
+
+    /// The database file inside the node directory: `paxos.sqlite` for a single group,
+    /// `group-<g>.sqlite` otherwise.
+    public var fileName: String { isSingle ? Self.singleFileName : Self.fileName(group: group) }
+
+    /// `group-<g>.sqlite`: the file of group `group` of a node running several.
+    public static func fileName(group: UInt32) -> String { "group-\(group).sqlite" }
+
+    /// The group a file name `group-<g>.sqlite` names (`g` in plain decimal, no leading zeros),
+    /// or nil for any other name.
+    public static func group(ofFileName name: String) -> UInt32? {
+        guard name.hasPrefix("group-"), name.hasSuffix(".sqlite") else { return nil }
+        let digits = name.dropFirst("group-".count).dropLast(".sqlite".count)
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits == "0" || !digits.hasPrefix("0") else {
+            return nil
+        }
+        return UInt32(digits)
+    }
+
+    /// `group 2 of 4`.
+    public var description: String { "group \(group) of \(groupCount)" }
+}
+
+// MARK: messages
+
+extension GroupPlacement {
+    /// What a database of this placement holds, for messages: `group 2 of 4`, or for one group
+    /// `the only group of a node run without --groups`.
+    var holding: String { isSingle ? "the only group of a node run without --groups" : description }
+
+    /// The group count of a node, for messages: `8 groups (--groups 8)` or `1 group (no --groups)`.
+    var running: String { isSingle ? "1 group (no --groups)" : "\(groupCount) groups (--groups \(groupCount))" }
+
+    /// How to start a node of this placement's count: `start with --groups 4`.
+    var startHint: String { isSingle ? "start without --groups" : "start with --groups \(groupCount)" }
+
+    /// Why a database recording `self` MUST NOT be used as `wanted`, in one sentence that says
+    /// what to fix; nil when they are the same.
+    func refusal(toOpenAs wanted: GroupPlacement) -> String? {
+        guard self != wanted else { return nil }
+        guard groupCount == wanted.groupCount else {
+            return "it holds \(holding), this node runs \(wanted.running): a different group count would move keys "
+                + "to groups that never saw their history; \(startHint)"
+        }
+        return "it holds \(description), not group \(wanted.group): each group's database keeps its own file "
+            + "(\(fileName)); move it back"
+    }
+}
+
+extension GroupPlacement {
+    /// Why a backup recording `self` MUST NOT be restored as group `wanted`; nil when it may.
+    func refusal(toRestoreAs wanted: GroupPlacement) -> String? {
+        guard self != wanted else { return nil }
+        guard groupCount == wanted.groupCount else {
+            return "it is a backup of \(holding), this node runs \(wanted.running): restored here its keys would sit "
+                + "in groups other than the ones they map to; \(startHint) and restore each group from its own backup"
+        }
+        return "it is a backup of \(description), and group \(wanted.group) is being restored: restore each group "
+            + "from a backup of the same group"
+    }
+}
