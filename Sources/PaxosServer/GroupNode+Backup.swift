@@ -48,7 +48,7 @@ extension Node {
         var remaining = groups.count
         var failures: [String] = []
         for group in groups {
-            let file = (path as NSString).appendingPathComponent("group-\(group.group).sqlite")
+            let file = (path as NSString).appendingPathComponent(settings.placement(group: group.group).fileName)
             group.backup(to: file) { error in
                 if let error { failures.append("group \(group.group): \(error)") }
                 remaining -= 1

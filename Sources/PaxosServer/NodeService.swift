@@ -78,21 +78,11 @@ public struct NodeService: Service {
 
     /// Refuses a data directory laid out for another group count before opening anything: a
     /// single-group node has `paxos.sqlite`, a multi-group node `group-<g>.sqlite` files, and
-    /// starting with the other layout would silently begin an empty keyspace next to the old one.
-    /// (Each group database also records the count, and refuses another; this catches the switch
-    /// between one and several groups, where the file names differ.)
+    /// starting with another layout would silently begin an empty keyspace next to the old one.
+    /// (Each group database also records its placement and refuses another at open.)
     private func checkDataLayout() throws {
         let directory = (settings.databasePath as NSString).deletingLastPathComponent
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        let groupFiles = names.filter { $0.hasPrefix("group-") && $0.hasSuffix(".sqlite") }.sorted()
-        if settings.groups == 1, !groupFiles.isEmpty {
-            throw NodeStartupError("\(directory) holds the databases of a multi-group node (\(groupFiles.joined(separator: ", "))); "
-                + "start with the --groups it was created with (groups in the cluster file), or move them away")
-        }
-        if settings.groups > 1, names.contains("paxos.sqlite") {
-            throw NodeStartupError("\(directory) holds paxos.sqlite, the database of a single-group node; "
-                + "start without --groups (or with --groups 1), or move it away to start \(settings.groups) empty groups")
-        }
+        try NodeDatabaseFiles.list(inNodeDirectory: directory).refuse(groupCount: settings.groups)
     }
 
     /// `--restore <backup>`: creates this node's databases from a backup, once — the file BACKUP
@@ -108,9 +98,10 @@ public struct NodeService: Service {
             }
         }
         for index in 0..<settings.groups {
-            let source = settings.groups == 1 ? backup : (backup as NSString).appendingPathComponent("group-\(index).sqlite")
+            let source = settings.groups == 1 ? backup : (backup as NSString).appendingPathComponent(settings.placement(group: index).fileName)
             let summary = try SQLiteLogStore.restore(backup: source, to: settings.databasePath(group: index),
-                                                     clusterID: settings.cluster.clusterID, replicaID: settings.id)
+                                                     clusterID: settings.cluster.clusterID, replicaID: settings.id,
+                                                     placement: settings.placement(group: index))
             logger.notice("database restored from a backup", metadata: [
                 "backup.path": "\(source)", "paxos.group": "\(index)", "paxos.slot": "\(summary.appliedThrough)",
                 "storage.bytes": "\(summary.bytes)",
@@ -122,7 +113,8 @@ public struct NodeService: Service {
         var options = SQLiteLogStore.Options()
         options.synchronous = settings.synchronousFull ? .full : .normal
         let store = try SQLiteLogStore.open(path: settings.databasePath(group: group), clusterID: settings.cluster.clusterID,
-                                            replicaID: settings.id, options: options)
+                                            replicaID: settings.id, placement: settings.placement(group: group),
+                                            options: options)
         let durable = try store.loadDurableState()
         let box = GroupBox()
         let storage = StorageExecutor(store: store) { result in

@@ -1,5 +1,6 @@
 public import PaxosCore
 import Foundation
+import PaxosStorage
 
 /// Everything one paxosd process needs to know, resolved from the cluster file and the
 /// command line (options override the file).
@@ -72,8 +73,11 @@ public struct NodeSettings: Sendable {
     public func databasePath(group: UInt32) -> String {
         guard groups > 1 else { return databasePath }
         let directory = (databasePath as NSString).deletingLastPathComponent
-        return (directory as NSString).appendingPathComponent("group-\(group).sqlite")
+        return (directory as NSString).appendingPathComponent(placement(group: group).fileName)
     }
+
+    /// What group `group`'s database records about the layout (and refuses to open as another).
+    func placement(group: UInt32) -> GroupPlacement { GroupPlacement(groupCount: groups, group: group) }
 
     /// The core's configuration for this node's replica of `group`.
     func replicaConfiguration(group: UInt32) -> ReplicaConfiguration {
