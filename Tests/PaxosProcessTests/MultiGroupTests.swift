@@ -8,6 +8,7 @@
 import Foundation
 import PaxosClient
 import PaxosCore
+import PaxosWire
 import Testing
 
 extension ProcessTests {
@@ -98,6 +99,43 @@ extension ProcessTests {
                 let local = try cluster.client(only: 3, configuration: stale)
                 defer { local.close() }
                 #expect(try local.get("kept") == "yes")
+            }
+        }
+    
+        @Test("process: 4 groups: BACKUP writes one file per group into a directory, and --restore brings a new cluster up from it")
+        func backupAndRestoreGroups() throws {
+            let backup = FileManager.default.temporaryDirectory.appendingPathComponent("paxos-group-backup-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: backup) }
+            var expected: [String: String] = [:]
+            try LocalCluster.run(size: 3, name: "groups-backup", arguments: Self.arguments) { cluster in
+                let client = try cluster.client()
+                defer { client.close() }
+                for index in 0..<100 {
+                    try client.put("key-\(index)", "value-\(index)")
+                    expected["key-\(index)"] = "value-\(index)"
+                }
+                try cluster.waitForAllCaughtUp()
+                let node = try cluster.client(only: 2)
+                defer { node.close() }
+                #expect(try node.command(["BACKUP", backup]) == .simpleString("OK"))
+                let files = try FileManager.default.contentsOfDirectory(atPath: backup).sorted()
+                #expect(files == ["group-0.sqlite", "group-1.sqlite", "group-2.sqlite", "group-3.sqlite"])
+                try client.put("after-backup", "x")
+            }
+            try LocalCluster.run(size: 3, name: "groups-restore", arguments: Self.arguments + ["--restore", backup]) { cluster in
+                try cluster.waitForGroupLeaders()
+                var stale = PaxosClient.Configuration.patient
+                stale.staleReads = true
+                for id in cluster.ids {
+                    let reader = try cluster.client(only: id, configuration: stale)
+                    defer { reader.close() }
+                    for (key, value) in expected { #expect(try reader.get(key) == value, "node \(id) \(key)") }
+                    #expect(try reader.get("after-backup") == nil)
+                }
+                let client = try cluster.client()
+                defer { client.close() }
+                try client.put("restored", "yes")
+                #expect(try client.get("restored") == "yes")
             }
         }
     }
