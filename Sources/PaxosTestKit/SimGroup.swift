@@ -1,0 +1,43 @@
+import PaxosCore
+
+/// One consensus group as the simulator runs it, apart from its replicas (which live in
+/// `Simulation.replicas`): the network weather its messages suffer now, and its own checker
+/// memory and counters. Groups share the nodes, the clock, the event queue, the clients and the
+/// node-level faults (crashes, partitions); each has its own ballots, leader, log and disks.
+struct SimGroup {
+    let index: Int
+    /// Loss and duplication now (both zero once healed) and the delay bound.
+    var weather: SimWeather
+    /// Every command known chosen in this group, by slot: the agreement checker's memory.
+    var chosen: [Slot: Command] = [:]
+    var stats = SimulationGroupStats()
+
+    /// The highest slot known chosen, or zero.
+    var highestChosen: Slot { chosen.keys.max() ?? .zero }
+}
+
+/// What one group's peer messages suffer during the chaos phase, on top of the node-level
+/// partitions that cut every group's traffic alike.
+public struct SimWeather: Hashable, Sendable, CustomStringConvertible {
+    public var dropRate: Double
+    public var duplicateRate: Double
+    public var maxDelayUnits: UInt64
+
+    public var description: String { "drop=\(dropRate) dup=\(duplicateRate) delay≤\(maxDelayUnits)" }
+}
+
+/// Counters for one group of one run.
+public struct SimulationGroupStats: Hashable, Sendable {
+    public var chosenSlots = 0
+    /// Times a replica of the group became leader, and how many of those were its preferred one.
+    public var elections = 0
+    public var preferredElections = 0
+    /// Crashes of this group's replica alone (a dead storage thread); node crashes are not counted.
+    public var replicaCrashes = 0
+
+    public init() {}
+
+    public var description: String {
+        "slots=\(chosenSlots) elections=\(elections) (preferred \(preferredElections)) crashes=\(replicaCrashes)"
+    }
+}
