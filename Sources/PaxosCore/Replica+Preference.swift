@@ -34,7 +34,7 @@ extension Replica {
 
     /// Called on each follower tick: starts a takeover once we have been healthy long enough.
     mutating func considerTakeover() {
-        guard isPreferredFollower, isHealthyFollower else {
+        guard isPreferredFollower, isHealthyFollower, configuration._plantedBug != .skipTakeover else {
             takeoverHealthySince = nil
             return
         }

@@ -31,7 +31,7 @@ struct PaxosSim: ParsableCommand {
     @Option(help: "Plant the bug in this group only (with --plant-bug; default: every group).")
     var bugGroup: Int?
 
-    @Option(help: "Plant a known bug to show the checkers catch it: skip-value-recovery, reply-before-persist or ignore-compaction.")
+    @Option(help: "Plant a known bug to show the checkers catch it: skip-value-recovery, reply-before-persist, ignore-compaction or skip-takeover.")
     var plantBug: String?
 
     @Flag(help: "Print one line per passing seed too.")
@@ -42,7 +42,7 @@ struct PaxosSim: ParsableCommand {
             throw ValidationError("--replicas must be an odd number ≥ 1, got \(replicas)")
         }
         if let plantBug, Self.bug(named: plantBug) == nil {
-            throw ValidationError("unknown --plant-bug '\(plantBug)'; use skip-value-recovery, reply-before-persist or ignore-compaction")
+            throw ValidationError("unknown --plant-bug '\(plantBug)'; use skip-value-recovery, reply-before-persist, ignore-compaction or skip-takeover")
         }
         if groups < 1 || groups > Int(GroupMap.maxGroups) {
             throw ValidationError("--groups must be between 1 and \(GroupMap.maxGroups), got \(groups)")
@@ -59,6 +59,7 @@ struct PaxosSim: ParsableCommand {
         case "skip-value-recovery": .skipValueRecovery
         case "reply-before-persist": .replyBeforePersist
         case "ignore-compaction": .ignoreCompaction
+        case "skip-takeover": .skipTakeover
         default: nil
         }
     }
