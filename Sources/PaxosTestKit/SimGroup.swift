@@ -1,4 +1,4 @@
-import PaxosCore
+public import PaxosCore
 
 /// One consensus group as the simulator runs it, apart from its replicas (which live in
 /// `Simulation.replicas`): the network weather its messages suffer now, and its own checker
@@ -34,10 +34,13 @@ public struct SimulationGroupStats: Hashable, Sendable {
     public var preferredElections = 0
     /// Crashes of this group's replica alone (a dead storage thread); node crashes are not counted.
     public var replicaCrashes = 0
+    /// The replica leading the group when the run ended (the lowest id, if several believe so).
+    public var leaderAtEnd: ReplicaID?
 
     public init() {}
 
     public var description: String {
-        "slots=\(chosenSlots) elections=\(elections) (preferred \(preferredElections)) crashes=\(replicaCrashes)"
+        "slots=\(chosenSlots) elections=\(elections) (preferred \(preferredElections)) crashes=\(replicaCrashes) "
+            + "leader=\(leaderAtEnd.map { "\($0)" } ?? "none")"
     }
 }

@@ -100,11 +100,16 @@ extension Simulation {
     }
 
     func report() -> SimulationReport {
-        for group in groups.indices { groups[group].stats.chosenSlots = groups[group].chosen.count }
+        for group in groups.indices {
+            groups[group].stats.chosenSlots = groups[group].chosen.count
+            groups[group].stats.leaderAtEnd = (0..<configuration.replicas).lazy
+                .map { self.replicas[group * self.configuration.replicas + $0] }
+                .first { $0.replica?.roleName == "leader" }?.id
+        }
         stats.groups = groups.map(\.stats)
         stats.chosenSlots = stats.groups.reduce(0) { $0 + $1.chosenSlots }
         stats.operations = records.count
         return SimulationReport(seed: seed, configuration: configuration.description, violations: violations,
-                                stats: stats, trace: trace)
+                                stats: stats, trace: trace, replayFlags: replayFlags)
     }
 }

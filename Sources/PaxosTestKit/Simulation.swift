@@ -48,6 +48,8 @@ public final class Simulation {
     /// A running digest of processed events; equal digests mean identical runs.
     var trace: UInt64 = 0xcbf2_9ce4_8422_2325
     let logger = Logger(label: "paxos.sim", factory: { _ in SwiftLogNoOpLogHandler() })
+    /// `paxos-sim` flags that replay this run together with its seed.
+    let replayFlags: String
 
     /// - Parameters:
     ///   - replicas: forces the cluster size instead of drawing it.
@@ -83,6 +85,7 @@ public final class Simulation {
             (1...configuration.replicas).map { SimReplica(id: ReplicaID(UInt32($0)), group: group) }
         }
         self.keyspace = configuration.keyspace
+        self.replayFlags = (replicas.map { " --replicas \($0)" } ?? "") + (groups > 1 ? " --groups \(groups)" : "")
         self.clients = (0..<configuration.clients).map { index in
             // Clients start on different nodes for different groups; group 0 as before groups.
             SimClient(index: index, id: ClientID(UInt64(1000 + index)), targets: (0..<groups).map { group in

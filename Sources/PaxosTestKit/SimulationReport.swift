@@ -30,6 +30,8 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
     public var stats: SimulationStats
     /// Digest of every processed event: two runs of one seed must produce the same value.
     public var trace: UInt64
+    /// What `paxos-sim` needs besides the seed to replay the run (a forced cluster size, groups).
+    public var replayFlags: String
 
     public var passed: Bool { violations.isEmpty }
 
@@ -39,9 +41,8 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
             + "compactions=\(stats.compactions) snapshots=\(stats.snapshotsSent)/\(stats.snapshotsInstalled)"
         // One line per group, with several.
         let perGroup = stats.groups.count < 2 ? "" : stats.groups.indices.map { "\n  group \($0): \(stats.groups[$0].description)" }.joined()
-        let groupsFlag = stats.groups.count > 1 ? " --groups \(stats.groups.count)" : ""
         if passed { return "seed \(seed) passed: \(summary) [\(configuration)]\(perGroup)" }
         return "PAXOS_SEED=\(seed) FAILED: \(violations.joined(separator: "; "))\n  config: \(configuration)\n  \(summary)\(perGroup)\n"
-            + "  replay: PAXOS_SEED=\(seed) swift test --filter Simulation   or   swift run paxos-sim --seed \(seed)\(groupsFlag)"
+            + "  replay: PAXOS_SEED=\(seed) swift test --filter Simulation   or   swift run paxos-sim --seed \(seed)\(replayFlags)"
     }
 }
