@@ -8,6 +8,9 @@ struct SimGroup {
     let index: Int
     /// Loss and duplication now (both zero once healed) and the delay bound.
     var weather: SimWeather
+    /// The replica that should lead, from `GroupMap` (not from the replicas' configurations, so
+    /// the leader-spread check does not trust what it checks); nil with one group.
+    let preferredLeader: ReplicaID?
     /// Every command known chosen in this group, by slot: the agreement checker's memory.
     var chosen: [Slot: Command] = [:]
     var stats = SimulationGroupStats()
@@ -27,7 +30,7 @@ public struct SimWeather: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Counters for one group of one run.
-public struct SimulationGroupStats: Hashable, Sendable {
+public struct SimulationGroupStats: Hashable, Sendable, CustomStringConvertible {
     public var chosenSlots = 0
     /// Times a replica of the group became leader, and how many of those were its preferred one.
     public var elections = 0

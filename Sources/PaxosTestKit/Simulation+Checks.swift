@@ -38,7 +38,7 @@ extension Simulation {
                 guard replica.isUp, replica.disk.stateMachine.appliedThrough == highest else { return false }
             }
         }
-        return groups.count == 1 || leaderSpreadFailure() == nil
+        return groups.indices.allSatisfy { isLedByPreferred(group: $0) }
     }
 
     /// Every replica of `group` applied the same prefix, up to the highest chosen slot, with

@@ -80,7 +80,11 @@ public final class Simulation {
         }
         configuration.drawGroups(groups, using: &random)
         self.configuration = configuration
-        self.groups = configuration.groupWeather.indices.map { SimGroup(index: $0, weather: configuration.groupWeather[$0]) }
+        let members = (1...configuration.replicas).map { ReplicaID(UInt32($0)) }
+        self.groups = configuration.groupWeather.indices.map { group in
+            SimGroup(index: group, weather: configuration.groupWeather[group],
+                     preferredLeader: configuration.groupMap.preferredLeader(of: UInt32(group), members: members))
+        }
         self.replicas = (0..<groups).flatMap { group in
             (1...configuration.replicas).map { SimReplica(id: ReplicaID(UInt32($0)), group: group) }
         }
