@@ -19,16 +19,22 @@ extension Replica {
         return true
     }
 
-    /// Healthy: the leader was heard within two heartbeats and we applied everything it
-    /// announced chosen, so phase 1 will recover little and the takeover costs one round trip.
+    /// Healthy: the leader is alive by the test a follower uses everywhere else (heard within
+    /// an election timeout, as in `shouldIgnorePrepare`), and we applied everything it announced
+    /// chosen, so phase 1 will recover little and the takeover costs one round trip.
+    ///
+    /// Not "heard within two heartbeats": any late heartbeat restarts the wait, so once delivery
+    /// jitter exceeds two heartbeat intervals (still far inside the election timeout, with the
+    /// leader never in doubt) the preferred replica never took over. The multi-group simulator
+    /// soak found it (PreferenceTests, "takes over when heartbeats arrive with jitter").
     var isHealthyFollower: Bool {
-        now - lastLeaderContact <= configuration.heartbeatIntervalTicks * 2
+        now - lastLeaderContact < configuration.electionTimeoutTicks
             && appliedThrough >= leaderChosenThrough
     }
 
     /// Called on each follower tick: starts a takeover once we have been healthy long enough.
     mutating func considerTakeover() {
-        guard isPreferredFollower, isHealthyFollower else {
+        guard isPreferredFollower, isHealthyFollower, configuration._plantedBug != .skipTakeover else {
             takeoverHealthySince = nil
             return
         }

@@ -92,6 +92,9 @@ public enum PlantedBug: Hashable, Sendable {
     /// A candidate ignores that a promising acceptor compacted slots its phase 1 must cover,
     /// and fills what nobody reported with no-ops, over slots that were chosen and compacted.
     case ignoreCompaction
+    /// The preferred replica never takes the lead back from another leader, so with several
+    /// groups the leaders stay wherever elections left them instead of spreading.
+    case skipTakeover
 }
 
 public struct ConfigurationError: Error, Hashable, Sendable, CustomStringConvertible {

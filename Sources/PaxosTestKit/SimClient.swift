@@ -2,13 +2,16 @@ import PaxosCore
 
 /// A simulated client: one operation at a time, retried with the same (client, sequence) until
 /// some replica answers, so exactly-once application is exercised on every leader change.
+///
+/// With several groups, one client's sequence numbers spread over the groups its keys belong
+/// to, so each group's session table sees gaps; the session rule only needs them to increase.
 struct SimClient {
     let index: Int
     let id: ClientID
     var sequence: UInt64 = 0
     var current: Outstanding?
-    /// The replica the client believes leads.
-    var target: ReplicaID
+    /// The replica the client believes leads each group, by group index.
+    var targets: [ReplicaID]
     /// Bumped on every attempt, so a stale timeout does not fire for a newer attempt.
     var attempt = 0
 
@@ -16,6 +19,8 @@ struct SimClient {
         var op: Int
         var kind: SimOperationKind
         var sequence: UInt64
+        /// The group the key belongs to, which runs the operation.
+        var group: Int
     }
 }
 

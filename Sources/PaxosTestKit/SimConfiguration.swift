@@ -36,6 +36,17 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
     /// Protocol settings for every replica (id and members are filled in per replica).
     public var knobs: ProtocolKnobs
     public var plantedBug: PlantedBug?
+    /// The one group whose replicas run `plantedBug`; nil: every group.
+    public var plantedBugGroup: Int?
+
+    // Groups (see SimConfiguration+Groups.swift).
+    /// Consensus groups per node; 1 is the unsharded cluster.
+    public var groups = 1
+    /// Each group's network weather during the chaos phase, by group index.
+    /// - Invariant: `groupWeather.count == groups`.
+    public var groupWeather: [SimWeather] = []
+    /// `ReplicaConfiguration.takeoverTicks` when groups have preferred leaders.
+    public var takeoverTicks: UInt64 = 30
 
     public struct ProtocolKnobs: Sendable {
         public var heartbeatIntervalTicks: UInt64 = 2
@@ -77,8 +88,11 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
         return configuration
     }
 
-    func replicaConfiguration(for id: ReplicaID) -> ReplicaConfiguration {
-        var configuration = ReplicaConfiguration(id: id, members: (1...replicas).map { ReplicaID(UInt32($0)) })
+    /// The configuration of `group`'s replica on node `id`. With several groups each has the
+    /// preferred leader `GroupMap` names, as paxosd gives it.
+    func replicaConfiguration(for id: ReplicaID, group: Int) -> ReplicaConfiguration {
+        let members = (1...replicas).map { ReplicaID(UInt32($0)) }
+        var configuration = ReplicaConfiguration(id: id, members: members)
         configuration.heartbeatIntervalTicks = knobs.heartbeatIntervalTicks
         configuration.electionTimeoutTicks = knobs.electionTimeoutTicks
         configuration.electionBackoffMax = knobs.electionBackoffMax
@@ -87,7 +101,11 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
         configuration.maxInflightSlots = knobs.maxInflightSlots
         configuration.maxBatchRequests = knobs.maxBatchRequests
         configuration.maxEntriesPerMessage = knobs.maxEntriesPerMessage
-        configuration._plantedBug = plantedBug
+        configuration._plantedBug = (plantedBugGroup ?? group) == group ? plantedBug : nil
+        if groups > 1 {
+            configuration.preferredLeader = groupMap.preferredLeader(of: UInt32(group), members: members)
+            configuration.takeoverTicks = takeoverTicks
+        }
         return configuration
     }
 
@@ -99,6 +117,6 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
             + "delay≤\(maxDelayUnits) flush≤\(maxFlushDelayUnits) faults=[\(faults.joined(separator: ","))] "
             + "window=\(knobs.maxInflightSlots) batch=\(knobs.maxBatchRequests) "
             + "msg=\(knobs.maxEntriesPerMessage) retain=\(retainSlots.map { "\($0)" } ?? "all") chaos=\(chaosUnits)"
-            + (plantedBug.map { " bug=\($0)" } ?? "")
+            + (plantedBug.map { " bug=\($0)" } ?? "") + groupsDescription
     }
 }

@@ -1,10 +1,11 @@
 import PaxosCore
 
-/// Simulated clients: random puts, gets and deletes on a few keys, so operations conflict.
+/// Simulated clients: random puts, gets and deletes on a few keys per group, so operations
+/// conflict. Each operation goes to the group its key belongs to, as paxosd routes it.
 extension Simulation {
     func clientNext(_ index: Int) {
         guard now < stopInvoking, clients[index].current == nil else { return }
-        let key = Array("k\(Int.random(in: 0..<configuration.keys, using: &random))".utf8)
+        let key = keyspace[Int.random(in: 0..<keyspace.count, using: &random)]
         let roll = Int.random(in: 0..<10, using: &random)
         let kind: SimOperationKind
         if roll < 4 {
@@ -17,41 +18,45 @@ extension Simulation {
             kind = .get(key: key)
         }
         records.append(SimRecord(client: index, kind: kind, invokedAt: now))
-        clients[index].current = .init(op: records.count - 1, kind: kind, sequence: clients[index].sequence)
+        let group = Int(configuration.groupMap.group(of: key))
+        clients[index].current = .init(op: records.count - 1, kind: kind, sequence: clients[index].sequence, group: group)
         sendAttempt(index)
     }
 
     func sendAttempt(_ index: Int, after extraDelay: UInt64 = 0) {
+        guard let current = clients[index].current else { return }
         clients[index].attempt += 1
         let attempt = clients[index].attempt
         let delay = extraDelay + UInt64.random(in: 1...10, using: &random)
-        schedule(.clientArrive(client: index, attempt: attempt, to: clients[index].target), after: delay)
+        schedule(.clientArrive(client: index, attempt: attempt, to: clients[index].targets[current.group]), after: delay)
         schedule(.clientTimeout(client: index, attempt: attempt), after: delay + configuration.clientTimeoutUnits)
     }
 
-    /// The request reaches a node. A crashed node silently loses it; the client times out.
+    /// The request reaches a node, which hands it to the key's group. A crashed node, or a
+    /// crashed replica of that group, silently loses it; the client times out.
     func clientArrive(_ index: Int, to target: ReplicaID) {
-        let node = Int(target.rawValue) - 1
-        guard nodes[node].isUp, let current = clients[index].current else { return }
+        guard let current = clients[index].current else { return }
+        let replica = replicaIndex(group: current.group, id: target)
+        guard replicas[replica].isUp else { return }
         let client = clients[index]
         switch current.kind {
         case .put(let key, let value):
             propose(ClientRequest(client: client.id, sequence: current.sequence, operation: .put(key: key, value: value)),
-                    op: current.op, at: node)
+                    op: current.op, at: replica)
         case .delete(let key):
             propose(ClientRequest(client: client.id, sequence: current.sequence, operation: .delete(key: key)),
-                    op: current.op, at: node)
+                    op: current.op, at: replica)
         case .get(let key):
-            let id = ReadID(nodes[node].nextReadID)
-            nodes[node].nextReadID += 1
-            nodes[node].waitingReads[id] = (index, current.op, key)
-            step(node: node, .read(id))
+            let id = ReadID(replicas[replica].nextReadID)
+            replicas[replica].nextReadID += 1
+            replicas[replica].waitingReads[id] = (index, current.op, key)
+            step(replica, .read(id))
         }
     }
 
-    func propose(_ request: ClientRequest, op: Int, at node: Int) {
-        nodes[node].waitingWrites[request.client] = (request.sequence, op)
-        step(node: node, .propose([request]))
+    func propose(_ request: ClientRequest, op: Int, at replica: Int) {
+        replicas[replica].waitingWrites[request.client] = (request.sequence, op)
+        step(replica, .propose([request]))
     }
 
     func replyToClient(_ index: Int, op: Int, _ reply: SimReply) {
@@ -68,7 +73,7 @@ extension Simulation {
             let think = configuration.maxThinkUnits == 0 ? 0 : UInt64.random(in: 0...configuration.maxThinkUnits, using: &random)
             schedule(.clientNext(client: index), after: think)
         case .redirect(let leader):
-            clients[index].target = leader ?? randomReplica()
+            clients[index].targets[current.group] = leader ?? randomReplica()
             sendAttempt(index, after: leader == nil ? 20 : 2)
         case .busy:
             sendAttempt(index, after: 20)
@@ -76,12 +81,12 @@ extension Simulation {
     }
 
     func clientTimeout(_ index: Int, attempt: Int) {
-        guard clients[index].attempt == attempt, clients[index].current != nil else { return }
-        clients[index].target = randomReplica()
+        guard clients[index].attempt == attempt, let current = clients[index].current else { return }
+        clients[index].targets[current.group] = randomReplica()
         sendAttempt(index)
     }
 
     func randomReplica() -> ReplicaID {
-        ReplicaID(UInt32(Int.random(in: 1...nodes.count, using: &random)))
+        ReplicaID(UInt32(Int.random(in: 1...configuration.replicas, using: &random)))
     }
 }

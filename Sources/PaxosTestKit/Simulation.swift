@@ -13,39 +13,61 @@ public import PaxosCore
 /// Checkers run as events happen (one command chosen per slot; applies in slot order; the
 /// replicas' own invariants after every step) and at the end (linearizable client history,
 /// convergence, liveness). The first violation stops the run; the report names the seed.
+///
+/// ## Groups
+/// With `groups > 1` each node hosts one replica of every group (issue 9): independent Paxos
+/// instances with their own ballots, leaders, logs and disks, and the preferred leader
+/// `GroupMap` names. Clients send each operation to its key's group. Faults hit groups both
+/// together and apart: a node crash or a partition hits every group on the node or link, while
+/// each group has its own loss, duplication and delay, and one group's replica may crash alone
+/// (its storage thread died). Agreement, applied prefix, snapshots and convergence are checked
+/// per group; the one merged history is checked per key. After the heal every group must also
+/// end up led by its preferred leader (`checkLeaderSpread`).
 public final class Simulation {
     public let seed: UInt64
     public let configuration: SimConfiguration
     var random: SeededGenerator
     var queue = EventQueue<SimEvent>()
     var now: UInt64 = 0
-    var nodes: [SimNode]
+    /// Every group's replica on every node, group-major: group `g`'s replica on node `n` (whose
+    /// id is `n + 1`) is at `g × configuration.replicas + n`, so with one group a replica's index
+    /// is its node's, and the event stream is the one a single-group run always had.
+    var replicas: [SimReplica]
+    var groups: [SimGroup]
+    /// The keys clients operate on, every group's (see `SimConfiguration.keyspace`).
+    let keyspace: [Bytes]
     var clients: [SimClient]
     var records: [SimRecord] = []
-    /// Links cut by a partition, stored as (lower id, higher id).
+    /// Links cut by a partition, stored as (lower id, higher id). A node-level fault: it cuts
+    /// every group's traffic between the two nodes.
     var cut: Set<[UInt32]> = []
-    var dropRate: Double
-    var duplicateRate: Double
     var healed = false
     var healedAt: UInt64 = 0
-    /// Every command known chosen, by slot: the agreement checker's memory.
-    var chosen: [Slot: Command] = [:]
     var violations: [String] = []
     var stats = SimulationStats()
     /// A running digest of processed events; equal digests mean identical runs.
     var trace: UInt64 = 0xcbf2_9ce4_8422_2325
     let logger = Logger(label: "paxos.sim", factory: { _ in SwiftLogNoOpLogHandler() })
+    /// `paxos-sim` flags that replay this run together with its seed.
+    let replayFlags: String
 
     /// - Parameters:
     ///   - replicas: forces the cluster size instead of drawing it.
-    ///   - plantedBug: runs every replica with this deliberate bug (checker self-tests).
+    ///   - groups: consensus groups per node (1 is the unsharded cluster, whose runs are the
+    ///     same as before groups existed).
+    ///   - plantedBug: runs replicas with this deliberate bug (checker self-tests): those of
+    ///     `plantedBugGroup` only, or of every group when that is nil.
     /// - Parameter compaction: false keeps every log entry, whatever the seed draws (for tools
     ///   that read the replicas' full logs afterwards).
-    public init(seed: UInt64, replicas: Int? = nil, plantedBug: PlantedBug? = nil, compaction: Bool = true) {
+    /// - Precondition: `1 <= groups <= GroupMap.maxGroups`; `plantedBugGroup < groups`.
+    public init(seed: UInt64, replicas: Int? = nil, groups: Int = 1, plantedBug: PlantedBug? = nil,
+                plantedBugGroup: Int? = nil, compaction: Bool = true) {
+        precondition(plantedBugGroup.map { $0 >= 0 && $0 < groups } ?? true, "simulation: bug group \(plantedBugGroup ?? 0) of \(groups)")
         self.seed = seed
         var random = SeededGenerator(seed: seed)
         var configuration = SimConfiguration.swarm(using: &random, replicas: replicas)
         configuration.plantedBug = plantedBug
+        configuration.plantedBugGroup = plantedBug == nil ? nil : plantedBugGroup
         if !compaction { configuration.retainSlots = nil }
         if plantedBug == .ignoreCompaction {
             // The bug needs compacted slots and a candidate that lags behind them.
@@ -56,27 +78,38 @@ public final class Simulation {
             configuration.crashes = true
             configuration.maxFlushDelayUnits = max(configuration.maxFlushDelayUnits, 20)
         }
+        configuration.drawGroups(groups, using: &random)
         self.configuration = configuration
-        self.dropRate = configuration.dropRate
-        self.duplicateRate = configuration.duplicateRate
-        self.nodes = (1...configuration.replicas).map { SimNode(id: ReplicaID(UInt32($0))) }
+        let members = (1...configuration.replicas).map { ReplicaID(UInt32($0)) }
+        self.groups = configuration.groupWeather.indices.map { group in
+            SimGroup(index: group, weather: configuration.groupWeather[group],
+                     preferredLeader: configuration.groupMap.preferredLeader(of: UInt32(group), members: members))
+        }
+        self.replicas = (0..<groups).flatMap { group in
+            (1...configuration.replicas).map { SimReplica(id: ReplicaID(UInt32($0)), group: group) }
+        }
+        self.keyspace = configuration.keyspace
+        self.replayFlags = (replicas.map { " --replicas \($0)" } ?? "") + (groups > 1 ? " --groups \(groups)" : "")
         self.clients = (0..<configuration.clients).map { index in
-            SimClient(index: index, id: ClientID(UInt64(1000 + index)),
-                      target: ReplicaID(UInt32(1 + index % configuration.replicas)))
+            // Clients start on different nodes for different groups; group 0 as before groups.
+            SimClient(index: index, id: ClientID(UInt64(1000 + index)), targets: (0..<groups).map { group in
+                ReplicaID(UInt32(1 + (index + group) % configuration.replicas))
+            })
         }
         self.random = random
     }
 
     /// Runs both phases and all checkers. Never traps on a protocol violation: it reports it.
     public func run() -> SimulationReport {
-        for index in nodes.indices { start(node: index) }
+        for index in replicas.indices { start(replica: index) }
         for index in clients.indices { schedule(.clientNext(client: index), after: UInt64(index)) }
         if configuration.crashes || configuration.partitions { schedule(.fault, after: nextFaultGap()) }
         schedule(.heal, after: configuration.chaosUnits)
         let end = configuration.chaosUnits + configuration.healUnits
         // A cluster still finishing retried work at `end` gets a bounded grace period to settle
-        // (the bound is the liveness claim); the run stops as soon as every replica caught up.
-        let graceEnd = end + configuration.healUnits
+        // (the bound is the liveness claim); the run stops as soon as every replica caught up
+        // and, with several groups, every group is led by its preferred leader.
+        let graceEnd = end + configuration.healUnits + configuration.takeoverGraceUnits
         while violations.isEmpty, let (time, event) = queue.pop() {
             if time > end && (time > graceEnd || hasSettled) { break }
             now = time
@@ -104,30 +137,38 @@ public final class Simulation {
         }
     }
 
+    /// Mixes a message's group into the trace; nothing with one group, whose digests stay as
+    /// they were before groups existed.
+    func mix(group: Int) {
+        if groups.count > 1 { mix(UInt64(group)) }
+    }
+
     func handle(_ event: SimEvent) {
         switch event {
-        case .tick(let node, let incarnation):
-            mix(1, UInt64(node))
-            guard nodes[node].incarnation == incarnation, nodes[node].isUp else { return }
-            step(node: node, .tick)
-            compactIfDue(node: node)
-            schedule(.tick(node: node, incarnation: incarnation), after: configuration.tickUnits)
-        case .deliver(let from, let to, let message):
+        case .tick(let index, let incarnation):
+            mix(1, UInt64(index))
+            guard replicas[index].incarnation == incarnation, replicas[index].isUp else { return }
+            step(index, .tick)
+            compactIfDue(index)
+            schedule(.tick(replica: index, incarnation: incarnation), after: configuration.tickUnits)
+        case .deliver(let group, let from, let to, let message):
             mix(2, UInt64(from.rawValue), UInt64(to.rawValue))
-            let index = Int(to.rawValue) - 1
-            guard nodes[index].isUp, !isCut(from, to) else { return }
-            step(node: index, .message(from: from, message))
-        case .deliverSnapshot(let from, let to, let snapshot):
+            mix(group: group)
+            let index = replicaIndex(group: group, id: to)
+            guard replicas[index].isUp, !isCut(from, to) else { return }
+            step(index, .message(from: from, message))
+        case .deliverSnapshot(let group, let from, let to, let snapshot):
             mix(10, UInt64(from.rawValue), UInt64(to.rawValue))
-            let index = Int(to.rawValue) - 1
-            guard nodes[index].isUp, !isCut(from, to) else { return }
-            nodes[index].stagedSnapshot = snapshot
-            step(node: index, .snapshotReceived(slot: snapshot.appliedThrough))
-        case .flush(let node, let incarnation):
-            mix(3, UInt64(node))
-            guard nodes[node].incarnation == incarnation else { return }
-            nodes[node].disk.flushScheduled = false
-            if let durable = nodes[node].disk.flush() { step(node: node, .persisted(upTo: durable)) }
+            mix(group: group)
+            let index = replicaIndex(group: group, id: to)
+            guard replicas[index].isUp, !isCut(from, to) else { return }
+            replicas[index].stagedSnapshot = snapshot
+            step(index, .snapshotReceived(slot: snapshot.appliedThrough))
+        case .flush(let index, let incarnation):
+            mix(3, UInt64(index))
+            guard replicas[index].incarnation == incarnation else { return }
+            replicas[index].disk.flushScheduled = false
+            if let durable = replicas[index].disk.flush() { step(index, .persisted(upTo: durable)) }
         case .clientNext(let client): mix(4, UInt64(client)); clientNext(client)
         case .clientArrive(let client, let attempt, let to): mix(5, UInt64(client), UInt64(attempt)); clientArrive(client, to: to)
         case .clientReply(let client, let op, let reply): mix(6, UInt64(client), UInt64(op)); clientReply(client, op: op, reply)
@@ -136,15 +177,32 @@ public final class Simulation {
         case .heal: mix(9); heal()
         }
     }
+
+    /// Where `group`'s replica on node `id` is in `replicas`.
+    func replicaIndex(group: Int, id: ReplicaID) -> Int {
+        group * configuration.replicas + Int(id.rawValue) - 1
+    }
+
+    /// The indices in `replicas` of every group's replica on node index `node`, by group.
+    func replicaIndices(onNode node: Int) -> [Int] {
+        groups.indices.map { $0 * configuration.replicas + node }
+    }
+
+    /// How messages name a replica: by id alone with one group, as before groups existed.
+    func name(_ index: Int) -> String {
+        let replica = replicas[index]
+        return groups.count > 1 ? "group \(replica.group) replica \(replica.id)" : "replica \(replica.id)"
+    }
 }
 
 /// Something scheduled to happen at a simulated time.
 enum SimEvent {
-    case tick(node: Int, incarnation: Int)
-    case deliver(from: ReplicaID, to: ReplicaID, Message)
+    /// `replica` indexes `Simulation.replicas`.
+    case tick(replica: Int, incarnation: Int)
+    case deliver(group: Int, from: ReplicaID, to: ReplicaID, Message)
     /// A whole snapshot transfer, modelled as one message that may be lost or delayed.
-    case deliverSnapshot(from: ReplicaID, to: ReplicaID, KVStateMachine)
-    case flush(node: Int, incarnation: Int)
+    case deliverSnapshot(group: Int, from: ReplicaID, to: ReplicaID, KVStateMachine)
+    case flush(replica: Int, incarnation: Int)
     case clientNext(client: Int)
     case clientArrive(client: Int, attempt: Int, to: ReplicaID)
     case clientReply(client: Int, op: Int, SimReply)

@@ -25,7 +25,13 @@ struct PaxosSim: ParsableCommand {
     @Option(help: "Force the cluster size (3, 5 or 7) instead of drawing it from the seed.")
     var replicas: Int?
 
-    @Option(help: "Plant a known bug to show the checkers catch it: skip-value-recovery, reply-before-persist or ignore-compaction.")
+    @Option(help: "Consensus groups per node (1 to 64); keys spread over them by GroupMap.")
+    var groups = 1
+
+    @Option(help: "Plant the bug in this group only (with --plant-bug; default: every group).")
+    var bugGroup: Int?
+
+    @Option(help: "Plant a known bug to show the checkers catch it: skip-value-recovery, reply-before-persist, ignore-compaction or skip-takeover.")
     var plantBug: String?
 
     @Flag(help: "Print one line per passing seed too.")
@@ -36,7 +42,14 @@ struct PaxosSim: ParsableCommand {
             throw ValidationError("--replicas must be an odd number ≥ 1, got \(replicas)")
         }
         if let plantBug, Self.bug(named: plantBug) == nil {
-            throw ValidationError("unknown --plant-bug '\(plantBug)'; use skip-value-recovery, reply-before-persist or ignore-compaction")
+            throw ValidationError("unknown --plant-bug '\(plantBug)'; use skip-value-recovery, reply-before-persist, ignore-compaction or skip-takeover")
+        }
+        if groups < 1 || groups > Int(GroupMap.maxGroups) {
+            throw ValidationError("--groups must be between 1 and \(GroupMap.maxGroups), got \(groups)")
+        }
+        if let bugGroup {
+            if plantBug == nil { throw ValidationError("--bug-group needs --plant-bug") }
+            if bugGroup < 0 || bugGroup >= groups { throw ValidationError("--bug-group must be below --groups (\(groups)), got \(bugGroup)") }
         }
         if seed == nil && seeds == 0 { throw ValidationError("--seeds must be at least 1") }
     }
@@ -46,6 +59,7 @@ struct PaxosSim: ParsableCommand {
         case "skip-value-recovery": .skipValueRecovery
         case "reply-before-persist": .replyBeforePersist
         case "ignore-compaction": .ignoreCompaction
+        case "skip-takeover": .skipTakeover
         default: nil
         }
     }
@@ -62,7 +76,7 @@ struct PaxosSim: ParsableCommand {
         var stats = SimulationStats()
         let progressEvery = max(range.count / 20, 1)
         for (index, seed) in range.enumerated() {
-            let report = Simulation(seed: seed, replicas: replicas, plantedBug: bug).run()
+            let report = Simulation(seed: seed, replicas: replicas, groups: groups, plantedBug: bug, plantedBugGroup: bugGroup).run()
             stats.operations += report.stats.operations
             stats.completed += report.stats.completed
             stats.chosenSlots += report.stats.chosenSlots
@@ -72,6 +86,7 @@ struct PaxosSim: ParsableCommand {
             stats.snapshotsSent += report.stats.snapshotsSent
             stats.snapshotsInstalled += report.stats.snapshotsInstalled
             stats.inconclusiveHistories += report.stats.inconclusiveHistories
+            stats.add(groups: report.stats.groups)
             if !report.passed {
                 failures += 1
                 print(report)
@@ -87,6 +102,23 @@ struct PaxosSim: ParsableCommand {
               + "\(stats.crashes) crashes, \(stats.compactions) compactions, "
               + "\(stats.snapshotsSent) snapshots sent and \(stats.snapshotsInstalled) installed, \(stats.events) events, "
               + "\(stats.inconclusiveHistories) histories too large to check fully")
+        for (index, group) in stats.groups.enumerated() where stats.groups.count > 1 {
+            print("  group \(index): \(group.chosenSlots) slots chosen, \(group.elections) leaders elected "
+                  + "(\(group.preferredElections) preferred), \(group.replicaCrashes) crashes of this group alone")
+        }
         if failures > 0 { throw ExitCode.failure }
+    }
+}
+
+extension SimulationStats {
+    /// Adds one run's per-group counters to these totals, group by group.
+    mutating func add(groups runGroups: [SimulationGroupStats]) {
+        if groups.count < runGroups.count { groups += Array(repeating: SimulationGroupStats(), count: runGroups.count - groups.count) }
+        for (index, group) in runGroups.enumerated() {
+            groups[index].chosenSlots += group.chosenSlots
+            groups[index].elections += group.elections
+            groups[index].preferredElections += group.preferredElections
+            groups[index].replicaCrashes += group.replicaCrashes
+        }
     }
 }

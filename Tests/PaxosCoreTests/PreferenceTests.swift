@@ -60,6 +60,32 @@ struct PreferenceTests {
         #expect(prepares.allSatisfy { $0 > ballot(1, r1) && $0.replica == r2 })
     }
 
+    /// Regression: health once meant "heard the leader within two heartbeats", and one late
+    /// heartbeat restarted the wait, so with delivery jitter above two heartbeat intervals (but
+    /// far inside the election timeout, so the leader was never in doubt) the preferred replica
+    /// never took over. The multi-group simulator soak found it (seeds 188, 372, 1919 with
+    /// `--groups 4`: one group's delays reached four heartbeat intervals, and its leader stayed
+    /// put until the end).
+    @Test("preferred leader: takes over when heartbeats arrive with jitter inside the election timeout")
+    func takesOverDespiteJitter() throws {
+        var replica = makeReplica(r2, preferring(r2))
+        // Gaps of up to 8 ticks between heartbeats: more than two heartbeat intervals (4 ticks),
+        // less than the election timeout (10 ticks), so r2 never doubts r1.
+        let gaps = [2, 7, 1, 8, 3, 6]
+        var untilNext = 0
+        var prepareAt: Int?
+        for tick in 1...300 where prepareAt == nil {
+            if untilNext == 0 {
+                _ = replica.step(.message(from: r1, .heartbeat(ballot: ballot(1, r1), chosenThrough: .zero, readRound: 0)))
+                untilNext = gaps[tick % gaps.count]
+            }
+            untilNext -= 1
+            if replica.step(.tick).sends.contains(where: { if case .prepare = $0.message { true } else { false } }) { prepareAt = tick }
+        }
+        let at = try #require(prepareAt, "the preferred replica never took over from a leader it never doubted")
+        #expect(at >= 20 && at <= 30, "took over at tick \(at); expected just after 20 ticks of following")
+    }
+
     @Test("preferred leader: a replica that is not preferred, or is behind, does not take over")
     func noTakeoverWhenNotPreferredOrBehind() {
         var other = makeReplica(r3, preferring(r2))

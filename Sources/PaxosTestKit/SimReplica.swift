@@ -1,9 +1,13 @@
 import PaxosCore
 
-/// One simulated server: a replica (absent while crashed), its disk, and the shell-side
-/// bookkeeping a real node keeps, namely who waits for which write and which read.
-struct SimNode {
+/// One group's replica on one simulated server: the replica (absent while crashed), its disk,
+/// and the shell-side bookkeeping a real node keeps for the group, namely who waits for which
+/// write and which read. A node hosts one of these per group, each with its own disk, as paxosd
+/// gives each group its own database and storage thread.
+struct SimReplica {
     let id: ReplicaID
+    /// The group this replica belongs to.
+    let group: Int
     var replica: Replica?
     var disk = SimDisk()
     /// Bumped at every restart, so events scheduled for a previous life are ignored.
@@ -19,5 +23,8 @@ struct SimNode {
 
     var isUp: Bool { replica != nil }
 
-    init(id: ReplicaID) { self.id = id }
+    init(id: ReplicaID, group: Int) {
+        self.id = id
+        self.group = group
+    }
 }

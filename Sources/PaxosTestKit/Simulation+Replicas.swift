@@ -1,0 +1,150 @@
+import PaxosCore
+
+/// The simulated shell: what paxosd does with a replica's actions, with a simulated disk and
+/// network in place of SQLite and TCP. Replicas are addressed by their index in `replicas`.
+extension Simulation {
+    /// Boots (or reboots) a replica from its durable state.
+    func start(replica index: Int) {
+        let id = replicas[index].id
+        replicas[index].incarnation += 1
+        replicas[index].replica = Replica(
+            configuration: configuration.replicaConfiguration(for: id, group: replicas[index].group),
+            durable: replicas[index].disk.durableState,
+            random: random.fork(),
+            logger: logger)
+        replicas[index].waitingWrites = [:]
+        replicas[index].waitingReads = [:]
+        replicas[index].stagedSnapshot = nil
+        // Spread tick phases so replicas do not act in lock step.
+        let phase = UInt64.random(in: 1...configuration.tickUnits, using: &random)
+        schedule(.tick(replica: index, incarnation: replicas[index].incarnation), after: phase)
+    }
+
+    /// Kills a replica: its memory is gone and its disk keeps only what was flushed, plus a
+    /// random prefix of what was in flight to it.
+    func crash(replica index: Int) {
+        guard replicas[index].isUp else { return }
+        let survivors = Int.random(in: 0...replicas[index].disk.volatileCount, using: &random)
+        replicas[index].disk.crash(survivors: survivors)
+        replicas[index].replica = nil
+        replicas[index].incarnation += 1
+    }
+
+    func step(_ index: Int, _ input: Input) {
+        // Taken out of the array while it steps, so the replica's storage is not shared and the
+        // step mutates it in place instead of copying its log.
+        guard var replica = replicas[index].replica else { return }
+        replicas[index].replica = nil
+        let wasLeader = replica.roleName == "leader"
+        let actions = replica.step(input)
+        if !wasLeader && replica.roleName == "leader" { noteElection(replica.configuration, group: replicas[index].group) }
+        replicas[index].replica = replica
+        for violation in replica.invariantViolations() { fail("\(name(index)) invariant: \(violation)") }
+        for action in actions { execute(action, at: index) }
+    }
+
+    func noteElection(_ configuration: ReplicaConfiguration, group: Int) {
+        groups[group].stats.elections += 1
+        if configuration.preferredLeader == configuration.id { groups[group].stats.preferredElections += 1 }
+    }
+
+    func execute(_ action: Action, at index: Int) {
+        switch action {
+        case .persist(let record):
+            for entry in record.entries where entry.chosen { noteChosen(entry.slot, entry.command, at: index) }
+            replicas[index].disk.buffered.append(record)
+            if !replicas[index].disk.flushScheduled {
+                replicas[index].disk.flushScheduled = true
+                let delay = UInt64.random(in: 1...configuration.maxFlushDelayUnits, using: &random)
+                schedule(.flush(replica: index, incarnation: replicas[index].incarnation), after: delay)
+            }
+        case .send(let to, let message):
+            transmit(message, group: replicas[index].group, from: replicas[index].id, to: to)
+        case .apply(let slot, let command):
+            apply(slot: slot, command: command, at: index)
+        case .reply(let reply):
+            answer(reply, at: index)
+        case .sendSnapshot(let to):
+            stats.snapshotsSent += 1
+            transmitSnapshot(replicas[index].disk.stateMachine, group: replicas[index].group, from: replicas[index].id, to: to)
+        case .installSnapshot(let slot):
+            install(slot: slot, at: index)
+        }
+    }
+
+    /// Sends a peer message through the group's weather (loss, duplication, delay); a cut link
+    /// drops it on arrival.
+    func transmit(_ message: Message, group: Int, from: ReplicaID, to: ReplicaID) {
+        stats.messages += 1
+        let weather = groups[group].weather
+        if Double.random(in: 0..<1, using: &random) < weather.dropRate { return }
+        let copies = Double.random(in: 0..<1, using: &random) < weather.duplicateRate ? 2 : 1
+        for _ in 0..<copies {
+            let delay = UInt64.random(in: 1...weather.maxDelayUnits, using: &random)
+            schedule(.deliver(group: group, from: from, to: to, message), after: delay)
+        }
+    }
+
+    func isCut(_ a: ReplicaID, _ b: ReplicaID) -> Bool {
+        cut.contains([min(a.rawValue, b.rawValue), max(a.rawValue, b.rawValue)])
+    }
+
+    /// Agreement checker: at most one command is ever chosen for a slot of a group, across all
+    /// its replicas and all their incarnations.
+    func noteChosen(_ slot: Slot, _ command: Command, at index: Int) {
+        let group = replicas[index].group
+        if let known = groups[group].chosen[slot] {
+            if known != command {
+                fail("agreement: \(name(index)) learned a different command for slot \(slot) than was chosen before")
+            }
+        } else {
+            groups[group].chosen[slot] = command
+        }
+    }
+
+    func apply(slot: Slot, command: Command, at index: Int) {
+        noteChosen(slot, command, at: index)
+        let expected = replicas[index].disk.stateMachine.appliedThrough.next
+        guard slot == expected else {
+            fail("applied prefix: \(name(index)) applied slot \(slot) but its next slot is \(expected)")
+            return
+        }
+        stats.applies += 1
+        let results = replicas[index].disk.apply(slot: slot, command: command)
+        for (request, result) in results {
+            guard let waiting = replicas[index].waitingWrites[request.client], waiting.sequence == request.sequence else { continue }
+            replicas[index].waitingWrites[request.client] = nil
+            let outcome: SimOutcome
+            switch result {
+            case .ok: outcome = .ok
+            case .deleted(let existed): outcome = .deleted(existed: existed)
+            case .superseded: continue  // Our clients never have two writes outstanding.
+            }
+            let client = Int(request.client.rawValue - 1000)
+            replyToClient(client, op: waiting.op, .outcome(outcome))
+        }
+    }
+
+    func answer(_ reply: ClientReply, at index: Int) {
+        switch reply {
+        case .readReady(let id):
+            guard let read = replicas[index].waitingReads.removeValue(forKey: id) else { return }
+            let value = replicas[index].disk.stateMachine.get(read.key)
+            replyToClient(read.client, op: read.op, .outcome(.value(value)))
+        case .readRejected(let id, let reason):
+            guard let read = replicas[index].waitingReads.removeValue(forKey: id) else { return }
+            replyToClient(read.client, op: read.op, simReply(for: reason))
+        case .proposalRejected(let request, let reason):
+            guard let waiting = replicas[index].waitingWrites[request.client], waiting.sequence == request.sequence else { return }
+            replicas[index].waitingWrites[request.client] = nil
+            replyToClient(Int(request.client.rawValue - 1000), op: waiting.op, simReply(for: reason))
+        }
+    }
+
+    func simReply(for reason: RejectReason) -> SimReply {
+        switch reason {
+        case .notLeader(let leader): .redirect(leader)
+        case .overloaded: .busy
+        }
+    }
+}

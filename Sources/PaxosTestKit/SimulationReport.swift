@@ -1,0 +1,48 @@
+/// Counters describing what a run exercised.
+public struct SimulationStats: Hashable, Sendable {
+    public var events = 0
+    public var messages = 0
+    /// Node crashes (each takes down every group's replica on the node).
+    public var crashes = 0
+    public var faults = 0
+    public var applies = 0
+    /// Slots chosen, summed over groups.
+    public var chosenSlots = 0
+    /// Log compactions, snapshot transfers started, and snapshots installed.
+    public var compactions = 0
+    public var snapshotsSent = 0
+    public var snapshotsInstalled = 0
+    public var operations = 0
+    public var completed = 0
+    /// Histories the linearizability checker gave up on (search budget); counted, not failed.
+    public var inconclusiveHistories = 0
+    /// Each group's own counters, by group index.
+    public var groups: [SimulationGroupStats] = []
+
+    public init() {}
+}
+
+/// The outcome of one simulation run.
+public struct SimulationReport: Sendable, CustomStringConvertible {
+    public var seed: UInt64
+    public var configuration: String
+    public var violations: [String]
+    public var stats: SimulationStats
+    /// Digest of every processed event: two runs of one seed must produce the same value.
+    public var trace: UInt64
+    /// What `paxos-sim` needs besides the seed to replay the run (a forced cluster size, groups).
+    public var replayFlags: String
+
+    public var passed: Bool { violations.isEmpty }
+
+    public var description: String {
+        let summary = "ops=\(stats.operations) completed=\(stats.completed) slots=\(stats.chosenSlots) "
+            + "events=\(stats.events) messages=\(stats.messages) crashes=\(stats.crashes) faults=\(stats.faults) "
+            + "compactions=\(stats.compactions) snapshots=\(stats.snapshotsSent)/\(stats.snapshotsInstalled)"
+        // One line per group, with several.
+        let perGroup = stats.groups.count < 2 ? "" : stats.groups.indices.map { "\n  group \($0): \(stats.groups[$0].description)" }.joined()
+        if passed { return "seed \(seed) passed: \(summary) [\(configuration)]\(perGroup)" }
+        return "PAXOS_SEED=\(seed) FAILED: \(violations.joined(separator: "; "))\n  config: \(configuration)\n  \(summary)\(perGroup)\n"
+            + "  replay: PAXOS_SEED=\(seed) swift test --filter Simulation   or   swift run paxos-sim --seed \(seed)\(replayFlags)"
+    }
+}
