@@ -55,6 +55,17 @@ extension PaxosClient {
         return fields
     }
 
+    /// Parses one group's INFO value on a multi-group node (`role=leader,leader_id=3,...`, the
+    /// value of `group2:`): comma-separated `key=value` pairs; anything else is skipped.
+    public static func parseGroupInfo(_ line: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in line.split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+        }
+        return fields
+    }
+
     private func unexpected(_ reply: RESPValue, for command: String) -> PaxosClientError {
         PaxosClientError.unexpectedReply.with("\(command) answered \(reply)", endpoint: lastEndpoint)
     }

@@ -1,3 +1,5 @@
+import PaxosClient
+
 /// What one node says about itself in `INFO`, or why it said nothing: one row of `paxosctl status`.
 ///
 /// The fields are the ones `tools/cluster status` shows (role, leader, ballot, chosen frontier,
@@ -83,11 +85,7 @@ package struct GroupStatus: Hashable, Sendable, Encodable {
     /// Parses `key=value` pairs separated by commas; unknown keys are ignored, missing ones nil.
     package init(group: Int, line: String) {
         self.group = group
-        var fields: [String: String] = [:]
-        for pair in line.split(separator: ",") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
-        }
+        let fields = PaxosClient.parseGroupInfo(line)
         role = fields["role"]
         leader = fields["leader_id"].flatMap { Int($0) }
         preferredLeader = fields["preferred_leader"].flatMap { Int($0) }

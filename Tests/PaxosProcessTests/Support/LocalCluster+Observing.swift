@@ -73,12 +73,7 @@ extension LocalCluster {
         var result: [Int: [String: String]] = [:]
         for group in 0..<groups {
             guard let line = fields["group\(group)"] else { throw HarnessError("node \(id) INFO has no group\(group) line") }
-            var parsed: [String: String] = [:]
-            for pair in line.split(separator: ",") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                if parts.count == 2 { parsed[String(parts[0])] = String(parts[1]) }
-            }
-            result[group] = parsed
+            result[group] = PaxosClient.parseGroupInfo(line)
         }
         return result
     }
