@@ -32,6 +32,9 @@ import Darwin
 ///   an error with `outcomeIsUnknown` as "maybe applied".
 /// - `delete` leaves the key absent either way, but its answer (whether the key existed) comes
 ///   from the last attempt: if an earlier attempt deleted the key, the retry reports `false`.
+/// - When retries run out, the error thrown is the last attempt's, but its `outcomeIsUnknown`
+///   is true if *any* attempt may have taken effect: a refused connection at the end does not
+///   undo a timed-out attempt before it.
 /// Reads (`get`, `exists`, `info`, `ping`) change nothing and are always safe to retry.
 ///
 /// **Threads.** A client is not thread-safe, and not `Sendable`: use one client per thread.
@@ -103,6 +106,10 @@ public final class PaxosClient {
     public func command(_ arguments: [[UInt8]]) throws(PaxosClientError) -> RESPValue {
         let started = ContinuousClock.now
         var attempt = 0
+        // Once one attempt may have reached a server (a timeout after sending, -NOLEADER, a cut
+        // connection), the command's outcome stays unknown whatever later attempts report: a
+        // refused connection on the last attempt says nothing about the first one.
+        var mayHaveTakenEffect = false
         while true {
             attempt += 1
             lastAttempts = attempt
@@ -122,9 +129,15 @@ public final class PaxosClient {
                 close()
                 current = (current + 1) % endpoints.count
             }
+            mayHaveTakenEffect = mayHaveTakenEffect || failure.outcomeIsUnknown
             let elapsed = ContinuousClock.now - started
             guard failure.isRetryable, attempt < configuration.maxAttempts, elapsed < configuration.retryDeadline else {
-                throw attempt > 1 ? failure.appending("gave up after \(attempt) attempts in \(elapsed.milliseconds) ms") : failure
+                guard attempt > 1 else { throw failure }
+                var final = failure.appending("gave up after \(attempt) attempts in \(elapsed.milliseconds) ms")
+                if mayHaveTakenEffect && !failure.outcomeIsUnknown {
+                    final = final.appending("an earlier attempt may have been applied").with("", outcomeIsUnknown: true)
+                }
+                throw final
             }
             if attempt % endpoints.count == 0 {
                 pause(round: attempt / endpoints.count, remaining: configuration.retryDeadline - elapsed)

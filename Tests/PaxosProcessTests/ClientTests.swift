@@ -92,6 +92,29 @@ struct ClientTests {
         #expect(error.description.contains("gave up after"))
     }
 
+    @Test("client: an outcome left unknown by one attempt stays unknown when a later attempt is refused")
+    func unknownOutcomeIsSticky() throws {
+        let silent = try FakeServer(.silent)
+        defer { silent.stop() }
+        var configuration = Self.retrying()
+        configuration.maxAttempts = 2
+        configuration.replyTimeout = .milliseconds(200)
+        let client = try PaxosClient(endpoints: [silent.endpoint, try Self.refusedEndpoint()], configuration: configuration)
+        let error = try #require(throws: PaxosClientError.self) { try client.put("k", "v") }
+        #expect(error == .connectionRefused)
+        #expect(client.lastAttempts == 2)
+        #expect(silent.requestCount == 1)
+        #expect(error.outcomeIsUnknown, "the first attempt reached a server that never answered: \(error)")
+        #expect(error.description.contains("may have been applied"))
+
+        // Refused everywhere, every time: nothing reached a server, the outcome is known.
+        let refused = try PaxosClient(
+            endpoints: [try Self.refusedEndpoint(), try Self.refusedEndpoint()], configuration: configuration)
+        let known = try #require(throws: PaxosClientError.self) { try refused.put("k", "v") }
+        #expect(known == .connectionRefused)
+        #expect(!known.outcomeIsUnknown)
+    }
+
     @Test("client: a server that never answers times out, outcome unknown")
     func silentServerTimesOut() throws {
         let server = try FakeServer(.silent)
