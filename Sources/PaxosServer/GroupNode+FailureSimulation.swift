@@ -27,9 +27,11 @@ extension GroupNode {
         logger.warning("simulated acceptor failure: dropping all peer traffic", metadata: [
             "paxos.replica": "\(settings.id)", "fail.duration_ms": "\(downMilliseconds)",
         ])
-        // Everything waiting on this replica is lost with it, as in a crash.
+        // Everything waiting on this replica is lost with it, as in a crash. A write it already
+        // proposed or forwarded may still be chosen by the others: that one's outcome is unknown.
         for token in requests.keys.sorted() {
-            resolve(token, .failed(code: "UNAVAILABLE", message: "replica \(settings.id) failed (simulated); retry on another node"))
+            failNotApplied(token, code: "UNAVAILABLE", message: "replica \(settings.id) failed (simulated); retry on another node",
+                           thisRoutingProposed: true)
         }
         proposalBuffer = []
         abandonSnapshotTransfers(reason: "replica \(settings.id) failed (simulated)")

@@ -28,6 +28,9 @@ struct TrackedRequest {
     /// Where it was last sent: ourselves as leader, a peer, or nowhere yet (no leader known).
     var routedTo: ReplicaID?
     var routedAt: NIODeadline?
+    /// How often it was proposed (to our own core) or forwarded. A write routed even once may
+    /// be chosen later, whatever happens to this node or this attempt.
+    var routings = 0
 }
 
 extension GroupNode {
@@ -70,6 +73,7 @@ extension GroupNode {
         if replica.roleName == "leader" {
             tracked.routedTo = settings.id
             tracked.routedAt = now
+            tracked.routings += 1
             requests[token] = tracked
             switch tracked.kind {
             case .write(let request):
@@ -89,6 +93,7 @@ extension GroupNode {
         }
         tracked.routedTo = leader
         tracked.routedAt = now
+        tracked.routings += 1
         requests[token] = tracked
         let forwarded: ForwardedRequest
         switch tracked.kind {
@@ -136,7 +141,8 @@ extension GroupNode {
         case .notLeader:
             // Route again at the next sweep; the hint may be stale, our own view decides.
             requests[token]?.routedTo = nil
-        case .overloaded: resolve(token, .failed(code: "BUSY", message: "the leader is overloaded; retry shortly"))
+        case .overloaded:
+            failNotApplied(token, code: "BUSY", message: "the leader is overloaded; retry shortly", thisRoutingProposed: false)
         case .unavailable: requests[token]?.routedTo = nil
         }
     }
@@ -176,7 +182,23 @@ extension GroupNode {
             requests[token]?.routedTo = nil
             route(token)
         case .overloaded:
-            resolve(token, .failed(code: "BUSY", message: "the leader's queue is full; retry shortly"))
+            failNotApplied(token, code: "BUSY", message: "the leader's queue is full; retry shortly", thisRoutingProposed: false)
+        }
+    }
+
+    /// Fails a request with a code that tells the client it was *not* applied (`BUSY`,
+    /// `UNAVAILABLE`: clients retry and count the write as not done) when that is certain. A
+    /// write that some routing proposed or forwarded may still be chosen (a majority may hold
+    /// it; the next leader recovers it in phase 1), so it fails as `TIMEOUT` instead, which
+    /// clients read as "may or may not have been applied". `thisRoutingProposed` is false when
+    /// the current routing was refused before it could be proposed (the leader was overloaded).
+    func failNotApplied(_ token: UInt64, code: String, message: String, thisRoutingProposed: Bool) {
+        guard let tracked = requests[token] else { return }
+        let earlierRoutings = tracked.routings - (thisRoutingProposed ? 0 : 1)
+        if case .write = tracked.kind, earlierRoutings > 0 {
+            resolve(token, .failed(code: "TIMEOUT", message: "\(message); it was proposed before, so it may or may not have been applied"))
+        } else {
+            resolve(token, .failed(code: code, message: message))
         }
     }
 

@@ -84,18 +84,43 @@ extension ProcessTests {
             }
         }
 
-        @Test("process: nodes with --fail-rate keep the cluster serving and lose no acknowledged write")
+        @Test("process: nodes with --fail-rate keep the cluster serving, lose no acknowledged write, and apply no write they refused")
         func failRate() throws {
             // Each node fails with probability 0.3 in every second: over 10 s of writes the chance
             // that none of the three fails is 0.7^30, about 2e-5.
             try LocalCluster.run(size: 3, name: "fail-rate", arguments: ["--fail-rate", "0.3"]) { cluster in
                 try cluster.waitForLeader()
                 let client = try cluster.client()
+                // Beside the patient client, one that tries each write once, through the nodes in
+                // turn: a failed write it is told was not applied (BUSY, UNAVAILABLE, refused)
+                // MUST NOT be applied later, even when a node fails with it in flight.
+                let stop = StopFlag()
+                let endpoints = cluster.endpoints
+                let once = ThreadGroup(1, name: "fail-rate-once") { _ in Self.writeOnce(endpoints: endpoints, stop: stop) }
                 let started = ContinuousClock.now
                 var writes = 0
-                while ContinuousClock.now - started < .seconds(10) {
-                    try client.put("fail-rate-\(writes)", "value-\(writes)")
-                    writes += 1
+                do {
+                    while ContinuousClock.now - started < .seconds(10) {
+                        try client.put("fail-rate-\(writes)", "value-\(writes)")
+                        writes += 1
+                    }
+                } catch {
+                    stop.raise()
+                    _ = once.join()
+                    throw error
+                }
+                stop.raise()
+                let attempts = once.join().flatMap { $0 }
+                let counts = Dictionary(grouping: attempts, by: \.outcome).mapValues(\.count)
+                try #require(counts[.acknowledged, default: 0] > 0, "the one-attempt writer got nothing acknowledged: \(attempts.prefix(3))")
+                print("fail-rate: one-attempt writes: \(counts[.acknowledged] ?? 0) acknowledged, \(counts[.refused] ?? 0) refused, \(counts[.unknown] ?? 0) unknown")
+                for attempt in attempts {
+                    let value = try client.get(attempt.key)
+                    switch attempt.outcome {
+                    case .acknowledged: try #require(value == "once", "acknowledged \(attempt.key) reads \(value ?? "absent")")
+                    case .refused: try #require(value == nil, "\(attempt.key) was refused (\(attempt.error)) but reads \(value ?? "absent")")
+                    case .unknown: try #require(value == nil || value == "once", "\(attempt.key) reads \(value ?? "absent")")
+                    }
                 }
                 let logs = cluster.ids.map { cluster.logTail($0, lines: 100_000) }
                 let failures = logs.map { $0.components(separatedBy: "simulated acceptor failure").count - 1 }
@@ -107,6 +132,33 @@ extension ProcessTests {
                     try #require(try client.get("fail-rate-\(index)") == "value-\(index)")
                 }
             }
+        }
+
+        struct OnceWrite: Sendable {
+            enum Outcome: Sendable { case acknowledged, refused, unknown }
+            var key: String
+            var outcome: Outcome
+            var error: String
+        }
+
+        /// Distinct keys, one attempt each, until `stop`. After a failure the client moves on
+        /// to the next node by itself.
+        static func writeOnce(endpoints: [Endpoint], stop: StopFlag) -> [OnceWrite] {
+            var configuration = PaxosClient.Configuration.patient
+            configuration.maxAttempts = 1
+            guard let client = try? PaxosClient(endpoints: endpoints, configuration: configuration) else { return [] }
+            var written: [OnceWrite] = []
+            while !stop.isRaised {
+                let key = "once-\(written.count)"
+                do throws(PaxosClientError) {
+                    try client.put(key, "once")
+                    written.append(OnceWrite(key: key, outcome: .acknowledged, error: ""))
+                } catch {
+                    written.append(OnceWrite(key: key, outcome: error.outcomeIsUnknown ? .unknown : .refused, error: "\(error)"))
+                    pause(.milliseconds(20))
+                }
+            }
+            return written
         }
 
         static func errorText(_ value: RESPValue) -> String? {
