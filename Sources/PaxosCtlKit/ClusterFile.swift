@@ -6,12 +6,18 @@ import PaxosClient
 ///
 /// Only `replicas[].id`, `host` and `clientPort` are read, so paxosctl needs nothing from the
 /// server modules. The file is looked up relative to the current directory, which is where an
-/// operator stands in a checkout; when it is absent the shipped cluster's addresses,
-/// 127.0.0.1:6381 to 6385, are used. A file that exists but cannot be used is an error, not a
-/// reason to fall back silently: the operator would otherwise talk to a different cluster.
+/// operator stands in a checkout. After `tools/cluster up N` with N smaller than the shipped
+/// cluster, the file that cluster was started from (`data/nodes/cluster-N.json`, N read from
+/// `data/nodes/cluster.size`) comes first, so paxosctl does not go looking for nodes that were
+/// never started. When no file is there, the shipped cluster's addresses, 127.0.0.1:6381 to
+/// 6385, are used. A file that exists but cannot be used is an error, not a reason to fall back
+/// silently: the operator would otherwise talk to a different cluster.
 package enum ClusterFile {
     /// The cluster file paxosctl looks for when `--config` is not given.
     package static let defaultPath = "data/cluster.json"
+    /// Where `tools/cluster` keeps its nodes, the size of the cluster it last started, and the
+    /// configuration it generated for a cluster smaller than `defaultPath`'s.
+    package static let launcherDirectory = "data/nodes"
 
     /// The shipped 5-node loopback cluster: node n serves clients on 127.0.0.1:638n.
     package static let fallbackNodes: [NodeAddress] = (1...5).map {
@@ -27,15 +33,27 @@ package enum ClusterFile {
         var replicas: [Replica]
     }
 
-    /// The nodes named by `path`; when `path` is nil, by `defaultPath` if it exists, else
+    /// The nodes named by `path`; when `path` is nil, by `defaultFile(in:)` if there is one, else
     /// `fallbackNodes`.
     /// - Throws: `.usage` when an explicit file is missing, or any file is unreadable or malformed.
-    package static func nodes(path: String?) throws(PaxosCtlError) -> [NodeAddress] {
-        guard let path else {
-            guard FileManager.default.fileExists(atPath: defaultPath) else { return fallbackNodes }
-            return try load(defaultPath)
+    package static func nodes(path: String?, directory: String = ".") throws(PaxosCtlError) -> [NodeAddress] {
+        if let path { return try load(path) }
+        guard let file = defaultFile(in: directory) else { return fallbackNodes }
+        return try load(file)
+    }
+
+    /// The cluster file to use without `--config`, relative to `directory` (a checkout): the one
+    /// `tools/cluster` generated for the smaller cluster it last started, else `defaultPath`.
+    package static func defaultFile(in directory: String) -> String? {
+        let root = URL(fileURLWithPath: directory)
+        let sizeFile = root.appendingPathComponent(launcherDirectory).appendingPathComponent("cluster.size").path
+        if let text = try? String(contentsOfFile: sizeFile, encoding: .utf8),
+           let size = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            let generated = root.appendingPathComponent(launcherDirectory).appendingPathComponent("cluster-\(size).json").path
+            if FileManager.default.fileExists(atPath: generated) { return generated }
         }
-        return try load(path)
+        let shipped = root.appendingPathComponent(defaultPath).path
+        return FileManager.default.fileExists(atPath: shipped) ? shipped : nil
     }
 
     /// Reads the replicas of the cluster file at `path`.

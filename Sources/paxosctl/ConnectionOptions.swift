@@ -11,7 +11,7 @@ struct ConnectionOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp(
         "Cluster file whose client addresses are the default endpoints.",
-        discussion: "Default: data/cluster.json in the current directory, when it exists.",
+        discussion: "Default: in the current directory, the file tools/cluster generated for the smaller cluster it last started (data/nodes/cluster-N.json), else data/cluster.json, when it exists.",
         valueName: "path"))
     var config: String?
 

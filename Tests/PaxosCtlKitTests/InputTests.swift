@@ -69,6 +69,35 @@ struct InputTests {
         #expect(ClusterFile.fallbackNodes.map(\.endpoint.port) == [6381, 6382, 6383, 6384, 6385])
     }
 
+    @Test("cluster file: without --config, the smaller cluster tools/cluster last started, else data/cluster.json, else the defaults")
+    func defaultFileFollowsTheLauncher() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("paxosctl-default-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let nodes = root.appendingPathComponent("data/nodes")
+        try FileManager.default.createDirectory(at: nodes, withIntermediateDirectories: true)
+        func cluster(_ ids: ClosedRange<Int>) -> String {
+            let replicas = ids.map { "{\"id\": \($0), \"host\": \"127.0.0.1\", \"clientPort\": \(6380 + $0)}" }
+            return "{\"replicas\": [\(replicas.joined(separator: ", "))]}"
+        }
+        #expect(try ClusterFile.nodes(path: nil, directory: root.path).map(\.id) == [1, 2, 3, 4, 5], "nothing there: the defaults")
+
+        try cluster(1...5).write(to: root.appendingPathComponent("data/cluster.json"), atomically: true, encoding: .utf8)
+        try cluster(1...3).write(to: nodes.appendingPathComponent("cluster-3.json"), atomically: true, encoding: .utf8)
+        #expect(try ClusterFile.nodes(path: nil, directory: root.path).map(\.id) == [1, 2, 3, 4, 5], "no size recorded: data/cluster.json")
+
+        try "3\n".write(to: nodes.appendingPathComponent("cluster.size"), atomically: true, encoding: .utf8)
+        #expect(try ClusterFile.nodes(path: nil, directory: root.path).map(\.id) == [1, 2, 3], "after up 3: its generated file")
+
+        try "5\n".write(to: nodes.appendingPathComponent("cluster.size"), atomically: true, encoding: .utf8)
+        #expect(try ClusterFile.nodes(path: nil, directory: root.path).map(\.id) == [1, 2, 3, 4, 5], "after up 5: data/cluster.json")
+
+        try "3\n".write(to: nodes.appendingPathComponent("cluster.size"), atomically: true, encoding: .utf8)
+        try "{".write(to: nodes.appendingPathComponent("cluster-3.json"), atomically: true, encoding: .utf8)
+        #expect(throws: PaxosCtlError.self, "a damaged generated file is an error, not a fallback") {
+            try ClusterFile.nodes(path: nil, directory: root.path)
+        }
+    }
+
     @Test("timeout: positive and at most an hour", arguments: [0, -1, .nan, .infinity, 3_601])
     func badTimeout(seconds: Double) {
         #expect(throws: PaxosCtlError.usage("")) { try ClientSettings(timeoutSeconds: seconds) }
