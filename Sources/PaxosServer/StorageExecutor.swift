@@ -242,10 +242,27 @@ package final class StorageExecutor: Sendable {
                     throw LogStoreError.invalidArgument("a snapshot install was put inside a group commit")
                 }
             }
+            // In a synced batch, the results of applies and reads leave before the fsync. They
+            // may: an apply's result and a read's value depend only on commands already chosen
+            // (durable on a majority), so if this commit is lost to a crash the node re-applies
+            // the same slots to the same results; a linearizable read was confirmed before it
+            // was queued. Only acceptor state must wait for the disk, and `.persisted` is
+            // reported after the commit. Without this a client's write waited for the fsync of
+            // whatever accepts happened to share its apply's batch.
+            if needsSync, completions.contains(where: { !$0.isPersisted }) {
+                onBatch(.success(StorageBatch(completions: completions.filter { !$0.isPersisted }, jobs: 0, commitNanoseconds: 0)))
+                completions.removeAll { !$0.isPersisted }
+            }
             return completions
         }
         let elapsed = Int64(DispatchTime.now().uptimeNanoseconds - start)
         onBatch(.success(StorageBatch(completions: completions, jobs: jobs.count, commitNanoseconds: elapsed)))
+    }
+}
+
+extension StorageCompletion {
+    var isPersisted: Bool {
+        if case .persisted = self { true } else { false }
     }
 }
 
