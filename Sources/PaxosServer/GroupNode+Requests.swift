@@ -196,7 +196,7 @@ extension GroupNode {
         guard let tracked = requests[token] else { return }
         let earlierRoutings = tracked.routings - (thisRoutingProposed ? 0 : 1)
         if case .write = tracked.kind, earlierRoutings > 0 {
-            resolve(token, .failed(code: "TIMEOUT", message: "\(message); it was proposed before, so it may or may not have been applied"))
+            resolve(token, .failed(code: "TIMEOUT", message: "\(message); it was already proposed, so it may or may not have been applied"))
         } else {
             resolve(token, .failed(code: code, message: message))
         }

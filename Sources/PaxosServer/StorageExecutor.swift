@@ -49,7 +49,8 @@ package struct StorageBatch: Sendable {
 ///
 /// Group commit: the thread drains *everything* queued, makes all the persist records in it
 /// durable in one transaction (records are never reordered around the applies and reads that
-/// follow them), applies chosen commands, serves reads, then reports the whole batch at once.
+/// follow them), applies chosen commands, serves reads, then reports the batch: persist notices
+/// after the commit, apply and read results just before it (they need no fsync; see `commit`).
 /// While one batch commits, the next gathers. The queue is bounded; the node's core bounds its
 /// own pipeline, so a full queue means the disk cannot keep up and the node stops (fail-stop).
 package final class StorageExecutor: Sendable {
