@@ -1,3 +1,5 @@
+import PaxosWire
+
 /// Why a client call failed: the connection, the bytes on it, or the server's answer.
 ///
 /// Two errors are equal when they are the same kind (`error == .timeout`); `description` carries
@@ -72,10 +74,9 @@ public struct PaxosClientError: Error, Hashable, Sendable, CustomStringConvertib
     }
 
     /// Server error codes paxosd uses for a request it could not finish now but that may succeed
-    /// on a retry, possibly on another node. `TIMEOUT` and `SHUTDOWN` leave the outcome unknown,
-    /// and so does `NOLEADER`: paxosd answers it when a request has no route at its deadline,
-    /// which can follow an earlier route to a leader that has since failed.
-    public static let transientServerCodes: Set<String> = ["NOLEADER", "TIMEOUT", "BUSY", "UNAVAILABLE", "SHUTDOWN"]
+    /// on a retry, possibly on another node (`ServerErrorCode.transient`; which of them leave a
+    /// write's outcome unknown is `ServerErrorCode.outcomeUnknown`).
+    public static let transientServerCodes: Set<String> = ServerErrorCode.transient
 
     /// Whether trying again, on this or another node, can succeed: every connection-level failure,
     /// and server errors with a code in `transientServerCodes`. Not a bad endpoint, a wrong reply
@@ -142,7 +143,7 @@ extension PaxosClientError {
         -> PaxosClientError
     {
         let code = String(message.prefix { $0 != " " })
-        let unknown = ["NOLEADER", "TIMEOUT", "SHUTDOWN"].contains(code)
+        let unknown = ServerErrorCode.outcomeUnknown.contains(code)
         return PaxosClientError(
             .serverError, endpoint: endpoint, serverMessage: message, outcomeIsUnknown: unknown, file: file,
             line: line)

@@ -124,11 +124,11 @@ final class ClientHandler: ChannelInboundHandler {
         case .put(let key, let value):
             write(.put(key: key, value: value)) { outcome in done(Self.render(outcome) { _ in .simpleString("OK") }) }
         case .delete(let keys):
-            countSequentially(keys, each: { key, next in self.write(.delete(key: key), respond: next) }) { outcome in
+            countSequentially(keys, writes: true, each: { key, next in self.write(.delete(key: key), respond: next) }) { outcome in
                 if case .applied(.deleted(let existed)) = outcome { existed } else { false }
             } done: { done($0) }
         case .exists(let keys):
-            countSequentially(keys, each: { key, next in self.read(key, respond: next) }) { outcome in
+            countSequentially(keys, writes: false, each: { key, next in self.read(key, respond: next) }) { outcome in
                 if case .value(let value) = outcome { value != nil } else { false }
             } done: { done($0) }
         }
@@ -148,15 +148,20 @@ final class ClientHandler: ChannelInboundHandler {
     }
 
     /// Runs one request per key, one after another, and replies with how many matched; the
-    /// first failure is the reply.
-    private func countSequentially(_ keys: [Bytes], each: @escaping (Bytes, @escaping (RequestOutcome) -> Void) -> Void,
+    /// first failure is the reply. For writes (a multi-key DEL) a failure after some keys were
+    /// applied must not read as "nothing happened" (see `ServerErrorCode.multiKeyFailure`).
+    private func countSequentially(_ keys: [Bytes], writes: Bool, each: @escaping (Bytes, @escaping (RequestOutcome) -> Void) -> Void,
                                    matches: @escaping (RequestOutcome) -> Bool, done: @escaping (RESPValue) -> Void) {
         var remaining = keys[...]
         var count: Int64 = 0
+        var applied = 0
         func step() {
             guard let key = remaining.popFirst() else { return done(.integer(count)) }
             each(key) { outcome in
-                if case .failed(let code, let message) = outcome { return done(.error("\(code) \(message)")) }
+                if case .failed(let code, let message) = outcome {
+                    return done(.error(ServerErrorCode.multiKeyFailure(code: code, message: message, applied: writes ? applied : 0, of: keys.count)))
+                }
+                applied += 1
                 if matches(outcome) { count += 1 }
                 step()
             }

@@ -64,6 +64,20 @@ struct ClientTests {
         #expect(client.lastAttempts == 2)
     }
 
+    @Test("client: which server codes leave a write's outcome unknown", arguments: [
+        ("BUSY the leader's queue is full", false), ("UNAVAILABLE replica 2 failed", false),
+        ("TIMEOUT no answer in time", true), ("NOLEADER no leader is known", true), ("SHUTDOWN replica 1 is shutting down", true),
+        ("PARTIAL after 1 of 2 keys were applied, the next failed: BUSY the leader is overloaded", true),
+    ])
+    func outcomeOfServerCodes(message: String, unknown: Bool) throws {
+        let server = try FakeServer(.reply(Array("-\(message)\r\n".utf8), close: false))
+        defer { server.stop() }
+        let client = try PaxosClient(endpoints: [server.endpoint], configuration: Self.once())
+        let error = try #require(throws: PaxosClientError.self) { try client.command(["DEL", "a", "b"]) }
+        #expect(error.outcomeIsUnknown == unknown, "\(error)")
+        #expect(error.isRetryable, "every one of these may succeed on a retry")
+    }
+
     @Test("client: -ERR is thrown at once, not retried")
     func doesNotRetryCommandErrors() throws {
         let server = try FakeServer(.reply(Array("-ERR unknown command 'frob'\r\n".utf8), close: false))

@@ -97,6 +97,9 @@ extension ProcessTests {
                 let stop = StopFlag()
                 let endpoints = cluster.endpoints
                 let once = ThreadGroup(1, name: "fail-rate-once") { _ in Self.writeOnce(endpoints: endpoints, stop: stop) }
+                // And one that deletes 16 keys per DEL, once: a DEL that fails after deleting
+                // some of them MUST NOT answer with a code that says nothing was applied.
+                let deletes = ThreadGroup(1, name: "fail-rate-del") { _ in Self.deleteOnce(endpoints: endpoints, stop: stop) }
                 let started = ContinuousClock.now
                 var writes = 0
                 do {
@@ -107,10 +110,12 @@ extension ProcessTests {
                 } catch {
                     stop.raise()
                     _ = once.join()
+                    _ = deletes.join()
                     throw error
                 }
                 stop.raise()
                 let attempts = once.join().flatMap { $0 }
+                let dels = deletes.join().flatMap { $0 }
                 let counts = Dictionary(grouping: attempts, by: \.outcome).mapValues(\.count)
                 try #require(counts[.acknowledged, default: 0] > 0, "the one-attempt writer got nothing acknowledged: \(attempts.prefix(3))")
                 print("fail-rate: one-attempt writes: \(counts[.acknowledged] ?? 0) acknowledged, \(counts[.refused] ?? 0) refused, \(counts[.unknown] ?? 0) unknown")
@@ -120,6 +125,17 @@ extension ProcessTests {
                     case .acknowledged: try #require(value == "once", "acknowledged \(attempt.key) reads \(value ?? "absent")")
                     case .refused: try #require(value == nil, "\(attempt.key) was refused (\(attempt.error)) but reads \(value ?? "absent")")
                     case .unknown: try #require(value == nil || value == "once", "\(attempt.key) reads \(value ?? "absent")")
+                    }
+                }
+                let delCounts = Dictionary(grouping: dels, by: \.outcome).mapValues(\.count)
+                print("fail-rate: one-attempt DELs of \(Self.keysPerDel) keys: \(delCounts[.acknowledged] ?? 0) answered, \(delCounts[.refused] ?? 0) refused, \(delCounts[.unknown] ?? 0) unknown")
+                try #require(delCounts[.acknowledged, default: 0] > 0, "no multi-key DEL was answered: \(dels.prefix(3))")
+                for del in dels where del.outcome != .unknown {
+                    let present = try del.keys.filter { try client.get($0) != nil }
+                    switch del.outcome {
+                    case .acknowledged: try #require(present.isEmpty && del.count == del.keys.count, "DEL answered \(del.count), left \(present)")
+                    case .refused: try #require(present.count == del.keys.count, "DEL refused (\(del.error)) but deleted \(del.keys.count - present.count) keys")
+                    case .unknown: break
                     }
                 }
                 let logs = cluster.ids.map { cluster.logTail($0, lines: 100_000) }
@@ -139,6 +155,46 @@ extension ProcessTests {
             var key: String
             var outcome: Outcome
             var error: String
+        }
+
+        static let keysPerDel = 16
+
+        struct OnceDelete: Sendable {
+            var keys: [String]
+            var outcome: OnceWrite.Outcome
+            var count: Int
+            var error: String
+        }
+
+        /// Rounds of: write `keysPerDel` fresh keys (patiently), then DEL them all in one
+        /// command, one attempt, until `stop`.
+        static func deleteOnce(endpoints: [Endpoint], stop: StopFlag) -> [OnceDelete] {
+            var configuration = PaxosClient.Configuration.patient
+            configuration.maxAttempts = 1
+            guard let writer = try? PaxosClient(endpoints: endpoints),
+                  let deleter = try? PaxosClient(endpoints: endpoints, configuration: configuration, startingAt: 1)
+            else { return [] }
+            var done: [OnceDelete] = []
+            while !stop.isRaised {
+                let keys = (0..<keysPerDel).map { "multi-\(done.count)-\($0)" }
+                do throws(PaxosClientError) {
+                    for key in keys { try writer.put(key, "x") }
+                } catch {
+                    continue  // a later round uses fresh keys
+                }
+                do throws(PaxosClientError) {
+                    let reply = try deleter.command(["DEL"] + keys)
+                    guard case .integer(let count) = reply else {
+                        done.append(OnceDelete(keys: keys, outcome: .unknown, count: -1, error: "reply \(reply)"))
+                        continue
+                    }
+                    done.append(OnceDelete(keys: keys, outcome: .acknowledged, count: Int(count), error: ""))
+                } catch {
+                    done.append(OnceDelete(keys: keys, outcome: error.outcomeIsUnknown ? .unknown : .refused, count: 0, error: "\(error)"))
+                    pause(.milliseconds(20))
+                }
+            }
+            return done
         }
 
         /// Distinct keys, one attempt each, until `stop`. After a failure the client moves on
