@@ -4,8 +4,10 @@
 /// - `BUSY`, `UNAVAILABLE`: the write was **not** applied (paxosd sends them only for a write
 ///   that no routing has proposed or forwarded yet); trying again may succeed.
 /// - `NOLEADER`, `TIMEOUT`, `SHUTDOWN`, `PARTIAL`: the write **may or may not** have been
-///   applied; trying again may succeed. `PARTIAL` is a multi-key `DEL` that failed after some of
-///   its keys were applied (see `multiKeyFailure`).
+///   applied; trying again may succeed. `NOLEADER` is among them because paxosd answers it when
+///   a request has no route at its deadline, which can follow an earlier route to a leader that
+///   has since failed. `PARTIAL` is a multi-key `DEL` that failed after some of its keys were
+///   applied (see `multiKeyFailure`).
 /// - `ERR`: the command itself is wrong; it fails the same way everywhere.
 public enum ServerErrorCode {
     /// Codes after which a write may have been applied.
