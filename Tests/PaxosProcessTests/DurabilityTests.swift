@@ -28,13 +28,12 @@ extension ProcessTests {
 
         /// One SET as a writer thread saw it.
         struct WriteRecord: Sendable {
-            enum Outcome: Sendable { case acknowledged, refused, unknown }
             var thread: Int
             var key: String
             var value: String
             var invokedAt: UInt64
             var completedAt: UInt64
-            var outcome: Outcome
+            var outcome: WriteOutcome
         }
 
         @Test("process: no acknowledged write is lost across kill -9")
@@ -138,12 +137,12 @@ extension ProcessTests {
                 let value = "value-\(thread)-\(index)"
                 index += 1
                 let invokedAt = nanoseconds(since: origin)
-                var outcome = WriteRecord.Outcome.acknowledged
+                var outcome = WriteOutcome.acknowledged
                 do throws(PaxosClientError) {
                     try client.put(key, value)
                     acknowledged.increment()
                 } catch {
-                    outcome = error.outcomeIsUnknown ? .unknown : .refused
+                    outcome = WriteOutcome(failure: error)
                 }
                 records.append(WriteRecord(
                     thread: thread, key: key, value: value, invokedAt: invokedAt,

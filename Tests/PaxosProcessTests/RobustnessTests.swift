@@ -151,9 +151,8 @@ extension ProcessTests {
         }
 
         struct OnceWrite: Sendable {
-            enum Outcome: Sendable { case acknowledged, refused, unknown }
             var key: String
-            var outcome: Outcome
+            var outcome: WriteOutcome
             var error: String
         }
 
@@ -161,7 +160,7 @@ extension ProcessTests {
 
         struct OnceDelete: Sendable {
             var keys: [String]
-            var outcome: OnceWrite.Outcome
+            var outcome: WriteOutcome
             var count: Int
             var error: String
         }
@@ -190,7 +189,7 @@ extension ProcessTests {
                     }
                     done.append(OnceDelete(keys: keys, outcome: .acknowledged, count: Int(count), error: ""))
                 } catch {
-                    done.append(OnceDelete(keys: keys, outcome: error.outcomeIsUnknown ? .unknown : .refused, count: 0, error: "\(error)"))
+                    done.append(OnceDelete(keys: keys, outcome: WriteOutcome(failure: error), count: 0, error: "\(error)"))
                     pause(.milliseconds(20))
                 }
             }
@@ -210,7 +209,7 @@ extension ProcessTests {
                     try client.put(key, "once")
                     written.append(OnceWrite(key: key, outcome: .acknowledged, error: ""))
                 } catch {
-                    written.append(OnceWrite(key: key, outcome: error.outcomeIsUnknown ? .unknown : .refused, error: "\(error)"))
+                    written.append(OnceWrite(key: key, outcome: WriteOutcome(failure: error), error: "\(error)"))
                     pause(.milliseconds(20))
                 }
             }
