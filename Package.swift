@@ -234,3 +234,29 @@ package.targets += [
 package.products += [
     .executable(name: "paxosctl", targets: ["paxosctl"]),
 ]
+
+// MARK: security
+// swift-crypto: HMAC-SHA-256 for the peer handshake, PBKDF2 (in _CryptoExtras) for client
+// password hashes. Never hand-rolled crypto. PaxosServerTests: the server's handlers and pure
+// pieces (handshake, ACL), without processes.
+package.dependencies += [
+    .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+]
+if let server = package.targets.first(where: { $0.name == "PaxosServer" }) {
+    server.dependencies += [
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "_CryptoExtras", package: "swift-crypto"),
+    ]
+}
+package.targets += [
+    .testTarget(
+        name: "PaxosServerTests",
+        dependencies: [
+            "PaxosServer", "PaxosWire", "PaxosCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        swiftSettings: strictSettings
+    ),
+]
