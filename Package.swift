@@ -236,23 +236,28 @@ package.products += [
 ]
 
 // MARK: security
-// swift-crypto: HMAC-SHA-256 for the peer handshake, PBKDF2 (in _CryptoExtras) for client
-// password hashes. Never hand-rolled crypto. PaxosServerTests: the server's handlers and pure
-// pieces (handshake, ACL), without processes.
+// PaxosAuth: who may talk to a node. The cluster secret and the peer handshake's HMAC proofs,
+// the client users file and its salted password hashes. Built on swift-crypto (HMAC-SHA-256,
+// PBKDF2 in _CryptoExtras); never hand-rolled crypto. PaxosServer verifies, PaxosCtlKit writes
+// users files, so the formats live in one module both import.
+// PaxosServerTests: the server's handlers and pure pieces (handshake, ACL), without processes.
 package.dependencies += [
     .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
 ]
-if let server = package.targets.first(where: { $0.name == "PaxosServer" }) {
-    server.dependencies += [
-        .product(name: "Crypto", package: "swift-crypto"),
-        .product(name: "_CryptoExtras", package: "swift-crypto"),
-    ]
-}
 package.targets += [
+    .target(
+        name: "PaxosAuth",
+        dependencies: [
+            "PaxosCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ],
+        swiftSettings: strictSettings
+    ),
     .testTarget(
         name: "PaxosServerTests",
         dependencies: [
-            "PaxosServer", "PaxosWire", "PaxosCore",
+            "PaxosServer", "PaxosAuth", "PaxosWire", "PaxosCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -260,3 +265,6 @@ package.targets += [
         swiftSettings: strictSettings
     ),
 ]
+for name in ["PaxosServer", "PaxosCtlKit"] {
+    package.targets.first(where: { $0.name == name })?.dependencies.append("PaxosAuth")
+}
