@@ -53,7 +53,7 @@ extension Message {
     }
 
     /// Decodes the payload of a message frame; the caller checks that the reader is then at its end.
-    /// - Precondition: `type` is a message type, not `hello` or `helloReject`.
+    /// - Precondition: `type` is a message type, not a handshake frame.
     static func decodePayload(
         type: PeerFrameType, from reader: inout ByteReader
     ) throws(DecodingError) -> Message {
@@ -96,7 +96,7 @@ extension Message {
                 ChosenEntry(slot: try reader.readSlot(), command: try Command.decode(from: &reader))
             }
             return .catchUpReply(entries: entries)
-        case .hello, .helloReject, .forward, .forwardReply, .snapshotChunk, .snapshotAck, .snapshotAbort:
+        case .hello, .helloReject, .helloChallenge, .helloProof, .forward, .forwardReply, .snapshotChunk, .snapshotAck, .snapshotAbort:
             preconditionFailure("\(type) is not a Paxos message frame")
         }
     }

@@ -4,6 +4,7 @@ import PaxosCore
 /// functions over byte arrays; `PeerFrameDecoder`/`PeerFrameEncoder` run the same code on a stream.
 extension PeerFrame {
     /// The complete frame, length field included.
+    /// - Precondition: handshake nonces and proofs are `handshakeFieldBytes` long.
     /// - Throws: `fieldTooLong` for a cluster id over `maxClusterIDBytes`; `frameTooLarge` if the
     ///   frame would exceed `maxFrameBytes`, so an oversized batch fails at the sender instead of
     ///   being refused by every receiver.
@@ -45,15 +46,8 @@ extension PeerFrame {
         var writer = ByteWriter(capacity: 64)
         writer.write(PeerFrame.version)
         switch self {
-        case .hello(let clusterID, let replicaID):
-            let bytes = Array(clusterID.utf8)
-            guard bytes.count <= PeerFrame.maxClusterIDBytes else {
-                throw .fieldTooLong("cluster id", length: bytes.count, limit: PeerFrame.maxClusterIDBytes)
-            }
-            writer.write(PeerFrameType.hello.rawValue)
-            writer.write(UInt32(0))
-            writer.writeLengthPrefixed(bytes)
-            writer.write(replicaID.rawValue)
+        case .hello(let hello):
+            try hello.encode(into: &writer)
         case .helloReject(let reason):
             writer.write(PeerFrameType.helloReject.rawValue)
             writer.write(UInt32(0))
@@ -116,14 +110,11 @@ extension PeerFrame {
         do throws(DecodingError) {
             let frame: PeerFrame
             switch type {
-            case .hello, .helloReject:
+            case .hello, .helloChallenge, .helloProof, .helloReject:
                 guard group == 0 else { throw DecodingError.invalid("connection frame carries group \(group), not 0") }
-                frame =
-                    type == .hello
-                    ? .hello(
-                        clusterID: try reader.readString(limit: maxClusterIDBytes, what: "cluster id"),
-                        replicaID: ReplicaID(try reader.readUInt32()))
-                    : .helloReject(reason: try reader.readString(limit: maxReasonBytes, what: "reason"))
+                frame = type == .helloReject
+                    ? .helloReject(reason: try reader.readString(limit: maxReasonBytes, what: "reason"))
+                    : .hello(try PeerHello.decode(type: type, from: &reader))
             case .forward:
                 frame = .forward(group: group, id: try reader.readUInt64(), try ForwardedRequest.decode(from: &reader))
             case .forwardReply:
@@ -154,6 +145,57 @@ extension PeerFrame {
             bytes += encoded
         }
         return bytes
+    }
+}
+
+extension PeerHello {
+    /// Type byte, group 0 and payload of a handshake frame.
+    fileprivate func encode(into writer: inout ByteWriter) throws(PeerWireError) {
+        switch self {
+        case .request(let clusterID, let dialer, let acceptor, let nonce):
+            let bytes = Array(clusterID.utf8)
+            guard bytes.count <= PeerFrame.maxClusterIDBytes else {
+                throw .fieldTooLong("cluster id", length: bytes.count, limit: PeerFrame.maxClusterIDBytes)
+            }
+            writer.write(PeerFrameType.hello.rawValue)
+            writer.write(UInt32(0))
+            writer.writeLengthPrefixed(bytes)
+            writer.write(dialer.rawValue)
+            writer.write(acceptor.rawValue)
+            writer.writeRaw(Self.checked(nonce, "nonce"))
+        case .challenge(let nonce, let proof):
+            writer.write(PeerFrameType.helloChallenge.rawValue)
+            writer.write(UInt32(0))
+            writer.writeRaw(Self.checked(nonce, "nonce"))
+            writer.writeRaw(Self.checked(proof, "proof"))
+        case .proof(let proof):
+            writer.write(PeerFrameType.helloProof.rawValue)
+            writer.write(UInt32(0))
+            writer.writeRaw(Self.checked(proof, "proof"))
+        }
+    }
+
+    fileprivate static func decode(type: PeerFrameType, from reader: inout ByteReader) throws(DecodingError) -> PeerHello {
+        let size = PeerFrame.handshakeFieldBytes
+        switch type {
+        case .hello:
+            return .request(clusterID: try reader.readString(limit: PeerFrame.maxClusterIDBytes, what: "cluster id"),
+                            dialer: ReplicaID(try reader.readUInt32()), acceptor: ReplicaID(try reader.readUInt32()),
+                            nonce: try reader.readRaw(count: size))
+        case .helloChallenge:
+            return .challenge(nonce: try reader.readRaw(count: size), proof: try reader.readRaw(count: size))
+        case .helloProof:
+            return .proof(try reader.readRaw(count: size))
+        default:
+            preconditionFailure("\(type) is not a handshake frame")
+        }
+    }
+
+    /// Nonces and proofs have one size; the caller made them, so another size is a bug.
+    private static func checked(_ field: [UInt8], _ name: String) -> [UInt8] {
+        precondition(field.count == PeerFrame.handshakeFieldBytes,
+                     "handshake \(name) is \(field.count) bytes, not \(PeerFrame.handshakeFieldBytes)")
+        return field
     }
 }
 

@@ -3,19 +3,21 @@ public import PaxosCore
 /// One unit of the replica-to-replica protocol: a handshake, its refusal, or a Paxos message for
 /// one consensus group.
 ///
-/// ## Frame format (version 2)
+/// ## Frame format (version 3)
 ///
 /// Peers talk over a TCP stream cut into frames. All integers are big-endian.
 ///
 /// ```
 /// frame    := length:u32 version:u8 type:u8 group:u32 payload checksum:u32
 /// length   := byte count of everything after the length field (version … checksum),
-///             at least 10 and at most the decoder's maxFrameBytes (64 MiB by default)
-/// version  := 2 (version 2 added compactedThrough to promise and the snapshot frames 0x30–0x32;
-///             a version-1 peer is refused)
+///             at least 10 and at most the decoder's maxFrameBytes (64 MiB by default) — and at
+///             most its handshakeMaxFrameBytes (4 KiB) until the handshake is done (see below)
+/// version  := 3 (version 3 replaced the hello with the authenticated handshake 0x01/0x03/0x04;
+///             version 2 added compactedThrough to promise and the snapshot frames 0x30–0x32;
+///             a peer of another version is refused)
 /// group    := the consensus group (0 … groups-1; always 0 with one group) of a Paxos message,
 ///             a forwarded request or its reply, or a snapshot frame; 0 on the connection-level
-///             hello and helloReject frames
+///             handshake frames (hello, helloReject, helloChallenge, helloProof)
 /// checksum := CRC32C of version … payload (not of the length field)
 /// ```
 ///
@@ -25,14 +27,17 @@ public import PaxosCore
 /// frame is caught before the payload is parsed; a flipped bit in the length itself either breaks
 /// the bounds check or shifts the frame so that the checksum no longer matches. The checksum is
 /// checked before the version, so a corrupt version byte reads as corruption, while a real peer
-/// speaking another version (with a good checksum) gets `unsupportedVersion`.
+/// speaking another version (with a good checksum) gets `unsupportedVersion`. The checksum is not
+/// a MAC: it catches accidents, not attackers (the handshake below keeps strangers out).
 ///
 /// ## Types and payloads
 ///
 /// ```
 ///  type  frame                 payload
-///  0x01  hello                 clusterID:string replica:u32
+///  0x01  hello                 clusterID:string dialer:u32 acceptor:u32 nonce:32 bytes
 ///  0x02  helloReject           reason:string
+///  0x03  helloChallenge        nonce:32 bytes proof:32 bytes
+///  0x04  helloProof            proof:32 bytes
 ///  0x10  prepare               ballot fromSlot:slot
 ///  0x11  promise               ballot count:u32 (slot ballot chosen:u8 command)*count compactedThrough:slot
 ///  0x12  accept                ballot chosenThrough:slot count:u32 (slot command)*count
@@ -67,12 +72,36 @@ public import PaxosCore
 /// A payload must be consumed exactly: bytes left over are an error, not an extension point. New
 /// fields or messages come with a new type or a new version, never by appending to an old payload.
 ///
-/// The `hello` frame is the first frame each side of a connection sends. A node answers a hello
-/// whose cluster id differs from its own with `helloReject` and closes; deciding that is the
-/// server's job, this module only carries the bytes.
+/// ## The handshake
+///
+/// ```
+/// dialer                                            acceptor
+///   hello(clusterID, dialer, acceptor, nonceD) ──▶    (cluster, member and own id checked)
+///                                              ◀──  helloChallenge(nonceA, proofA) | helloReject
+///   (proofA checked)
+///   helloProof(proofD), then Paxos frames ──────▶    (proofD checked; only now frames reach the node)
+///                                              ◀──  helloReject, if proofD is wrong
+/// ```
+///
+/// The proofs are HMAC-SHA-256 over both nonces, the cluster id and both replica ids, one per
+/// direction (`PeerHandshake` in PaxosAuth defines them). Each node dials every other node, and
+/// frames flow only from dialer to acceptor after the handshake, so the accepting side of a
+/// connection never sends anything but `helloChallenge` and `helloReject`.
+///
+/// Until a `helloProof` has been decoded, `PeerFrameDecoder` accepts frames of at most
+/// `handshakeMaxFrameBytes` (4 KiB; the largest handshake frame is under 400 bytes), so a
+/// stranger who announces a 60 MiB frame is cut off after four bytes, not after 64 MiB. A
+/// `helloProof` lifts the limit for the frames that follow it even before the server has checked
+/// the proof, because the dialer may send its first Paxos frames right behind it in the same
+/// packet: the server checks the proof synchronously as it decodes it and closes the connection
+/// on a wrong one, so no frame after a wrong proof is ever handled. Deciding who may connect is the
+/// server's job; this module only carries the bytes.
+///
+/// The handshake frames share one case, `hello(PeerHello)`, so code that treats them alike
+/// ("a handshake frame after the handshake") matches them with one pattern.
 public enum PeerFrame: Hashable, Sendable {
-    /// The connection's opening frame: who is calling and which cluster it believes it is in.
-    case hello(clusterID: String, replicaID: ReplicaID)
+    /// One of the three authenticating handshake frames: hello, helloChallenge, helloProof.
+    case hello(PeerHello)
     /// The receiver refuses the connection, for example because the cluster ids differ.
     case helloReject(reason: String)
     /// A Paxos message for consensus group `group` (0 with one group).
@@ -93,24 +122,45 @@ public enum PeerFrame: Hashable, Sendable {
 
 extension PeerFrame {
     /// The only frame version this build reads and writes.
-    public static let version: UInt8 = 2
+    public static let version: UInt8 = 3
     /// The default bound on the length field, generous for a batch of large values.
     public static let defaultMaxFrameBytes = 64 * 1024 * 1024
     /// Cluster ids are names from a config file; the bound keeps a hello small.
     public static let maxClusterIDBytes = 255
     /// Reject reasons are diagnostics; longer ones are cut when encoded.
     public static let maxReasonBytes = 1024
+    /// The bound on the length field before the handshake is done: every handshake frame fits
+    /// (the largest, a hello with a 255-byte cluster id, is under 400 bytes).
+    public static let handshakeMaxFrameBytes = 4 * 1024
 
     /// version + type + group + checksum: the length of a frame with an empty payload.
     static let minimumLength = 1 + 1 + 4 + 4
+    /// Bytes of every nonce and proof in the handshake (SHA-256 output; nonces of the same size).
+    public static let handshakeFieldBytes = 32
     /// Bytes of the length field itself.
     static let lengthFieldBytes = 4
+}
+
+/// The handshake frames, in the order they are sent (see "The handshake" above).
+///
+/// Nonces and proofs are exactly `PeerFrame.handshakeFieldBytes` (32) bytes: the decoder refuses
+/// other sizes, and encoding other sizes is a programmer error.
+public enum PeerHello: Hashable, Sendable {
+    /// The dialer's opening frame: which cluster it believes it is in, who it is, whom it meant
+    /// to reach, and its fresh nonce.
+    case request(clusterID: String, dialer: ReplicaID, acceptor: ReplicaID, nonce: [UInt8])
+    /// The acceptor's fresh nonce and its proof over the transcript.
+    case challenge(nonce: [UInt8], proof: [UInt8])
+    /// The dialer's proof over the transcript; the dialer's Paxos frames may follow at once.
+    case proof([UInt8])
 }
 
 /// The type byte of each frame. Raw values are part of the wire format: never renumber them.
 enum PeerFrameType: UInt8, CaseIterable {
     case hello = 0x01
     case helloReject = 0x02
+    case helloChallenge = 0x03
+    case helloProof = 0x04
     case prepare = 0x10
     case promise = 0x11
     case accept = 0x12

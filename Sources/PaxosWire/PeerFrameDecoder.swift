@@ -7,24 +7,43 @@ public import NIOCore
 /// buffered. Any error is final: `ByteToMessageHandler` stops decoding and fires the
 /// `PeerWireError` down the pipeline, and the server MUST close the connection, because after a
 /// bad frame the stream can no longer be trusted to be aligned on frame boundaries.
+///
+/// Until it has decoded a `helloProof`, the decoder accepts only frames of up to
+/// `handshakeMaxFrameBytes`: a connection that has not authenticated can make the node buffer
+/// a few KiB, not `maxFrameBytes`. The accepting side of a connection sees the dialer's
+/// `helloProof` and then the full limit applies; the dialing side never receives a `helloProof`
+/// (the acceptor sends only handshake frames), so its limit stays small for good.
 public struct PeerFrameDecoder: ByteToMessageDecoder, Sendable {
     public typealias InboundOut = PeerFrame
 
-    /// The largest length field accepted.
+    /// The largest length field accepted once a `helloProof` has been decoded.
     public let maxFrameBytes: Int
+    /// The largest length field accepted before that.
+    public let handshakeMaxFrameBytes: Int
+    /// Whether a `helloProof` has gone by. The server checks the proof as soon as it is fired,
+    /// before the next frame is decoded, and closes on a wrong one.
+    private var sawHelloProof = false
 
-    /// - Precondition: `maxFrameBytes` is at least the smallest frame and fits the u32 length field.
-    public init(maxFrameBytes: Int = PeerFrame.defaultMaxFrameBytes) {
-        precondition(
-            maxFrameBytes >= PeerFrame.minimumLength && maxFrameBytes <= Int(UInt32.max),
-            "maxFrameBytes \(maxFrameBytes) is outside \(PeerFrame.minimumLength)...\(UInt32.max)")
+    /// The limit the next frame's length field is checked against.
+    public var currentMaxFrameBytes: Int { sawHelloProof ? maxFrameBytes : handshakeMaxFrameBytes }
+
+    /// - Precondition: both limits are at least the smallest frame and fit the u32 length field.
+    ///   A handshake limit above `maxFrameBytes` is lowered to it.
+    public init(maxFrameBytes: Int = PeerFrame.defaultMaxFrameBytes,
+                handshakeMaxFrameBytes: Int = PeerFrame.handshakeMaxFrameBytes) {
+        for (name, limit) in [("maxFrameBytes", maxFrameBytes), ("handshakeMaxFrameBytes", handshakeMaxFrameBytes)] {
+            precondition(limit >= PeerFrame.minimumLength && limit <= Int(UInt32.max),
+                         "\(name) \(limit) is outside \(PeerFrame.minimumLength)...\(UInt32.max)")
+        }
         self.maxFrameBytes = maxFrameBytes
+        self.handshakeMaxFrameBytes = min(handshakeMaxFrameBytes, maxFrameBytes)
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let frame = try PeerFrame.next(from: &buffer, maxFrameBytes: maxFrameBytes) else {
+        guard let frame = try PeerFrame.next(from: &buffer, maxFrameBytes: currentMaxFrameBytes) else {
             return .needMoreData
         }
+        if case .hello(.proof) = frame { sawHelloProof = true }
         context.fireChannelRead(wrapInboundOut(frame))
         return .continue
     }

@@ -79,11 +79,17 @@ enum Fixtures {
     static let largeValue = AcceptEntry(
         slot: Slot(1), command: .batch([put(1, 1, key: "big", value: [UInt8](repeating: 0xAB, count: 1 << 20))]))
 
+    /// Handshake fields of the fixed size: 0x00…0x1F and 0xFF…0xE0, so a swap shows.
+    static let nonce = (0..<32).map { UInt8($0) }
+    static let proof = (0..<32).map { UInt8(0xFF - $0) }
+
     static let frames: [Named<PeerFrame>] =
         [
-            Named(name: "hello", value: .hello(clusterID: "paxoskv-test", replicaID: ReplicaID(3))),
-            Named(name: "hello empty cluster id", value: .hello(clusterID: "", replicaID: ReplicaID(0))),
-            Named(name: "hello unicode cluster id", value: .hello(clusterID: "klüster-東京", replicaID: ReplicaID(.max))),
+            Named(name: "hello", value: .hello(.request(clusterID: "paxoskv-test", dialer: ReplicaID(3), acceptor: ReplicaID(1), nonce: nonce))),
+            Named(name: "hello empty cluster id", value: .hello(.request(clusterID: "", dialer: ReplicaID(0), acceptor: ReplicaID(0), nonce: proof))),
+            Named(name: "hello unicode cluster id", value: .hello(.request(clusterID: "klüster-東京", dialer: ReplicaID(.max), acceptor: ReplicaID(2), nonce: nonce))),
+            Named(name: "helloChallenge", value: .hello(.challenge(nonce: nonce, proof: proof))),
+            Named(name: "helloProof", value: .hello(.proof(proof))),
             Named(name: "helloReject", value: .helloReject(reason: "cluster id mismatch: expected a, got b")),
             Named(name: "helloReject empty", value: .helloReject(reason: "")),
             Named(name: "forward write", value: .forward(group: 0, id: 7, .write(ClientRequest(

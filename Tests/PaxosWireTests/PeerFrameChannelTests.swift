@@ -36,7 +36,7 @@ struct PeerFrameChannelTests {
     @Test("wire: several frames in one read and a frame split across reads")
     func coalescedAndSplit() throws {
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(PeerFrameDecoder()))
-        let first = PeerFrame.hello(clusterID: "c", replicaID: ReplicaID(1))
+        let first = PeerFrame.hello(.request(clusterID: "c", dialer: ReplicaID(1), acceptor: ReplicaID(2), nonce: Fixtures.nonce))
         let second = PeerFrame.message(
             group: 0, .heartbeat(ballot: Fixtures.ballot, chosenThrough: Slot(3), readRound: 9))
         let bytes = try first.encoded() + second.encoded() + second.encoded()
@@ -70,7 +70,7 @@ struct PeerFrameChannelTests {
 
     @Test("wire: a stream that ends mid-frame reports a truncated frame")
     func endOfStreamMidFrame() throws {
-        let bytes = try PeerFrame.hello(clusterID: "c", replicaID: ReplicaID(1)).encoded()
+        let bytes = try PeerFrame.hello(.request(clusterID: "c", dialer: ReplicaID(1), acceptor: ReplicaID(2), nonce: Fixtures.nonce)).encoded()
         for cut in 1..<bytes.count {
             let channel = EmbeddedChannel(handler: ByteToMessageHandler(PeerFrameDecoder()))
             try channel.writeInbound(ByteBuffer(bytes: bytes[..<cut]))

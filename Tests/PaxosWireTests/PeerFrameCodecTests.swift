@@ -37,13 +37,13 @@ struct PeerFrameCodecTests {
     func goldenPrepare() throws {
         let frame = PeerFrame.message(
             group: 0, .prepare(ballot: Ballot(round: 7, replica: ReplicaID(2)), fromSlot: Slot(41)))
-        #expect(hex(try frame.encoded()) == "0000001e021000000000000000000000000700000002000000000000002944ffa3f2")
+        #expect(hex(try frame.encoded()) == "0000001e0310000000000000000000000007000000020000000000000029695127fd")
     }
 
     @Test("wire: a hello frame has the documented layout")
     func goldenHello() throws {
-        let frame = PeerFrame.hello(clusterID: "kv-1", replicaID: ReplicaID(3))
-        #expect(hex(try frame.encoded()) == "00000016020100000000000000046b762d3100000003710e0206")
+        let frame = PeerFrame.hello(.request(clusterID: "kv-1", dialer: ReplicaID(3), acceptor: ReplicaID(1), nonce: Fixtures.nonce))
+        #expect(hex(try frame.encoded()) == "0000003a030100000000000000046b762d310000000300000001000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f36bf2595")
     }
 
     @Test("wire: the length field counts everything after itself")
@@ -69,11 +69,13 @@ struct PeerFrameCodecTests {
 
     @Test("wire: encoding refuses a cluster id over the bound")
     func longClusterID() throws {
-        let frame = PeerFrame.hello(
-            clusterID: String(repeating: "x", count: PeerFrame.maxClusterIDBytes + 1), replicaID: ReplicaID(1))
+        let frame = PeerFrame.hello(.request(
+            clusterID: String(repeating: "x", count: PeerFrame.maxClusterIDBytes + 1), dialer: ReplicaID(1),
+            acceptor: ReplicaID(2), nonce: Fixtures.nonce))
         #expect(throws: PeerWireError.fieldTooLong) { try frame.encoded() }
-        let longest = PeerFrame.hello(
-            clusterID: String(repeating: "x", count: PeerFrame.maxClusterIDBytes), replicaID: ReplicaID(1))
+        let longest = PeerFrame.hello(.request(
+            clusterID: String(repeating: "x", count: PeerFrame.maxClusterIDBytes), dialer: ReplicaID(1),
+            acceptor: ReplicaID(2), nonce: Fixtures.nonce))
         #expect(try PeerFrame.decode(try longest.encoded()) == longest)
     }
 

@@ -48,14 +48,14 @@ struct PeerFrameRejectionTests {
 
     @Test("wire: an unknown version is refused even with a good checksum")
     func badVersion() throws {
-        for version: UInt8 in [0, 1, 3, 255] {
-            var bytes = try PeerFrame.hello(clusterID: "c", replicaID: ReplicaID(1)).encoded()
+        for version: UInt8 in [0, 1, 2, 4, 255] {
+            var bytes = try PeerFrame.hello(.request(clusterID: "c", dialer: ReplicaID(1), acceptor: ReplicaID(2), nonce: Fixtures.nonce)).encoded()
             bytes[4] = version
             #expect(throws: PeerWireError.unsupportedVersion) { try PeerFrame.decode(bytes.resealed()) }
         }
     }
 
-    @Test("wire: an unknown type is refused", arguments: [0x00, 0x03, 0x0F, 0x19, 0x2F, 0x33, 0x7F, 0xFF] as [UInt8])
+    @Test("wire: an unknown type is refused", arguments: [0x00, 0x05, 0x0F, 0x19, 0x2F, 0x33, 0x7F, 0xFF] as [UInt8])
     func unknownType(type: UInt8) throws {
         var bytes = try PeerFrame.message(group: 0, .heartbeatAck(ballot: .zero, readRound: 0)).encoded()
         bytes[5] = type
@@ -112,7 +112,7 @@ struct PeerFrameRejectionTests {
         #expect(throws: PeerWireError.malformedPayload) { try PeerFrame.decode(accept.resealed()) }
 
         // A cluster id that is not UTF-8.
-        var hello = try PeerFrame.hello(clusterID: "ab", replicaID: ReplicaID(1)).encoded()
+        var hello = try PeerFrame.hello(.request(clusterID: "ab", dialer: ReplicaID(1), acceptor: ReplicaID(2), nonce: Fixtures.nonce)).encoded()
         hello[14] = 0xFF
         #expect(throws: PeerWireError.malformedPayload) { try PeerFrame.decode(hello.resealed()) }
 
@@ -120,6 +120,9 @@ struct PeerFrameRejectionTests {
         var reject = try PeerFrame.helloReject(reason: "r").encoded()
         reject[9] = 1
         #expect(throws: PeerWireError.malformedPayload) { try PeerFrame.decode(reject.resealed()) }
+        var proof = try PeerFrame.hello(.proof(Fixtures.proof)).encoded()
+        proof[9] = 1
+        #expect(throws: PeerWireError.malformedPayload) { try PeerFrame.decode(proof.resealed()) }
     }
 
     @Test("wire: a huge element count fails on the bytes present instead of allocating")
@@ -138,7 +141,7 @@ struct PeerFrameRejectionTests {
 
     @Test("wire: errors describe what went wrong")
     func descriptions() throws {
-        var bytes = try PeerFrame.hello(clusterID: "c", replicaID: ReplicaID(1)).encoded()
+        var bytes = try PeerFrame.hello(.request(clusterID: "c", dialer: ReplicaID(1), acceptor: ReplicaID(2), nonce: Fixtures.nonce)).encoded()
         bytes[5] = 0x7F
         let error = #expect(throws: PeerWireError.unknownType) { try PeerFrame.decode(bytes.resealed()) }
         #expect(error?.description == "peer frame has an unknown type: type 127")
