@@ -258,6 +258,7 @@ package.targets += [
         name: "PaxosServerTests",
         dependencies: [
             "PaxosServer", "PaxosAuth", "PaxosWire", "PaxosCore",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -265,6 +266,6 @@ package.targets += [
         swiftSettings: strictSettings
     ),
 ]
-for name in ["PaxosServer", "PaxosCtlKit"] {
+for name in ["PaxosServer", "PaxosCtlKit", "paxosd", "PaxosProcessTests"] {
     package.targets.first(where: { $0.name == name })?.dependencies.append("PaxosAuth")
 }

@@ -2,10 +2,10 @@ public import Foundation
 public import PaxosCore
 
 /// The cluster as `data/cluster.json` describes it: every replica's id and addresses, the
-/// cluster id that peers check in their handshake, and where node data lives.
+/// cluster id that peers check in their handshake, where the shared secret and node data live.
 ///
 /// ```json
-/// { "clusterID": "paxoskv-local", "dataDirectory": "data/nodes", "groups": 1,
+/// { "clusterID": "paxoskv-local", "dataDirectory": "data/nodes", "groups": 1, "secretFile": "cluster.secret",
 ///   "replicas": [ { "id": 1, "host": "127.0.0.1", "clientPort": 6381, "peerPort": 7381, "metricsPort": 9381 }, … ] }
 /// ```
 public struct ClusterConfiguration: Codable, Hashable, Sendable {
@@ -17,6 +17,10 @@ public struct ClusterConfiguration: Codable, Hashable, Sendable {
     /// Consensus groups per node (optional; 1 when absent). Every node must run the same
     /// number; `paxosd --groups` overrides it.
     public var groups: UInt32?
+    /// The cluster secret file peers authenticate with (optional; `cluster.secret` when absent).
+    /// A relative path is relative to the directory of the configuration file, so a cluster
+    /// file and its secret move together. `paxosd --secret-file` overrides it.
+    public var secretFile: String?
 
     public struct ReplicaAddress: Codable, Hashable, Sendable {
         public var id: UInt32
@@ -96,6 +100,14 @@ public struct ClusterConfiguration: Codable, Hashable, Sendable {
     }
 
     public var members: [ReplicaID] { replicas.map { ReplicaID($0.id) } }
+
+    /// Where the cluster secret is for a configuration read from `configurationPath`.
+    public func secretPath(configurationPath: String) -> String {
+        let file = secretFile ?? "cluster.secret"
+        guard !file.hasPrefix("/") else { return file }
+        let directory = (configurationPath as NSString).deletingLastPathComponent
+        return directory.isEmpty ? file : (directory as NSString).appendingPathComponent(file)
+    }
 
     private static func explain(_ error: Swift.DecodingError) -> String {
         switch error {

@@ -8,10 +8,18 @@ import NIOCore
 public struct NodeMetrics: Sendable {
     let peerWireErrors: Counter
     let peersConnected: Gauge
+    private let prefix: String
 
     public init(prefix: String = "paxos") {
+        self.prefix = prefix
         peerWireErrors = Counter(label: "\(prefix)_peer_wire_errors")
         peersConnected = Gauge(label: "\(prefix)_peers_connected")
+    }
+
+    /// A peer connection refused before it authenticated; `reason` is a `PeerRefusal` raw value
+    /// (a closed set).
+    func recordPeerRefusal(_ reason: String) {
+        Counter(label: "\(prefix)_peer_handshakes_refused", dimensions: [("reason", reason)]).increment()
     }
 
     /// Client request latency by command name (a closed set: unknown names are grouped).

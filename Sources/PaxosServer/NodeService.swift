@@ -4,6 +4,7 @@ public import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import PaxosAuth
 import PaxosCore
 import PaxosStorage
 import PaxosWire
@@ -24,6 +25,11 @@ public struct NodeService: Service {
     }
 
     public func run() async throws {
+        guard let secret = settings.secret else {
+            throw NodeStartupError("replica \(settings.id) has no cluster secret; peers could not authenticate it")
+        }
+        let credentials = PeerCredentials(clusterID: settings.cluster.clusterID, replica: settings.id,
+                                          members: settings.cluster.members, secret: secret)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         try checkDataLayout()
@@ -50,7 +56,7 @@ public struct NodeService: Service {
         }
         var channels: [any Channel] = []
         do {
-            channels.append(try await bindPeers(node: node, group: group))
+            channels.append(try await bindPeers(node: node, group: group, credentials: credentials))
             channels.append(try await bindClients(node: node, group: group))
             channels.append(try await bindMetrics(node: node, group: group))
         } catch {
@@ -59,7 +65,7 @@ public struct NodeService: Service {
             try await group.shutdownGracefully()
             throw NodeStartupError("cannot listen: \(error) (is another paxosd using the ports of replica \(settings.id)?)")
         }
-        try await loop.submit { startPeerLinks(node: node); node.start() }.get()
+        try await loop.submit { startPeerLinks(node: node, credentials: credentials); node.start() }.get()
         logger.notice("paxosd ready", metadata: [
             "paxos.replica": "\(settings.id)", "client.address": "\(settings.host):\(settings.clientPort)",
             "peer.address": "\(settings.host):\(settings.peerPort)", "metrics.address": "\(settings.host):\(settings.metricsPort)",
@@ -135,8 +141,14 @@ public struct NodeService: Service {
         return (storage, durable, box)
     }
 
-    private func bindPeers(node: Node, group: MultiThreadedEventLoopGroup) async throws -> any Channel {
-        try await ServerBootstrap(group: group)
+    /// Peers authenticate before anything reaches the node: `PeerAcceptorHandler` runs the
+    /// handshake (and the decoder keeps frames small until it is done); see `PeerGate`.
+    private func bindPeers(node: Node, group: MultiThreadedEventLoopGroup,
+                           credentials: PeerCredentials) async throws -> any Channel {
+        let gate = PeerGate(credentials: credentials, maxUnauthenticated: settings.maxUnauthenticatedPeers,
+                            handshakeTimeout: .milliseconds(settings.peerHandshakeTimeoutMilliseconds),
+                            logger: logger, metrics: node.metrics)
+        return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -145,6 +157,7 @@ public struct NodeService: Service {
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(PeerFrameDecoder()),
                         MessageToByteHandler(PeerFrameEncoder()),
+                        PeerAcceptorHandler(gate: gate),
                         PeerInboundHandler(node: node),
                     ])
                 }
@@ -184,11 +197,12 @@ public struct NodeService: Service {
             .bind(host: settings.host, port: settings.metricsPort).get()
     }
 
-    private func startPeerLinks(node: Node) {
+    private func startPeerLinks(node: Node, credentials: PeerCredentials) {
         for address in settings.cluster.replicas where address.id != settings.id.rawValue {
             let peer = ReplicaID(address.id)
             let link = PeerLink(peer: peer, host: address.host, port: address.peerPort, loop: node.loop,
-                                hello: .hello(clusterID: settings.cluster.clusterID, replicaID: settings.id),
+                                credentials: credentials,
+                                handshakeTimeout: .milliseconds(settings.peerHandshakeTimeoutMilliseconds),
                                 logger: logger) { [weak node] peer, connected in
                 guard let node else { return }
                 node.metrics.peersConnected.record(node.connectedPeers.count)

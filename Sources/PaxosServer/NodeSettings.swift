@@ -1,3 +1,4 @@
+public import PaxosAuth
 public import PaxosCore
 import Foundation
 import PaxosStorage
@@ -55,6 +56,15 @@ public struct NodeSettings: Sendable {
     public var snapshotWindowChunks = 4
     /// `--restore`: a backup to create this node's database from, if it has none.
     public var restoreFrom: String?
+
+    /// The cluster secret peers prove they hold in the handshake. Required: `NodeService`
+    /// refuses to start without one (optional here only so settings can be built before the
+    /// file is read).
+    public var secret: ClusterSecret?
+    /// A peer connection that has not authenticated within this long is closed, on either side.
+    public var peerHandshakeTimeoutMilliseconds: Int64 = 3_000
+    /// Most accepted peer connections that have not authenticated yet; more are refused at once.
+    public var maxUnauthenticatedPeers = 64
 
     public init(cluster: ClusterConfiguration, id: ReplicaID, host: String, clientPort: Int, peerPort: Int,
                 metricsPort: Int, databasePath: String, seed: UInt64) {

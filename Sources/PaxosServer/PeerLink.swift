@@ -1,38 +1,46 @@
 import Logging
 import NIOCore
 import NIOPosix
+import PaxosAuth
 import PaxosCore
 import PaxosWire
 
-/// The outbound connection to one peer: connects, says hello, reconnects with exponential
-/// back-off, and buffers a bounded number of frames while disconnected. The protocol
-/// retransmits, so frames dropped beyond the bound cost only a little latency.
+/// The outbound connection to one peer: connects, authenticates (`PeerDialerHandler`),
+/// reconnects with exponential back-off, and buffers a bounded number of frames until the
+/// connection has authenticated. The protocol retransmits, so frames dropped beyond the bound
+/// cost only a little latency.
 ///
 /// - Invariant: used only on the node's event loop.
+/// - Invariant: `channel` is set only once the peer proved it holds the cluster secret, so no
+///   frame is written to a connection that has not authenticated.
 final class PeerLink {
     let peer: ReplicaID
     let host: String
     let port: Int
     let loop: any EventLoop
-    let hello: PeerFrame
+    let credentials: PeerCredentials
+    let handshakeTimeout: TimeAmount
     let logger: Logger
     /// Frames kept while disconnected. - Invariant: `backlog.count <= maxBacklog`.
     private var backlog: [PeerFrame] = []
     private let maxBacklog = 1_024
     private var channel: (any Channel)?
+    /// Connected, handshake under way.
+    private var handshaking: (any Channel)?
     private var connecting = false
     private var backoff = TimeAmount.milliseconds(50)
     private var closed = false
     private var reconnectTask: Scheduled<Void>?
     let onConnectionChange: (ReplicaID, Bool) -> Void
 
-    init(peer: ReplicaID, host: String, port: Int, loop: any EventLoop, hello: PeerFrame, logger: Logger,
-         onConnectionChange: @escaping (ReplicaID, Bool) -> Void) {
+    init(peer: ReplicaID, host: String, port: Int, loop: any EventLoop, credentials: PeerCredentials,
+         handshakeTimeout: TimeAmount, logger: Logger, onConnectionChange: @escaping (ReplicaID, Bool) -> Void) {
         self.peer = peer
         self.host = host
         self.port = port
         self.loop = loop
-        self.hello = hello
+        self.credentials = credentials
+        self.handshakeTimeout = handshakeTimeout
         self.logger = logger
         self.onConnectionChange = onConnectionChange
     }
@@ -57,13 +65,15 @@ final class PeerLink {
         reconnectTask?.cancel()
         channel?.close(promise: nil)
         channel = nil
+        handshaking?.close(promise: nil)
+        handshaking = nil
     }
 
     /// The peer just connected to us, so it is up: connect back now instead of waiting out the
     /// back-off. Without this a restarted node hears no heartbeat for up to the maximum back-off
     /// (2 s), times out, and its candidacy's higher ballot makes the live leader step down.
     func reconnectNow() {
-        guard !closed, !connecting, channel == nil else { return }
+        guard !closed, !connecting, channel == nil, handshaking == nil else { return }
         reconnectTask?.cancel()
         reconnectTask = nil
         backoff = .milliseconds(50)
@@ -71,17 +81,20 @@ final class PeerLink {
     }
 
     private func connect() {
-        guard !closed, !connecting, channel == nil else { return }
+        guard !closed, !connecting, channel == nil, handshaking == nil else { return }
         connecting = true
+        let link = NIOLoopBound(self, eventLoop: loop)
         let bootstrap = ClientBootstrap(group: loop)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(1))
-            .channelInitializer { [peer, logger] channel in
+            .channelInitializer { [peer, credentials, handshakeTimeout, logger] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
+                        // The acceptor only ever sends handshake frames, so the small limit stays.
                         ByteToMessageHandler(PeerFrameDecoder()),
                         MessageToByteHandler(PeerFrameEncoder()),
-                        PeerOutboundHandler(peer: peer, logger: logger),
+                        PeerDialerHandler(peer: peer, credentials: credentials, timeout: handshakeTimeout,
+                                          logger: logger) { channel in link.value.onAuthenticated(channel) },
                     ])
                 }
             }
@@ -90,23 +103,32 @@ final class PeerLink {
             switch result {
             case .success(let channel):
                 guard !closed else { channel.close(promise: nil); return }
-                self.channel = channel
-                backoff = .milliseconds(50)
-                channel.write(hello, promise: nil)
-                for frame in backlog { channel.write(frame, promise: nil) }
-                backlog.removeAll()
-                channel.flush()
-                logger.debug("connected to peer", metadata: ["peer.id": "\(peer)"])
-                onConnectionChange(peer, true)
+                handshaking = channel
                 channel.closeFuture.whenComplete { [self] _ in
-                    if self.channel === channel { self.channel = nil }
-                    onConnectionChange(peer, false)
+                    if handshaking === channel { handshaking = nil }
+                    if self.channel === channel {
+                        self.channel = nil
+                        onConnectionChange(peer, false)
+                    }
                     scheduleReconnect()
                 }
             case .failure:
                 scheduleReconnect()
             }
         }
+    }
+
+    /// The peer proved it holds the secret and our proof is written: frames may flow.
+    private func onAuthenticated(_ channel: any Channel) {
+        guard !closed, handshaking === channel else { channel.close(promise: nil); return }
+        handshaking = nil
+        self.channel = channel
+        backoff = .milliseconds(50)
+        for frame in backlog { channel.write(frame, promise: nil) }
+        backlog.removeAll()
+        channel.flush()
+        logger.debug("connected to peer", metadata: ["peer.id": "\(peer)"])
+        onConnectionChange(peer, true)
     }
 
     private func scheduleReconnect() {
@@ -117,22 +139,95 @@ final class PeerLink {
     }
 }
 
-/// Watches the outbound connection: the peer only ever sends a `helloReject` on it.
-final class PeerOutboundHandler: ChannelInboundHandler {
+/// The dialing side of the peer handshake (`PeerHandshake` in PaxosAuth): sends hello with a
+/// fresh nonce, checks the acceptor's proof, answers with ours and hands the channel to the link.
+/// A connection whose challenge does not arrive within `timeout`, is refused, or whose acceptor
+/// cannot prove it holds the secret is closed (and the link reconnects with back-off).
+///
+/// After the handshake the acceptor sends nothing on this connection; anything it does send is
+/// ignored, except a `helloReject` (it found our proof wrong), which closes it.
+final class PeerDialerHandler: ChannelInboundHandler {
     typealias InboundIn = PeerFrame
-    let peer: ReplicaID
-    let logger: Logger
+    typealias OutboundOut = PeerFrame
 
-    init(peer: ReplicaID, logger: Logger) {
+    private enum State {
+        case idle
+        case awaitingChallenge(dialerNonce: [UInt8])
+        case authenticated
+    }
+
+    let peer: ReplicaID
+    let credentials: PeerCredentials
+    let timeout: TimeAmount
+    let logger: Logger
+    let onAuthenticated: (any Channel) -> Void
+    private var state = State.idle
+    private var deadline: Scheduled<Void>?
+
+    init(peer: ReplicaID, credentials: PeerCredentials, timeout: TimeAmount, logger: Logger,
+         onAuthenticated: @escaping (any Channel) -> Void) {
         self.peer = peer
+        self.credentials = credentials
+        self.timeout = timeout
         self.logger = logger
+        self.onAuthenticated = onAuthenticated
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let nonce = PeerHandshake.makeNonce()
+        state = .awaitingChallenge(dialerNonce: nonce)
+        let hello = PeerHello.request(clusterID: credentials.clusterID, dialer: credentials.replica,
+                                      acceptor: peer, nonce: nonce)
+        context.writeAndFlush(wrapOutboundOut(.hello(hello)), promise: nil)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: timeout) {
+            let (handler, context) = bound.value
+            handler.fail("the peer sent no handshake challenge in time", context: context)
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .helloReject(let reason) = unwrapInboundIn(data) {
-            logger.error("peer refused our connection", metadata: ["peer.id": "\(peer)", "reason": "\(reason)"])
-            context.close(promise: nil)
+        let frame = unwrapInboundIn(data)
+        if case .helloReject(let reason) = frame {
+            fail("peer refused our connection", reason: reason, context: context)
+            return
         }
+        switch state {
+        case .awaitingChallenge(let dialerNonce):
+            guard case .hello(.challenge(let acceptorNonce, let acceptorProof)) = frame else {
+                fail("peer answered hello with something other than a challenge", context: context)
+                return
+            }
+            let transcript = PeerHandshake.Transcript(
+                clusterID: credentials.clusterID, dialer: credentials.replica, acceptor: peer,
+                dialerNonce: dialerNonce, acceptorNonce: acceptorNonce)
+            guard PeerHandshake.verify(acceptorProof, .acceptor, for: transcript, secret: credentials.secret) else {
+                fail("peer failed to prove it holds the cluster secret (is its secret file different?)", context: context)
+                return
+            }
+            state = .authenticated
+            deadline?.cancel()
+            let proof = PeerHandshake.proof(.dialer, for: transcript, secret: credentials.secret)
+            context.writeAndFlush(wrapOutboundOut(.hello(.proof(proof))), promise: nil)
+            onAuthenticated(context.channel)
+        case .idle, .authenticated:
+            return
+        }
+    }
+
+    private func fail(_ message: Logger.Message, reason: String? = nil, context: ChannelHandlerContext) {
+        if case .authenticated = state, reason == nil { return }
+        deadline?.cancel()
+        var metadata: Logger.Metadata = ["peer.id": "\(peer)"]
+        if let reason { metadata["reason"] = "\(reason)" }
+        logger.error(message, metadata: metadata)
+        context.close(promise: nil)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Metrics
+import PaxosAuth
 import PaxosCore
 import PaxosServer
 import Prometheus
@@ -95,6 +96,12 @@ struct Paxosd: AsyncParsableCommand {
         valueName: "backup"))
     var restore: String?
 
+    @Option(help: ArgumentHelp(
+        "Cluster secret file peers authenticate with (default: secretFile from the configuration, else cluster.secret next to it).",
+        discussion: "The same file on every node, mode 0600; make one with `umask 077; openssl rand -hex 32 > cluster.secret`.",
+        valueName: "path"))
+    var secretFile: String?
+
     func validate() throws {
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate must be between 0 and 1, got \(failRate)") }
         guard ["full", "normal"].contains(sync) else { throw ValidationError("--sync must be 'full' or 'normal', got '\(sync)'") }
@@ -164,6 +171,7 @@ struct Paxosd: AsyncParsableCommand {
         settings.requestTimeoutMilliseconds = requestTimeoutMs
         settings.retainSlots = retainSlots
         settings.restoreFrom = restore
+        settings.secret = try ClusterSecret.load(path: secretFile ?? cluster.secretPath(configurationPath: config))
         return settings
     }
 }
