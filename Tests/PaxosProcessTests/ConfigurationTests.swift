@@ -19,6 +19,8 @@ extension ProcessTests {
             /// The file's text, or nil for a path that does not exist.
             var json: (@Sendable (_ ports: Int, _ directory: String) -> String)?
             var id = 1
+            /// The mode of the cluster secret written next to the file, or nil for none.
+            var secretMode: Int16? = 0o600
             /// Words stderr must contain, case-insensitively.
             var words: [String]
             var testDescription: String { name }
@@ -39,6 +41,12 @@ extension ProcessTests {
             }, words: ["replica id 1", "twice"]),
             Case(name: "a file that does not exist", json: nil, words: ["cannot read", "cluster configuration"]),
             Case(name: "a file that is not JSON", json: { _, _ in "{\"clusterID\": \"x\", \"replicas\": [" }, words: ["not a valid cluster configuration"]),
+            Case(name: "no cluster secret", json: { ports, directory in
+                configuration(directory, replicas: (1...3).map { ($0, ports + 3 * $0, ports + 3 * $0 + 1, ports + 3 * $0 + 2) })
+            }, secretMode: nil, words: ["cluster secret", "cluster.secret", "openssl rand"]),
+            Case(name: "a cluster secret others can read", json: { ports, directory in
+                configuration(directory, replicas: (1...3).map { ($0, ports + 3 * $0, ports + 3 * $0 + 1, ports + 3 * $0 + 2) })
+            }, secretMode: 0o644, words: ["cluster secret", "chmod 600"]),
         ]
 
         @Test("process: paxosd refuses a bad configuration with one clear line on stderr", arguments: cases)
@@ -52,6 +60,7 @@ extension ProcessTests {
                 try json(try Ports.freeBlock(count: 15), directory.appendingPathComponent("nodes").path)
                     .write(toFile: path, atomically: true, encoding: .utf8)
             }
+            if let mode = testCase.secretMode { try TestSecret.write(toDirectory: directory.path, mode: mode) }
             let exit = try Paxosd.runToExit(["--config", path, "--id", "\(testCase.id)"])
             let lines = exit.standardError.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
             #expect(exit.status != 0 && !exit.signalled, "exit status \(exit.status), signalled \(exit.signalled)")
@@ -71,6 +80,7 @@ extension ProcessTests {
             let path = directory.appendingPathComponent("cluster.json").path
             try Self.configuration(directory.appendingPathComponent("nodes").path, replicas: (0..<3).map { ($0 + 1, ports + 3 * $0, ports + 3 * $0 + 1, ports + 3 * $0 + 2) })
                 .write(toFile: path, atomically: true, encoding: .utf8)
+            try TestSecret.write(toDirectory: directory.path)
             let listener = try Listener(port: ports)
             defer { listener.close() }
             let exit = try Paxosd.runToExit(["--config", path, "--id", "1", "--log-level", "notice"])

@@ -65,7 +65,8 @@ extension ProcessTests {
                 let peerPort = cluster.clientPort(1) + 1
 
                 let foreign = try RawConnection(port: peerPort)
-                try foreign.write(try PeerFrame.hello(clusterID: "someone-else", replicaID: ReplicaID(2)).encoded())
+                try foreign.write(try PeerFrame.hello(.request(clusterID: "someone-else", dialer: ReplicaID(2), acceptor: ReplicaID(1),
+                                                               nonce: [UInt8](repeating: 7, count: 32))).encoded())
                 let reply = try PeerFrame.decode(try foreign.readUntilClosed())
                 guard case .helloReject(let reason) = reply else {
                     Issue.record("expected helloReject, got \(reply)")

@@ -30,6 +30,8 @@ final class LocalCluster {
     let directory: URL
     let configPath: String
     let clusterID: String
+    /// The cluster secret file, next to `configPath` (where paxosd looks by default).
+    let secretPath: String
     /// Node `id` listens on `basePort + 3 * (id - 1)` for clients, `+1` for peers, `+2` for metrics.
     let basePort: Int
     let extraArguments: [String]
@@ -46,6 +48,8 @@ final class LocalCluster {
     var endpoints: [Endpoint] { ids.map(endpoint) }
     func logPath(_ id: Int) -> String { directory.appendingPathComponent("node-\(id).log").path }
     func isRunning(_ id: Int) -> Bool { processes[id]?.isRunning ?? false }
+    /// Node `id`'s process id while it runs.
+    func pid(_ id: Int) -> pid_t? { processes[id].flatMap { $0.isRunning ? $0.processIdentifier : nil } }
     /// Consensus groups per node: the `--groups` among the extra arguments, else 1.
     var groups: Int {
         guard let flag = extraArguments.firstIndex(of: "--groups"), flag + 1 < extraArguments.count else { return 1 }
@@ -68,6 +72,7 @@ final class LocalCluster {
         configPath = directory.appendingPathComponent("cluster.json").path
         clusterID = "process-test-\(UUID().uuidString.prefix(8))"
         basePort = try Ports.freeBlock(count: 3 * size)
+        secretPath = try TestSecret.write(toDirectory: directory.path)
         try writeConfiguration()
         try startWatchdog()
     }
