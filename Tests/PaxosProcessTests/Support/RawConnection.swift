@@ -9,7 +9,7 @@ import Darwin
 ///
 /// - Invariant: `descriptor` is an open socket until `close()`.
 final class RawConnection {
-    private var descriptor: Int32
+    private(set) var descriptor: Int32
 
     /// Connects to `127.0.0.1:port`; reads give up after `timeout` without data.
     init(port: Int, timeout: Duration = .seconds(3)) throws {
