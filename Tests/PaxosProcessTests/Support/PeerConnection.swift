@@ -108,6 +108,13 @@ extension LocalCluster {
     /// Node `id`'s peer port (the client port + 1 in LocalCluster's layout).
     func peerPort(_ id: Int) -> Int { clientPort(id) + 1 }
 
+    /// Node `id`'s Prometheus metrics page (the node closes after answering).
+    func metricsText(_ id: Int) throws -> String {
+        let connection = try RawConnection(port: clientPort(id) + 2)
+        try connection.write(Array("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8))
+        return String(decoding: try connection.readUntilClosed(), as: UTF8.self)
+    }
+
     /// Node `id`'s resident memory in KiB, from /proc (Linux).
     func residentKiB(_ id: Int) throws -> Int {
         guard let pid = pid(id) else { throw HarnessError("node \(id) is not running") }
