@@ -17,6 +17,8 @@ public struct ClusterConfiguration: Codable, Hashable, Sendable {
     /// Consensus groups per node (optional; 1 when absent). Every node must run the same
     /// number; `paxosd --groups` overrides it.
     public var groups: UInt32?
+    /// TLS for clients and peers (optional; plain TCP when absent). See `TLSFiles`.
+    public var tls: TLSFiles?
 
     public struct ReplicaAddress: Codable, Hashable, Sendable {
         public var id: UInt32

@@ -4,6 +4,7 @@ public import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import PaxosCore
 import PaxosStorage
 import PaxosWire
@@ -28,6 +29,7 @@ public struct NodeService: Service {
         let loop = group.next()
         try checkDataLayout()
         try restoreIfAsked()
+        let tls = try settings.tls?.makeContexts() ?? NodeTLSContexts()
         let node = Node(settings: settings, loop: loop, logger: logger, metrics: NodeMetrics())
         var opened: [(StorageExecutor, SnapshotWorker)] = []
         do {
@@ -50,8 +52,8 @@ public struct NodeService: Service {
         }
         var channels: [any Channel] = []
         do {
-            channels.append(try await bindPeers(node: node, group: group))
-            channels.append(try await bindClients(node: node, group: group))
+            channels.append(try await bindPeers(node: node, group: group, tls: tls.peersAccepting))
+            channels.append(try await bindClients(node: node, group: group, tls: tls.clients))
             channels.append(try await bindMetrics(node: node, group: group))
         } catch {
             for channel in channels { try? await channel.close() }
@@ -59,11 +61,11 @@ public struct NodeService: Service {
             try await group.shutdownGracefully()
             throw NodeStartupError("cannot listen: \(error) (is another paxosd using the ports of replica \(settings.id)?)")
         }
-        try await loop.submit { startPeerLinks(node: node); node.start() }.get()
+        try await loop.submit { startPeerLinks(node: node, tls: tls.peersDialing); node.start() }.get()
         logger.notice("paxosd ready", metadata: [
             "paxos.replica": "\(settings.id)", "client.address": "\(settings.host):\(settings.clientPort)",
             "peer.address": "\(settings.host):\(settings.peerPort)", "metrics.address": "\(settings.host):\(settings.metricsPort)",
-            "paxos.groups": "\(settings.groups)",
+            "paxos.groups": "\(settings.groups)", "tls.clients": "\(tls.clients != nil)", "tls.peers": "\(tls.peersAccepting != nil)",
         ])
 
         try? await gracefulShutdown()
@@ -135,13 +137,15 @@ public struct NodeService: Service {
         return (storage, durable, box)
     }
 
-    private func bindPeers(node: Node, group: MultiThreadedEventLoopGroup) async throws -> any Channel {
+    private func bindPeers(node: Node, group: MultiThreadedEventLoopGroup, tls: NIOSSLContext?) async throws -> any Channel {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // TLS, when on, is the first handler: everything after it sees plaintext.
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(PeerFrameDecoder()),
                         MessageToByteHandler(PeerFrameEncoder()),
@@ -152,7 +156,7 @@ public struct NodeService: Service {
             .bind(host: settings.host, port: settings.peerPort).get()
     }
 
-    private func bindClients(node: Node, group: MultiThreadedEventLoopGroup) async throws -> any Channel {
+    private func bindClients(node: Node, group: MultiThreadedEventLoopGroup, tls: NIOSSLContext?) async throws -> any Channel {
         let limits = RESPLimits(maxBulkBytes: settings.maxValueBytes + settings.maxKeyBytes,
                                 maxArrayCount: 1_024, maxInlineBytes: 64 * 1_024,
                                 maxCommandBytes: settings.maxRequestBytes, maxNestingDepth: 1)
@@ -162,6 +166,8 @@ public struct NodeService: Service {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // A plaintext client on a TLS port fails the TLS handshake and is closed.
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(RESPDecoder(limits: limits)),
                         MessageToByteHandler(RESPEncoder()),
@@ -184,12 +190,12 @@ public struct NodeService: Service {
             .bind(host: settings.host, port: settings.metricsPort).get()
     }
 
-    private func startPeerLinks(node: Node) {
+    private func startPeerLinks(node: Node, tls: NIOSSLContext?) {
         for address in settings.cluster.replicas where address.id != settings.id.rawValue {
             let peer = ReplicaID(address.id)
             let link = PeerLink(peer: peer, host: address.host, port: address.peerPort, loop: node.loop,
                                 hello: .hello(clusterID: settings.cluster.clusterID, replicaID: settings.id),
-                                logger: logger) { [weak node] peer, connected in
+                                tls: tls, logger: logger) { [weak node] peer, connected in
                 guard let node else { return }
                 node.metrics.peersConnected.record(node.connectedPeers.count)
                 if !connected { node.onPeerDisconnected(peer) }

@@ -55,6 +55,8 @@ public struct NodeSettings: Sendable {
     public var snapshotWindowChunks = 4
     /// `--restore`: a backup to create this node's database from, if it has none.
     public var restoreFrom: String?
+    /// TLS on the client port and/or between peers; nil: plain TCP everywhere.
+    public var tls: NodeTLS?
 
     public init(cluster: ClusterConfiguration, id: ReplicaID, host: String, clientPort: Int, peerPort: Int,
                 metricsPort: Int, databasePath: String, seed: UInt64) {

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PaxosCore
 import PaxosWire
 
@@ -15,6 +16,8 @@ final class PeerLink {
     let port: Int
     let loop: any EventLoop
     let hello: PeerFrame
+    /// Mutual TLS towards the peer, when the cluster runs peers over TLS.
+    let tls: NIOSSLContext?
     let logger: Logger
     /// Frames kept while disconnected. - Invariant: `backlog.count <= maxBacklog`.
     private var backlog: [PeerFrame] = []
@@ -26,13 +29,14 @@ final class PeerLink {
     private var reconnectTask: Scheduled<Void>?
     let onConnectionChange: (ReplicaID, Bool) -> Void
 
-    init(peer: ReplicaID, host: String, port: Int, loop: any EventLoop, hello: PeerFrame, logger: Logger,
+    init(peer: ReplicaID, host: String, port: Int, loop: any EventLoop, hello: PeerFrame, tls: NIOSSLContext? = nil, logger: Logger,
          onConnectionChange: @escaping (ReplicaID, Bool) -> Void) {
         self.peer = peer
         self.host = host
         self.port = port
         self.loop = loop
         self.hello = hello
+        self.tls = tls
         self.logger = logger
         self.onConnectionChange = onConnectionChange
     }
@@ -76,8 +80,10 @@ final class PeerLink {
         let bootstrap = ClientBootstrap(group: loop)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(1))
-            .channelInitializer { [peer, logger] channel in
+            .channelInitializer { [peer, logger, tls] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // Peers are identified by the handshake inside TLS, not by host name.
+                    if let tls { try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: nil)) }
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(PeerFrameDecoder()),
                         MessageToByteHandler(PeerFrameEncoder()),
