@@ -269,3 +269,17 @@ package.targets += [
 for name in ["PaxosServer", "PaxosCtlKit", "paxosd", "PaxosProcessTests"] {
     package.targets.first(where: { $0.name == name })?.dependencies.append("PaxosAuth")
 }
+
+// MARK: TLS
+// swift-nio-ssl: optional TLS on the client port and the peer port (mutual TLS between peers),
+// and in PaxosClient, whose TLS connections run on NIO (a blocking façade over a channel).
+package.dependencies += [
+    .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+]
+for name in ["PaxosServer", "PaxosClient"] {
+    package.targets.first(where: { $0.name == name })?.dependencies += [
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOTLS", package: "swift-nio"),
+    ]
+}

@@ -60,6 +60,8 @@ public final class PaxosClient {
         /// Send `READONLY` on every new connection: reads are then served from the contacted
         /// node's own applied state, possibly stale, without asking the leader.
         public var staleReads = false
+        /// Connect with TLS, verifying nodes against this CA (nil: plain TCP).
+        public var tls: ClientTLS?
 
         public init() {}
     }
@@ -162,7 +164,8 @@ public final class PaxosClient {
         connection = nil
         let endpoint = endpoints[current]
         let fresh = try RESPConnection(
-            endpoint: endpoint, connectTimeout: configuration.connectTimeout, replyTimeout: configuration.replyTimeout)
+            endpoint: endpoint, connectTimeout: configuration.connectTimeout, replyTimeout: configuration.replyTimeout,
+            tls: configuration.tls)
         if configuration.staleReads {
             let reply = try fresh.request([Array("READONLY".utf8)])
             guard reply == .simpleString("OK") else {

@@ -18,6 +18,8 @@ public struct PaxosClientError: Error, Hashable, Sendable, CustomStringConvertib
         case protocolError
         case serverError
         case unexpectedReply
+        case tlsSetup
+        case tlsHandshake
     }
 
     private let code: Code
@@ -64,6 +66,11 @@ public struct PaxosClientError: Error, Hashable, Sendable, CustomStringConvertib
     public static let serverError = PaxosClientError(.serverError)
     /// The server answered with a valid reply of the wrong shape for the command.
     public static let unexpectedReply = PaxosClientError(.unexpectedReply)
+    /// The client's TLS files could not be used (a missing or malformed CA, certificate or key).
+    public static let tlsSetup = PaxosClientError(.tlsSetup)
+    /// The TLS handshake failed: the server's certificate is not signed by the CA, does not name
+    /// the host dialled, or the server does not speak TLS.
+    public static let tlsHandshake = PaxosClientError(.tlsHandshake)
 
     public static func == (lhs: PaxosClientError, rhs: PaxosClientError) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
@@ -88,7 +95,8 @@ public struct PaxosClientError: Error, Hashable, Sendable, CustomStringConvertib
             true
         case .serverError:
             serverErrorCode.map { Self.transientServerCodes.contains($0) } ?? false
-        case .invalidEndpoint, .unexpectedReply:
+        case .invalidEndpoint, .unexpectedReply, .tlsSetup, .tlsHandshake:
+            // A certificate that fails verification fails on every retry; say so at once.
             false
         }
     }
@@ -106,6 +114,8 @@ public struct PaxosClientError: Error, Hashable, Sendable, CustomStringConvertib
             case .protocolError: "protocol error in the server's reply"
             case .serverError: "server error"
             case .unexpectedReply: "unexpected reply"
+            case .tlsSetup: "cannot set up TLS"
+            case .tlsHandshake: "TLS handshake failed"
             }
         var text = endpoint.map { "\($0): \(sentence)" } ?? sentence
         if let serverMessage { text += ": \(serverMessage)" }

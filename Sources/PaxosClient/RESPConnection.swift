@@ -1,7 +1,7 @@
 import NIOCore
 public import PaxosWire
 
-/// One blocking TCP connection to one paxosd node, speaking RESP2: commands go out as arrays
+/// One blocking TCP (or TLS, with `tls`) connection to one paxosd node, speaking RESP2: commands go out as arrays
 /// of bulk strings, replies come back through PaxosWire's `RESPReplyParser`.
 ///
 /// Replies arrive in command order, so several commands may be sent before their replies are
@@ -20,7 +20,7 @@ public import PaxosWire
 public final class RESPConnection {
     public let endpoint: Endpoint
     public let replyTimeout: Duration
-    private var socket: Socket?
+    private var socket: (any ByteStream)?
     private var input: ByteBuffer
     private let parser: RESPReplyParser
     /// Bytes per `recv`: most replies fit in one, bigger ones take several.
@@ -33,13 +33,17 @@ public final class RESPConnection {
     /// Connects to `endpoint`, or throws why not.
     public init(
         endpoint: Endpoint, connectTimeout: Duration = .seconds(1), replyTimeout: Duration = .seconds(6),
-        limits: RESPLimits = RESPConnection.defaultLimits
+        limits: RESPLimits = RESPConnection.defaultLimits, tls: ClientTLS? = nil
     ) throws(PaxosClientError) {
         self.endpoint = endpoint
         self.replyTimeout = replyTimeout
         self.parser = RESPReplyParser(limits: limits)
         self.input = ByteBufferAllocator().buffer(capacity: 4_096)
-        self.socket = try Socket.connect(to: endpoint, timeout: connectTimeout, ioTimeout: replyTimeout)
+        if let tls {
+            self.socket = try TLSStream.connect(to: endpoint, tls: tls, timeout: connectTimeout, ioTimeout: replyTimeout)
+        } else {
+            self.socket = try Socket.connect(to: endpoint, timeout: connectTimeout, ioTimeout: replyTimeout)
+        }
     }
 
     deinit { socket?.close() }
@@ -131,7 +135,10 @@ public final class RESPConnection {
         do {
             reply = try parser.next(from: &input)
         } catch {
-            throw PaxosClientError.protocolError.with("\(error)", endpoint: endpoint)
+            // 0x15 is a TLS alert record: a TLS node answering a plaintext hello.
+            let hint = input.getInteger(at: input.readerIndex, as: UInt8.self) == 0x15
+                ? "; the node speaks TLS: connect with TLS (paxosctl --tls-ca <ca.crt>)" : ""
+            throw PaxosClientError.protocolError.with("\(error)\(hint)", endpoint: endpoint)
         }
         // Drop consumed bytes now and then so a long-lived connection does not grow its buffer.
         if input.readerIndex > Self.receiveChunkBytes { input.discardReadBytes() }

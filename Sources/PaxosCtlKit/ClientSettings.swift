@@ -10,13 +10,34 @@ package struct ClientSettings: Hashable, Sendable {
     /// The time one command may take, retries included.
     /// - Invariant: positive and finite (checked by `init(timeoutSeconds:)`).
     package let timeout: Duration
+    /// TLS towards the nodes (`--tls-ca`), loaded once and shared by every client made here.
+    package let tls: ClientTLS?
 
-    /// - Throws: `.usage` unless `timeoutSeconds` is a positive number of at most an hour.
-    package init(timeoutSeconds: Double) throws(PaxosCtlError) {
+    /// - Throws: `.usage` unless `timeoutSeconds` is a positive number of at most an hour, or
+    ///   when the CA file cannot be used.
+    package init(timeoutSeconds: Double, tlsCAFile: String? = nil) throws(PaxosCtlError) {
         guard timeoutSeconds.isFinite, timeoutSeconds > 0, timeoutSeconds <= 3_600 else {
             throw .usage("--timeout must be between 0 and 3600 seconds, got \(timeoutSeconds)")
         }
         timeout = .milliseconds(max(1, Int64((timeoutSeconds * 1_000).rounded())))
+        if let tlsCAFile {
+            do throws(PaxosClientError) {
+                tls = try ClientTLS(caFile: tlsCAFile)
+            } catch {
+                throw .usage("--tls-ca \(tlsCAFile): \(error)")
+            }
+        } else {
+            tls = nil
+        }
+    }
+
+    package static func == (lhs: ClientSettings, rhs: ClientSettings) -> Bool {
+        lhs.timeout == rhs.timeout && lhs.tls?.caFile == rhs.tls?.caFile
+    }
+
+    package func hash(into hasher: inout Hasher) {
+        hasher.combine(timeout)
+        hasher.combine(tls?.caFile)
     }
 
     /// A client that retries across endpoints (get/put/delete/shell).
@@ -26,6 +47,7 @@ package struct ClientSettings: Hashable, Sendable {
         configuration.replyTimeout = min(.seconds(6), timeout)
         configuration.retryDeadline = timeout
         configuration.maxAttempts = 64
+        configuration.tls = tls
         return configuration
     }
 

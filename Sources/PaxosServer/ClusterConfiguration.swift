@@ -21,6 +21,8 @@ public struct ClusterConfiguration: Codable, Hashable, Sendable {
     /// A relative path is relative to the directory of the configuration file, so a cluster
     /// file and its secret move together. `paxosd --secret-file` overrides it.
     public var secretFile: String?
+    /// TLS for clients and peers (optional; plain TCP when absent). See `TLSFiles`.
+    public var tls: TLSFiles?
 
     public struct ReplicaAddress: Codable, Hashable, Sendable {
         public var id: UInt32

@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import PaxosAuth
+import NIOSSL
 import PaxosCore
 import PaxosStorage
 import PaxosWire
@@ -34,6 +35,7 @@ public struct NodeService: Service {
         let loop = group.next()
         try checkDataLayout()
         try restoreIfAsked()
+        let tls = try settings.tls?.makeContexts() ?? NodeTLSContexts()
         let node = Node(settings: settings, loop: loop, logger: logger, metrics: NodeMetrics())
         var opened: [(StorageExecutor, SnapshotWorker)] = []
         do {
@@ -56,8 +58,8 @@ public struct NodeService: Service {
         }
         var channels: [any Channel] = []
         do {
-            channels.append(try await bindPeers(node: node, group: group, credentials: credentials))
-            channels.append(try await bindClients(node: node, group: group))
+            channels.append(try await bindPeers(node: node, group: group, credentials: credentials, tls: tls.peersAccepting))
+            channels.append(try await bindClients(node: node, group: group, tls: tls.clients))
             channels.append(try await bindMetrics(node: node, group: group))
         } catch {
             for channel in channels { try? await channel.close() }
@@ -65,11 +67,11 @@ public struct NodeService: Service {
             try await group.shutdownGracefully()
             throw NodeStartupError("cannot listen: \(error) (is another paxosd using the ports of replica \(settings.id)?)")
         }
-        try await loop.submit { startPeerLinks(node: node, credentials: credentials); node.start() }.get()
+        try await loop.submit { startPeerLinks(node: node, credentials: credentials, tls: tls.peersDialing); node.start() }.get()
         logger.notice("paxosd ready", metadata: [
             "paxos.replica": "\(settings.id)", "client.address": "\(settings.host):\(settings.clientPort)",
             "peer.address": "\(settings.host):\(settings.peerPort)", "metrics.address": "\(settings.host):\(settings.metricsPort)",
-            "paxos.groups": "\(settings.groups)",
+            "paxos.groups": "\(settings.groups)", "tls.clients": "\(tls.clients != nil)", "tls.peers": "\(tls.peersAccepting != nil)",
         ])
 
         try? await gracefulShutdown()
@@ -144,7 +146,7 @@ public struct NodeService: Service {
     /// Peers authenticate before anything reaches the node: `PeerAcceptorHandler` runs the
     /// handshake (and the decoder keeps frames small until it is done); see `PeerGate`.
     private func bindPeers(node: Node, group: MultiThreadedEventLoopGroup,
-                           credentials: PeerCredentials) async throws -> any Channel {
+                           credentials: PeerCredentials, tls: NIOSSLContext?) async throws -> any Channel {
         let gate = PeerGate(credentials: credentials, maxUnauthenticated: settings.maxUnauthenticatedPeers,
                             handshakeTimeout: .milliseconds(settings.peerHandshakeTimeoutMilliseconds),
                             logger: logger, metrics: node.metrics)
@@ -154,6 +156,8 @@ public struct NodeService: Service {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // TLS, when on, is the first handler: everything after it sees plaintext.
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(PeerFrameDecoder()),
                         MessageToByteHandler(PeerFrameEncoder()),
@@ -165,7 +169,7 @@ public struct NodeService: Service {
             .bind(host: settings.host, port: settings.peerPort).get()
     }
 
-    private func bindClients(node: Node, group: MultiThreadedEventLoopGroup) async throws -> any Channel {
+    private func bindClients(node: Node, group: MultiThreadedEventLoopGroup, tls: NIOSSLContext?) async throws -> any Channel {
         let limits = RESPLimits(maxBulkBytes: settings.maxValueBytes + settings.maxKeyBytes,
                                 maxArrayCount: 1_024, maxInlineBytes: 64 * 1_024,
                                 maxCommandBytes: settings.maxRequestBytes, maxNestingDepth: 1)
@@ -175,6 +179,8 @@ public struct NodeService: Service {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // A plaintext client on a TLS port fails the TLS handshake and is closed.
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(RESPDecoder(limits: limits)),
                         MessageToByteHandler(RESPEncoder()),
@@ -197,13 +203,13 @@ public struct NodeService: Service {
             .bind(host: settings.host, port: settings.metricsPort).get()
     }
 
-    private func startPeerLinks(node: Node, credentials: PeerCredentials) {
+    private func startPeerLinks(node: Node, credentials: PeerCredentials, tls: NIOSSLContext?) {
         for address in settings.cluster.replicas where address.id != settings.id.rawValue {
             let peer = ReplicaID(address.id)
             let link = PeerLink(peer: peer, host: address.host, port: address.peerPort, loop: node.loop,
                                 credentials: credentials,
                                 handshakeTimeout: .milliseconds(settings.peerHandshakeTimeoutMilliseconds),
-                                logger: logger) { [weak node] peer, connected in
+                                tls: tls, logger: logger) { [weak node] peer, connected in
                 guard let node else { return }
                 node.metrics.peersConnected.record(node.connectedPeers.count)
                 if !connected { node.onPeerDisconnected(peer) }

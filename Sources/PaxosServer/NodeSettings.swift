@@ -56,6 +56,8 @@ public struct NodeSettings: Sendable {
     public var snapshotWindowChunks = 4
     /// `--restore`: a backup to create this node's database from, if it has none.
     public var restoreFrom: String?
+    /// TLS on the client port and/or between peers; nil: plain TCP everywhere.
+    public var tls: NodeTLS?
 
     /// The cluster secret peers prove they hold in the handshake. Required: `NodeService`
     /// refuses to start without one (optional here only so settings can be built before the

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PaxosAuth
+import NIOSSL
 import PaxosCore
 import PaxosWire
 
@@ -20,6 +21,8 @@ final class PeerLink {
     let loop: any EventLoop
     let credentials: PeerCredentials
     let handshakeTimeout: TimeAmount
+    /// Mutual TLS towards the peer, when the cluster runs peers over TLS.
+    let tls: NIOSSLContext?
     let logger: Logger
     /// Frames kept while disconnected. - Invariant: `backlog.count <= maxBacklog`.
     private var backlog: [PeerFrame] = []
@@ -34,13 +37,15 @@ final class PeerLink {
     let onConnectionChange: (ReplicaID, Bool) -> Void
 
     init(peer: ReplicaID, host: String, port: Int, loop: any EventLoop, credentials: PeerCredentials,
-         handshakeTimeout: TimeAmount, logger: Logger, onConnectionChange: @escaping (ReplicaID, Bool) -> Void) {
+         handshakeTimeout: TimeAmount, tls: NIOSSLContext? = nil, logger: Logger,
+         onConnectionChange: @escaping (ReplicaID, Bool) -> Void) {
         self.peer = peer
         self.host = host
         self.port = port
         self.loop = loop
         self.credentials = credentials
         self.handshakeTimeout = handshakeTimeout
+        self.tls = tls
         self.logger = logger
         self.onConnectionChange = onConnectionChange
     }
@@ -87,8 +92,10 @@ final class PeerLink {
         let bootstrap = ClientBootstrap(group: loop)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(1))
-            .channelInitializer { [peer, credentials, handshakeTimeout, logger] channel in
+            .channelInitializer { [peer, credentials, handshakeTimeout, logger, tls] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // Peers are identified by the handshake inside TLS, not by host name.
+                    if let tls { try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: nil)) }
                     try channel.pipeline.syncOperations.addHandlers([
                         // The acceptor only ever sends handshake frames, so the small limit stays.
                         ByteToMessageHandler(PeerFrameDecoder()),

@@ -18,6 +18,11 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds one command may take, failover included.", valueName: "seconds"))
     var timeout: Double = 10
 
+    @Option(help: ArgumentHelp(
+        "Connect with TLS and verify the nodes against this CA certificate (PEM), e.g. data/tls/ca.crt after tools/cluster up --tls.",
+        valueName: "file"))
+    var tlsCa: String?
+
     func validate() throws {
         // Both parse now, so bad input fails before anything is sent, with the usage line and
         // the exit code of every other command-line error.
@@ -39,6 +44,6 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     func clientSettings() throws(PaxosCtlError) -> ClientSettings {
-        try ClientSettings(timeoutSeconds: timeout)
+        try ClientSettings(timeoutSeconds: timeout, tlsCAFile: tlsCa)
     }
 }

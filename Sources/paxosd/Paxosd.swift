@@ -102,7 +102,24 @@ struct Paxosd: AsyncParsableCommand {
         valueName: "path"))
     var secretFile: String?
 
+    @Option(help: ArgumentHelp(
+        "Where TLS is on: none, clients, peers or all (default: the cluster file's tls object, else none).",
+        valueName: "where"))
+    var tls: String?
+
+    @Option(help: ArgumentHelp("This node's TLS certificate (PEM); overrides the cluster file's. {id} becomes --id.", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("This node's TLS private key (PEM); overrides the cluster file's.", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(help: ArgumentHelp("The CA that signed every node's certificate (PEM); overrides the cluster file's.", valueName: "file"))
+    var tlsCa: String?
+
     func validate() throws {
+        if let tls, !["none", "clients", "peers", "all"].contains(tls) {
+            throw ValidationError("--tls must be none, clients, peers or all, got '\(tls)'")
+        }
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate must be between 0 and 1, got \(failRate)") }
         guard ["full", "normal"].contains(sync) else { throw ValidationError("--sync must be 'full' or 'normal', got '\(sync)'") }
         guard (1...1_000).contains(tickMs) else { throw ValidationError("--tick-ms must be between 1 and 1000") }
@@ -172,6 +189,30 @@ struct Paxosd: AsyncParsableCommand {
         settings.retainSlots = retainSlots
         settings.restoreFrom = restore
         settings.secret = try ClusterSecret.load(path: secretFile ?? cluster.secretPath(configurationPath: config))
+        settings.tls = try resolveTLS(cluster: cluster)
         return settings
+    }
+
+    /// TLS from the cluster file's `tls` object, overridden by --tls and the --tls-* files.
+    func resolveTLS(cluster: ClusterConfiguration) throws -> NodeTLS? {
+        let directory = (config as NSString).deletingLastPathComponent
+        var resolved = cluster.tls?.resolved(id: id, relativeTo: directory.isEmpty ? "." : directory)
+        if let where_ = tls {
+            if where_ == "none" { return nil }
+            guard let cert = tlsCert ?? resolved?.certificateFile, let key = tlsKey ?? resolved?.keyFile,
+                  let ca = tlsCa ?? resolved?.caFile else {
+                throw ClusterConfigurationError("--tls \(where_) needs --tls-cert, --tls-key and --tls-ca (or a tls object in \(config))")
+            }
+            resolved = NodeTLS(certificateFile: NodeTLS.expand(cert, id: id), keyFile: NodeTLS.expand(key, id: id),
+                               caFile: ca, clients: where_ != "peers", peers: where_ != "clients")
+        } else if var file = resolved {
+            if let tlsCert { file.certificateFile = NodeTLS.expand(tlsCert, id: id) }
+            if let tlsKey { file.keyFile = NodeTLS.expand(tlsKey, id: id) }
+            if let tlsCa { file.caFile = tlsCa }
+            resolved = file
+        } else if tlsCert != nil || tlsKey != nil || tlsCa != nil {
+            throw ClusterConfigurationError("--tls-cert, --tls-key and --tls-ca need --tls clients|peers|all (or a tls object in \(config))")
+        }
+        return resolved
     }
 }

@@ -35,6 +35,10 @@ final class LocalCluster {
     /// Node `id` listens on `basePort + 3 * (id - 1)` for clients, `+1` for peers, `+2` for metrics.
     let basePort: Int
     let extraArguments: [String]
+    /// Set when the cluster runs with `--tls all`: clients verify nodes against its CA.
+    let clientTLS: ClientTLS?
+    /// The CA and node certificates of a TLS cluster (`tools/make-tls`), else nil.
+    let tlsDirectory: URL?
     private let executable: URL
     private var processes: [Int: Process] = [:]
     private var startCounts: [Int: Int] = [:]
@@ -59,10 +63,11 @@ final class LocalCluster {
     func preferredLeader(ofGroup group: Int) -> Int { ids[group % size] }
 
     /// Writes the configuration; starts nothing. `arguments` are added to every paxosd command line.
-    init(size: Int, name: String, arguments: [String] = []) throws {
+    /// With `tls`, makes a CA and node certificates with tools/make-tls and runs every node with
+    /// TLS for clients and mutual TLS between peers.
+    init(size: Int, name: String, arguments: [String] = [], tls: Bool = false) throws {
         precondition(size >= 1, "a cluster needs at least one node")
         self.size = size
-        self.extraArguments = arguments
         self.executable = try Paxosd.executable()
         let slug = name.map { $0.isLetter || $0.isNumber ? $0 : "-" }
         directory = FileManager.default.temporaryDirectory
@@ -73,6 +78,21 @@ final class LocalCluster {
         clusterID = "process-test-\(UUID().uuidString.prefix(8))"
         basePort = try Ports.freeBlock(count: 3 * size)
         secretPath = try TestSecret.write(toDirectory: directory.path)
+        if tls {
+            let certificates = directory.appendingPathComponent("tls")
+            try Self.makeCertificates(in: certificates, count: size)
+            let path = certificates.path
+            extraArguments = arguments + [
+                "--tls", "all", "--tls-cert", "\(path)/node-{id}.crt", "--tls-key", "\(path)/node-{id}.key",
+                "--tls-ca", "\(path)/ca.crt",
+            ]
+            clientTLS = try ClientTLS(caFile: "\(path)/ca.crt")
+            tlsDirectory = certificates
+        } else {
+            extraArguments = arguments
+            clientTLS = nil
+            tlsDirectory = nil
+        }
         try writeConfiguration()
         try startWatchdog()
     }
@@ -101,10 +121,10 @@ final class LocalCluster {
 
     /// Creates a cluster, starts every node, runs `body`, and always shuts the cluster down.
     static func run(
-        size: Int, name: String, arguments: [String] = [], _ body: (LocalCluster) throws -> Void
+        size: Int, name: String, arguments: [String] = [], tls: Bool = false, _ body: (LocalCluster) throws -> Void
     ) throws {
         let started = ContinuousClock.now
-        let cluster = try LocalCluster(size: size, name: name, arguments: arguments)
+        let cluster = try LocalCluster(size: size, name: name, arguments: arguments, tls: tls)
         defer { print("harness: \(name): \(size) nodes, done in \((ContinuousClock.now - started).roundedMilliseconds)") }
         var failed = true
         defer {
@@ -119,6 +139,15 @@ final class LocalCluster {
             print(cluster.diagnostics(after: error))
             throw error
         }
+    }
+
+    /// Runs the repository's tools/make-tls, which the README's `tools/cluster up --tls` uses too.
+    static func makeCertificates(in directory: URL, count: Int) throws {
+        let packageRoot = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let script = packageRoot.appendingPathComponent("tools/make-tls")
+        let run = try Paxosctl.run([directory.path, "\(count)"], timeout: .seconds(60), program: script)
+        guard run.status == 0 else { throw HarnessError("tools/make-tls failed: \(run)") }
     }
 
     // MARK: Processes

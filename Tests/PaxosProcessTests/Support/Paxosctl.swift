@@ -14,6 +14,7 @@ enum Paxosctl {
 
     /// What one paxosctl run printed and how it ended.
     struct Run: CustomStringConvertible {
+        var program = "paxosctl"
         var arguments: [String]
         var status: Int32
         var signalled: Bool
@@ -23,7 +24,7 @@ enum Paxosctl {
         var outputLines: [String] { standardOutput.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
 
         var description: String {
-            "paxosctl \(arguments.joined(separator: " ")): exit \(status)\(signalled ? " (signal)" : "")\n"
+            "\(program) \(arguments.joined(separator: " ")): exit \(status)\(signalled ? " (signal)" : "")\n"
                 + "--- stdout:\n\(standardOutput)--- stderr:\n\(standardError)"
         }
     }
@@ -31,9 +32,13 @@ enum Paxosctl {
     /// Runs `paxosctl arguments` in `directory` (default: a fresh empty one, so no
     /// `data/cluster.json` is picked up by accident) with `input` on stdin, and waits for it to
     /// exit; it is killed by pid after `timeout`.
-    static func run(_ arguments: [String], input: String = "", in directory: URL? = nil, timeout: Duration = .seconds(30)) throws -> Run {
+    /// `program` runs another executable the same way (redis-cli for the TLS tests).
+    static func run(
+        _ arguments: [String], input: String = "", in directory: URL? = nil, timeout: Duration = .seconds(30),
+        program: URL? = nil
+    ) throws -> Run {
         let process = Process()
-        process.executableURL = try executable()
+        process.executableURL = try program ?? executable()
         process.arguments = arguments
         let workDirectory = try directory ?? emptyDirectory()
         defer { if directory == nil { try? FileManager.default.removeItem(at: workDirectory) } }
@@ -64,7 +69,7 @@ enum Paxosctl {
         if timedOut { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         let run = Run(
-            arguments: arguments, status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
+            program: process.executableURL?.lastPathComponent ?? "paxosctl", arguments: arguments, status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
             standardOutput: String(decoding: outputData.join().first ?? Data(), as: UTF8.self),
             standardError: String(decoding: errorData.join().first ?? Data(), as: UTF8.self))
         if timedOut { throw HarnessError("still running after \(timeout), killed: \(run)") }
