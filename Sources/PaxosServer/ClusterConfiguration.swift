@@ -17,6 +17,9 @@ public struct ClusterConfiguration: Codable, Hashable, Sendable {
     /// Consensus groups per node (optional; 1 when absent). Every node must run the same
     /// number; `paxosd --groups` overrides it.
     public var groups: UInt32?
+    /// The users file clients authenticate against (optional; see `UsersFile`). A relative path
+    /// is relative to the directory of the configuration file; `paxosd --users-file` overrides it.
+    public var usersFile: String?
 
     public struct ReplicaAddress: Codable, Hashable, Sendable {
         public var id: UInt32
