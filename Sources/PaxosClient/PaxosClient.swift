@@ -60,6 +60,11 @@ public final class PaxosClient {
         /// Send `READONLY` on every new connection: reads are then served from the contacted
         /// node's own applied state, possibly stale, without asking the leader.
         public var staleReads = false
+        /// Credentials sent with `AUTH` on every new connection, before anything else (so a
+        /// reconnect after a failover is authenticated too). Without `username`, `AUTH
+        /// <password>` authenticates as the node's `default` user, as in Redis.
+        public var username: String?
+        public var password: String?
 
         public init() {}
     }
@@ -163,6 +168,15 @@ public final class PaxosClient {
         let endpoint = endpoints[current]
         let fresh = try RESPConnection(
             endpoint: endpoint, connectTimeout: configuration.connectTimeout, replyTimeout: configuration.replyTimeout)
+        if let password = configuration.password {
+            let user = configuration.username.map { [Array($0.utf8)] } ?? []
+            let reply = try fresh.request([Array("AUTH".utf8)] + user + [Array(password.utf8)])
+            guard reply == .simpleString("OK") else {
+                fresh.close()
+                if case .error(let message) = reply { throw PaxosClientError.server(message, endpoint: endpoint) }
+                throw PaxosClientError.unexpectedReply.with("AUTH answered \(reply)", endpoint: endpoint)
+            }
+        }
         if configuration.staleReads {
             let reply = try fresh.request([Array("READONLY".utf8)])
             guard reply == .simpleString("OK") else {

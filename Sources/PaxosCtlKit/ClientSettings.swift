@@ -10,6 +10,9 @@ package struct ClientSettings: Hashable, Sendable {
     /// The time one command may take, retries included.
     /// - Invariant: positive and finite (checked by `init(timeoutSeconds:)`).
     package let timeout: Duration
+    /// `--user` and `--password` (or `PAXOS_PASSWORD`): sent with AUTH on every connection.
+    package var username: String?
+    package var password: String?
 
     /// - Throws: `.usage` unless `timeoutSeconds` is a positive number of at most an hour.
     package init(timeoutSeconds: Double) throws(PaxosCtlError) {
@@ -26,6 +29,8 @@ package struct ClientSettings: Hashable, Sendable {
         configuration.replyTimeout = min(.seconds(6), timeout)
         configuration.retryDeadline = timeout
         configuration.maxAttempts = 64
+        configuration.username = username
+        configuration.password = password
         return configuration
     }
 

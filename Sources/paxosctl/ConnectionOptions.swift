@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PaxosCtlKit
 
 /// The options every networked command takes: where the cluster is and how long to wait.
@@ -17,6 +18,14 @@ struct ConnectionOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Seconds one command may take, failover included.", valueName: "seconds"))
     var timeout: Double = 10
+
+    @Option(help: ArgumentHelp("User to AUTH as (default: the node's 'default' user when a password is given).", valueName: "name"))
+    var user: String?
+
+    @Option(help: ArgumentHelp(
+        "Password to AUTH with; prefer the PAXOS_PASSWORD environment variable, which other users cannot see in the process list.",
+        valueName: "password"))
+    var password: String?
 
     func validate() throws {
         // Both parse now, so bad input fails before anything is sent, with the usage line and
@@ -39,6 +48,10 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     func clientSettings() throws(PaxosCtlError) -> ClientSettings {
-        try ClientSettings(timeoutSeconds: timeout)
+        var settings = try ClientSettings(timeoutSeconds: timeout)
+        settings.username = user
+        settings.password = password ?? ProcessInfo.processInfo.environment["PAXOS_PASSWORD"]
+        if user != nil && settings.password == nil { throw .usage("--user needs a password: --password or PAXOS_PASSWORD") }
+        return settings
     }
 }
