@@ -78,22 +78,23 @@ public struct UsersFile: Codable, Hashable, Sendable {
         }
     }
 
-    /// Names, duplicates and an admin: what `load` checks after parsing.
-    public func validate(source: String, requireAdmin: Bool = true) throws(UsersFileError) {
+    /// Names, duplicates and an admin: what `load` checks after parsing. - Parameter path:
+    /// names the file in messages.
+    public func validate(path: String, requireAdmin: Bool = true) throws(UsersFileError) {
         var names = Set<String>()
         for user in users {
-            guard Self.isValidName(user.name) else { throw UsersFileError("\(source): user name '\(user.name)' is not valid") }
-            guard names.insert(user.name).inserted else { throw UsersFileError("\(source): user '\(user.name)' is listed twice") }
+            guard Self.isValidName(user.name) else { throw UsersFileError("users file \(path): user name '\(user.name)' is not valid") }
+            guard names.insert(user.name).inserted else { throw UsersFileError("users file \(path): user '\(user.name)' is listed twice") }
         }
         guard !requireAdmin || users.contains(where: { $0.role == .admin }) else {
-            throw UsersFileError("\(source) has no admin user; add one with `paxosctl user add \(source) <name> --role admin`")
+            throw UsersFileError("users file \(path) has no admin user; add one with `paxosctl user add \(path) <name> --role admin`")
         }
     }
 
     /// Reads and checks the file at `path`. Every refusal is one sentence naming the file.
     public static func load(path: String) throws(UsersFileError) -> UsersFile {
         let file = try loadForEditing(path: path)
-        try file.validate(source: "users file \(path)")
+        try file.validate(path: path)
         return file
     }
 
@@ -117,7 +118,7 @@ public struct UsersFile: Codable, Hashable, Sendable {
         } catch {
             throw UsersFileError("users file \(path) is not valid: \(Self.explain(error))")
         }
-        try file.validate(source: "users file \(path)", requireAdmin: false)
+        try file.validate(path: path, requireAdmin: false)
         return file
     }
 

@@ -33,6 +33,9 @@ final class LocalCluster {
     /// Node `id` listens on `basePort + 3 * (id - 1)` for clients, `+1` for peers, `+2` for metrics.
     let basePort: Int
     let extraArguments: [String]
+    /// The user the harness (and `client(...)`) authenticates as, for a cluster with a users
+    /// file; nil when the nodes have none.
+    let credentials: (user: String, password: String)?
     private let executable: URL
     private var processes: [Int: Process] = [:]
     private var startCounts: [Int: Int] = [:]
@@ -55,10 +58,11 @@ final class LocalCluster {
     func preferredLeader(ofGroup group: Int) -> Int { ids[group % size] }
 
     /// Writes the configuration; starts nothing. `arguments` are added to every paxosd command line.
-    init(size: Int, name: String, arguments: [String] = []) throws {
+    init(size: Int, name: String, arguments: [String] = [], credentials: (user: String, password: String)? = nil) throws {
         precondition(size >= 1, "a cluster needs at least one node")
         self.size = size
         self.extraArguments = arguments
+        self.credentials = credentials
         self.executable = try Paxosd.executable()
         let slug = name.map { $0.isLetter || $0.isNumber ? $0 : "-" }
         directory = FileManager.default.temporaryDirectory
@@ -96,10 +100,11 @@ final class LocalCluster {
 
     /// Creates a cluster, starts every node, runs `body`, and always shuts the cluster down.
     static func run(
-        size: Int, name: String, arguments: [String] = [], _ body: (LocalCluster) throws -> Void
+        size: Int, name: String, arguments: [String] = [], credentials: (user: String, password: String)? = nil,
+        _ body: (LocalCluster) throws -> Void
     ) throws {
         let started = ContinuousClock.now
-        let cluster = try LocalCluster(size: size, name: name, arguments: arguments)
+        let cluster = try LocalCluster(size: size, name: name, arguments: arguments, credentials: credentials)
         defer { print("harness: \(name): \(size) nodes, done in \((ContinuousClock.now - started).roundedMilliseconds)") }
         var failed = true
         defer {
@@ -166,7 +171,7 @@ final class LocalCluster {
             guard let process = processes[id], process.isRunning else {
                 throw HarnessError("paxosd \(id) exited with status \(processes[id]?.terminationStatus ?? -1) while starting:\n\(logTail(id))")
             }
-            var configuration = PaxosClient.Configuration.probe
+            var configuration = authenticated(.probe)
             configuration.connectTimeout = .milliseconds(200)
             try client(only: id, configuration: configuration).ping()
             return true
@@ -259,6 +264,14 @@ final class LocalCluster {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         watchdog = process
+    }
+
+    /// `configuration` with the harness's credentials, if the cluster has users.
+    func authenticated(_ configuration: PaxosClient.Configuration) -> PaxosClient.Configuration {
+        var configuration = configuration
+        configuration.username = credentials?.user
+        configuration.password = credentials?.password
+        return configuration
     }
 
     // MARK: Diagnostics
