@@ -19,7 +19,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds one command may take, failover included.", valueName: "seconds"))
     var timeout: Double = 10
 
-    @Option(help: ArgumentHelp("User to AUTH as (default: the node's 'default' user when a password is given).", valueName: "name"))
+    @Option(help: ArgumentHelp("User to AUTH as (default: PAXOS_USER, else the node's 'default' user when a password is given).", valueName: "name"))
     var user: String?
 
     @Option(help: ArgumentHelp(
@@ -49,8 +49,9 @@ struct ConnectionOptions: ParsableArguments {
 
     func clientSettings() throws(PaxosCtlError) -> ClientSettings {
         var settings = try ClientSettings(timeoutSeconds: timeout)
-        settings.username = user
-        settings.password = password ?? ProcessInfo.processInfo.environment["PAXOS_PASSWORD"]
+        let environment = ProcessInfo.processInfo.environment
+        settings.username = user ?? environment["PAXOS_USER"]
+        settings.password = password ?? environment["PAXOS_PASSWORD"]
         if user != nil && settings.password == nil { throw .usage("--user needs a password: --password or PAXOS_PASSWORD") }
         return settings
     }
