@@ -3,7 +3,7 @@ import PaxosClient
 import PaxosCtlKit
 import PaxosWire
 
-/// `paxosctl snapshot save <file>`: a consistent, restorable copy of one node's state.
+/// `paxosctl snapshot save <name>`: a consistent, restorable copy of one node's state.
 struct SnapshotCommands: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snapshot",
