@@ -35,7 +35,9 @@ final class ClientAuthenticator: Sendable {
         let (log, suppressed) = failureLog.withLock { $0.shouldLog(now: now) }
         guard log else { return }
         logger.warning("client AUTH refused: wrong password or unknown user", metadata: [
-            "client.user": "\(user.prefix(64))", "client.address": "\(remote.map { "\($0)" } ?? "unknown")",
+            // The name is the client's; one that no users file could hold (a newline, say) is
+            // not copied into the log.
+            "client.user": "\(UsersFile.isValidName(user) ? user : "(not a valid user name)")", "client.address": "\(remote.map { "\($0)" } ?? "unknown")",
             "auth.failures.unlogged": "\(suppressed)",
         ])
     }
