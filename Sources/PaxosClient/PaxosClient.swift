@@ -62,6 +62,11 @@ public final class PaxosClient {
         public var staleReads = false
         /// Connect with TLS, verifying nodes against this CA (nil: plain TCP).
         public var tls: ClientTLS?
+        /// Credentials sent with `AUTH` on every new connection, before anything else (so a
+        /// reconnect after a failover is authenticated too). Without `username`, `AUTH
+        /// <password>` authenticates as the node's `default` user, as in Redis.
+        public var username: String?
+        public var password: String?
 
         public init() {}
     }
@@ -166,6 +171,15 @@ public final class PaxosClient {
         let fresh = try RESPConnection(
             endpoint: endpoint, connectTimeout: configuration.connectTimeout, replyTimeout: configuration.replyTimeout,
             tls: configuration.tls)
+        if let password = configuration.password {
+            let user = configuration.username.map { [Array($0.utf8)] } ?? []
+            let reply = try fresh.request([Array("AUTH".utf8)] + user + [Array(password.utf8)])
+            guard reply == .simpleString("OK") else {
+                fresh.close()
+                if case .error(let message) = reply { throw PaxosClientError.server(message, endpoint: endpoint) }
+                throw PaxosClientError.unexpectedReply.with("AUTH answered \(reply)", endpoint: endpoint)
+            }
+        }
         if configuration.staleReads {
             let reply = try fresh.request([Array("READONLY".utf8)])
             guard reply == .simpleString("OK") else {

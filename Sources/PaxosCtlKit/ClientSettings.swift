@@ -12,6 +12,9 @@ package struct ClientSettings: Hashable, Sendable {
     package let timeout: Duration
     /// TLS towards the nodes (`--tls-ca`), loaded once and shared by every client made here.
     package let tls: ClientTLS?
+    /// `--user` and `--password` (or `PAXOS_PASSWORD`): sent with AUTH on every connection.
+    package var username: String?
+    package var password: String?
 
     /// - Throws: `.usage` unless `timeoutSeconds` is a positive number of at most an hour, or
     ///   when the CA file cannot be used.
@@ -32,12 +35,15 @@ package struct ClientSettings: Hashable, Sendable {
     }
 
     package static func == (lhs: ClientSettings, rhs: ClientSettings) -> Bool {
-        lhs.timeout == rhs.timeout && lhs.tls?.caFile == rhs.tls?.caFile
+        lhs.timeout == rhs.timeout && lhs.tls?.caFile == rhs.tls?.caFile && lhs.username == rhs.username
+            && lhs.password == rhs.password
     }
 
     package func hash(into hasher: inout Hasher) {
         hasher.combine(timeout)
         hasher.combine(tls?.caFile)
+        hasher.combine(username)
+        hasher.combine(password)
     }
 
     /// A client that retries across endpoints (get/put/delete/shell).
@@ -48,6 +54,8 @@ package struct ClientSettings: Hashable, Sendable {
         configuration.retryDeadline = timeout
         configuration.maxAttempts = 64
         configuration.tls = tls
+        configuration.username = username
+        configuration.password = password
         return configuration
     }
 

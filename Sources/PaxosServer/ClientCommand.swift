@@ -1,4 +1,5 @@
 public import PaxosCore
+import PaxosAuth
 
 /// A client request in PaxosKV's terms, parsed and checked from a RESP command.
 public enum ClientCommand: Hashable, Sendable {
@@ -12,9 +13,14 @@ public enum ClientCommand: Hashable, Sendable {
     case readonly
     case readwrite
     case quit
-    /// `BACKUP <path>`: write a consistent copy of this node's database to `path` on the node's
-    /// machine (an absolute path that must not exist yet).
-    case backup(path: String)
+    /// `BACKUP <name>`: write a consistent copy of this node's database as `name` in the node's
+    /// backup directory (a bare file name that must not exist there yet; see `BackupName`).
+    case backup(name: String)
+    /// `AUTH [user] password`: with one argument, the user is `default` (as in Redis).
+    case auth(user: String, password: Bytes)
+    /// `HELLO [protover [AUTH user password] [SETNAME name]]`: RESP2 only; the name is ignored,
+    /// as `CLIENT SETNAME` is.
+    case hello(protocolVersion: Int?, user: String?, password: Bytes?)
     /// A command clients send at start-up that needs a harmless answer (`CONFIG GET`, `COMMAND`,
     /// `CLIENT SETNAME`, `SELECT 0`).
     case compatibility(RESPCompatibilityReply)
@@ -80,11 +86,13 @@ extension ClientCommand {
             return .info(section: arguments.first.map { String(decoding: $0, as: UTF8.self).lowercased() })
         case "BACKUP":
             try arity(1...1)
-            guard let path = String(validating: arguments[0], as: UTF8.self), path.hasPrefix("/") else {
-                throw ClientCommandError("ERR BACKUP needs an absolute path on the node's machine, e.g. BACKUP /var/backups/paxos-1.sqlite")
-            }
-            guard !path.utf8.contains(0) else { throw ClientCommandError("ERR BACKUP path contains a NUL byte") }
-            return .backup(path: path)
+            return .backup(name: try BackupName.validate(arguments[0]))
+        case "AUTH":
+            try arity(1...2)
+            let user = arguments.count == 2 ? String(decoding: arguments[0], as: UTF8.self) : UsersFile.defaultUserName
+            return .auth(user: user, password: arguments[arguments.count - 1])
+        case "HELLO":
+            return try parseHello(arguments)
         case "READONLY": return .readonly
         case "READWRITE": return .readwrite
         case "QUIT": return .quit
@@ -95,8 +103,32 @@ extension ClientCommand {
         case "CLIENT": return .compatibility(.ok)
         case "CONFIG", "COMMAND": return .compatibility(.emptyArray)
         default:
-            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, DEL/DELETE, EXISTS, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, QUIT")
+            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, DEL/DELETE, EXISTS, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, AUTH, HELLO, QUIT")
         }
+    }
+
+    /// `HELLO [protover [AUTH user password] [SETNAME name]]`, as Redis 6 defines it.
+    private static func parseHello(_ arguments: [Bytes]) throws(ClientCommandError) -> ClientCommand {
+        guard let first = arguments.first else { return .hello(protocolVersion: nil, user: nil, password: nil) }
+        guard let version = Int(String(decoding: first, as: UTF8.self)) else {
+            throw ClientCommandError("ERR Protocol version is not an integer or out of range")
+        }
+        var user: String?
+        var password: Bytes?
+        var index = 1
+        while index < arguments.count {
+            let option = String(decoding: arguments[index], as: UTF8.self).uppercased()
+            if option == "AUTH", index + 2 < arguments.count {
+                user = String(decoding: arguments[index + 1], as: UTF8.self)
+                password = arguments[index + 2]
+                index += 3
+            } else if option == "SETNAME", index + 1 < arguments.count {
+                index += 2
+            } else {
+                throw ClientCommandError("ERR Syntax error in HELLO option '\(option.lowercased())'")
+            }
+        }
+        return .hello(protocolVersion: version, user: user, password: password)
     }
 
     /// Commands that change state go through the log.

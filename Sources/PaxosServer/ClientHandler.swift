@@ -1,6 +1,7 @@
 import CoreMetrics
 import Logging
 import NIOCore
+import PaxosAuth
 import PaxosCore
 import PaxosWire
 
@@ -26,10 +27,16 @@ final class ClientHandler: ChannelInboundHandler {
     /// True while `processNext` runs its loop.
     private var draining = false
     private let maxQueuedCommands = 10_000
+    /// The users file's verifier; nil when the node has none (protected mode), and then every
+    /// client may run every command.
+    let authenticator: ClientAuthenticator?
+    /// The role this connection authenticated as. - Invariant: nil until an AUTH succeeds.
+    private var role: ClientRole?
 
-    init(node: Node) {
+    init(node: Node, authenticator: ClientAuthenticator?) {
         self.node = node
         self.clientID = node.makeClientID()
+        self.authenticator = authenticator
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
@@ -71,6 +78,10 @@ final class ClientHandler: ChannelInboundHandler {
                 queueHead = 0
             }
             busy = true
+            if authenticator != nil, role == nil, !ClientCommand.allowedBeforeAuthentication.contains(raw.name) {
+                finish(.error("NOAUTH Authentication required."))
+                continue
+            }
             let command: ClientCommand
             do {
                 command = try ClientCommand.parse(name: raw.name, arguments: raw.arguments,
@@ -78,6 +89,10 @@ final class ClientHandler: ChannelInboundHandler {
                                                   maxValueBytes: node.settings.maxValueBytes)
             } catch {
                 finish(.error(error.description))
+                continue
+            }
+            if let refusal = refusal(of: command, name: raw.name) {
+                finish(.error(refusal))
                 continue
             }
             let started = NIODeadline.now()
@@ -116,7 +131,11 @@ final class ClientHandler: ChannelInboundHandler {
         case .readonly: staleReads = true; done(.simpleString("OK"))
         case .readwrite: staleReads = false; done(.simpleString("OK"))
         case .quit: finish(.simpleString("OK"), close: true)
-        case .backup(let path): node.backup(to: path, respond: done)
+        case .backup(let name): node.backup(named: name, respond: done)
+        case .auth(let user, let password):
+            authenticate(user: user, password: password) { done($0 ?? .simpleString("OK")) }
+        case .hello(let version, let user, let password):
+            hello(version: version, user: user, password: password, done: done)
         case .compatibility(.ok): done(.simpleString("OK"))
         case .compatibility(.emptyArray): done(.array([]))
         case .get(let key):
@@ -132,6 +151,60 @@ final class ClientHandler: ChannelInboundHandler {
                 if case .value(let value) = outcome { value != nil } else { false }
             } done: { done($0) }
         }
+    }
+
+    /// Why this connection may not run `command`, as a RESP error, or nil if it may.
+    private func refusal(of command: ClientCommand, name: String) -> String? {
+        guard authenticator != nil, case .role(let needed) = command.access else { return nil }
+        guard let role, role >= needed else {
+            return "NOPERM this user has no permissions to run the '\(name.lowercased())' command"
+        }
+        return nil
+    }
+
+    /// Checks a password and, if it is right, makes this connection that user's. Calls `done`
+    /// with nil on success or the RESP error to answer. A failed AUTH leaves the connection as
+    /// it was (authenticated or not), as in Redis.
+    private func authenticate(user: String, password: Bytes, done: @escaping (RESPValue?) -> Void) {
+        guard let authenticator else {
+            return done(.error("ERR AUTH called without any users configured on this node; start paxosd with --users-file to require passwords"))
+        }
+        authenticator.authenticate(user: user, password: password, loop: node.loop) { [self] outcome in
+            switch outcome {
+            case .authenticated(let granted):
+                role = granted
+                done(nil)
+            case .refused:
+                authenticator.recordFailure(user: user, remote: context?.channel.remoteAddress)
+                done(.error("WRONGPASS invalid username-password pair or user is disabled."))
+            case .busy:
+                done(.error("BUSY too many authentications in progress on this node; try again"))
+            }
+        }
+    }
+
+    /// `HELLO`: RESP2 only (RESP3 answers `-NOPROTO`, and clients fall back to RESP2), with an
+    /// optional AUTH; answers Redis's field list as a flat array.
+    private func hello(version: Int?, user: String?, password: Bytes?, done: @escaping (RESPValue) -> Void) {
+        if let version, version != 2 {
+            return done(.error("NOPROTO sorry, this protocol version is not supported."))
+        }
+        let fields: [RESPValue] = [
+            .bulkString(Array("server".utf8)), .bulkString(Array("paxoskv".utf8)),
+            .bulkString(Array("version".utf8)), .bulkString(Array("1.0.0".utf8)),
+            .bulkString(Array("proto".utf8)), .integer(2),
+            .bulkString(Array("id".utf8)), .integer(Int64(bitPattern: clientID.rawValue)),
+            .bulkString(Array("mode".utf8)), .bulkString(Array("cluster".utf8)),
+            .bulkString(Array("role".utf8)), .bulkString(Array("master".utf8)),
+            .bulkString(Array("modules".utf8)), .array([]),
+        ]
+        if let user, let password {
+            return authenticate(user: user, password: password) { done($0 ?? .array(fields)) }
+        }
+        if authenticator != nil, role == nil {
+            return done(.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"))
+        }
+        done(.array(fields))
     }
 
     private func write(_ operation: Operation, respond: @escaping (RequestOutcome) -> Void) {

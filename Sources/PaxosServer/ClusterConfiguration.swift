@@ -23,6 +23,9 @@ public struct ClusterConfiguration: Codable, Hashable, Sendable {
     public var secretFile: String?
     /// TLS for clients and peers (optional; plain TCP when absent). See `TLSFiles`.
     public var tls: TLSFiles?
+    /// The users file clients authenticate against (optional; see `UsersFile`). A relative path
+    /// is relative to the directory of the configuration file; `paxosd --users-file` overrides it.
+    public var usersFile: String?
 
     public struct ReplicaAddress: Codable, Hashable, Sendable {
         public var id: UInt32

@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Logging
 import NIOCore
 import PaxosStorage
@@ -30,30 +35,47 @@ extension GroupNode {
 }
 
 extension Node {
-    /// `BACKUP <path>`: with one group, a copy of the database at `path`; with several, a
-    /// directory `path` holding `group-<g>.sqlite` for every group (each copy consistent on its
-    /// own; groups are independent, so there is no cross-group point in time to keep).
-    /// `paxosd --restore` takes the same file or directory.
-    func backup(to path: String, respond: @escaping (RESPValue) -> Void) {
+    /// `BACKUP <name>`: with one group, a copy of the database at `<backup directory>/<name>`;
+    /// with several, a directory `<backup directory>/<name>` holding `group-<g>.sqlite` for
+    /// every group (each copy consistent on its own; groups are independent, so there is no
+    /// cross-group point in time to keep). Answers the path written; `paxosd --restore` takes it.
+    ///
+    /// Never over anything that exists: the file, or the directory, is created exclusively, and
+    /// a failed backup removes only what it created (`SQLiteLogStore.backup`).
+    func backup(named name: String, respond: @escaping (RESPValue) -> Void) {
+        let directory: String
+        switch BackupDirectory(settings: settings).prepare() {
+        case .success(let resolved): directory = resolved
+        case .failure(let refusal): return respond(.error("ERR BACKUP refused: \(refusal)"))
+        }
+        let target = (directory as NSString).appendingPathComponent(name)
         guard groups.count > 1 else {
-            groups[0].backup(to: path) { error in respond(error.map { .error("ERR backup failed: \($0)") } ?? .simpleString("OK")) }
+            groups[0].backup(to: target) { error in
+                respond(error.map { .error("ERR BACKUP failed: \($0)") } ?? .bulkString(Array(target.utf8)))
+            }
             return
         }
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            respond(.error("ERR backup failed: cannot create the directory \(path): \(error.localizedDescription)"))
-            return
+        // mkdir is the exclusive create for a directory: it fails on anything already there.
+        guard mkdir(target, 0o700) == 0 else {
+            let reason = errno == EEXIST ? "\(name) already exists in \(directory); a backup never overwrites anything"
+                : "cannot create \(target): \(String(cString: strerror(errno)))"
+            return respond(.error("ERR BACKUP refused: \(reason)"))
         }
         var remaining = groups.count
         var failures: [String] = []
+        var written: [String] = []
         for group in groups {
-            let file = (path as NSString).appendingPathComponent(settings.placement(group: group.group).fileName)
+            let file = (target as NSString).appendingPathComponent(settings.placement(group: group.group).fileName)
             group.backup(to: file) { error in
-                if let error { failures.append("group \(group.group): \(error)") }
+                if let error { failures.append("group \(group.group): \(error)") } else { written.append(file) }
                 remaining -= 1
                 guard remaining == 0 else { return }
-                respond(failures.isEmpty ? .simpleString("OK") : .error("ERR backup failed: \(failures.joined(separator: "; "))"))
+                guard !failures.isEmpty else { return respond(.bulkString(Array(target.utf8))) }
+                // A directory missing some groups would only fail at --restore; remove what this
+                // backup wrote (and nothing else: rmdir fails on a directory that is not empty).
+                for file in written { unlink(file) }
+                rmdir(target)
+                respond(.error("ERR BACKUP failed: \(failures.joined(separator: "; "))"))
             }
         }
     }

@@ -9,11 +9,14 @@ public struct NodeMetrics: Sendable {
     let peerWireErrors: Counter
     let peersConnected: Gauge
     private let prefix: String
+    /// Refused client AUTH attempts (wrong password or unknown user).
+    let clientAuthFailures: Counter
 
     public init(prefix: String = "paxos") {
         self.prefix = prefix
         peerWireErrors = Counter(label: "\(prefix)_peer_wire_errors")
         peersConnected = Gauge(label: "\(prefix)_peers_connected")
+        clientAuthFailures = Counter(label: "\(prefix)_client_auth_failures")
     }
 
     /// A peer connection refused before it authenticated; `reason` is a `PeerRefusal` raw value
@@ -24,7 +27,7 @@ public struct NodeMetrics: Sendable {
 
     /// Client request latency by command name (a closed set: unknown names are grouped).
     func recordRequest(_ name: String, since start: NIODeadline) {
-        let known: Set<String> = ["GET", "SET", "PUT", "DEL", "DELETE", "EXISTS", "PING", "INFO", "BACKUP"]
+        let known: Set<String> = ["GET", "SET", "PUT", "DEL", "DELETE", "EXISTS", "PING", "INFO", "BACKUP", "AUTH"]
         let method = known.contains(name) ? name.lowercased() : "other"
         let elapsed = NIODeadline.now() - start
         Timer(label: "rpc_server_duration", dimensions: [("rpc_method", method)])

@@ -34,9 +34,15 @@ public struct NodeService: Service {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         try checkDataLayout()
+        try BackupDirectory(settings: settings).checkAtStartup()
         try restoreIfAsked()
         let tls = try settings.tls?.makeContexts() ?? NodeTLSContexts()
-        let node = Node(settings: settings, loop: loop, logger: logger, metrics: NodeMetrics())
+        let metrics = NodeMetrics()
+        let node = Node(settings: settings, loop: loop, logger: logger, metrics: metrics)
+        let authenticator = settings.users.map {
+            ClientAuthenticator(users: $0, logger: logger, failures: metrics.clientAuthFailures)
+        }
+        logClientAccess()
         var opened: [(StorageExecutor, SnapshotWorker)] = []
         do {
             for index in 0..<settings.groups {
@@ -59,7 +65,7 @@ public struct NodeService: Service {
         var channels: [any Channel] = []
         do {
             channels.append(try await bindPeers(node: node, group: group, credentials: credentials, tls: tls.peersAccepting))
-            channels.append(try await bindClients(node: node, group: group, tls: tls.clients))
+            channels.append(try await bindClients(node: node, authenticator: authenticator, group: group, tls: tls.clients))
             channels.append(try await bindMetrics(node: node, group: group))
         } catch {
             for channel in channels { try? await channel.close() }
@@ -69,7 +75,7 @@ public struct NodeService: Service {
         }
         try await loop.submit { startPeerLinks(node: node, credentials: credentials, tls: tls.peersDialing); node.start() }.get()
         logger.notice("paxosd ready", metadata: [
-            "paxos.replica": "\(settings.id)", "client.address": "\(settings.host):\(settings.clientPort)",
+            "paxos.replica": "\(settings.id)", "client.address": "\(settings.clientListenHost):\(settings.clientPort)",
             "peer.address": "\(settings.host):\(settings.peerPort)", "metrics.address": "\(settings.host):\(settings.metricsPort)",
             "paxos.groups": "\(settings.groups)", "tls.clients": "\(tls.clients != nil)", "tls.peers": "\(tls.peersAccepting != nil)",
         ])
@@ -169,7 +175,20 @@ public struct NodeService: Service {
             .bind(host: settings.host, port: settings.peerPort).get()
     }
 
-    private func bindClients(node: Node, group: MultiThreadedEventLoopGroup, tls: NIOSSLContext?) async throws -> any Channel {
+    /// One line at start saying who may reach the client port, and a warning when protected
+    /// mode moved the listener to loopback.
+    private func logClientAccess() {
+        if let users = settings.users {
+            logger.notice("clients must AUTH", metadata: ["client.users": "\(users.users.count)"])
+        } else if settings.clientListenHost != settings.host {
+            logger.warning("protected mode: no users file, so clients are served on \(settings.clientListenHost) only, not \(settings.host); add --users-file to serve the network, or --protected-mode no to serve it unauthenticated")
+        } else if !settings.protectedMode && !NodeSettings.isLoopback(settings.host) {
+            logger.warning("--protected-mode no: any client that reaches \(settings.host):\(settings.clientPort) may read, write and BACKUP without a password")
+        }
+    }
+
+    private func bindClients(node: Node, authenticator: ClientAuthenticator?, group: MultiThreadedEventLoopGroup,
+                             tls: NIOSSLContext?) async throws -> any Channel {
         let limits = RESPLimits(maxBulkBytes: settings.maxValueBytes + settings.maxKeyBytes,
                                 maxArrayCount: 1_024, maxInlineBytes: 64 * 1_024,
                                 maxCommandBytes: settings.maxRequestBytes, maxNestingDepth: 1)
@@ -184,11 +203,11 @@ public struct NodeService: Service {
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(RESPDecoder(limits: limits)),
                         MessageToByteHandler(RESPEncoder()),
-                        ClientHandler(node: node),
+                        ClientHandler(node: node, authenticator: authenticator),
                     ])
                 }
             }
-            .bind(host: settings.host, port: settings.clientPort).get()
+            .bind(host: settings.clientListenHost, port: settings.clientPort).get()
     }
 
     private func bindMetrics(node: Node, group: MultiThreadedEventLoopGroup) async throws -> any Channel {

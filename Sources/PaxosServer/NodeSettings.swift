@@ -68,6 +68,15 @@ public struct NodeSettings: Sendable {
     /// Most accepted peer connections that have not authenticated yet; more are refused at once.
     public var maxUnauthenticatedPeers = 64
 
+    /// Clients and BACKUP (see docs/ARCHITECTURE.md, "Clients: AUTH, roles, protected mode and
+    /// BACKUP"). `users`: the users file (`--users-file` or `usersFile`); when set, clients must
+    /// AUTH and are limited by their role. `protectedMode`: without users, listen for clients on
+    /// loopback only. `backupDirectory`: where BACKUP writes (`--backup-dir`); by default
+    /// `backups` next to the data directory, so never inside a node's own directory.
+    public var users: UsersFile?
+    public var protectedMode = true
+    public var backupDirectory: String
+
     public init(cluster: ClusterConfiguration, id: ReplicaID, host: String, clientPort: Int, peerPort: Int,
                 metricsPort: Int, databasePath: String, seed: UInt64) {
         self.cluster = cluster
@@ -78,6 +87,36 @@ public struct NodeSettings: Sendable {
         self.metricsPort = metricsPort
         self.databasePath = databasePath
         self.seed = seed
+        self.backupDirectory = Self.defaultBackupDirectory(databasePath: databasePath)
+    }
+
+    /// Reads the users file at `path` into `users`. - Throws: `UsersFileError`, one sentence.
+    public mutating func loadUsers(path: String) throws(UsersFileError) {
+        users = try UsersFile.load(path: path)
+    }
+
+    /// `<data directory>/../backups` for a database at `<data directory>/<id>/paxos.sqlite`:
+    /// shared by the nodes of a local cluster, inside none of their directories, and not wiped
+    /// with the data directory.
+    public static func defaultBackupDirectory(databasePath: String) -> String {
+        URL(fileURLWithPath: databasePath).standardizedFileURL
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("backups").path
+    }
+
+    /// The node's own directory, `<data directory>/<id>`, which BACKUP never writes into.
+    public var nodeDirectory: String { (databasePath as NSString).deletingLastPathComponent }
+
+    /// Where the client listener binds. Protected mode: with no users file, a node configured
+    /// for a non-loopback address listens on loopback instead (like Redis), because anyone who
+    /// can reach the port could otherwise read, write and back up everything.
+    public var clientListenHost: String {
+        guard users == nil, protectedMode, !Self.isLoopback(host) else { return host }
+        return host.contains(":") ? "::1" : "127.0.0.1"
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// Where group `group` keeps its database: `paxos.sqlite` with one group (as before

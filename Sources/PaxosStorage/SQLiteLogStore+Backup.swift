@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 public import PaxosCore
 
 /// What a backup holds, as read back from the file written.
@@ -19,13 +24,41 @@ extension SQLiteLogStore {
     /// is consistent (kv, sessions and the applied slot belong together) while the node goes on
     /// writing, and the node's storage thread is not held up while it is written.
     ///
-    /// - Throws: `invalidArgument` if `destination` exists (a backup never overwrites a file);
-    ///   `.sqlite` if the copy fails (the partial file is removed).
+    /// The destination is created first with `O_CREAT | O_EXCL` (mode 0600; `O_EXCL` also refuses
+    /// a symlink), so two backups racing for one name cannot both win and nothing that exists is
+    /// ever written over; `VACUUM INTO` accepts the empty file. A `-journal`, `-wal` or `-shm`
+    /// file already next to it is refused too: SQLite could take a stale journal for the new
+    /// file's own. On failure only what this backup created is removed: the destination and any
+    /// of those companions that did not exist when it began.
+    ///
+    /// - Throws: `invalidArgument` if `destination` or a companion exists, or cannot be created;
+    ///   `.sqlite` if the copy fails.
     public static func backup(databasePath: String, to destination: String) throws(LogStoreError) -> BackupSummary {
         guard !destination.isEmpty else { throw .invalidArgument("the backup path is empty") }
-        guard !FileManager.default.fileExists(atPath: destination) else {
-            throw .invalidArgument("\(destination) already exists; a backup never overwrites a file")
+        let companions = ["-journal", "-wal", "-shm"].map { destination + $0 }
+        if let existing = companions.first(where: { FileManager.default.fileExists(atPath: $0) }) {
+            throw .invalidArgument("\(existing) exists; a backup is never written next to another database's journal")
         }
+        if let failure = createExclusively(destination) {
+            if failure == EEXIST { throw .invalidArgument("\(destination) already exists; a backup never overwrites a file") }
+            throw .invalidArgument("cannot create \(destination): \(String(cString: strerror(failure)))")
+        }
+        func removeCreated() {
+            unlink(destination)
+            for companion in companions { unlink(companion) }
+        }
+        let summary: BackupSummary
+        do {
+            summary = try copy(databasePath: databasePath, to: destination)
+        } catch {
+            removeCreated()
+            throw error
+        }
+        return summary
+    }
+
+    /// `VACUUM INTO` an empty `destination` this backup created, then reads the copy back.
+    private static func copy(databasePath: String, to destination: String) throws(LogStoreError) -> BackupSummary {
         // Read-write without create: a read-only connection cannot open a WAL database whose
         // -shm file is gone (a node that closed). Nothing is written through it.
         let database: SQLiteDatabase
@@ -36,7 +69,6 @@ extension SQLiteLogStore {
             let statement = try database.prepare("VACUUM INTO ?")
             try statement.run { (statement) throws(SQLiteError) in try statement.bind(1, destination) }
         } catch {
-            SnapshotStaging.removeFiles(at: destination)
             throw .sqlite(path: destination, error)
         }
         let (meta, placement) = try readBackup(destination)
@@ -137,4 +169,17 @@ extension SQLiteLogStore {
     private static func run<T>(_ path: String, _ body: () throws(SQLiteError) -> T) throws(LogStoreError) -> T {
         do { return try body() } catch { throw .sqlite(path: path, error) }
     }
+}
+
+/// Creates an empty file at `path`, mode 0600, failing if anything (a symlink included) is
+/// there; returns errno on failure.
+private func createExclusively(_ path: String) -> Int32? {
+    #if canImport(Glibc)
+    let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+    #else
+    let descriptor = Darwin.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+    #endif
+    guard descriptor >= 0 else { return errno }
+    _ = close(descriptor)
+    return nil
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PaxosCtlKit
 
 /// The options every networked command takes: where the cluster is and how long to wait.
@@ -23,6 +24,14 @@ struct ConnectionOptions: ParsableArguments {
         valueName: "file"))
     var tlsCa: String?
 
+    @Option(help: ArgumentHelp("User to AUTH as (default: PAXOS_USER, else the node's 'default' user when a password is given).", valueName: "name"))
+    var user: String?
+
+    @Option(help: ArgumentHelp(
+        "Password to AUTH with; prefer the PAXOS_PASSWORD environment variable, which other users cannot see in the process list.",
+        valueName: "password"))
+    var password: String?
+
     func validate() throws {
         // Both parse now, so bad input fails before anything is sent, with the usage line and
         // the exit code of every other command-line error.
@@ -44,6 +53,11 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     func clientSettings() throws(PaxosCtlError) -> ClientSettings {
-        try ClientSettings(timeoutSeconds: timeout, tlsCAFile: tlsCa)
+        var settings = try ClientSettings(timeoutSeconds: timeout, tlsCAFile: tlsCa)
+        let environment = ProcessInfo.processInfo.environment
+        settings.username = user ?? environment["PAXOS_USER"]
+        settings.password = password ?? environment["PAXOS_PASSWORD"]
+        if user != nil && settings.password == nil { throw .usage("--user needs a password: --password or PAXOS_PASSWORD") }
+        return settings
     }
 }

@@ -87,7 +87,7 @@ struct Paxosd: AsyncParsableCommand {
     var retainSlots: UInt64 = 10_000
 
     @Option(help: ArgumentHelp(
-        "Create this node's databases from a backup (written by BACKUP <path>: a file with one group, a directory with several), then start.",
+        "Create this node's databases from a backup (the path BACKUP <name> answered: a file with one group, a directory with several), then start.",
         discussion: """
             Only when the node has no database yet; paxosd refuses to start otherwise. Restore the \
             same file on every node of a new cluster, each with its own --id: all start at the \
@@ -116,10 +116,28 @@ struct Paxosd: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The CA that signed every node's certificate (PEM); overrides the cluster file's.", valueName: "file"))
     var tlsCa: String?
 
+    @Option(help: ArgumentHelp(
+        "Users file: clients must AUTH as one of its users and are limited to its role (default: usersFile in the configuration, relative to its directory).",
+        discussion: "Write it with `paxosctl user add <file> <name> --role admin|read-write|read-only`; paxosd refuses a file that is unreadable, malformed, writable by others or without an admin.",
+        valueName: "path"))
+    var usersFile: String?
+
+    @Option(help: ArgumentHelp(
+        "yes (default): with no users file, serve clients on loopback only, whatever --host says. no: serve --host unauthenticated.",
+        valueName: "yes|no"))
+    var protectedMode = "yes"
+
+    @Option(help: ArgumentHelp(
+        "Directory BACKUP <name> writes into (default: <data directory>/../backups, e.g. data/backups).",
+        discussion: "It must not be, or be inside, a node's directory, nor be writable by other users.",
+        valueName: "dir"))
+    var backupDir: String?
+
     func validate() throws {
         if let tls, !["none", "clients", "peers", "all"].contains(tls) {
             throw ValidationError("--tls must be none, clients, peers or all, got '\(tls)'")
         }
+        guard ["yes", "no"].contains(protectedMode) else { throw ValidationError("--protected-mode must be 'yes' or 'no', got '\(protectedMode)'") }
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate must be between 0 and 1, got \(failRate)") }
         guard ["full", "normal"].contains(sync) else { throw ValidationError("--sync must be 'full' or 'normal', got '\(sync)'") }
         guard (1...1_000).contains(tickMs) else { throw ValidationError("--tick-ms must be between 1 and 1000") }
@@ -168,6 +186,12 @@ struct Paxosd: AsyncParsableCommand {
         }
     }
 
+    /// A path from the cluster file, relative to that file's directory unless absolute.
+    static func relative(_ path: String, toFileAt file: String) -> String {
+        guard !path.hasPrefix("/") else { return path }
+        return ((file as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path)
+    }
+
     func resolveSettings() throws -> NodeSettings {
         let cluster = try ClusterConfiguration.load(path: config)
         guard let address = cluster.address(of: ReplicaID(id)) else {
@@ -190,6 +214,11 @@ struct Paxosd: AsyncParsableCommand {
         settings.restoreFrom = restore
         settings.secret = try ClusterSecret.load(path: secretFile ?? cluster.secretPath(configurationPath: config))
         settings.tls = try resolveTLS(cluster: cluster)
+        settings.protectedMode = protectedMode == "yes"
+        if let backupDir { settings.backupDirectory = backupDir }
+        if let path = usersFile ?? cluster.usersFile.map({ Self.relative($0, toFileAt: config) }) {
+            try settings.loadUsers(path: path)
+        }
         return settings
     }
 

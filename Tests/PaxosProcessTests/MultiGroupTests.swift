@@ -104,10 +104,11 @@ extension ProcessTests {
     
         @Test("process: 4 groups: BACKUP writes one file per group into a directory, and --restore brings a new cluster up from it")
         func backupAndRestoreGroups() throws {
-            let backup = FileManager.default.temporaryDirectory.appendingPathComponent("paxos-group-backup-\(UUID().uuidString)").path
-            defer { try? FileManager.default.removeItem(atPath: backup) }
+            let backupDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("paxos-group-backup-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: backupDirectory) }
+            let backup = backupDirectory + "/all-groups"
             var expected: [String: String] = [:]
-            try LocalCluster.run(size: 3, name: "groups-backup", arguments: Self.arguments) { cluster in
+            try LocalCluster.run(size: 3, name: "groups-backup", arguments: Self.arguments + ["--backup-dir", backupDirectory]) { cluster in
                 let client = try cluster.client()
                 defer { client.close() }
                 for index in 0..<100 {
@@ -117,9 +118,12 @@ extension ProcessTests {
                 try cluster.waitForAllCaughtUp()
                 let node = try cluster.client(only: 2)
                 defer { node.close() }
-                #expect(try node.command(["BACKUP", backup]) == .simpleString("OK"))
+                #expect(try node.command(["BACKUP", "all-groups"]) == .bulkString(Array(backup.utf8)))
                 let files = try FileManager.default.contentsOfDirectory(atPath: backup).sorted()
                 #expect(files == ["group-0.sqlite", "group-1.sqlite", "group-2.sqlite", "group-3.sqlite"])
+                // The directory is created exclusively too: a second BACKUP of the name is refused.
+                let again = #expect(throws: PaxosClientError.self) { try node.command(["BACKUP", "all-groups"]) }
+                #expect("\(again.map { "\($0)" } ?? "")".contains("already exists"), "\(String(describing: again))")
                 try client.put("after-backup", "x")
             }
             try LocalCluster.run(size: 3, name: "groups-restore", arguments: Self.arguments + ["--restore", backup]) { cluster in

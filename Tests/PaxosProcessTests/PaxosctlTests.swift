@@ -53,14 +53,17 @@ extension ProcessTests {
 
         /// `snapshot save` writes a standalone copy through some node; saving over it is refused.
         func snapshotSave(_ cluster: LocalCluster, _ all: String) throws {
-            let path = cluster.directory.appendingPathComponent("backup.sqlite").path
-            let run = try Paxosctl.run(["snapshot", "save", path, all])
+            // The cluster's nodes write into their default backup directory, <data directory>/../backups.
+            let path = cluster.directory.appendingPathComponent("backups/backup.sqlite").path
+            let run = try Paxosctl.run(["snapshot", "save", "backup.sqlite", all])
             try #require(run.status == 0, "\(run)")
             #expect(run.standardOutput.hasPrefix("OK: \(path) written by 127.0.0.1:"), "\(run)")
             let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
             #expect(size >= 4_096, "the copy is an SQLite database (\(size) bytes)")
-            let again = try Paxosctl.run(["snapshot", "save", path, all])
-            #expect(again.status == 2 && again.standardError.contains("already exists"), "\(again)")
+            let again = try Paxosctl.run(["snapshot", "save", "backup.sqlite", all])
+            #expect(again.status == 1 && again.standardError.contains("already exists"), "\(again)")
+            let withPath = try Paxosctl.run(["snapshot", "save", path + ".2", all])
+            #expect(withPath.status == 2 && withPath.standardError.contains("bare file name"), "\(withPath)")
         }
 
         /// Runs paxosctl and requires exit 0 and exactly `output` as its one line.

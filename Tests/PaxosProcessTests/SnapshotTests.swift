@@ -97,7 +97,7 @@ extension ProcessTests {
             let backup = backupDirectory.appendingPathComponent("node.sqlite").path
             var expected: [String: String] = [:]
             var backupSlot: UInt64 = 0
-            try LocalCluster.run(size: 3, name: "backup") { cluster in
+            try LocalCluster.run(size: 3, name: "backup", arguments: ["--backup-dir", backupDirectory.path]) { cluster in
                 let client = try cluster.client()
                 for index in 0..<300 {
                     try client.put("key-\(index)", "value-\(index)")
@@ -105,14 +105,15 @@ extension ProcessTests {
                 }
                 let leader = try cluster.waitForLeader()
                 let node = try cluster.client(only: leader)
-                let reply = try node.command(["BACKUP", backup])
-                #expect(reply == .simpleString("OK"), "BACKUP answered \(reply)")
+                // A bare name; the node answers where, inside its backup directory, it wrote it.
+                let reply = try node.command(["BACKUP", "node.sqlite"])
+                #expect(reply == .bulkString(Array(backup.utf8)), "BACKUP answered \(reply)")
                 backupSlot = try cluster.infoNumber(leader, "applied_slot")
                 // An error reply is thrown as a PaxosClientError carrying the server's message.
-                let again = #expect(throws: PaxosClientError.self) { try node.command(["BACKUP", backup]) }
+                let again = #expect(throws: PaxosClientError.self) { try node.command(["BACKUP", "node.sqlite"]) }
                 #expect("\(again.map { "\($0)" } ?? "")".contains("already exists"), "\(String(describing: again))")
-                let relative = #expect(throws: PaxosClientError.self) { try node.command(["BACKUP", "relative.sqlite"]) }
-                #expect("\(relative.map { "\($0)" } ?? "")".contains("absolute path"), "\(String(describing: relative))")
+                let path = #expect(throws: PaxosClientError.self) { try node.command(["BACKUP", backup + ".2"]) }
+                #expect("\(path.map { "\($0)" } ?? "")".contains("bare file name"), "\(String(describing: path))")
                 // Written after the backup: not in the restored cluster.
                 try client.put("after-backup", "x")
             }

@@ -66,4 +66,51 @@ struct BackupTests {
             #expect(!FileSurgery.exists(directory.path("other.sqlite")) && !FileSurgery.exists(directory.path("other.sqlite.restoring")))
         }
     }
+
+    @Test("backup: a journal next to the destination is refused and kept; a failed backup removes only its own file")
+    func companionsAndFailures() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.path("node.sqlite")
+            let store = try Fixture.open(path)
+            defer { store.close() }
+            try CompactionTests.fill(store, 1...10)
+            for suffix in ["-wal", "-journal", "-shm"] {
+                let destination = directory.path("x\(suffix.dropFirst()).sqlite")
+                try FileSurgery.write(Array("not yours".utf8), to: destination + suffix)
+                #expect(storeError { () throws(LogStoreError) in _ = try SQLiteLogStore.backup(databasePath: path, to: destination) }?.kind == .invalidArgument)
+                #expect(try FileSurgery.bytes(destination + suffix) == Array("not yours".utf8), "\(suffix) kept")
+                #expect(!FileSurgery.exists(destination), "nothing created next to \(suffix)")
+            }
+            // The source is not a database: the backup fails after creating its file, and
+            // removes that file and nothing else.
+            let garbage = directory.path("garbage.sqlite")
+            try FileSurgery.write(Array(repeating: 0x5A, count: 8_192), to: garbage)
+            let destination = directory.path("failed.sqlite")
+            let neighbour = directory.path("failed.sqlite.keep")
+            try FileSurgery.write(Array("neighbour".utf8), to: neighbour)
+            #expect(storeError { () throws(LogStoreError) in _ = try SQLiteLogStore.backup(databasePath: garbage, to: destination) } != nil)
+            #expect(!FileSurgery.exists(destination))
+            #expect(try FileSurgery.bytes(neighbour) == Array("neighbour".utf8))
+        }
+    }
+
+    @Test("backup: the file is created exclusively, mode 0600, never through a symlink")
+    func exclusiveCreate() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.path("node.sqlite")
+            let store = try Fixture.open(path)
+            defer { store.close() }
+            try CompactionTests.fill(store, 1...10)
+            let target = directory.path("target")
+            try FileSurgery.write(Array("target".utf8), to: target)
+            let link = directory.path("link.sqlite")
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+            #expect(storeError { () throws(LogStoreError) in _ = try SQLiteLogStore.backup(databasePath: path, to: link) }?.kind == .invalidArgument)
+            #expect(try FileSurgery.bytes(target) == Array("target".utf8))
+            let fresh = directory.path("fresh.sqlite")
+            _ = try SQLiteLogStore.backup(databasePath: path, to: fresh)
+            let mode = (try FileManager.default.attributesOfItem(atPath: fresh)[.posixPermissions] as? NSNumber)?.intValue
+            #expect(mode == 0o600)
+        }
+    }
 }

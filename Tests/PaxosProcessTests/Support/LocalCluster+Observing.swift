@@ -18,7 +18,7 @@ extension LocalCluster {
 
     /// A client that talks only to node `id`.
     func client(only id: Int, configuration: PaxosClient.Configuration = .patient) throws -> PaxosClient {
-        try PaxosClient(endpoints: [endpoint(id)], configuration: withTLS(configuration))
+        try PaxosClient(endpoints: [endpoint(id)], configuration: authenticated(withTLS(configuration)))
     }
 
     /// `configuration` with this cluster's TLS, unless it sets its own.
@@ -30,7 +30,7 @@ extension LocalCluster {
 
     /// A client over `ids` (default: every node), starting at the `startingAt`-th.
     func client(over ids: [Int]? = nil, startingAt: Int = 0, configuration: PaxosClient.Configuration = .patient) throws -> PaxosClient {
-        try PaxosClient(endpoints: (ids ?? self.ids).map(endpoint), configuration: withTLS(configuration), startingAt: startingAt)
+        try PaxosClient(endpoints: (ids ?? self.ids).map(endpoint), configuration: authenticated(withTLS(configuration)), startingAt: startingAt)
     }
 
     /// Waits until every live node names the same leader, that leader is live and says it leads,

@@ -39,6 +39,9 @@ final class LocalCluster {
     let clientTLS: ClientTLS?
     /// The CA and node certificates of a TLS cluster (`tools/make-tls`), else nil.
     let tlsDirectory: URL?
+    /// The user the harness (and `client(...)`) authenticates as, for a cluster with a users
+    /// file; nil when the nodes have none.
+    let credentials: (user: String, password: String)?
     private let executable: URL
     private var processes: [Int: Process] = [:]
     private var startCounts: [Int: Int] = [:]
@@ -64,10 +67,13 @@ final class LocalCluster {
 
     /// Writes the configuration; starts nothing. `arguments` are added to every paxosd command line.
     /// With `tls`, makes a CA and node certificates with tools/make-tls and runs every node with
-    /// TLS for clients and mutual TLS between peers.
-    init(size: Int, name: String, arguments: [String] = [], tls: Bool = false) throws {
+    /// TLS for clients and mutual TLS between peers. With `credentials`, the harness's clients
+    /// AUTH as that user.
+    init(size: Int, name: String, arguments: [String] = [], credentials: (user: String, password: String)? = nil,
+         tls: Bool = false) throws {
         precondition(size >= 1, "a cluster needs at least one node")
         self.size = size
+        self.credentials = credentials
         self.executable = try Paxosd.executable()
         let slug = name.map { $0.isLetter || $0.isNumber ? $0 : "-" }
         directory = FileManager.default.temporaryDirectory
@@ -121,10 +127,11 @@ final class LocalCluster {
 
     /// Creates a cluster, starts every node, runs `body`, and always shuts the cluster down.
     static func run(
-        size: Int, name: String, arguments: [String] = [], tls: Bool = false, _ body: (LocalCluster) throws -> Void
+        size: Int, name: String, arguments: [String] = [], credentials: (user: String, password: String)? = nil,
+        tls: Bool = false, _ body: (LocalCluster) throws -> Void
     ) throws {
         let started = ContinuousClock.now
-        let cluster = try LocalCluster(size: size, name: name, arguments: arguments, tls: tls)
+        let cluster = try LocalCluster(size: size, name: name, arguments: arguments, credentials: credentials, tls: tls)
         defer { print("harness: \(name): \(size) nodes, done in \((ContinuousClock.now - started).roundedMilliseconds)") }
         var failed = true
         defer {
@@ -200,7 +207,7 @@ final class LocalCluster {
             guard let process = processes[id], process.isRunning else {
                 throw HarnessError("paxosd \(id) exited with status \(processes[id]?.terminationStatus ?? -1) while starting:\n\(logTail(id))")
             }
-            var configuration = PaxosClient.Configuration.probe
+            var configuration = authenticated(.probe)
             configuration.connectTimeout = .milliseconds(200)
             try client(only: id, configuration: configuration).ping()
             return true
@@ -293,6 +300,14 @@ final class LocalCluster {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         watchdog = process
+    }
+
+    /// `configuration` with the harness's credentials, if the cluster has users.
+    func authenticated(_ configuration: PaxosClient.Configuration) -> PaxosClient.Configuration {
+        var configuration = configuration
+        configuration.username = credentials?.user
+        configuration.password = credentials?.password
+        return configuration
     }
 
     // MARK: Diagnostics

@@ -32,14 +32,18 @@ enum Paxosctl {
     /// Runs `paxosctl arguments` in `directory` (default: a fresh empty one, so no
     /// `data/cluster.json` is picked up by accident) with `input` on stdin, and waits for it to
     /// exit; it is killed by pid after `timeout`.
-    /// `program` runs another executable the same way (redis-cli for the TLS tests).
+    /// `environment` entries are added to this process's environment; `program` runs another
+    /// executable the same way (redis-cli for the TLS tests).
     static func run(
-        _ arguments: [String], input: String = "", in directory: URL? = nil, timeout: Duration = .seconds(30),
-        program: URL? = nil
+        _ arguments: [String], input: String = "", in directory: URL? = nil, environment: [String: String] = [:],
+        timeout: Duration = .seconds(30), program: URL? = nil
     ) throws -> Run {
         let process = Process()
         process.executableURL = try program ?? executable()
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let workDirectory = try directory ?? emptyDirectory()
         defer { if directory == nil { try? FileManager.default.removeItem(at: workDirectory) } }
         process.currentDirectoryURL = workDirectory

@@ -1,0 +1,32 @@
+public import PaxosAuth
+
+/// Who may run a command: the one table of command → required role.
+///
+/// When the node has a users file, a connection starts unauthenticated and may run only the
+/// commands marked `.anyone` (AUTH, HELLO, QUIT; like Redis, not even PING), answering
+/// `-NOAUTH` to the rest. After AUTH it may run what its role allows, answering `-NOPERM`
+/// otherwise. Without a users file the node listens on loopback only (protected mode) and every
+/// local client may run everything, BACKUP included.
+///
+/// The switch is exhaustive on purpose: a new command (the membership commands to come) does not
+/// compile until it names the role it needs. Commands that change the cluster MUST be `.admin`.
+public enum CommandAccess: Hashable, Sendable {
+    /// Allowed before authentication.
+    case anyone
+    case role(ClientRole)
+}
+
+extension ClientCommand {
+    public var access: CommandAccess {
+        switch self {
+        case .auth, .hello, .quit: .anyone
+        case .ping, .echo, .get, .exists, .info, .readonly, .readwrite, .compatibility: .role(.readOnly)
+        case .put, .delete: .role(.readWrite)
+        case .backup: .role(.admin)
+        }
+    }
+
+    /// Commands a connection that has not authenticated may send; everything else is answered
+    /// `-NOAUTH` before it is parsed, so an anonymous client learns nothing about it.
+    static let allowedBeforeAuthentication: Set<String> = ["AUTH", "HELLO", "QUIT"]
+}
