@@ -30,6 +30,9 @@ extension Replica {
     mutating func requestCatchUp(through: Slot, from peer: ReplicaID) {
         if let asked = catchUp, asked.through >= through, now - asked.askedAt < configuration.retransmitTicks { return }
         let from = chosenThrough.next
+        // Nothing to ask for: we learned through `through` meanwhile (a candidate told of
+        // compacted slots may have caught up since its phase 1 began).
+        guard from <= through else { return }
         let last = min(through, Slot(from.rawValue + UInt64(configuration.maxEntriesPerMessage) - 1))
         catchUp = CatchUpRequest(askedAt: now, through: through)
         let earlier = catchUpAsks[peer]?.outstanding
