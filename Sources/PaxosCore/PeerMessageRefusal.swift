@@ -42,7 +42,6 @@ public enum RefusalReason: String, Hashable, Sendable, CaseIterable {
     /// A catch-up reply carrying a slot outside the range asked.
     case catchUpOutsideRequest = "catch_up_outside_request"
     /// A snapshot transfer this replica did not ask for (no recent catch-up request to the
-    /// sender), or one that would not take it forward. Judged by the shell, with
-    /// `Replica.reasonToRefuseSnapshot(from:slot:)`.
+    /// sender). Judged by the shell, with `Replica.reasonToRefuseSnapshot(from:slot:)`.
     case snapshotNotAsked = "snapshot_not_asked"
 }

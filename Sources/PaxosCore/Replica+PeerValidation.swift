@@ -96,14 +96,16 @@ extension Replica {
     /// Why the shell must refuse a snapshot transfer of `slot` from `peer` at its start, or nil
     /// if it may receive it. A peer sends a snapshot only in answer to a catch-up request for
     /// slots it compacted, so one is taken only from a peer asked within the last
-    /// `2 × snapshotRetryTicks` (the sender offers at most one per `snapshotRetryTicks`), only
-    /// if it takes us forward, and never by a leader. An unsolicited snapshot would replace the
-    /// whole state machine.
+    /// `2 × snapshotRetryTicks` (the sender offers at most one per `snapshotRetryTicks`). An
+    /// unsolicited snapshot would replace the whole state machine.
+    ///
+    /// A solicited snapshot that no longer takes us forward (we applied past it meanwhile, or
+    /// now lead) is honest and not judged here: the shell drops it quietly, and
+    /// `onSnapshotReceived` ignores it.
     public func reasonToRefuseSnapshot(from peer: ReplicaID, slot: Slot) -> RefusalReason? {
         guard peer != configuration.id, configuration.members.contains(peer) else { return .notAMember }
         guard slot.isInRange else { return .slotOutOfRange }
-        guard !isLeader, slot > appliedThrough,
-              let ask = catchUpAsks[peer], now - ask.askedAt <= 2 * configuration.snapshotRetryTicks else { return .snapshotNotAsked }
+        guard let ask = catchUpAsks[peer], now - ask.askedAt <= 2 * configuration.snapshotRetryTicks else { return .snapshotNotAsked }
         return nil
     }
 
