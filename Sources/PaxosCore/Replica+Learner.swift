@@ -72,7 +72,6 @@ extension Replica {
     ///   request, every entry is in the range asked.
     mutating func onCatchUpReply(from peer: ReplicaID, _ entries: [ChosenEntry]) {
         if shouldIgnoreCatchUpReply(from: peer) { return }
-        catchUpAsks[peer]?.outstanding = nil
         var learned: [LogEntry] = []
         for entry in entries where entry.slot > appliedThrough && log[entry.slot]?.chosen != true {
             // Keep the ballot we accepted in, if any: the chosen flag is what makes the entry

@@ -14,8 +14,8 @@ import Logging
 ///   `reject`) name a ballot this replica owns. A promise's entries were accepted at or below
 ///   the promised ballot, and a reject's promise belongs to a member.
 /// - **Solicitation.** A catch-up reply is taken only from a peer we asked, while that request
-///   is outstanding, and only for slots in the range asked of it (a late or duplicated answer
-///   after the request was answered is dropped quietly; one from a peer never asked is
+///   is outstanding (until we know the slots it asked for), and only for slots in the range
+///   asked of it (a late answer after that is dropped quietly; one from a peer never asked is
 ///   refused); a snapshot only from a peer we recently asked for catch-up
 ///   (`reasonToRefuseSnapshot`).
 ///
@@ -87,8 +87,8 @@ extension Replica {
         return entries.allSatisfy { $0.slot <= chosenThrough || slots.contains($0.slot) } ? nil : .catchUpOutsideRequest
     }
 
-    /// True when the peer has nothing outstanding: a late or duplicated answer that
-    /// `reasonToRefuseCatchUpReply` let through as honest, and that brings nothing we asked for.
+    /// True when the peer has nothing outstanding: a late or duplicated answer, for slots we
+    /// have learned since, that `reasonToRefuseCatchUpReply` let through as honest.
     func shouldIgnoreCatchUpReply(from peer: ReplicaID) -> Bool {
         catchUpAsks[peer]?.outstanding == nil
     }

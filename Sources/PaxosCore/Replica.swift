@@ -191,9 +191,10 @@ struct CatchUpRequest: Sendable {
 /// What we asked one peer for.
 struct CatchUpAsk: Sendable {
     var askedAt: UInt64
-    /// The slots asked of the peer and not yet answered: the span of every request to it since
-    /// its last accepted reply (a late reply to an earlier request stays acceptable). Nil once
-    /// answered or once our chosen frontier passed it.
+    /// The slots asked of the peer that we still lack: the span of every request to it since
+    /// our chosen frontier last passed what we asked, so a late reply to an earlier request, or
+    /// a second reply from a peer that has learned more since, is still taken. Nil once our
+    /// chosen frontier passed it: a request is outstanding until we know what it asked for.
     var outstanding: ClosedRange<Slot>?
 }
 

@@ -146,7 +146,7 @@ struct PeerMessageValidationTests {
         #expect(replica.entry(at: Slot(1)) == nil && replica.entry(at: Slot(4)) == nil)
     }
 
-    @Test("validation: once its request is answered, a peer's repeated reply is dropped without applying")
+    @Test("validation: once the slots asked for are known, a repeated reply is dropped without applying")
     func catchUpAfterAnswer() {
         var replica = Self.followerAskingLeader()
         let all = (1...3).map { ChosenEntry(slot: Slot(UInt64($0)), command: .noop) }
