@@ -68,8 +68,8 @@ extension Replica {
         if !entries.isEmpty { send(.catchUpReply(entries: entries), to: peer) }
     }
 
-    /// - Precondition: `reasonToRefuseCatchUpReply` passed: if this answers the outstanding
-    ///   request, every entry is in the range asked.
+    /// - Precondition: `reasonToRefuseCatchUpReply` passed, so while the peer's ask is
+    ///   outstanding every entry is in the range asked of it or already chosen here.
     mutating func onCatchUpReply(from peer: ReplicaID, _ entries: [ChosenEntry]) {
         if shouldIgnoreCatchUpReply(from: peer) { return }
         var learned: [LogEntry] = []

@@ -11,8 +11,8 @@ extension GroupNode {
     func onSnapshotChunk(from peer: ReplicaID, _ chunk: SnapshotChunk) {
         if chunk.index == 0 {
             if let refusal = replica.reasonToRefuseSnapshot(from: peer, slot: chunk.slot) {
-                // Not asked for, or not ahead of us: an honest peer never sends it, and taking
-                // it would replace the whole state machine.
+                // Not asked for (or out of range): an honest peer never sends it, and taking it
+                // would replace the whole state machine.
                 countRefusal(PeerMessageRefusal(peer: peer, kind: "snapshot_chunk", reason: refusal))
                 send(.snapshotAbort(group: group, transfer: chunk.transfer, reason: "replica \(settings.id) did not ask replica \(peer) for a snapshot of slot \(chunk.slot) (\(refusal.rawValue))"), to: peer)
                 return flushLinks()
