@@ -9,14 +9,20 @@ extension SQLiteLogStore {
     /// is verified; a bad row stops the load, and so does a ballot or slot beyond the bounds the
     /// core works in (`DurableState.validate()`), which no replica writes.
     public func loadDurableState() throws(LogStoreError) -> DurableState {
+        let state = try loadStoredState()
+        do { try state.validate() } catch { throw .corrupt(path: path, slot: nil, reason: "\(error)") }
+        return state
+    }
+
+    /// What `loadDurableState()` loads, without the core's range check: the format stores any
+    /// 64-bit ballot round and any slot SQLite can order, and tests check that it does.
+    package func loadStoredState() throws(LogStoreError) -> DurableState {
         var entries: [LogEntry] = []
         try forEachEntry(above: appliedThrough, compactedThrough: snapshotSlot) { (entry) throws(LogStoreError) in
             entries.append(entry)
         }
-        let state = DurableState(promised: promised, entries: entries, appliedThrough: appliedThrough,
-                                 snapshotThrough: snapshotSlot)
-        do { try state.validate() } catch { throw .corrupt(path: path, slot: nil, reason: "\(error)") }
-        return state
+        return DurableState(promised: promised, entries: entries, appliedThrough: appliedThrough,
+                            snapshotThrough: snapshotSlot)
     }
 
     /// Calls `body` with each row above `slot` and each chosen row, in slot order, verified;
