@@ -30,6 +30,13 @@ public enum Action: Hashable, Sendable {
     /// with the other storage actions: applied slot, chosen frontier (if lower) and snapshot
     /// slot become `slot`, and log rows at or below it go. Applies that follow are above `slot`.
     case installSnapshot(slot: Slot)
+    /// A peer message was refused (see `PeerMessageRefusal`): count it in a metric by reason and
+    /// log it with the peer and the message kind. Nothing else happened to the replica.
+    ///
+    /// An action rather than a counter on `Replica` that the shell would diff after each step:
+    /// the shell rebuilds its replica after a (simulated) crash, which would reset such a
+    /// counter, and a log line needs the peer and the kind of each refusal, not a total.
+    case countRefusal(PeerMessageRefusal)
 }
 
 /// A monotonically increasing number naming one `PersistRecord` within one incarnation.

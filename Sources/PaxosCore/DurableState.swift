@@ -23,4 +23,47 @@ public struct DurableState: Hashable, Sendable {
 
     /// A replica that has never run.
     public static let empty = DurableState()
+
+    /// Checks that every ballot and slot is within the ranges a replica works in
+    /// (`Ballot.maxRound`, `Slot.max`). A replica never writes anything beyond them, so state
+    /// that fails was damaged on disk, written by a build without these bounds that took in a
+    /// forged message, or written by an attacker; starting from it would crash (no ballot above
+    /// the promise exists) or trust it. The shell MUST refuse to start and say so.
+    public func validate() throws(DurableStateError) {
+        if !promised.isInRange { throw DurableStateError(.promisedBallot(promised)) }
+        for entry in entries {
+            if !entry.slot.isInRange { throw DurableStateError(.slot(entry.slot)) }
+            if !entry.ballot.isInRange { throw DurableStateError(.acceptedBallot(entry.ballot, slot: entry.slot)) }
+        }
+        if !appliedThrough.isInRange { throw DurableStateError(.slot(appliedThrough)) }
+        if !snapshotThrough.isInRange { throw DurableStateError(.slot(snapshotThrough)) }
+    }
+}
+
+/// Durable state a replica must not start from (see `DurableState.validate()`).
+public struct DurableStateError: Error, Hashable, Sendable, CustomStringConvertible {
+    enum Code: Hashable, Sendable {
+        case promisedBallot(Ballot)
+        case acceptedBallot(Ballot, slot: Slot)
+        case slot(Slot)
+    }
+
+    let code: Code
+
+    init(_ code: Code) { self.code = code }
+
+    public var description: String {
+        let what: String
+        switch code {
+        case .promisedBallot(let ballot):
+            what = "the database holds promised ballot \(ballot), above the maximum round \(Ballot.maxRound)"
+        case .acceptedBallot(let ballot, let slot):
+            what = "the database holds slot \(slot) accepted in ballot \(ballot), above the maximum round \(Ballot.maxRound)"
+        case .slot(let slot):
+            what = "the database holds slot \(slot), above the maximum slot \(Slot.max)"
+        }
+        return what + "; no replica writes that, so this database is damaged or was written by a faulty or hostile peer "
+            + "(a build without these bounds stored what it was sent); restore it (paxosd --restore <backup>) "
+            + "or replace the node (move its database away and let it catch up from its peers)"
+    }
 }

@@ -3,8 +3,8 @@ import Logging
 /// The acceptor role: promises and votes, durable before any reply (see `Action`).
 extension Replica {
     mutating func onMessage(from peer: ReplicaID, _ message: Message) {
-        guard peer != configuration.id, configuration.members.contains(peer) else {
-            logger.debug("dropping message from a non-member", metadata: ["peer.id": "\(peer)", "rpc.method": "\(message.kind)"])
+        if let reason = reasonToRefuse(message, from: peer) {
+            refuse(message, from: peer, reason: reason)
             return
         }
         switch message {
@@ -17,7 +17,7 @@ extension Replica {
         case .heartbeat(let ballot, let chosen, let round): onHeartbeat(from: peer, ballot: ballot, chosenThrough: chosen, readRound: round)
         case .heartbeatAck(let ballot, let round): onHeartbeatAck(from: peer, ballot: ballot, readRound: round)
         case .catchUpRequest(let from, let through): onCatchUpRequest(from: peer, from: from, through: through)
-        case .catchUpReply(let entries): onCatchUpReply(entries)
+        case .catchUpReply(let entries): onCatchUpReply(from: peer, entries)
         }
     }
 

@@ -38,7 +38,19 @@ extension Replica {
 
     /// Runs phase 1 with a ballot above every ballot seen, for every slot from our first unchosen one.
     mutating func startElection() {
-        let ballot = max(promised, highestBallotSeen).successor(ownedBy: configuration.id)
+        let highest = max(promised, highestBallotSeen)
+        guard highest.hasSuccessor else {
+            // Only a peer that sent the maximum round itself gets here (honest clusters never
+            // come near it, and larger rounds are refused): there is no higher ballot to run
+            // with, so wait, backed off, rather than trap.
+            logger.error("cannot start an election: ballots are exhausted", metadata: metadata.merging([
+                "paxos.ballot.highest": "\(highest)",
+            ]) { $1 })
+            failedElections += 1
+            resetElectionDeadline()
+            return
+        }
+        let ballot = highest.successor(ownedBy: configuration.id)
         stepDownCleanup(newLeader: nil)
         promised = ballot
         highestBallotSeen = ballot

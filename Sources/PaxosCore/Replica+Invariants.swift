@@ -29,6 +29,13 @@ extension Replica {
             precondition(entry.slot > snapshotThrough, "\(me): slot \(entry.slot) kept at or below the snapshot \(snapshotThrough)")
             precondition(entry.ballot <= promised, "\(me): slot \(entry.slot) accepted in \(entry.ballot) above promised \(promised)")
         }
+        precondition(promised.isInRange && highestBallotSeen.isInRange, "\(me): ballot above the maximum round")
+        for (peer, ask) in catchUpAsks {
+            precondition(peer != configuration.id && configuration.members.contains(peer), "\(me): catch-up request to \(peer), not a peer")
+            if let slots = ask.outstanding {
+                precondition(slots.upperBound > chosenThrough, "\(me): catch-up request to \(peer) for \(slots) outstanding below the chosen frontier")
+            }
+        }
         precondition(durableThrough < nextPersistID, "\(me): durable \(durableThrough) beyond issued \(nextPersistID)")
         for (index, item) in deferred.enumerated() {
             precondition(item.after > durableThrough, "\(me): deferred output already releasable")
@@ -71,7 +78,8 @@ extension Replica {
         return ReplicaStatus(
             id: configuration.id, role: roleName, leader: leaderHint, promised: promised,
             chosenThrough: chosenThrough, appliedThrough: appliedThrough, snapshotThrough: snapshotThrough,
-            inflightSlots: inflight, pendingRequests: pending)
+            inflightSlots: inflight, pendingRequests: pending,
+            catchUpPeers: catchUpAsks.filter { $0.value.outstanding != nil }.keys.sorted { $0.rawValue < $1.rawValue })
     }
 
     /// The entry this replica holds for `slot`, if any (for tests and tools).
@@ -89,4 +97,7 @@ public struct ReplicaStatus: Hashable, Sendable {
     public var snapshotThrough: Slot
     public var inflightSlots: Int
     public var pendingRequests: Int
+    /// The peers with catch-up requests outstanding: the only ones whose catch-up replies this
+    /// replica takes in now.
+    public var catchUpPeers: [ReplicaID]
 }

@@ -30,8 +30,13 @@ extension Replica {
     mutating func requestCatchUp(through: Slot, from peer: ReplicaID) {
         if let asked = catchUp, asked.through >= through, now - asked.askedAt < configuration.retransmitTicks { return }
         let from = chosenThrough.next
+        // Nothing to ask for: we learned through `through` meanwhile (a candidate told of
+        // compacted slots may have caught up since its phase 1 began).
+        guard from <= through else { return }
         let last = min(through, Slot(from.rawValue + UInt64(configuration.maxEntriesPerMessage) - 1))
-        catchUp = (now, through)
+        catchUp = CatchUpRequest(askedAt: now, through: through)
+        let earlier = catchUpAsks[peer]?.outstanding
+        catchUpAsks[peer] = CatchUpAsk(askedAt: now, outstanding: min(earlier?.lowerBound ?? from, from)...max(earlier?.upperBound ?? last, last))
         send(.catchUpRequest(from: from, through: last), to: peer)
     }
 
@@ -63,7 +68,10 @@ extension Replica {
         if !entries.isEmpty { send(.catchUpReply(entries: entries), to: peer) }
     }
 
-    mutating func onCatchUpReply(_ entries: [ChosenEntry]) {
+    /// - Precondition: `reasonToRefuseCatchUpReply` passed, so while the peer's ask is
+    ///   outstanding every entry is in the range asked of it or already chosen here.
+    mutating func onCatchUpReply(from peer: ReplicaID, _ entries: [ChosenEntry]) {
+        if shouldIgnoreCatchUpReply(from: peer) { return }
         var learned: [LogEntry] = []
         for entry in entries where entry.slot > appliedThrough && log[entry.slot]?.chosen != true {
             // Keep the ballot we accepted in, if any: the chosen flag is what makes the entry
@@ -87,6 +95,9 @@ extension Replica {
     mutating func advanceChosenFrontier() {
         while let entry = log[chosenThrough.next], entry.chosen { chosenThrough = entry.slot }
         if let asked = catchUp, asked.through <= chosenThrough { catchUp = nil }
+        for (peer, ask) in catchUpAsks {
+            if let slots = ask.outstanding, slots.upperBound <= chosenThrough { catchUpAsks[peer]?.outstanding = nil }
+        }
     }
 
     /// Emits `.apply` for every chosen slot not yet applied, in slot order.

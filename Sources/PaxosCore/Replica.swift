@@ -60,8 +60,15 @@ public struct Replica: Sendable {
     public internal(set) var chosenThrough: Slot
     /// The last slot emitted as `.apply`.
     public internal(set) var appliedThrough: Slot
-    /// When we last asked for missing chosen commands, and up to where.
-    var catchUp: (askedAt: UInt64, through: Slot)?
+    /// The latest request for missing chosen commands, if we still lack what it asked for.
+    var catchUp: CatchUpRequest?
+    /// What we asked each peer for. A catch-up reply is taken in only from a peer with slots
+    /// outstanding, and only for those slots (`reasonToRefuseCatchUpReply`); a snapshot only
+    /// from a peer asked recently (a peer asked for compacted slots answers with one).
+    /// Several peers may have requests outstanding at once: a retry goes to the next peer
+    /// while the last one's reply may still be on its way.
+    /// - Invariant: at most one entry per peer.
+    var catchUpAsks: [ReplicaID: CatchUpAsk] = [:]
     /// Catch-up requests that went unanswered, to rotate over peers.
     var catchUpRetries: UInt64 = 0
 
@@ -94,9 +101,11 @@ public struct Replica: Sendable {
     var outbox: [Action] = []
 
     /// Builds a replica from what the shell found on disk.
-    /// - Precondition: `configuration.validate()` passes.
+    /// - Precondition: `configuration.validate()` and `durable.validate()` pass (a shell
+    ///   refuses to start from state that fails, with the error's explanation).
     public init(configuration: ReplicaConfiguration, durable: DurableState, random: SeededGenerator, logger: Logger) {
         do { try configuration.validate() } catch { preconditionFailure("invalid replica configuration: \(error)") }
+        do { try durable.validate() } catch { preconditionFailure("replica \(configuration.id): \(error)") }
         self.configuration = configuration
         self.random = random
         self.logger = logger
@@ -169,6 +178,24 @@ public struct Replica: Sendable {
         case .leader: "leader"
         }
     }
+}
+
+/// Our latest catch-up request, for retries.
+struct CatchUpRequest: Sendable {
+    var askedAt: UInt64
+    /// The frontier we want to reach; may lie beyond what the request asked for (one request
+    /// asks for at most `maxEntriesPerMessage` slots, and the next is sent when the reply lands).
+    var through: Slot
+}
+
+/// What we asked one peer for.
+struct CatchUpAsk: Sendable {
+    var askedAt: UInt64
+    /// The slots asked of the peer that we still lack: the span of every request to it since
+    /// our chosen frontier last passed what we asked, so a late reply to an earlier request, or
+    /// a second reply from a peer that has learned more since, is still taken. Nil once our
+    /// chosen frontier passed it: a request is outstanding until we know what it asked for.
+    var outstanding: ClosedRange<Slot>?
 }
 
 /// What a replica is doing about leadership.

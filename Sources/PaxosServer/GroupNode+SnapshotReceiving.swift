@@ -10,6 +10,13 @@ import PaxosWire
 extension GroupNode {
     func onSnapshotChunk(from peer: ReplicaID, _ chunk: SnapshotChunk) {
         if chunk.index == 0 {
+            if let refusal = replica.reasonToRefuseSnapshot(from: peer, slot: chunk.slot) {
+                // Not asked for (or out of range): an honest peer never sends it, and taking it
+                // would replace the whole state machine.
+                countRefusal(PeerMessageRefusal(peer: peer, kind: "snapshot_chunk", reason: refusal))
+                send(.snapshotAbort(group: group, transfer: chunk.transfer, reason: "replica \(settings.id) did not ask replica \(peer) for a snapshot of slot \(chunk.slot) (\(refusal.rawValue))"), to: peer)
+                return flushLinks()
+            }
             if let reason = reasonToRefuseSnapshot(from: peer, chunk) {
                 logger.debug("refusing a snapshot", metadata: ["peer.id": "\(peer)", "reason": "\(reason)"])
                 send(.snapshotAbort(group: group, transfer: chunk.transfer, reason: reason), to: peer)
@@ -41,7 +48,7 @@ extension GroupNode {
         worker.stage(chunk) { [self] result in loop.execute { [self] in onChunkStaged(from: peer, chunk, result) } }
     }
 
-    /// Why a new transfer cannot be received now, or nil if it can.
+    /// Why a new transfer that the core would take cannot be received now, or nil if it can.
     private func reasonToRefuseSnapshot(from peer: ReplicaID, _ chunk: SnapshotChunk) -> String? {
         if let slot = installingSnapshot { return "replica \(settings.id) is installing the snapshot of slot \(slot)" }
         if replica.roleName == "leader" { return "replica \(settings.id) leads; a leader never installs a snapshot" }

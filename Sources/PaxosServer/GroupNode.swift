@@ -114,6 +114,8 @@ final class GroupNode: @unchecked Sendable {
                 onSendSnapshot(to: peer)
             case .installSnapshot(let slot):
                 jobs.append(installJob(slot: slot))
+            case .countRefusal(let refusal):
+                countRefusal(refusal)
             }
         }
         submit(&jobs)
@@ -171,6 +173,16 @@ final class GroupNode: @unchecked Sendable {
         checkSnapshotTimeouts()
         maybeCompact(now: .now())
         metrics.chosen.record(Int64(replica.chosenThrough.rawValue))
+    }
+
+    /// A peer message the core (or this shell, for snapshots) refused: an honest peer never
+    /// sends one, so each is counted and logged at info (a recoverable anomaly the operator
+    /// should see: a bug, an old build, or an attacker).
+    func countRefusal(_ refusal: PeerMessageRefusal) {
+        metrics.peerMessagesRefused[refusal.reason]?.increment()
+        logger.info("refused a peer message", metadata: [
+            "peer.id": "\(refusal.peer)", "rpc.method": "\(refusal.kind)", "paxos.refusal": "\(refusal.reason.rawValue)",
+        ])
     }
 
     func noteRoleChange() {

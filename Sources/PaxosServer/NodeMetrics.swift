@@ -1,5 +1,6 @@
 import CoreMetrics
 import NIOCore
+import PaxosCore
 
 /// Every metric the node exports, defined once (STYLE.md §9). Names use underscores because
 /// Prometheus, the exporter, does not accept dots; dimensions stay low-cardinality.
@@ -45,6 +46,8 @@ struct GroupMetrics: Sendable {
     let chosen: Gauge
     let applied: Gauge
     let peerMessages: Counter
+    /// Peer messages refused by the core's checks, by `RefusalReason` (a closed set).
+    let peerMessagesRefused: [RefusalReason: Counter]
     let simulatedFailures: Counter
     let storageCommitDuration: Timer
     let storageBatchJobs: Recorder
@@ -64,6 +67,9 @@ struct GroupMetrics: Sendable {
         chosen = Gauge(label: "\(prefix)_slot_chosen", dimensions: dimensions)
         applied = Gauge(label: "\(prefix)_slot_applied", dimensions: dimensions)
         peerMessages = Counter(label: "\(prefix)_peer_messages", dimensions: dimensions)
+        peerMessagesRefused = Dictionary(uniqueKeysWithValues: RefusalReason.allCases.map { reason in
+            (reason, Counter(label: "\(prefix)_peer_messages_refused", dimensions: dimensions + [("reason", reason.rawValue)]))
+        })
         simulatedFailures = Counter(label: "\(prefix)_simulated_failures", dimensions: dimensions)
         storageCommitDuration = Timer(label: "storage_sqlite_commit_duration", dimensions: dimensions)
         storageBatchJobs = Recorder(label: "storage_sqlite_batch_jobs", dimensions: dimensions)

@@ -6,8 +6,17 @@ extension SQLiteLogStore {
     /// above the applied slot and every chosen row above the snapshot slot (a replica serves
     /// chosen commands to peers catching up), and the applied slot. Rows at or below the
     /// snapshot slot that a compaction has not deleted yet are left out. Every row's checksum
-    /// is verified; a bad row stops the load.
+    /// is verified; a bad row stops the load, and so does a ballot or slot beyond the bounds the
+    /// core works in (`DurableState.validate()`), which no replica writes.
     public func loadDurableState() throws(LogStoreError) -> DurableState {
+        let state = try loadStoredState()
+        do { try state.validate() } catch { throw .corrupt(path: path, slot: nil, reason: "\(error)") }
+        return state
+    }
+
+    /// What `loadDurableState()` loads, without the core's range check: the format stores any
+    /// 64-bit ballot round and any slot SQLite can order, and tests check that it does.
+    package func loadStoredState() throws(LogStoreError) -> DurableState {
         var entries: [LogEntry] = []
         try forEachEntry(above: appliedThrough, compactedThrough: snapshotSlot) { (entry) throws(LogStoreError) in
             entries.append(entry)

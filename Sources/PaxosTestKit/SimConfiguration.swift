@@ -38,6 +38,11 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
     public var plantedBug: PlantedBug?
     /// The one group whose replicas run `plantedBug`; nil: every group.
     public var plantedBugGroup: Int?
+    /// The one group whose peer messages are corrupted during the chaos phase
+    /// (`Simulation+Corruption.swift`), and the share of its messages that get a corrupted
+    /// delivery beside the real one; nil: none.
+    public var corruptGroup: Int?
+    public var corruptRate: Double = 0
 
     // Groups (see SimConfiguration+Groups.swift).
     /// Consensus groups per node; 1 is the unsharded cluster.
@@ -118,5 +123,6 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
             + "window=\(knobs.maxInflightSlots) batch=\(knobs.maxBatchRequests) "
             + "msg=\(knobs.maxEntriesPerMessage) retain=\(retainSlots.map { "\($0)" } ?? "all") chaos=\(chaosUnits)"
             + (plantedBug.map { " bug=\($0)" } ?? "") + groupsDescription
+            + (corruptGroup.map { " corrupt-group=\($0) corrupt-rate=\(corruptRate)" } ?? "")
     }
 }

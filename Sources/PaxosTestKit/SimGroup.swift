@@ -14,6 +14,10 @@ struct SimGroup {
     /// Every command known chosen in this group, by slot: the agreement checker's memory.
     var chosen: [Slot: Command] = [:]
     var stats = SimulationGroupStats()
+    /// Messages this group carried lately, for replays, while its messages are corrupted.
+    /// - Invariant: at most `recentMessagesMax`.
+    var recentMessages: [(from: ReplicaID, to: ReplicaID, message: Message)] = []
+    static let recentMessagesMax = 256
 
     /// The highest slot known chosen, or zero.
     var highestChosen: Slot { chosen.keys.max() ?? .zero }

@@ -69,6 +69,9 @@ extension Simulation {
             transmitSnapshot(replicas[index].disk.stateMachine, group: replicas[index].group, from: replicas[index].id, to: to)
         case .installSnapshot(let slot):
             install(slot: slot, at: index)
+        case .countRefusal(let refusal):
+            stats.refusals += 1
+            stats.refusalsByReason[refusal.reason, default: 0] += 1
         }
     }
 
@@ -76,6 +79,7 @@ extension Simulation {
     /// drops it on arrival.
     func transmit(_ message: Message, group: Int, from: ReplicaID, to: ReplicaID) {
         stats.messages += 1
+        if configuration.corruptGroup != nil, corrupts(group: group) { corrupt(message, group: group, from: from, to: to) }
         let weather = groups[group].weather
         if Double.random(in: 0..<1, using: &random) < weather.dropRate { return }
         let copies = Double.random(in: 0..<1, using: &random) < weather.duplicateRate ? 2 : 1

@@ -60,8 +60,10 @@ public final class Simulation {
     /// - Parameter compaction: false keeps every log entry, whatever the seed draws (for tools
     ///   that read the replicas' full logs afterwards).
     /// - Precondition: `1 <= groups <= GroupMap.maxGroups`; `plantedBugGroup < groups`.
+    /// - Parameter corruptMessages: corrupts one group's peer messages during the chaos phase
+    ///   (see `Simulation+Corruption.swift`); the group and rate are drawn from the seed.
     public init(seed: UInt64, replicas: Int? = nil, groups: Int = 1, plantedBug: PlantedBug? = nil,
-                plantedBugGroup: Int? = nil, compaction: Bool = true) {
+                plantedBugGroup: Int? = nil, compaction: Bool = true, corruptMessages: Bool = false) {
         precondition(plantedBugGroup.map { $0 >= 0 && $0 < groups } ?? true, "simulation: bug group \(plantedBugGroup ?? 0) of \(groups)")
         self.seed = seed
         var random = SeededGenerator(seed: seed)
@@ -79,6 +81,11 @@ public final class Simulation {
             configuration.maxFlushDelayUnits = max(configuration.maxFlushDelayUnits, 20)
         }
         configuration.drawGroups(groups, using: &random)
+        if corruptMessages {
+            // Drawn last and only when asked, so every other run is what it always was.
+            configuration.corruptGroup = Int.random(in: 0..<groups, using: &random)
+            configuration.corruptRate = [0.01, 0.05, 0.2].randomElement(using: &random)!
+        }
         self.configuration = configuration
         let members = (1...configuration.replicas).map { ReplicaID(UInt32($0)) }
         self.groups = configuration.groupWeather.indices.map { group in
@@ -90,6 +97,7 @@ public final class Simulation {
         }
         self.keyspace = configuration.keyspace
         self.replayFlags = (replicas.map { " --replicas \($0)" } ?? "") + (groups > 1 ? " --groups \(groups)" : "")
+            + (corruptMessages ? " --corrupt-messages" : "")
         self.clients = (0..<configuration.clients).map { index in
             // Clients start on different nodes for different groups; group 0 as before groups.
             SimClient(index: index, id: ClientID(UInt64(1000 + index)), targets: (0..<groups).map { group in
@@ -157,11 +165,27 @@ public final class Simulation {
             let index = replicaIndex(group: group, id: to)
             guard replicas[index].isUp, !isCut(from, to) else { return }
             step(index, .message(from: from, message))
+        case .deliverUnlessAsked(let group, let from, let to, let message):
+            mix(11, UInt64(from.rawValue), UInt64(to.rawValue))
+            mix(group: group)
+            let index = replicaIndex(group: group, id: to)
+            guard let replica = replicas[index].replica, !isCut(from, to) else { return }
+            // A forged answer to the request the receiver did make is Byzantine (see
+            // Simulation+Corruption.swift): not generated.
+            guard !replica.status.catchUpPeers.contains(from) else { return }
+            step(index, .message(from: from, message))
         case .deliverSnapshot(let group, let from, let to, let snapshot):
             mix(10, UInt64(from.rawValue), UInt64(to.rawValue))
             mix(group: group)
             let index = replicaIndex(group: group, id: to)
-            guard replicas[index].isUp, !isCut(from, to) else { return }
+            guard let replica = replicas[index].replica, !isCut(from, to) else { return }
+            // What paxosd's shell asks the core before it stages a transfer.
+            if let reason = replica.reasonToRefuseSnapshot(from: from, slot: snapshot.appliedThrough) {
+                stats.refusals += 1
+                stats.refusalsByReason[reason, default: 0] += 1
+                stats.snapshotsRefused += 1
+                return
+            }
             replicas[index].stagedSnapshot = snapshot
             step(index, .snapshotReceived(slot: snapshot.appliedThrough))
         case .flush(let index, let incarnation):
@@ -200,6 +224,9 @@ enum SimEvent {
     /// `replica` indexes `Simulation.replicas`.
     case tick(replica: Int, incarnation: Int)
     case deliver(group: Int, from: ReplicaID, to: ReplicaID, Message)
+    /// A forged message, delivered only if the receiver's outstanding catch-up request is not
+    /// to `from` (`--corrupt-messages`).
+    case deliverUnlessAsked(group: Int, from: ReplicaID, to: ReplicaID, Message)
     /// A whole snapshot transfer, modelled as one message that may be lost or delayed.
     case deliverSnapshot(group: Int, from: ReplicaID, to: ReplicaID, KVStateMachine)
     case flush(replica: Int, incarnation: Int)

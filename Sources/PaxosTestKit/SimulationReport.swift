@@ -1,3 +1,5 @@
+public import PaxosCore
+
 /// Counters describing what a run exercised.
 public struct SimulationStats: Hashable, Sendable {
     public var events = 0
@@ -14,6 +16,12 @@ public struct SimulationStats: Hashable, Sendable {
     public var snapshotsInstalled = 0
     public var operations = 0
     public var completed = 0
+    /// Corrupted deliveries added (`--corrupt-messages`), and peer messages replicas refused.
+    public var corruptedMessages = 0
+    public var refusals = 0
+    public var refusalsByReason: [RefusalReason: Int] = [:]
+    /// Snapshot transfers refused as unsolicited (counted in `refusals` too).
+    public var snapshotsRefused = 0
     /// Histories the linearizability checker gave up on (search budget); counted, not failed.
     public var inconclusiveHistories = 0
     /// Each group's own counters, by group index.
@@ -39,6 +47,8 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
         let summary = "ops=\(stats.operations) completed=\(stats.completed) slots=\(stats.chosenSlots) "
             + "events=\(stats.events) messages=\(stats.messages) crashes=\(stats.crashes) faults=\(stats.faults) "
             + "compactions=\(stats.compactions) snapshots=\(stats.snapshotsSent)/\(stats.snapshotsInstalled)"
+            + (stats.corruptedMessages + stats.refusals > 0 ? " corrupted=\(stats.corruptedMessages) refused=\(stats.refusals)"
+                + " [\(stats.refusalsByReason.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " "))]" : "")
         // One line per group, with several.
         let perGroup = stats.groups.count < 2 ? "" : stats.groups.indices.map { "\n  group \($0): \(stats.groups[$0].description)" }.joined()
         if passed { return "seed \(seed) passed: \(summary) [\(configuration)]\(perGroup)" }

@@ -34,6 +34,9 @@ struct PaxosSim: ParsableCommand {
     @Option(help: "Plant a known bug to show the checkers catch it: skip-value-recovery, reply-before-persist, ignore-compaction or skip-takeover.")
     var plantBug: String?
 
+    @Flag(help: "Corrupt one group's peer messages during the chaos phase: late duplicates, replays, forged catch-up replies, ballots not owned by the sender, out-of-range ballots and slots. Safety checks must stay green.")
+    var corruptMessages = false
+
     @Flag(help: "Print one line per passing seed too.")
     var verbose = false
 
@@ -76,7 +79,8 @@ struct PaxosSim: ParsableCommand {
         var stats = SimulationStats()
         let progressEvery = max(range.count / 20, 1)
         for (index, seed) in range.enumerated() {
-            let report = Simulation(seed: seed, replicas: replicas, groups: groups, plantedBug: bug, plantedBugGroup: bugGroup).run()
+            let report = Simulation(seed: seed, replicas: replicas, groups: groups, plantedBug: bug, plantedBugGroup: bugGroup,
+                                    corruptMessages: corruptMessages).run()
             stats.operations += report.stats.operations
             stats.completed += report.stats.completed
             stats.chosenSlots += report.stats.chosenSlots
@@ -86,6 +90,9 @@ struct PaxosSim: ParsableCommand {
             stats.snapshotsSent += report.stats.snapshotsSent
             stats.snapshotsInstalled += report.stats.snapshotsInstalled
             stats.inconclusiveHistories += report.stats.inconclusiveHistories
+            stats.corruptedMessages += report.stats.corruptedMessages
+            stats.refusals += report.stats.refusals
+            stats.snapshotsRefused += report.stats.snapshotsRefused
             stats.add(groups: report.stats.groups)
             if !report.passed {
                 failures += 1
@@ -101,7 +108,9 @@ struct PaxosSim: ParsableCommand {
               + "\(stats.operations) client operations (\(stats.completed) completed), \(stats.chosenSlots) slots chosen, "
               + "\(stats.crashes) crashes, \(stats.compactions) compactions, "
               + "\(stats.snapshotsSent) snapshots sent and \(stats.snapshotsInstalled) installed, \(stats.events) events, "
-              + "\(stats.inconclusiveHistories) histories too large to check fully")
+              + "\(stats.inconclusiveHistories) histories too large to check fully"
+              + (corruptMessages ? "; \(stats.corruptedMessages) corrupted deliveries, \(stats.refusals) peer messages refused "
+                  + "(\(stats.snapshotsRefused) snapshots)" : ""))
         for (index, group) in stats.groups.enumerated() where stats.groups.count > 1 {
             print("  group \(index): \(group.chosenSlots) slots chosen, \(group.elections) leaders elected "
                   + "(\(group.preferredElections) preferred), \(group.replicaCrashes) crashes of this group alone")

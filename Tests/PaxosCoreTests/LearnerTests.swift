@@ -36,6 +36,9 @@ struct LearnerTests {
         var replica = makeReplica(r2)
         let two = ChosenEntry(slot: Slot(2), command: .noop)
         let one = ChosenEntry(slot: Slot(1), command: .batch([put(1, 1, "k", "v")]))
+        // Catch-up replies are taken only for a request made: hear of slots 1–2 from r3 first.
+        let heard = replica.step(.message(from: r3, .heartbeat(ballot: ballot(1, r3), chosenThrough: Slot(2), readRound: 0)))
+        #expect(heard.messages(to: r3).contains(.catchUpRequest(from: Slot(1), through: Slot(2))))
         let first = replica.step(.message(from: r3, .catchUpReply(entries: [two])))
         #expect(first.applies.isEmpty, "slot 2 waits for slot 1")
         let second = replica.step(.message(from: r3, .catchUpReply(entries: [one])))

@@ -101,7 +101,9 @@ struct BadInputTests {
             store.close()
             store = try Fixture.open(path)
             defer { store.close() }
-            #expect(try store.loadDurableState() == DurableState(promised: promise, entries: entries, appliedThrough: Slot(1)))
+            #expect(try store.loadStoredState() == DurableState(promised: promise, entries: entries, appliedThrough: Slot(1)))
+            // Stored faithfully, but beyond the bounds a replica works in: no replica starts from it.
+            #expect(storeError { () throws(LogStoreError) in try store.loadDurableState() }?.kind == .corrupt)
             // The same request again is a duplicate even at the largest sequence.
             let retry = try store.apply(slot: Slot(2), command: .batch([request]))
             #expect(retry.map(\.result) == [.ok])

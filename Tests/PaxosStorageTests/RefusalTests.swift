@@ -148,3 +148,38 @@ struct RefusalTests {
         }
     }
 }
+
+/// A database written by a build without the ballot and slot bounds, which stored a forged
+/// peer's numbers: the node must refuse to start with an explanation, not trap in its first
+/// election (`DurableState.validate()`; ARCHITECTURE.md "Peer messages are checked against
+/// protocol state").
+@Suite("storage: out-of-range state")
+struct OutOfRangeStateTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var promised: Ballot?
+        var entries: [LogEntry]
+        var testDescription: String { name }
+    }
+
+    @Test("storage: a stored ballot or slot beyond the bounds is a startup error naming it and what to do", arguments: [
+        Case(name: "promised ballot at round 2^64-1", promised: Fixture.ballot(.max, 2), entries: []),
+        Case(name: "entry accepted at round 2^63", promised: Fixture.ballot(1 << 63, 2), entries: [Fixture.entry(1, ballot: Fixture.ballot(1 << 63, 2))]),
+        Case(name: "entry at slot 2^62+1", promised: nil, entries: [Fixture.entry(UInt64(1) << 62 + 1)]),
+    ])
+    func outOfRange(_ testCase: Case) throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.path("node.sqlite")
+            let store = try Fixture.open(path)
+            try store.persist([Fixture.record(1, promised: testCase.promised, testCase.entries)])
+            store.close()
+            let reopened = try Fixture.open(path)
+            defer { reopened.close() }
+            let error = storeError { () throws(LogStoreError) in _ = try reopened.loadDurableState() }
+            #expect(error?.kind == .corrupt, "\(String(describing: error))")
+            let text = error?.description ?? ""
+            #expect(text.contains(path) && text.contains("above the maximum") && text.contains("paxosd --restore"), "\(text)")
+            if let promised = testCase.promised, !promised.isInRange { #expect(text.contains("\(promised)"), "\(text)") }
+        }
+    }
+}
