@@ -1,0 +1,149 @@
+// Method: attacks by a peer that HOLDS the cluster secret (a buggy, old or compromised member),
+// replayed against a real 3-node cluster with FakePeer speaking as member 2 to the other nodes.
+// Authentication cannot stop these; the node's checks against protocol state must. Each test
+// writes acknowledged keys before and after the attack and then requires:
+// - every node still runs and serves writes and linearizable reads of every acknowledged key;
+// - no forged value is visible anywhere;
+// - after a clean shutdown, `paxos-inspect diff` over the three databases finds them identical
+//   (no slot chosen with different commands) and `verify` finds each consistent.
+// The attacks are the ones that broke a cluster when peers were trusted: an accept with a ballot
+// at the top of the range (every node died with an overflow, and again at every restart), a
+// catch-up reply nobody asked for (a follower applied a forged command and later acknowledged
+// the real one without storing it), and an unsolicited snapshot (99 of 100 keys vanished).
+
+import Foundation
+import PaxosAuth
+import PaxosClient
+import PaxosCore
+import PaxosWire
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension ProcessTests {
+    @Suite("process: attacks by an authenticated peer")
+    struct AuthenticatedPeerAttackTests {
+        static func forgedCommand(_ key: String) -> Command {
+            .batch([ClientRequest(client: ClientID(0xBAD), sequence: 1,
+                                  operation: .put(key: Array(key.utf8), value: Array("forged".utf8)))])
+        }
+
+        /// Writes `keys` through every node and reads them back on every node.
+        static func requireServing(_ cluster: LocalCluster, keys: [String]) throws {
+            try PeerAttackTests.requireServing(cluster, keys: keys)
+        }
+
+        /// Node `id` counted at least one refused peer message for `reason` (so the forged frame
+        /// did reach the core's checks, rather than being lost on the way).
+        static func requireRefused(_ cluster: LocalCluster, _ id: Int, _ reason: String) throws {
+            let prefix = "paxos_peer_messages_refused{reason=\"\(reason)\"} "
+            let metrics = try cluster.metricsText(id)
+            let count = metrics.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Int($0.dropFirst(prefix.count)) } ?? 0
+            #expect(count > 0, "node \(id) counted no \(reason) refusal: \(metrics.split(separator: "\n").filter { $0.contains("refused") })")
+        }
+
+        /// Stops every node cleanly, then runs paxos-inspect diff and verify on their databases.
+        static func requireIdenticalDatabases(_ cluster: LocalCluster) throws {
+            for id in cluster.ids { cluster.kill(id, signal: SIGTERM) }
+            let inspect = try BuiltExecutable.find("paxos-inspect")
+            let nodes = cluster.ids.map { cluster.directory.appendingPathComponent("nodes/\($0)").path }
+            let diff = try Paxosctl.run(["diff"] + nodes, program: inspect)
+            #expect(diff.status == 0, "\(diff)")
+            #expect(!diff.standardOutput.contains("SAFETY VIOLATION"), "\(diff)")
+            for node in nodes {
+                let verify = try Paxosctl.run(["verify", node], program: inspect)
+                #expect(verify.status == 0, "\(verify)")
+            }
+        }
+
+        @Test("process: an accept with a ballot at the top of the range is refused; nodes keep running and restart cleanly")
+        func hugeBallotAccept() throws {
+            try LocalCluster.run(size: 3, name: "auth-peer-huge-ballot") { cluster in
+                let leader = try cluster.waitForLeader()
+                try Self.requireServing(cluster, keys: ["before-1", "before-2", "before-3"])
+                let applied = try cluster.infoNumber(1, "applied_slot")
+                for target in [1, 3] {
+                    let fake = try FakePeer(cluster: cluster, target: target, as: 2)
+                    defer { fake.close() }
+                    for round in [UInt64.max, UInt64.max - 1, 1 << 63] {
+                        try fake.send(.message(group: 0, .accept(
+                            ballot: Ballot(round: round, replica: ReplicaID(2)),
+                            entries: [AcceptEntry(slot: Slot(applied + 1), command: Self.forgedCommand("forged"))],
+                            chosenThrough: Slot(applied + 1))))
+                        try fake.send(.message(group: 0, .prepare(ballot: Ballot(round: round, replica: ReplicaID(2)), fromSlot: Slot(1))))
+                    }
+                }
+                // The overflow crashed nodes within seconds of the next election; give it time.
+                pause(.seconds(2))
+                for id in cluster.ids { try #require(cluster.isRunning(id), "node \(id) died:\n\(cluster.logTail(id))") }
+                for target in [1, 3] { try Self.requireRefused(cluster, target, "ballot_out_of_range") }
+                #expect(try cluster.waitForLeader() == leader, "the forged ballot deposed the leader")
+                try Self.requireServing(cluster, keys: ["after-1", "after-2", "after-3"])
+                for id in cluster.ids { #expect(try cluster.client(only: id).get("forged") == nil, "node \(id) applied the forged write") }
+                // A restart finds nothing out of range in its database.
+                cluster.kill(1)
+                try cluster.restart(1)
+                try cluster.waitForCatchUp(1)
+                try Self.requireServing(cluster, keys: ["restarted-1", "restarted-2", "restarted-3"])
+                try Self.requireIdenticalDatabases(cluster)
+            }
+        }
+
+        @Test("process: a catch-up reply nobody asked for is refused; no forged command is applied or chosen")
+        func forgedCatchUpReply() throws {
+            try LocalCluster.run(size: 3, name: "auth-peer-catch-up") { cluster in
+                let leader = try cluster.waitForLeader()
+                let follower = cluster.ids.first { $0 != leader && $0 != 2 } ?? cluster.ids.first { $0 != leader }!
+                let impostor = cluster.ids.first { $0 != follower }!
+                try Self.requireServing(cluster, keys: ["before-1", "before-2", "before-3"])
+                let applied = try cluster.infoNumber(follower, "applied_slot")
+                let fake = try FakePeer(cluster: cluster, target: follower, as: impostor)
+                defer { fake.close() }
+                // Forged commands for the slots the follower holds and for the next ones.
+                let entries = (1...(applied + 20)).map { ChosenEntry(slot: Slot($0), command: Self.forgedCommand("forged-\($0)")) }
+                try fake.send(.message(group: 0, .catchUpReply(entries: entries)))
+                pause(.milliseconds(500))
+                try Self.requireRefused(cluster, follower, "catch_up_not_asked")
+                try Self.requireServing(cluster, keys: (1...30).map { "after-\($0)" })
+                for id in cluster.ids {
+                    let client = try cluster.client(only: id)
+                    for slot in [applied, applied + 1, applied + 5, applied + 20] {
+                        #expect(try client.get("forged-\(slot)") == nil, "node \(id) applied the forged command of slot \(slot)")
+                    }
+                }
+                try Self.requireIdenticalDatabases(cluster)
+            }
+        }
+
+        @Test("process: an unsolicited snapshot is refused; the follower keeps every key")
+        func unsolicitedSnapshot() throws {
+            try LocalCluster.run(size: 3, name: "auth-peer-snapshot") { cluster in
+                let leader = try cluster.waitForLeader()
+                let follower = cluster.ids.first { $0 != leader }!
+                let impostor = cluster.ids.first { $0 != follower && $0 != leader }!
+                let keys = (1...100).map { "kept-\($0)" }
+                try Self.requireServing(cluster, keys: keys)
+                let applied = try cluster.infoNumber(follower, "applied_slot")
+                let fake = try FakePeer(cluster: cluster, target: follower, as: impostor)
+                defer { fake.close() }
+                let data = Array("not a real snapshot, but it should never be read".utf8)
+                try fake.send(.snapshotChunk(group: 0, SnapshotChunk(
+                    transfer: 0xFEED, slot: Slot(applied + 1_000), index: 0, data: data, last: true, crc: CRC32C.checksum(data))))
+                pause(.seconds(1))
+                try #require(cluster.isRunning(follower), "node \(follower) died:\n\(cluster.logTail(follower))")
+                try Self.requireRefused(cluster, follower, "snapshot_not_asked")
+                // Stale reads show the follower's own applied state, which a snapshot would replace.
+                var stale = PaxosClient.Configuration.patient
+                stale.staleReads = true
+                let local = try cluster.client(only: follower, configuration: stale)
+                for key in keys { #expect(try local.get(key) == "value-\(key)", "node \(follower) lost \(key)") }
+                try Self.requireServing(cluster, keys: ["after-1", "after-2", "after-3"])
+                try Self.requireIdenticalDatabases(cluster)
+            }
+        }
+    }
+}
