@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -6,16 +7,15 @@ import NIOTLS
 /// A TLS connection behind the blocking `ByteStream` calls `RESPConnection` makes.
 ///
 /// TLS runs in swift-nio-ssl on a NIO channel (there is no blocking TLS API to build on without
-/// hand-rolling one over BoringSSL). The calling thread blocks on futures; the channel's state
-/// (received bytes, a waiting reader) lives on its event loop only, so nothing here needs a lock.
-/// Every wait is bounded by the I/O timeout, like `Socket`'s `SO_RCVTIMEO`.
+/// hand-rolling one over BoringSSL). Writes are handed to the channel without waiting; received
+/// bytes wait in `Reader` under a lock until the calling thread takes them. Every wait is bounded
+/// by the I/O timeout, like `Socket`'s `SO_RCVTIMEO`.
 ///
 /// Channels run on NIO's process-wide singleton event loop group, which is created on first use
 /// and lives as long as the process: a client opens many short connections and must not pay for
 /// threads per connection.
 final class TLSStream: @unchecked Sendable {
-    // @unchecked Sendable: `channel` and `endpoint` are immutable; `reader` is only touched on
-    // the channel's event loop (every access goes through `eventLoop.submit`/`execute`).
+    // @unchecked Sendable: every stored property is immutable; `reader` guards its own state.
     let endpoint: Endpoint
     let ioTimeout: Duration
     private let channel: any Channel
@@ -54,39 +54,26 @@ final class TLSStream: @unchecked Sendable {
         let stream = TLSStream(endpoint: endpoint, ioTimeout: ioTimeout, channel: channel, reader: reader)
         // The handshake completes (or fails) before the first byte can be read or written;
         // wait for it here so a bad certificate is a connect error, not a confusing read error.
-        do {
-            try reader.handshake(on: channel.eventLoop, timeout: timeout).wait()
+        do throws(PaxosClientError) {
+            try reader.waitForHandshake(timeout: timeout, endpoint: endpoint)
         } catch {
             stream.close()
-            throw handshakeError(error, endpoint: endpoint, timeout: timeout)
+            throw error
         }
         return stream
     }
 
     func sendAll(_ bytes: UnsafeRawBufferPointer) throws(PaxosClientError) {
-        let buffer = channel.allocator.buffer(bytes: bytes)
-        let written = channel.writeAndFlush(buffer)
-        let deadline = channel.eventLoop.scheduleTask(in: .milliseconds(ioTimeout.milliseconds)) { [channel] in
-            channel.close(promise: nil)
+        // Not waiting for the write: a failed write closes the channel, and the next receive
+        // reports it. Waiting would cost a thread hand-off per command for nothing.
+        if let failure = reader.failureOrEnd() {
+            throw PaxosClientError.connectionClosed.with("TLS connection failed: \(failure)", endpoint: endpoint)
         }
-        defer { deadline.cancel() }
-        do {
-            try written.wait()
-        } catch {
-            throw PaxosClientError.connectionClosed.with("TLS write failed: \(error)", endpoint: endpoint)
-        }
+        channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
     }
 
     func receive(into buffer: UnsafeMutableRawBufferPointer) throws(PaxosClientError) -> Int {
-        let chunk: ByteBuffer?
-        do {
-            chunk = try reader.read(on: channel.eventLoop, maxBytes: buffer.count, timeout: ioTimeout).wait()
-        } catch let error as PaxosClientError {
-            throw error.with("", endpoint: endpoint)
-        } catch {
-            throw PaxosClientError.connectionClosed.with("TLS read failed: \(error)", endpoint: endpoint)
-        }
-        guard let chunk else { return 0 }
+        guard let chunk = try reader.read(maxBytes: buffer.count, timeout: ioTimeout, endpoint: endpoint) else { return 0 }
         return chunk.withUnsafeReadableBytes { source in
             buffer.copyMemory(from: source)
             return source.count
@@ -107,103 +94,97 @@ final class TLSStream: @unchecked Sendable {
         return PaxosClientError.connectFailed.with("\(error)", endpoint: endpoint)
     }
 
-    private static func handshakeError(_ error: any Error, endpoint: Endpoint, timeout: Duration) -> PaxosClientError {
-        if let failure = error as? PaxosClientError { return failure.with("", endpoint: endpoint) }
-        return PaxosClientError.tlsHandshake.with("\(error)", endpoint: endpoint)
-    }
 }
 
-/// The inbound end of a `TLSStream`'s channel: buffers decrypted bytes and hands them to the one
-/// blocked reader. - Invariant: used on the channel's event loop only.
+/// The inbound end of a `TLSStream`'s channel: buffers decrypted bytes for the one thread that
+/// reads. The event loop appends and signals; the reader waits on the condition, so a reply costs
+/// one wake-up of the reading thread and no hop onto the event loop.
 private final class Reader: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
-    // @unchecked Sendable: every stored property is read and written on the event loop only.
+    // @unchecked Sendable: every stored property below `condition` is read and written only
+    // while holding `condition`'s lock.
     typealias InboundIn = ByteBuffer
 
+    private let condition = NSCondition()
     private var received: ByteBuffer?
     private var ended = false
     private var failure: (any Error)?
-    private var waiting: (promise: EventLoopPromise<ByteBuffer?>, maxBytes: Int, timeout: Scheduled<Void>)?
     private var handshakeDone = false
-    private var handshakeWaiter: EventLoopPromise<Void>?
 
-    func handshake(on loop: any EventLoop, timeout: Duration) -> EventLoopFuture<Void> {
-        loop.flatSubmit { [self] in
-            if handshakeDone { return loop.makeSucceededVoidFuture() }
-            if let failure { return loop.makeFailedFuture(failure) }
-            if ended { return loop.makeFailedFuture(PaxosClientError.connectionClosed.with("closed during the TLS handshake")) }
-            let promise = loop.makePromise(of: Void.self)
-            handshakeWaiter = promise
-            loop.scheduleTask(in: .milliseconds(timeout.milliseconds)) {
-                promise.fail(PaxosClientError.timeout.with("no TLS handshake within \(timeout)"))
+    /// Blocks until the TLS handshake completed, failed, or `timeout` passed.
+    func waitForHandshake(timeout: Duration, endpoint: Endpoint) throws(PaxosClientError) {
+        let deadline = Date(timeIntervalSinceNow: timeout.seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while !handshakeDone && failure == nil && !ended {
+            guard condition.wait(until: deadline) else {
+                throw PaxosClientError.timeout.with("no TLS handshake within \(timeout)", endpoint: endpoint)
             }
-            return promise.futureResult
         }
+        if handshakeDone { return }
+        if let failure { throw PaxosClientError.tlsHandshake.with("\(failure)", endpoint: endpoint) }
+        throw PaxosClientError.connectionClosed.with("closed during the TLS handshake", endpoint: endpoint)
     }
 
-    func read(on loop: any EventLoop, maxBytes: Int, timeout: Duration) -> EventLoopFuture<ByteBuffer?> {
-        loop.flatSubmit { [self] in
-            if let chunk = take(maxBytes) { return loop.makeSucceededFuture(chunk) }
-            if let failure { return loop.makeFailedFuture(failure) }
-            if ended { return loop.makeSucceededFuture(nil) }
-            let promise = loop.makePromise(of: ByteBuffer?.self)
-            let deadline = loop.scheduleTask(in: .milliseconds(timeout.milliseconds)) { [self] in
-                guard let waiting, waiting.promise.futureResult === promise.futureResult else { return }
-                self.waiting = nil
-                promise.fail(PaxosClientError.timeout.with("no reply bytes within \(timeout)"))
+    /// The error or end of stream seen so far, if any.
+    func failureOrEnd() -> String? {
+        condition.lock()
+        defer { condition.unlock() }
+        if let failure { return "\(failure)" }
+        return ended ? "closed by the server" : nil
+    }
+
+    /// Up to `maxBytes` received bytes, waiting at most `timeout` for some; nil at end of stream.
+    func read(maxBytes: Int, timeout: Duration, endpoint: Endpoint) throws(PaxosClientError) -> ByteBuffer? {
+        let deadline = Date(timeIntervalSinceNow: timeout.seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if var buffer = received, buffer.readableBytes > 0 {
+                let chunk = buffer.readSlice(length: min(maxBytes, buffer.readableBytes))
+                received = buffer.readableBytes > 0 ? buffer : nil
+                return chunk
             }
-            waiting = (promise, maxBytes, deadline)
-            return promise.futureResult
+            if let failure { throw PaxosClientError.connectionClosed.with("TLS read failed: \(failure)", endpoint: endpoint) }
+            if ended { return nil }
+            guard condition.wait(until: deadline) else {
+                throw PaxosClientError.timeout.with("no reply bytes within \(timeout)", endpoint: endpoint)
+            }
         }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .handshakeCompleted = event as? TLSUserEvent {
-            handshakeDone = true
-            handshakeWaiter?.succeed()
-            handshakeWaiter = nil
-        }
+        if case .handshakeCompleted = event as? TLSUserEvent { update { $0.handshakeDone = true } }
         context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
-        if received == nil { received = bytes } else { received!.writeBuffer(&bytes) }
-        wake()
+        update { reader in
+            if reader.received == nil { reader.received = bytes } else { reader.received!.writeBuffer(&bytes) }
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if failure == nil { failure = error }
+        update { if $0.failure == nil { $0.failure = error } }
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        ended = true
-        wake()
+        update { $0.ended = true }
     }
 
-    private func take(_ maxBytes: Int) -> ByteBuffer? {
-        guard var buffer = received, buffer.readableBytes > 0 else { return nil }
-        let chunk = buffer.readSlice(length: min(maxBytes, buffer.readableBytes))
-        received = buffer.readableBytes > 0 ? buffer : nil
-        return chunk
+    /// Changes the state under the lock and wakes the reader.
+    private func update(_ change: (Reader) -> Void) {
+        condition.lock()
+        change(self)
+        condition.broadcast()
+        condition.unlock()
     }
+}
 
-    private func wake() {
-        if let waiter = handshakeWaiter, failure != nil || ended {
-            handshakeWaiter = nil
-            waiter.fail(failure ?? PaxosClientError.connectionClosed.with("closed during the TLS handshake"))
-        }
-        guard let waiting else { return }
-        if let chunk = take(waiting.maxBytes) {
-            self.waiting = nil
-            waiting.timeout.cancel()
-            waiting.promise.succeed(chunk)
-        } else if failure != nil || ended {
-            self.waiting = nil
-            waiting.timeout.cancel()
-            if let failure { waiting.promise.fail(failure) } else { waiting.promise.succeed(nil) }
-        }
-    }
+extension Duration {
+    /// Seconds as a floating-point number, for `Date`-based waits.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 extension TLSStream: ByteStream {}
