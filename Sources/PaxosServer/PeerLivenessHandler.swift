@@ -60,8 +60,9 @@ final class PeerLivenessHandler: ChannelDuplexHandler {
     /// handshake authenticated.
     let onSilence: (_ peer: ReplicaID, _ silentFor: TimeAmount) -> Void
     private var peer: ReplicaID?
-    private var lastReceived = NIODeadline.now()
-    private var lastSent = NIODeadline.now()
+    // Times are the loop's clock (`EventLoop.now`), so tests on an embedded loop advance them.
+    private var lastReceived = NIODeadline.uptimeNanoseconds(0)
+    private var lastSent = NIODeadline.uptimeNanoseconds(0)
     private var timer: RepeatedTask?
     private var expired = false
 
@@ -91,7 +92,7 @@ final class PeerLivenessHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        lastReceived = .now()
+        lastReceived = context.eventLoop.now
         switch (side, unwrapInboundIn(data)) {
         case (.acceptor, .ping):
             context.writeAndFlush(wrapOutboundOut(.pong), promise: nil)
@@ -104,12 +105,12 @@ final class PeerLivenessHandler: ChannelDuplexHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        lastSent = .now()
+        lastSent = context.eventLoop.now
         context.write(data, promise: promise)
     }
 
     private func start(context: ChannelHandlerContext) {
-        let now = NIODeadline.now()
+        let now = context.eventLoop.now
         lastReceived = now
         lastSent = now
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -121,7 +122,7 @@ final class PeerLivenessHandler: ChannelDuplexHandler {
 
     private func onTimer(context: ChannelHandlerContext) {
         guard !expired, let peer else { return }
-        let now = NIODeadline.now()
+        let now = context.eventLoop.now
         let silent = now - lastReceived
         if silent >= settings.silenceTimeout {
             expired = true
