@@ -121,6 +121,9 @@ public final class Node: @unchecked Sendable {
         case .hello, .helloReject:
             logger.info("unexpected handshake frame after the handshake", metadata: ["peer.id": "\(peer)"])
             return
+        case .ping, .pong:
+            // PeerLivenessHandler consumes both before they get here.
+            return
         }
         guard group < UInt32(groups.count) else {
             // A peer started with another --groups: its databases refuse that at start-up, so

@@ -26,6 +26,13 @@ public struct NodeMetrics: Sendable {
         Counter(label: "\(prefix)_peer_handshakes_refused", dimensions: [("reason", reason)]).increment()
     }
 
+    /// Peer connections closed because nothing arrived on them for the liveness timeout
+    /// (`PeerLivenessHandler`), by the side that noticed: `dialer` (our link, redialled at once)
+    /// or `acceptor` (a peer's link into us).
+    func peerLinkTimeouts(_ side: PeerLivenessHandler.Side) -> Counter {
+        Counter(label: "\(prefix)_peer_link_timeouts", dimensions: [("side", side == .dialer ? "dialer" : "acceptor")])
+    }
+
     /// Client request latency by command name (a closed set: unknown names are grouped).
     func recordRequest(_ name: String, since start: NIODeadline) {
         let known: Set<String> = ["GET", "SET", "PUT", "DEL", "DELETE", "EXISTS", "PING", "INFO", "BACKUP", "AUTH"]

@@ -156,7 +156,8 @@ public struct NodeService: Service {
         let gate = PeerGate(credentials: credentials, maxUnauthenticated: settings.maxUnauthenticatedPeers,
                             handshakeTimeout: .milliseconds(settings.peerHandshakeTimeoutMilliseconds),
                             logger: logger, metrics: node.metrics)
-        return try await ServerBootstrap(group: group)
+        let logger = logger
+        return try await PeerSocketOptions.apply(toChildrenOf: ServerBootstrap(group: group))
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -168,6 +169,15 @@ public struct NodeService: Service {
                         ByteToMessageHandler(PeerFrameDecoder()),
                         MessageToByteHandler(PeerFrameEncoder()),
                         PeerAcceptorHandler(gate: gate),
+                        // Answers the dialer's pings; closes the connection when they stop.
+                        PeerLivenessHandler(side: .acceptor, settings: .default) { [weak node] peer, silentFor in
+                            node?.metrics.peerLinkTimeouts(.acceptor).increment()
+                            logger.info("inbound peer connection silent; closing", metadata: [
+                                "peer.id": "\(peer)",
+                                "peer.address": "\(channel.remoteAddress.map { "\($0)" } ?? "unknown")",
+                                "peer.silent_ms": "\(silentFor.nanoseconds / 1_000_000)",
+                            ])
+                        },
                         PeerInboundHandler(node: node),
                     ])
                 }
@@ -228,7 +238,7 @@ public struct NodeService: Service {
             let link = PeerLink(peer: peer, host: address.host, port: address.peerPort, loop: node.loop,
                                 credentials: credentials,
                                 handshakeTimeout: .milliseconds(settings.peerHandshakeTimeoutMilliseconds),
-                                tls: tls, logger: logger) { [weak node] peer, connected in
+                                tls: tls, logger: logger, metrics: node.metrics) { [weak node] peer, connected in
                 guard let node else { return }
                 node.metrics.peersConnected.record(node.connectedPeers.count)
                 if !connected { node.onPeerDisconnected(peer) }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import NIOCore
 import NIOPosix
@@ -10,6 +11,10 @@ import PaxosWire
 /// reconnects with exponential back-off, and buffers a bounded number of frames until the
 /// connection has authenticated. The protocol retransmits, so frames dropped beyond the bound
 /// cost only a little latency.
+///
+/// A connection that goes silent (`PeerLivenessHandler`: no pong for `liveness.silenceTimeout`)
+/// is abandoned and redialled at once, without back-off and without waiting for its close to
+/// finish (a TLS close waits for the peer's close_notify, which a dead path never delivers).
 ///
 /// - Invariant: used only on the node's event loop.
 /// - Invariant: `channel` is set only once the peer proved it holds the cluster secret, so no
@@ -24,6 +29,8 @@ final class PeerLink {
     /// Mutual TLS towards the peer, when the cluster runs peers over TLS.
     let tls: NIOSSLContext?
     let logger: Logger
+    let liveness: PeerLivenessSettings
+    let metrics: NodeMetrics
     /// Frames kept while disconnected. - Invariant: `backlog.count <= maxBacklog`.
     private var backlog: [PeerFrame] = []
     private let maxBacklog = 1_024
@@ -31,13 +38,23 @@ final class PeerLink {
     /// Connected, handshake under way.
     private var handshaking: (any Channel)?
     private var connecting = false
-    private var backoff = TimeAmount.milliseconds(50)
+    private var backoff = PeerLink.initialBackoff
+    /// Back-off between failed connection attempts doubles from 50 ms up to 500 ms. The cap is
+    /// low because a link matters most right after a partition heals: with a 500 ms connect
+    /// timeout the next attempt after a heal starts within about a second. An attempt to a dead
+    /// peer costs one SYN (or one refused connect), so two a second is cheap.
+    static let initialBackoff = TimeAmount.milliseconds(50)
+    static let maxBackoff = TimeAmount.milliseconds(500)
+    /// On a LAN a connect takes well under a millisecond; one unanswered SYN within 500 ms means
+    /// the path is down, and TCP would not retransmit it before 1 s anyway.
+    static let connectTimeout = TimeAmount.milliseconds(500)
     private var closed = false
     private var reconnectTask: Scheduled<Void>?
     let onConnectionChange: (ReplicaID, Bool) -> Void
 
     init(peer: ReplicaID, host: String, port: Int, loop: any EventLoop, credentials: PeerCredentials,
          handshakeTimeout: TimeAmount, tls: NIOSSLContext? = nil, logger: Logger,
+         liveness: PeerLivenessSettings = .default, metrics: NodeMetrics,
          onConnectionChange: @escaping (ReplicaID, Bool) -> Void) {
         self.peer = peer
         self.host = host
@@ -47,6 +64,8 @@ final class PeerLink {
         self.handshakeTimeout = handshakeTimeout
         self.tls = tls
         self.logger = logger
+        self.liveness = liveness
+        self.metrics = metrics
         self.onConnectionChange = onConnectionChange
     }
 
@@ -75,13 +94,13 @@ final class PeerLink {
     }
 
     /// The peer just connected to us, so it is up: connect back now instead of waiting out the
-    /// back-off. Without this a restarted node hears no heartbeat for up to the maximum back-off
-    /// (2 s), times out, and its candidacy's higher ballot makes the live leader step down.
+    /// back-off. Without this a restarted node hears no heartbeat for up to the maximum back-off,
+    /// times out, and its candidacy's higher ballot makes the live leader step down.
     func reconnectNow() {
         guard !closed, !connecting, channel == nil, handshaking == nil else { return }
         reconnectTask?.cancel()
         reconnectTask = nil
-        backoff = .milliseconds(50)
+        backoff = Self.initialBackoff
         connect()
     }
 
@@ -89,19 +108,22 @@ final class PeerLink {
         guard !closed, !connecting, channel == nil, handshaking == nil else { return }
         connecting = true
         let link = NIOLoopBound(self, eventLoop: loop)
-        let bootstrap = ClientBootstrap(group: loop)
+        let bootstrap = PeerSocketOptions.apply(to: ClientBootstrap(group: loop))
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.seconds(1))
-            .channelInitializer { [peer, credentials, handshakeTimeout, logger, tls] channel in
+            .connectTimeout(Self.connectTimeout)
+            .channelInitializer { [peer, credentials, handshakeTimeout, logger, tls, liveness] channel in
                 channel.eventLoop.makeCompletedFuture {
                     // Peers are identified by the handshake inside TLS, not by host name.
                     if let tls { try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: nil)) }
                     try channel.pipeline.syncOperations.addHandlers([
-                        // The acceptor only ever sends handshake frames, so the small limit stays.
+                        // The acceptor only ever sends handshake frames and pongs, so the small limit stays.
                         ByteToMessageHandler(PeerFrameDecoder()),
                         MessageToByteHandler(PeerFrameEncoder()),
                         PeerDialerHandler(peer: peer, credentials: credentials, timeout: handshakeTimeout,
                                           logger: logger) { channel in link.value.onAuthenticated(channel) },
+                        PeerLivenessHandler(side: .dialer, settings: liveness) { _, silentFor in
+                            link.value.onSilence(channel, silentFor: silentFor)
+                        },
                     ])
                 }
             }
@@ -112,6 +134,8 @@ final class PeerLink {
                 guard !closed else { channel.close(promise: nil); return }
                 handshaking = channel
                 channel.closeFuture.whenComplete { [self] _ in
+                    // A connection abandoned for silence was replaced already: no second redial.
+                    guard handshaking === channel || self.channel === channel else { return }
                     if handshaking === channel { handshaking = nil }
                     if self.channel === channel {
                         self.channel = nil
@@ -130,7 +154,7 @@ final class PeerLink {
         guard !closed, handshaking === channel else { channel.close(promise: nil); return }
         handshaking = nil
         self.channel = channel
-        backoff = .milliseconds(50)
+        backoff = Self.initialBackoff
         for frame in backlog { channel.write(frame, promise: nil) }
         backlog.removeAll()
         channel.flush()
@@ -138,10 +162,30 @@ final class PeerLink {
         onConnectionChange(peer, true)
     }
 
+    /// Nothing arrived on `channel` for `silentFor`: the path is gone, or the peer is. Forget the
+    /// connection (it is closing) and dial again now; the first attempt after a silence gets no
+    /// back-off, later failures back off as usual.
+    private func onSilence(_ channel: any Channel, silentFor: TimeAmount) {
+        guard !closed, self.channel === channel || handshaking === channel else { return }
+        metrics.peerLinkTimeouts(.dialer).increment()
+        logger.info("peer link silent; closing and redialling", metadata: [
+            "peer.id": "\(peer)", "peer.silent_ms": "\(silentFor.nanoseconds / 1_000_000)",
+        ])
+        if handshaking === channel { handshaking = nil }
+        if self.channel === channel {
+            self.channel = nil
+            onConnectionChange(peer, false)
+        }
+        reconnectTask?.cancel()
+        reconnectTask = nil
+        backoff = Self.initialBackoff
+        connect()
+    }
+
     private func scheduleReconnect() {
         guard !closed else { return }
         let delay = backoff
-        backoff = min(backoff * 2, .seconds(2))
+        backoff = min(backoff * 2, Self.maxBackoff)
         reconnectTask = loop.scheduleTask(in: delay) { [self] in connect() }
     }
 }
@@ -151,8 +195,9 @@ final class PeerLink {
 /// A connection whose challenge does not arrive within `timeout`, is refused, or whose acceptor
 /// cannot prove it holds the secret is closed (and the link reconnects with back-off).
 ///
-/// After the handshake the acceptor sends nothing on this connection; anything it does send is
-/// ignored, except a `helloReject` (it found our proof wrong), which closes it.
+/// After the handshake the acceptor sends only pongs on this connection: this handler fires
+/// `PeerAuthenticated` and passes later frames on to `PeerLivenessHandler`, which consumes them;
+/// a `helloReject` (the acceptor found our proof wrong) closes it.
 final class PeerDialerHandler: ChannelInboundHandler {
     typealias InboundIn = PeerFrame
     typealias OutboundOut = PeerFrame
@@ -223,7 +268,10 @@ final class PeerDialerHandler: ChannelInboundHandler {
             let proof = PeerHandshake.proof(.dialer, for: transcript, secret: credentials.secret)
             context.writeAndFlush(wrapOutboundOut(.hello(.proof(proof))), promise: nil)
             onAuthenticated(context.channel)
-        case .idle, .authenticated:
+            context.fireUserInboundEventTriggered(PeerAuthenticated(peer: peer))
+        case .authenticated:
+            context.fireChannelRead(data)
+        case .idle:
             return
         }
     }

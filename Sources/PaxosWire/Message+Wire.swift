@@ -96,7 +96,7 @@ extension Message {
                 ChosenEntry(slot: try reader.readSlot(), command: try Command.decode(from: &reader))
             }
             return .catchUpReply(entries: entries)
-        case .hello, .helloReject, .helloChallenge, .helloProof, .forward, .forwardReply, .snapshotChunk, .snapshotAck, .snapshotAbort:
+        case .hello, .helloReject, .helloChallenge, .helloProof, .ping, .pong, .forward, .forwardReply, .snapshotChunk, .snapshotAck, .snapshotAbort:
             preconditionFailure("\(type) is not a Paxos message frame")
         }
     }

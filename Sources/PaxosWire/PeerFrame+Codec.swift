@@ -52,6 +52,9 @@ extension PeerFrame {
             writer.write(PeerFrameType.helloReject.rawValue)
             writer.write(UInt32(0))
             writer.writeLengthPrefixed(PeerFrame.truncatedUTF8(reason, limit: PeerFrame.maxReasonBytes))
+        case .ping, .pong:
+            writer.write((self == .ping ? PeerFrameType.ping : PeerFrameType.pong).rawValue)
+            writer.write(UInt32(0))
         case .message(let group, let message):
             writer.write(PeerFrameType(message).rawValue)
             writer.write(group)
@@ -115,6 +118,9 @@ extension PeerFrame {
                 frame = type == .helloReject
                     ? .helloReject(reason: try reader.readString(limit: maxReasonBytes, what: "reason"))
                     : .hello(try PeerHello.decode(type: type, from: &reader))
+            case .ping, .pong:
+                guard group == 0 else { throw DecodingError.invalid("connection frame carries group \(group), not 0") }
+                frame = type == .ping ? .ping : .pong
             case .forward:
                 frame = .forward(group: group, id: try reader.readUInt64(), try ForwardedRequest.decode(from: &reader))
             case .forwardReply:

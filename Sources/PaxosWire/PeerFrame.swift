@@ -17,7 +17,7 @@ public import PaxosCore
 ///             a peer of another version is refused)
 /// group    := the consensus group (0 … groups-1; always 0 with one group) of a Paxos message,
 ///             a forwarded request or its reply, or a snapshot frame; 0 on the connection-level
-///             handshake frames (hello, helloReject, helloChallenge, helloProof)
+///             frames (hello, helloReject, helloChallenge, helloProof, ping, pong)
 /// checksum := CRC32C of version … payload (not of the length field)
 /// ```
 ///
@@ -38,6 +38,8 @@ public import PaxosCore
 ///  0x02  helloReject           reason:string
 ///  0x03  helloChallenge        nonce:32 bytes proof:32 bytes
 ///  0x04  helloProof            proof:32 bytes
+///  0x05  ping                  (empty)
+///  0x06  pong                  (empty)
 ///  0x10  prepare               ballot fromSlot:slot
 ///  0x11  promise               ballot count:u32 (slot ballot chosen:u8 command)*count compactedThrough:slot
 ///  0x12  accept                ballot chosenThrough:slot count:u32 (slot command)*count
@@ -85,8 +87,24 @@ public import PaxosCore
 ///
 /// The proofs are HMAC-SHA-256 over both nonces, the cluster id and both replica ids, one per
 /// direction (`PeerHandshake` in PaxosAuth defines them). Each node dials every other node, and
-/// frames flow only from dialer to acceptor after the handshake, so the accepting side of a
-/// connection never sends anything but `helloChallenge` and `helloReject`.
+/// protocol frames flow only from dialer to acceptor after the handshake, so the accepting side
+/// of a connection sends nothing but `helloChallenge`, `helloReject` and `pong`.
+///
+/// ## Link liveness
+///
+/// ```
+/// dialer                                            acceptor
+///   ping (nothing heard or sent for an interval) ──▶
+///                                              ◀──  pong
+/// ```
+///
+/// A TCP connection whose path silently stopped delivering looks healthy to both ends until
+/// TCP's retransmissions give up, which takes minutes. So after the handshake the dialer sends
+/// `ping` whenever it has not heard from the acceptor (or sent anything) for one interval, the
+/// acceptor answers each with `pong` on the same connection, and either side closes a
+/// connection on which nothing arrived for a few intervals. Both frames are connection-level
+/// (group 0, empty payload) and never reach the consensus core; neither may be sent before the
+/// handshake is done (the acceptor refuses anything but the handshake until then).
 ///
 /// Until a `helloProof` has been decoded, `PeerFrameDecoder` accepts frames of at most
 /// `handshakeMaxFrameBytes` (4 KiB; the largest handshake frame is under 400 bytes), so a
@@ -104,6 +122,10 @@ public enum PeerFrame: Hashable, Sendable {
     case hello(PeerHello)
     /// The receiver refuses the connection, for example because the cluster ids differ.
     case helloReject(reason: String)
+    /// Link liveness, dialer to acceptor after the handshake: "answer if you hear me".
+    case ping
+    /// The acceptor's answer to a `ping`, on the same connection.
+    case pong
     /// A Paxos message for consensus group `group` (0 with one group).
     case message(group: UInt32, Message)
     /// A client request a follower passes to the leader of group `group`, keeping its (client,
@@ -161,6 +183,8 @@ enum PeerFrameType: UInt8, CaseIterable {
     case helloReject = 0x02
     case helloChallenge = 0x03
     case helloProof = 0x04
+    case ping = 0x05
+    case pong = 0x06
     case prepare = 0x10
     case promise = 0x11
     case accept = 0x12

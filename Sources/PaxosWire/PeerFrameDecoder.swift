@@ -12,7 +12,7 @@ public import NIOCore
 /// `handshakeMaxFrameBytes`: a connection that has not authenticated can make the node buffer
 /// a few KiB, not `maxFrameBytes`. The accepting side of a connection sees the dialer's
 /// `helloProof` and then the full limit applies; the dialing side never receives a `helloProof`
-/// (the acceptor sends only handshake frames), so its limit stays small for good.
+/// (the acceptor sends only handshake frames and 14-byte pongs), so its limit stays small for good.
 public struct PeerFrameDecoder: ByteToMessageDecoder, Sendable {
     public typealias InboundOut = PeerFrame
 

@@ -164,14 +164,23 @@ extension ProcessTests {
             }
         }
 
-        @Test("process: a FakePeer with the secret authenticates and stays connected past the deadline")
+        @Test("process: a FakePeer with the secret authenticates, stays connected past the deadline while it pings, and is closed once silent")
         func fakePeerAuthenticates() throws {
             try LocalCluster.run(size: 3, name: "peer-fake") { cluster in
                 try cluster.waitForLeader()
                 let fake = try FakePeer(cluster: cluster, target: 1, as: 2)
-                pause(.seconds(4))
+                // Link liveness: the node answers each ping with a pong and keeps the connection.
+                for _ in 0..<20 {
+                    try fake.send(.ping)
+                    try #require(try fake.connection.readFrame() == .pong, "no pong")
+                    pause(.milliseconds(200))
+                }
                 try #require(!fake.connection.isClosedByPeer, "the node closed an authenticated connection:\n\(cluster.logTail(1))")
                 try #require(Self.refusalLines(cluster, 1).isEmpty, "\(Self.refusalLines(cluster, 1))")
+                // Silent for longer than the liveness timeout (1 s): the node closes it.
+                try waitUntil("node 1 closes a silent authenticated connection", timeout: .seconds(5)) {
+                    fake.connection.isClosedByPeer
+                }
                 fake.close()
 
                 // The same handshake with another secret is refused.

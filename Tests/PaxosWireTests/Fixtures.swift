@@ -92,6 +92,8 @@ enum Fixtures {
             Named(name: "helloProof", value: .hello(.proof(proof))),
             Named(name: "helloReject", value: .helloReject(reason: "cluster id mismatch: expected a, got b")),
             Named(name: "helloReject empty", value: .helloReject(reason: "")),
+            Named(name: "ping", value: .ping),
+            Named(name: "pong", value: .pong),
             Named(name: "forward write", value: .forward(group: 0, id: 7, .write(ClientRequest(
                 client: ClientID(UInt64.max), sequence: 3, operation: .put(key: [1, 13, 10], value: [0]))))),
             Named(name: "forward delete", value: .forward(group: 0, id: 0, .write(ClientRequest(

@@ -46,6 +46,13 @@ struct PeerFrameCodecTests {
         #expect(hex(try frame.encoded()) == "0000003a030100000000000000046b762d310000000300000001000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f36bf2595")
     }
 
+    @Test("wire: ping and pong are empty connection frames of their own types", arguments: [(PeerFrame.ping, "05"), (.pong, "06")])
+    func livenessFrameLayout(frame: PeerFrame, type: String) throws {
+        let bytes = try frame.encoded()
+        #expect(bytes.count == 14)
+        #expect(hex(bytes).hasPrefix("0000000a03\(type)00000000"))
+    }
+
     @Test("wire: the length field counts everything after itself")
     func lengthField() throws {
         for frame in Fixtures.frames {

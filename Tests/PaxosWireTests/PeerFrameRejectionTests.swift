@@ -55,7 +55,7 @@ struct PeerFrameRejectionTests {
         }
     }
 
-    @Test("wire: an unknown type is refused", arguments: [0x00, 0x05, 0x0F, 0x19, 0x2F, 0x33, 0x7F, 0xFF] as [UInt8])
+    @Test("wire: an unknown type is refused", arguments: [0x00, 0x07, 0x0F, 0x19, 0x2F, 0x33, 0x7F, 0xFF] as [UInt8])
     func unknownType(type: UInt8) throws {
         var bytes = try PeerFrame.message(group: 0, .heartbeatAck(ballot: .zero, readRound: 0)).encoded()
         bytes[5] = type
@@ -123,6 +123,11 @@ struct PeerFrameRejectionTests {
         var proof = try PeerFrame.hello(.proof(Fixtures.proof)).encoded()
         proof[9] = 1
         #expect(throws: PeerWireError.malformedPayload) { try PeerFrame.decode(proof.resealed()) }
+        for liveness: PeerFrame in [.ping, .pong] {
+            var bytes = try liveness.encoded()
+            bytes[9] = 1
+            #expect(throws: PeerWireError.malformedPayload) { try PeerFrame.decode(bytes.resealed()) }
+        }
     }
 
     @Test("wire: a huge element count fails on the bytes present instead of allocating")

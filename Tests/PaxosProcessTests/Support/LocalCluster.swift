@@ -8,7 +8,8 @@ import Glibc
 import Darwin
 #endif
 
-/// N real `paxosd` processes on 127.0.0.1, for one test.
+/// N real `paxosd` processes on 127.0.0.1, for one test; or, with a `NamespaceNetwork`, each in
+/// its own network namespace at its own address (`PartitionCluster` for the partition tests).
 ///
 /// The cluster lives in a fresh temporary directory: `cluster.json`, one log file per node
 /// (`node-<id>.log`, stdout and stderr, appended across restarts with a marker line), the node
@@ -42,6 +43,8 @@ final class LocalCluster {
     /// The user the harness (and `client(...)`) authenticates as, for a cluster with a users
     /// file; nil when the nodes have none.
     let credentials: (user: String, password: String)?
+    /// The namespaces the nodes run in, or nil for loopback.
+    let network: NamespaceNetwork?
     private let executable: URL
     private var processes: [Int: Process] = [:]
     private var startCounts: [Int: Int] = [:]
@@ -51,7 +54,9 @@ final class LocalCluster {
     var ids: [Int] { Array(1...size) }
     var liveIDs: [Int] { processes.filter { $0.value.isRunning }.keys.sorted() }
     func clientPort(_ id: Int) -> Int { basePort + 3 * (id - 1) }
-    func endpoint(_ id: Int) -> Endpoint { Endpoint(host: "127.0.0.1", port: clientPort(id)) }
+    /// The address node `id` listens on: its namespace's, else loopback.
+    func host(_ id: Int) -> String { network?.address(id) ?? "127.0.0.1" }
+    func endpoint(_ id: Int) -> Endpoint { Endpoint(host: host(id), port: clientPort(id)) }
     var endpoints: [Endpoint] { ids.map(endpoint) }
     func logPath(_ id: Int) -> String { directory.appendingPathComponent("node-\(id).log").path }
     func isRunning(_ id: Int) -> Bool { processes[id]?.isRunning ?? false }
@@ -68,11 +73,13 @@ final class LocalCluster {
     /// Writes the configuration; starts nothing. `arguments` are added to every paxosd command line.
     /// With `tls`, makes a CA and node certificates with tools/make-tls and runs every node with
     /// TLS for clients and mutual TLS between peers. With `credentials`, the harness's clients
-    /// AUTH as that user.
+    /// AUTH as that user. With `network`, node `id` runs in its namespace at its address.
     init(size: Int, name: String, arguments: [String] = [], credentials: (user: String, password: String)? = nil,
-         tls: Bool = false) throws {
+         tls: Bool = false, network: NamespaceNetwork? = nil) throws {
         precondition(size >= 1, "a cluster needs at least one node")
+        precondition(network.map { $0.size == size } ?? true, "the network has \(network?.size ?? 0) nodes, the cluster \(size)")
         self.size = size
+        self.network = network
         self.credentials = credentials
         self.executable = try Paxosd.executable()
         let slug = name.map { $0.isLetter || $0.isNumber ? $0 : "-" }
@@ -108,7 +115,7 @@ final class LocalCluster {
     private func writeConfiguration() throws {
         let replicas = ids.map { id in
             """
-                {"id": \(id), "host": "127.0.0.1", "clientPort": \(clientPort(id)), \
+                {"id": \(id), "host": "\(host(id))", "clientPort": \(clientPort(id)), \
             "peerPort": \(clientPort(id) + 1), "metricsPort": \(clientPort(id) + 2)}
             """
         }
@@ -128,10 +135,11 @@ final class LocalCluster {
     /// Creates a cluster, starts every node, runs `body`, and always shuts the cluster down.
     static func run(
         size: Int, name: String, arguments: [String] = [], credentials: (user: String, password: String)? = nil,
-        tls: Bool = false, _ body: (LocalCluster) throws -> Void
+        tls: Bool = false, network: NamespaceNetwork? = nil, _ body: (LocalCluster) throws -> Void
     ) throws {
         let started = ContinuousClock.now
-        let cluster = try LocalCluster(size: size, name: name, arguments: arguments, credentials: credentials, tls: tls)
+        let cluster = try LocalCluster(size: size, name: name, arguments: arguments, credentials: credentials, tls: tls,
+                                       network: network)
         defer { print("harness: \(name): \(size) nodes, done in \((ContinuousClock.now - started).roundedMilliseconds)") }
         var failed = true
         defer {
@@ -192,8 +200,9 @@ final class LocalCluster {
         handle.seekToEndOfFile()
         handle.write(Data("=== harness: start #\(count) of paxosd \(id) at \(Date()) ===\n".utf8))
         let process = Process()
-        process.executableURL = executable
-        process.arguments = ["--config", configPath, "--id", "\(id)", "--log-level", "info"] + extraArguments
+        let arguments = ["--config", configPath, "--id", "\(id)", "--log-level", "info"] + extraArguments
+        (process.executableURL, process.arguments) =
+            network?.launch(id, program: executable, arguments: arguments) ?? (executable, arguments)
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
@@ -285,13 +294,14 @@ final class LocalCluster {
     private func pidPath(_ id: Int) -> String { directory.appendingPathComponent("pids/\(id).pid").path }
 
     /// A shell that outlives this process by at most a second: when the test process is gone it
-    /// SIGKILLs every pid still listed in `pids/` and deletes the directory.
+    /// SIGKILLs every pid still listed in `pids/`, deletes the directory and the network's
+    /// namespaces and links.
     private func startWatchdog() throws {
         let script = """
             while kill -0 "$1" 2>/dev/null; do sleep 1; done
             for f in "$2"/pids/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
             rm -rf "$2"
-            """
+            """ + "\n" + (network?.cleanupScript ?? "")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", script, "paxos-test-watchdog", "\(getpid())", directory.path]
