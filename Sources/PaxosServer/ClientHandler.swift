@@ -154,6 +154,9 @@ final class ClientHandler: ChannelDuplexHandler {
         context.read()
     }
 
+    /// How long a connection that used its budget waits before its next turn.
+    static let yieldDelay = TimeAmount.microseconds(500)
+
     /// Bytes a queued command holds, for the queue's byte bound.
     private static func size(of command: RESPCommand) -> Int {
         command.arguments.reduce(command.name.utf8.count) { $0 + $1.count }
@@ -194,7 +197,11 @@ final class ClientHandler: ChannelDuplexHandler {
         guard !resumeScheduled else { return }
         resumeScheduled = true
         node.metrics.clientCommandsDeferred.increment()
-        context.eventLoop.execute { [self] in
+        // Not `execute`: NIO runs tasks until none is ready before it polls sockets again, so a
+        // chain of immediate continuations would keep peers and other clients unread for the
+        // whole backlog. A continuation due a little later is not ready when the loop looks
+        // for tasks again, so the loop polls sockets (peer acks, other clients) first.
+        context.eventLoop.scheduleTask(in: Self.yieldDelay) { [self] in
             resumeScheduled = false
             budget = node.settings.clientCommandsPerTurn
             if !busy { processNext() }

@@ -36,7 +36,7 @@ public struct NodeSettings: Sendable {
     /// Bounded, fair client serving (docs/ARCHITECTURE.md, "Bounded, fair client serving").
     /// Commands one connection may run per event-loop turn before it yields to ticks, peers and
     /// other clients.
-    public var clientCommandsPerTurn = 64
+    public var clientCommandsPerTurn = 128
     /// A connection's parsed commands waiting to run, by count and by bytes: past either, the
     /// node stops reading the socket until the queue drains (backpressure; never a close).
     public var clientQueueMaxCommands = 1_024

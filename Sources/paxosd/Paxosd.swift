@@ -89,8 +89,8 @@ struct Paxosd: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Replies a client has not read, in MiB, above which the node stops reading its commands (default 1).", valueName: "MiB"))
     var clientOutputSoftMib = 1
 
-    @Option(help: ArgumentHelp("Commands one client connection runs per event-loop turn before yielding to others (default 64).", valueName: "n"))
-    var clientCommandsPerTurn = 64
+    @Option(help: ArgumentHelp("Commands one client connection runs per event-loop turn before yielding to others (default 128).", valueName: "n"))
+    var clientCommandsPerTurn = 128
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
