@@ -155,7 +155,7 @@ final class ClientHandler: ChannelDuplexHandler {
     }
 
     /// How long a connection that used its budget waits before its next turn.
-    static let yieldDelay = TimeAmount.microseconds(500)
+    static let yieldDelay = TimeAmount.milliseconds(2)
 
     /// Bytes a queued command holds, for the queue's byte bound.
     private static func size(of command: RESPCommand) -> Int {
