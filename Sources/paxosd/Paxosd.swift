@@ -72,24 +72,24 @@ struct Paxosd: AsyncParsableCommand {
     var requestTimeoutMs: Int64 = 5_000
 
     @Option(help: ArgumentHelp(
-        "Most client connections at once (default 10000); more get '-ERR max number of clients reached' and are closed.",
+        "Most client connections at once; more get '-ERR max number of clients reached' and are closed.",
         discussion: "Lowered at start if the descriptor limit (raised to its hard limit when allowed) cannot hold it plus 128 descriptors kept for peers, databases, snapshots and backups.",
         valueName: "n"))
     var maxClients = 10_000
 
-    @Option(help: ArgumentHelp("Close a client connection idle (nothing read or written) this long; 0 (default) never does.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Close a client connection idle (nothing read or written) this long; 0 never does.", valueName: "seconds"))
     var clientIdleTimeoutSeconds: Int64 = 0
 
     @Option(help: ArgumentHelp(
-        "Replies a client has not read, in MiB, after which it is disconnected (default 64; Redis's client-output-buffer-limit hard limit).",
+        "Replies a client has not read, in MiB, after which it is disconnected (Redis's client-output-buffer-limit hard limit).",
         discussion: "Above --client-output-soft-mib (default 1) the node stops reading that client's commands until it catches up.",
         valueName: "MiB"))
     var clientOutputHardMib = 64
 
-    @Option(help: ArgumentHelp("Replies a client has not read, in MiB, above which the node stops reading its commands (default 1).", valueName: "MiB"))
+    @Option(help: ArgumentHelp("Replies a client has not read, in MiB, above which the node stops reading its commands.", valueName: "MiB"))
     var clientOutputSoftMib = 1
 
-    @Option(help: ArgumentHelp("Commands one client connection runs per event-loop turn before yielding to others (default 128).", valueName: "n"))
+    @Option(help: ArgumentHelp("Commands one client connection runs per event-loop turn before yielding to others.", valueName: "n"))
     var clientCommandsPerTurn = 128
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
