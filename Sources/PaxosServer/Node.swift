@@ -33,6 +33,15 @@ public final class Node: @unchecked Sendable {
     var nextClientIDLow: UInt64 = 1
     var tickTask: RepeatedTask?
     var stopping = false
+    /// Client connections admitted and still open, and how many may be (`NodeSettings.maxClients`,
+    /// possibly lowered at start to fit the descriptor limit).
+    /// - Invariant: `clientsConnected <= maxClients`.
+    var clientsConnected = 0
+    var maxClients: Int
+    /// When a client was last disconnected for its output buffer was logged, and how many
+    /// were not logged since (at most one line per 10 s).
+    var outputLimitLoggedAt: NIODeadline?
+    var outputLimitUnlogged = 0
 
     init(settings: NodeSettings, loop: any EventLoop, logger: Logger, metrics: NodeMetrics) {
         self.settings = settings
@@ -40,6 +49,7 @@ public final class Node: @unchecked Sendable {
         self.logger = logger
         self.metrics = metrics
         self.groupMap = GroupMap(count: settings.groups)
+        self.maxClients = settings.maxClients
         var random = SeededGenerator(seed: settings.seed ^ 0xC11E_4710_0000_0000)
         self.clientIDBase = (random.next() & 0xFFFF_FFFF) << 32
     }

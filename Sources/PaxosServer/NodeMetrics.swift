@@ -12,12 +12,29 @@ public struct NodeMetrics: Sendable {
     private let prefix: String
     /// Refused client AUTH attempts (wrong password or unknown user).
     let clientAuthFailures: Counter
+    /// Client connections open now (admitted ones; refused ones never count).
+    let clientsConnected: Gauge
+    /// Connections refused because `maxClients` were open.
+    let clientsRejectedMaxClients: Counter
+    /// Clients disconnected by the node, by reason (a closed set).
+    let clientsDisconnectedOutputBuffer: Counter
+    let clientsDisconnectedIdle: Counter
+    /// Times a connection used its commands-per-turn budget with commands left and yielded.
+    let clientCommandsDeferred: Counter
+    /// Times the node stopped reading a connection because its queue or its output was full.
+    let clientReadsPaused: Counter
 
     public init(prefix: String = "paxos") {
         self.prefix = prefix
         peerWireErrors = Counter(label: "\(prefix)_peer_wire_errors")
         peersConnected = Gauge(label: "\(prefix)_peers_connected")
         clientAuthFailures = Counter(label: "\(prefix)_client_auth_failures")
+        clientsConnected = Gauge(label: "\(prefix)_clients_connected")
+        clientsRejectedMaxClients = Counter(label: "\(prefix)_clients_rejected", dimensions: [("reason", "max_clients")])
+        clientsDisconnectedOutputBuffer = Counter(label: "\(prefix)_clients_disconnected", dimensions: [("reason", "output_buffer")])
+        clientsDisconnectedIdle = Counter(label: "\(prefix)_clients_disconnected", dimensions: [("reason", "idle")])
+        clientCommandsDeferred = Counter(label: "\(prefix)_client_commands_deferred")
+        clientReadsPaused = Counter(label: "\(prefix)_client_reads_paused")
     }
 
     /// A peer connection refused before it authenticated; `reason` is a `PeerRefusal` raw value

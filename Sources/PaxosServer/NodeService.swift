@@ -38,7 +38,10 @@ public struct NodeService: Service {
         try restoreIfAsked()
         let tls = try settings.tls?.makeContexts() ?? NodeTLSContexts()
         let metrics = NodeMetrics()
-        let node = Node(settings: settings, loop: loop, logger: logger, metrics: metrics)
+        var nodeSettings = settings
+        nodeSettings.maxClients = DescriptorBudget.admit(maxClients: settings.maxClients,
+                                                         reserved: settings.reservedDescriptors, logger: logger)
+        let node = Node(settings: nodeSettings, loop: loop, logger: logger, metrics: metrics)
         let authenticator = settings.users.map {
             ClientAuthenticator(users: $0, logger: logger, failures: metrics.clientAuthFailures)
         }
@@ -197,19 +200,30 @@ public struct NodeService: Service {
         }
     }
 
+    /// Client connections are bounded and fair (see `ClientHandler`): the socket is read at most
+    /// once per loop turn, 16 KiB at a time, so one flooding client hands the loop back quickly;
+    /// above the soft output limit the channel turns unwritable and the handler stops reading.
     private func bindClients(node: Node, authenticator: ClientAuthenticator?, group: MultiThreadedEventLoopGroup,
                              tls: NIOSSLContext?) async throws -> any Channel {
         let limits = RESPLimits(maxBulkBytes: settings.maxValueBytes + settings.maxKeyBytes,
                                 maxArrayCount: 1_024, maxInlineBytes: 64 * 1_024,
                                 maxCommandBytes: settings.maxRequestBytes, maxNestingDepth: 1)
+        let soft = settings.clientOutputSoftBytes
+        let idle = settings.clientIdleTimeoutSeconds
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 1)
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2_048, maximum: 16 * 1_024))
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: soft / 2, high: soft))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // A plaintext client on a TLS port fails the TLS handshake and is closed.
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+                    if idle > 0 {
+                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: .seconds(idle)))
+                    }
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(RESPDecoder(limits: limits)),
                         MessageToByteHandler(RESPEncoder()),

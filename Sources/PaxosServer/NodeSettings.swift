@@ -33,6 +33,26 @@ public struct NodeSettings: Sendable {
     public var maxKeyBytes = 1_024
     public var maxValueBytes = 1 << 20
     public var maxRequestBytes = 2 << 20
+    /// Bounded, fair client serving (docs/ARCHITECTURE.md, "Bounded, fair client serving").
+    /// Commands one connection may run per event-loop turn before it yields to ticks, peers and
+    /// other clients.
+    public var clientCommandsPerTurn = 128
+    /// A connection's parsed commands waiting to run, by count and by bytes: past either, the
+    /// node stops reading the socket until the queue drains (backpressure; never a close).
+    public var clientQueueMaxCommands = 1_024
+    public var clientQueueMaxBytes = 4 << 20
+    /// Replies queued for a client that does not read: above `clientOutputSoftBytes` the node
+    /// stops reading its commands; above `clientOutputHardBytes` it disconnects it (Redis's
+    /// `client-output-buffer-limit normal`).
+    public var clientOutputSoftBytes = 1 << 20
+    public var clientOutputHardBytes = 64 << 20
+    /// Most client connections at once (`--max-clients`, Redis's `maxclients`); the node lowers
+    /// it at start if the descriptor limit cannot hold it plus `reservedDescriptors`.
+    public var maxClients = 10_000
+    /// Descriptors kept for peers, the databases, snapshots and backups, never used by clients.
+    public var reservedDescriptors = 128
+    /// Close a client connection idle this long; 0 = never (Redis's `timeout 0`).
+    public var clientIdleTimeoutSeconds: Int64 = 0
     /// Most requests a node tracks at once (local and forwarded); more get `-BUSY`.
     public var maxOutstandingRequests = 50_000
     /// The leader's pipeline window per group: slots proposed and not yet chosen. Requests that

@@ -6,10 +6,16 @@ public struct RESPCommand: Hashable, Sendable, CustomStringConvertible {
     /// The uppercased command name; bytes that are not UTF-8 become U+FFFD.
     public var name: String
     public var arguments: [[UInt8]]
+    /// Set when the request broke a size limit with lengths the parser could still follow (a
+    /// bulk string or the command's total over the limit): its arguments were skipped, not
+    /// kept, and the stream is still aligned. The server MUST answer it with an error, in its
+    /// place in the pipeline, and may go on serving the connection.
+    public var refusal: RESPError?
 
-    public init(name: String, arguments: [[UInt8]]) {
+    public init(name: String, arguments: [[UInt8]], refusal: RESPError? = nil) {
         self.name = name
         self.arguments = arguments
+        self.refusal = refusal
     }
 
     /// Splits a parsed request into name and arguments.

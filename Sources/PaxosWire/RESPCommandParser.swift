@@ -11,6 +11,12 @@ public import NIOCore
 /// Deliberate Redis compatibility: `*0` and `*-1` are skipped like empty inline lines (no
 /// command, no reply), and inline lines may end in a bare LF. Stricter than Redis: a bulk string
 /// must be followed by CRLF (Redis skips two bytes unchecked), and any count below -1 is an error.
+///
+/// Kinder than Redis: a bulk string over `maxBulkBytes`, or arguments adding up to more than
+/// `maxCommandBytes`, do not end the connection. Their lengths are known, so the parser skips
+/// exactly those bytes as they arrive (keeping none of them) and the rest of that command's
+/// arguments, then returns the command with `refusal` set for the server to answer with an
+/// error. Only malformed framing, which leaves no way to find the next command, throws.
 public struct RESPCommandParser: Sendable {
     public let limits: RESPLimits
 
@@ -18,6 +24,12 @@ public struct RESPCommandParser: Sendable {
     private var expectedCount = 0
     private var arguments: [[UInt8]] = []
     private var argumentBytes = 0
+    /// Why the command being received will be refused; its arguments are then skipped.
+    private var refusal: RESPError?
+    /// Body bytes of an oversized bulk string still to be skipped, then its CRLF.
+    /// - Invariant: `skipBytes > 0` only while `refusal != nil`.
+    private var skipBytes = 0
+    private var skippingBulk = false
 
     public init(limits: RESPLimits = RESPLimits()) {
         self.limits = limits
@@ -41,15 +53,44 @@ public struct RESPCommandParser: Sendable {
             }
         }
         while arguments.count < expectedCount {
-            guard let argument = try readArgument(from: &buffer) else { return nil }
-            arguments.append(argument)
+            if skippingBulk {
+                guard try skipBulk(from: &buffer) else { return nil }
+                arguments.append([])
+                continue
+            }
+            guard let argument = try readArgument(from: &buffer) else {
+                if skippingBulk { continue }
+                return nil
+            }
+            // Once refused, arguments are counted but not kept.
+            arguments.append(refusal == nil ? argument : [])
         }
         defer {
             expectedCount = 0
             arguments = []
             argumentBytes = 0
+            refusal = nil
+        }
+        if let refusal {
+            let name = arguments[0].isEmpty ? "" : RESPCommand(words: [arguments[0]]).name
+            return RESPCommand(name: name, arguments: [], refusal: refusal)
         }
         return RESPCommand(words: arguments)
+    }
+
+    /// Drops what has arrived of an oversized bulk string; true once its body and CRLF are gone.
+    private mutating func skipBulk(from buffer: inout ByteBuffer) throws(RESPError) -> Bool {
+        let dropped = Swift.min(skipBytes, buffer.readableBytes)
+        buffer.moveReaderIndex(forwardBy: dropped)
+        skipBytes -= dropped
+        guard skipBytes == 0, buffer.readableBytes >= 2 else { return false }
+        guard
+            buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == .cr,
+            buffer.getInteger(at: buffer.readerIndex + 1, as: UInt8.self) == .lf
+        else { throw RESPError.missingCRLF.with("after a skipped bulk string") }
+        buffer.moveReaderIndex(forwardBy: 2)
+        skippingBulk = false
+        return true
     }
 
     /// Reads `*n\r\n`; returns false if the line has not arrived. `*0` and `*-1` leave the parser
@@ -86,11 +127,28 @@ public struct RESPCommandParser: Sendable {
         guard let length = RESPInteger.parse(line.dropFirst()), length >= 0 else {
             throw RESPError.invalidBulkLength.with("'\(String(decoding: line.dropFirst(), as: UTF8.self))'")
         }
-        guard length <= limits.maxBulkBytes else {
-            throw RESPError.bulkTooLong.with("\(length) bytes, the limit is \(limits.maxBulkBytes)")
+        let tooLarge: RESPError? =
+            if length > limits.maxBulkBytes {
+                RESPError.bulkTooLong.with("\(length) bytes, the limit is \(limits.maxBulkBytes)")
+            } else if argumentBytes + Int(length) > limits.maxCommandBytes {
+                RESPError.commandTooLarge.with("over \(limits.maxCommandBytes) bytes of arguments")
+            } else {
+                nil
+            }
+        if let tooLarge {
+            // The length is known, so skip the body as it arrives instead of giving up the stream.
+            buffer = peek
+            if refusal == nil { refusal = tooLarge }
+            skipBytes = Int(length)
+            skippingBulk = true
+            return nil
         }
-        guard argumentBytes + Int(length) <= limits.maxCommandBytes else {
-            throw RESPError.commandTooLarge.with("over \(limits.maxCommandBytes) bytes of arguments")
+        if refusal != nil, peek.readableBytes < Int(length) + 2 {
+            // A later argument of a refused command: skip it too rather than buffer it.
+            buffer = peek
+            skipBytes = Int(length)
+            skippingBulk = true
+            return nil
         }
         guard let body = try peek.readRESPBulkBody(length: Int(length)) else { return nil }
         buffer = peek

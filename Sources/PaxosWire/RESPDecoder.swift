@@ -3,8 +3,10 @@ public import NIOCore
 /// The server's inbound RESP handler: bytes in, `RESPCommand`s out (see `RESPCommandParser`).
 ///
 /// Install it as `ByteToMessageHandler(RESPDecoder(limits:))`. Several pipelined commands in one
-/// read are emitted one after another, in order. A `RESPError` is fired down the pipeline; the
-/// server replies `-ERR Protocol error: <description>` and MUST close the connection.
+/// read are emitted one after another, in order. A command over a size limit arrives with
+/// `refusal` set (the stream is still aligned; see `RESPCommandParser`). A `RESPError` is fired
+/// down the pipeline; the server replies `-ERR Protocol error: <description>` and MUST close the
+/// connection.
 public struct RESPDecoder: ByteToMessageDecoder, Sendable {
     public typealias InboundOut = RESPCommand
 

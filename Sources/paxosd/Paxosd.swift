@@ -71,6 +71,27 @@ struct Paxosd: AsyncParsableCommand {
     @Option(help: "Milliseconds a client request may wait before -TIMEOUT or -NOLEADER.")
     var requestTimeoutMs: Int64 = 5_000
 
+    @Option(help: ArgumentHelp(
+        "Most client connections at once; more get '-ERR max number of clients reached' and are closed.",
+        discussion: "Lowered at start if the descriptor limit (raised to its hard limit when allowed) cannot hold it plus 128 descriptors kept for peers, databases, snapshots and backups.",
+        valueName: "n"))
+    var maxClients = 10_000
+
+    @Option(help: ArgumentHelp("Close a client connection idle (nothing read or written) this long; 0 never does.", valueName: "seconds"))
+    var clientIdleTimeoutSeconds: Int64 = 0
+
+    @Option(help: ArgumentHelp(
+        "Replies a client has not read, in MiB, after which it is disconnected (Redis's client-output-buffer-limit hard limit).",
+        discussion: "Above --client-output-soft-mib (default 1) the node stops reading that client's commands until it catches up.",
+        valueName: "MiB"))
+    var clientOutputHardMib = 64
+
+    @Option(help: ArgumentHelp("Replies a client has not read, in MiB, above which the node stops reading its commands.", valueName: "MiB"))
+    var clientOutputSoftMib = 1
+
+    @Option(help: ArgumentHelp("Commands one client connection runs per event-loop turn before yielding to others.", valueName: "n"))
+    var clientCommandsPerTurn = 128
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -137,6 +158,12 @@ struct Paxosd: AsyncParsableCommand {
         if let tls, !["none", "clients", "peers", "all"].contains(tls) {
             throw ValidationError("--tls must be none, clients, peers or all, got '\(tls)'")
         }
+        guard maxClients >= 1 else { throw ValidationError("--max-clients must be at least 1, got \(maxClients)") }
+        guard clientIdleTimeoutSeconds >= 0 else { throw ValidationError("--client-idle-timeout-seconds must be 0 (off) or more, got \(clientIdleTimeoutSeconds)") }
+        guard clientOutputSoftMib >= 1, clientOutputHardMib >= clientOutputSoftMib else {
+            throw ValidationError("--client-output-soft-mib must be at least 1 and at most --client-output-hard-mib")
+        }
+        guard clientCommandsPerTurn >= 1 else { throw ValidationError("--client-commands-per-turn must be at least 1") }
         guard ["yes", "no"].contains(protectedMode) else { throw ValidationError("--protected-mode must be 'yes' or 'no', got '\(protectedMode)'") }
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate must be between 0 and 1, got \(failRate)") }
         guard ["full", "normal"].contains(sync) else { throw ValidationError("--sync must be 'full' or 'normal', got '\(sync)'") }
@@ -215,6 +242,11 @@ struct Paxosd: AsyncParsableCommand {
         settings.secret = try ClusterSecret.load(path: secretFile ?? cluster.secretPath(configurationPath: config))
         settings.tls = try resolveTLS(cluster: cluster)
         settings.protectedMode = protectedMode == "yes"
+        settings.maxClients = maxClients
+        settings.clientIdleTimeoutSeconds = clientIdleTimeoutSeconds
+        settings.clientOutputSoftBytes = clientOutputSoftMib << 20
+        settings.clientOutputHardBytes = clientOutputHardMib << 20
+        settings.clientCommandsPerTurn = clientCommandsPerTurn
         if let backupDir { settings.backupDirectory = backupDir }
         if let path = usersFile ?? cluster.usersFile.map({ Self.relative($0, toFileAt: config) }) {
             try settings.loadUsers(path: path)

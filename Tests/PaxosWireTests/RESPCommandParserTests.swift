@@ -106,12 +106,10 @@ struct RESPCommandParserTests {
     }
 
     static let overLimits: [Named<(String, RESPError)>] = [
-        Named(name: "bulk over the limit, before its data", value: ("*1\r\n$9\r\n", .bulkTooLong)),
         Named(name: "array over the limit", value: ("*4\r\n", .arrayTooLong)),
         Named(name: "inline line over the limit", value: (String(repeating: "A", count: 18), .lineTooLong)),
         Named(
             name: "inline line over the limit with LF", value: (String(repeating: "A", count: 17) + "\n", .lineTooLong)),
-        Named(name: "arguments over the command limit", value: ("*2\r\n$8\r\n12345678\r\n$5\r\n", .commandTooLarge)),
     ]
 
     @Test("wire: exceeded limits are typed errors", arguments: overLimits)
@@ -130,11 +128,52 @@ struct RESPCommandParserTests {
         #expect(commands.count == 2)
     }
 
-    @Test("wire: the default limits refuse a 4 GiB bulk before any data arrives")
-    func hugeBulkHeader() {
+    @Test("wire: the default limits refuse a 4 GiB bulk before any data arrives, and keep none of it")
+    func hugeBulkHeader() throws {
         var parser = RESPCommandParser()
-        var buffer = ByteBuffer(string: "*1\r\n$4294967296\r\n")
-        #expect(throws: RESPError.bulkTooLong) { try drain(&parser, &buffer) }
+        var buffer = ByteBuffer(string: "*2\r\n$3\r\nSET\r\n$4294967296\r\nabcdef")
+        #expect(try drain(&parser, &buffer).isEmpty)
+        #expect(buffer.readableBytes == 0)
+    }
+
+    static let skippable: [Named<(String, RESPError)>] = [
+        Named(name: "bulk over the limit", value: ("*2\r\n$3\r\nSET\r\n$9\r\n123456789\r\n", .bulkTooLong)),
+        Named(name: "bulk over the limit, then more arguments",
+              value: ("*3\r\n$3\r\nSET\r\n$9\r\n123456789\r\n$2\r\nab\r\n", .bulkTooLong)),
+        Named(name: "arguments over the command limit",
+              value: ("*3\r\n$3\r\nSET\r\n$8\r\n12345678\r\n$5\r\n12345\r\n", .commandTooLarge)),
+    ]
+
+    @Test("wire: an oversized argument is skipped and refused; the next command parses", arguments: skippable)
+    func skipsOversized(testCase: Named<(String, RESPError)>) throws {
+        var parser = RESPCommandParser(limits: Self.small)
+        var buffer = ByteBuffer(string: testCase.value.0 + "PING\r\n")
+        let commands = try drain(&parser, &buffer)
+        #expect(commands.count == 2)
+        #expect(commands.first?.refusal == testCase.value.1)
+        #expect(commands.first?.name == "SET")
+        #expect(commands.first?.arguments == [])
+        #expect(commands.last == Self.command("PING"))
+    }
+
+    @Test("wire: an oversized bulk arriving byte by byte is skipped as it comes")
+    func skipsOversizedPiecewise() throws {
+        var parser = RESPCommandParser(limits: Self.small)
+        var commands: [RESPCommand] = []
+        var buffer = ByteBuffer()
+        for byte in "*2\r\n$3\r\nSET\r\n$9\r\n123456789\r\n*1\r\n$4\r\nPING\r\n".utf8 {
+            buffer.writeInteger(byte)
+            commands += try drain(&parser, &buffer)
+        }
+        #expect(buffer.readableBytes == 0)
+        #expect(commands.map(\.refusal) == [.bulkTooLong, nil])
+    }
+
+    @Test("wire: a skipped bulk not followed by CRLF still ends the stream")
+    func skippedBulkNeedsCRLF() {
+        var parser = RESPCommandParser(limits: Self.small)
+        var buffer = ByteBuffer(string: "*2\r\n$3\r\nSET\r\n$9\r\n123456789xx")
+        #expect(throws: RESPError.missingCRLF) { try drain(&parser, &buffer) }
     }
 
     @Test("wire: command names are uppercased, arguments are not")
