@@ -40,7 +40,11 @@ extension Simulation {
         if !wasLeader && replica.roleName == "leader" { noteElection(replica.configuration, group: replicas[index].group) }
         replicas[index].replica = replica
         for violation in replica.invariantViolations() { fail("\(name(index)) invariant: \(violation)") }
-        if configuration.partitionPatterns && healed { watchLeadership(group: replicas[index].group) }
+        if configuration.partitionPatterns && healed {
+            if case .tick = input { watchLeadership(group: replicas[index].group, onTick: true) } else {
+                watchLeadership(group: replicas[index].group, onTick: false)
+            }
+        }
         for action in actions { execute(action, at: index) }
     }
 
