@@ -84,7 +84,8 @@ extension Replica {
     /// True while we hear a live leader (or lead with a majority's contact), or when the asker's
     /// phase 1 would need slots we compacted (see the type's essay).
     func shouldRefusePrePrepare(fromSlot: Slot) -> Bool {
-        if fromSlot <= snapshotThrough { return true }
+        // The planted bug lets the lagging candidate run, as elections did before this check.
+        if fromSlot <= snapshotThrough && configuration._plantedBug != .ignoreCompaction { return true }
         switch role {
         case .leader: return hasQuorumContact
         case .candidate: return false
