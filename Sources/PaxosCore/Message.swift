@@ -5,6 +5,14 @@
 /// phase 2, `heartbeat` carries the chosen frontier and confirms leadership for reads,
 /// `catchUp*` lets a learner fetch chosen commands it lacks.
 public enum Message: Hashable, Sendable {
+    /// Pre-prepare (Raft's pre-vote, §9.6 of Ongaro's thesis): "would you promise `ballot` for
+    /// every slot ≥ `fromSlot` if I prepared it now?" Neither side raises or persists anything;
+    /// see `Replica+PrePrepare.swift`.
+    case prePrepare(ballot: Ballot, fromSlot: Slot)
+    /// The answer to a pre-prepare for `ballot` (the asker's). `granted` is false while the
+    /// sender hears a live leader (or could not report the slots the asker's phase 1 needs);
+    /// `promised` is the sender's current promise, so the asker's real ballot goes above it.
+    case prePromise(ballot: Ballot, granted: Bool, promised: Ballot)
     /// Phase 1a: "promise me `ballot` for every slot ≥ `fromSlot`".
     case prepare(ballot: Ballot, fromSlot: Slot)
     /// Phase 1b: the acceptor promised `ballot` and reports every entry it holds at or above
@@ -55,6 +63,8 @@ extension Message {
     /// A short, low-cardinality name for logs and metrics.
     public var kind: String {
         switch self {
+        case .prePrepare: "pre_prepare"
+        case .prePromise: "pre_promise"
         case .prepare: "prepare"
         case .promise: "promise"
         case .accept: "accept"

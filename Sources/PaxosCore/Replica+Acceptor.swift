@@ -8,6 +8,9 @@ extension Replica {
             return
         }
         switch message {
+        case .prePrepare(let ballot, let fromSlot): onPrePrepare(from: peer, ballot: ballot, fromSlot: fromSlot)
+        case .prePromise(let ballot, let granted, let promised):
+            onPrePromise(from: peer, ballot: ballot, granted: granted, promised: promised)
         case .prepare(let ballot, let fromSlot): onPrepare(from: peer, ballot: ballot, fromSlot: fromSlot)
         case .promise(let ballot, let entries, let compacted):
             onPromise(from: peer, ballot: ballot, entries: entries, compactedThrough: compacted)
@@ -51,6 +54,8 @@ extension Replica {
             promised = ballot
             persist(promised: ballot, entries: [])
             becomeFollower(leader: nil)
+            // We promised another candidate: let it finish instead of running against it.
+            prePrepare = nil
             // Give the candidate a full timeout to finish before we run against it.
             resetElectionDeadline()
         }
@@ -109,6 +114,8 @@ extension Replica {
     mutating func followLeader(of ballot: Ballot) {
         if let own = ownBallot, own < ballot { becomeFollower(leader: ballot.replica) }
         if !isLeader {
+            // A live leader: whatever pre-prepare round we ran is moot.
+            prePrepare = nil
             leaderHint = ballot.replica
             lastLeaderContact = now
             failedElections = 0

@@ -15,11 +15,21 @@ extension Replica {
         now += 1
         switch role {
         case .follower:
-            if now >= electionDeadline { startElection() } else { considerTakeover() }
+            if now >= electionDeadline {
+                startPrePrepare()
+            } else {
+                retransmitPrePrepareIfDue()
+                considerTakeover()
+            }
         case .candidate(let state):
             if now >= electionDeadline {
                 failedElections += 1
-                startElection()
+                // Ask again rather than raise again: we may have been cut off since the
+                // pre-prepare round that let us run.
+                if configuration._plantedBug == .stepDownOnAnyReject { startElection() } else {
+                    becomeFollower(leader: nil)
+                    startPrePrepare()
+                }
             } else if now - state.lastPrepareSent >= configuration.retransmitTicks {
                 retransmitPrepare()
             }
@@ -52,6 +62,7 @@ extension Replica {
         }
         let ballot = highest.successor(ownedBy: configuration.id)
         stepDownCleanup(newLeader: nil)
+        prePrepare = nil
         promised = ballot
         highestBallotSeen = ballot
         leaderHint = nil
@@ -96,10 +107,35 @@ extension Replica {
         if state.promises.count >= configuration.majority { becomeLeader(state) }
     }
 
+    /// A reject with a higher ballot: the sender has promised `theirs` and will not accept our
+    /// ballot any more.
+    ///
+    /// A candidate gives up (its phase 1 cannot finish with that acceptor, and someone else is
+    /// running). A leader keeps leading while the acceptors that have not rejected it (itself
+    /// included) still make a majority: its ballot can still be chosen in, and a higher ballot
+    /// that never won a majority of promises must not depose it. Safety does not depend on
+    /// stepping down: a slot is chosen only by a majority of votes in one ballot, and a majority
+    /// that promised a higher ballot refuses ours, so whichever ballot wins, the other cannot
+    /// choose anything the winner's phase 1 would miss. Once the rejecters alone leave us short
+    /// of a majority, we step down at once; if acceptors fall silent instead, check-quorum
+    /// (`leaderTick`) steps us down within an election timeout. A minority that promised higher
+    /// stays unable to accept our ballot, so after an election timeout we raise our own ballot
+    /// above theirs (`raiseBallotOverRejecters`) instead of leading with fewer acceptors.
+    ///
+    /// A reject in the preferred leader's ballot is its takeover (`Replica+Preference.swift`):
+    /// deliberate, so we step down at once as before.
     mutating func onReject(from peer: ReplicaID, ballot: Ballot, promised theirs: Ballot) {
         observe(theirs)
         guard let own = ownBallot, own == ballot, theirs > own else { return }
         logger.debug("ballot rejected", metadata: metadata.merging(["peer.id": "\(peer)"]) { $1 })
+        if case .leader(var state) = role, configuration._plantedBug != .stepDownOnAnyReject,
+           theirs.replica != configuration.preferredLeader {
+            if state.rejectedBy.isEmpty { state.firstRejectAt = now }
+            state.rejectedBy.insert(peer)
+            role = .leader(state)
+            if configuration.members.count - state.rejectedBy.count >= configuration.majority { return }
+            logger.debug("stepping down: a majority promised a higher ballot", metadata: metadata)
+        }
         if case .candidate = role { failedElections += 1 }
         becomeFollower(leader: nil)
         resetElectionDeadline()

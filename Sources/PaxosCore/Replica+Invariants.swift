@@ -41,13 +41,21 @@ extension Replica {
             precondition(item.after > durableThrough, "\(me): deferred output already releasable")
             if index > 0 { precondition(deferred[index - 1].after <= item.after, "\(me): deferred outputs out of order") }
         }
+        if let round = prePrepare {
+            precondition(round.ballot.replica == configuration.id && round.granted.contains(configuration.id),
+                         "\(me): pre-prepare round for \(round.ballot) not our own")
+        }
         switch role {
         case .follower:
             break
         case .candidate(let state):
+            precondition(prePrepare == nil, "\(me): pre-prepare round while a candidate")
             precondition(state.ballot == promised, "\(me): candidate in \(state.ballot) but promised \(promised)")
             precondition(state.ballot.replica == configuration.id, "\(me): candidate in a ballot it does not own")
         case .leader(let state):
+            precondition(prePrepare == nil, "\(me): pre-prepare round while leading")
+            precondition(configuration.members.count - state.rejectedBy.count >= configuration.majority,
+                         "\(me): leading though rejected by \(state.rejectedBy.count) acceptors")
             precondition(state.ballot == promised, "\(me): leader in \(state.ballot) but promised \(promised)")
             precondition(state.pending.count <= configuration.maxPendingRequests, "\(me): pending queue over its bound")
             precondition(state.reads.confirmed <= state.reads.round, "\(me): read round confirmed before started")

@@ -16,6 +16,12 @@ struct LeaderState: Sendable {
     var lastHeard: [ReplicaID: UInt64] = [:]
     var lastHeartbeat: UInt64 = 0
     var reads = ReadState()
+    /// Peers that rejected our ballot because they promised a higher one. They never accept
+    /// our ballot again (a promise only grows), so they count against our majority (`onReject`).
+    /// - Invariant: `members.count - rejectedBy.count >= majority` while we lead.
+    var rejectedBy: Set<ReplicaID> = []
+    /// When the first of `rejectedBy` rejected us.
+    var firstRejectAt: UInt64 = 0
 
     init(ballot: Ballot, nextSlot: Slot, recoveredThrough: Slot) {
         self.ballot = ballot
@@ -137,6 +143,9 @@ extension Replica {
             resetElectionDeadline()
             return
         }
+        if !state.rejectedBy.isEmpty, now - state.firstRejectAt >= configuration.electionTimeoutTicks {
+            return raiseBallotOverRejecters()
+        }
         var stale: [AcceptEntry] = []
         for (slot, proposal) in state.inflight where now - proposal.lastSent >= configuration.retransmitTicks {
             stale.append(AcceptEntry(slot: slot, command: proposal.command))
@@ -153,6 +162,16 @@ extension Replica {
         if case .leader(let current) = role, now - current.lastHeartbeat >= configuration.heartbeatIntervalTicks {
             sendHeartbeats()
         }
+    }
+
+    /// A minority promised a higher ballot an election timeout ago and its owner has not won (we
+    /// still lead): run phase 1 again ourselves, above every ballot seen, so those acceptors can
+    /// accept again. Our followers hear us, so they do not ignore our prepare, and the leader
+    /// stays the same replica. Queued requests are refused as on any step-down (the shell sends
+    /// them again); what is in the log is recovered by phase 1.
+    mutating func raiseBallotOverRejecters() {
+        logger.debug("raising our ballot over acceptors that promised a higher one", metadata: metadata)
+        startElection()
     }
 
     /// True when a majority (counting ourselves) answered within the last election timeout.

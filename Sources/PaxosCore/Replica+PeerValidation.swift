@@ -9,9 +9,9 @@ import Logging
 /// - **Ranges.** Ballot rounds are at most `Ballot.maxRound` and slots at most `Slot.max`, so no
 ///   arithmetic on them (the next election's ballot, the end of a catch-up range) can overflow,
 ///   and no such number is ever stored. Slots in entries start at 1.
-/// - **Ownership.** A proposer speaks in its own ballot: `prepare`, `accept` and `heartbeat`
-///   carry a ballot owned by the sender. Answers (`promise`, `accepted`, `heartbeatAck`,
-///   `reject`) name a ballot this replica owns. A promise's entries were accepted at or below
+/// - **Ownership.** A proposer speaks in its own ballot: `prePrepare`, `prepare`, `accept` and
+///   `heartbeat` carry a ballot owned by the sender. Answers (`prePromise`, `promise`,
+///   `accepted`, `heartbeatAck`, `reject`) name a ballot this replica owns. A promise's entries were accepted at or below
 ///   the promised ballot, and a reject's promise belongs to a member.
 /// - **Solicitation.** A catch-up reply is taken only from a peer we asked, while that request
 ///   is outstanding (until we know the slots it asked for), and only for slots in the range
@@ -27,6 +27,17 @@ extension Replica {
     func reasonToRefuse(_ message: Message, from peer: ReplicaID) -> RefusalReason? {
         guard peer != configuration.id, configuration.members.contains(peer) else { return .notAMember }
         switch message {
+        case .prePrepare(let ballot, let fromSlot):
+            // A hypothetical ballot, but still the sender's own and in range: the answer names
+            // it, and the asker's real phase 1 would use it.
+            return refusalOfProposerBallot(ballot, from: peer) ?? (isEntrySlot(fromSlot) ? nil : .slotOutOfRange)
+        case .prePromise(let ballot, _, let promised):
+            if let reason = refusalOfAnswerBallot(ballot) { return reason }
+            // The promise is observed (our next ballot goes above it), so it must be in range;
+            // a fresh acceptor's is zero, any other is a member's.
+            guard promised.isInRange else { return .ballotOutOfRange }
+            guard promised == .zero || configuration.members.contains(promised.replica) else { return .inconsistentBallots }
+            return nil
         case .prepare(let ballot, let fromSlot):
             return refusalOfProposerBallot(ballot, from: peer) ?? (isEntrySlot(fromSlot) ? nil : .slotOutOfRange)
         case .accept(let ballot, let entries, let chosenThrough):

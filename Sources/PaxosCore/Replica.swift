@@ -20,9 +20,16 @@ public import Logging
 ///   (the "read index" technique of Raft §6.4), so reads never enter the log.
 ///
 /// ## Deviations and why
+/// - A replica whose election timeout fires first runs a pre-prepare round (Raft's pre-vote):
+///   it raises its ballot only if a majority has not heard from a leader within the election
+///   timeout, so a replica that was cut off never raises its ballot and cannot depose a
+///   healthy leader when it returns (`Replica+PrePrepare.swift`).
 /// - Followers (and a leader that still hears from a majority) ignore prepares while they hear
-///   from a leader, as Raft §6 does with votes. This keeps a replica that was cut off from
-///   disrupting a healthy leader when it returns. Safety does not depend on it.
+///   from a leader, as Raft §6 does with votes. Safety does not depend on it.
+/// - A leader keeps leading through rejects with a higher ballot while a majority can still
+///   accept its ballot (`onReject`); a ballot that never won a majority of promises does not
+///   depose it. Safety does not depend on who believes it leads: a slot is chosen only by a
+///   majority of votes in one ballot.
 /// - A leader steps down when it has not heard from a majority for an election timeout, so a
 ///   cut-off leader stops accepting work it can never finish.
 /// - Election timeouts grow exponentially (up to `electionBackoffMax`) after failed elections,
@@ -81,6 +88,9 @@ public struct Replica: Sendable {
     /// Tick of the last message from a leader whose ballot we accept.
     var lastLeaderContact: UInt64 = 0
     var electionDeadline: UInt64 = 0
+    /// The pre-prepare round we run since our election timeout fired (`Replica+PrePrepare`).
+    /// - Invariant: nil unless we are a follower.
+    var prePrepare: PrePrepareRound?
     var failedElections: UInt64 = 0
     /// The highest chosen frontier a leader announced to us, to tell whether we are caught up.
     var leaderChosenThrough: Slot = .zero

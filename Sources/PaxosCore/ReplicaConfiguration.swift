@@ -95,6 +95,11 @@ public enum PlantedBug: Hashable, Sendable {
     /// The preferred replica never takes the lead back from another leader, so with several
     /// groups the leaders stay wherever elections left them instead of spreading.
     case skipTakeover
+    /// The election of old: no pre-prepare round (a replica whose timeout fires raises its
+    /// ballot at once, even when cut off from everyone), and a leader steps down on any reject
+    /// carrying a higher ballot. A node that rejoins after a long enough cut deposes a healthy
+    /// leader; the simulator's liveness checker must notice the leader change after a heal.
+    case stepDownOnAnyReject
 }
 
 public struct ConfigurationError: Error, Hashable, Sendable, CustomStringConvertible {

@@ -23,6 +23,10 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
     public var partitions: Bool
     public var flapping: Bool
     public var meanFaultGapUnits: UInt64
+    /// Partitions of every shape (`Simulation+Partitions.swift`: bridge, ring, one flapping link,
+    /// besides majority/minority splits and an isolated leader), and the leadership checker after
+    /// the heal (`Simulation+Leadership.swift`). Off unless asked, so other runs stay as they were.
+    public var partitionPatterns = false
 
     // Phases.
     public var chaosUnits: UInt64
@@ -124,5 +128,6 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
             + "msg=\(knobs.maxEntriesPerMessage) retain=\(retainSlots.map { "\($0)" } ?? "all") chaos=\(chaosUnits)"
             + (plantedBug.map { " bug=\($0)" } ?? "") + groupsDescription
             + (corruptGroup.map { " corrupt-group=\($0) corrupt-rate=\(corruptRate)" } ?? "")
+            + (partitionPatterns ? " partition-patterns" : "")
     }
 }

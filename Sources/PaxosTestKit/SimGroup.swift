@@ -18,6 +18,8 @@ struct SimGroup {
     /// - Invariant: at most `recentMessagesMax`.
     var recentMessages: [(from: ReplicaID, to: ReplicaID, message: Message)] = []
     static let recentMessagesMax = 256
+    /// Who leads after the heal, for the leadership checker (`Simulation+Leadership.swift`).
+    var leadership = LeadershipWatch()
 
     /// The highest slot known chosen, or zero.
     var highestChosen: Slot { chosen.keys.max() ?? .zero }
@@ -41,6 +43,12 @@ public struct SimulationGroupStats: Hashable, Sendable, CustomStringConvertible 
     public var preferredElections = 0
     /// Crashes of this group's replica alone (a dead storage thread); node crashes are not counted.
     public var replicaCrashes = 0
+    /// With `partitionPatterns`: replicas that became leader after the final heal, leader
+    /// changes after it (a different replica leading than the last one), and ticks from the heal
+    /// until one leader was followed by a majority.
+    public var electionsAfterHeal = 0
+    public var leaderChangesAfterHeal = 0
+    public var ticksToSettle: UInt64 = 0
     /// The replica leading the group when the run ended (the lowest id, if several believe so).
     public var leaderAtEnd: ReplicaID?
 
@@ -49,5 +57,7 @@ public struct SimulationGroupStats: Hashable, Sendable, CustomStringConvertible 
     public var description: String {
         "slots=\(chosenSlots) elections=\(elections) (preferred \(preferredElections)) crashes=\(replicaCrashes) "
             + "leader=\(leaderAtEnd.map { "\($0)" } ?? "none")"
+            + (electionsAfterHeal + leaderChangesAfterHeal > 0 || ticksToSettle > 0
+                ? " after-heal: elections=\(electionsAfterHeal) changes=\(leaderChangesAfterHeal) settle=\(ticksToSettle)t" : "")
     }
 }

@@ -61,6 +61,9 @@ extension Simulation {
         }
         func owned(_ ballot: Ballot, by owner: ReplicaID) -> Ballot { Ballot(round: ballot.round, replica: other(than: owner)) }
         switch message {
+        case .prePrepare(let b, let slot): return .prePrepare(ballot: owned(b, by: from), fromSlot: slot)
+        case .prePromise(let b, let granted, let promised):
+            return .prePromise(ballot: owned(b, by: to), granted: granted, promised: promised)
         case .prepare(let b, let slot): return .prepare(ballot: owned(b, by: from), fromSlot: slot)
         case .accept(let b, let entries, let chosen): return .accept(ballot: owned(b, by: from), entries: entries, chosenThrough: chosen)
         case .heartbeat(let b, let chosen, let round): return .heartbeat(ballot: owned(b, by: from), chosenThrough: chosen, readRound: round)
@@ -80,6 +83,11 @@ extension Simulation {
         func flip(_ ballot: Ballot) -> Ballot { Ballot(round: ballot.round ^ mask, replica: ballot.replica) }
         func flip(_ slot: Slot) -> Slot { Slot(slot.rawValue ^ mask) }
         switch message {
+        case .prePrepare(let b, let slot):
+            return inBallot ? .prePrepare(ballot: flip(b), fromSlot: slot) : .prePrepare(ballot: b, fromSlot: flip(slot))
+        case .prePromise(let b, let granted, let promised):
+            return inBallot ? .prePromise(ballot: flip(b), granted: granted, promised: promised)
+                : .prePromise(ballot: b, granted: granted, promised: flip(promised))
         case .prepare(let b, let slot):
             return inBallot ? .prepare(ballot: flip(b), fromSlot: slot) : .prepare(ballot: b, fromSlot: flip(slot))
         case .accept(let b, var entries, let chosen):

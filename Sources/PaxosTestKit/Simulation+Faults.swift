@@ -30,6 +30,7 @@ extension Simulation {
             choices.append { self.splitRandomly() }
             choices.append { self.isolateLeader() }
             choices.append { self.cut = [] }
+            if configuration.partitionPatterns { appendPartitionPatterns(to: &choices) }
         }
         if let choice = choices.randomElement(using: &random) {
             stats.faults += 1

@@ -40,11 +40,17 @@ extension Simulation {
         if !wasLeader && replica.roleName == "leader" { noteElection(replica.configuration, group: replicas[index].group) }
         replicas[index].replica = replica
         for violation in replica.invariantViolations() { fail("\(name(index)) invariant: \(violation)") }
+        if configuration.partitionPatterns && healed {
+            if case .tick = input { watchLeadership(group: replicas[index].group, onTick: true) } else {
+                watchLeadership(group: replicas[index].group, onTick: false)
+            }
+        }
         for action in actions { execute(action, at: index) }
     }
 
     func noteElection(_ configuration: ReplicaConfiguration, group: Int) {
         groups[group].stats.elections += 1
+        if healed { groups[group].stats.electionsAfterHeal += 1 }
         if configuration.preferredLeader == configuration.id { groups[group].stats.preferredElections += 1 }
     }
 

@@ -62,8 +62,12 @@ public final class Simulation {
     /// - Precondition: `1 <= groups <= GroupMap.maxGroups`; `plantedBugGroup < groups`.
     /// - Parameter corruptMessages: corrupts one group's peer messages during the chaos phase
     ///   (see `Simulation+Corruption.swift`); the group and rate are drawn from the seed.
+    /// - Parameter partitionPatterns: partitions of every shape during the chaos phase, and the
+    ///   leadership checker after the heal (`Simulation+Partitions.swift`,
+    ///   `Simulation+Leadership.swift`).
     public init(seed: UInt64, replicas: Int? = nil, groups: Int = 1, plantedBug: PlantedBug? = nil,
-                plantedBugGroup: Int? = nil, compaction: Bool = true, corruptMessages: Bool = false) {
+                plantedBugGroup: Int? = nil, compaction: Bool = true, corruptMessages: Bool = false,
+                partitionPatterns: Bool = false) {
         precondition(plantedBugGroup.map { $0 >= 0 && $0 < groups } ?? true, "simulation: bug group \(plantedBugGroup ?? 0) of \(groups)")
         self.seed = seed
         var random = SeededGenerator(seed: seed)
@@ -86,6 +90,11 @@ public final class Simulation {
             configuration.corruptGroup = Int.random(in: 0..<groups, using: &random)
             configuration.corruptRate = [0.01, 0.05, 0.2].randomElement(using: &random)!
         }
+        if partitionPatterns {
+            // Nothing drawn, so the rest of the run draws what it would have.
+            configuration.partitionPatterns = true
+            configuration.partitions = true
+        }
         self.configuration = configuration
         let members = (1...configuration.replicas).map { ReplicaID(UInt32($0)) }
         self.groups = configuration.groupWeather.indices.map { group in
@@ -97,7 +106,7 @@ public final class Simulation {
         }
         self.keyspace = configuration.keyspace
         self.replayFlags = (replicas.map { " --replicas \($0)" } ?? "") + (groups > 1 ? " --groups \(groups)" : "")
-            + (corruptMessages ? " --corrupt-messages" : "")
+            + (corruptMessages ? " --corrupt-messages" : "") + (partitionPatterns ? " --partition-patterns" : "")
         self.clients = (0..<configuration.clients).map { index in
             // Clients start on different nodes for different groups; group 0 as before groups.
             SimClient(index: index, id: ClientID(UInt64(1000 + index)), targets: (0..<groups).map { group in

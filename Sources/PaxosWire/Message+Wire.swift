@@ -5,6 +5,13 @@ import PaxosCore
 extension Message {
     func encodePayload(into writer: inout ByteWriter) {
         switch self {
+        case .prePrepare(let ballot, let fromSlot):
+            writer.write(ballot)
+            writer.write(fromSlot)
+        case .prePromise(let ballot, let granted, let promised):
+            writer.write(ballot)
+            writer.write(UInt8(granted ? 1 : 0))
+            writer.write(promised)
         case .prepare(let ballot, let fromSlot):
             writer.write(ballot)
             writer.write(fromSlot)
@@ -58,6 +65,12 @@ extension Message {
         type: PeerFrameType, from reader: inout ByteReader
     ) throws(DecodingError) -> Message {
         switch type {
+        case .prePrepare:
+            return .prePrepare(ballot: try reader.readBallot(), fromSlot: try reader.readSlot())
+        case .prePromise:
+            return .prePromise(
+                ballot: try reader.readBallot(), granted: try reader.readBool(what: "granted flag"),
+                promised: try reader.readBallot())
         case .prepare:
             return .prepare(ballot: try reader.readBallot(), fromSlot: try reader.readSlot())
         case .promise:

@@ -49,6 +49,8 @@ public import PaxosCore
 ///  0x16  heartbeatAck          ballot readRound:u64
 ///  0x17  catchUpRequest        from:slot through:slot
 ///  0x18  catchUpReply          count:u32 (slot command)*count
+///  0x19  prePrepare            ballot fromSlot:slot
+///  0x1A  prePromise            ballot granted:u8 (0 | 1) promised:ballot
 ///  0x20  forward               id:u64 (0x01 command | 0x02 key:bytes)      -- write | read
 ///  0x21  forwardReply          id:u64 outcome
 ///  0x30  snapshotChunk         transfer:u64 slot:slot index:u32 last:u8 crc:u32 data:bytes
@@ -73,6 +75,11 @@ public import PaxosCore
 ///
 /// A payload must be consumed exactly: bytes left over are an error, not an extension point. New
 /// fields or messages come with a new type or a new version, never by appending to an old payload.
+///
+/// `prePrepare` and `prePromise` (0x19, 0x1A: the pre-prepare round, `Replica+PrePrepare.swift`)
+/// were added as new types within version 3. A node built before them decodes them as
+/// `unknownType` and drops the connection, so a cluster mixing such nodes with newer ones loses
+/// those links: upgrade every node of a cluster together.
 ///
 /// ## The handshake
 ///
@@ -194,6 +201,8 @@ enum PeerFrameType: UInt8, CaseIterable {
     case heartbeatAck = 0x16
     case catchUpRequest = 0x17
     case catchUpReply = 0x18
+    case prePrepare = 0x19
+    case prePromise = 0x1A
     case forward = 0x20
     case forwardReply = 0x21
     case snapshotChunk = 0x30
@@ -212,6 +221,8 @@ enum PeerFrameType: UInt8, CaseIterable {
             case .heartbeatAck: .heartbeatAck
             case .catchUpRequest: .catchUpRequest
             case .catchUpReply: .catchUpReply
+            case .prePrepare: .prePrepare
+            case .prePromise: .prePromise
             }
     }
 }

@@ -31,11 +31,14 @@ struct PaxosSim: ParsableCommand {
     @Option(help: "Plant the bug in this group only (with --plant-bug; default: every group).")
     var bugGroup: Int?
 
-    @Option(help: "Plant a known bug to show the checkers catch it: skip-value-recovery, reply-before-persist, ignore-compaction or skip-takeover.")
+    @Option(help: "Plant a known bug to show the checkers catch it: skip-value-recovery, reply-before-persist, ignore-compaction, skip-takeover or step-down-on-any-reject.")
     var plantBug: String?
 
     @Flag(help: "Corrupt one group's peer messages during the chaos phase: late duplicates, replays, forged catch-up replies, ballots not owned by the sender, out-of-range ballots and slots. Safety checks must stay green.")
     var corruptMessages = false
+
+    @Flag(help: "Partitions of every shape during the chaos phase (bridge, ring, a flapping link, majority/minority splits, an isolated leader), and the leadership checker after the heal: one leader followed by a majority within a bounded time, then no leader change while nothing fails.")
+    var partitionPatterns = false
 
     @Flag(help: "Print one line per passing seed too.")
     var verbose = false
@@ -45,7 +48,7 @@ struct PaxosSim: ParsableCommand {
             throw ValidationError("--replicas must be an odd number ≥ 1, got \(replicas)")
         }
         if let plantBug, Self.bug(named: plantBug) == nil {
-            throw ValidationError("unknown --plant-bug '\(plantBug)'; use skip-value-recovery, reply-before-persist, ignore-compaction or skip-takeover")
+            throw ValidationError("unknown --plant-bug '\(plantBug)'; use skip-value-recovery, reply-before-persist, ignore-compaction, skip-takeover or step-down-on-any-reject")
         }
         if groups < 1 || groups > Int(GroupMap.maxGroups) {
             throw ValidationError("--groups must be between 1 and \(GroupMap.maxGroups), got \(groups)")
@@ -63,6 +66,7 @@ struct PaxosSim: ParsableCommand {
         case "reply-before-persist": .replyBeforePersist
         case "ignore-compaction": .ignoreCompaction
         case "skip-takeover": .skipTakeover
+        case "step-down-on-any-reject": .stepDownOnAnyReject
         default: nil
         }
     }
@@ -80,7 +84,7 @@ struct PaxosSim: ParsableCommand {
         let progressEvery = max(range.count / 20, 1)
         for (index, seed) in range.enumerated() {
             let report = Simulation(seed: seed, replicas: replicas, groups: groups, plantedBug: bug, plantedBugGroup: bugGroup,
-                                    corruptMessages: corruptMessages).run()
+                                    corruptMessages: corruptMessages, partitionPatterns: partitionPatterns).run()
             stats.operations += report.stats.operations
             stats.completed += report.stats.completed
             stats.chosenSlots += report.stats.chosenSlots
@@ -93,6 +97,8 @@ struct PaxosSim: ParsableCommand {
             stats.corruptedMessages += report.stats.corruptedMessages
             stats.refusals += report.stats.refusals
             stats.snapshotsRefused += report.stats.snapshotsRefused
+            stats.faults += report.stats.faults
+            for (pattern, count) in report.stats.partitionsByPattern { stats.partitionsByPattern[pattern, default: 0] += count }
             stats.add(groups: report.stats.groups)
             if !report.passed {
                 failures += 1
@@ -111,6 +117,16 @@ struct PaxosSim: ParsableCommand {
               + "\(stats.inconclusiveHistories) histories too large to check fully"
               + (corruptMessages ? "; \(stats.corruptedMessages) corrupted deliveries, \(stats.refusals) peer messages refused "
                   + "(\(stats.snapshotsRefused) snapshots)" : ""))
+        if partitionPatterns {
+            let heals = range.count * max(stats.groups.count, 1)
+            let elections = stats.groups.reduce(0) { $0 + $1.electionsAfterHeal }
+            let changes = stats.groups.reduce(0) { $0 + $1.leaderChangesAfterHeal }
+            let settle = stats.groups.map(\.ticksToSettle).max() ?? 0
+            print("partitions: \(stats.faults) faults; by pattern: "
+                  + stats.partitionsByPattern.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+            print("after the final heal (\(heals) group-heals): \(elections) elections, \(changes) leader changes, "
+                  + "slowest settle \(settle) ticks")
+        }
         for (index, group) in stats.groups.enumerated() where stats.groups.count > 1 {
             print("  group \(index): \(group.chosenSlots) slots chosen, \(group.elections) leaders elected "
                   + "(\(group.preferredElections) preferred), \(group.replicaCrashes) crashes of this group alone")
@@ -128,6 +144,9 @@ extension SimulationStats {
             groups[index].elections += group.elections
             groups[index].preferredElections += group.preferredElections
             groups[index].replicaCrashes += group.replicaCrashes
+            groups[index].electionsAfterHeal += group.electionsAfterHeal
+            groups[index].leaderChangesAfterHeal += group.leaderChangesAfterHeal
+            groups[index].ticksToSettle = max(groups[index].ticksToSettle, group.ticksToSettle)
         }
     }
 }

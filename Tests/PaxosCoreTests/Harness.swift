@@ -47,10 +47,30 @@ extension Replica {
     /// Feeds inputs and returns all actions produced, in order.
     mutating func run(_ inputs: [Input]) -> [Action] { inputs.flatMap { step($0) } }
 
-    /// Ticks until the replica sends a prepare, and returns the actions of that tick.
+    /// Steps `input`; if that starts a pre-prepare round, answers it with yes from a majority
+    /// of peers (peers that hear no leader), as the cluster around a timed-out follower does.
+    /// Returns every action produced.
+    mutating func stepGrantingPrePrepare(_ input: Input) -> [Action] {
+        var actions = step(input)
+        guard let ask = actions.sends.first(where: { if case .prePrepare = $0.message { true } else { false } }),
+              case .prePrepare(let ballot, _) = ask.message else { return actions }
+        for peer in configuration.peers.prefix(configuration.majority - 1) {
+            actions += step(.message(from: peer, .prePromise(ballot: ballot, granted: true, promised: .zero)))
+        }
+        return actions
+    }
+
+    /// Ticks until the replica sends a prepare (granting its pre-prepare round, if it runs one),
+    /// and returns the actions from the step that sent it.
     mutating func tickUntilElection(limit: Int = 1000) -> [Action] {
         for _ in 0..<limit {
-            let actions = step(.tick)
+            var actions = step(.tick)
+            if let ask = actions.sends.first(where: { if case .prePrepare = $0.message { true } else { false } }),
+               case .prePrepare(let ballot, _) = ask.message {
+                for peer in configuration.peers.prefix(configuration.majority - 1) {
+                    actions = step(.message(from: peer, .prePromise(ballot: ballot, granted: true, promised: .zero)))
+                }
+            }
             if actions.sends.contains(where: { if case .prepare = $0.message { true } else { false } }) { return actions }
         }
         return []

@@ -83,12 +83,16 @@ struct LeaderTests {
         #expect(actions.messages(to: r2).count == 1)
     }
 
-    @Test("leader: steps down on a reject with a higher ballot and refuses queued requests")
+    @Test("leader: steps down once a majority rejects with a higher ballot, and refuses queued requests")
     func stepsDownOnReject() {
         var replica = makeReplica(r1) { $0.maxInflightSlots = 1; $0.maxBatchRequests = 1 }
         _ = replica.becomeLeaderForTest()
         _ = replica.step(.propose([put(1, 1, "a", "1"), put(2, 1, "b", "2")]))
-        let actions = replica.step(.message(from: r2, .reject(ballot: ballot(1, r1), promised: ballot(4, r3))))
+        // One reject leaves us and r3, a majority that can still accept our ballot (PreVoteTests);
+        // the second leaves us alone.
+        let first = replica.step(.message(from: r2, .reject(ballot: ballot(1, r1), promised: ballot(4, r3))))
+        #expect(replica.status.role == "leader" && first.replies.isEmpty)
+        let actions = replica.step(.message(from: r3, .reject(ballot: ballot(1, r1), promised: ballot(4, r3))))
         #expect(replica.status.role == "follower")
         #expect(actions.replies == [.proposalRejected(put(2, 1, "b", "2"), .notLeader(leader: nil))],
                 "only the request still waiting for a slot is refused; the proposed one may yet be chosen")
@@ -125,7 +129,8 @@ struct LeaderTests {
         for _ in 0..<5 {
             var waited = 0
             // A new election persists a new promise; prepare retransmissions do not.
-            repeat { waited += 1; ticks += 1 } while !replica.step(.tick).persists.contains { $0.promised != nil }
+            // Peers grant each pre-prepare (nobody leads) but never promise: every election fails.
+            repeat { waited += 1; ticks += 1 } while !replica.stepGrantingPrePrepare(.tick).persists.contains { $0.promised != nil }
             gaps.append(waited)
         }
         // Base timeouts are drawn from [10, 20); later ones are multiplied by 2, 4, 8.

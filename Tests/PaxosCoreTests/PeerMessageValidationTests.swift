@@ -59,6 +59,15 @@ struct PeerMessageValidationTests {
         Refused(name: "promise entry at slot 2^64-1", sender: r1, message: .promise(ballot: ballot(1, r2), entries: [LogEntry(slot: Slot(huge), ballot: .zero, command: command, chosen: true)], compactedThrough: .zero), reason: .slotOutOfRange),
         Refused(name: "catch-up request through 2^64-1", sender: r1, message: .catchUpRequest(from: Slot(1), through: Slot(huge)), reason: .slotOutOfRange),
         Refused(name: "catch-up request from 2^64-1", sender: r1, message: .catchUpRequest(from: Slot(huge), through: Slot(huge)), reason: .slotOutOfRange),
+        // The pre-prepare round: the same ranges and ownership as prepare and its answers.
+        Refused(name: "pre-prepare at round 2^64-1", sender: r1, message: .prePrepare(ballot: ballot(huge, r1), fromSlot: Slot(1)), reason: .ballotOutOfRange),
+        Refused(name: "pre-prepare in another replica's ballot", sender: r3, message: .prePrepare(ballot: ballot(5, r1), fromSlot: Slot(1)), reason: .ballotNotOwnedBySender),
+        Refused(name: "pre-prepare from slot 2^64-1", sender: r1, message: .prePrepare(ballot: ballot(1, r1), fromSlot: Slot(huge)), reason: .slotOutOfRange),
+        Refused(name: "pre-prepare from slot 0", sender: r1, message: .prePrepare(ballot: ballot(1, r1), fromSlot: .zero), reason: .slotOutOfRange),
+        Refused(name: "pre-promise of a ballot at round 2^64-1", sender: r1, message: .prePromise(ballot: ballot(huge, r2), granted: true, promised: .zero), reason: .ballotOutOfRange),
+        Refused(name: "pre-promise naming a promise at round 2^64-1", sender: r1, message: .prePromise(ballot: ballot(1, r2), granted: true, promised: ballot(huge, r1)), reason: .ballotOutOfRange),
+        Refused(name: "pre-promise for a ballot not ours", sender: r1, message: .prePromise(ballot: ballot(5, r3), granted: true, promised: .zero), reason: .ballotNotOurs),
+        Refused(name: "pre-promise naming a promise to a non-member", sender: r1, message: .prePromise(ballot: ballot(1, r2), granted: false, promised: ballot(6, ReplicaID(9))), reason: .inconsistentBallots),
         // Answers nobody asked for.
         Refused(name: "catch-up reply with no request outstanding", sender: r3, message: .catchUpReply(entries: [ChosenEntry(slot: Slot(1), command: command)]), reason: .catchUpNotAsked),
         // Not a peer at all.
@@ -92,7 +101,8 @@ struct PeerMessageValidationTests {
         #expect(replica.roleName == "candidate")
         var again: [Action] = []
         for _ in 0..<200 where again.isEmpty {
-            let step = replica.step(.tick)
+            // A failed candidate asks again (pre-prepare) before raising; peers say yes here.
+            let step = replica.stepGrantingPrePrepare(.tick)
             // Retransmissions repeat `own`; the next election uses a new ballot.
             if step.sends.contains(where: { if case .prepare(let b, _) = $0.message { b != own } else { false } }) { again = step }
         }

@@ -60,6 +60,10 @@ enum Fixtures {
         Named(name: "heartbeat max", value: .heartbeat(ballot: maxBallot, chosenThrough: Slot(.max), readRound: .max)),
         Named(name: "heartbeatAck", value: .heartbeatAck(ballot: ballot, readRound: 0)),
         Named(name: "catchUpRequest", value: .catchUpRequest(from: Slot(10), through: Slot(20))),
+        Named(name: "prePrepare", value: .prePrepare(ballot: ballot, fromSlot: Slot(7))),
+        Named(name: "prePrepare max", value: .prePrepare(ballot: maxBallot, fromSlot: Slot(.max))),
+        Named(name: "prePromise granted", value: .prePromise(ballot: ballot, granted: true, promised: .zero)),
+        Named(name: "prePromise refused", value: .prePromise(ballot: ballot, granted: false, promised: maxBallot)),
         Named(name: "catchUpReply empty", value: .catchUpReply(entries: [])),
         Named(
             name: "catchUpReply entries",
@@ -156,7 +160,7 @@ extension SeededGenerator {
 
     mutating func message() -> Message {
         let count = Int.random(in: 0...5, using: &self)
-        switch Int.random(in: 0..<9, using: &self) {
+        switch Int.random(in: 0..<11, using: &self) {
         case 0: return .prepare(ballot: ballot(), fromSlot: slot())
         case 1:
             return .promise(
@@ -173,6 +177,8 @@ extension SeededGenerator {
         case 5: return .heartbeat(ballot: ballot(), chosenThrough: slot(), readRound: next())
         case 6: return .heartbeatAck(ballot: ballot(), readRound: next())
         case 7: return .catchUpRequest(from: slot(), through: slot())
+        case 8: return .prePrepare(ballot: ballot(), fromSlot: slot())
+        case 9: return .prePromise(ballot: ballot(), granted: Bool.random(using: &self), promised: ballot())
         default: return .catchUpReply(entries: (0..<count).map { _ in ChosenEntry(slot: slot(), command: command()) })
         }
     }

@@ -55,7 +55,8 @@ struct PeerFrameRejectionTests {
         }
     }
 
-    @Test("wire: an unknown type is refused", arguments: [0x00, 0x07, 0x0F, 0x19, 0x2F, 0x33, 0x7F, 0xFF] as [UInt8])
+    // 0x05/0x06 are ping/pong and 0x19/0x1A prePrepare/prePromise; 0x07 and 0x1B are free.
+    @Test("wire: an unknown type is refused", arguments: [0x00, 0x07, 0x0F, 0x1B, 0x2F, 0x33, 0x7F, 0xFF] as [UInt8])
     func unknownType(type: UInt8) throws {
         var bytes = try PeerFrame.message(group: 0, .heartbeatAck(ballot: .zero, readRound: 0)).encoded()
         bytes[5] = type
@@ -110,6 +111,11 @@ struct PeerFrameRejectionTests {
         ).encoded()
         accept[10 + 32] = 9
         #expect(throws: PeerWireError.malformedPayload) { try PeerFrame.decode(accept.resealed()) }
+
+        // A prePromise's granted flag (after ballot 12) is 0 or 1.
+        var prePromise = try PeerFrame.message(group: 0, .prePromise(ballot: .zero, granted: true, promised: .zero)).encoded()
+        prePromise[10 + 12] = 2
+        #expect(throws: PeerWireError.malformedPayload) { try PeerFrame.decode(prePromise.resealed()) }
 
         // A cluster id that is not UTF-8.
         var hello = try PeerFrame.hello(.request(clusterID: "ab", dialer: ReplicaID(1), acceptor: ReplicaID(2), nonce: Fixtures.nonce)).encoded()
