@@ -20,7 +20,7 @@ final class ClientAuthenticator: Sendable {
     static let maxPending = 64
     private let logger: Logger
     private let failures: Counter
-    private let failureLog = Mutex(AuthFailureLog())
+    private let failureLog = Mutex(LogThrottle())
 
     init(users: UsersFile, logger: Logger, failures: Counter) {
         directory = UserDirectory(users)
@@ -28,7 +28,7 @@ final class ClientAuthenticator: Sendable {
         self.failures = failures
     }
 
-    /// Counts a refused AUTH and logs it, at most once per `AuthFailureLog.interval`. The
+    /// Counts a refused AUTH and logs it, at most once per `LogThrottle.interval`. The
     /// password is never logged.
     func recordFailure(user: String, remote: SocketAddress?, now: NIODeadline = .now()) {
         failures.increment()
@@ -62,25 +62,5 @@ final class ClientAuthenticator: Sendable {
             pending.withLock { $0 -= 1 }
             loop.execute { reply.value(role.map { .authenticated($0) } ?? .refused) }
         }
-    }
-}
-
-/// Logs refused AUTH attempts at most once per `interval`, with how many there were since the
-/// last line: a password-guessing client must not be able to flood the log. Every refusal is
-/// counted in the `paxos_client_auth_failures` metric regardless.
-struct AuthFailureLog: Sendable {
-    var interval: TimeAmount = .seconds(10)
-    private var lastLogged: NIODeadline?
-    private var suppressed = 0
-
-    /// Whether to log this failure now, and how many earlier ones went unlogged.
-    mutating func shouldLog(now: NIODeadline) -> (log: Bool, suppressed: Int) {
-        if let lastLogged, now - lastLogged < interval {
-            suppressed += 1
-            return (false, suppressed)
-        }
-        defer { suppressed = 0 }
-        lastLogged = now
-        return (true, suppressed)
     }
 }

@@ -283,17 +283,13 @@ final class ClientHandler: ChannelDuplexHandler {
     /// count of unlogged ones) and a metric for every one.
     private func disconnectForOutput(context: ChannelHandlerContext, bufferedBytes: Int) {
         node.metrics.clientsDisconnectedOutputBuffer.increment()
-        let now = NIODeadline.now()
-        if let last = node.outputLimitLoggedAt, now - last < .seconds(10) {
-            node.outputLimitUnlogged += 1
-        } else {
+        let (log, unlogged) = node.outputLimitLog.shouldLog(now: .now())
+        if log {
             node.logger.warning("client disconnected: its unread replies passed the output limit", metadata: [
                 "client.id": "\(clientID.rawValue)", "client.address": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")",
                 "client.output_bytes": "\(bufferedBytes)", "client.output_limit_bytes": "\(node.settings.clientOutputHardBytes)",
-                "client.unlogged": "\(node.outputLimitUnlogged)",
+                "client.unlogged": "\(unlogged)",
             ])
-            node.outputLimitLoggedAt = now
-            node.outputLimitUnlogged = 0
         }
         queue = []
         queueHead = 0

@@ -25,11 +25,10 @@ extension ClusterConfiguration {
             self.peers = peers
         }
 
-        /// Node `id`'s settings, with paths made absolute against `directory` (the cluster file's).
-        public func resolved(id: UInt32, relativeTo directory: String) -> NodeTLS {
+        /// Node `id`'s settings, with relative paths resolved against the cluster file's directory.
+        public func resolved(id: UInt32, configurationPath: String) -> NodeTLS {
             func path(_ template: String) -> String {
-                let expanded = NodeTLS.expand(template, id: id)
-                return expanded.hasPrefix("/") ? expanded : (directory as NSString).appendingPathComponent(expanded)
+                ClusterConfiguration.resolve(NodeTLS.expand(template, id: id), relativeToFileAt: configurationPath)
             }
             return NodeTLS(certificateFile: path(certificateFile), keyFile: path(keyFile), caFile: path(caFile),
                            clients: clients ?? true, peers: peers ?? true)

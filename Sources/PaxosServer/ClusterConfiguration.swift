@@ -108,10 +108,15 @@ public struct ClusterConfiguration: Codable, Hashable, Sendable {
 
     /// Where the cluster secret is for a configuration read from `configurationPath`.
     public func secretPath(configurationPath: String) -> String {
-        let file = secretFile ?? "cluster.secret"
-        guard !file.hasPrefix("/") else { return file }
+        Self.resolve(secretFile ?? "cluster.secret", relativeToFileAt: configurationPath)
+    }
+
+    /// A path named in the cluster file (secret, users file, TLS files): absolute as given, else
+    /// relative to the file's directory, so a cluster file and what it names move together.
+    public static func resolve(_ path: String, relativeToFileAt configurationPath: String) -> String {
+        guard !path.hasPrefix("/") else { return path }
         let directory = (configurationPath as NSString).deletingLastPathComponent
-        return directory.isEmpty ? file : (directory as NSString).appendingPathComponent(file)
+        return directory.isEmpty ? path : (directory as NSString).appendingPathComponent(path)
     }
 
     private static func explain(_ error: Swift.DecodingError) -> String {

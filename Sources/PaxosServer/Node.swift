@@ -38,10 +38,8 @@ public final class Node: @unchecked Sendable {
     /// - Invariant: `clientsConnected <= maxClients`.
     var clientsConnected = 0
     var maxClients: Int
-    /// When a client was last disconnected for its output buffer was logged, and how many
-    /// were not logged since (at most one line per 10 s).
-    var outputLimitLoggedAt: NIODeadline?
-    var outputLimitUnlogged = 0
+    /// Disconnections for the output limit are logged at most once per 10 s.
+    var outputLimitLog = LogThrottle()
 
     init(settings: NodeSettings, loop: any EventLoop, logger: Logger, metrics: NodeMetrics) {
         self.settings = settings

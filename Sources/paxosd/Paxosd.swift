@@ -213,12 +213,6 @@ struct Paxosd: AsyncParsableCommand {
         }
     }
 
-    /// A path from the cluster file, relative to that file's directory unless absolute.
-    static func relative(_ path: String, toFileAt file: String) -> String {
-        guard !path.hasPrefix("/") else { return path }
-        return ((file as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path)
-    }
-
     func resolveSettings() throws -> NodeSettings {
         let cluster = try ClusterConfiguration.load(path: config)
         guard let address = cluster.address(of: ReplicaID(id)) else {
@@ -248,7 +242,7 @@ struct Paxosd: AsyncParsableCommand {
         settings.clientOutputHardBytes = clientOutputHardMib << 20
         settings.clientCommandsPerTurn = clientCommandsPerTurn
         if let backupDir { settings.backupDirectory = backupDir }
-        if let path = usersFile ?? cluster.usersFile.map({ Self.relative($0, toFileAt: config) }) {
+        if let path = usersFile ?? cluster.usersFile.map({ ClusterConfiguration.resolve($0, relativeToFileAt: config) }) {
             try settings.loadUsers(path: path)
         }
         return settings
@@ -256,8 +250,7 @@ struct Paxosd: AsyncParsableCommand {
 
     /// TLS from the cluster file's `tls` object, overridden by --tls and the --tls-* files.
     func resolveTLS(cluster: ClusterConfiguration) throws -> NodeTLS? {
-        let directory = (config as NSString).deletingLastPathComponent
-        var resolved = cluster.tls?.resolved(id: id, relativeTo: directory.isEmpty ? "." : directory)
+        var resolved = cluster.tls?.resolved(id: id, configurationPath: config)
         if let where_ = tls {
             if where_ == "none" { return nil }
             guard let cert = tlsCert ?? resolved?.certificateFile, let key = tlsKey ?? resolved?.keyFile,

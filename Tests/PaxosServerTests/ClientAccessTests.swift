@@ -143,7 +143,7 @@ struct ClientAccessTests {
 
     @Test("AUTH failures are logged at most once per interval, with the count in between")
     func failureLogRateLimit() {
-        var log = AuthFailureLog()
+        var log = LogThrottle()
         let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
         let first = log.shouldLog(now: start)
         #expect(first.log && first.suppressed == 0)
