@@ -84,6 +84,30 @@ public enum ClientReply: Hashable, Sendable {
     case readReady(ReadID)
     case readRejected(ReadID, RejectReason)
     case proposalRejected(ClientRequest, RejectReason)
+    /// The leader proposed `membership` for `change` in `slot`. The change is made if the shell
+    /// applies `slot` with that very membership (a leader change can put another command there).
+    case membershipChangeProposed(MembershipChange, membership: Membership, slot: Slot)
+    case membershipChangeRefused(MembershipChange, MembershipRefusal)
+}
+
+/// Why a membership change was not proposed.
+public enum MembershipRefusal: Hashable, Sendable, CustomStringConvertible {
+    case notLeader(leader: ReplicaID?)
+    /// Another change is being chosen or has not started to govern yet: one at a time.
+    case changeInProgress
+    /// The pipeline window is full; retry.
+    case overloaded
+    /// The change does not apply to the newest membership (the reason says why).
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .notLeader(let leader): "this replica does not lead" + (leader.map { "; replica \($0) does" } ?? "")
+        case .changeInProgress: "another membership change is in progress; retry when it is done"
+        case .overloaded: "the leader's pipeline is full; retry"
+        case .invalid(let reason): reason
+        }
+    }
 }
 
 public enum RejectReason: Hashable, Sendable {

@@ -3,6 +3,8 @@
 /// ```
 /// command  := 0x00                                   -- no-op
 ///           | 0x01 count:u32 request*count           -- batch
+///           | 0x02 epoch:u64 voters:u32 member*voters learners:u32 member*learners -- configure
+/// member   := id:u32 incarnation:u64
 /// request  := client:u64 sequence:u64 operation
 /// operation:= 0x01 key:bytes value:bytes             -- put
 ///           | 0x02 key:bytes                         -- delete
@@ -14,6 +16,8 @@ extension Command {
     public static let maxKeyBytes = 64 * 1024
     public static let maxValueBytes = 64 * 1024 * 1024
     public static let maxBatchCount = 1 << 20
+    /// Most voters or learners in one membership.
+    public static let maxMembers = 1024
 
     public func encode(into writer: inout ByteWriter) {
         switch self {
@@ -33,6 +37,16 @@ extension Command {
                 case .delete(let key):
                     writer.write(UInt8(2))
                     writer.writeLengthPrefixed(key)
+                }
+            }
+        case .configure(let membership):
+            writer.write(UInt8(2))
+            writer.write(membership.epoch)
+            for members in [membership.voters, membership.learners] {
+                writer.write(UInt32(members.count))
+                for member in members {
+                    writer.write(member.id.rawValue)
+                    writer.write(member.incarnation.rawValue)
                 }
             }
         }
@@ -72,6 +86,22 @@ extension Command {
                 requests.append(ClientRequest(client: client, sequence: sequence, operation: operation))
             }
             return .batch(requests)
+        case 2:
+            let epoch = try reader.readUInt64()
+            var lists: [[Member]] = []
+            for _ in 0..<2 {
+                let count = Int(try reader.readUInt32())
+                guard count <= maxMembers else { throw .tooLong(length: count, limit: maxMembers, offset: reader.offset) }
+                var members: [Member] = []
+                for _ in 0..<count {
+                    let id = ReplicaID(try reader.readUInt32())
+                    members.append(Member(id: id, incarnation: Incarnation(try reader.readUInt64())))
+                }
+                lists.append(members)
+            }
+            let membership = Membership(epoch: epoch, voters: lists[0], learners: lists[1])
+            do { try membership.validate() } catch { throw .invalid("invalid membership: \(error.description)") }
+            return .configure(membership)
         case let tag:
             throw .unknownTag(what: "command", tag: tag)
         }
@@ -90,7 +120,7 @@ extension Command {
         requests.reduce(0) { $0 + $1.operation.payloadBytes }
     }
 
-    var encodedSizeHint: Int { 5 + payloadBytes + requests.count * 29 }
+    var encodedSizeHint: Int { 5 + payloadBytes + requests.count * 29 + (membership.map { 16 + $0.ids.count * 12 } ?? 0) }
 }
 
 extension Operation {

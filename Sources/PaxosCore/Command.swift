@@ -32,17 +32,24 @@ public struct ClientRequest: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(client)#\(sequence)" }
 }
 
-/// What a slot holds: a batch of client operations, or a no-op that fills a hole found
-/// during phase 1 recovery.
+/// What a slot holds: a batch of client operations, a no-op that fills a hole found during
+/// phase 1 recovery, or the next membership (see `Membership`: it governs the slots from this
+/// one plus `Membership.activationDistance`).
 public enum Command: Hashable, Sendable {
     case noop
     case batch([ClientRequest])
+    case configure(Membership)
 
     public var requests: [ClientRequest] {
         switch self {
-        case .noop: []
+        case .noop, .configure: []
         case .batch(let requests): requests
         }
+    }
+
+    /// The membership this command chooses, if it is a configuration change.
+    public var membership: Membership? {
+        if case .configure(let membership) = self { membership } else { nil }
     }
 }
 

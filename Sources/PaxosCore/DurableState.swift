@@ -13,12 +13,17 @@ public struct DurableState: Hashable, Sendable {
     /// machine (a snapshot) stands for them. Entries at or below it are ignored.
     /// - Invariant: `snapshotThrough <= appliedThrough`.
     public var snapshotThrough: Slot
+    /// Every membership chosen through `appliedThrough` (and the first one), ordered by the
+    /// slot each starts to govern. Empty: the configuration's `members` at `Incarnation.initial`.
+    public var memberships: [ScheduledMembership]
 
-    public init(promised: Ballot = .zero, entries: [LogEntry] = [], appliedThrough: Slot = .zero, snapshotThrough: Slot = .zero) {
+    public init(promised: Ballot = .zero, entries: [LogEntry] = [], appliedThrough: Slot = .zero, snapshotThrough: Slot = .zero,
+                memberships: [ScheduledMembership] = []) {
         self.promised = promised
         self.entries = entries
         self.appliedThrough = appliedThrough
         self.snapshotThrough = snapshotThrough
+        self.memberships = memberships
     }
 
     /// A replica that has never run.
@@ -37,6 +42,13 @@ public struct DurableState: Hashable, Sendable {
         }
         if !appliedThrough.isInRange { throw DurableStateError(.slot(appliedThrough)) }
         if !snapshotThrough.isInRange { throw DurableStateError(.slot(snapshotThrough)) }
+        for (index, scheduled) in memberships.enumerated() {
+            if !scheduled.fromSlot.isInRange { throw DurableStateError(.slot(scheduled.fromSlot)) }
+            do { try scheduled.membership.validate() } catch { throw DurableStateError(.membership(error.description)) }
+            if index > 0, memberships[index - 1].fromSlot >= scheduled.fromSlot {
+                throw DurableStateError(.membership("memberships are not ordered by the slot they govern from"))
+            }
+        }
     }
 }
 
@@ -46,6 +58,7 @@ public struct DurableStateError: Error, Hashable, Sendable, CustomStringConverti
         case promisedBallot(Ballot)
         case acceptedBallot(Ballot, slot: Slot)
         case slot(Slot)
+        case membership(String)
     }
 
     let code: Code
@@ -61,6 +74,8 @@ public struct DurableStateError: Error, Hashable, Sendable, CustomStringConverti
             what = "the database holds slot \(slot) accepted in ballot \(ballot), above the maximum round \(Ballot.maxRound)"
         case .slot(let slot):
             what = "the database holds slot \(slot), above the maximum slot \(Slot.max)"
+        case .membership(let reason):
+            what = "the database holds an invalid membership (\(reason))"
         }
         return what + "; no replica writes that, so this database is damaged or was written by a faulty or hostile peer "
             + "(a build without these bounds stored what it was sent); restore it (paxosd --restore <backup>) "

@@ -16,7 +16,12 @@ public enum Input: Hashable, Sendable {
     /// core clamps it to its applied slot). The shell deletes the stored rows itself, in the
     /// background; nothing here needs to be durable, since a restart simply keeps more.
     case compact(through: Slot)
-    /// A complete snapshot (KV table and client sessions as of applied slot `slot`), received
-    /// from a peer and verified, is staged in the shell and may be installed.
-    case snapshotReceived(slot: Slot)
+    /// A complete snapshot (KV table, client sessions and memberships as of applied slot
+    /// `slot`), received from a peer and verified, is staged in the shell and may be installed.
+    /// `memberships` are the snapshot's (empty: unchanged, for tests without reconfiguration).
+    case snapshotReceived(slot: Slot, memberships: [ScheduledMembership] = [])
+    /// An operator asks for a membership change (see `Membership`). Only the leader proposes
+    /// it; the answer is a `ClientReply.membershipChangeProposed` or `…Refused`, and the change
+    /// is done when the shell applies the proposed slot with that membership.
+    case changeMembership(MembershipChange)
 }

@@ -9,16 +9,18 @@ extension Replica {
         }
         switch message {
         case .prePrepare(let ballot, let fromSlot): onPrePrepare(from: peer, ballot: ballot, fromSlot: fromSlot)
-        case .prePromise(let ballot, let granted, let promised):
-            onPrePromise(from: peer, ballot: ballot, granted: granted, promised: promised)
+        case .prePromise(let ballot, let granted, let promised, let incarnation):
+            onPrePromise(from: Member(id: peer, incarnation: incarnation), ballot: ballot, granted: granted, promised: promised)
         case .prepare(let ballot, let fromSlot): onPrepare(from: peer, ballot: ballot, fromSlot: fromSlot)
-        case .promise(let ballot, let entries, let compacted):
-            onPromise(from: peer, ballot: ballot, entries: entries, compactedThrough: compacted)
+        case .promise(let ballot, let entries, let compacted, let incarnation):
+            onPromise(from: Member(id: peer, incarnation: incarnation), ballot: ballot, entries: entries, compactedThrough: compacted)
         case .accept(let ballot, let entries, let chosen): onAccept(from: peer, ballot: ballot, entries: entries, chosenThrough: chosen)
-        case .accepted(let ballot, let slots): onAccepted(from: peer, ballot: ballot, slots: slots)
+        case .accepted(let ballot, let slots, let incarnation):
+            onAccepted(from: Member(id: peer, incarnation: incarnation), ballot: ballot, slots: slots)
         case .reject(let ballot, let promised): onReject(from: peer, ballot: ballot, promised: promised)
         case .heartbeat(let ballot, let chosen, let round): onHeartbeat(from: peer, ballot: ballot, chosenThrough: chosen, readRound: round)
-        case .heartbeatAck(let ballot, let round): onHeartbeatAck(from: peer, ballot: ballot, readRound: round)
+        case .heartbeatAck(let ballot, let round, let incarnation):
+            onHeartbeatAck(from: Member(id: peer, incarnation: incarnation), ballot: ballot, readRound: round)
         case .catchUpRequest(let from, let through): onCatchUpRequest(from: peer, from: from, through: through)
         case .catchUpReply(let entries): onCatchUpReply(from: peer, entries)
         }
@@ -45,6 +47,9 @@ extension Replica {
 
     mutating func onPrepare(from peer: ReplicaID, ballot: Ballot, fromSlot: Slot) {
         observe(ballot)
+        // Not a voter anywhere we know of (a learner, or an empty disk not yet re-admitted):
+        // our promise would not count, and must not look like an acceptor that forgot nothing.
+        guard mayVote else { return }
         if ballot < promised {
             send(.reject(ballot: ballot, promised: promised), to: peer)
             return
@@ -60,7 +65,8 @@ extension Replica {
             resetElectionDeadline()
         }
         // ballot == promised here: a first prepare or the candidate's retransmission.
-        sendWhenDurable(.promise(ballot: ballot, entries: entries(from: fromSlot), compactedThrough: snapshotThrough), to: peer)
+        sendWhenDurable(.promise(ballot: ballot, entries: entries(from: fromSlot), compactedThrough: snapshotThrough,
+                                 incarnation: configuration.incarnation), to: peer)
     }
 
     /// Every entry at or above `slot`, in slot order.
@@ -72,6 +78,12 @@ extension Replica {
         observe(ballot)
         if ballot < promised {
             send(.reject(ballot: ballot, promised: promised), to: peer)
+            return
+        }
+        guard mayVote else {
+            // A learner follows the leader and learns what is chosen, but votes for nothing.
+            followLeader(of: ballot)
+            learnChosen(ballot: ballot, through: chosenThrough, leader: peer)
             return
         }
         let promiseChanged = ballot > promised
@@ -91,7 +103,7 @@ extension Replica {
         if promiseChanged || !stored.isEmpty {
             persist(promised: promiseChanged ? ballot : nil, entries: stored)
         }
-        if !acked.isEmpty { sendWhenDurable(.accepted(ballot: ballot, slots: acked), to: peer) }
+        if !acked.isEmpty { sendWhenDurable(.accepted(ballot: ballot, slots: acked, incarnation: configuration.incarnation), to: peer) }
         learnChosen(ballot: ballot, through: chosenThrough, leader: peer)
     }
 
@@ -104,7 +116,7 @@ extension Replica {
         followLeader(of: ballot)
         // The ack states only that we promised nothing above `ballot`; it reveals no state that
         // must be durable, so it leaves at once.
-        send(.heartbeatAck(ballot: ballot, readRound: readRound), to: peer)
+        if mayVote { send(.heartbeatAck(ballot: ballot, readRound: readRound, incarnation: configuration.incarnation), to: peer) }
         learnChosen(ballot: ballot, through: chosenThrough, leader: peer)
     }
 

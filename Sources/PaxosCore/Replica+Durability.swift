@@ -54,9 +54,9 @@ extension Replica {
         case .send(let peer, let message):
             send(message, to: peer)
         case .selfPromise(let ballot, let entries):
-            onPromise(from: configuration.id, ballot: ballot, entries: entries)
+            onPromise(from: me, ballot: ballot, entries: entries)
         case .selfAccepted(let ballot, let slots):
-            onAccepted(from: configuration.id, ballot: ballot, slots: slots)
+            onAccepted(from: me, ballot: ballot, slots: slots)
         }
     }
 }

@@ -5,9 +5,13 @@ struct CandidateState: Sendable {
     var ballot: Ballot
     /// Phase 1 covers every slot from here on (our first unchosen slot).
     var fromSlot: Slot
-    /// Promises received for `ballot`, ours included once durable.
-    var promises: [ReplicaID: [LogEntry]] = [:]
+    /// Promises received for `ballot`, ours included once durable, with the incarnation each
+    /// acceptor reported (only a membership's voters with their listed incarnation count).
+    var promises: [ReplicaID: (member: Member, entries: [LogEntry])] = [:]
     var lastPrepareSent: UInt64
+    /// Requests a leader had queued when it ran phase 1 again over a new membership; proposed
+    /// if it wins, refused if it does not.
+    var carriedPending: [ClientRequest] = []
 }
 
 extension Replica {
@@ -60,14 +64,29 @@ extension Replica {
             resetElectionDeadline()
             return
         }
+        guard isWindowVoter else {
+            // A learner, a removed replica or an empty disk not yet re-admitted never runs.
+            if case .leader = role { becomeFollower(leader: nil) }
+            resetElectionDeadline()
+            return
+        }
         let ballot = highest.successor(ownedBy: configuration.id)
+        var carried: [ClientRequest] = []
+        if case .leader(let state) = role {
+            // Phase 1 again by the leader itself (a new membership, a stuck minority): its queued
+            // requests wait for the outcome instead of being refused.
+            carried = state.pending
+            var emptied = state
+            emptied.pending = []
+            role = .leader(emptied)
+        }
         stepDownCleanup(newLeader: nil)
         prePrepare = nil
         promised = ballot
         highestBallotSeen = ballot
         leaderHint = nil
         let fromSlot = chosenThrough.next
-        role = .candidate(CandidateState(ballot: ballot, fromSlot: fromSlot, lastPrepareSent: now))
+        role = .candidate(CandidateState(ballot: ballot, fromSlot: fromSlot, lastPrepareSent: now, carriedPending: carried))
         resetElectionDeadline()
         logger.debug("starting election", metadata: metadata)
         persist(promised: ballot, entries: [])
@@ -81,12 +100,13 @@ extension Replica {
         guard case .candidate(var state) = role else { return }
         state.lastPrepareSent = now
         role = .candidate(state)
-        for peer in configuration.peers where state.promises[peer] == nil {
+        for peer in peers where state.promises[peer] == nil {
             send(.prepare(ballot: state.ballot, fromSlot: state.fromSlot), to: peer)
         }
     }
 
-    mutating func onPromise(from peer: ReplicaID, ballot: Ballot, entries: [LogEntry], compactedThrough: Slot = .zero) {
+    mutating func onPromise(from member: Member, ballot: Ballot, entries: [LogEntry], compactedThrough: Slot = .zero) {
+        let peer = member.id
         guard case .candidate(var state) = role, state.ballot == ballot else { return }
         if compactedThrough >= state.fromSlot, configuration._plantedBug != .ignoreCompaction {
             // The acceptor compacted slots our phase 1 must cover: they are chosen (only applied
@@ -102,9 +122,30 @@ extension Replica {
             requestCatchUp(through: compactedThrough, from: peer)
             return
         }
-        state.promises[peer] = entries
+        state.promises[peer] = (member, entries)
         role = .candidate(state)
-        if state.promises.count >= configuration.majority { becomeLeader(state) }
+        considerPhase1Done()
+    }
+
+    /// Becomes leader once the promises hold a majority of every membership in the window. The
+    /// chosen entries they report are learned first: they may move our frontier, and with it the
+    /// window, so the quorum is judged over the window we will lead in.
+    mutating func considerPhase1Done() {
+        guard case .candidate(let state) = role else { return }
+        var learned: [LogEntry] = []
+        for (_, promise) in state.promises {
+            for entry in promise.entries where entry.chosen && entry.slot > appliedThrough && log[entry.slot]?.chosen != true {
+                let chosen = LogEntry(slot: entry.slot, ballot: log[entry.slot]?.ballot ?? .zero, command: entry.command, chosen: true)
+                log[entry.slot] = chosen
+                learned.append(chosen)
+            }
+        }
+        if !learned.isEmpty {
+            persist(promised: nil, entries: learned)
+            advanceChosenFrontier()
+        }
+        guard isWindowQuorum(Set(state.promises.values.map(\.member))) else { return }
+        becomeLeader(state)
     }
 
     /// A reject with a higher ballot: the sender has promised `theirs` and will not accept our
@@ -133,7 +174,7 @@ extension Replica {
             if state.rejectedBy.isEmpty { state.firstRejectAt = now }
             state.rejectedBy.insert(peer)
             role = .leader(state)
-            if configuration.members.count - state.rejectedBy.count >= configuration.majority { return }
+            if stillHasQuorum(without: state.rejectedBy) { return }
             logger.debug("stepping down: a majority promised a higher ballot", metadata: metadata)
         }
         if case .candidate = role { failedElections += 1 }
@@ -155,48 +196,49 @@ extension Replica {
     /// Refuses queued requests and waiting reads when leadership ends. Proposals already in the
     /// log are not refused: they may still be chosen, and the shell answers them when applied.
     mutating func stepDownCleanup(newLeader: ReplicaID?) {
-        guard case .leader(let state) = role else { return }
         let reason = RejectReason.notLeader(leader: newLeader)
+        if case .candidate(let state) = role {
+            for request in state.carriedPending { outbox.append(.reply(.proposalRejected(request, reason))) }
+        }
+        guard case .leader(let state) = role else { return }
         for request in state.pending { outbox.append(.reply(.proposalRejected(request, reason))) }
         for read in state.reads.waiting { outbox.append(.reply(.readRejected(read.id, reason))) }
         logger.debug("leadership ended", metadata: metadata)
     }
 
     /// Phase 1 succeeded: recover every slot the majority reported, then run phase 2 for it.
+    ///
+    /// Only slots whose membership we know (through `chosenThrough + α`) are recovered, each from
+    /// the promises of its own membership's voters. If acceptors reported slots beyond that, we
+    /// lead without new proposals until what we recovered is chosen, then run phase 1 again from
+    /// the new frontier (`leaderFollowMembership`).
     mutating func becomeLeader(_ candidate: CandidateState) {
         let ballot = candidate.ballot
         precondition(promised == ballot, "becoming leader in \(ballot) while promised \(promised)")
-        let recovered = recoverSlots(from: candidate.promises.values.flatMap { $0 }, fromSlot: candidate.fromSlot)
+        let (recovered, incomplete) = recoverSlots(from: candidate.promises.values.map { ($0.member, $0.entries) },
+                                                   fromSlot: candidate.fromSlot)
         var state = LeaderState(ballot: ballot, nextSlot: candidate.fromSlot, recoveredThrough: candidate.fromSlot.previous)
-        var chosenNow: [LogEntry] = []
+        state.promisedBy = Set(candidate.promises.values.map(\.member))
+        state.recoveryIncomplete = incomplete
+        state.pending = candidate.carriedPending
         var proposals: [AcceptEntry] = []
-        for (slot, entry) in recovered {
+        for (slot, command) in recovered {
             state.nextSlot = slot.next
             state.recoveredThrough = slot
-            // Phase 1 started from the frontier we had then; catch-up may have taught us more
-            // since. A slot we already hold as chosen keeps its entry: re-proposing it would
-            // overwrite the chosen flag (the command is the same, by Paxos safety).
+            // Phase 1 started from the frontier we had then; catch-up (and the chosen entries
+            // the promises reported) may have taught us more since. A slot we hold as chosen
+            // keeps its entry: re-proposing it would overwrite the chosen flag.
             if slot <= appliedThrough || log[slot]?.chosen == true { continue }
-            if entry.chosen {
-                if log[slot]?.chosen != true {
-                    let chosen = LogEntry(slot: slot, ballot: log[slot]?.ballot ?? .zero, command: entry.command, chosen: true)
-                    log[slot] = chosen
-                    chosenNow.append(chosen)
-                }
-                continue
-            }
-            state.inflight[slot] = Proposal(command: entry.command, lastSent: now)
-            proposals.append(AcceptEntry(slot: slot, command: entry.command))
+            state.inflight[slot] = Proposal(command: command, lastSent: now)
+            proposals.append(AcceptEntry(slot: slot, command: command))
         }
         role = .leader(state)
         leaderHint = configuration.id
         failedElections = 0
         takeoverAttempts = 0
-        for peer in configuration.peers { state.lastHeard[peer] = now }
+        for member in state.promisedBy where member.id != configuration.id { state.lastHeard[member] = now }
         role = .leader(state)
         logger.debug("became leader", metadata: metadata.merging(["paxos.recovered": "\(proposals.count)"]) { $1 })
-        if !chosenNow.isEmpty { persist(promised: nil, entries: chosenNow) }
-        advanceChosenFrontier()
         // New batches go after everything known chosen, even slots learned during phase 1.
         if case .leader(var current) = role, current.nextSlot <= chosenThrough {
             current.nextSlot = chosenThrough.next
@@ -204,26 +246,36 @@ extension Replica {
         }
         proposeInOwnBallot(proposals)
         sendHeartbeats()
+        flushProposals()
     }
 
-    /// For each slot from `fromSlot` to the highest reported: the chosen command if anyone
-    /// knows it, else the command accepted in the highest ballot, else a no-op.
-    func recoverSlots(from reports: [LogEntry], fromSlot: Slot) -> [(Slot, LogEntry)] {
+    /// For each unchosen slot from our frontier to the highest reported, within the window whose
+    /// memberships we know: the command accepted in the highest ballot by a voter of that slot's
+    /// membership, else a no-op. `incomplete` is true when some acceptor reported a slot beyond
+    /// the window. Chosen entries were learned before (`considerPhase1Done`).
+    func recoverSlots(from promises: [(member: Member, entries: [LogEntry])], fromSlot: Slot) -> (slots: [(Slot, Command)], incomplete: Bool) {
+        let start = max(fromSlot, chosenThrough.next)
         var best: [Slot: LogEntry] = [:]
-        for entry in reports where entry.slot >= fromSlot {
-            guard let current = best[entry.slot] else { best[entry.slot] = entry; continue }
-            if current.chosen { continue }
-            if entry.chosen || entry.ballot > current.ballot { best[entry.slot] = entry }
-        }
-        guard let highest = best.keys.max() else { return [] }
-        return (fromSlot.rawValue...highest.rawValue).map { raw in
-            let slot = Slot(raw)
-            if let entry = best[slot], entry.chosen { return (slot, entry) }
-            if configuration._plantedBug == .skipValueRecovery {
-                // Planted bug: ignore what acceptors reported and overwrite with no-ops.
-                return (slot, LogEntry(slot: slot, ballot: .zero, command: .noop, chosen: false))
+        var highest = Slot.zero
+        var incomplete = false
+        for (member, entries) in promises {
+            for entry in entries where entry.slot >= start && log[entry.slot]?.chosen != true {
+                guard let membership = membership(at: entry.slot) else {
+                    incomplete = true
+                    continue
+                }
+                guard membership.isVoter(member) else { continue }
+                highest = max(highest, entry.slot)
+                if let current = best[entry.slot], current.ballot >= entry.ballot { continue }
+                best[entry.slot] = entry
             }
-            return (slot, best[slot] ?? LogEntry(slot: slot, ballot: .zero, command: .noop, chosen: false))
         }
+        guard highest >= start else { return ([], incomplete) }
+        let slots = (start.rawValue...highest.rawValue).map { raw -> (Slot, Command) in
+            let slot = Slot(raw)
+            if configuration._plantedBug == .skipValueRecovery { return (slot, .noop) }
+            return (slot, best[slot]?.command ?? .noop)
+        }
+        return (slots, incomplete)
     }
 }

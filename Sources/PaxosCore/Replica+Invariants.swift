@@ -31,10 +31,17 @@ extension Replica {
         }
         precondition(promised.isInRange && highestBallotSeen.isInRange, "\(me): ballot above the maximum round")
         for (peer, ask) in catchUpAsks {
-            precondition(peer != configuration.id && configuration.members.contains(peer), "\(me): catch-up request to \(peer), not a peer")
+            precondition(peer != configuration.id, "\(me): catch-up request to ourselves")
             if let slots = ask.outstanding {
                 precondition(slots.upperBound > chosenThrough, "\(me): catch-up request to \(peer) for \(slots) outstanding below the chosen frontier")
             }
+        }
+        precondition(!memberships.isEmpty, "\(me): no membership")
+        for index in memberships.indices.dropFirst() {
+            precondition(memberships[index - 1].fromSlot < memberships[index].fromSlot, "\(me): memberships out of order")
+        }
+        if memberships.count > 1 {
+            precondition(memberships[1].fromSlot > chosenThrough.next, "\(me): a superseded membership kept")
         }
         precondition(durableThrough < nextPersistID, "\(me): durable \(durableThrough) beyond issued \(nextPersistID)")
         for (index, item) in deferred.enumerated() {
@@ -42,7 +49,7 @@ extension Replica {
             if index > 0 { precondition(deferred[index - 1].after <= item.after, "\(me): deferred outputs out of order") }
         }
         if let round = prePrepare {
-            precondition(round.ballot.replica == configuration.id && round.granted.contains(configuration.id),
+            precondition(round.ballot.replica == configuration.id && round.granted.contains { $0.id == configuration.id },
                          "\(me): pre-prepare round for \(round.ballot) not our own")
         }
         switch role {
@@ -54,8 +61,11 @@ extension Replica {
             precondition(state.ballot.replica == configuration.id, "\(me): candidate in a ballot it does not own")
         case .leader(let state):
             precondition(prePrepare == nil, "\(me): pre-prepare round while leading")
-            precondition(configuration.members.count - state.rejectedBy.count >= configuration.majority,
+            precondition(stillHasQuorum(without: state.rejectedBy),
                          "\(me): leading though rejected by \(state.rejectedBy.count) acceptors")
+            for slot in state.inflight.keys {
+                precondition(membership(at: slot) != nil, "\(me): in-flight slot \(slot) beyond the window of known memberships")
+            }
             precondition(state.ballot == promised, "\(me): leader in \(state.ballot) but promised \(promised)")
             precondition(state.pending.count <= configuration.maxPendingRequests, "\(me): pending queue over its bound")
             precondition(state.reads.confirmed <= state.reads.round, "\(me): read round confirmed before started")
@@ -84,10 +94,11 @@ extension Replica {
             pending = state.pending.count
         }
         return ReplicaStatus(
-            id: configuration.id, role: roleName, leader: leaderHint, promised: promised,
+            id: configuration.id, incarnation: configuration.incarnation, role: roleName, leader: leaderHint, promised: promised,
             chosenThrough: chosenThrough, appliedThrough: appliedThrough, snapshotThrough: snapshotThrough,
             inflightSlots: inflight, pendingRequests: pending,
-            catchUpPeers: catchUpAsks.filter { $0.value.outstanding != nil }.keys.sorted { $0.rawValue < $1.rawValue })
+            catchUpPeers: catchUpAsks.filter { $0.value.outstanding != nil }.keys.sorted { $0.rawValue < $1.rawValue },
+            membership: currentMembership, latestMembership: latestMembership, isVoter: mayVote)
     }
 
     /// The entry this replica holds for `slot`, if any (for tests and tools).
@@ -97,6 +108,7 @@ extension Replica {
 /// What a replica reports about itself.
 public struct ReplicaStatus: Hashable, Sendable {
     public var id: ReplicaID
+    public var incarnation: Incarnation
     public var role: String
     public var leader: ReplicaID?
     public var promised: Ballot
@@ -108,4 +120,11 @@ public struct ReplicaStatus: Hashable, Sendable {
     /// The peers with catch-up requests outstanding: the only ones whose catch-up replies this
     /// replica takes in now.
     public var catchUpPeers: [ReplicaID]
+    /// The membership of the next unchosen slot.
+    public var membership: Membership
+    /// The newest membership chosen (may not govern yet).
+    public var latestMembership: Membership
+    /// Whether this replica votes in some membership it knows (false: a learner, removed, or an
+    /// empty disk waiting to be re-admitted).
+    public var isVoter: Bool
 }

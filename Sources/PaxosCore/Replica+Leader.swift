@@ -13,12 +13,18 @@ struct LeaderState: Sendable {
     /// Requests waiting for a slot. - Invariant: `pending.count <= maxPendingRequests`.
     var pending: [ClientRequest] = []
     /// The last tick each peer answered in our ballot, for stepping down when cut off.
-    var lastHeard: [ReplicaID: UInt64] = [:]
+    var lastHeard: [Member: UInt64] = [:]
+    /// The acceptors that promised our ballot (ourselves included). When the window comes to
+    /// hold a membership they are not a majority of, we run phase 1 again.
+    var promisedBy: Set<Member> = []
+    /// Phase 1 reported slots beyond the window whose memberships we knew: no new proposals
+    /// until what we recovered is chosen, then phase 1 again (`leaderFollowMembership`).
+    var recoveryIncomplete = false
     var lastHeartbeat: UInt64 = 0
     var reads = ReadState()
     /// Peers that rejected our ballot because they promised a higher one. They never accept
     /// our ballot again (a promise only grows), so they count against our majority (`onReject`).
-    /// - Invariant: `members.count - rejectedBy.count >= majority` while we lead.
+    /// - Invariant: the window's voters outside `rejectedBy` are a quorum while we lead.
     var rejectedBy: Set<ReplicaID> = []
     /// When the first of `rejectedBy` rejected us.
     var firstRejectAt: UInt64 = 0
@@ -32,8 +38,9 @@ struct LeaderState: Sendable {
 
 struct Proposal: Sendable {
     var command: Command
-    /// Replicas whose vote for this slot in our ballot is durable (ourselves included).
-    var votes: Set<ReplicaID> = []
+    /// Acceptors whose vote for this slot in our ballot is durable (ourselves included), with
+    /// the incarnation they voted as.
+    var votes: Set<Member> = []
     var lastSent: UInt64
 }
 
@@ -56,7 +63,8 @@ extension Replica {
 
     /// Cuts waiting requests into batches while the pipeline window has room, and proposes them.
     mutating func flushProposals() {
-        guard case .leader(var state) = role, !state.pending.isEmpty else { return }
+        guard case .leader(var state) = role, !state.recoveryIncomplete else { return }
+        guard !state.pending.isEmpty else { return fillToActivation() }
         var proposals: [AcceptEntry] = []
         var taken = 0
         while taken < state.pending.count,
@@ -80,6 +88,22 @@ extension Replica {
         proposeInOwnBallot(proposals)
     }
 
+    /// A chosen membership governs from α slots after its own; with little traffic that could
+    /// take long, so an idle leader fills the gap with no-ops (a few accept messages).
+    mutating func fillToActivation() {
+        guard case .leader(var state) = role, state.pending.isEmpty,
+              let activation = memberships.last?.fromSlot, activation > state.nextSlot else { return }
+        var proposals: [AcceptEntry] = []
+        while state.nextSlot < activation,
+              Int(state.nextSlot.rawValue - 1 - chosenThrough.rawValue) < configuration.maxInflightSlots {
+            proposals.append(AcceptEntry(slot: state.nextSlot, command: .noop))
+            state.nextSlot = state.nextSlot.next
+        }
+        guard !proposals.isEmpty else { return }
+        role = .leader(state)
+        proposeInOwnBallot(proposals)
+    }
+
     /// Phase 2a for slots that already have their command: vote for them ourselves (durably)
     /// and send accepts to every peer, carrying the chosen frontier.
     mutating func proposeInOwnBallot(_ proposals: [AcceptEntry]) {
@@ -99,7 +123,7 @@ extension Replica {
         role = .leader(state)
         persist(promised: nil, entries: entries)
         deferUntilDurable(.selfAccepted(ballot: state.ballot, slots: proposals.map(\.slot)))
-        for peer in configuration.peers { sendAccepts(proposals, ballot: state.ballot, to: peer) }
+        for peer in peers { sendAccepts(proposals, ballot: state.ballot, to: peer) }
     }
 
     mutating func sendAccepts(_ proposals: [AcceptEntry], ballot: Ballot, to peer: ReplicaID) {
@@ -111,14 +135,20 @@ extension Replica {
         }
     }
 
-    mutating func onAccepted(from peer: ReplicaID, ballot: Ballot, slots: [Slot]) {
+    mutating func onAccepted(from member: Member, ballot: Ballot, slots: [Slot]) {
         guard case .leader(var state) = role, state.ballot == ballot else { return }
-        state.lastHeard[peer] = now
+        state.lastHeard[member] = now
         var newlyChosen: [LogEntry] = []
         for slot in slots {
             guard var proposal = state.inflight[slot] else { continue }
-            proposal.votes.insert(peer)
-            if proposal.votes.count >= configuration.majority {
+            // Only a voter of this slot's membership, as the incarnation listed there, counts.
+            // The window (at most α/2 slots) keeps every in-flight slot's membership known.
+            guard let membership = membership(at: slot) else {
+                preconditionFailure("slot \(slot) in flight beyond the window of chosen frontier \(chosenThrough)")
+            }
+            guard membership.isVoter(member) else { continue }
+            proposal.votes.insert(member)
+            if membership.isQuorum(proposal.votes) {
                 state.inflight[slot] = nil
                 let entry = LogEntry(slot: slot, ballot: ballot, command: proposal.command, chosen: true)
                 log[slot] = entry
@@ -132,6 +162,7 @@ extension Replica {
         // Marking chosen is learner state: no reply waits for it, but inspect tools read it.
         persist(promised: nil, entries: newlyChosen)
         advanceChosenFrontier()
+        leaderFollowMembership()
         flushProposals()
     }
 
@@ -154,8 +185,8 @@ extension Replica {
         role = .leader(state)
         if !stale.isEmpty {
             stale.sort { $0.slot < $1.slot }
-            for peer in configuration.peers {
-                let missing = stale.filter { state.inflight[$0.slot]?.votes.contains(peer) == false }
+            for peer in peers {
+                let missing = stale.filter { state.inflight[$0.slot]?.votes.contains { $0.id == peer } == false }
                 if !missing.isEmpty { sendAccepts(missing, ballot: state.ballot, to: peer) }
             }
         }
@@ -174,11 +205,19 @@ extension Replica {
         startElection()
     }
 
-    /// True when a majority (counting ourselves) answered within the last election timeout.
+    /// True when a majority of every membership in the window (counting ourselves) answered
+    /// within the last election timeout.
     var hasQuorumContact: Bool {
         guard case .leader(let state) = role else { return false }
-        let recent = state.lastHeard.values.filter { now - $0 <= configuration.electionTimeoutTicks }.count
-        return recent + 1 >= configuration.majority
+        let recent = state.lastHeard.filter { now - $0.value <= configuration.electionTimeoutTicks }.keys
+        return isWindowQuorum(Set(recent).union(selfInQuorum))
+    }
+
+    /// True when the window's voters, less those that rejected our ballot, are still a quorum.
+    func stillHasQuorum(without rejecters: Set<ReplicaID>) -> Bool {
+        windowMemberships.allSatisfy { membership in
+            membership.voters.filter { !rejecters.contains($0.id) }.count >= membership.majority
+        }
     }
 
     mutating func sendHeartbeats() {

@@ -47,7 +47,8 @@ extension Replica {
         // The first request went to the leader. It may lack the slots (it may have applied them
         // in an earlier life without keeping the command), so retries walk over every peer.
         catchUpRetries += 1
-        let peers = configuration.peers
+        let peers = self.peers
+        guard !peers.isEmpty else { return }
         requestCatchUp(through: asked.through, from: peers[Int(catchUpRetries % UInt64(peers.count))])
     }
 
@@ -86,14 +87,18 @@ extension Replica {
         if let asked = catchUp, asked.through > chosenThrough {
             // More to fetch: ask again right away rather than after a retransmit interval.
             catchUp = nil
-            let target = leaderHint.flatMap { $0 == configuration.id ? nil : $0 } ?? configuration.peers[0]
+            let target = leaderHint.flatMap { $0 == configuration.id ? nil : $0 } ?? peer
             requestCatchUp(through: asked.through, from: target)
         }
     }
 
     /// Moves `chosenThrough` over every contiguous chosen entry.
     mutating func advanceChosenFrontier() {
-        while let entry = log[chosenThrough.next], entry.chosen { chosenThrough = entry.slot }
+        while let entry = log[chosenThrough.next], entry.chosen {
+            chosenThrough = entry.slot
+            if let membership = entry.command.membership { scheduleMembership(chosenIn: entry.slot, membership) }
+        }
+        pruneMemberships()
         if let asked = catchUp, asked.through <= chosenThrough { catchUp = nil }
         for (peer, ask) in catchUpAsks {
             if let slots = ask.outstanding, slots.upperBound <= chosenThrough { catchUpAsks[peer]?.outstanding = nil }

@@ -25,18 +25,18 @@ import Logging
 extension Replica {
     /// Why `message` from `peer` must be refused, or nil if a handler may see it.
     func reasonToRefuse(_ message: Message, from peer: ReplicaID) -> RefusalReason? {
-        guard peer != configuration.id, configuration.members.contains(peer) else { return .notAMember }
+        guard isKnownPeer(peer) else { return .notAMember }
         switch message {
         case .prePrepare(let ballot, let fromSlot):
             // A hypothetical ballot, but still the sender's own and in range: the answer names
             // it, and the asker's real phase 1 would use it.
             return refusalOfProposerBallot(ballot, from: peer) ?? (isEntrySlot(fromSlot) ? nil : .slotOutOfRange)
-        case .prePromise(let ballot, _, let promised):
+        case .prePromise(let ballot, _, let promised, _):
             if let reason = refusalOfAnswerBallot(ballot) { return reason }
             // The promise is observed (our next ballot goes above it), so it must be in range;
             // a fresh acceptor's is zero, any other is a member's.
             guard promised.isInRange else { return .ballotOutOfRange }
-            guard promised == .zero || configuration.members.contains(promised.replica) else { return .inconsistentBallots }
+            guard promised == .zero || isKnownReplica(promised.replica) else { return .inconsistentBallots }
             return nil
         case .prepare(let ballot, let fromSlot):
             return refusalOfProposerBallot(ballot, from: peer) ?? (isEntrySlot(fromSlot) ? nil : .slotOutOfRange)
@@ -46,20 +46,20 @@ extension Replica {
             return nil
         case .heartbeat(let ballot, let chosenThrough, _):
             return refusalOfProposerBallot(ballot, from: peer) ?? (chosenThrough.isInRange ? nil : .slotOutOfRange)
-        case .promise(let ballot, let entries, let compactedThrough):
+        case .promise(let ballot, let entries, let compactedThrough, _):
             if let reason = refusalOfAnswerBallot(ballot) { return reason }
             guard compactedThrough.isInRange, entries.allSatisfy({ isEntrySlot($0.slot) }) else { return .slotOutOfRange }
             // An entry's ballot at or below the promise's is in range too.
             guard entries.allSatisfy({ $0.ballot <= ballot }) else { return .inconsistentBallots }
             return nil
-        case .accepted(let ballot, let slots):
+        case .accepted(let ballot, let slots, _):
             return refusalOfAnswerBallot(ballot) ?? (slots.allSatisfy(isEntrySlot) ? nil : .slotOutOfRange)
-        case .heartbeatAck(let ballot, _):
+        case .heartbeatAck(let ballot, _, _):
             return refusalOfAnswerBallot(ballot)
         case .reject(let ballot, let promised):
             if let reason = refusalOfAnswerBallot(ballot) { return reason }
             guard promised.isInRange else { return .ballotOutOfRange }
-            guard configuration.members.contains(promised.replica) else { return .inconsistentBallots }
+            guard isKnownReplica(promised.replica) else { return .inconsistentBallots }
             return nil
         case .catchUpRequest(let first, let last):
             return isEntrySlot(first) && isEntrySlot(last) ? nil : .slotOutOfRange
@@ -80,6 +80,9 @@ extension Replica {
         guard ballot.isInRange else { return .ballotOutOfRange }
         return ballot.replica == configuration.id ? nil : .ballotNotOurs
     }
+
+    /// A ballot's owner must be someone a membership we hold names (us included).
+    private func isKnownReplica(_ id: ReplicaID) -> Bool { id == configuration.id || isKnownPeer(id) }
 
     private func isEntrySlot(_ slot: Slot) -> Bool { slot > .zero && slot.isInRange }
 
@@ -114,7 +117,7 @@ extension Replica {
     /// now lead) is honest and not judged here: the shell drops it quietly, and
     /// `onSnapshotReceived` ignores it.
     public func reasonToRefuseSnapshot(from peer: ReplicaID, slot: Slot) -> RefusalReason? {
-        guard peer != configuration.id, configuration.members.contains(peer) else { return .notAMember }
+        guard isKnownPeer(peer) else { return .notAMember }
         guard slot.isInRange else { return .slotOutOfRange }
         guard let ask = catchUpAsks[peer], now - ask.askedAt <= 2 * configuration.snapshotRetryTicks else { return .snapshotNotAsked }
         return nil

@@ -37,9 +37,9 @@ struct PrePrepareRound: Sendable {
     var ballot: Ballot
     /// Our first unchosen slot when the round started.
     var fromSlot: Slot
-    /// Who said yes, ourselves included.
+    /// Who said yes, ourselves included, as the incarnation each answered as.
     /// - Invariant: contains this replica.
-    var granted: Set<ReplicaID>
+    var granted: Set<Member>
     /// Who answered at all, so retransmissions go only to the silent.
     var answered: Set<ReplicaID> = []
     var lastSent: UInt64
@@ -51,10 +51,15 @@ extension Replica {
         if configuration._plantedBug == .stepDownOnAnyReject { return startElection() }
         let highest = max(promised, highestBallotSeen)
         // At the maximum round, startElection logs and backs off; there is nothing to ask for.
-        guard highest.hasSuccessor, configuration.majority > 1 else { return startElection() }
+        guard isWindowVoter else {
+            // Learners and replicas not (or no longer) voting never run.
+            resetElectionDeadline()
+            return
+        }
+        guard highest.hasSuccessor, !isWindowQuorum([me]) else { return startElection() }
         let round = PrePrepareRound(
             ballot: highest.successor(ownedBy: configuration.id), fromSlot: chosenThrough.next,
-            granted: [configuration.id], lastSent: now)
+            granted: [me], lastSent: now)
         prePrepare = round
         resetElectionDeadline()
         logger.trace("asking peers before an election", metadata: metadata.merging([
@@ -68,7 +73,7 @@ extension Replica {
         guard var round = prePrepare, now - round.lastSent >= configuration.retransmitTicks else { return }
         round.lastSent = now
         prePrepare = round
-        for peer in configuration.peers where !round.answered.contains(peer) {
+        for peer in peers where !round.answered.contains(peer) {
             send(.prePrepare(ballot: round.ballot, fromSlot: round.fromSlot), to: peer)
         }
     }
@@ -78,7 +83,7 @@ extension Replica {
     /// it, and a real promise for that ballot is asked (and made durable) in phase 1.
     mutating func onPrePrepare(from peer: ReplicaID, ballot: Ballot, fromSlot: Slot) {
         let granted = !shouldRefusePrePrepare(fromSlot: fromSlot)
-        send(.prePromise(ballot: ballot, granted: granted, promised: promised), to: peer)
+        send(.prePromise(ballot: ballot, granted: granted, promised: promised, incarnation: configuration.incarnation), to: peer)
     }
 
     /// True while we hear a live leader (or lead with a majority's contact), or when the asker's
@@ -95,14 +100,14 @@ extension Replica {
         }
     }
 
-    mutating func onPrePromise(from peer: ReplicaID, ballot: Ballot, granted: Bool, promised theirs: Ballot) {
+    mutating func onPrePromise(from peer: Member, ballot: Ballot, granted: Bool, promised theirs: Ballot) {
         // Our real ballot must go above every promise we learn of, granted or not.
         observe(theirs)
         guard case .follower = role, var round = prePrepare, round.ballot == ballot else { return }
-        round.answered.insert(peer)
+        round.answered.insert(peer.id)
         if granted { round.granted.insert(peer) }
         prePrepare = round
-        guard round.granted.count >= configuration.majority else { return }
+        guard isWindowQuorum(round.granted) else { return }
         logger.trace("a majority would promise: starting an election", metadata: metadata)
         startElection()
     }

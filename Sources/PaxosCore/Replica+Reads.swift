@@ -14,8 +14,8 @@ struct ReadState: Sendable {
     /// The newest round a majority acknowledged.
     /// - Invariant: `confirmed <= round`.
     var confirmed: UInt64 = 0
-    /// Peers that acknowledged `round`.
-    var acks: Set<ReplicaID> = []
+    /// Acceptors that acknowledged `round`, as the incarnation they answered as.
+    var acks: Set<Member> = []
     /// Reads arrived while `round` was in flight need one more round after it.
     var needsAnotherRound = false
     /// Reads waiting for their round and their read index, in arrival order.
@@ -55,10 +55,10 @@ extension Replica {
         state.reads.acks = []
         state.reads.needsAnotherRound = false
         role = .leader(state)
-        if configuration.majority == 1 { confirmReadRound() } else { sendHeartbeats() }
+        if isWindowQuorum(selfInQuorum) { confirmReadRound() } else { sendHeartbeats() }
     }
 
-    mutating func onHeartbeatAck(from peer: ReplicaID, ballot: Ballot, readRound: UInt64) {
+    mutating func onHeartbeatAck(from peer: Member, ballot: Ballot, readRound: UInt64) {
         guard case .leader(var state) = role, state.ballot == ballot else { return }
         state.lastHeard[peer] = now
         guard readRound == state.reads.round, readRound > state.reads.confirmed else {
@@ -67,7 +67,7 @@ extension Replica {
         }
         state.reads.acks.insert(peer)
         role = .leader(state)
-        if state.reads.acks.count + 1 >= configuration.majority { confirmReadRound() }
+        if isWindowQuorum(state.reads.acks.union(selfInQuorum)) { confirmReadRound() }
     }
 
     mutating func confirmReadRound() {

@@ -36,7 +36,7 @@ extension Replica {
     ///
     /// A leader never installs one: it holds every chosen slot it proposed and catches up by
     /// commands; a snapshot offered to it was asked for before it led, and it is dropped.
-    mutating func onSnapshotReceived(slot: Slot) {
+    mutating func onSnapshotReceived(slot: Slot, memberships snapshotMemberships: [ScheduledMembership]) {
         guard slot > appliedThrough, !isLeader else { return }
         if case .candidate = role {
             // Phase 1 started below the snapshot; start over from the new frontier later.
@@ -48,6 +48,9 @@ extension Replica {
         dropLog(through: slot)
         snapshotThrough = slot
         appliedThrough = slot
+        // The snapshot's memberships are those chosen through its slot; any chosen above it
+        // that we hold are scheduled again as the frontier passes them.
+        if !snapshotMemberships.isEmpty { memberships = snapshotMemberships }
         if chosenThrough < slot { chosenThrough = slot }
         advanceChosenFrontier()
     }

@@ -43,6 +43,13 @@ public struct Replica: Sendable {
     var logger: Logger
     var random: SeededGenerator
 
+    // MARK: Membership
+    /// The memberships that govern slots from our chosen frontier on, ordered by the slot each
+    /// starts to govern (`Replica+Membership.swift`).
+    /// - Invariant: not empty; `fromSlot` strictly increasing; the first governs
+    ///   `chosenThrough + 1` (older ones are pruned).
+    public internal(set) var memberships: [ScheduledMembership]
+
     // MARK: Clock
     /// Ticks seen since this incarnation started.
     var now: UInt64 = 0
@@ -120,6 +127,9 @@ public struct Replica: Sendable {
         self.random = random
         self.logger = logger
         self.logger[metadataKey: "paxos.replica"] = "\(configuration.id)"
+        self.memberships = durable.memberships.isEmpty
+            ? [ScheduledMembership(fromSlot: Slot(1), membership: .initial(configuration.members))]
+            : durable.memberships
         self.promised = durable.promised
         self.highestBallotSeen = durable.promised
         let snapshot = min(durable.snapshotThrough, durable.appliedThrough)
@@ -143,7 +153,8 @@ public struct Replica: Sendable {
         case .read(let id): onRead(id)
         case .persisted(let upTo): onPersisted(upTo: upTo)
         case .compact(let through): onCompact(through: through)
-        case .snapshotReceived(let slot): onSnapshotReceived(slot: slot)
+        case .snapshotReceived(let slot, let memberships): onSnapshotReceived(slot: slot, memberships: memberships)
+        case .changeMembership(let change): onChangeMembership(change)
         }
         applyChosen()
         serveReadyReads()
@@ -157,7 +168,7 @@ public struct Replica: Sendable {
     }
 
     mutating func broadcast(_ message: Message) {
-        for peer in configuration.peers { send(message, to: peer) }
+        for peer in peers { send(message, to: peer) }
     }
 
     var isLeader: Bool { if case .leader = role { true } else { false } }
@@ -178,6 +189,7 @@ public struct Replica: Sendable {
             "paxos.role": "\(roleName)",
             "paxos.ballot": "\(ownBallot ?? promised)",
             "paxos.slot": "\(chosenThrough)",
+            "paxos.epoch": "\(memberships[memberships.count - 1].membership.epoch)",
         ]
     }
 

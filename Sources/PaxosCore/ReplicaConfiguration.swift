@@ -3,8 +3,13 @@
 public struct ReplicaConfiguration: Hashable, Sendable {
     /// This replica.
     public var id: ReplicaID
-    /// Every replica of the cluster, this one included.
-    /// - Invariant: unique ids, contains `id`.
+    /// The incarnation of this replica's database (see `Membership`): drawn at random when
+    /// the database is created, so a replica that lost its disk is a new acceptor.
+    public var incarnation: Incarnation = .initial
+    /// The first membership's voters, all at `Incarnation.initial`, when the durable state
+    /// carries no membership (tests and the simulator's first boot). A shell with a database
+    /// passes the memberships it stored instead (`DurableState.memberships`).
+    /// - Invariant: unique ids.
     public var members: [ReplicaID]
 
     /// How often a leader sends heartbeats (and retransmits stale accepts).
@@ -52,16 +57,9 @@ public struct ReplicaConfiguration: Hashable, Sendable {
         self.members = members
     }
 
-    /// Number of replicas whose agreement makes a quorum.
-    public var majority: Int { members.count / 2 + 1 }
-
-    /// Every member except this replica.
-    public var peers: [ReplicaID] { members.filter { $0 != id } }
-
     /// Checks what a shell could get wrong when building a configuration.
     public func validate() throws(ConfigurationError) {
         if Set(members).count != members.count { throw ConfigurationError("duplicate replica ids in \(members)") }
-        if !members.contains(id) { throw ConfigurationError("replica \(id) is not a member of \(members)") }
         if members.contains(ReplicaID(0)) { throw ConfigurationError("replica id 0 is reserved") }
         if heartbeatIntervalTicks == 0 || retransmitTicks == 0 {
             throw ConfigurationError("heartbeat and retransmit intervals must be at least one tick")
@@ -69,11 +67,11 @@ public struct ReplicaConfiguration: Hashable, Sendable {
         if electionTimeoutTicks <= heartbeatIntervalTicks * 2 {
             throw ConfigurationError("election timeout (\(electionTimeoutTicks) ticks) must exceed two heartbeat intervals")
         }
-        if let preferred = preferredLeader, !members.contains(preferred) {
-            throw ConfigurationError("preferred leader \(preferred) is not a member of \(members)")
-        }
         if preferredLeader != nil, takeoverTicks <= electionTimeoutTicks {
             throw ConfigurationError("takeover delay (\(takeoverTicks) ticks) must exceed the election timeout")
+        }
+        if maxInflightSlots > Int(Membership.activationDistance / 2) {
+            throw ConfigurationError("the pipeline window (\(maxInflightSlots) slots) must be at most \(Membership.activationDistance / 2)")
         }
         if maxInflightSlots < 1 || maxBatchRequests < 1 || maxEntriesPerMessage < 1 || maxPendingRequests < 1 {
             throw ConfigurationError("window, batch, message and queue limits must be at least 1")
@@ -100,6 +98,11 @@ public enum PlantedBug: Hashable, Sendable {
     /// carrying a higher ballot. A node that rejoins after a long enough cut deposes a healthy
     /// leader; the simulator's liveness checker must notice the leader change after a heal.
     case stepDownOnAnyReject
+    /// A chosen membership governs from the very next slot instead of α slots later, while the
+    /// leader's pipeline already holds slots it counted (or will count) under the old one, and
+    /// a new leader's phase 1 judges slots by memberships it cannot know yet. Two memberships
+    /// without a common voter can then choose different commands for one slot.
+    case applyMembershipImmediately
 }
 
 public struct ConfigurationError: Error, Hashable, Sendable, CustomStringConvertible {

@@ -173,6 +173,8 @@ extension GroupNode {
             guard let token = writeTokens[request.client], case .write(let waiting)? = requests[token]?.kind,
                   waiting.sequence == request.sequence else { return }
             rejected(token, reason)
+        case .membershipChangeProposed, .membershipChangeRefused:
+            onMembershipReply(reply)
         }
     }
 

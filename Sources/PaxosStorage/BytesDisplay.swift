@@ -70,6 +70,7 @@ package enum CommandDisplay {
         case .noop: "noop"
         case .batch(let requests) where requests.isEmpty: "empty batch"
         case .batch(let requests): requests.map(describe).joined(separator: "; ")
+        case .configure(let membership): "CONFIGURE \(membership)"
         }
     }
 

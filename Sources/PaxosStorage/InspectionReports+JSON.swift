@@ -91,7 +91,16 @@ extension CommandDisplay {
         switch command {
         case .noop: .object([("type", .string("noop"))])
         case .batch(let requests): .object([("type", .string("batch")), ("requests", .array(requests.map(json)))])
+        case .configure(let membership): .object([("type", .string("configure")), ("membership", json(membership))])
         }
+    }
+
+    /// `{"epoch": 2, "voters": [{"id": 1, "incarnation": "…"}], "learners": [...]}`.
+    static func json(_ membership: Membership) -> InspectionJSON {
+        func members(_ list: [Member]) -> InspectionJSON {
+            .array(list.map { .object([("id", .uint(UInt64($0.id.rawValue))), ("incarnation", .string($0.incarnation.description))]) })
+        }
+        return .object([("epoch", .uint(membership.epoch)), ("voters", members(membership.voters)), ("learners", members(membership.learners))])
     }
 
     /// One client operation: identity, operation, key, and the value's size and preview (not the

@@ -62,14 +62,15 @@ extension Simulation {
         func owned(_ ballot: Ballot, by owner: ReplicaID) -> Ballot { Ballot(round: ballot.round, replica: other(than: owner)) }
         switch message {
         case .prePrepare(let b, let slot): return .prePrepare(ballot: owned(b, by: from), fromSlot: slot)
-        case .prePromise(let b, let granted, let promised):
-            return .prePromise(ballot: owned(b, by: to), granted: granted, promised: promised)
+        case .prePromise(let b, let granted, let promised, let inc):
+            return .prePromise(ballot: owned(b, by: to), granted: granted, promised: promised, incarnation: inc)
         case .prepare(let b, let slot): return .prepare(ballot: owned(b, by: from), fromSlot: slot)
         case .accept(let b, let entries, let chosen): return .accept(ballot: owned(b, by: from), entries: entries, chosenThrough: chosen)
         case .heartbeat(let b, let chosen, let round): return .heartbeat(ballot: owned(b, by: from), chosenThrough: chosen, readRound: round)
-        case .promise(let b, let entries, let compacted): return .promise(ballot: owned(b, by: to), entries: entries, compactedThrough: compacted)
-        case .accepted(let b, let slots): return .accepted(ballot: owned(b, by: to), slots: slots)
-        case .heartbeatAck(let b, let round): return .heartbeatAck(ballot: owned(b, by: to), readRound: round)
+        case .promise(let b, let entries, let compacted, let inc):
+            return .promise(ballot: owned(b, by: to), entries: entries, compactedThrough: compacted, incarnation: inc)
+        case .accepted(let b, let slots, let inc): return .accepted(ballot: owned(b, by: to), slots: slots, incarnation: inc)
+        case .heartbeatAck(let b, let round, let inc): return .heartbeatAck(ballot: owned(b, by: to), readRound: round, incarnation: inc)
         case .reject(let b, let promised): return .reject(ballot: owned(b, by: to), promised: promised)
         case .catchUpRequest, .catchUpReply: return flippingHighBits(of: message)
         }
@@ -85,9 +86,9 @@ extension Simulation {
         switch message {
         case .prePrepare(let b, let slot):
             return inBallot ? .prePrepare(ballot: flip(b), fromSlot: slot) : .prePrepare(ballot: b, fromSlot: flip(slot))
-        case .prePromise(let b, let granted, let promised):
-            return inBallot ? .prePromise(ballot: flip(b), granted: granted, promised: promised)
-                : .prePromise(ballot: b, granted: granted, promised: flip(promised))
+        case .prePromise(let b, let granted, let promised, let inc):
+            return inBallot ? .prePromise(ballot: flip(b), granted: granted, promised: promised, incarnation: inc)
+                : .prePromise(ballot: b, granted: granted, promised: flip(promised), incarnation: inc)
         case .prepare(let b, let slot):
             return inBallot ? .prepare(ballot: flip(b), fromSlot: slot) : .prepare(ballot: b, fromSlot: flip(slot))
         case .accept(let b, var entries, let chosen):
@@ -99,18 +100,18 @@ extension Simulation {
         case .heartbeat(let b, let chosen, let round):
             return inBallot ? .heartbeat(ballot: flip(b), chosenThrough: chosen, readRound: round)
                 : .heartbeat(ballot: b, chosenThrough: flip(chosen), readRound: round)
-        case .promise(let b, var entries, let compacted):
-            if inBallot || entries.isEmpty { return .promise(ballot: flip(b), entries: entries, compactedThrough: compacted) }
+        case .promise(let b, var entries, let compacted, let inc):
+            if inBallot || entries.isEmpty { return .promise(ballot: flip(b), entries: entries, compactedThrough: compacted, incarnation: inc) }
             let index = Int.random(in: entries.indices, using: &random)
             if Bool.random(using: &random) { entries[index].slot = flip(entries[index].slot) } else { entries[index].ballot = flip(entries[index].ballot) }
-            return .promise(ballot: b, entries: entries, compactedThrough: compacted)
-        case .accepted(let b, var slots):
-            if inBallot || slots.isEmpty { return .accepted(ballot: flip(b), slots: slots) }
+            return .promise(ballot: b, entries: entries, compactedThrough: compacted, incarnation: inc)
+        case .accepted(let b, var slots, let inc):
+            if inBallot || slots.isEmpty { return .accepted(ballot: flip(b), slots: slots, incarnation: inc) }
             let index = Int.random(in: slots.indices, using: &random)
             slots[index] = flip(slots[index])
-            return .accepted(ballot: b, slots: slots)
-        case .heartbeatAck(let b, let round):
-            return .heartbeatAck(ballot: flip(b), readRound: round)
+            return .accepted(ballot: b, slots: slots, incarnation: inc)
+        case .heartbeatAck(let b, let round, let inc):
+            return .heartbeatAck(ballot: flip(b), readRound: round, incarnation: inc)
         case .reject(let b, let promised):
             return inBallot ? .reject(ballot: flip(b), promised: promised) : .reject(ballot: b, promised: flip(promised))
         case .catchUpRequest(let first, let last):

@@ -148,6 +148,9 @@ extension Simulation {
             guard let waiting = replicas[index].waitingWrites[request.client], waiting.sequence == request.sequence else { return }
             replicas[index].waitingWrites[request.client] = nil
             replyToClient(Int(request.client.rawValue - 1000), op: waiting.op, simReply(for: reason))
+        case .membershipChangeProposed, .membershipChangeRefused:
+            // Membership changes are driven by the simulator itself (Simulation+Membership).
+            break
         }
     }
 

@@ -8,14 +8,15 @@ extension Message {
         case .prePrepare(let ballot, let fromSlot):
             writer.write(ballot)
             writer.write(fromSlot)
-        case .prePromise(let ballot, let granted, let promised):
+        case .prePromise(let ballot, let granted, let promised, let incarnation):
             writer.write(ballot)
             writer.write(UInt8(granted ? 1 : 0))
             writer.write(promised)
+            writer.write(incarnation.rawValue)
         case .prepare(let ballot, let fromSlot):
             writer.write(ballot)
             writer.write(fromSlot)
-        case .promise(let ballot, let entries, let compactedThrough):
+        case .promise(let ballot, let entries, let compactedThrough, let incarnation):
             writer.write(ballot)
             writer.write(count: entries.count)
             for entry in entries {
@@ -25,6 +26,7 @@ extension Message {
                 entry.command.encode(into: &writer)
             }
             writer.write(compactedThrough)
+            writer.write(incarnation.rawValue)
         case .accept(let ballot, let entries, let chosenThrough):
             writer.write(ballot)
             writer.write(chosenThrough)
@@ -33,10 +35,11 @@ extension Message {
                 writer.write(entry.slot)
                 entry.command.encode(into: &writer)
             }
-        case .accepted(let ballot, let slots):
+        case .accepted(let ballot, let slots, let incarnation):
             writer.write(ballot)
             writer.write(count: slots.count)
             for slot in slots { writer.write(slot) }
+            writer.write(incarnation.rawValue)
         case .reject(let ballot, let promised):
             writer.write(ballot)
             writer.write(promised)
@@ -44,9 +47,10 @@ extension Message {
             writer.write(ballot)
             writer.write(chosenThrough)
             writer.write(readRound)
-        case .heartbeatAck(let ballot, let readRound):
+        case .heartbeatAck(let ballot, let readRound, let incarnation):
             writer.write(ballot)
             writer.write(readRound)
+            writer.write(incarnation.rawValue)
         case .catchUpRequest(let from, let through):
             writer.write(from)
             writer.write(through)
@@ -70,7 +74,7 @@ extension Message {
         case .prePromise:
             return .prePromise(
                 ballot: try reader.readBallot(), granted: try reader.readBool(what: "granted flag"),
-                promised: try reader.readBallot())
+                promised: try reader.readBallot(), incarnation: Incarnation(try reader.readUInt64()))
         case .prepare:
             return .prepare(ballot: try reader.readBallot(), fromSlot: try reader.readSlot())
         case .promise:
@@ -80,7 +84,8 @@ extension Message {
                     slot: try reader.readSlot(), ballot: try reader.readBallot(),
                     chosen: try reader.readBool(what: "chosen flag"), command: try Command.decode(from: &reader))
             }
-            return .promise(ballot: ballot, entries: entries, compactedThrough: try reader.readSlot())
+            return .promise(ballot: ballot, entries: entries, compactedThrough: try reader.readSlot(),
+                            incarnation: Incarnation(try reader.readUInt64()))
         case .accept:
             let ballot = try reader.readBallot()
             let chosenThrough = try reader.readSlot()
@@ -93,7 +98,7 @@ extension Message {
             let slots = try reader.readArray(minElementBytes: 8) { (reader) throws(DecodingError) in
                 try reader.readSlot()
             }
-            return .accepted(ballot: ballot, slots: slots)
+            return .accepted(ballot: ballot, slots: slots, incarnation: Incarnation(try reader.readUInt64()))
         case .reject:
             return .reject(ballot: try reader.readBallot(), promised: try reader.readBallot())
         case .heartbeat:
@@ -101,7 +106,8 @@ extension Message {
                 ballot: try reader.readBallot(), chosenThrough: try reader.readSlot(),
                 readRound: try reader.readUInt64())
         case .heartbeatAck:
-            return .heartbeatAck(ballot: try reader.readBallot(), readRound: try reader.readUInt64())
+            return .heartbeatAck(ballot: try reader.readBallot(), readRound: try reader.readUInt64(),
+                                 incarnation: Incarnation(try reader.readUInt64()))
         case .catchUpRequest:
             return .catchUpRequest(from: try reader.readSlot(), through: try reader.readSlot())
         case .catchUpReply:

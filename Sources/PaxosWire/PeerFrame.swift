@@ -3,7 +3,7 @@ public import PaxosCore
 /// One unit of the replica-to-replica protocol: a handshake, its refusal, or a Paxos message for
 /// one consensus group.
 ///
-/// ## Frame format (version 3)
+/// ## Frame format (version 4)
 ///
 /// Peers talk over a TCP stream cut into frames. All integers are big-endian.
 ///
@@ -12,7 +12,8 @@ public import PaxosCore
 /// length   := byte count of everything after the length field (version … checksum),
 ///             at least 10 and at most the decoder's maxFrameBytes (64 MiB by default) — and at
 ///             most its handshakeMaxFrameBytes (4 KiB) until the handshake is done (see below)
-/// version  := 3 (version 3 replaced the hello with the authenticated handshake 0x01/0x03/0x04;
+/// version  := 4 (version 4 added the sender's incarnation to promise, accepted, heartbeatAck
+///             and prePromise, and the configure command; version 3 replaced the hello with the authenticated handshake 0x01/0x03/0x04;
 ///             version 2 added compactedThrough to promise and the snapshot frames 0x30–0x32;
 ///             a peer of another version is refused)
 /// group    := the consensus group (0 … groups-1; always 0 with one group) of a Paxos message,
@@ -41,16 +42,16 @@ public import PaxosCore
 ///  0x05  ping                  (empty)
 ///  0x06  pong                  (empty)
 ///  0x10  prepare               ballot fromSlot:slot
-///  0x11  promise               ballot count:u32 (slot ballot chosen:u8 command)*count compactedThrough:slot
+///  0x11  promise               ballot count:u32 (slot ballot chosen:u8 command)*count compactedThrough:slot incarnation:u64
 ///  0x12  accept                ballot chosenThrough:slot count:u32 (slot command)*count
-///  0x13  accepted              ballot count:u32 slot*count
+///  0x13  accepted              ballot count:u32 slot*count incarnation:u64
 ///  0x14  reject                ballot promised:ballot
 ///  0x15  heartbeat             ballot chosenThrough:slot readRound:u64
-///  0x16  heartbeatAck          ballot readRound:u64
+///  0x16  heartbeatAck          ballot readRound:u64 incarnation:u64
 ///  0x17  catchUpRequest        from:slot through:slot
 ///  0x18  catchUpReply          count:u32 (slot command)*count
 ///  0x19  prePrepare            ballot fromSlot:slot
-///  0x1A  prePromise            ballot granted:u8 (0 | 1) promised:ballot
+///  0x1A  prePromise            ballot granted:u8 (0 | 1) promised:ballot incarnation:u64
 ///  0x20  forward               id:u64 (0x01 command | 0x02 key:bytes)      -- write | read
 ///  0x21  forwardReply          id:u64 outcome
 ///  0x30  snapshotChunk         transfer:u64 slot:slot index:u32 last:u8 crc:u32 data:bytes
@@ -151,7 +152,7 @@ public enum PeerFrame: Hashable, Sendable {
 
 extension PeerFrame {
     /// The only frame version this build reads and writes.
-    public static let version: UInt8 = 3
+    public static let version: UInt8 = 4
     /// The default bound on the length field, generous for a batch of large values.
     public static let defaultMaxFrameBytes = 64 * 1024 * 1024
     /// Cluster ids are names from a config file; the bound keeps a hello small.

@@ -54,7 +54,7 @@ extension Replica {
         var actions = step(input)
         guard let ask = actions.sends.first(where: { if case .prePrepare = $0.message { true } else { false } }),
               case .prePrepare(let ballot, _) = ask.message else { return actions }
-        for peer in configuration.peers.prefix(configuration.majority - 1) {
+        for peer in peers.prefix(currentMembership.majority - 1) {
             actions += step(.message(from: peer, .prePromise(ballot: ballot, granted: true, promised: .zero)))
         }
         return actions
@@ -67,7 +67,7 @@ extension Replica {
             var actions = step(.tick)
             if let ask = actions.sends.first(where: { if case .prePrepare = $0.message { true } else { false } }),
                case .prePrepare(let ballot, _) = ask.message {
-                for peer in configuration.peers.prefix(configuration.majority - 1) {
+                for peer in peers.prefix(currentMembership.majority - 1) {
                     actions = step(.message(from: peer, .prePromise(ballot: ballot, granted: true, promised: .zero)))
                 }
             }

@@ -58,7 +58,7 @@ struct PreVoteTests {
             }
         }
         let actions = replica.step(.message(from: r3, .prePrepare(ballot: ballot(2, r3), fromSlot: Slot(1))))
-        guard case .prePromise(_, let granted, _)? = actions.messages(to: r3).first else {
+        guard case .prePromise(_, let granted, _, _)? = actions.messages(to: r3).first else {
             Issue.record("no answer to a pre-prepare")
             return
         }
