@@ -24,4 +24,8 @@ public enum Input: Hashable, Sendable {
     /// it; the answer is a `ClientReply.membershipChangeProposed` or `…Refused`, and the change
     /// is done when the shell applies the proposed slot with that membership.
     case changeMembership(MembershipChange)
+    /// The cluster's first memberships, recorded durably by the shell at genesis (or adopted
+    /// from a peer by a node with a new database). Replaces the bootstrap membership the
+    /// replica was built with; ignored once anything is chosen (the log decides from then on).
+    case adoptGenesis([ScheduledMembership])
 }

@@ -100,6 +100,21 @@ extension Replica {
         return state.inflight.values.contains { $0.command.membership != nil }
     }
 
+    /// The shell recorded the cluster's first memberships (see `Input.adoptGenesis`).
+    mutating func onAdoptGenesis(_ genesis: [ScheduledMembership]) {
+        guard !genesis.isEmpty, genesis != memberships else { return }
+        guard chosenThrough == .zero else {
+            logger.error("ignoring a genesis membership: slots are chosen already", metadata: metadata)
+            return
+        }
+        memberships = genesis
+        pruneMemberships()
+        logger.info("genesis membership adopted", metadata: metadata.merging([
+            "paxos.membership": "\(currentMembership)", "paxos.voter": "\(mayVote)",
+        ]) { $1 })
+        resetElectionDeadline()
+    }
+
     /// An operator's change: the leader proposes the next membership at once, in its own slot.
     mutating func onChangeMembership(_ change: MembershipChange) {
         guard case .leader(let state) = role else {

@@ -155,6 +155,7 @@ public struct Replica: Sendable {
         case .compact(let through): onCompact(through: through)
         case .snapshotReceived(let slot, let memberships): onSnapshotReceived(slot: slot, memberships: memberships)
         case .changeMembership(let change): onChangeMembership(change)
+        case .adoptGenesis(let genesis): onAdoptGenesis(genesis)
         }
         applyChosen()
         serveReadyReads()

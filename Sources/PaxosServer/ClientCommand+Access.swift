@@ -23,6 +23,8 @@ extension ClientCommand {
         case .ping, .echo, .get, .exists, .info, .readonly, .readwrite, .compatibility: .role(.readOnly)
         case .put, .delete: .role(.readWrite)
         case .backup: .role(.admin)
+        case .member(.list, _): .role(.readOnly)
+        case .member: .role(.admin)
         }
     }
 

@@ -21,6 +21,9 @@ public enum ClientCommand: Hashable, Sendable {
     /// `HELLO [protover [AUTH user password] [SETNAME name]]`: RESP2 only; the name is ignored,
     /// as `CLIENT SETNAME` is.
     case hello(protocolVersion: Int?, user: String?, password: Bytes?)
+    /// `MEMBER LIST | ADD id | PROMOTE id | REMOVE id | REPLACE id [GROUP g]`: the replicated
+    /// membership (see `Node+Membership.swift`).
+    case member(MemberCommand, group: UInt32?)
     /// A command clients send at start-up that needs a harmless answer (`CONFIG GET`, `COMMAND`,
     /// `CLIENT SETNAME`, `SELECT 0`).
     case compatibility(RESPCompatibilityReply)
@@ -29,6 +32,16 @@ public enum ClientCommand: Hashable, Sendable {
         case ok
         case emptyArray
     }
+}
+
+/// The membership subcommands. The incarnation of an added or replaced replica is the one it
+/// reported to the node that runs the command (it must be up and connected).
+public enum MemberCommand: Hashable, Sendable {
+    case list
+    case add(ReplicaID)
+    case promote(ReplicaID)
+    case remove(ReplicaID)
+    case replace(ReplicaID)
 }
 
 /// Why a command was refused before it reached the cluster; rendered as a RESP error.
@@ -100,10 +113,39 @@ extension ClientCommand {
             try arity(1...1)
             guard arguments[0] == Array("0".utf8) else { throw ClientCommandError("ERR PaxosKV has only database 0") }
             return .compatibility(.ok)
+        case "MEMBER":
+            return try parseMember(arguments)
         case "CLIENT": return .compatibility(.ok)
         case "CONFIG", "COMMAND": return .compatibility(.emptyArray)
         default:
-            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, DEL/DELETE, EXISTS, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, AUTH, HELLO, QUIT")
+            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, DEL/DELETE, EXISTS, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, QUIT")
+        }
+    }
+
+    /// `MEMBER LIST | ADD id | PROMOTE id | REMOVE id | REPLACE id`, each with an optional
+    /// `GROUP g` at the end.
+    private static func parseMember(_ arguments: [Bytes]) throws(ClientCommandError) -> ClientCommand {
+        let usage = "ERR usage: MEMBER LIST | MEMBER ADD <id> | MEMBER PROMOTE <id> | MEMBER REMOVE <id> | MEMBER REPLACE <id>, optionally followed by GROUP <g>"
+        var words = arguments.map { String(decoding: $0, as: UTF8.self) }
+        var group: UInt32?
+        if words.count >= 3, words[words.count - 2].uppercased() == "GROUP" {
+            guard let g = UInt32(words[words.count - 1]) else { throw ClientCommandError("ERR GROUP needs a group number") }
+            group = g
+            words.removeLast(2)
+        }
+        guard let sub = words.first?.uppercased() else { throw ClientCommandError(usage) }
+        if sub == "LIST", words.count == 1 { return .member(.list, group: group) }
+        guard words.count == 2 else { throw ClientCommandError(usage) }
+        guard let raw = UInt32(words[1]), raw != 0 else {
+            throw ClientCommandError("ERR replica id must be a positive integer, not '\(words[1])'")
+        }
+        let id = ReplicaID(raw)
+        switch sub {
+        case "ADD": return .member(.add(id), group: group)
+        case "PROMOTE": return .member(.promote(id), group: group)
+        case "REMOVE": return .member(.remove(id), group: group)
+        case "REPLACE": return .member(.replace(id), group: group)
+        default: throw ClientCommandError(usage)
         }
     }
 

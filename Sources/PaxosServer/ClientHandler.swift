@@ -306,6 +306,7 @@ final class ClientHandler: ChannelDuplexHandler {
         case .readwrite: staleReads = false; done(.simpleString("OK"))
         case .quit: finish(.simpleString("OK"), close: true)
         case .backup(let name): node.backup(named: name, respond: done)
+        case .member(let command, let group): node.member(command, group: group, respond: done)
         case .auth(let user, let password):
             authenticate(user: user, password: password) { done($0 ?? .simpleString("OK")) }
         case .hello(let version, let user, let password):

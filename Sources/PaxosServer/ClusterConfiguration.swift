@@ -33,13 +33,20 @@ public struct ClusterConfiguration: Codable, Hashable, Sendable {
         public var clientPort: Int
         public var peerPort: Int
         public var metricsPort: Int
+        /// Whether this replica is a voter of the first membership, recorded at genesis
+        /// (optional; true when absent). A replica listed with `false` is a spare: peers know
+        /// its address and let it connect, and it follows the cluster as a learner once an
+        /// operator adds it (`paxosctl member add`). After genesis the replicated membership,
+        /// not this file, decides who votes.
+        public var bootstrap: Bool?
 
-        public init(id: UInt32, host: String, clientPort: Int, peerPort: Int, metricsPort: Int) {
+        public init(id: UInt32, host: String, clientPort: Int, peerPort: Int, metricsPort: Int, bootstrap: Bool? = nil) {
             self.id = id
             self.host = host
             self.clientPort = clientPort
             self.peerPort = peerPort
             self.metricsPort = metricsPort
+            self.bootstrap = bootstrap
         }
     }
 
@@ -79,8 +86,10 @@ public struct ClusterConfiguration: Codable, Hashable, Sendable {
             throw ClusterConfigurationError("\(source): groups is \(groups); use 1 to \(GroupMap.maxGroups)")
         }
         if replicas.isEmpty { throw ClusterConfigurationError("\(source): no replicas are listed") }
-        if replicas.count % 2 == 0 {
-            throw ClusterConfigurationError("\(source): \(replicas.count) replicas listed; use an odd number (3, 5, 7) so a majority is unambiguous")
+        let first = bootstrapMembers.count
+        if first == 0 { throw ClusterConfigurationError("\(source): no replica is a bootstrap member; mark at least one without \"bootstrap\": false") }
+        if first % 2 == 0 {
+            throw ClusterConfigurationError("\(source): \(first) bootstrap replicas listed; use an odd number (3, 5, 7) so a majority is unambiguous (list spares with \"bootstrap\": false)")
         }
         var ids = Set<UInt32>()
         var endpoints = [String: String]()
@@ -104,7 +113,11 @@ public struct ClusterConfiguration: Codable, Hashable, Sendable {
         replicas.first { $0.id == id.rawValue }
     }
 
+    /// Every replica listed: who may connect as a peer, and whose address we know.
     public var members: [ReplicaID] { replicas.map { ReplicaID($0.id) } }
+
+    /// The voters of the first membership (every replica not marked `"bootstrap": false`).
+    public var bootstrapMembers: [ReplicaID] { replicas.filter { $0.bootstrap != false }.map { ReplicaID($0.id) } }
 
     /// Where the cluster secret is for a configuration read from `configurationPath`.
     public func secretPath(configurationPath: String) -> String {

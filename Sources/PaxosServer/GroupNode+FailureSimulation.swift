@@ -47,7 +47,7 @@ extension GroupNode {
                 switch result {
                 case .success(let durable):
                     var random = failureRandom.fork()
-                    replica = Replica(configuration: settings.replicaConfiguration(group: group), durable: durable,
+                    replica = Replica(configuration: settings.replicaConfiguration(group: group, incarnation: incarnation), durable: durable,
                                       random: random.fork(), logger: logger)
                     failedUntil = nil
                     lastRole = "follower"

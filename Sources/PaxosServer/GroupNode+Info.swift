@@ -32,6 +32,12 @@ extension GroupNode {
             ("inflight_slots", "\(status.inflightSlots)"),
             ("pending_requests", "\(status.pendingRequests)"),
             ("tracked_requests", "\(requests.count)"),
+            ("incarnation", "\(incarnation)"),
+            ("membership_epoch", genesisMembership == nil ? "none" : "\(status.membership.epoch)"),
+            ("voters", status.membership.voters.map { "\($0.id)" }.joined(separator: ";")),
+            ("learners", status.membership.learners.map { "\($0.id)" }.joined(separator: ";")),
+            ("voter", status.isVoter && genesisMembership != nil ? "yes" : "no"),
+            ("membership_next", status.latestMembership == status.membership ? "none" : "\(status.latestMembership.epoch)"),
         ]
     }
 

@@ -34,7 +34,7 @@ extension GroupNode {
             onSnapshotAck(from: peer, transfer: transfer, index: index)
         case .snapshotAbort(_, let transfer, let reason):
             onSnapshotAbort(from: peer, transfer: transfer, reason: reason)
-        case .hello, .helloReject, .ping, .pong:
+        case .hello, .helloReject, .ping, .pong, .identity:
             break
         }
     }

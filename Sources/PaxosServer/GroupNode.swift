@@ -33,6 +33,15 @@ final class GroupNode: @unchecked Sendable {
     var storage: StorageExecutor
     /// Where this group's database lives.
     let databasePath: String
+    /// The incarnation of this group's database (see `Membership`).
+    let incarnation: Incarnation
+    /// The group's first membership, once genesis is recorded in its database (see
+    /// `Node+Identity.swift`); peers with a new database adopt it from us.
+    var genesisMembership: Membership?
+    /// A genesis record submitted to storage and not yet durable.
+    var genesisRecording: (clusterUUID: String, membership: Membership)?
+    /// A `MEMBER` change waiting for its slot to be applied.
+    var pendingMembershipChange: PendingMembershipChange?
 
     // Client requests, local and forwarded (see GroupNode+Requests.swift).
     var requests: [UInt64: TrackedRequest] = [:]
@@ -63,7 +72,10 @@ final class GroupNode: @unchecked Sendable {
     var snapshotCounters = SnapshotCounters()
     var nextCompactionCheck = NIODeadline.now()
 
-    init(node: Node, group: UInt32, storage: StorageExecutor, worker: SnapshotWorker, durable: DurableState) {
+    init(node: Node, group: UInt32, storage: StorageExecutor, worker: SnapshotWorker, durable: DurableState,
+         incarnation: Incarnation, genesisMembership: Membership?) {
+        self.incarnation = incarnation
+        self.genesisMembership = genesisMembership
         self.node = node
         self.group = group
         self.settings = node.settings
@@ -77,7 +89,7 @@ final class GroupNode: @unchecked Sendable {
         self.metrics = GroupMetrics(group: settings.groups > 1 ? group : nil)
         // Each group draws its own election timeouts and failures from the node's seed.
         var random = SeededGenerator(seed: settings.seed &+ UInt64(group) &* 0x9E37_79B9_7F4A_7C15)
-        self.replica = Replica(configuration: settings.replicaConfiguration(group: group), durable: durable,
+        self.replica = Replica(configuration: settings.replicaConfiguration(group: group, incarnation: incarnation), durable: durable,
                                random: random.fork(), logger: logger)
         self.failureRandom = random.fork()
     }
@@ -141,6 +153,7 @@ final class GroupNode: @unchecked Sendable {
         for completion in completions {
             switch completion {
             case .installed(let slot): onSnapshotInstalled(slot: slot)
+            case .genesisRecorded: onGenesisRecorded()
             case .compacted(let report): onCompacted(report)
             default: break
             }
@@ -158,11 +171,12 @@ final class GroupNode: @unchecked Sendable {
                 for (request, result) in results { onApplied(request, result) }
             case .read(let token, let value):
                 resolve(token, .value(value))
-            case .installed, .compacted:
+            case .installed, .compacted, .genesisRecorded:
                 break
             }
         }
         if let durable { handle(.persisted(upTo: durable)) }
+        checkPendingMembershipChange()
     }
 
     func onTick() {
@@ -172,6 +186,7 @@ final class GroupNode: @unchecked Sendable {
         sweepRequests()
         checkSnapshotTimeouts()
         maybeCompact(now: .now())
+        checkPendingMembershipChange()
         metrics.chosen.record(Int64(replica.chosenThrough.rawValue))
     }
 

@@ -9,7 +9,8 @@ import PaxosCore
 /// `group2:role=leader,leader_id=3,preferred_leader=3,ballot=4.3,chosen_frontier=812,...`.
 extension Node {
     var infoFields: [(String, String)] {
-        var fields: [(String, String)] = [("replica_id", "\(settings.id)"), ("cluster_id", settings.cluster.clusterID)]
+        var fields: [(String, String)] = [("replica_id", "\(settings.id)"), ("cluster_id", settings.cluster.clusterID),
+                                          ("cluster_uuid", clusterUUID ?? "none")]
         if groups.count == 1 {
             fields += groups[0].replicationFields
         } else {
@@ -38,7 +39,7 @@ extension Node {
     var groupLines: [(String, String)] {
         guard groups.count > 1 else { return [] }
         return groups.map { group in
-            let preferred = groupMap.preferredLeader(of: group.group, members: settings.cluster.members)
+            let preferred = groupMap.preferredLeader(of: group.group, members: settings.cluster.bootstrapMembers)
             var fields = group.replicationFields
             fields.insert(("preferred_leader", preferred.map { "\($0)" } ?? "none"), at: 2)
             fields += group.storageFields.filter { ["database_bytes", "compactions", "snapshots_installed"].contains($0.0) }

@@ -41,6 +41,15 @@ public final class Node: @unchecked Sendable {
     /// Disconnections for the output limit are logged at most once per 10 s.
     var outputLimitLog = LogThrottle()
 
+    // Identity (see Node+Identity.swift).
+    /// The cluster UUID recorded at genesis; nil until then.
+    var clusterUUID: String?
+    var genesisInProgress = false
+    /// The identity each peer last sent.
+    var peerIdentities: [ReplicaID: PeerIdentity] = [:]
+    /// Peers of another cluster (another UUID): nothing is sent to them, their frames are dropped.
+    var foreignPeers: Set<ReplicaID> = []
+
     init(settings: NodeSettings, loop: any EventLoop, logger: Logger, metrics: NodeMetrics) {
         self.settings = settings
         self.loop = loop
@@ -102,7 +111,7 @@ public final class Node: @unchecked Sendable {
     // MARK: Peers
 
     func send(_ frame: PeerFrame, to peer: ReplicaID) {
-        guard let link = links[peer] else { return }
+        guard let link = links[peer], !foreignPeers.contains(peer) else { return }
         link.write(frame)
         dirtyLinks.insert(peer)
     }
@@ -121,6 +130,8 @@ public final class Node: @unchecked Sendable {
     /// A frame from an authenticated peer (the handshake already checked cluster and replica id).
     func onPeerFrame(_ frame: PeerFrame, from peer: ReplicaID) {
         guard !stopping else { return }
+        if case .identity(let identity) = frame { return onPeerIdentity(identity, from: peer) }
+        guard !foreignPeers.contains(peer) else { return }
         let group: UInt32
         switch frame {
         case .message(let g, _), .forward(let g, _, _), .forwardReply(let g, _, _),
@@ -129,8 +140,8 @@ public final class Node: @unchecked Sendable {
         case .hello, .helloReject:
             logger.info("unexpected handshake frame after the handshake", metadata: ["peer.id": "\(peer)"])
             return
-        case .ping, .pong:
-            // PeerLivenessHandler consumes both before they get here.
+        case .ping, .pong, .identity:
+            // PeerLivenessHandler consumes both before they get here; identity is handled above.
             return
         }
         guard group < UInt32(groups.count) else {

@@ -49,15 +49,22 @@ public struct NodeService: Service {
         var opened: [(StorageExecutor, SnapshotWorker)] = []
         do {
             for index in 0..<settings.groups {
-                let (storage, durable, box) = try openStorage(group: index, loop: loop)
+                let (storage, durable, box, identity) = try openStorage(group: index, loop: loop)
                 let worker = SnapshotWorker(databasePath: settings.databasePath(group: index))
                 opened.append((storage, worker))
-                let member = GroupNode(node: node, group: index, storage: storage, worker: worker, durable: durable)
-                try await loop.submit { box.group = member; node.groups.append(member) }.get()
+                let genesis = identity.clusterUUID == nil ? nil : durable.memberships.first?.membership
+                let member = GroupNode(node: node, group: index, storage: storage, worker: worker, durable: durable,
+                                       incarnation: identity.incarnation, genesisMembership: genesis)
+                try await loop.submit {
+                    box.group = member
+                    node.groups.append(member)
+                    if let uuid = identity.clusterUUID { node.clusterUUID = uuid }
+                }.get()
                 logger.info("replica state loaded", metadata: [
                     "paxos.replica": "\(settings.id)", "paxos.group": "\(index)", "paxos.ballot": "\(durable.promised)",
                     "paxos.slot": "\(durable.appliedThrough)", "paxos.snapshot": "\(durable.snapshotThrough)",
-                    "log.entries": "\(durable.entries.count)",
+                    "log.entries": "\(durable.entries.count)", "paxos.incarnation": "\(identity.incarnation)",
+                    "paxos.cluster_uuid": "\(identity.clusterUUID ?? "none yet")",
                 ])
             }
         } catch {
@@ -126,13 +133,15 @@ public struct NodeService: Service {
         }
     }
 
-    private func openStorage(group: UInt32, loop: any EventLoop) throws -> (StorageExecutor, DurableState, GroupBox) {
+    private func openStorage(group: UInt32, loop: any EventLoop) throws
+        -> (StorageExecutor, DurableState, GroupBox, (incarnation: Incarnation, clusterUUID: String?)) {
         var options = SQLiteLogStore.Options()
         options.synchronous = settings.synchronousFull ? .full : .normal
         let store = try SQLiteLogStore.open(path: settings.databasePath(group: group), clusterID: settings.cluster.clusterID,
                                             replicaID: settings.id, placement: settings.placement(group: group),
                                             options: options)
         let durable = try store.loadDurableState()
+        let identity = (incarnation: store.incarnation, clusterUUID: store.clusterUUID)
         let box = GroupBox()
         let storage = StorageExecutor(store: store) { result in
             loop.execute {
@@ -149,7 +158,7 @@ public struct NodeService: Service {
                 }
             }
         }
-        return (storage, durable, box)
+        return (storage, durable, box, identity)
     }
 
     /// Peers authenticate before anything reaches the node: `PeerAcceptorHandler` runs the
@@ -255,7 +264,7 @@ public struct NodeService: Service {
                                 tls: tls, logger: logger, metrics: node.metrics) { [weak node] peer, connected in
                 guard let node else { return }
                 node.metrics.peersConnected.record(node.connectedPeers.count)
-                if !connected { node.onPeerDisconnected(peer) }
+                if connected { node.onPeerConnected(peer) } else { node.onPeerDisconnected(peer) }
             }
             node.links[peer] = link
             link.start()

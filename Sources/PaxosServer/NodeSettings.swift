@@ -151,11 +151,12 @@ public struct NodeSettings: Sendable {
     func placement(group: UInt32) -> GroupPlacement { GroupPlacement(groupCount: groups, group: group) }
 
     /// The core's configuration for this node's replica of `group`.
-    func replicaConfiguration(group: UInt32) -> ReplicaConfiguration {
-        var configuration = ReplicaConfiguration(id: id, members: cluster.members)
+    func replicaConfiguration(group: UInt32, incarnation: Incarnation) -> ReplicaConfiguration {
+        var configuration = ReplicaConfiguration(id: id, members: cluster.bootstrapMembers)
+        configuration.incarnation = incarnation
         // Several groups: each has a preferred leader, spread over the nodes, which takes the
         // lead back after following a live leader, caught up, for 1 s (100 ticks).
-        configuration.preferredLeader = GroupMap(count: groups).preferredLeader(of: group, members: cluster.members)
+        configuration.preferredLeader = GroupMap(count: groups).preferredLeader(of: group, members: cluster.bootstrapMembers)
         configuration.takeoverTicks = 100
         // 10 ms ticks: heartbeats every 50 ms, elections after 300-600 ms of silence.
         configuration.heartbeatIntervalTicks = 5

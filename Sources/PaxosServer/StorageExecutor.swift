@@ -15,6 +15,8 @@ package enum StorageJob: Sendable {
     /// Replace the applied state with the staged snapshot of `slot`, in its own transaction,
     /// after every job before it and before every job after it.
     case installSnapshot(slot: Slot, stagingPath: String)
+    /// Record the cluster UUID and the first memberships, durably, in their own transaction.
+    case recordGenesis(clusterUUID: String, memberships: [ScheduledMembership])
 }
 
 /// What a batch of jobs produced, in job order.
@@ -23,6 +25,8 @@ package enum StorageCompletion: Sendable {
     case applied(slot: Slot, results: [(request: ClientRequest, result: OperationResult)])
     case read(token: UInt64, value: Bytes?)
     case installed(slot: Slot)
+    /// The genesis record is durable.
+    case genesisRecorded
     /// A background compaction finished (see `requestCompaction`).
     case compacted(CompactionReport)
 }
@@ -203,6 +207,13 @@ package final class StorageExecutor: Sendable {
                 try store.installSnapshot(slot: slot, stagingPath: stagingPath)
                 let elapsed = Int64(DispatchTime.now().uptimeNanoseconds - start)
                 onBatch(.success(StorageBatch(completions: [.installed(slot: slot)], jobs: 1, commitNanoseconds: elapsed)))
+            case .job(.recordGenesis(let uuid, let memberships)):
+                try commit(segment, store: store, onBatch: onBatch)
+                segment.removeAll(keepingCapacity: true)
+                let start = DispatchTime.now().uptimeNanoseconds
+                try store.recordGenesis(clusterUUID: uuid, memberships: memberships)
+                let elapsed = Int64(DispatchTime.now().uptimeNanoseconds - start)
+                onBatch(.success(StorageBatch(completions: [.genesisRecorded], jobs: 1, commitNanoseconds: elapsed)))
             case .job(let job):
                 segment.append(job)
             case .barrier(let body):
@@ -238,9 +249,9 @@ package final class StorageExecutor: Sendable {
                     completions.append(.applied(slot: slot, results: try store.apply(slot: slot, command: command)))
                 case .read(let key, let token):
                     completions.append(.read(token: token, value: try store.get(key: key)))
-                case .installSnapshot:
-                    // `execute` runs installs between segments; one never reaches a segment.
-                    throw LogStoreError.invalidArgument("a snapshot install was put inside a group commit")
+                case .installSnapshot, .recordGenesis:
+                    // `execute` runs these between segments; one never reaches a segment.
+                    throw LogStoreError.invalidArgument("a snapshot install or genesis record was put inside a group commit")
                 }
             }
             // In a synced batch, the results of applies and reads leave before the fsync. They

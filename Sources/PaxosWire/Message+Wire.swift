@@ -115,7 +115,7 @@ extension Message {
                 ChosenEntry(slot: try reader.readSlot(), command: try Command.decode(from: &reader))
             }
             return .catchUpReply(entries: entries)
-        case .hello, .helloReject, .helloChallenge, .helloProof, .ping, .pong, .forward, .forwardReply, .snapshotChunk, .snapshotAck, .snapshotAbort:
+        case .hello, .helloReject, .helloChallenge, .helloProof, .ping, .pong, .identity, .forward, .forwardReply, .snapshotChunk, .snapshotAck, .snapshotAbort:
             preconditionFailure("\(type) is not a Paxos message frame")
         }
     }

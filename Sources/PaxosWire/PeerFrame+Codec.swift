@@ -55,6 +55,10 @@ extension PeerFrame {
         case .ping, .pong:
             writer.write((self == .ping ? PeerFrameType.ping : PeerFrameType.pong).rawValue)
             writer.write(UInt32(0))
+        case .identity(let identity):
+            writer.write(PeerFrameType.identity.rawValue)
+            writer.write(UInt32(0))
+            try identity.encode(into: &writer)
         case .message(let group, let message):
             writer.write(PeerFrameType(message).rawValue)
             writer.write(group)
@@ -121,6 +125,9 @@ extension PeerFrame {
             case .ping, .pong:
                 guard group == 0 else { throw DecodingError.invalid("connection frame carries group \(group), not 0") }
                 frame = type == .ping ? .ping : .pong
+            case .identity:
+                guard group == 0 else { throw DecodingError.invalid("connection frame carries group \(group), not 0") }
+                frame = .identity(try PeerIdentity.decode(from: &reader))
             case .forward:
                 frame = .forward(group: group, id: try reader.readUInt64(), try ForwardedRequest.decode(from: &reader))
             case .forwardReply:

@@ -41,6 +41,7 @@ public import PaxosCore
 ///  0x04  helloProof            proof:32 bytes
 ///  0x05  ping                  (empty)
 ///  0x06  pong                  (empty)
+///  0x07  identity              see `PeerIdentity` (cluster uuid, per group incarnation, epoch, genesis)
 ///  0x10  prepare               ballot fromSlot:slot
 ///  0x11  promise               ballot count:u32 (slot ballot chosen:u8 command)*count compactedThrough:slot incarnation:u64
 ///  0x12  accept                ballot chosenThrough:slot count:u32 (slot command)*count
@@ -134,6 +135,8 @@ public enum PeerFrame: Hashable, Sendable {
     case ping
     /// The acceptor's answer to a `ping`, on the same connection.
     case pong
+    /// The dialer's databases, sent first after the handshake (see `PeerIdentity`).
+    case identity(PeerIdentity)
     /// A Paxos message for consensus group `group` (0 with one group).
     case message(group: UInt32, Message)
     /// A client request a follower passes to the leader of group `group`, keeping its (client,
@@ -193,6 +196,7 @@ enum PeerFrameType: UInt8, CaseIterable {
     case helloProof = 0x04
     case ping = 0x05
     case pong = 0x06
+    case identity = 0x07
     case prepare = 0x10
     case promise = 0x11
     case accept = 0x12

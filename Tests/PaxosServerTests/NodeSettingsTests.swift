@@ -26,10 +26,11 @@ struct NodeSettingsTests {
         #expect(four.databasePath(group: 0) != "/tmp/data/2/paxos.sqlite")
     }
 
-    @Test("the core's configuration names this node and every member")
+    @Test("the core's configuration names this node, its database's incarnation and the bootstrap members")
     func replicaConfiguration() {
-        let configuration = Self.settings(groups: 1).replicaConfiguration(group: 0)
+        let configuration = Self.settings(groups: 1).replicaConfiguration(group: 0, incarnation: Incarnation(77))
         #expect(configuration.id == ReplicaID(2))
+        #expect(configuration.incarnation == Incarnation(77))
         #expect(configuration.members == [ReplicaID(1), ReplicaID(2), ReplicaID(3)])
     }
 }

@@ -59,6 +59,9 @@ enum Fixtures {
         Named(name: "heartbeat", value: .heartbeat(ballot: ballot, chosenThrough: Slot(99), readRound: 3)),
         Named(name: "heartbeat max", value: .heartbeat(ballot: maxBallot, chosenThrough: Slot(.max), readRound: .max)),
         Named(name: "heartbeatAck", value: .heartbeatAck(ballot: ballot, readRound: 0)),
+        Named(name: "heartbeatAck incarnation", value: .heartbeatAck(ballot: ballot, readRound: 5, incarnation: Incarnation(.max))),
+        Named(name: "accepted incarnation", value: .accepted(ballot: ballot, slots: [Slot(3)], incarnation: Incarnation(0xABCDEF))),
+        Named(name: "accept configure", value: .accept(ballot: ballot, entries: [AcceptEntry(slot: Slot(9), command: .configure(membership))], chosenThrough: Slot(8))),
         Named(name: "catchUpRequest", value: .catchUpRequest(from: Slot(10), through: Slot(20))),
         Named(name: "prePrepare", value: .prePrepare(ballot: ballot, fromSlot: Slot(7))),
         Named(name: "prePrepare max", value: .prePrepare(ballot: maxBallot, fromSlot: Slot(.max))),
@@ -71,6 +74,13 @@ enum Fixtures {
                 ChosenEntry(slot: Slot(10), command: batch), ChosenEntry(slot: Slot(11), command: .noop),
             ])),
     ]
+
+    /// A membership with voters and a learner, at incarnations of every size.
+    static let membership = Membership(
+        epoch: 7,
+        voters: [Member(id: ReplicaID(1), incarnation: Incarnation(1)), Member(id: ReplicaID(2), incarnation: Incarnation(.max)),
+                 Member(id: ReplicaID(5), incarnation: Incarnation(0x1234))],
+        learners: [Member(id: ReplicaID(9), incarnation: Incarnation(42))])
 
     /// Ten thousand slots: a leader catching a follower up in one frame.
     static let largeAccept: [AcceptEntry] = (1...10_000).map { (slot: Int) -> AcceptEntry in
@@ -98,6 +108,11 @@ enum Fixtures {
             Named(name: "helloReject empty", value: .helloReject(reason: "")),
             Named(name: "ping", value: .ping),
             Named(name: "pong", value: .pong),
+            Named(name: "identity before genesis", value: .identity(PeerIdentity(clusterUUID: "", groups: [
+                GroupIdentity(incarnation: Incarnation(77), epoch: 0, genesis: nil)]))),
+            Named(name: "identity after genesis", value: .identity(PeerIdentity(clusterUUID: "6f1c2a9e-0b7d-4c55-9a51-2f0e3c1d7b88", groups: [
+                GroupIdentity(incarnation: Incarnation(1), epoch: 3, genesis: membership),
+                GroupIdentity(incarnation: Incarnation(.max), epoch: 1, genesis: membership)]))),
             Named(name: "forward write", value: .forward(group: 0, id: 7, .write(ClientRequest(
                 client: ClientID(UInt64.max), sequence: 3, operation: .put(key: [1, 13, 10], value: [0]))))),
             Named(name: "forward delete", value: .forward(group: 0, id: 0, .write(ClientRequest(
@@ -148,6 +163,11 @@ extension SeededGenerator {
     mutating func slot() -> Slot { Slot(next() >> UInt64.random(in: 0...63, using: &self)) }
 
     mutating func command() -> Command {
+        if Int.random(in: 0..<8, using: &self) == 0 {
+            let ids = (1...UInt32.random(in: 1...6, using: &self)).map { ReplicaID($0) }
+            let learners = Bool.random(using: &self) ? [Member(id: ReplicaID(100), incarnation: Incarnation(next()))] : []
+            return .configure(Membership(epoch: next(), voters: ids.map { Member(id: $0, incarnation: Incarnation(next())) }, learners: learners))
+        }
         guard Bool.random(using: &self) else { return .noop }
         return .batch(
             (0..<Int.random(in: 0...4, using: &self)).map { _ in
@@ -167,18 +187,18 @@ extension SeededGenerator {
                 ballot: ballot(),
                 entries: (0..<count).map { _ in
                     LogEntry(slot: slot(), ballot: ballot(), command: command(), chosen: Bool.random(using: &self))
-                }, compactedThrough: slot())
+                }, compactedThrough: slot(), incarnation: Incarnation(next()))
         case 2:
             return .accept(
                 ballot: ballot(), entries: (0..<count).map { _ in AcceptEntry(slot: slot(), command: command()) },
                 chosenThrough: slot())
-        case 3: return .accepted(ballot: ballot(), slots: (0..<count).map { _ in slot() })
+        case 3: return .accepted(ballot: ballot(), slots: (0..<count).map { _ in slot() }, incarnation: Incarnation(next()))
         case 4: return .reject(ballot: ballot(), promised: ballot())
         case 5: return .heartbeat(ballot: ballot(), chosenThrough: slot(), readRound: next())
-        case 6: return .heartbeatAck(ballot: ballot(), readRound: next())
+        case 6: return .heartbeatAck(ballot: ballot(), readRound: next(), incarnation: Incarnation(next()))
         case 7: return .catchUpRequest(from: slot(), through: slot())
         case 8: return .prePrepare(ballot: ballot(), fromSlot: slot())
-        case 9: return .prePromise(ballot: ballot(), granted: Bool.random(using: &self), promised: ballot())
+        case 9: return .prePromise(ballot: ballot(), granted: Bool.random(using: &self), promised: ballot(), incarnation: Incarnation(next()))
         default: return .catchUpReply(entries: (0..<count).map { _ in ChosenEntry(slot: slot(), command: command()) })
         }
     }

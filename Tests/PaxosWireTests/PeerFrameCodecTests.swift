@@ -37,20 +37,20 @@ struct PeerFrameCodecTests {
     func goldenPrepare() throws {
         let frame = PeerFrame.message(
             group: 0, .prepare(ballot: Ballot(round: 7, replica: ReplicaID(2)), fromSlot: Slot(41)))
-        #expect(hex(try frame.encoded()) == "0000001e0310000000000000000000000007000000020000000000000029695127fd")
+        #expect(hex(try frame.encoded()) == "0000001e0410000000000000000000000007000000020000000000000029a918bbd0")
     }
 
     @Test("wire: a hello frame has the documented layout")
     func goldenHello() throws {
         let frame = PeerFrame.hello(.request(clusterID: "kv-1", dialer: ReplicaID(3), acceptor: ReplicaID(1), nonce: Fixtures.nonce))
-        #expect(hex(try frame.encoded()) == "0000003a030100000000000000046b762d310000000300000001000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f36bf2595")
+        #expect(hex(try frame.encoded()) == "0000003a040100000000000000046b762d310000000300000001000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f023f24ca")
     }
 
     @Test("wire: ping and pong are empty connection frames of their own types", arguments: [(PeerFrame.ping, "05"), (.pong, "06")])
     func livenessFrameLayout(frame: PeerFrame, type: String) throws {
         let bytes = try frame.encoded()
         #expect(bytes.count == 14)
-        #expect(hex(bytes).hasPrefix("0000000a03\(type)00000000"))
+        #expect(hex(bytes).hasPrefix("0000000a04\(type)00000000"))
     }
 
     @Test("wire: the length field counts everything after itself")

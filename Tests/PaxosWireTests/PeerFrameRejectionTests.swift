@@ -48,15 +48,15 @@ struct PeerFrameRejectionTests {
 
     @Test("wire: an unknown version is refused even with a good checksum")
     func badVersion() throws {
-        for version: UInt8 in [0, 1, 2, 4, 255] {
+        for version: UInt8 in [0, 1, 2, 3, 5, 255] {
             var bytes = try PeerFrame.hello(.request(clusterID: "c", dialer: ReplicaID(1), acceptor: ReplicaID(2), nonce: Fixtures.nonce)).encoded()
             bytes[4] = version
             #expect(throws: PeerWireError.unsupportedVersion) { try PeerFrame.decode(bytes.resealed()) }
         }
     }
 
-    // 0x05/0x06 are ping/pong and 0x19/0x1A prePrepare/prePromise; 0x07 and 0x1B are free.
-    @Test("wire: an unknown type is refused", arguments: [0x00, 0x07, 0x0F, 0x1B, 0x2F, 0x33, 0x7F, 0xFF] as [UInt8])
+    // 0x05/0x06 are ping/pong, 0x07 identity and 0x19/0x1A prePrepare/prePromise; 0x08 and 0x1B are free.
+    @Test("wire: an unknown type is refused", arguments: [0x00, 0x08, 0x0F, 0x1B, 0x2F, 0x33, 0x7F, 0xFF] as [UInt8])
     func unknownType(type: UInt8) throws {
         var bytes = try PeerFrame.message(group: 0, .heartbeatAck(ballot: .zero, readRound: 0)).encoded()
         bytes[5] = type
@@ -140,8 +140,8 @@ struct PeerFrameRejectionTests {
     func hugeCount() throws {
         // (message, bytes after the element count: the trailing fields, then the 4-byte checksum)
         for (message, after): (Message, Int) in [
-            (.promise(ballot: .zero, entries: [], compactedThrough: .zero), 8 + 4),
-            (.accepted(ballot: .zero, slots: []), 4), (.catchUpReply(entries: []), 4),
+            (.promise(ballot: .zero, entries: [], compactedThrough: .zero), 8 + 8 + 4),
+            (.accepted(ballot: .zero, slots: []), 8 + 4), (.catchUpReply(entries: []), 4),
         ] {
             var bytes = try PeerFrame.message(group: 0, message).encoded()
             bytes.replaceSubrange((bytes.count - after - 4)..<(bytes.count - after), with: UInt32.max.bigEndianBytes)
