@@ -26,6 +26,7 @@ public enum Input: Hashable, Sendable {
     case changeMembership(MembershipChange)
     /// The cluster's first memberships, recorded durably by the shell at genesis (or adopted
     /// from a peer by a node with a new database). Replaces the bootstrap membership the
-    /// replica was built with; ignored once anything is chosen (the log decides from then on).
+    /// replica was built with; ignored by a replica built from recorded memberships (the log
+    /// decides from then on).
     case adoptGenesis([ScheduledMembership])
 }

@@ -100,13 +100,12 @@ extension Replica {
         return state.inflight.values.contains { $0.command.membership != nil }
     }
 
-    /// The shell recorded the cluster's first memberships (see `Input.adoptGenesis`).
+    /// The shell recorded the cluster's first memberships (see `Input.adoptGenesis`). Taken only
+    /// by a replica built without recorded memberships (a new database, one from before
+    /// memberships existed, or one restored as a new cluster); after that the log decides.
     mutating func onAdoptGenesis(_ genesis: [ScheduledMembership]) {
-        guard !genesis.isEmpty, genesis != memberships else { return }
-        guard chosenThrough == .zero else {
-            logger.error("ignoring a genesis membership: slots are chosen already", metadata: metadata)
-            return
-        }
+        guard !genesis.isEmpty, genesisPending else { return }
+        genesisPending = false
         memberships = genesis
         pruneMemberships()
         logger.info("genesis membership adopted", metadata: metadata.merging([

@@ -50,7 +50,10 @@ extension Replica {
         appliedThrough = slot
         // The snapshot's memberships are those chosen through its slot; any chosen above it
         // that we hold are scheduled again as the frontier passes them.
-        if !snapshotMemberships.isEmpty { memberships = snapshotMemberships }
+        if !snapshotMemberships.isEmpty {
+            memberships = snapshotMemberships
+            genesisPending = false
+        }
         if chosenThrough < slot { chosenThrough = slot }
         advanceChosenFrontier()
     }

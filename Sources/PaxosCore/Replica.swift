@@ -49,6 +49,9 @@ public struct Replica: Sendable {
     /// - Invariant: not empty; `fromSlot` strictly increasing; the first governs
     ///   `chosenThrough + 1` (older ones are pruned).
     public internal(set) var memberships: [ScheduledMembership]
+    /// True while the memberships are the bootstrap default, not ones recorded in the database:
+    /// the shell's genesis record may still replace them (`Input.adoptGenesis`).
+    var genesisPending: Bool
 
     // MARK: Clock
     /// Ticks seen since this incarnation started.
@@ -127,6 +130,7 @@ public struct Replica: Sendable {
         self.random = random
         self.logger = logger
         self.logger[metadataKey: "paxos.replica"] = "\(configuration.id)"
+        self.genesisPending = durable.memberships.isEmpty
         self.memberships = durable.memberships.isEmpty
             ? [ScheduledMembership(fromSlot: Slot(1), membership: .initial(configuration.members))]
             : durable.memberships

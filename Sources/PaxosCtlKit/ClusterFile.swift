@@ -29,6 +29,8 @@ package enum ClusterFile {
             var id: Int
             var host: String
             var clientPort: Int
+            /// False for a spare (see the server's `ClusterConfiguration.ReplicaAddress.bootstrap`).
+            var bootstrap: Bool?
         }
         var replicas: [Replica]
     }
@@ -36,10 +38,10 @@ package enum ClusterFile {
     /// The nodes named by `path`; when `path` is nil, by `defaultFile(in:)` if there is one, else
     /// `fallbackNodes`.
     /// - Throws: `.usage` when an explicit file is missing, or any file is unreadable or malformed.
-    package static func nodes(path: String?, directory: String = ".") throws(PaxosCtlError) -> [NodeAddress] {
-        if let path { return try load(path) }
+    package static func nodes(path: String?, directory: String = ".", includeSpares: Bool = false) throws(PaxosCtlError) -> [NodeAddress] {
+        if let path { return try load(path, includeSpares: includeSpares) }
         guard let file = defaultFile(in: directory) else { return fallbackNodes }
-        return try load(file)
+        return try load(file, includeSpares: includeSpares)
     }
 
     /// The cluster file to use without `--config`, relative to `directory` (a checkout): the one
@@ -57,7 +59,7 @@ package enum ClusterFile {
     }
 
     /// Reads the replicas of the cluster file at `path`.
-    package static func load(_ path: String) throws(PaxosCtlError) -> [NodeAddress] {
+    package static func load(_ path: String, includeSpares: Bool = false) throws(PaxosCtlError) -> [NodeAddress] {
         guard FileManager.default.fileExists(atPath: path) else { throw .usage("cluster file \(path) not found") }
         let data: Data
         do {
@@ -65,11 +67,13 @@ package enum ClusterFile {
         } catch {
             throw .usage("cannot read cluster file \(path): \(error.localizedDescription)")
         }
-        return try parse(data, source: path)
+        return try parse(data, source: path, includeSpares: includeSpares)
     }
 
-    /// Parses cluster-file JSON; `source` names it in errors.
-    package static func parse(_ data: Data, source: String) throws(PaxosCtlError) -> [NodeAddress] {
+    /// Parses cluster-file JSON; `source` names it in errors. Spares (`"bootstrap": false`: not
+    /// voters until an operator adds them) only with `includeSpares`, so status and failover show
+    /// the cluster's first members.
+    package static func parse(_ data: Data, source: String, includeSpares: Bool = false) throws(PaxosCtlError) -> [NodeAddress] {
         let file: File
         do {
             file = try JSONDecoder().decode(File.self, from: data)
@@ -80,7 +84,7 @@ package enum ClusterFile {
         }
         guard !file.replicas.isEmpty else { throw .usage("\(source) lists no replicas") }
         var nodes: [NodeAddress] = []
-        for replica in file.replicas {
+        for replica in file.replicas where includeSpares || replica.bootstrap != false {
             guard (1...65_535).contains(replica.clientPort), !replica.host.isEmpty else {
                 throw .usage("\(source): replica \(replica.id) has an unusable client address '\(replica.host):\(replica.clientPort)'")
             }

@@ -44,12 +44,13 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// The nodes to talk to: --endpoints, else the cluster file, else the shipped defaults.
-    func resolvedNodes() throws(PaxosCtlError) -> [NodeAddress] {
+    /// `includeSpares` adds the cluster file's spares (for `member`).
+    func resolvedNodes(includeSpares: Bool = false) throws(PaxosCtlError) -> [NodeAddress] {
         if let endpoints {
             if config != nil { throw .usage("give --endpoints or --config, not both") }
             return try NodeAddress.parseList(endpoints)
         }
-        return try ClusterFile.nodes(path: config)
+        return try ClusterFile.nodes(path: config, includeSpares: includeSpares)
     }
 
     func clientSettings() throws(PaxosCtlError) -> ClientSettings {

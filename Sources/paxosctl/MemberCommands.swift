@@ -89,7 +89,7 @@ struct MemberRunner {
     let deadline: Date
 
     init(_ connection: ConnectionOptions) throws {
-        nodes = try connection.resolvedNodes()
+        nodes = try connection.resolvedNodes(includeSpares: true)
         settings = try connection.clientSettings()
         deadline = Date().addingTimeInterval(max(connection.timeout, 30))
     }

@@ -36,12 +36,13 @@ extension LocalCluster {
     /// Waits until every live node names the same leader, that leader is live and says it leads,
     /// and no other node says it leads. Returns the leader's id. With several groups, waits for
     /// that in every group and returns group 0's leader.
+    /// `among` limits the nodes asked (voters, say, while spares that follow nothing run too).
     @discardableResult
-    func waitForLeader(timeout: Duration = .seconds(10)) throws -> Int {
+    func waitForLeader(among: [Int]? = nil, timeout: Duration = .seconds(10)) throws -> Int {
         if groups > 1 { return try waitForGroupLeaders(timeout: timeout)[0]! }
         var leader = 0
         try waitUntil("the live nodes \(liveIDs) agree on one live leader", timeout: timeout) {
-            let live = liveIDs
+            let live = liveIDs.filter { among?.contains($0) ?? true }
             var named = Set<String>()
             var leading: [Int] = []
             for id in live {

@@ -45,6 +45,11 @@ final class LocalCluster {
     let credentials: (user: String, password: String)?
     /// The namespaces the nodes run in, or nil for loopback.
     let network: NamespaceNetwork?
+    /// The ids listed in cluster.json (every id unless the test narrows it, see
+    /// `writeConfiguration(listing:bootstrap:)`), and those of them that are bootstrap members
+    /// (the rest are spares, `"bootstrap": false`).
+    private(set) var listed: [Int] = []
+    private(set) var bootstrapIDs: Set<Int> = []
     private let executable: URL
     private var processes: [Int: Process] = [:]
     private var startCounts: [Int: Int] = [:]
@@ -106,17 +111,22 @@ final class LocalCluster {
             clientTLS = nil
             tlsDirectory = nil
         }
-        try writeConfiguration()
+        try writeConfiguration(listing: Array(1...size), bootstrap: Set(1...size))
         try startWatchdog()
     }
 
     deinit { shutdown() }
 
-    private func writeConfiguration() throws {
-        let replicas = ids.map { id in
+    /// Writes cluster.json listing `listing` (a subset of the ids, so a test can start with a
+    /// smaller cluster file and edit it later), with `bootstrap` as bootstrap members and the
+    /// other listed ids as spares. A running node reads the file only when it starts.
+    func writeConfiguration(listing: [Int], bootstrap: Set<Int>) throws {
+        listed = listing
+        bootstrapIDs = bootstrap
+        let replicas = listing.map { id in
             """
                 {"id": \(id), "host": "\(host(id))", "clientPort": \(clientPort(id)), \
-            "peerPort": \(clientPort(id) + 1), "metricsPort": \(clientPort(id) + 2)}
+            "peerPort": \(clientPort(id) + 1), "metricsPort": \(clientPort(id) + 2)\(bootstrap.contains(id) ? "" : ", \"bootstrap\": false")}
             """
         }
         let json = """
@@ -133,13 +143,16 @@ final class LocalCluster {
     }
 
     /// Creates a cluster, starts every node, runs `body`, and always shuts the cluster down.
+    /// With `bootstrap`, only the first `bootstrap` ids are bootstrap members and the others are
+    /// spares (listed with `"bootstrap": false`).
     static func run(
         size: Int, name: String, arguments: [String] = [], credentials: (user: String, password: String)? = nil,
-        tls: Bool = false, network: NamespaceNetwork? = nil, _ body: (LocalCluster) throws -> Void
+        tls: Bool = false, network: NamespaceNetwork? = nil, bootstrap: Int? = nil, _ body: (LocalCluster) throws -> Void
     ) throws {
         let started = ContinuousClock.now
         let cluster = try LocalCluster(size: size, name: name, arguments: arguments, credentials: credentials, tls: tls,
                                        network: network)
+        if let bootstrap { try cluster.writeConfiguration(listing: cluster.ids, bootstrap: Set(1...bootstrap)) }
         defer { print("harness: \(name): \(size) nodes, done in \((ContinuousClock.now - started).roundedMilliseconds)") }
         var failed = true
         defer {
@@ -290,6 +303,9 @@ final class LocalCluster {
     private static func describeExit(_ process: Process) -> String {
         process.terminationReason == .exit ? "exit status \(process.terminationStatus)" : "signal \(process.terminationStatus)"
     }
+
+    /// Node `id`'s data directory (its databases), as paxosd derives it from the cluster file.
+    func dataDirectory(_ id: Int) -> URL { directory.appendingPathComponent("nodes/\(id)") }
 
     private func pidPath(_ id: Int) -> String { directory.appendingPathComponent("pids/\(id).pid").path }
 

@@ -1,0 +1,192 @@
+import Foundation
+import PaxosClient
+import Synchronization
+import Testing
+
+// Membership with real paxosd processes (docs/ARCHITECTURE.md, "Membership"): the replicated
+// membership decides who votes, not the cluster file, and a database that lost its state does not
+// vote. Each test reproduces an operator's mistake or task from the issue that added membership,
+// and checks what matters to the operator: one leader, no acknowledged write lost, and
+// paxos-inspect finding every database consistent (`diff` finds no slot chosen twice).
+
+@Suite("process: membership", .serialized)
+struct MembershipTests {
+    @Test("a node restarted with a bigger cluster file does not start a second cluster; the new nodes are learners")
+    func configEditIsRefused() throws {
+        let cluster = try LocalCluster(size: 5, name: "membership-config-edit")
+        var failed = true
+        defer { cluster.shutdown(keepDirectory: failed && ProcessInfo.processInfo.environment["PAXOS_KEEP_FAILED"] == "1") }
+        do {
+            try cluster.writeConfiguration(listing: [1, 2, 3], bootstrap: [1, 2, 3])
+            for id in 1...3 { try cluster.start(id) }
+            try cluster.waitForLeader(among: [1, 2, 3])
+            let client = try cluster.client(over: [1, 2, 3])
+            for index in 0..<20 { try client.put("before-\(index)", "v\(index)") }
+
+            // The operator's edit: node 1 restarts with a five-node file, nodes 4 and 5 start.
+            try cluster.writeConfiguration(listing: [1, 2, 3, 4, 5], bootstrap: [1, 2, 3, 4, 5])
+            cluster.kill(1)
+            try cluster.start(1)
+            try cluster.start(4)
+            try cluster.start(5)
+
+            // Writes through every node while the leader is killed and restarted.
+            var acknowledged: [String: String] = [:]
+            let started = ContinuousClock.now
+            var round = 0
+            while ContinuousClock.now - started < .seconds(8) {
+                round += 1
+                for id in 1...5 {
+                    let key = "edit-\(round)-\(id)"
+                    guard let writer = try? cluster.client(only: id, configuration: .probe) else { continue }
+                    if (try? writer.put(key, "v\(round)")) != nil { acknowledged[key] = "v\(round)" }
+                }
+                if round % 6 == 0, let leader = try? cluster.waitForLeader(among: [1, 2, 3], timeout: .seconds(5)) {
+                    cluster.kill(leader)
+                    try cluster.start(leader)
+                }
+                for id in [4, 5] {
+                    let info = try cluster.info(id)
+                    #expect(info["role"] != "leader", "node \(id), never admitted, leads: \(info)")
+                    #expect(info["voter"] == "no", "node \(id) votes without being admitted: \(info)")
+                }
+            }
+            #expect(acknowledged.count > 10, "too few writes acknowledged to mean anything: \(acknowledged.count)")
+            try cluster.waitForLeader(among: [1, 2, 3])
+            for (key, value) in acknowledged {
+                #expect(try client.get(key) == value, "acknowledged write \(key) reads back wrong")
+            }
+            for id in [4, 5] { #expect(try cluster.info(id)["cluster_uuid"] == cluster.info(1)["cluster_uuid"]) }
+            try Self.expectConsistentDatabases(cluster, ids: [1, 2, 3, 4, 5])
+            failed = false
+        } catch {
+            print(cluster.diagnostics(after: error))
+            throw error
+        }
+    }
+
+    @Test("a wiped disk does not vote: the acknowledged write survives, and `member replace` re-admits the node")
+    func amnesiaKeepsTheAcknowledgedWrite() throws {
+        try LocalCluster.run(size: 3, name: "membership-amnesia") { cluster in
+            let leader = try cluster.waitForLeader()
+            let others = cluster.ids.filter { $0 != leader }
+            let (wiped, crashed) = (others[0], others[1])
+            cluster.kill(crashed)
+            try cluster.client(only: leader).put("k", "acked-value")
+            cluster.kill(leader)
+            cluster.kill(wiped)
+            try FileManager.default.removeItem(at: cluster.dataDirectory(wiped))
+            try cluster.start(wiped)
+            try cluster.start(crashed)
+
+            // Only `crashed` votes of the two: no leader may form, and nothing is read as nil.
+            try waitUntil("node \(wiped) adopts the cluster as a learner", timeout: .seconds(10)) {
+                let info = try cluster.info(wiped)
+                return info["cluster_uuid"] != "none" && info["voter"] == "no"
+            }
+            pause(.seconds(2))
+            for id in [wiped, crashed] {
+                #expect(try cluster.info(id)["role"] != "leader", "node \(id) leads without a majority of voters")
+                var quick = PaxosClient.Configuration.probe
+                quick.replyTimeout = .seconds(2)
+                if let value = try? cluster.client(only: id, configuration: quick).get("k") {
+                    #expect(value == "acked-value", "node \(id) read \(value ?? "nil") for an acknowledged write")
+                }
+            }
+
+            // The old leader comes back: with `crashed` it is a majority of the voters.
+            try cluster.start(leader)
+            try cluster.waitForLeader(among: [leader, crashed])
+            #expect(try cluster.client(over: [leader, crashed]).get("k") == "acked-value")
+            let replace = try Paxosctl.run(["member", "replace", "\(wiped)", "--config", cluster.configPath])
+            #expect(replace.status == 0, "\(replace)")
+            try waitUntil("node \(wiped) votes again", timeout: .seconds(10)) { try cluster.info(wiped)["voter"] == "yes" }
+            // Without the old leader, the re-admitted node and `crashed` are a majority.
+            try cluster.waitForCatchUp(wiped)
+            cluster.kill(leader)
+            try cluster.waitForLeader(among: [wiped, crashed], timeout: .seconds(15))
+            #expect(try cluster.client(over: [wiped, crashed]).get("k") == "acked-value")
+            try cluster.start(leader)
+            try Self.expectConsistentDatabases(cluster, ids: cluster.ids)
+        }
+    }
+
+    @Test("add, promote, remove and replace under load, with the leader killed during a change; no acknowledged write lost")
+    func changesUnderLoad() throws {
+        try LocalCluster.run(size: 4, name: "membership-under-load", bootstrap: 3) { cluster in
+            try cluster.waitForLeader(among: [1, 2, 3])
+            let stop = Atomic<Bool>(false)
+            let endpoints = cluster.ids.map(cluster.endpoint)
+            let writers = ThreadGroup(3, name: "membership-writer") { thread -> [String: String] in
+                var acknowledged: [String: String] = [:]
+                guard let client = try? PaxosClient(endpoints: endpoints, configuration: .patient, startingAt: thread) else { return [:] }
+                var index = 0
+                while !stop.load(ordering: .relaxed) {
+                    index += 1
+                    let key = "load-\(thread)-\(index)"
+                    if (try? client.put(key, "v\(index)")) != nil { acknowledged[key] = "v\(index)" }
+                }
+                return acknowledged
+            }
+
+            // Add node 4 and kill the leader while the change (add, catch-up, promote) runs.
+            let config = cluster.configPath
+            let add = ThreadGroup(1, name: "member-add") { _ -> (status: Int32, text: String) in
+                guard let run = try? Paxosctl.run(["member", "add", "4", "--config", config], timeout: .seconds(90)) else {
+                    return (-1, "paxosctl did not run")
+                }
+                return (run.status, "\(run)")
+            }
+            pause(.milliseconds(300))
+            let firstLeader = try cluster.waitForLeader(among: [1, 2, 3])
+            cluster.kill(firstLeader)
+            let addOutcome = add.join()[0]
+            #expect(addOutcome.status == 0, "\(addOutcome.text)")
+            try cluster.start(firstLeader)
+            try waitUntil("node 4 votes", timeout: .seconds(30)) { try cluster.info(4)["voter"] == "yes" }
+
+            // Remove node 3 (the leader hands over if it is the one).
+            let remove = try Paxosctl.run(["member", "remove", "3", "--config", config])
+            #expect(remove.status == 0, "\(remove)")
+            try waitUntil("node 3 no longer votes", timeout: .seconds(10)) { try cluster.info(3)["voter"] == "no" }
+
+            // Node 2's disk dies: it comes back empty as a learner, and is re-admitted.
+            cluster.kill(2)
+            try FileManager.default.removeItem(at: cluster.dataDirectory(2))
+            try cluster.start(2)
+            try waitUntil("node 2 adopts the cluster as a learner", timeout: .seconds(10)) {
+                let info = try cluster.info(2)
+                return info["cluster_uuid"] != "none" && info["voter"] == "no"
+            }
+            let replace = try Paxosctl.run(["member", "replace", "2", "--config", config])
+            #expect(replace.status == 0, "\(replace)")
+            try waitUntil("node 2 votes again", timeout: .seconds(10)) { try cluster.info(2)["voter"] == "yes" }
+
+            stop.store(true, ordering: .relaxed)
+            let acknowledged = writers.join().reduce(into: [String: String]()) { $0.merge($1) { $1 } }
+            #expect(acknowledged.count > 50, "too few writes acknowledged under load: \(acknowledged.count)")
+            let reader = try cluster.client(over: [1, 2, 4])
+            var lost: [String] = []
+            for (key, value) in acknowledged where (try? reader.get(key)) != value { lost.append(key) }
+            #expect(lost.isEmpty, "\(lost.count) of \(acknowledged.count) acknowledged writes lost, e.g. \(lost.prefix(5))")
+            try Self.expectConsistentDatabases(cluster, ids: cluster.ids)
+        }
+    }
+
+    /// Stops every node cleanly, runs paxos-inspect diff (no slot chosen with two commands) and
+    /// verify (each database consistent), and starts them again so the harness can shut down.
+    static func expectConsistentDatabases(_ cluster: LocalCluster, ids: [Int]) throws {
+        let running = ids.filter(cluster.isRunning)
+        for id in running { cluster.kill(id, signal: SIGTERM) }
+        let inspect = try BuiltExecutable.find("paxos-inspect")
+        let databases = ids.map { cluster.dataDirectory($0).path }
+        let diff = try Paxosctl.run(["diff"] + databases, program: inspect)
+        #expect(diff.status == 0, "\(diff)")
+        #expect(!diff.standardOutput.contains("SAFETY VIOLATION"), "\(diff)")
+        for database in databases {
+            let verify = try Paxosctl.run(["verify", database], program: inspect)
+            #expect(verify.status == 0, "\(verify)")
+        }
+        for id in running { try cluster.start(id) }
+    }
+}
