@@ -45,12 +45,15 @@ extension SQLiteLogStore {
 
     /// The cluster's genesis on this node: records `clusterUUID` and the first membership(s), in
     /// one transaction, with `chosen_in_slot` 0. Genesis happens once in a database's life.
+    /// `memberships` may be empty: a node joining a running cluster records only its UUID and
+    /// learns the memberships from the log or a snapshot.
     ///
     /// - Precondition: no transaction of the caller is open (the cached `clusterUUID` moves only
     ///   once the commit succeeded).
     /// - Throws: `.genesisRecorded` if a cluster UUID is already recorded (nothing is changed);
-    ///   `invalidArgument` for an empty UUID, no membership, an invalid one, memberships not in
-    ///   increasing `fromSlot` order, or a database that already records memberships.
+    ///   `invalidArgument` for an empty UUID, an invalid membership, memberships not in increasing
+    ///   `fromSlot` order, or one that does not govern slots before every membership already
+    ///   recorded (genesis memberships are the first).
     public func recordGenesis(clusterUUID: String, memberships: [ScheduledMembership]) throws(LogStoreError) {
         guard !database.isInTransaction else { throw .invalidArgument("genesis is recorded in its own transaction") }
         try checkGenesis(clusterUUID: clusterUUID, memberships: memberships)
@@ -58,9 +61,10 @@ extension SQLiteLogStore {
             // Read from the file, not the cache: the file is the authority on what was recorded.
             let meta = try SchemaSetup(database: database, path: path).readMeta()
             if let recorded = meta.clusterUUID { throw .genesisRecorded(path: path, clusterUUID: recorded) }
-            let existing = try sqlite { () throws(SQLiteError) in try database.scalarInt("SELECT count(*) FROM memberships") ?? 0 }
-            guard existing == 0 else {
-                throw .invalidArgument("\(path) already records \(existing) membership(s) without a cluster UUID; genesis records the first ones")
+            let first = try sqlite { () throws(SQLiteError) in try database.scalarInt("SELECT min(from_slot) FROM memberships") }
+            if let first, let last = memberships.last, last.fromSlot.rawValue >= UInt64(bitPattern: first) {
+                throw .invalidArgument("\(path) already records a membership from slot \(UInt64(bitPattern: first)); "
+                    + "genesis memberships must govern slots before it, up to slot \(last.fromSlot) was asked")
             }
             try sqlite { () throws(SQLiteError) in
                 let update = try database.prepare("UPDATE meta SET cluster_uuid = ? WHERE singleton = 1")
@@ -77,7 +81,6 @@ extension SQLiteLogStore {
 
     private func checkGenesis(clusterUUID: String, memberships: [ScheduledMembership]) throws(LogStoreError) {
         guard !clusterUUID.isEmpty else { throw .invalidArgument("the cluster UUID is empty") }
-        guard !memberships.isEmpty else { throw .invalidArgument("genesis needs at least one membership") }
         for (index, scheduled) in memberships.enumerated() {
             do { try scheduled.membership.validate() } catch {
                 throw .invalidArgument("genesis membership from slot \(scheduled.fromSlot): \(error)")
