@@ -61,12 +61,13 @@ extension GroupNode {
         return nil
     }
 
-    private func onChunkStaged(from peer: ReplicaID, _ chunk: SnapshotChunk, _ result: Result<Bool, SnapshotStagingError>) {
+    private func onChunkStaged(from peer: ReplicaID, _ chunk: SnapshotChunk,
+                               _ result: Result<StagedMemberships?, SnapshotStagingError>) {
         guard var transfer = incoming, transfer.id == chunk.transfer else { return }
-        let complete: Bool
+        let staged: StagedMemberships?
         switch result {
         case .success(let done):
-            complete = done
+            staged = done
         case .failure(let error):
             // The staging is already discarded; the sender may start over.
             incoming = nil
@@ -79,7 +80,7 @@ extension GroupNode {
         send(.snapshotAck(group: group, transfer: chunk.transfer, index: chunk.index), to: peer)
         flushLinks()
         transfer.progressAt = .now()
-        guard complete else {
+        guard let staged else {
             incoming = transfer
             return
         }
@@ -91,7 +92,9 @@ extension GroupNode {
             "peer.id": "\(peer)", "snapshot.transfer": "\(transfer.id)", "paxos.slot": "\(transfer.slot)",
             "snapshot.chunks": "\(transfer.expected)",
         ])
-        handle(.snapshotReceived(slot: transfer.slot))
+        // The memberships chosen through the snapshot's slot: the core's schedule must be rebuilt
+        // from exactly those, as a restart would rebuild it from the installed tables.
+        handle(.snapshotReceived(slot: transfer.slot, memberships: staged.memberships))
         if installingSnapshot == nil {
             // The core did not want it (it moved past the slot meanwhile, or now leads).
             logger.info("snapshot not needed any more; discarded", metadata: ["paxos.slot": "\(transfer.slot)"])

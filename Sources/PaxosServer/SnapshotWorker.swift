@@ -77,7 +77,8 @@ final class SnapshotWorker: @unchecked Sendable {
     // MARK: receiving
 
     /// Starts staging `transfer` (discarding any earlier one) and stages its first chunk.
-    func beginStaging(_ chunk: SnapshotChunk, done: @escaping @Sendable (Result<Bool, SnapshotStagingError>) -> Void) {
+    /// Reports what `stage` reports.
+    func beginStaging(_ chunk: SnapshotChunk, done: @escaping @Sendable (Result<StagedMemberships?, SnapshotStagingError>) -> Void) {
         stagingQueue.async { [self] in
             do throws(SnapshotStagingError) {
                 try staging.begin(transfer: chunk.transfer)
@@ -88,10 +89,11 @@ final class SnapshotWorker: @unchecked Sendable {
         }
     }
 
-    /// Stages one chunk of the transfer being received; reports whether the snapshot is complete.
-    func stage(_ chunk: SnapshotChunk, done: @escaping @Sendable (Result<Bool, SnapshotStagingError>) -> Void) {
+    /// Stages one chunk of the transfer being received; reports nil while chunks are missing, and
+    /// the snapshot's memberships once it is complete.
+    func stage(_ chunk: SnapshotChunk, done: @escaping @Sendable (Result<StagedMemberships?, SnapshotStagingError>) -> Void) {
         stagingQueue.async { [self] in
-            done(Result { () throws(SnapshotStagingError) in try append(chunk) })
+            done(Result { () throws(SnapshotStagingError) -> StagedMemberships? in try append(chunk) })
         }
     }
 
@@ -100,14 +102,15 @@ final class SnapshotWorker: @unchecked Sendable {
         stagingQueue.async { [self] in staging.discard() }
     }
 
-    private func append(_ chunk: SnapshotChunk) throws(SnapshotStagingError) -> Bool {
+    private func append(_ chunk: SnapshotChunk) throws(SnapshotStagingError) -> StagedMemberships? {
         let complete = try staging.append(transfer: chunk.transfer, index: chunk.index, data: chunk.data,
                                           last: chunk.last, crc: chunk.crc)
-        if complete, let header = staging.header, header.slot != chunk.slot {
+        guard complete else { return nil }
+        if let header = staging.header, header.slot != chunk.slot {
             staging.discard()
             throw .rejected("the stream's header says slot \(header.slot), its chunks say slot \(chunk.slot)")
         }
-        return complete
+        return StagedMemberships(memberships: staging.memberships)
     }
 
     /// Waits until everything queued on both queues has run (shutdown).
@@ -115,4 +118,10 @@ final class SnapshotWorker: @unchecked Sendable {
         exportQueue.sync { for exporter in exporters.values { exporter.close() }; exporters = [:] }
         stagingQueue.sync {}
     }
+}
+
+/// The memberships of a completely staged snapshot: every one chosen through its slot, which the
+/// core is given with `.snapshotReceived` (empty when the sender's database records none).
+struct StagedMemberships: Sendable {
+    var memberships: [ScheduledMembership]
 }

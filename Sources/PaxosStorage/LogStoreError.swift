@@ -15,6 +15,9 @@ public enum LogStoreError: Error, Hashable, Sendable, CustomStringConvertible {
     case foreign(path: String, reason: String)
     /// A row or the metadata failed its integrity check.
     case corrupt(path: String, slot: Slot?, reason: String)
+    /// Genesis was asked of a database that already records the cluster UUID `clusterUUID`:
+    /// genesis happens once in a database's life.
+    case genesisRecorded(path: String, clusterUUID: String)
     /// A caller passed something the store cannot take (a bad path, an out-of-order apply).
     case invalidArgument(String)
 
@@ -31,6 +34,8 @@ public enum LogStoreError: Error, Hashable, Sendable, CustomStringConvertible {
             "\(path) belongs to another node or group layout: \(reason); refusing to use it"
         case .corrupt(let path, let slot, let reason):
             "\(path) is corrupt" + (slot.map { " at slot \($0)" } ?? "") + ": \(reason)"
+        case .genesisRecorded(let path, let clusterUUID):
+            "\(path) already records the genesis of cluster \(clusterUUID); refusing to record another"
         case .invalidArgument(let reason):
             reason
         }

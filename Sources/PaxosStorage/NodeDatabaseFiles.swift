@@ -91,8 +91,9 @@ public struct NodeDatabaseFiles: Hashable, Sendable {
 extension SQLiteLogStore {
     /// The group placement the database at `path` records (`.single` when it records none),
     /// without opening it as a node would: nothing is created or converted.
-    /// - Throws: the errors of `open` for a file that is not a PaxosKV database of this version,
-    ///   `.corrupt` for a placement row that names no placement.
+    /// - Throws: the errors of `open` for a file that is not a PaxosKV database of this version
+    ///   or one it migrates (the `placement` table is the same in all of them), `.corrupt` for a
+    ///   placement row that names no placement.
     public static func recordedPlacement(ofDatabase path: String) throws(LogStoreError) -> GroupPlacement {
         // Read-write without create, as `backup` does: a read-only connection cannot open a WAL
         // database whose -shm file is gone. Nothing is written through it.
@@ -100,7 +101,7 @@ extension SQLiteLogStore {
         do { database = try SQLiteDatabase(path: path, mode: .readWrite) } catch { throw .sqlite(path: path, error) }
         defer { database.close() }
         let setup = SchemaSetup(database: database, path: path)
-        try setup.identify()
+        try setup.identify(migrating: true)
         return try setup.readPlacement()
     }
 }

@@ -79,7 +79,10 @@ extension SQLiteLogStore {
     /// Creates the database of group `placement` of replica `replicaID` in cluster `clusterID`
     /// at `databasePath` from a backup of that group: the kv and sessions tables are the
     /// backup's, applied, chosen and snapshot slot are all the backup's applied slot, the log is
-    /// empty and nothing is promised; the placement the backup records stays. Every node of a
+    /// empty and nothing is promised; the placement the backup records stays. The restored file
+    /// is a new database: it draws a new incarnation (it holds none of the promises and votes of
+    /// the backed-up acceptor) and records no cluster UUID and no membership, which the new
+    /// cluster's genesis records; a backup written by an older release is migrated first. Every node of a
     /// new cluster restored from the same file therefore starts from the same state, as if each
     /// had installed the same snapshot.
     ///
@@ -127,9 +130,11 @@ extension SQLiteLogStore {
         do { database = try SQLiteDatabase(path: path, mode: .readWrite) } catch { throw .sqlite(path: path, error) }
         defer { database.close() }
         let setup = SchemaSetup(database: database, path: path)
-        try setup.identify()
+        let version = try setup.identify(migrating: true)
         let check = try run(path) { () throws(SQLiteError) in try database.scalarText("PRAGMA quick_check") }
         guard check == "ok" else { throw .corrupt(path: path, slot: nil, reason: "SQLite's quick check says: \(check ?? "nothing")") }
+        // A backup written by an older release: the copy is migrated like a node's own file.
+        if version < Schema.version { try Migrations.migrate(database, path: path, from: version) }
         let meta = try setup.readMeta()
         // The refusal names the backup the operator gave, not the scratch copy.
         if let refusal = try setup.readPlacement().refusal(toRestoreAs: placement) {
@@ -141,13 +146,15 @@ extension SQLiteLogStore {
             try database.execute("BEGIN IMMEDIATE")
             let update = try database.prepare("""
                 UPDATE meta SET cluster_id = ?, replica_id = ?, promised_round = 0, promised_replica = 0,
-                    chosen_through = applied_through, snapshot_slot = applied_through WHERE singleton = 1
+                    chosen_through = applied_through, snapshot_slot = applied_through,
+                    incarnation = ?, cluster_uuid = NULL WHERE singleton = 1
                 """)
             try update.run { (statement) throws(SQLiteError) in
                 try statement.bind(1, clusterID)
                 try statement.bind(2, Int64(replicaID.rawValue))
+                try statement.bind(3, SchemaSetup.newIncarnation().rawValue)
             }
-            try database.execute("DELETE FROM log; COMMIT")
+            try database.execute("DELETE FROM log; DELETE FROM memberships; COMMIT")
             // Gives back the log's pages, and turns on incremental auto-vacuum if the source
             // database predates it.
             try database.execute("PRAGMA auto_vacuum = INCREMENTAL; VACUUM")

@@ -2,7 +2,8 @@ public import PaxosCore
 
 /// The read path: rebuilding a replica at start-up, serving reads, and checking integrity.
 extension SQLiteLogStore {
-    /// Everything the core may be rebuilt from: the promise, the snapshot slot, every log row
+    /// Everything the core may be rebuilt from: the promise, the memberships chosen through the
+    /// applied slot (and the genesis ones), the snapshot slot, every log row
     /// above the applied slot and every chosen row above the snapshot slot (a replica serves
     /// chosen commands to peers catching up), and the applied slot. Rows at or below the
     /// snapshot slot that a compaction has not deleted yet are left out. Every row's checksum
@@ -22,7 +23,7 @@ extension SQLiteLogStore {
             entries.append(entry)
         }
         return DurableState(promised: promised, entries: entries, appliedThrough: appliedThrough,
-                            snapshotThrough: snapshotSlot)
+                            snapshotThrough: snapshotSlot, memberships: try memberships())
     }
 
     /// Calls `body` with each row above `slot` and each chosen row, in slot order, verified;

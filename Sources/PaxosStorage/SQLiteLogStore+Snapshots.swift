@@ -5,6 +5,8 @@ public import PaxosCore
 extension SQLiteLogStore {
     /// Replaces the applied state with the complete snapshot of `slot` staged at `stagingPath`
     /// (`SnapshotStaging`), in one transaction: `kv` and `sessions` become the staged tables,
+    /// and so does `memberships` when the snapshot holds any (one from a database that records
+    /// none leaves the table as it is, as the core keeps its memberships then),
     /// `applied_through` and `snapshot_slot` become `slot`, `chosen_through` is raised to `slot`
     /// if lower (and over any chosen rows just above it), and log rows at or below `slot` are
     /// deleted. A crash leaves either the old state or the new one. The staging file is deleted
@@ -64,6 +66,13 @@ extension SQLiteLogStore {
                 INSERT INTO main.sessions (client_id, last_sequence, last_result, slot)
                     SELECT client_id, last_sequence, last_result, slot FROM staging.sessions;
                 """)
+            if try database.scalarInt("SELECT count(*) FROM staging.memberships") ?? 0 > 0 {
+                try database.execute("""
+                    DELETE FROM main.memberships;
+                    INSERT INTO main.memberships (\(StoredMembershipRow.columns))
+                        SELECT \(StoredMembershipRow.columns) FROM staging.memberships;
+                    """)
+            }
             let deleteLog = try database.prepare("DELETE FROM main.log WHERE slot <= ?")
             try deleteLog.run { (statement) throws(SQLiteError) in try statement.bind(1, slot.rawValue) }
             let update = try database.prepare(

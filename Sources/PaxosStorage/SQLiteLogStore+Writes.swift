@@ -91,7 +91,8 @@ extension SQLiteLogStore {
     }
 
     /// Applies the command chosen for `slot`: marks the slot chosen, executes each request once
-    /// (the exactly-once rule of `ClientSession.decide`), and moves the applied slot, in one
+    /// (the exactly-once rule of `ClientSession.decide`), records the membership a `configure`
+    /// command chooses (governing from `slot + α`), and moves the applied slot, in one
     /// transaction.
     /// - Returns: one result per request, as `KVStateMachine.apply` would give.
     public func apply(slot: Slot, command: Command) throws(LogStoreError) -> [(request: ClientRequest, result: OperationResult)] {
@@ -106,6 +107,7 @@ extension SQLiteLogStore {
             for request in command.requests {
                 results.append((request, try execute(request, slot: slot)))
             }
+            if let membership = command.membership { try recordChosenMembership(membership, chosenIn: slot) }
             staged.applied = slot
             staged.chosen = max(staged.chosen, slot)
             try sqlite { () throws(SQLiteError) in

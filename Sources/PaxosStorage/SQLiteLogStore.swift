@@ -8,13 +8,14 @@ public protocol LogStore: AnyObject {
     func loadDurableState() throws(LogStoreError) -> DurableState
     /// Makes the records durable, in order, in one transaction; returns only once they are.
     func persist(_ records: [PersistRecord]) throws(LogStoreError)
-    /// Applies a chosen command (kv, sessions, chosen flag and applied slot move together).
+    /// Applies a chosen command (kv, sessions, chosen flag, the membership a `configure`
+    /// chooses and the applied slot move together).
     func apply(slot: Slot, command: Command) throws(LogStoreError) -> [(request: ClientRequest, result: OperationResult)]
     /// The applied value of a key.
     func get(key: Bytes) throws(LogStoreError) -> Bytes?
 }
 
-/// The acceptor state, log, KV table and client sessions of one consensus group of a node in
+/// The acceptor state, log, KV table, client sessions and memberships of one consensus group of a node in
 /// one SQLite database (a node of one group has exactly one); the format is described on
 /// `Schema`, the group on `GroupPlacement`.
 ///
@@ -52,6 +53,10 @@ public final class SQLiteLogStore: LogStore {
     /// The log is compacted through this slot (`meta.snapshot_slot`).
     /// - Invariant: `snapshotSlot <= appliedThrough`.
     public private(set) var snapshotSlot: Slot
+    /// This database's incarnation (`meta.incarnation`): the identity its acceptor votes as.
+    public let incarnation: Incarnation
+    /// The cluster's UUID once genesis is recorded on this node (`recordGenesis`), else nil.
+    public internal(set) var clusterUUID: String?
     /// Values staged by the open transaction, published when it commits.
     var staged: (applied: Slot, chosen: Slot, promised: Ballot, snapshot: Slot)
 
@@ -67,6 +72,8 @@ public final class SQLiteLogStore: LogStore {
         chosenThrough = meta.chosenThrough
         promised = meta.promised
         snapshotSlot = meta.snapshotSlot
+        incarnation = meta.incarnation
+        clusterUUID = meta.clusterUUID
         staged = (meta.appliedThrough, meta.chosenThrough, meta.promised, meta.snapshotSlot)
     }
 

@@ -14,6 +14,9 @@
 ///   a database whose version it does not know (newer software wrote it) and says so.
 /// - `meta.cluster_id` and `meta.replica_id` name the node; the `placement` row (below) names the
 ///   group. A node refuses a database of another cluster, replica or group placement.
+/// - `meta.incarnation` names this database among all databases a replica id ever had: a node
+///   whose disk was wiped comes back with a new one, so the votes its lost disk held are never
+///   counted for the new, empty one (PaxosCore `Membership.swift`, "Incarnations").
 ///
 /// ## Tables
 /// ```
@@ -28,6 +31,14 @@
 ///   snapshot_slot     INTEGER  the log is compacted through this slot: rows ≤ it are deleted (or
 ///                              about to be) and kv and sessions stand for them (0: none yet)
 ///                              - Invariant: snapshot_slot ≤ applied_through
+///   incarnation       INTEGER  this database's `Incarnation` (a u64 bit pattern, never 0). A new
+///                              database draws a random one other than 1 from the system's
+///                              random source; a database migrated from version 1 has 1
+///                              (`Incarnation.initial`), the incarnation its replica has been
+///                              voting as. It never changes (a restore draws a new one: the
+///                              restored file holds no promise or vote, so it is a new acceptor).
+///   cluster_uuid      TEXT     NULL until the cluster's genesis is recorded on this node
+///                              (`recordGenesis`), then the cluster's UUID, never changed again
 ///
 /// log       one row per slot the acceptor accepted or the learner learned
 ///   slot              INTEGER PRIMARY KEY
@@ -48,6 +59,19 @@
 ///   last_result       INTEGER  its result: 0 ok, 1 deleted (absent), 2 deleted (existed), 3 superseded
 ///   slot              INTEGER  the slot that applied it
 ///
+/// memberships  one row per membership chosen through applied_through, and the first one(s)
+///   from_slot         INTEGER PRIMARY KEY  the first slot the membership governs
+///   epoch             INTEGER  the membership's epoch (a copy of the one in `membership`, so a
+///                              listing can sort and show it without decoding)
+///   chosen_in_slot    INTEGER  the slot whose `configure` command chose it, with
+///                              from_slot = chosen_in_slot + α (`Membership.activationDistance`);
+///                              0 for a first (genesis) membership, recorded at genesis
+///   membership        BLOB     `Command.configure(m)` in its binary form (tag 0x02, epoch, voters
+///                              and learners with their incarnations: `Command+Encoding.swift`),
+///                              byte for byte the command stored in the log at chosen_in_slot
+///   checksum          INTEGER  CRC-32C of (from_slot u64 BE, epoch u64 BE, chosen_in_slot u64 BE,
+///                              membership)
+///
 /// placement  one row (singleton = 1), only in the database of one group of several (G > 1)
 ///   group_count       INTEGER  how many groups the node runs, G (2 … GroupMap.maxGroups)
 ///   group_id          INTEGER  the group this file holds, 0 … G-1
@@ -59,6 +83,10 @@
 /// creates a group's database and never changes; no other table or operation touches it
 /// (snapshot installs replace `kv` and `sessions`, compaction deletes `log` rows, a restore
 /// rewrites `meta` and keeps the backup's placement, which MUST equal the restored group's).
+/// Rows of `memberships` are written in the transaction that applies their `configure` slot
+/// (or at genesis), replaced only by a snapshot install and never deleted by compaction: the
+/// replica is rebuilt from exactly the memberships chosen through the applied slot, even when
+/// the log rows that chose them are long gone.
 /// Unsigned 64-bit protocol numbers (slots, rounds, client ids, sequences) are stored as their
 /// two's-complement bit pattern in SQLite's signed INTEGER.
 ///
@@ -71,12 +99,24 @@
 /// (renamed, or given to `--restore`) would be read as a whole node, which is why the group files
 /// carry their own names and the `placement` row the newer builds check.
 ///
+/// ### Versions and migrations
+/// - Version 1: `meta`, `log`, `kv`, `sessions` (and the optional `placement`).
+/// - Version 2: `meta.incarnation`, `meta.cluster_uuid` and the `memberships` table. A node
+///   opening a version 1 database migrates it in one transaction (`Migrations`): the columns are
+///   added (incarnation 1, no cluster UUID), the table is created empty and both version numbers
+///   become 2. A crash leaves it at version 1 or 2, never between. Older builds refuse a migrated
+///   file; `paxos-inspect` reads only the current version (start the node once to migrate).
+///
 /// ## Transactions and what they guarantee
 /// - A group of persist records (promises and accepted entries) is written in one transaction
 ///   that is durable before the node reports `persisted(upTo:)` to the core, so no acceptor
 ///   reply ever reveals state a crash could lose.
 /// - Applying a slot updates `kv`, `sessions`, the slot's `chosen` flag and `applied_through`
-///   in the same transaction, so a crash never leaves a half-applied batch.
+///   in the same transaction, so a crash never leaves a half-applied batch. Applying a
+///   `configure` command inserts its `memberships` row in that transaction too, so after a crash
+///   the table holds exactly the memberships chosen through `applied_through`.
+/// - Genesis (`recordGenesis`) sets `cluster_uuid` and inserts the first membership rows in one
+///   transaction, and only while `cluster_uuid` is NULL.
 /// - `chosen_through` moves in the transaction that marks slots chosen.
 /// - Compaction (`compact(through:maxRows:)`) raises `snapshot_slot` and deletes log rows at or
 ///   below it in small transactions of a bounded number of rows, between the node's group
@@ -84,8 +124,9 @@
 ///   a power loss only keeps more log). Rows at or below `snapshot_slot` that
 ///   are still present (a compaction cut short by a crash) are ignored on load and deleted by
 ///   the next compaction.
-/// - Installing a snapshot received from a peer replaces `kv` and `sessions` with the staged
-///   ones, sets `applied_through` and `snapshot_slot` to its slot, raises `chosen_through` to it
+/// - Installing a snapshot received from a peer replaces `kv`, `sessions` and `memberships`
+///   with the staged ones (a snapshot without memberships, from a database that records none,
+///   leaves `memberships` as it is, as the core keeps its own then), sets `applied_through` and `snapshot_slot` to its slot, raises `chosen_through` to it
 ///   if lower and deletes log rows at or below it, all in one transaction. The staged snapshot
 ///   lives in a separate file next to the database (`<database>.staging`, see
 ///   `SnapshotStaging`), deleted at open: a half-received snapshot is never in this file.
@@ -100,11 +141,14 @@
 /// not leave a WAL of its size behind.
 ///
 /// ## Integrity
-/// Every log row carries a checksum that is computed before the write and checked on every
-/// read; a mismatch is reported as corruption naming the file and the slot, never used.
+/// Every log row and every membership row carries a checksum that is computed before the write
+/// and checked on every read; a mismatch is reported as corruption naming the file and the slot,
+/// never used.
 enum Schema {
     /// The format version this code reads and writes.
-    static let version: Int64 = 1
+    static let version: Int64 = 2
+    /// The oldest version a node migrates (`Migrations`); older ones were never released.
+    static let oldestMigratable: Int64 = 1
     /// "PxKV": marks the file as a PaxosKV database.
     static let applicationID: Int64 = 0x5078_4B56
 
@@ -118,7 +162,9 @@ enum Schema {
             promised_replica INTEGER NOT NULL,
             chosen_through INTEGER NOT NULL,
             applied_through INTEGER NOT NULL,
-            snapshot_slot INTEGER NOT NULL
+            snapshot_slot INTEGER NOT NULL,
+            incarnation INTEGER NOT NULL,
+            cluster_uuid TEXT
         );
         CREATE TABLE log (
             slot INTEGER PRIMARY KEY,
@@ -139,6 +185,17 @@ enum Schema {
             last_result INTEGER NOT NULL,
             slot INTEGER NOT NULL
         );
+        """ + createMemberships
+
+    /// The `memberships` table, new in version 2 (also created by the migration from version 1).
+    static let createMemberships = """
+        CREATE TABLE memberships (
+            from_slot INTEGER PRIMARY KEY,
+            epoch INTEGER NOT NULL,
+            chosen_in_slot INTEGER NOT NULL,
+            membership BLOB NOT NULL,
+            checksum INTEGER NOT NULL
+        );
         """
 
     /// The `placement` table, created only in the database of one group of several
@@ -153,7 +210,7 @@ enum Schema {
         """
 
     /// Every table a valid database holds (`placement` is optional: see above).
-    static let tables = ["kv", "log", "meta", "sessions"]
+    static let tables = ["kv", "log", "memberships", "meta", "sessions"]
 
     /// The WAL is truncated to this size after a checkpoint (`PRAGMA journal_size_limit`).
     static let journalSizeLimitBytes = 64 * 1024 * 1024

@@ -1,15 +1,16 @@
 import CSQLite
 import PaxosCore
 
-/// Opening a database: pragmas, creating the schema in a new file, and refusing files that are
-/// not PaxosKV's, are of an unknown version or belong to another node or group placement.
+/// Opening a database: pragmas, creating the schema in a new file, migrating one of an older
+/// version (`Migrations`), and refusing files that are not PaxosKV's, are of an unknown version
+/// or belong to another node or group placement.
 struct SchemaSetup {
     let database: SQLiteDatabase
     let path: String
 
     func openOrCreate(clusterID: String, replicaID: ReplicaID, placement: GroupPlacement,
                       synchronous: SQLiteLogStore.Synchronous) throws(LogStoreError) -> StoredMeta {
-        try identify()
+        let version = try identify(migrating: true)
         let isNew = try isEmpty()
         if isNew {
             // Only possible before the first table exists; the page header records it.
@@ -19,6 +20,7 @@ struct SchemaSetup {
         if isNew {
             try create(clusterID: clusterID, replicaID: replicaID, placement: placement)
         } else {
+            if version < Schema.version { try Migrations.migrate(database, path: path, from: version) }
             try convertToIncrementalVacuum()
         }
         let meta = try readMeta()
@@ -35,8 +37,11 @@ struct SchemaSetup {
         return meta
     }
 
-    /// Checks the file is SQLite, is PaxosKV's (or empty) and has a version we know.
-    func identify() throws(LogStoreError) {
+    /// Checks the file is SQLite, is PaxosKV's (or empty) and has the current version, or with
+    /// `migrating` a version `Migrations` brings up to it.
+    /// - Returns: the file's version (0 for a new, empty file).
+    @discardableResult
+    func identify(migrating: Bool = false) throws(LogStoreError) -> Int64 {
         let applicationID: Int64
         let userVersion: Int64
         do {
@@ -53,14 +58,16 @@ struct SchemaSetup {
             if try !isEmpty() {
                 throw .notPaxosDatabase(path: path, reason: "it is an SQLite database without PaxosKV's application id")
             }
-            return
+            return 0
         }
         guard applicationID == Schema.applicationID else {
             throw .notPaxosDatabase(path: path, reason: "its application id is \(applicationID), not PaxosKV's \(Schema.applicationID)")
         }
-        guard userVersion == Schema.version else {
+        let known = migrating ? Schema.oldestMigratable...Schema.version : Schema.version...Schema.version
+        guard known.contains(userVersion) else {
             throw .unsupportedSchema(path: path, found: userVersion, supported: Schema.version)
         }
+        return userVersion
     }
 
     private func configure(synchronous: SQLiteLogStore.Synchronous) throws(LogStoreError) {
@@ -108,17 +115,30 @@ struct SchemaSetup {
                 try database.execute("PRAGMA user_version = \(Schema.version)")
                 let insert = try database.prepare("""
                     INSERT INTO meta (singleton, schema_version, cluster_id, replica_id, promised_round,
-                        promised_replica, chosen_through, applied_through, snapshot_slot)
-                    VALUES (1, ?, ?, ?, 0, 0, 0, 0, 0)
+                        promised_replica, chosen_through, applied_through, snapshot_slot, incarnation, cluster_uuid)
+                    VALUES (1, ?, ?, ?, 0, 0, 0, 0, 0, ?, NULL)
                     """)
                 try insert.run { (statement) throws(SQLiteError) in
                     try statement.bind(1, Schema.version)
                     try statement.bind(2, clusterID)
                     try statement.bind(3, Int64(replicaID.rawValue))
+                    try statement.bind(4, Self.newIncarnation().rawValue)
                 }
                 // One group records nothing, so its file is exactly what it was before groups.
                 if !placement.isSingle { try StoredPlacement.insert(placement, into: database) }
             }
+        }
+    }
+
+    /// A random incarnation for a new database: never 0 (no incarnation) nor 1
+    /// (`Incarnation.initial`, which every database migrated from version 1 holds), so a new disk
+    /// is never mistaken for an old one. From the system's random source, not a seeded one: two
+    /// disks of one replica id MUST NOT draw the same value.
+    static func newIncarnation() -> Incarnation {
+        var generator = SystemRandomNumberGenerator()
+        while true {
+            let value = generator.next()
+            if value > Incarnation.initial.rawValue { return Incarnation(value) }
         }
     }
 
@@ -143,6 +163,9 @@ struct SchemaSetup {
         guard let row else { throw .corrupt(path: path, slot: nil, reason: "the meta row is missing") }
         guard row.schemaVersion == Schema.version else {
             throw .unsupportedSchema(path: path, found: row.schemaVersion, supported: Schema.version)
+        }
+        guard row.incarnation.rawValue != 0 else {
+            throw .corrupt(path: path, slot: nil, reason: "meta.incarnation is 0, which no database is given")
         }
         guard row.appliedThrough <= row.chosenThrough else {
             throw .corrupt(path: path, slot: row.appliedThrough,

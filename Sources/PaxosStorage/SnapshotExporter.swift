@@ -17,8 +17,8 @@ public struct ExportedChunk: Hashable, Sendable {
 ///
 /// The exporter has its own connection to the node's database and holds one read transaction
 /// open from `open` to `close`: in WAL mode that reader sees the last commit before it began
-/// while the node's storage thread goes on writing, so the applied slot, the kv rows and the
-/// sessions it streams belong together however long the transfer takes. The cost is that the
+/// while the node's storage thread goes on writing, so the applied slot, the memberships, the kv
+/// rows and the sessions it streams belong together however long the transfer takes. The cost is that the
 /// WAL cannot be checkpointed past that point until `close`, so the WAL grows by what the node
 /// writes during the transfer; callers bound a transfer's duration (a stalled peer is dropped).
 ///
@@ -29,21 +29,23 @@ public final class SnapshotExporter {
     private let database: SQLiteDatabase
     private let keys: SQLiteStatement
     private let sessions: SQLiteStatement
+    private let memberships: SQLiteStatement
     private let chunkBytesTarget: Int
-    private var phase = Phase.keys
+    private var phase = Phase.memberships
     /// A record read from a cursor that did not fit the previous chunk.
     private var pending: [UInt8]?
     private var nextIndex: UInt32 = 0
     private var running = CRC32C.start
 
-    private enum Phase { case keys, sessions, done }
+    private enum Phase { case memberships, keys, sessions, done }
 
     private init(header: SnapshotHeader, database: SQLiteDatabase, keys: SQLiteStatement,
-                 sessions: SQLiteStatement, chunkBytesTarget: Int) {
+                 sessions: SQLiteStatement, memberships: SQLiteStatement, chunkBytesTarget: Int) {
         self.header = header
         self.database = database
         self.keys = keys
         self.sessions = sessions
+        self.memberships = memberships
         self.chunkBytesTarget = chunkBytesTarget
     }
 
@@ -64,14 +66,16 @@ public final class SnapshotExporter {
                 return SnapshotHeader(
                     slot: meta.appliedThrough,
                     keyCount: UInt64(try database.scalarInt("SELECT count(*) FROM kv") ?? 0),
-                    sessionCount: UInt64(try database.scalarInt("SELECT count(*) FROM sessions") ?? 0))
+                    sessionCount: UInt64(try database.scalarInt("SELECT count(*) FROM sessions") ?? 0),
+                    membershipCount: UInt64(try database.scalarInt("SELECT count(*) FROM memberships") ?? 0))
             }
-            let (keys, sessions) = try sqlite(path) { () throws(SQLiteError) in
+            let (keys, sessions, memberships) = try sqlite(path) { () throws(SQLiteError) in
                 (try database.prepare("SELECT key, value, slot FROM kv"),
-                 try database.prepare("SELECT client_id, last_sequence, last_result, slot FROM sessions"))
+                 try database.prepare("SELECT client_id, last_sequence, last_result, slot FROM sessions"),
+                 try database.prepare("SELECT \(StoredMembershipRow.columns) FROM memberships ORDER BY from_slot"))
             }
             return SnapshotExporter(header: header, database: database, keys: keys, sessions: sessions,
-                                    chunkBytesTarget: chunkBytesTarget)
+                                    memberships: memberships, chunkBytesTarget: chunkBytesTarget)
         } catch {
             database.close()
             throw error
@@ -102,7 +106,7 @@ public final class SnapshotExporter {
         database.close()
     }
 
-    /// The next encoded record, or nil when both tables are done.
+    /// The next encoded record, or nil when every table is done.
     private func nextRecord() throws(LogStoreError) -> [UInt8]? {
         if let record = pending {
             pending = nil
@@ -112,6 +116,14 @@ public final class SnapshotExporter {
             switch phase {
             case .done:
                 return nil
+            case .memberships:
+                guard try step(memberships) else { phase = .keys; continue }
+                let row = StoredMembershipRow(memberships)
+                // Sending a row that fails its check would only move the damage.
+                do { _ = try row.verified() } catch {
+                    throw .corrupt(path: database.path, slot: row.chosenInSlot, reason: error.reason)
+                }
+                return encoded(.membership(fromSlot: row.fromSlot, chosenInSlot: row.chosenInSlot, membership: row.membership))
             case .keys:
                 guard try step(keys) else { phase = .sessions; continue }
                 return encoded(.key(key: keys.blob(0), value: keys.blob(1), slot: Slot(keys.uint64(2))))

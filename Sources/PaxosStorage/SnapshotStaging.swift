@@ -1,6 +1,6 @@
 import CSQLite
 import Foundation
-import PaxosCore
+public import PaxosCore
 
 /// Why a snapshot chunk was not staged.
 public enum SnapshotStagingError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -27,6 +27,8 @@ public enum SnapshotStagingError: Error, Hashable, Sendable, CustomStringConvert
 ///           arrived, the counts matched and the running checksum held)
 /// kv        key BLOB PRIMARY KEY, value BLOB, slot INTEGER        -- as in the database
 /// sessions  client_id INTEGER PRIMARY KEY, last_sequence, last_result, slot  -- likewise
+/// memberships  from_slot INTEGER PRIMARY KEY, epoch, chosen_in_slot, membership, checksum
+///           -- likewise, the checksum computed here
 /// ```
 /// It is not the node's durable state: it is written without fsync (`synchronous=OFF`), a new
 /// transfer deletes it, and `SQLiteLogStore.open` deletes it, so a crash mid-transfer just means
@@ -41,7 +43,9 @@ public enum SnapshotStagingError: Error, Hashable, Sendable, CustomStringConvert
 /// Each chunk must be the next of the current transfer, no larger than
 /// `SnapshotStream.maxChunkBytes`, carry the running CRC-32C of the stream through its end, and
 /// parse into whole records; the first starts with the header and the last leaves the row
-/// counts equal to the header's. Any failure rejects the chunk and ends the transfer (the
+/// counts equal to the header's. Each membership row must pass the check the node applies when
+/// it loads one (`StoredMembershipRow.verified`), be chosen at or below the snapshot's slot and
+/// come in increasing `from_slot` order. Any failure rejects the chunk and ends the transfer (the
 /// staging file is deleted; the sender may start a new one).
 ///
 /// - Invariant: not thread-safe; one thread (or serial queue) uses it at a time.
@@ -57,6 +61,9 @@ public final class SnapshotStaging {
     private var running = CRC32C.start
     private var keysStaged: UInt64 = 0
     private var sessionsStaged: UInt64 = 0
+    /// The memberships staged so far, in stream order (increasing `fromSlot`); once the snapshot
+    /// is complete, every membership chosen through its slot, for `.snapshotReceived`.
+    public private(set) var memberships: [ScheduledMembership] = []
 
     /// The staging file of the database at `databasePath`.
     public static func path(forDatabase databasePath: String) -> String { databasePath + ".staging" }
@@ -80,7 +87,7 @@ public final class SnapshotStaging {
                 CREATE TABLE kv (key BLOB PRIMARY KEY, value BLOB NOT NULL, slot INTEGER NOT NULL);
                 CREATE TABLE sessions (client_id INTEGER PRIMARY KEY, last_sequence INTEGER NOT NULL,
                     last_result INTEGER NOT NULL, slot INTEGER NOT NULL);
-                """)
+                """ + Schema.createMemberships)
             statements = try Inserts(database)
         } catch {
             discard()
@@ -127,6 +134,7 @@ public final class SnapshotStaging {
         running = CRC32C.start
         keysStaged = 0
         sessionsStaged = 0
+        memberships = []
     }
 
     /// Deletes a staging file and its journals, if present. Failing to delete is not an error
@@ -171,6 +179,8 @@ public final class SnapshotStaging {
                 guard StoredResult.result(result) != nil else {
                     throw .rejected("client \(client)'s session has unknown result code \(result)")
                 }
+            case .membership(let fromSlot, let chosenInSlot, let membership):
+                try checkMembership(fromSlot: fromSlot, chosenInSlot: chosenInSlot, membership: membership)
             }
         }
         if first && header == nil { throw .rejected("the stream does not start with its header") }
@@ -182,6 +192,22 @@ public final class SnapshotStaging {
         guard slot > .zero, slot <= header.slot else {
             throw .rejected("a row written at slot \(slot), outside the snapshot's slots 1…\(header.slot)")
         }
+    }
+
+    /// A membership row must be one the node would load: intact, chosen at or below the
+    /// snapshot's slot, after the one before it.
+    private func checkMembership(fromSlot: Slot, chosenInSlot: Slot, membership: Bytes) throws(SnapshotStagingError) {
+        guard let header else { throw .rejected("the stream does not start with its header") }
+        let row = StoredMembershipRow(fromSlot: fromSlot, chosenInSlot: chosenInSlot, membership: membership)
+        let scheduled: ScheduledMembership
+        do { scheduled = try row.verified() } catch { throw .rejected(error.reason) }
+        guard chosenInSlot <= header.slot else {
+            throw .rejected("membership from slot \(fromSlot) was chosen in slot \(chosenInSlot), above the snapshot's slot \(header.slot)")
+        }
+        if let last = memberships.last, last.fromSlot >= fromSlot {
+            throw .rejected("membership from slot \(fromSlot) follows the one from slot \(last.fromSlot): not in slot order")
+        }
+        memberships.append(scheduled)
     }
 
     private func stage(_ records: [SnapshotRecord], last: Bool) throws(SnapshotStagingError) {
@@ -197,8 +223,8 @@ public final class SnapshotStaging {
             }
         } catch {
             if error.code & 0xFF == SQLITE_CONSTRAINT {
-                // The same key or client twice: a sender never does that.
-                throw .rejected("a key or client appears twice in the stream: \(error.message)")
+                // The same key, client or membership twice: a sender never does that.
+                throw .rejected("a key, client or membership appears twice in the stream: \(error.message)")
             }
             throw .storage(.sqlite(path: path, error))
         }
@@ -227,6 +253,15 @@ public final class SnapshotStaging {
                     try statement.bind(4, slot.rawValue)
                 }
                 sessionsStaged += 1
+            case .membership(let fromSlot, let chosenInSlot, let membership):
+                let row = StoredMembershipRow(fromSlot: fromSlot, chosenInSlot: chosenInSlot, membership: membership)
+                try statements.membership.run { (statement) throws(SQLiteError) in
+                    try statement.bind(1, row.fromSlot.rawValue)
+                    try statement.bind(2, row.epoch)
+                    try statement.bind(3, row.chosenInSlot.rawValue)
+                    try statement.bind(4, row.membership)
+                    try statement.bind(5, row.checksum)
+                }
             }
         }
     }
@@ -235,9 +270,10 @@ public final class SnapshotStaging {
     /// complete and closed.
     private func finish() throws(SnapshotStagingError) {
         guard let header, let database else { throw .rejected("the stream ended before its header") }
-        guard keysStaged == header.keyCount, sessionsStaged == header.sessionCount else {
-            throw .rejected("the stream ended with \(keysStaged) keys and \(sessionsStaged) sessions, "
-                + "its header announced \(header.keyCount) and \(header.sessionCount)")
+        guard keysStaged == header.keyCount, sessionsStaged == header.sessionCount,
+              UInt64(memberships.count) == header.membershipCount else {
+            throw .rejected("the stream ended with \(keysStaged) keys, \(sessionsStaged) sessions and \(memberships.count) memberships, "
+                + "its header announced \(header.keyCount), \(header.sessionCount) and \(header.membershipCount)")
         }
         do {
             try database.execute("UPDATE snapshot SET complete = 1")
@@ -255,12 +291,15 @@ public final class SnapshotStaging {
         let header: SQLiteStatement
         let key: SQLiteStatement
         let session: SQLiteStatement
+        let membership: SQLiteStatement
 
         init(_ database: SQLiteDatabase) throws(SQLiteError) {
             header = try database.prepare("INSERT INTO snapshot (singleton, transfer, slot, complete) VALUES (1, ?, ?, 0)")
             key = try database.prepare("INSERT INTO kv (key, value, slot) VALUES (?, ?, ?)")
             session = try database.prepare(
                 "INSERT INTO sessions (client_id, last_sequence, last_result, slot) VALUES (?, ?, ?, ?)")
+            membership = try database.prepare(
+                "INSERT INTO memberships (from_slot, epoch, chosen_in_slot, membership, checksum) VALUES (?, ?, ?, ?, ?)")
         }
     }
 

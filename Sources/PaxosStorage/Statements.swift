@@ -20,6 +20,8 @@ final class Statements {
     let setSnapshotSlot: SQLiteStatement
     /// Deletes the lowest log rows at or below a slot, at most a given number.
     let deleteLogPrefix: SQLiteStatement
+    /// Inserts a `memberships` row unless its `from_slot` is taken.
+    let insertMembership: SQLiteStatement
     private var all: [SQLiteStatement] = []
 
     init(_ database: SQLiteDatabase) throws(SQLiteError) {
@@ -69,6 +71,10 @@ final class Statements {
         // the primary key from its start instead.
         deleteLogPrefix = try prepare(
             "DELETE FROM log WHERE slot IN (SELECT slot FROM log WHERE slot <= ?1 ORDER BY slot LIMIT ?2)")
+        insertMembership = try prepare("""
+            INSERT INTO memberships (from_slot, epoch, chosen_in_slot, membership, checksum) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (from_slot) DO NOTHING
+            """)
         self.all = all
     }
 

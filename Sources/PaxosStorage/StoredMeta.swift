@@ -11,12 +11,16 @@ package struct StoredMeta: Hashable, Sendable {
     package var chosenThrough: Slot
     package var appliedThrough: Slot
     package var snapshotSlot: Slot
+    /// This database's incarnation (`Schema`: never 0; 1 for a database migrated from version 1).
+    package var incarnation: Incarnation
+    /// The cluster's UUID once genesis is recorded; nil before.
+    package var clusterUUID: String?
 
     /// Reads the singleton row; nil when it is missing.
     static func select(from database: SQLiteDatabase) throws(SQLiteError) -> StoredMeta? {
         let statement = try database.prepare("""
             SELECT schema_version, cluster_id, replica_id, promised_round, promised_replica,
-                chosen_through, applied_through, snapshot_slot FROM meta WHERE singleton = 1
+                chosen_through, applied_through, snapshot_slot, incarnation, cluster_uuid FROM meta WHERE singleton = 1
             """)
         guard try statement.step() else { return nil }
         return StoredMeta(
@@ -24,6 +28,7 @@ package struct StoredMeta: Hashable, Sendable {
             replicaID: ReplicaID(UInt32(truncatingIfNeeded: statement.int64(2))),
             promised: Ballot(round: statement.uint64(3), replica: ReplicaID(UInt32(truncatingIfNeeded: statement.int64(4)))),
             chosenThrough: Slot(statement.uint64(5)), appliedThrough: Slot(statement.uint64(6)),
-            snapshotSlot: Slot(statement.uint64(7)))
+            snapshotSlot: Slot(statement.uint64(7)), incarnation: Incarnation(statement.uint64(8)),
+            clusterUUID: statement.isNull(9) ? nil : statement.text(9))
     }
 }

@@ -83,7 +83,7 @@ enum Fixture {
 
 extension LogStoreError {
     enum Kind: Hashable {
-        case sqlite, notPaxosDatabase, unsupportedSchema, foreign, corrupt, invalidArgument
+        case sqlite, notPaxosDatabase, unsupportedSchema, foreign, corrupt, genesisRecorded, invalidArgument
     }
 
     var kind: Kind {
@@ -93,6 +93,7 @@ extension LogStoreError {
         case .unsupportedSchema: .unsupportedSchema
         case .foreign: .foreign
         case .corrupt: .corrupt
+        case .genesisRecorded: .genesisRecorded
         case .invalidArgument: .invalidArgument
         }
     }

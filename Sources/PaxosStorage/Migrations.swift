@@ -1,0 +1,58 @@
+import PaxosCore
+
+/// Bringing a database written by an older release up to `Schema.version`, when a node opens it.
+///
+/// Each step is one transaction that changes the tables and raises both version numbers
+/// (`PRAGMA user_version`, which lives in the file header, and `meta.schema_version`) together,
+/// so a crash leaves the file wholly at the old version or wholly at the new one, and the next
+/// open simply migrates again. Only a node migrates: `paxos-inspect`, backups and snapshot
+/// exports never write to a file, and refuse one that is not at the current version.
+///
+/// The steps (see `Schema`, "Versions and migrations"):
+/// - 1 → 2: `meta.incarnation` (1: `Incarnation.initial`, the incarnation the replica of every
+///   version 1 database has been voting as, so its promises and votes keep counting),
+///   `meta.cluster_uuid` (unset) and the empty `memberships` table.
+enum Migrations {
+    /// Migrates the database from `version` to `Schema.version`, one step at a time.
+    /// - Precondition: `Schema.oldestMigratable ≤ version < Schema.version` (`SchemaSetup.identify`
+    ///   refuses anything else before this runs); no transaction is open.
+    static func migrate(_ database: SQLiteDatabase, path: String, from version: Int64) throws(LogStoreError) {
+        precondition(version >= Schema.oldestMigratable && version < Schema.version, "no migration from version \(version)")
+        var current = version
+        while current < Schema.version {
+            try database.transaction { () throws(LogStoreError) in
+                try step(database, path: path, from: current)
+                try setVersion(database, path: path, current + 1)
+            }
+            current += 1
+        }
+    }
+
+    private static func step(_ database: SQLiteDatabase, path: String, from version: Int64) throws(LogStoreError) {
+        switch version {
+        case 1:
+            try run(path) { () throws(SQLiteError) in
+                // ADD COLUMN … NOT NULL needs a default; every existing row takes it.
+                try database.execute("""
+                    ALTER TABLE meta ADD COLUMN incarnation INTEGER NOT NULL DEFAULT \(Incarnation.initial.rawValue);
+                    ALTER TABLE meta ADD COLUMN cluster_uuid TEXT;
+                    """)
+                try database.execute(Schema.createMemberships)
+            }
+        default:
+            preconditionFailure("no migration step from version \(version)")
+        }
+    }
+
+    private static func setVersion(_ database: SQLiteDatabase, path: String, _ version: Int64) throws(LogStoreError) {
+        try run(path) { () throws(SQLiteError) in
+            try database.execute("PRAGMA user_version = \(version)")
+            let update = try database.prepare("UPDATE meta SET schema_version = ? WHERE singleton = 1")
+            try update.run { (statement) throws(SQLiteError) in try statement.bind(1, version) }
+        }
+    }
+
+    private static func run<T>(_ path: String, _ body: () throws(SQLiteError) -> T) throws(LogStoreError) -> T {
+        do { return try body() } catch { throw .sqlite(path: path, error) }
+    }
+}
