@@ -131,9 +131,15 @@ public struct Replica: Sendable {
         self.logger = logger
         self.logger[metadataKey: "paxos.replica"] = "\(configuration.id)"
         self.genesisPending = durable.memberships.isEmpty
-        self.memberships = durable.memberships.isEmpty
-            ? [ScheduledMembership(fromSlot: Slot(1), membership: .initial(configuration.members))]
-            : durable.memberships
+        // Without a first membership from slot 1 (a database that voted before memberships were
+        // recorded, then applied a change), the bootstrap members at the initial incarnation are
+        // what governed the first slots: exactly what such a database voted as.
+        let bootstrap = ScheduledMembership(fromSlot: Slot(1), membership: .initial(configuration.members))
+        if let first = durable.memberships.first, first.fromSlot > Slot(1) {
+            self.memberships = [bootstrap] + durable.memberships
+        } else {
+            self.memberships = durable.memberships.isEmpty ? [bootstrap] : durable.memberships
+        }
         self.promised = durable.promised
         self.highestBallotSeen = durable.promised
         let snapshot = min(durable.snapshotThrough, durable.appliedThrough)
