@@ -6,6 +6,9 @@ package import PaxosCore
 ///   bytes must be equal: Paxos chooses at most one command per slot, so a difference is a
 ///   safety violation. Ballots may differ (a node that learned a slot by catch-up stores
 ///   ballot 0.0), commands may not.
+/// - **Memberships.** For every `from_slot` that two or more nodes record in `memberships`, the
+///   membership and the slot that chose it must be equal: it was chosen in the log (or recorded
+///   at genesis, the same on every node), so a difference is a safety violation too.
 /// - **Lag.** How far each node's chosen frontier and applied slot trail the furthest node's.
 /// - **KV tables.** The nodes' tables stand at different applied slots, so they are compared
 ///   at the lowest one, the common applied slot: the table of a node that stands there (the
@@ -44,6 +47,20 @@ package struct DiffReport: Hashable, Sendable {
         package var values: [Value]
     }
 
+    /// One membership recorded for a `from_slot`, with the nodes (indices into `nodes`) holding it.
+    package struct MembershipValue: Hashable, Sendable {
+        package var nodes: [Int]
+        package var chosenInSlot: Slot
+        package var membershipBytes: Bytes
+        package var membership: Membership?
+    }
+
+    /// A `from_slot` whose membership differs between nodes: a safety violation.
+    package struct MembershipDisagreement: Hashable, Sendable {
+        package var fromSlot: Slot
+        package var values: [MembershipValue]
+    }
+
     package enum KVStatus: Hashable, Sendable {
         case agree
         case differ(String)
@@ -76,9 +93,12 @@ package struct DiffReport: Hashable, Sendable {
     /// The node whose tables stand at the common applied slot.
     package var kvBaseline = 0
     package var kv: [KVResult] = []
+    /// `from_slot`s recorded (and readable) on at least two nodes.
+    package var comparedMemberships = 0
+    package var membershipDisagreements: [MembershipDisagreement] = []
 
     package var ok: Bool {
-        disagreementCount == 0 && problems.isEmpty && !kv.contains { if case .differ = $0.status { true } else { false } }
+        disagreementCount == 0 && membershipDisagreements.isEmpty && problems.isEmpty && !kv.contains { if case .differ = $0.status { true } else { false } }
     }
 }
 
@@ -111,6 +131,7 @@ extension DiffReport {
                 reason: "it holds \(other.placement.holding), \(readers[0].path) holds \(report.placement.holding): slots of different groups are unrelated"))
         }
         try report.compareChosen(readers)
+        try report.compareMemberships(readers)
         try report.compareTables(readers)
         return report
     }
@@ -149,6 +170,34 @@ extension DiffReport {
             guard values.count > 1 else { continue }
             disagreementCount += 1
             if disagreements.count < Self.disagreementsKept { disagreements.append(Disagreement(slot: slot, values: values)) }
+        }
+    }
+
+    /// Groups every node's membership rows by `from_slot`; damaged rows are problems.
+    private mutating func compareMemberships(_ readers: [InspectionReader]) throws(InspectionError) {
+        var bySlot: [Slot: [MembershipValue]] = [:]
+        var holders: [Slot: Int] = [:]
+        for (node, reader) in readers.enumerated() {
+            for row in try reader.membershipRows() {
+                if let problem = row.problem {
+                    problems.append(InspectionFailure(path: reader.path, slot: row.isGenesis ? nil : row.chosenInSlot,
+                                                      check: .membership, reason: problem))
+                    continue
+                }
+                holders[row.fromSlot, default: 0] += 1
+                var values = bySlot[row.fromSlot, default: []]
+                if let at = values.firstIndex(where: { $0.membershipBytes == row.membershipBytes && $0.chosenInSlot == row.chosenInSlot }) {
+                    values[at].nodes.append(node)
+                } else {
+                    values.append(MembershipValue(nodes: [node], chosenInSlot: row.chosenInSlot, membershipBytes: row.membershipBytes,
+                                                  membership: row.membership))
+                }
+                bySlot[row.fromSlot] = values
+            }
+        }
+        for (fromSlot, values) in bySlot.sorted(by: { $0.key < $1.key }) where holders[fromSlot, default: 0] >= 2 {
+            comparedMemberships += 1
+            if values.count > 1 { membershipDisagreements.append(MembershipDisagreement(fromSlot: fromSlot, values: values)) }
         }
     }
 

@@ -94,4 +94,9 @@ package enum InspectionCheck: String, Hashable, Sendable, CaseIterable {
     /// A file named for a group (`paxos.sqlite`, `group-<g>.sqlite`) holds another one, so the
     /// node would refuse it; or the databases given to `DiffReport.compare` hold different groups.
     case placement
+    /// A `memberships` row fails its checksum or decoding, governs from a slot other than α after
+    /// the slot that chose it, was chosen above the applied slot, breaks the order of epochs, or
+    /// disagrees with the `configure` command still in the log at its slot; or an applied
+    /// `configure` slot has no row.
+    case membership
 }

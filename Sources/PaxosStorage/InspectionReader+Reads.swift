@@ -85,6 +85,24 @@ extension InspectionReader {
         }
     }
 
+    /// Every `memberships` row, by the slot it governs from, each verified.
+    package func membershipRows() throws(InspectionError) -> [InspectedMembership] {
+        let rows = try sqlite { () throws(SQLiteError) in
+            let statement = try database.prepare("SELECT \(StoredMembershipRow.columns) FROM memberships ORDER BY from_slot")
+            var rows: [StoredMembershipRow] = []
+            while try statement.step() { rows.append(StoredMembershipRow(statement)) }
+            return rows
+        }
+        var inspected: [InspectedMembership] = []
+        for row in rows {
+            var membership = InspectedMembership(fromSlot: row.fromSlot, epoch: row.epoch, chosenInSlot: row.chosenInSlot,
+                                                 membershipBytes: row.membership, membership: nil, problem: nil)
+            do { membership.membership = try row.verified().membership } catch { membership.problem = error.reason }
+            inspected.append(membership)
+        }
+        return inspected
+    }
+
     /// How many rows `table` (one of `Schema.tables`) holds.
     package func count(_ table: String) throws(InspectionError) -> Int {
         precondition(Schema.tables.contains(table), "count of unknown table \(table)")

@@ -9,6 +9,7 @@ package struct VerifyResult: Hashable, Sendable {
     package var rowsChecked = 0
     package var keysChecked = 0
     package var sessionsChecked = 0
+    package var membershipsChecked = 0
     /// The slot the replay of the chosen log reached; nil when the replay was skipped or the
     /// check stopped before it.
     package var replayedThrough: Slot?
@@ -39,6 +40,12 @@ package struct VerifyResult: Hashable, Sendable {
 ///    `ballot` (no accepted ballot above the promise); `frontier` (every slot in
 ///    `snapshot_slot+1 … chosen_through` is stored and chosen, so nothing was applied across a
 ///    hole).
+/// 2b. `membership`: every `memberships` row passes the node's own check (checksum, a
+///    `configure` blob that decodes with the epoch of its column, from_slot = chosen_in_slot + α
+///    unless it is a genesis row), was chosen at or below the applied slot, has an epoch above
+///    the row before it, and, where the log still holds the slot that chose it, equals that
+///    slot's chosen command byte for byte; and every applied `configure` slot still in the log
+///    has its row.
 /// 3. `table`: every kv row and session was written by a slot in `1 … applied_through`, and
 ///    every session's result code is one `Schema` defines.
 /// 4. `replay`: the kv and sessions tables equal a replay of the chosen commands of slots
@@ -63,6 +70,10 @@ extension InspectionReader {
         var replay: KVReplay? = meta.snapshotSlot == .zero ? KVReplay() : nil
         var tail: [Slot: Command]? = meta.snapshotSlot == .zero ? nil : [:]
         if let failure = try scanLog(replay: &replay, tail: &tail, rowsChecked: &result.rowsChecked) {
+            result.failure = failure
+            return result
+        }
+        if let failure = try checkMemberships(checked: &result.membershipsChecked) {
             result.failure = failure
             return result
         }
@@ -214,5 +225,57 @@ extension InspectionReader {
             }
         }
         return nil
+    }
+
+    /// The `membership` check (see the type's list).
+    func checkMemberships(checked: inout Int) throws(InspectionError) -> InspectionFailure? {
+        let rows = try membershipRows()
+        func failure(_ slot: Slot?, _ reason: String) -> InspectionFailure {
+            InspectionFailure(path: path, slot: slot, check: .membership, reason: reason)
+        }
+        var previous: InspectedMembership?
+        for row in rows {
+            checked += 1
+            let slot = row.isGenesis ? nil : row.chosenInSlot
+            if let problem = row.problem { return failure(slot, problem) }
+            guard row.chosenInSlot <= meta.appliedThrough else {
+                return failure(slot, "membership from slot \(row.fromSlot) was chosen in slot \(row.chosenInSlot), above the applied "
+                    + "slot \(meta.appliedThrough): the row is written in the transaction that applies its slot")
+            }
+            if let previous, previous.epoch >= row.epoch {
+                return failure(slot, "membership from slot \(row.fromSlot) has epoch \(row.epoch), not above the epoch \(previous.epoch) "
+                    + "of the one from slot \(previous.fromSlot)")
+            }
+            previous = row
+            guard !row.isGenesis else { continue }
+            let logged = try logRows(from: row.chosenInSlot, through: row.chosenInSlot).next()
+            guard let logged, logged.problem == nil else { continue }
+            guard logged.chosen, logged.commandBytes == row.membershipBytes else {
+                let command = logged.command.map(CommandDisplay.describe) ?? "?"
+                return failure(slot, "membership from slot \(row.fromSlot) is not the chosen configure command of slot "
+                    + "\(row.chosenInSlot), which the log holds as \(logged.chosen ? "chosen" : "not chosen"): \(command)")
+            }
+        }
+        let recorded = Set(rows.map(\.fromSlot))
+        for configure in try appliedConfigureSlots() {
+            let from = Slot(configure.rawValue &+ Membership.activationDistance)
+            guard recorded.contains(from) else {
+                return failure(configure, "slot \(configure) applied a configure command, but no membership from slot \(from) is recorded")
+            }
+        }
+        return nil
+    }
+
+    /// The applied slots still in the log whose command is a `configure` (tag 0x02).
+    private func appliedConfigureSlots() throws(InspectionError) -> [Slot] {
+        let applied = meta.appliedThrough
+        return try sqlite { () throws(SQLiteError) in
+            let statement = try database.prepare(
+                "SELECT slot FROM log WHERE chosen = 1 AND slot <= ? AND substr(command, 1, 1) = x'02' ORDER BY slot")
+            try statement.bind(1, Int64(clamping: applied.rawValue))
+            var slots: [Slot] = []
+            while try statement.step() { slots.append(Slot(statement.uint64(0))) }
+            return slots
+        }
     }
 }

@@ -166,6 +166,9 @@ extension InspectionReader {
     static func unsupported(path: String, found: Int64) -> InspectionError {
         let reason = found > Schema.version
             ? "it has schema version \(found), but this build reads version \(Schema.version): it was written by newer PaxosKV software"
+            : found >= Schema.oldestMigratable
+            ? "it has schema version \(found), written by an older PaxosKV release: start the node once with this build "
+                + "to migrate it to version \(Schema.version), or inspect it with the release that wrote it"
             : "it has schema version \(found), which no PaxosKV release wrote (this build reads version \(Schema.version))"
         return InspectionError(.unsupportedSchema, path: path, reason: reason)
     }

@@ -65,6 +65,22 @@ package struct InspectedSession: Hashable, Sendable {
     }
 }
 
+/// One `memberships` row, judged by `StoredMembershipRow.verified()` as the node judges it when
+/// it loads, with the problem kept as a value.
+package struct InspectedMembership: Hashable, Sendable {
+    package var fromSlot: Slot
+    package var epoch: UInt64
+    /// 0 for a genesis membership.
+    package var chosenInSlot: Slot
+    /// The stored blob (a `Command.configure`); nodes agree on a membership when these are equal.
+    package var membershipBytes: Bytes
+    /// The decoded membership; nil when the row failed its check.
+    package var membership: Membership?
+    package var problem: String?
+
+    package var isGenesis: Bool { chosenInSlot == .zero }
+}
+
 /// Sizes in bytes of the database and its WAL companions; nil for a file that does not exist.
 package struct InspectedFiles: Hashable, Sendable {
     package var databaseBytes: Int64

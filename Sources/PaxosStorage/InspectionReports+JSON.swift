@@ -28,7 +28,28 @@ extension InspectionSummary {
                 ("shm_bytes", files.shmBytes.map { .int($0) } ?? .null),
             ])),
             ("integrity", integrity.json()),
-        ] + placement.jsonMembers)
+        ] + placement.jsonMembers + [
+            ("incarnation", .string(meta.incarnation.description)),
+            ("cluster_uuid", .string(meta.clusterUUID)),
+            ("memberships", .array(memberships.map { $0.json() })),
+        ])
+    }
+}
+
+extension InspectedMembership {
+    /// `{"from_slot": 129, "epoch": 2, "chosen_in_slot": 1, "voters": [...], "learners": [...], "problem": null}`;
+    /// `chosen_in_slot` is 0 for a genesis membership, and voters and learners are null for a
+    /// damaged row.
+    package func json() -> InspectionJSON {
+        func members(_ list: [Member]?) -> InspectionJSON {
+            guard let list else { return .null }
+            return .array(list.map { .object([("id", .uint(UInt64($0.id.rawValue))), ("incarnation", .string($0.incarnation.description))]) })
+        }
+        return .object([
+            ("from_slot", .slot(fromSlot)), ("epoch", .uint(epoch)), ("chosen_in_slot", .slot(chosenInSlot)),
+            ("voters", members(membership?.voters)), ("learners", members(membership?.learners)),
+            ("problem", .string(problem)),
+        ])
     }
 }
 
@@ -44,7 +65,7 @@ extension VerifyResult {
             ("replay_skipped", .string(replaySkipped)),
             ("rows_explained", rowsExplained.map { .int(Int64($0)) } ?? .null),
             ("failure", failure.map { $0.json() } ?? .null),
-        ] + placement.jsonMembers)
+        ] + placement.jsonMembers + [("memberships_checked", .count(membershipsChecked))])
     }
 }
 
@@ -161,7 +182,26 @@ extension DiffReport {
                 ("results", .array(kv.map(json))),
             ])),
             ("problems", .array(problems.map { $0.json() })),
-        ] + placement.jsonMembers)
+        ] + placement.jsonMembers + [
+            ("memberships", .object([
+                ("compared", .count(comparedMemberships)),
+                ("disagreements", .array(membershipDisagreements.map(json))),
+            ])),
+        ])
+    }
+
+    private func json(_ disagreement: MembershipDisagreement) -> InspectionJSON {
+        .object([
+            ("from_slot", .slot(disagreement.fromSlot)),
+            ("values", .array(disagreement.values.map { value in
+                .object([
+                    ("nodes", .array(value.nodes.map { .string(nodes[$0].path) })),
+                    ("chosen_in_slot", .slot(value.chosenInSlot)),
+                    ("membership", value.membership.map(CommandDisplay.json) ?? .null),
+                    ("membership_hex", .string(BytesDisplay.hex(value.membershipBytes))),
+                ])
+            })),
+        ])
     }
 
     private func json(_ disagreement: Disagreement) -> InspectionJSON {

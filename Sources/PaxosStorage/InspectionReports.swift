@@ -9,6 +9,8 @@ package struct InspectionSummary: Hashable, Sendable {
     package var bounds: LogBounds
     package var keyCount: Int
     package var sessionCount: Int
+    /// The `memberships` rows, by the slot each governs from.
+    package var memberships: [InspectedMembership]
     package var files: InspectedFiles
     package var openMode: InspectionReader.OpenMode
     package var integrity: VerifyResult
@@ -44,7 +46,7 @@ extension InspectionReader {
     package func summary() throws(InspectionError) -> InspectionSummary {
         InspectionSummary(
             path: path, meta: meta, placement: placement, bounds: try logBounds(), keyCount: try count("kv"), sessionCount: try count("sessions"),
-            files: files(), openMode: openMode, integrity: try verify())
+            memberships: try membershipRows(), files: files(), openMode: openMode, integrity: try verify())
     }
 
     /// Rows with `from ≤ slot ≤ through` that pass `filter`, at most `limit` of them.

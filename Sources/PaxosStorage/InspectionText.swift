@@ -20,8 +20,36 @@ extension InspectionSummary {
             ("promised ballot", "\(meta.promised)"), ("log", log), ("chosen frontier", "\(meta.chosenThrough)"),
             ("applied slot", "\(meta.appliedThrough)"), ("snapshot slot", "\(meta.snapshotSlot)"), ("keys", "\(keyCount)"),
             ("sessions", "\(sessionCount)"), ("files", files), ("integrity", integrity.outcome()),
+            ("incarnation", meta.incarnation.description), ("cluster uuid", meta.clusterUUID ?? "unset (no genesis recorded)"),
+            ("memberships", memberships.isEmpty ? "none recorded (the configuration's members at incarnation 1)" : "\(memberships.count)"),
         ]
-        return path + placement.suffix + "\n" + fields.map { "  " + $0.0.rightPadded(to: 17) + $0.1 }.joined(separator: "\n") + "\n"
+        var text = path + placement.suffix + "\n" + fields.map { "  " + $0.0.rightPadded(to: 17) + $0.1 }.joined(separator: "\n") + "\n"
+        if !memberships.isEmpty { text += MembershipDisplay.table(memberships, indent: "    ") }
+        return text
+    }
+}
+
+/// How `summary` and `diff` show memberships: one line each, with the slot it governs from and
+/// the slot that chose it, voters and learners as `id/incarnation` (incarnations in hex).
+enum MembershipDisplay {
+    static func table(_ rows: [InspectedMembership], indent: String) -> String {
+        var table = TextTable(["EPOCH", "FROM SLOT", "CHOSEN IN", "MEMBERS"], rightAligned: [0, 1, 2])
+        for row in rows {
+            table.append(["\(row.epoch)", "\(row.fromSlot)", row.isGenesis ? "genesis" : "\(row.chosenInSlot)", members(row)])
+        }
+        return table.render().split(separator: "\n").map { indent + $0 }.joined(separator: "\n") + "\n"
+    }
+
+    /// `voters [1/1, 2/1] learners [4/9f2c]`, or the row's problem.
+    static func members(_ row: InspectedMembership) -> String {
+        if let problem = row.problem { return "CORRUPT: \(problem)" }
+        guard let membership = row.membership else { return "?" }
+        return members(membership)
+    }
+
+    static func members(_ membership: Membership) -> String {
+        "voters [\(membership.voters.map(\.description).joined(separator: ", "))]"
+            + (membership.learners.isEmpty ? "" : " learners [\(membership.learners.map(\.description).joined(separator: ", "))]")
     }
 }
 
@@ -34,7 +62,8 @@ extension VerifyResult {
         let explained = rowsExplained.map { "; \($0) rows written above it explained by their slots' commands" } ?? ""
         let replay = replayedThrough.map { $0 == .zero ? "no slot applied, and the tables are empty" : "kv table equals a replay of slots 1…\($0)" }
             ?? "full replay skipped: \(replaySkipped ?? "not run")\(explained)"
-        return "ok (\(rowsChecked) log rows, \(keysChecked) keys, \(sessionsChecked) sessions checked; \(replay))"
+        let memberships = membershipsChecked == 0 ? "" : ", \(membershipsChecked) membership\(membershipsChecked == 1 ? "" : "s")"
+        return "ok (\(rowsChecked) log rows, \(keysChecked) keys, \(sessionsChecked) sessions\(memberships) checked; \(replay))"
     }
 
     package func text() -> String { "\(path)\(placement.suffix): \(outcome())\n" }
@@ -105,8 +134,21 @@ extension DiffReport {
         if disagreementCount > disagreements.count {
             lines.append("!!! \(group)\(disagreementCount - disagreements.count) more slots disagree (only the first \(disagreements.count) are shown) !!!")
         }
+        for disagreement in membershipDisagreements {
+            lines.append("!!! SAFETY VIOLATION: \(group)the membership from slot \(disagreement.fromSlot) differs between nodes !!!")
+            for value in disagreement.values {
+                let chosen = value.chosenInSlot == .zero ? "genesis" : "chosen in slot \(value.chosenInSlot)"
+                lines.append("    " + value.nodes.map { nodes[$0].path }.joined(separator: ", ") + " (\(chosen)):")
+                lines.append("        " + (value.membership.map { "epoch \($0.epoch): " + MembershipDisplay.members($0) }
+                    ?? "0x" + BytesDisplay.hex(value.membershipBytes)))
+            }
+        }
         let agreement = disagreementCount == 0 ? "all agree" : "\(disagreementCount) DISAGREE"
         lines.append("agreement: \(comparedSlots) slot\(comparedSlots == 1 ? "" : "s") chosen on two or more nodes; \(agreement)")
+        if comparedMemberships > 0 || !membershipDisagreements.isEmpty {
+            let differ = membershipDisagreements.isEmpty ? "all agree" : "\(membershipDisagreements.count) DIFFER"
+            lines.append("memberships: \(comparedMemberships) recorded on two or more nodes; \(differ)")
+        }
         lines.append("kv tables: baseline \(nodes[kvBaseline].path), applied through the common slot \(commonApplied)")
         for result in kv {
             let status = switch result.status {

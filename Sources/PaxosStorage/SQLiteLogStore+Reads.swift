@@ -115,12 +115,14 @@ extension SQLiteLogStore {
         try sqlite { () throws(SQLiteError) in Int(try database.scalarInt("SELECT count(*) FROM log") ?? 0) }
     }
 
-    /// Checks every log row (checksum, decodable command) and the meta invariants.
-    /// - Returns: the number of rows checked.
+    /// Checks every log row (checksum, decodable command), every membership row (as
+    /// `memberships()` does) and the meta invariants.
+    /// - Returns: the number of log rows checked.
     @discardableResult
     public func verifyLog() throws(LogStoreError) -> Int {
         var count = 0
         try forEachEntry(above: .zero) { (_) throws(LogStoreError) in count += 1 }
+        _ = try memberships()
         let meta = try SchemaSetup(database: database, path: path).readMeta()
         var slot = meta.snapshotSlot.next
         while slot <= meta.chosenThrough {

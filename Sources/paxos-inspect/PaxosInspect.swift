@@ -50,7 +50,7 @@ struct GroupOptions: ParsableArguments {
 extension PaxosInspect {
     struct Summary: InspectSubcommand {
         static let configuration = CommandConfiguration(
-            abstract: "Cluster, replica, group, ballot, slots, sizes and whether integrity checks pass.")
+            abstract: "Cluster, replica, group, ballot, slots, sizes, incarnation, memberships and whether integrity checks pass.")
 
         @Argument(help: "Node directories or database files.")
         var databases: [String]

@@ -24,6 +24,20 @@ struct Surgeon {
         try database.execute(sql)
     }
 
+    /// Writes (or replaces) the `memberships` row from `fromSlot` with a correct checksum: damage
+    /// in meaning, as a bug would leave it, not in bytes.
+    func setMembership(_ membership: Membership, fromSlot: UInt64, chosenInSlot: UInt64) throws {
+        let row = StoredMembershipRow(ScheduledMembership(fromSlot: Slot(fromSlot), membership: membership), chosenInSlot: Slot(chosenInSlot))
+        let statement = try database.prepare("INSERT OR REPLACE INTO memberships (\(StoredMembershipRow.columns)) VALUES (?, ?, ?, ?, ?)")
+        try statement.run { (statement) throws(SQLiteError) in
+            try statement.bind(1, row.fromSlot.rawValue)
+            try statement.bind(2, row.epoch)
+            try statement.bind(3, row.chosenInSlot.rawValue)
+            try statement.bind(4, row.membership)
+            try statement.bind(5, row.checksum)
+        }
+    }
+
     /// The command blob stored for `slot`.
     func command(at slot: UInt64) throws -> Bytes {
         let statement = try database.prepare("SELECT command FROM log WHERE slot = ?")
