@@ -40,8 +40,8 @@ extension Replica {
         for index in memberships.indices.dropFirst() {
             precondition(memberships[index - 1].fromSlot < memberships[index].fromSlot, "\(me): memberships out of order")
         }
-        if memberships.count > 1 {
-            precondition(memberships[1].fromSlot > chosenThrough.next, "\(me): a superseded membership kept")
+        if memberships.count > 2 {
+            precondition(memberships[2].fromSlot > chosenThrough.next, "\(me): more than one superseded membership kept")
         }
         precondition(durableThrough < nextPersistID, "\(me): durable \(durableThrough) beyond issued \(nextPersistID)")
         for (index, item) in deferred.enumerated() {

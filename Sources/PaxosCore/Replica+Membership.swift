@@ -86,9 +86,12 @@ extension Replica {
         ]) { $1 })
     }
 
-    /// Forgets memberships that govern no slot above the chosen frontier any more.
+    /// Forgets memberships that govern no slot above the chosen frontier any more, except the
+    /// newest of them: its members stay peers until the next change, so a replica just removed
+    /// keeps hearing the leader, learns the slots through its removal and so knows it was
+    /// removed (and says so in INFO) instead of waiting forever to be asked to vote.
     mutating func pruneMemberships() {
-        while memberships.count > 1, memberships[1].fromSlot <= chosenThrough.next { memberships.removeFirst() }
+        while memberships.count > 2, memberships[2].fromSlot <= chosenThrough.next { memberships.removeFirst() }
     }
 
     /// True while a membership change is under way: one proposed and not yet chosen, or one

@@ -46,8 +46,8 @@ public struct Replica: Sendable {
     // MARK: Membership
     /// The memberships that govern slots from our chosen frontier on, ordered by the slot each
     /// starts to govern (`Replica+Membership.swift`).
-    /// - Invariant: not empty; `fromSlot` strictly increasing; the first governs
-    ///   `chosenThrough + 1` (older ones are pruned).
+    /// - Invariant: not empty; `fromSlot` strictly increasing; at most one governs no slot above
+    ///   `chosenThrough` any more (older ones are pruned).
     public internal(set) var memberships: [ScheduledMembership]
     /// True while the memberships are the bootstrap default, not ones recorded in the database:
     /// the shell's genesis record may still replace them (`Input.adoptGenesis`).

@@ -36,7 +36,7 @@ extension GroupNode {
             ("membership_epoch", genesisMembership == nil ? "none" : "\(status.membership.epoch)"),
             ("voters", status.membership.voters.map { "\($0.id)" }.joined(separator: ";")),
             ("learners", status.membership.learners.map { "\($0.id)" }.joined(separator: ";")),
-            ("voter", status.isVoter && genesisMembership != nil ? "yes" : "no"),
+            ("voter", status.membership.isVoter(Member(id: settings.id, incarnation: incarnation)) && genesisMembership != nil ? "yes" : "no"),
             ("membership_next", status.latestMembership == status.membership ? "none" : "\(status.latestMembership.epoch)"),
         ]
     }
