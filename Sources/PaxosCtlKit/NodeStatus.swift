@@ -18,6 +18,12 @@ package struct NodeStatus: Hashable, Sendable, Encodable {
     package var ballot: String?
     package var chosenFrontier: UInt64?
     package var appliedSlot: UInt64?
+    /// The membership of its next slot (single-group INFO): epoch, voter and learner ids, and
+    /// whether this node is one of the voters.
+    package var membershipEpoch: String?
+    package var voters: String?
+    package var learners: String?
+    package var voter: String?
     /// Why the node is unreachable, or what was wrong with its answer.
     package var error: String?
     /// One entry per consensus group on a node started with `--groups G` (G > 1); empty for a
@@ -41,6 +47,10 @@ package struct NodeStatus: Hashable, Sendable, Encodable {
         ballot = info["ballot"]
         chosenFrontier = info["chosen_frontier"].flatMap { UInt64($0) }
         appliedSlot = info["applied_slot"].flatMap { UInt64($0) }
+        membershipEpoch = info["membership_epoch"]
+        voters = info["voters"]
+        learners = info["learners"]
+        voter = info["voter"]
         let count = info["groups"].flatMap { Int($0) } ?? 1
         if count > 1 {
             groups = (0..<count).compactMap { index in

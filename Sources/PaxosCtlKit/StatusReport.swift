@@ -126,7 +126,16 @@ package struct StatusReport: Sendable, Encodable {
             return "\(reachableCount) of \(nodes.count) nodes reachable; \(count) groups; leaders: \(named.joined(separator: ", "))"
         }
         let leaderText = leader.map { "leader: node \($0.id) (named by \($0.votes))" } ?? "no leader known"
-        return "\(reachableCount) of \(nodes.count) nodes reachable; \(leaderText)"
+        return "\(reachableCount) of \(nodes.count) nodes reachable; \(leaderText)" + membershipText
+
+    }
+
+    /// "; membership epoch 2: voters 1,2,4, learners 5", as the leader reports it (single group).
+    private var membershipText: String {
+        guard let id = leader?.id, let node = nodes.first(where: { $0.id == id }),
+              let epoch = node.membershipEpoch, epoch != "none", let voters = node.voters else { return "" }
+        let learners = (node.learners ?? "").isEmpty ? "" : ", learners \(node.learners!.replacingOccurrences(of: ";", with: ","))"
+        return "; membership epoch \(epoch): voters \(voters.replacingOccurrences(of: ";", with: ","))\(learners)"
     }
 
     /// `{"nodes": [...], "reachable": n, "total": n, "leader": id or null, "group_leaders": {"0": id, ...}}`,
