@@ -89,7 +89,7 @@ public struct ClusterConfiguration: Codable, Hashable, Sendable {
         let first = bootstrapMembers.count
         if first == 0 { throw ClusterConfigurationError("\(source): no replica is a bootstrap member; mark at least one without \"bootstrap\": false") }
         if first % 2 == 0 {
-            throw ClusterConfigurationError("\(source): \(first) bootstrap replicas listed; use an odd number (3, 5, 7) so a majority is unambiguous (list spares with \"bootstrap\": false)")
+            throw ClusterConfigurationError("\(source): \(first) replicas listed as bootstrap members; use an odd number (3, 5, 7) so a majority is unambiguous (list spares with \"bootstrap\": false)")
         }
         var ids = Set<UInt32>()
         var endpoints = [String: String]()

@@ -156,7 +156,7 @@ extension ProcessTests {
                 #expect(row.count == 8 && row[0] == "\(id)" && row[1] == "\(cluster.endpoint(id))", "\(table)")
                 #expect(row[2] == "reachable" && row[3] == (id == leader ? "leader" : "follower") && row[4] == "\(leader)", "\(table)")
             }
-            #expect(table.outputLines[4] == "3 of 3 nodes reachable; leader: node \(leader) (named by 3)", "\(table)")
+            #expect(table.outputLines[4] == "3 of 3 nodes reachable; leader: node \(leader) (named by 3); membership epoch 1: voters 1,2,3", "\(table)")
 
             let json = try Paxosctl.run(["status", "--json", all])
             try #require(json.status == 0, "\(json)")
