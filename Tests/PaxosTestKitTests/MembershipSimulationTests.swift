@@ -1,0 +1,77 @@
+// Method: deterministic whole-cluster simulation with memberships as replicated state
+// (Simulation+Membership.swift): spare nodes, an operator that adds, promotes, removes (the
+// leader too) and replaces, and disk loss (an empty disk with a new incarnation, re-admitted by
+// `replaceIncarnation`), during the usual crashes, partitions and message loss. Every checker
+// must pass, changes must actually complete, and two planted bugs must be caught: a membership
+// that governs at once instead of α slots later (core), and an empty disk that votes with its
+// old incarnation (simulated operator). PAXOS_SEED=<n> replays one seed
+// (`paxos-sim --seed <n> --reconfigure --disk-loss`).
+import Foundation
+import PaxosCore
+import PaxosTestKit
+import Testing
+
+@Suite("membership simulation")
+struct MembershipSimulationTests {
+    static let seeds: [UInt64] = ProcessInfo.processInfo.environment["PAXOS_SEED"].flatMap(UInt64.init).map { [$0] }
+        ?? Array(1...24)
+
+    @Test("membership: reconfiguration and disk loss pass every checker, and changes complete", arguments: 0..<4)
+    func reconfigurationPasses(chunk: Int) {
+        var applied = 0
+        var runs = 0
+        for seed in Self.seeds where Int(seed % 4) == chunk || Self.seeds.count == 1 {
+            let report = Simulation(seed: seed, reconfigure: true, diskLoss: true).run()
+            #expect(report.passed, "\(report)")
+            applied += report.stats.membership.applied
+            runs += 1
+        }
+        guard Self.seeds.count > 1 else { return }
+        #expect(applied >= runs, "only \(applied) membership changes applied in \(runs) runs")
+    }
+
+    @Test("membership: the same seed replays the same run exactly")
+    func replay() {
+        let first = Simulation(seed: 7, reconfigure: true, diskLoss: true).run()
+        let second = Simulation(seed: 7, reconfigure: true, diskLoss: true).run()
+        #expect(first.trace == second.trace)
+        #expect(first.stats == second.stats)
+    }
+
+    @Test("membership: a run drawn without reconfiguration or disk loss is the run it was before they existed")
+    func knobsOffChangeNothing() {
+        let drawn = Simulation(seed: 42).run()
+        let off = Simulation(seed: 42, reconfigure: false, diskLoss: false).run()
+        if drawn.stats.membership == SimulationMembershipStats() { #expect(drawn.trace == off.trace) }
+    }
+
+    /// Runs seeds until a checker fails; the bug must be caught within `limit` seeds by a
+    /// safety checker, and the failure must replay.
+    func expectCaught(_ what: String, within limit: UInt64, _ make: (UInt64) -> Simulation) {
+        for seed in 1...limit {
+            let report = make(seed).run()
+            guard !report.passed else { continue }
+            let violation = report.violations.first ?? ""
+            #expect(["agreement", "linearizability", "snapshot", "convergence", "membership schedule"].contains { violation.contains($0) },
+                    "\(report)")
+            #expect(make(seed).run().violations == report.violations, "seed \(seed) must replay its failure")
+            #expect(report.description.contains("PAXOS_SEED=\(seed)"))
+            return
+        }
+        Issue.record("\(what) survived \(limit) seeds: the checkers are too weak")
+    }
+
+    @Test("membership: catches a membership that governs at once instead of α slots later")
+    func catchesApplyMembershipImmediately() {
+        expectCaught("applyMembershipImmediately", within: 60) {
+            Simulation(seed: $0, plantedBug: .applyMembershipImmediately, reconfigure: true, diskLoss: false)
+        }
+    }
+
+    @Test("membership: catches an empty disk that votes with its old incarnation")
+    func catchesEmptyDiskVotes() {
+        expectCaught("emptyDiskVotes", within: 60) {
+            Simulation(seed: $0, reconfigure: false, diskLoss: true, simulatorBug: .emptyDiskVotes)
+        }
+    }
+}
