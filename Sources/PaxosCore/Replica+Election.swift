@@ -270,6 +270,13 @@ extension Replica {
                 best[entry.slot] = entry
             }
         }
+        // Slots we already know chosen above a hole (learned from promises or catch-up) are
+        // covered too, and skipped by the caller: the leader's next slot must lie above them, or
+        // a new batch or no-op would be proposed into a chosen slot. One beyond the window waits
+        // like any other reported slot there.
+        for (slot, entry) in log where entry.chosen && slot > highest && slot >= start {
+            if membership(at: slot) == nil { incomplete = true } else { highest = slot }
+        }
         guard highest >= start else { return ([], incomplete) }
         let slots = (start.rawValue...highest.rawValue).map { raw -> (Slot, Command) in
             let slot = Slot(raw)

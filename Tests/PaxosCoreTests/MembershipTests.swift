@@ -181,3 +181,23 @@ struct MembershipTests {
         }
     }
 }
+
+@Suite("leader recovery")
+struct RecoveryAboveChosenTests {
+    /// Found by the reconfiguration soak (`paxos-sim --seed 5 --reconfigure --disk-loss` before
+    /// the fix): recovery ignored slots the candidate knew chosen, so a chosen slot above a hole
+    /// ended up at or above the leader's next slot and the leader proposed into it (a trap).
+    @Test("leader: a slot known chosen above a hole is never proposed into")
+    func chosenAboveHoleIsSkipped() {
+        let chosen = LogEntry(slot: Slot(3), ballot: ballot(1, r2), command: .batch([put(8, 1, "k", "v")]), chosen: true)
+        var replica = makeReplica(r1, durable: DurableState(promised: ballot(1, r2), entries: [chosen])) { $0.maxBatchRequests = 1 }
+        var actions = replica.becomeLeaderForTest()
+        actions += replica.step(.propose([put(9, 1, "a", "1"), put(9, 2, "a", "2"), put(9, 3, "a", "3")]))
+        #expect(replica.status.role == "leader")
+        let proposed = actions.messages(to: r2).flatMap { message -> [Slot] in
+            if case .accept(_, let entries, _) = message { entries.map(\.slot) } else { [] }
+        }
+        #expect(!proposed.contains(Slot(3)), "proposed into chosen slot 3: \(proposed)")
+        #expect(Set(proposed).isSuperset(of: [Slot(1), Slot(2), Slot(4), Slot(5), Slot(6)]))
+    }
+}
