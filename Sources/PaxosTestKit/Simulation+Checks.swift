@@ -107,6 +107,7 @@ extension Simulation {
     }
 
     func report() -> SimulationReport {
+        traceReplicas()
         for group in groups.indices {
             groups[group].stats.chosenSlots = groups[group].chosen.count
             groups[group].stats.leaderAtEnd = (0..<configuration.nodes).lazy

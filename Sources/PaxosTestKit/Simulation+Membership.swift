@@ -74,6 +74,25 @@ extension Simulation {
         Incarnation(UInt64.random(in: 2...UInt64.max, using: &random))
     }
 
+    func trace(_ line: @autoclosure () -> String) {
+        if traceMembership { print("t=\(now) \(line())") }
+    }
+
+    /// Every replica's view, for `traceMembership` at the end of a run.
+    func traceReplicas() {
+        guard traceMembership else { return }
+        for index in replicas.indices {
+            guard let replica = replicas[index].replica else {
+                trace("\(name(index)) down, disk applied \(replicas[index].disk.stateMachine.appliedThrough)")
+                continue
+            }
+            let status = replica.status
+            trace("\(name(index)) \(status.role) inc=\(status.incarnation) voter=\(status.isVoter) promised=\(status.promised) "
+                  + "chosen=\(status.chosenThrough) applied=\(status.appliedThrough) leader=\(status.leader.map { "\($0)" } ?? "-") "
+                  + "schedule=\(replica.memberships.map { "\($0.fromSlot):\($0.membership)" })")
+        }
+    }
+
     func nextChangeGap() -> UInt64 {
         UInt64.random(in: 1...(2 * configuration.meanChangeGapUnits), using: &random)
     }
@@ -126,16 +145,20 @@ extension Simulation {
         return latest.ids.allSatisfy { replicas[replicaIndex(group: 0, id: $0)].disk.stateMachine.appliedThrough >= slot }
     }
 
-    /// The memberships that govern or may come to: the current one, the newest chosen, and
-    /// every proposal not decided yet.
+    /// The memberships that govern or may come to: every one governing a slot above the lowest
+    /// applied slot among the newest membership's voters on their listed disks, and every
+    /// proposal not decided yet. Not the highest slot known chosen: a slot whose chosen
+    /// knowledge lived only on a lost disk must be recovered by phase 1 under its membership.
     var liveMemberships: [Membership] {
-        let frontier = groups[0].highestChosen.next
-        var governing = membership.bootstrap
+        let latest = membership.latest.membership
+        let frontier = latest.voters.filter(isCurrentDisk)
+            .map { replicas[replicaIndex(group: 0, id: $0.id)].disk.stateMachine.appliedThrough }.min() ?? .zero
         let distance = configuration.plantedBug == .applyMembershipImmediately ? 1 : Membership.activationDistance
-        for (slot, chosen) in membership.chosen.sorted(by: { $0.key < $1.key }) where slot.rawValue + distance <= frontier.rawValue {
-            governing = chosen
+        var result = [membership.bootstrap]
+        for (slot, chosen) in membership.chosen.sorted(by: { $0.key < $1.key }) {
+            if slot.rawValue + distance <= frontier.rawValue + 1 { result = [chosen] } else { result.append(chosen) }
         }
-        return [governing, membership.latest.membership] + membership.proposed.values
+        return result + membership.proposed.values
     }
 
     /// True when `candidate` (and every live membership) keeps a majority of voters on their
@@ -152,6 +175,7 @@ extension Simulation {
         let target = currentLeaderNode() ?? up.randomElement(using: &random)
         guard let target else { return }
         stats.membership.requested += 1
+        trace("operator asks \(name(target)): \(change)")
         step(target, .changeMembership(change))
     }
 
@@ -194,16 +218,19 @@ extension Simulation {
             replicas[index].databaseIncarnation = Self.freshIncarnation(using: &random)
         }
         stats.membership.diskLosses += 1
+        trace("\(name(index)) lost its disk; incarnation now \(replicas[index].databaseIncarnation)")
         start(replica: index)
     }
 
     func noteProposed(_ change: MembershipChange, membership proposed: Membership, slot: Slot) {
         stats.membership.proposed += 1
+        trace("proposed in slot \(slot): \(proposed)")
         if groups[0].chosen[slot] == nil { membership.proposed[slot] = proposed }
     }
 
     func noteRefused(_ change: MembershipChange, _ reason: MembershipRefusal) {
         stats.membership.refused += 1
+        trace("refused \(change): \(reason)")
     }
 
     /// Called when a slot is first known chosen: settles a proposal, records a configure.
@@ -212,6 +239,7 @@ extension Simulation {
         guard let chosen = command.membership else { return }
         membership.chosen[slot] = chosen
         stats.membership.applied += 1
+        trace("chosen in slot \(slot): \(chosen)")
         let distance = configuration.plantedBug == .applyMembershipImmediately ? 1 : Membership.activationDistance
         let from = Slot(slot.rawValue + distance)
         if let known = membership.schedule[from], known != chosen {

@@ -53,6 +53,9 @@ public final class Simulation {
     /// The operator's view of memberships and the membership checkers' memory
     /// (`Simulation+Membership.swift`); used with one group.
     var membership: SimMembershipTracker
+    /// Prints the operator's requests and answers, disk losses and chosen memberships as they
+    /// happen, and every replica's state at the end (`paxos-sim --trace-membership`).
+    public var traceMembership = false
 
     /// - Parameters:
     ///   - replicas: forces the cluster size instead of drawing it.

@@ -49,6 +49,9 @@ struct PaxosSim: ParsableCommand {
     @Option(help: "Plant a bug of the simulated shell to show the checkers catch it: empty-disk-votes (a lost disk comes back with its old incarnation).")
     var simBug: String?
 
+    @Flag(help: "Print the operator's membership requests and answers, disk losses, chosen memberships and, at the end, every replica's state (for replaying one seed).")
+    var traceMembership = false
+
     @Flag(help: "Print one line per passing seed too.")
     var verbose = false
 
@@ -101,10 +104,12 @@ struct PaxosSim: ParsableCommand {
         var runsWithChanges = 0
         let progressEvery = max(range.count / 20, 1)
         for (index, seed) in range.enumerated() {
-            let report = Simulation(seed: seed, replicas: replicas, groups: groups, plantedBug: bug, plantedBugGroup: bugGroup,
-                                    corruptMessages: corruptMessages, partitionPatterns: partitionPatterns,
-                                    reconfigure: reconfigure, diskLoss: diskLoss,
-                                    simulatorBug: simBug == nil ? nil : .emptyDiskVotes).run()
+            let simulation = Simulation(seed: seed, replicas: replicas, groups: groups, plantedBug: bug, plantedBugGroup: bugGroup,
+                                        corruptMessages: corruptMessages, partitionPatterns: partitionPatterns,
+                                        reconfigure: reconfigure, diskLoss: diskLoss,
+                                        simulatorBug: simBug == nil ? nil : .emptyDiskVotes)
+            simulation.traceMembership = traceMembership
+            let report = simulation.run()
             stats.operations += report.stats.operations
             stats.completed += report.stats.completed
             stats.chosenSlots += report.stats.chosenSlots
