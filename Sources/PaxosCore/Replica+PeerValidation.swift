@@ -34,9 +34,11 @@ extension Replica {
         case .prePromise(let ballot, _, let promised, _):
             if let reason = refusalOfAnswerBallot(ballot) { return reason }
             // The promise is observed (our next ballot goes above it), so it must be in range;
-            // a fresh acceptor's is zero, any other is a member's.
+            // a fresh acceptor's is zero, any other is some replica's. Not necessarily one our
+            // memberships name: a replica removed since may own it, and refusing every answer of
+            // an acceptor that promised it would leave us unable to raise our ballot above it.
             guard promised.isInRange else { return .ballotOutOfRange }
-            guard promised == .zero || isKnownReplica(promised.replica) else { return .inconsistentBallots }
+            guard promised == .zero || isBallotOwner(promised.replica) else { return .inconsistentBallots }
             return nil
         case .prepare(let ballot, let fromSlot):
             return refusalOfProposerBallot(ballot, from: peer) ?? (isEntrySlot(fromSlot) ? nil : .slotOutOfRange)
@@ -59,7 +61,8 @@ extension Replica {
         case .reject(let ballot, let promised):
             if let reason = refusalOfAnswerBallot(ballot) { return reason }
             guard promised.isInRange else { return .ballotOutOfRange }
-            guard isKnownReplica(promised.replica) else { return .inconsistentBallots }
+            // Possibly a replica removed since (see `.prePromise`).
+            guard isBallotOwner(promised.replica) else { return .inconsistentBallots }
             return nil
         case .catchUpRequest(let first, let last):
             return isEntrySlot(first) && isEntrySlot(last) ? nil : .slotOutOfRange
@@ -81,8 +84,9 @@ extension Replica {
         return ballot.replica == configuration.id ? nil : .ballotNotOurs
     }
 
-    /// A ballot's owner must be someone a membership we hold names (us included).
-    private func isKnownReplica(_ id: ReplicaID) -> Bool { id == configuration.id || isKnownPeer(id) }
+    /// A promised ballot's owner must be a replica: any id but the reserved 0. Memberships
+    /// change, so an honest acceptor may have promised a replica that none we hold names.
+    private func isBallotOwner(_ id: ReplicaID) -> Bool { id != ReplicaID(0) }
 
     private func isEntrySlot(_ slot: Slot) -> Bool { slot > .zero && slot.isInRange }
 

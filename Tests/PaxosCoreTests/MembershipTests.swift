@@ -201,3 +201,26 @@ struct RecoveryAboveChosenTests {
         #expect(Set(proposed).isSuperset(of: [Slot(1), Slot(2), Slot(4), Slot(5), Slot(6)]))
     }
 }
+
+@Suite("membership: answers naming removed replicas")
+struct RemovedBallotOwnerTests {
+    /// Found by the reconfiguration soak (`paxos-sim --seed 17 --reconfigure --disk-loss` before
+    /// the fix): an acceptor had promised a ballot of replica 4, which was removed since; every
+    /// pre-promise and reject naming that promise was refused as inconsistent, so no candidate
+    /// could raise its ballot above it and the cluster never elected a leader again.
+    @Test("pre-prepare: a pre-promise naming a promise to a replica removed since is taken in")
+    func prePromiseNamingRemovedReplica() {
+        // Replica 5 of {1, 3, 5} (chosen in slot 1, current from 1 + α once slots are chosen).
+        var replica = replicaKnowing(Membership(epoch: 2, voters: [member(r1), member(r3), member(r5)]), id: r5)
+        var actions: [Action] = []
+        for _ in 0..<1000 where !actions.sends.contains(where: { $0.message.kind == "pre_prepare" }) { actions = replica.step(.tick) }
+        guard case .prePrepare(let asked, _)? = actions.sends.first(where: { $0.message.kind == "pre_prepare" })?.message else {
+            Issue.record("no pre-prepare")
+            return
+        }
+        let answer = replica.step(.message(from: r1, .prePromise(ballot: asked, granted: true, promised: ballot(9, r4))))
+        #expect(!answer.contains { if case .countRefusal = $0 { true } else { false } }, "\(answer)")
+        let reject = replica.step(.message(from: r1, .reject(ballot: asked, promised: ballot(9, r4))))
+        #expect(!reject.contains { if case .countRefusal = $0 { true } else { false } }, "\(reject)")
+    }
+}
