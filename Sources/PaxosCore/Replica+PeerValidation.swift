@@ -25,7 +25,7 @@ import Logging
 extension Replica {
     /// Why `message` from `peer` must be refused, or nil if a handler may see it.
     func reasonToRefuse(_ message: Message, from peer: ReplicaID) -> RefusalReason? {
-        guard isKnownPeer(peer) else { return .notAMember }
+        guard isKnownPeer(peer) || mayLearn(message, from: peer) else { return .notAMember }
         switch message {
         case .prePrepare(let ballot, let fromSlot):
             // A hypothetical ballot, but still the sender's own and in range: the answer names
@@ -84,6 +84,20 @@ extension Replica {
         return ballot.replica == configuration.id ? nil : .ballotNotOurs
     }
 
+    /// A replica that votes nowhere (a new learner, an empty disk waiting for its new incarnation)
+    /// knows only the memberships it started with or has learned so far, while the leader may be
+    /// a replica added since: it must still hear that leader's accepts and heartbeats, and take
+    /// the catch-up replies (and snapshots) it asked for, or it never catches up. It votes for
+    /// nothing, so all it can take in is what it asked for: chosen commands, which are the same
+    /// whoever reports them.
+    private func mayLearn(_ message: Message, from peer: ReplicaID) -> Bool {
+        guard !mayVote, peer != configuration.id else { return false }
+        switch message {
+        case .accept, .heartbeat, .catchUpReply: return true
+        default: return false
+        }
+    }
+
     /// A promised ballot's owner must be a replica: any id but the reserved 0. Memberships
     /// change, so an honest acceptor may have promised a replica that none we hold names.
     private func isBallotOwner(_ id: ReplicaID) -> Bool { id != ReplicaID(0) }
@@ -121,7 +135,7 @@ extension Replica {
     /// now lead) is honest and not judged here: the shell drops it quietly, and
     /// `onSnapshotReceived` ignores it.
     public func reasonToRefuseSnapshot(from peer: ReplicaID, slot: Slot) -> RefusalReason? {
-        guard isKnownPeer(peer) else { return .notAMember }
+        guard isKnownPeer(peer) || (!mayVote && peer != configuration.id) else { return .notAMember }
         guard slot.isInRange else { return .slotOutOfRange }
         guard let ask = catchUpAsks[peer], now - ask.askedAt <= 2 * configuration.snapshotRetryTicks else { return .snapshotNotAsked }
         return nil
