@@ -93,6 +93,15 @@ extension Simulation {
         }
     }
 
+    /// The extra time a run with disk loss or reconfiguration gets after the heal: a full
+    /// catch-up of every slot chosen so far, a message of `maxEntriesPerMessage` commands per
+    /// round trip. Zero without either, so other runs keep their bound.
+    var catchUpGraceUnits: UInt64 {
+        guard configuration.reconfigure || configuration.diskLoss else { return 0 }
+        let messages = groups[0].highestChosen.rawValue / UInt64(configuration.knobs.maxEntriesPerMessage) + 1
+        return messages * (2 * configuration.maxDelayUnits + configuration.knobs.retransmitTicks * configuration.tickUnits)
+    }
+
     func nextChangeGap() -> UInt64 {
         UInt64.random(in: 1...(2 * configuration.meanChangeGapUnits), using: &random)
     }
@@ -189,7 +198,9 @@ extension Simulation {
     /// always for a spare that never joined) it gets a fresh one, as a newly installed node.
     func addLearner(_ id: ReplicaID) {
         let index = replicaIndex(group: 0, id: id)
-        if replicas[index].disk.stateMachine.appliedThrough > .zero, Bool.random(using: &random) {
+        // A removed voter may still be needed: slots its old membership governs may wait for
+        // phase 1 there.
+        if replicas[index].disk.stateMachine.appliedThrough > .zero, Bool.random(using: &random), staysLive(losing: id) {
             loseDisk(index)
         }
         ask(.addLearner(Member(id: id, incarnation: replicas[index].databaseIncarnation)))
@@ -248,7 +259,7 @@ extension Simulation {
     }
 
     /// Membership checkers, after each step of replica `index`.
-    func checkMemberships(_ index: Int, _ replica: Replica, _ actions: [Action]) {
+    func checkMemberships(_ index: Int, _ replica: Replica, _ input: Input, _ actions: [Action]) {
         for scheduled in replica.memberships {
             if let known = membership.schedule[scheduled.fromSlot] {
                 if known != scheduled.membership {
@@ -260,16 +271,16 @@ extension Simulation {
                 membership.schedule[scheduled.fromSlot] = scheduled.membership
             }
         }
-        let votes = actions.contains { action in
-            guard case .send(_, let message) = action else { return false }
+        let votes = actions.compactMap { action -> String? in
+            guard case .send(let to, let message) = action else { return nil }
             switch message {
-            case .promise, .accepted, .heartbeatAck: return true
-            default: return false
+            case .promise, .accepted, .heartbeatAck: return "\(message.kind) to \(to)"
+            default: return nil
             }
         }
-        if votes && !replica.status.isVoter {
+        if !votes.isEmpty && !replica.status.isVoter {
             fail("membership: \(name(index)), not a voter (incarnation \(replica.configuration.incarnation), "
-                 + "\(replica.status.latestMembership)), sent a promise, vote or heartbeat acknowledgement")
+                 + "\(replica.status.latestMembership)), sent \(votes.joined(separator: ", ")) in a step for \(input)")
         }
     }
 }

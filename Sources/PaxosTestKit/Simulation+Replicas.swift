@@ -48,7 +48,7 @@ extension Simulation {
             }
         }
         for action in actions { execute(action, at: index) }
-        if groups.count == 1, let replica = replicas[index].replica { checkMemberships(index, replica, actions) }
+        if groups.count == 1, let replica = replicas[index].replica { checkMemberships(index, replica, input, actions) }
     }
 
     func noteElection(_ configuration: ReplicaConfiguration, group: Int) {

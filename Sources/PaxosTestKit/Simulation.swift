@@ -169,8 +169,16 @@ public final class Simulation {
         // A cluster still finishing retried work at `end` gets a bounded grace period to settle
         // (the bound is the liveness claim); the run stops as soon as every replica caught up
         // and, with several groups, every group is led by its preferred leader.
-        let graceEnd = end + configuration.healUnits + configuration.takeoverGraceUnits
+        var graceEnd = end + configuration.healUnits + configuration.takeoverGraceUnits
+        var graceExtended = false
         while violations.isEmpty, let (time, event) = queue.pop() {
+            if time > end && !graceExtended {
+                // A replica that lost its disk (or joined late) learns the whole log again, one
+                // message of `maxEntriesPerMessage` commands per round trip when nothing was
+                // compacted: the bound grows with the log.
+                graceExtended = true
+                graceEnd += catchUpGraceUnits
+            }
             if time > end && (time > graceEnd || hasSettled) { break }
             now = time
             stats.events += 1
