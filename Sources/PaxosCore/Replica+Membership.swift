@@ -97,7 +97,10 @@ extension Replica {
     var membershipChangePending: Bool {
         if memberships[memberships.count - 1].fromSlot > chosenThrough.next { return true }
         guard case .leader(let state) = role else { return false }
-        return state.inflight.values.contains { $0.command.membership != nil }
+        if state.inflight.values.contains(where: { $0.command.membership != nil }) { return true }
+        // A configure known chosen above a hole in our frontier (learned in phase 1) is neither
+        // in flight nor scheduled yet; a change computed without it would undo it.
+        return log.values.contains { $0.slot > chosenThrough && $0.chosen && $0.command.membership != nil }
     }
 
     /// An operator's change: the leader proposes the next membership at once, in its own slot.
