@@ -38,6 +38,7 @@ extension Simulation {
         guard var replica = replicas[index].replica else { return }
         replicas[index].replica = nil
         let wasLeader = replica.roleName == "leader"
+        let wasVoter = groups.count == 1 ? replica.status.isVoter : true
         let actions = replica.step(input)
         if !wasLeader && replica.roleName == "leader" { noteElection(replica.configuration, group: replicas[index].group) }
         replicas[index].replica = replica
@@ -48,7 +49,7 @@ extension Simulation {
             }
         }
         for action in actions { execute(action, at: index) }
-        if groups.count == 1, let replica = replicas[index].replica { checkMemberships(index, replica, input, actions) }
+        if groups.count == 1, let replica = replicas[index].replica { checkMemberships(index, replica, wasVoter: wasVoter, input, actions) }
     }
 
     func noteElection(_ configuration: ReplicaConfiguration, group: Int) {
