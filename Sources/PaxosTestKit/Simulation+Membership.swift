@@ -117,18 +117,19 @@ extension Simulation {
             return
         }
         schedule(.membershipChange, after: nextChangeGap())
-        guard configuration.reconfigure, !healed, allMembersCaughtUp else { return }
+        let hasty = configuration.plantedBug == .applyMembershipImmediately
+        guard configuration.reconfigure, !healed, hasty || allMembersCaughtUp else { return }
         var choices: [() -> Void] = []
         let latest = membership.latest.membership
         let outsiders = (1...configuration.nodes).map { ReplicaID(UInt32($0)) }.filter { latest.member($0) == nil }
         if let newcomer = outsiders.randomElement(using: &random) { choices.append { self.addLearner(newcomer) } }
         let promotable = latest.learners.filter { isCurrentDisk($0) }
         if let learner = promotable.randomElement(using: &random) { choices.append { self.ask(.promote(learner.id)) } }
-        if let leaving = latest.ids.randomElement(using: &random) { choices.append { self.askRemove(leaving) } }
-        if let leader = currentLeaderNode().map({ ReplicaID(UInt32($0 + 1)) }), latest.isVoter(leader) {
+        if !hasty, let leaving = latest.ids.randomElement(using: &random) { choices.append { self.askRemove(leaving) } }
+        if !hasty, let leader = currentLeaderNode().map({ ReplicaID(UInt32($0 + 1)) }), latest.isVoter(leader) {
             choices.append { self.askRemove(leader) }
         }
-        if let voter = latest.voters.randomElement(using: &random) { choices.append { self.replaceDisk(of: voter.id) } }
+        if !hasty, let voter = latest.voters.randomElement(using: &random) { choices.append { self.replaceDisk(of: voter.id) } }
         choices.randomElement(using: &random)?()
     }
 

@@ -123,6 +123,14 @@ public final class Simulation {
             configuration.spares = Int.random(in: 1...2, using: &side)
             configuration.meanChangeGapUnits = [100, 300, 600].randomElement(using: &side)!
         }
+        if plantedBug == .applyMembershipImmediately {
+            // The bug shows when several changes land while some replica still judges slots by
+            // a membership two or more changes old (single changes keep quorums intersecting):
+            // changes come fast, and the operator does not wait for members to catch up.
+            configuration.meanChangeGapUnits = 40
+            configuration.spares = 4
+            configuration.partitions = true
+        }
         if configuration.diskLoss {
             // Disk loss is a crash fault; make sure the nemesis runs.
             configuration.crashes = true

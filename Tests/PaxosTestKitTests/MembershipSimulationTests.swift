@@ -45,26 +45,33 @@ struct MembershipSimulationTests {
         if drawn.stats.membership == SimulationMembershipStats() { #expect(drawn.trace == off.trace) }
     }
 
-    /// Runs seeds until a checker fails; the bug must be caught within `limit` seeds by a
-    /// safety checker, and the failure must replay.
+    /// Runs seeds until a safety checker fails; the bug must be caught within `limit` seeds, and
+    /// the failure must replay. Liveness failures are skipped: the scenarios that make a bug
+    /// likely drop the operator's care for liveness.
     func expectCaught(_ what: String, within limit: UInt64, _ make: (UInt64) -> Simulation) {
+        let safety = ["agreement", "linearizability", "snapshot", "membership schedule", "membership epochs", "applied prefix", "invariant"]
         for seed in 1...limit {
             let report = make(seed).run()
-            guard !report.passed else { continue }
-            let violation = report.violations.first ?? ""
-            #expect(["agreement", "linearizability", "snapshot", "convergence", "membership schedule"].contains { violation.contains($0) },
-                    "\(report)")
+            guard let violation = report.violations.first, safety.contains(where: { violation.contains($0) }) else { continue }
             #expect(make(seed).run().violations == report.violations, "seed \(seed) must replay its failure")
             #expect(report.description.contains("PAXOS_SEED=\(seed)"))
+            print("\(what) caught: \(report)")
             return
         }
         Issue.record("\(what) survived \(limit) seeds: the checkers are too weak")
     }
 
+    /// Single changes keep every quorum of the old membership intersecting every quorum of the
+    /// new one, so a membership that governs at once goes wrong only when a replica judges slots
+    /// by a membership two or more changes old: the scenario makes changes fast, without waiting
+    /// for members to catch up, and only growing (add, promote). It is caught by the membership
+    /// epoch checker (two configures computed from the same membership both chosen: phase 1 over
+    /// a stale membership missed the first); agreement on client commands did not fail within
+    /// 300 seeds.
     @Test("membership: catches a membership that governs at once instead of α slots later")
     func catchesApplyMembershipImmediately() {
         expectCaught("applyMembershipImmediately", within: 60) {
-            Simulation(seed: $0, plantedBug: .applyMembershipImmediately, reconfigure: true, diskLoss: false)
+            Simulation(seed: $0, replicas: 3, plantedBug: .applyMembershipImmediately, reconfigure: true, diskLoss: false)
         }
     }
 
@@ -73,5 +80,16 @@ struct MembershipSimulationTests {
         expectCaught("emptyDiskVotes", within: 60) {
             Simulation(seed: $0, reconfigure: false, diskLoss: true, simulatorBug: .emptyDiskVotes)
         }
+    }
+
+    /// Seeds the reconfiguration soak failed on before the core fixes: a chosen slot above a hole
+    /// proposed into (5), a promise to a removed replica refused (17), a lagging candidate and a
+    /// removed voter that knew what it lacked (3, 12), a non-voter that refused an unknown leader
+    /// (68), a vote released after the last membership ended (186), a read round never confirmed
+    /// by a sole voter (256), a change undone by one computed from a stale membership (791).
+    @Test("membership: seeds that once failed the reconfiguration soak pass", arguments: [3, 5, 12, 17, 68, 160, 186, 256, 791] as [UInt64])
+    func formerFailures(seed: UInt64) {
+        let report = Simulation(seed: seed, reconfigure: true, diskLoss: true).run()
+        #expect(report.passed, "\(report)")
     }
 }
