@@ -80,6 +80,16 @@ extension Replica {
         let distance = configuration._plantedBug == .applyMembershipImmediately ? 1 : Membership.activationDistance
         let from = Slot(slot.rawValue + distance)
         guard from > memberships[memberships.count - 1].fromSlot else { return }
+        // A configure computed from an older membership than the newest chosen (proposed by a
+        // leader that then lost its lead, and chosen later by another's recovery, after a change
+        // of its own) would undo that change: it changes nothing. Every replica passes the same
+        // chosen configures in the same order, so every one skips the same ones.
+        guard membership.epoch == latestMembership.epoch + 1 else {
+            logger.info("ignoring a stale membership", metadata: metadata.merging([
+                "paxos.membership": "\(membership)", "paxos.slot": "\(slot)",
+            ]) { $1 })
+            return
+        }
         memberships.append(ScheduledMembership(fromSlot: from, membership: membership))
         logger.info("membership chosen", metadata: metadata.merging([
             "paxos.membership": "\(membership)", "paxos.membership.from": "\(from)",

@@ -224,3 +224,24 @@ struct RemovedBallotOwnerTests {
         #expect(!reject.contains { if case .countRefusal = $0 { true } else { false } }, "\(reject)")
     }
 }
+
+@Suite("membership: stale configures")
+struct StaleConfigureTests {
+    /// Found by the reconfiguration soak (`paxos-sim --seed 1070 --reconfigure --disk-loss`):
+    /// leader 2 proposed "add learner 4" in slot 2 (accepted by itself only), leader 3 then
+    /// proposed "remove 3" in slot 1, and a later leader recovered slot 2: both computed from
+    /// epoch 1, so the second undid the removal.
+    @Test("schedule: a configure computed from an older membership than the newest chosen changes nothing")
+    func staleConfigureIgnored() {
+        let first = Membership(epoch: 2, voters: [member(r1), member(r2)])
+        let stale = Membership(epoch: 2, voters: [member(r1), member(r2), member(r3)], learners: [member(r4, 9)])
+        let entries = [
+            LogEntry(slot: Slot(1), ballot: ballot(1, r3), command: .configure(first), chosen: true),
+            LogEntry(slot: Slot(2), ballot: ballot(1, r3), command: .configure(stale), chosen: true),
+        ]
+        let replica = makeReplica(r1, durable: DurableState(promised: ballot(1, r3), entries: entries))
+        #expect(replica.chosenThrough == Slot(2))
+        #expect(replica.status.latestMembership == first)
+        #expect(replica.membership(at: Slot(2 + α)) == first)
+    }
+}
