@@ -76,7 +76,8 @@ struct SimDisk {
             // What the core schedules (`scheduleMembership`), stored in the apply's transaction.
             if memberships.isEmpty { memberships = [ScheduledMembership(fromSlot: Slot(1), membership: bootstrap)] }
             let from = Slot(slot.rawValue + activationDistance)
-            if from > memberships[memberships.count - 1].fromSlot {
+            let last = memberships[memberships.count - 1]
+            if from > last.fromSlot && membership.epoch == last.membership.epoch + 1 {
                 memberships.append(ScheduledMembership(fromSlot: from, membership: membership))
             }
         }

@@ -41,6 +41,9 @@ struct SimMembershipTracker {
     /// The first membership, every replica's bootstrap.
     let bootstrap: Membership
     /// Configure commands known chosen, by the slot that chose them.
+    var configures: [Slot: Membership] = [:]
+    /// The configures that take effect (each the successor of the one before, in slot order),
+    /// over the contiguous chosen prefix.
     var chosen: [Slot: Membership] = [:]
     /// Memberships a leader proposed whose slot is not known chosen yet.
     var proposed: [Slot: Membership] = [:]
@@ -64,7 +67,9 @@ public struct SimulationMembershipStats: Hashable, Sendable {
     public var requested = 0
     public var proposed = 0
     public var refused = 0
-    /// Configure commands chosen: the changes made.
+    /// Configure commands chosen, and those that took effect (the changes made; a stale one,
+    /// computed from an older membership, changes nothing).
+    public var chosen = 0
     public var applied = 0
     public var diskLosses = 0
     public init() {}
@@ -250,17 +255,25 @@ extension Simulation {
     func noteChosenMembership(_ slot: Slot, _ command: Command) {
         membership.proposed[slot] = nil
         guard let chosen = command.membership else { return }
-        // Changes go one at a time, each computed from the last: epochs grow with the slot.
-        if let clash = membership.chosen.first(where: { ($0.key < slot) == ($0.value.epoch >= chosen.epoch) }) {
-            fail("membership epochs: slot \(slot) chose \(chosen), slot \(clash.key) chose \(clash.value): a change was lost")
+        membership.configures[slot] = chosen
+        stats.membership.chosen += 1
+        // What every replica makes of the chosen configures, in slot order: one computed from an
+        // older membership than the newest is a stale proposal and changes nothing (the core's
+        // `scheduleMembership`). Slots are learned out of order, so the chain is rebuilt.
+        var effective: [Slot: Membership] = [:]
+        var epoch = membership.bootstrap.epoch
+        for (slot, configure) in membership.configures.sorted(by: { $0.key < $1.key }) where configure.epoch == epoch + 1 {
+            effective[slot] = configure
+            epoch += 1
         }
-        membership.chosen[slot] = chosen
-        stats.membership.applied += 1
-        trace("chosen in slot \(slot): \(chosen)")
+        membership.chosen = effective
+        stats.membership.applied = effective.count
+        trace("chosen in slot \(slot): \(chosen)\(effective[slot] == nil ? " (stale, or after a hole)" : "")")
         let distance = configuration.plantedBug == .applyMembershipImmediately ? 1 : Membership.activationDistance
-        let from = Slot(slot.rawValue + distance)
-        if let known = membership.schedule[from], known != chosen {
-            fail("membership schedule: a replica holds \(known) from slot \(from), but slot \(slot) chose \(chosen)")
+        for (slot, effective) in effective {
+            if let known = membership.schedule[Slot(slot.rawValue + distance)], known != effective {
+                fail("membership schedule: a replica holds \(known) from slot \(slot.rawValue + distance), but slot \(slot) chose \(effective)")
+            }
         }
     }
 

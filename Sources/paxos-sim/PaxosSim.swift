@@ -152,7 +152,7 @@ struct PaxosSim: ParsableCommand {
                 return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
             }
             print("membership (\(membershipRuns) runs with reconfiguration or disk loss): \(m.requested) changes asked, "
-                  + "\(m.proposed) proposed, \(m.refused) refused, \(m.applied) applied (\(perRun(m.applied)) per run; "
+                  + "\(m.proposed) proposed, \(m.refused) refused, \(m.chosen) chosen, \(m.applied) applied (\(perRun(m.applied)) per run; "
                   + "\(runsWithChanges) runs with at least one), \(m.diskLosses) disk losses (\(perRun(m.diskLosses)) per run)")
         }
         if partitionPatterns {
@@ -195,6 +195,7 @@ extension SimulationMembershipStats {
         proposed += run.proposed
         refused += run.refused
         applied += run.applied
+        chosen += run.chosen
         diskLosses += run.diskLosses
     }
 }
