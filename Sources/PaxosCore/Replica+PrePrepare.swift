@@ -81,8 +81,9 @@ extension Replica {
     /// A peer that compacted past our frontier answers with a snapshot, so this is also how a
     /// replica refused by every pre-prepare for lagging behind the snapshots catches up.
     mutating func probeChosenSlots() {
+        // Only while a change is in play: with one membership a majority of it answers us.
         let peers = self.peers
-        guard !peers.isEmpty else { return }
+        guard windowMemberships.count > 1 || memberships.count > 1, !peers.isEmpty else { return }
         catchUpRetries += 1
         let through = Slot(chosenThrough.rawValue + Membership.activationDistance)
         requestCatchUp(through: through, from: peers[Int(catchUpRetries % UInt64(peers.count))])

@@ -270,7 +270,7 @@ extension Simulation {
         stats.membership.applied = effective.count
         trace("chosen in slot \(slot): \(chosen)\(effective[slot] == nil ? " (stale, or after a hole)" : "")")
         let distance = configuration.plantedBug == .applyMembershipImmediately ? 1 : Membership.activationDistance
-        for (slot, effective) in effective {
+        for (slot, effective) in effective.sorted(by: { $0.key < $1.key }) {
             if let known = membership.schedule[Slot(slot.rawValue + distance)], known != effective {
                 fail("membership schedule: a replica holds \(known) from slot \(slot.rawValue + distance), but slot \(slot) chose \(effective)")
             }
