@@ -47,6 +47,11 @@ extension Replica {
 
     mutating func onPrepare(from peer: ReplicaID, ballot: Ballot, fromSlot: Slot) {
         observe(ballot)
+        // The candidate knows every slot below `fromSlot` chosen. If we do not, ask it: one of
+        // them may choose the membership that makes us a voter of the slots its phase 1 needs,
+        // and it cannot finish without us (a learner just promoted, or a voter that missed the
+        // change while the leader that chose it is gone).
+        if fromSlot > chosenThrough.next { requestCatchUp(through: fromSlot.previous, from: peer) }
         // Not a voter anywhere we know of (a learner, or an empty disk not yet re-admitted):
         // our promise would not count, and must not look like an acceptor that forgot nothing.
         guard mayVote else { return }
@@ -126,8 +131,10 @@ extension Replica {
     mutating func followLeader(of ballot: Ballot) {
         if let own = ownBallot, own < ballot { becomeFollower(leader: ballot.replica) }
         if !isLeader {
-            // A live leader: whatever pre-prepare round we ran is moot.
+            // A live leader: whatever pre-prepare round we ran is moot, and so is a probe for
+            // chosen slots (the leader tells us what we lack).
             prePrepare = nil
+            if catchUp?.isProbe == true { catchUp = nil }
             leaderHint = ballot.replica
             lastLeaderContact = now
             failedElections = 0

@@ -52,6 +52,12 @@ extension Replica {
     private mutating func release(_ output: DeferredOutput) {
         switch output {
         case .send(let peer, let message):
+            // A promise or vote given while we were a voter, released after the frontier passed
+            // the last slot we vote in (the membership naming us is pruned): those slots are
+            // known chosen, so the answer is not needed, and a replica that is not a voter
+            // sends none (`mayVote`).
+            if case .promise = message, !mayVote { return }
+            if case .accepted = message, !mayVote { return }
             send(message, to: peer)
         case .selfPromise(let ballot, let entries):
             onPromise(from: me, ballot: ballot, entries: entries)

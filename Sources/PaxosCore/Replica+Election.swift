@@ -31,6 +31,7 @@ extension Replica {
                 // Ask again rather than raise again: we may have been cut off since the
                 // pre-prepare round that let us run.
                 if configuration._plantedBug == .stepDownOnAnyReject { startElection() } else {
+                    probeChosenSlots()
                     becomeFollower(leader: nil)
                     startPrePrepare()
                 }

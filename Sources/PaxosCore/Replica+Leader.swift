@@ -167,6 +167,7 @@ extension Replica {
     }
 
     mutating func leaderTick() {
+        confirmReadRoundIfQuorumAlready()
         guard case .leader(var state) = role else { return }
         if now % configuration.electionTimeoutTicks == 0 && !hasQuorumContact {
             logger.debug("stepping down: no majority heard within an election timeout", metadata: metadata)

@@ -28,7 +28,7 @@ extension Replica {
 
     /// Asks `peer` for chosen commands after our frontier, at most once per retransmit interval.
     mutating func requestCatchUp(through: Slot, from peer: ReplicaID) {
-        if let asked = catchUp, asked.through >= through, now - asked.askedAt < configuration.retransmitTicks { return }
+        if let asked = catchUp, !asked.isProbe, asked.through >= through, now - asked.askedAt < configuration.retransmitTicks { return }
         let from = chosenThrough.next
         // Nothing to ask for: we learned through `through` meanwhile (a candidate told of
         // compacted slots may have caught up since its phase 1 began).

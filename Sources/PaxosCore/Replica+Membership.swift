@@ -80,6 +80,16 @@ extension Replica {
         let distance = configuration._plantedBug == .applyMembershipImmediately ? 1 : Membership.activationDistance
         let from = Slot(slot.rawValue + distance)
         guard from > memberships[memberships.count - 1].fromSlot else { return }
+        // A configure computed from an older membership than the newest chosen (proposed by a
+        // leader that then lost its lead, and chosen later by another's recovery, after a change
+        // of its own) would undo that change: it changes nothing. Every replica passes the same
+        // chosen configures in the same order, so every one skips the same ones.
+        guard membership.epoch == latestMembership.epoch + 1 else {
+            logger.info("ignoring a stale membership", metadata: metadata.merging([
+                "paxos.membership": "\(membership)", "paxos.slot": "\(slot)",
+            ]) { $1 })
+            return
+        }
         memberships.append(ScheduledMembership(fromSlot: from, membership: membership))
         logger.info("membership chosen", metadata: metadata.merging([
             "paxos.membership": "\(membership)", "paxos.membership.from": "\(from)",
@@ -100,7 +110,10 @@ extension Replica {
     var membershipChangePending: Bool {
         if memberships[memberships.count - 1].fromSlot > chosenThrough.next { return true }
         guard case .leader(let state) = role else { return false }
-        return state.inflight.values.contains { $0.command.membership != nil }
+        if state.inflight.values.contains(where: { $0.command.membership != nil }) { return true }
+        // A configure known chosen above a hole in our frontier (learned in phase 1) is neither
+        // in flight nor scheduled yet; a change computed without it would undo it.
+        return log.values.contains { $0.slot > chosenThrough && $0.chosen && $0.command.membership != nil }
     }
 
     /// The shell recorded the cluster's first memberships (see `Input.adoptGenesis`). Taken only

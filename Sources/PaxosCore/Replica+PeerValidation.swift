@@ -25,7 +25,7 @@ import Logging
 extension Replica {
     /// Why `message` from `peer` must be refused, or nil if a handler may see it.
     func reasonToRefuse(_ message: Message, from peer: ReplicaID) -> RefusalReason? {
-        guard isKnownPeer(peer) else { return .notAMember }
+        guard isKnownPeer(peer) || mayLearn(message, from: peer) else { return .notAMember }
         switch message {
         case .prePrepare(let ballot, let fromSlot):
             // A hypothetical ballot, but still the sender's own and in range: the answer names
@@ -34,9 +34,11 @@ extension Replica {
         case .prePromise(let ballot, _, let promised, _):
             if let reason = refusalOfAnswerBallot(ballot) { return reason }
             // The promise is observed (our next ballot goes above it), so it must be in range;
-            // a fresh acceptor's is zero, any other is a member's.
+            // a fresh acceptor's is zero, any other is some replica's. Not necessarily one our
+            // memberships name: a replica removed since may own it, and refusing every answer of
+            // an acceptor that promised it would leave us unable to raise our ballot above it.
             guard promised.isInRange else { return .ballotOutOfRange }
-            guard promised == .zero || isKnownReplica(promised.replica) else { return .inconsistentBallots }
+            guard promised == .zero || isBallotOwner(promised.replica) else { return .inconsistentBallots }
             return nil
         case .prepare(let ballot, let fromSlot):
             return refusalOfProposerBallot(ballot, from: peer) ?? (isEntrySlot(fromSlot) ? nil : .slotOutOfRange)
@@ -59,7 +61,8 @@ extension Replica {
         case .reject(let ballot, let promised):
             if let reason = refusalOfAnswerBallot(ballot) { return reason }
             guard promised.isInRange else { return .ballotOutOfRange }
-            guard isKnownReplica(promised.replica) else { return .inconsistentBallots }
+            // Possibly a replica removed since (see `.prePromise`).
+            guard isBallotOwner(promised.replica) else { return .inconsistentBallots }
             return nil
         case .catchUpRequest(let first, let last):
             return isEntrySlot(first) && isEntrySlot(last) ? nil : .slotOutOfRange
@@ -81,8 +84,23 @@ extension Replica {
         return ballot.replica == configuration.id ? nil : .ballotNotOurs
     }
 
-    /// A ballot's owner must be someone a membership we hold names (us included).
-    private func isKnownReplica(_ id: ReplicaID) -> Bool { id == configuration.id || isKnownPeer(id) }
+    /// A replica that votes nowhere (a new learner, an empty disk waiting for its new incarnation)
+    /// knows only the memberships it started with or has learned so far, while the leader may be
+    /// a replica added since: it must still hear that leader's accepts and heartbeats, and take
+    /// the catch-up replies (and snapshots) it asked for, or it never catches up. It votes for
+    /// nothing, so all it can take in is what it asked for: chosen commands, which are the same
+    /// whoever reports them.
+    private func mayLearn(_ message: Message, from peer: ReplicaID) -> Bool {
+        guard !mayVote, peer != configuration.id else { return false }
+        switch message {
+        case .accept, .heartbeat, .catchUpReply: return true
+        default: return false
+        }
+    }
+
+    /// A promised ballot's owner must be a replica: any id but the reserved 0. Memberships
+    /// change, so an honest acceptor may have promised a replica that none we hold names.
+    private func isBallotOwner(_ id: ReplicaID) -> Bool { id != ReplicaID(0) }
 
     private func isEntrySlot(_ slot: Slot) -> Bool { slot > .zero && slot.isInRange }
 
@@ -117,7 +135,7 @@ extension Replica {
     /// now lead) is honest and not judged here: the shell drops it quietly, and
     /// `onSnapshotReceived` ignores it.
     public func reasonToRefuseSnapshot(from peer: ReplicaID, slot: Slot) -> RefusalReason? {
-        guard isKnownPeer(peer) else { return .notAMember }
+        guard isKnownPeer(peer) || (!mayVote && peer != configuration.id) else { return .notAMember }
         guard slot.isInRange else { return .slotOutOfRange }
         guard let ask = catchUpAsks[peer], now - ask.askedAt <= 2 * configuration.snapshotRetryTicks else { return .snapshotNotAsked }
         return nil

@@ -56,6 +56,9 @@ extension Replica {
             resetElectionDeadline()
             return
         }
+        // The last round did not get a majority: peers that compacted past our frontier say no
+        // (see the essay), and we may need chosen slots only others know.
+        if prePrepare != nil { probeChosenSlots() }
         guard highest.hasSuccessor, !isWindowQuorum([me]) else { return startElection() }
         let round = PrePrepareRound(
             ballot: highest.successor(ownedBy: configuration.id), fromSlot: chosenThrough.next,
@@ -66,6 +69,25 @@ extension Replica {
             "paxos.ballot.next": "\(round.ballot)",
         ]) { $1 })
         broadcast(.prePrepare(ballot: round.ballot, fromSlot: round.fromSlot))
+    }
+
+    /// After a failed election or pre-prepare round, asks one peer (in turn) for chosen slots after our frontier.
+    /// Slots our phase 1 needs promises for may have been chosen without our learning it, by a
+    /// membership whose other voters learned it and then left it: a removed replica answers no
+    /// prepare, so only learning those slots moves our window past that membership. The usual
+    /// retries walk over the peers; the probe is dropped once we follow a leader, so it costs a
+    /// request per retransmit interval only while elections fail.
+    ///
+    /// A peer that compacted past our frontier answers with a snapshot, so this is also how a
+    /// replica refused by every pre-prepare for lagging behind the snapshots catches up.
+    mutating func probeChosenSlots() {
+        // Only while a change is in play: with one membership a majority of it answers us.
+        let peers = self.peers
+        guard windowMemberships.count > 1 || memberships.count > 1, !peers.isEmpty else { return }
+        catchUpRetries += 1
+        let through = Slot(chosenThrough.rawValue + Membership.activationDistance)
+        requestCatchUp(through: through, from: peers[Int(catchUpRetries % UInt64(peers.count))])
+        if var probe = catchUp, probe.through == through { probe.isProbe = true; catchUp = probe }
     }
 
     /// Asks again the peers that have not answered, every `retransmitTicks`.

@@ -70,6 +70,15 @@ extension Replica {
         if isWindowQuorum(state.reads.acks.union(selfInQuorum)) { confirmReadRound() }
     }
 
+    /// The window moves as memberships stop governing: the acknowledgements a round in flight
+    /// has may now be a quorum of it, or we alone may be (a sole voter has no peer to ask, so no
+    /// acknowledgement would ever come). Checked every leader tick.
+    mutating func confirmReadRoundIfQuorumAlready() {
+        guard case .leader(let state) = role, state.reads.round > state.reads.confirmed,
+              isWindowQuorum(state.reads.acks.union(selfInQuorum)) else { return }
+        confirmReadRound()
+    }
+
     mutating func confirmReadRound() {
         guard case .leader(var state) = role else { return }
         state.reads.confirmed = state.reads.round

@@ -219,6 +219,9 @@ struct CatchUpRequest: Sendable {
     /// The frontier we want to reach; may lie beyond what the request asked for (one request
     /// asks for at most `maxEntriesPerMessage` slots, and the next is sent when the reply lands).
     var through: Slot
+    /// Asked before an election with no leader heard (`probeChosenSlots`), not because a leader
+    /// announced slots we lack; dropped once we follow a leader.
+    var isProbe = false
 }
 
 /// What we asked one peer for.

@@ -27,6 +27,20 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
     /// besides majority/minority splits and an isolated leader), and the leadership checker after
     /// the heal (`Simulation+Leadership.swift`). Off unless asked, so other runs stay as they were.
     public var partitionPatterns = false
+    /// Membership changes during the chaos phase (`Simulation+Membership.swift`): `spares` nodes
+    /// beyond the first members run from the start as non-members, and an operator asks the
+    /// replica it believes leads to add, promote, remove and replace, every `meanChangeGapUnits`
+    /// on average. Drawn in a share of one-group runs from a stream of its own (see
+    /// `Simulation.init`), so runs without it draw what they always drew.
+    public var reconfigure = false
+    public var spares = 0
+    public var meanChangeGapUnits: UInt64 = 300
+    /// Disk loss during the chaos phase: a replica restarts with an empty disk and a new
+    /// incarnation, and the operator asks for `replaceIncarnation` so it votes again.
+    public var diskLoss = false
+    /// A bug in the simulated shell or operator rather than the core, to prove the checkers
+    /// catch it.
+    public var simulatorBug: SimulatorBug?
 
     // Phases.
     public var chaosUnits: UInt64
@@ -56,6 +70,9 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
     public var groupWeather: [SimWeather] = []
     /// `ReplicaConfiguration.takeoverTicks` when groups have preferred leaders.
     public var takeoverTicks: UInt64 = 30
+
+    /// Every node of the cluster: the first members, then the spares (ids `replicas + 1 ...`).
+    public var nodes: Int { replicas + spares }
 
     public struct ProtocolKnobs: Sendable {
         public var heartbeatIntervalTicks: UInt64 = 2
@@ -129,5 +146,15 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
             + (plantedBug.map { " bug=\($0)" } ?? "") + groupsDescription
             + (corruptGroup.map { " corrupt-group=\($0) corrupt-rate=\(corruptRate)" } ?? "")
             + (partitionPatterns ? " partition-patterns" : "")
+            + (reconfigure ? " reconfigure(spares=\(spares) gap=\(meanChangeGapUnits))" : "")
+            + (diskLoss ? " disk-loss" : "") + (simulatorBug.map { " sim-bug=\($0)" } ?? "")
     }
+}
+
+/// Known-bad behaviour of the simulated shell or operator (not of the core) that the checkers
+/// must catch.
+public enum SimulatorBug: Hashable, Sendable {
+    /// A replica that lost its disk restarts with its OLD incarnation: an empty acceptor that
+    /// votes as the one that forgot its promises and votes (acceptor amnesia).
+    case emptyDiskVotes
 }

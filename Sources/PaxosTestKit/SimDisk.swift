@@ -22,6 +22,10 @@ struct SimDisk {
     /// The newest record an apply made durable before a flush reported it (see `apply`).
     var unreported: PersistID?
     var flushScheduled = false
+    /// Every membership chosen through the applied slot, with the first one, as the shell stores
+    /// them beside the state machine (`DurableState.memberships`); empty until a configuration
+    /// change is applied.
+    var memberships: [ScheduledMembership] = []
 
     mutating func write(_ record: PersistRecord) {
         if let promise = record.promised { promised = promise }
@@ -66,7 +70,17 @@ struct SimDisk {
     /// are written first, or a crash could keep the apply and lose an earlier record that the
     /// apply supersedes (an older accepted row over the slot's chosen one). The next flush
     /// reports them persisted.
-    mutating func apply(slot: Slot, command: Command) -> [(request: ClientRequest, result: OperationResult)] {
+    mutating func apply(slot: Slot, command: Command, bootstrap: Membership,
+                        activationDistance: UInt64) -> [(request: ClientRequest, result: OperationResult)] {
+        if let membership = command.membership {
+            // What the core schedules (`scheduleMembership`), stored in the apply's transaction.
+            if memberships.isEmpty { memberships = [ScheduledMembership(fromSlot: Slot(1), membership: bootstrap)] }
+            let from = Slot(slot.rawValue + activationDistance)
+            let last = memberships[memberships.count - 1]
+            if from > last.fromSlot && membership.epoch == last.membership.epoch + 1 {
+                memberships.append(ScheduledMembership(fromSlot: from, membership: membership))
+            }
+        }
         if let newest = buffered.last?.id { unreported = max(unreported ?? newest, newest) }
         for record in unsynced + buffered { write(record) }
         unsynced = []
@@ -86,14 +100,15 @@ struct SimDisk {
 
     /// Replaces the state machine with a snapshot, atomically, as the SQLite store's install
     /// transaction does (durable at once, like an apply).
-    mutating func install(_ snapshot: KVStateMachine) {
+    mutating func install(_ snapshot: KVStateMachine, memberships snapshotMemberships: [ScheduledMembership]) {
         stateMachine = snapshot
+        if !snapshotMemberships.isEmpty { memberships = snapshotMemberships }
         entries = entries.filter { $0.key > snapshot.appliedThrough }
         snapshotThrough = snapshot.appliedThrough
     }
 
     var durableState: DurableState {
         DurableState(promised: promised, entries: entries.values.sorted { $0.slot < $1.slot },
-                     appliedThrough: stateMachine.appliedThrough, snapshotThrough: snapshotThrough)
+                     appliedThrough: stateMachine.appliedThrough, snapshotThrough: snapshotThrough, memberships: memberships)
     }
 }

@@ -12,6 +12,9 @@ struct SimReplica {
     var disk = SimDisk()
     /// Bumped at every restart, so events scheduled for a previous life are ignored.
     var incarnation = 0
+    /// The incarnation of the database on `disk` (`ReplicaConfiguration.incarnation`): `.initial`
+    /// for the first members, a random one for spares and for every disk that replaced a lost one.
+    var databaseIncarnation = Incarnation.initial
     /// Writes waiting for their apply, by client: the sequence and the client op id.
     var waitingWrites: [ClientID: (sequence: UInt64, op: Int)] = [:]
     /// Reads waiting for `readReady`.
@@ -19,7 +22,7 @@ struct SimReplica {
     var nextReadID: UInt64 = 1
     /// A snapshot received from a peer, waiting for the core's `installSnapshot` (memory only,
     /// like the real node's staging table, which is cleared at start-up).
-    var stagedSnapshot: KVStateMachine?
+    var stagedSnapshot: (stateMachine: KVStateMachine, memberships: [ScheduledMembership])?
 
     var isUp: Bool { replica != nil }
 

@@ -33,19 +33,26 @@ extension Simulation {
     var hasSettled: Bool {
         for group in groups {
             let highest = group.highestChosen
-            let start = group.index * configuration.replicas
-            for replica in replicas[start..<start + configuration.replicas] {
-                guard replica.isUp, replica.disk.stateMachine.appliedThrough == highest else { return false }
+            for index in memberIndices(group: group.index) {
+                guard replicas[index].isUp, replicas[index].disk.stateMachine.appliedThrough == highest else { return false }
             }
         }
         return groups.indices.allSatisfy { isLedByPreferred(group: $0) }
+    }
+
+    /// The replicas that must converge: with one group, the voters and learners of the newest
+    /// chosen membership (a spare never added or a removed replica hears from nobody); with
+    /// several, every node's.
+    func memberIndices(group: Int) -> [Int] {
+        guard groups.count == 1 else { return (0..<configuration.replicas).map { group * configuration.replicas + $0 } }
+        return membership.latest.membership.ids.map { replicaIndex(group: 0, id: $0) }.sorted()
     }
 
     /// Every replica of `group` applied the same prefix, up to the highest chosen slot, with
     /// equal tables.
     func checkConvergence(group: Int) {
         let highest = groups[group].highestChosen
-        let indices = (0..<configuration.replicas).map { group * configuration.replicas + $0 }
+        let indices = memberIndices(group: group)
         for index in indices {
             guard let replica = replicas[index].replica else {
                 fail("convergence: \(name(index)) is down after the heal")
@@ -100,9 +107,10 @@ extension Simulation {
     }
 
     func report() -> SimulationReport {
+        traceReplicas()
         for group in groups.indices {
             groups[group].stats.chosenSlots = groups[group].chosen.count
-            groups[group].stats.leaderAtEnd = (0..<configuration.replicas).lazy
+            groups[group].stats.leaderAtEnd = (0..<configuration.nodes).lazy
                 .map { self.replicas[group * self.configuration.replicas + $0] }
                 .first { $0.replica?.roleName == "leader" }?.id
         }

@@ -87,6 +87,6 @@ extension Simulation {
     }
 
     func randomReplica() -> ReplicaID {
-        ReplicaID(UInt32(Int.random(in: 1...configuration.replicas, using: &random)))
+        ReplicaID(UInt32(Int.random(in: 1...configuration.nodes, using: &random)))
     }
 }

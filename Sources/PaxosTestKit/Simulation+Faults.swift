@@ -15,7 +15,7 @@ extension Simulation {
         guard !healed else { return }
         var choices: [() -> Void] = []
         if configuration.crashes {
-            let nodes = 0..<configuration.replicas
+            let nodes = 0..<configuration.nodes
             let up = nodes.filter { node in replicaIndices(onNode: node).contains { replicas[$0].isUp } }
             let down = nodes.filter { node in replicaIndices(onNode: node).contains { !replicas[$0].isUp } }
             if let victim = up.randomElement(using: &random) { choices.append { self.crash(node: victim) } }
@@ -25,6 +25,7 @@ extension Simulation {
                 choices.append { self.start(node: back) }
             }
             if groups.count > 1 { appendGroupCrashes(to: &choices) }
+            if configuration.diskLoss { choices.append { self.loseRandomDisk() } }
         }
         if configuration.partitions {
             choices.append { self.splitRandomly() }
@@ -69,13 +70,13 @@ extension Simulation {
     /// with several groups, of a group drawn at random.
     func currentLeaderNode() -> Int? {
         let group = groups.count > 1 ? Int.random(in: 0..<groups.count, using: &random) : 0
-        return (0..<configuration.replicas).first { node in
+        return (0..<configuration.nodes).first { node in
             replicas[group * configuration.replicas + node].replica?.roleName == "leader"
         }
     }
 
     func splitRandomly() {
-        let ids = (1...configuration.replicas).map { UInt32($0) }.shuffled(using: &random)
+        let ids = (1...configuration.nodes).map { UInt32($0) }.shuffled(using: &random)
         let size = Int.random(in: 1..<ids.count, using: &random)
         cutBetween(Array(ids.prefix(size)), Array(ids.dropFirst(size)))
     }
@@ -84,7 +85,7 @@ extension Simulation {
     func isolateLeader() {
         guard let leader = currentLeaderNode() else { return splitRandomly() }
         var minority = [UInt32(leader + 1)]
-        let others = (1...configuration.replicas).map { UInt32($0) }.filter { $0 != minority[0] }.shuffled(using: &random)
+        let others = (1...configuration.nodes).map { UInt32($0) }.filter { $0 != minority[0] }.shuffled(using: &random)
         if others.count > 3 && Bool.random(using: &random) { minority.append(others[0]) }
         cutBetween(minority, others.filter { !minority.contains($0) })
     }

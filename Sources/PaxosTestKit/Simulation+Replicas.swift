@@ -7,8 +7,10 @@ extension Simulation {
     func start(replica index: Int) {
         let id = replicas[index].id
         replicas[index].incarnation += 1
+        var replicaConfiguration = configuration.replicaConfiguration(for: id, group: replicas[index].group)
+        replicaConfiguration.incarnation = replicas[index].databaseIncarnation
         replicas[index].replica = Replica(
-            configuration: configuration.replicaConfiguration(for: id, group: replicas[index].group),
+            configuration: replicaConfiguration,
             durable: replicas[index].disk.durableState,
             random: random.fork(),
             logger: logger)
@@ -36,6 +38,7 @@ extension Simulation {
         guard var replica = replicas[index].replica else { return }
         replicas[index].replica = nil
         let wasLeader = replica.roleName == "leader"
+        let wasVoter = groups.count == 1 ? replica.status.isVoter : true
         let actions = replica.step(input)
         if !wasLeader && replica.roleName == "leader" { noteElection(replica.configuration, group: replicas[index].group) }
         replicas[index].replica = replica
@@ -46,6 +49,7 @@ extension Simulation {
             }
         }
         for action in actions { execute(action, at: index) }
+        if groups.count == 1, let replica = replicas[index].replica { checkMemberships(index, replica, wasVoter: wasVoter, input, actions) }
     }
 
     func noteElection(_ configuration: ReplicaConfiguration, group: Int) {
@@ -72,7 +76,8 @@ extension Simulation {
             answer(reply, at: index)
         case .sendSnapshot(let to):
             stats.snapshotsSent += 1
-            transmitSnapshot(replicas[index].disk.stateMachine, group: replicas[index].group, from: replicas[index].id, to: to)
+            transmitSnapshot(replicas[index].disk.stateMachine, memberships: replicas[index].disk.memberships,
+                             group: replicas[index].group, from: replicas[index].id, to: to)
         case .installSnapshot(let slot):
             install(slot: slot, at: index)
         case .countRefusal(let refusal):
@@ -109,6 +114,7 @@ extension Simulation {
             }
         } else {
             groups[group].chosen[slot] = command
+            if groups.count == 1 { noteChosenMembership(slot, command) }
         }
     }
 
@@ -120,7 +126,8 @@ extension Simulation {
             return
         }
         stats.applies += 1
-        let results = replicas[index].disk.apply(slot: slot, command: command)
+        let distance = replicas[index].replica?.configuration._plantedBug == .applyMembershipImmediately ? 1 : Membership.activationDistance
+        let results = replicas[index].disk.apply(slot: slot, command: command, bootstrap: membership.bootstrap, activationDistance: distance)
         for (request, result) in results {
             guard let waiting = replicas[index].waitingWrites[request.client], waiting.sequence == request.sequence else { continue }
             replicas[index].waitingWrites[request.client] = nil
@@ -148,9 +155,10 @@ extension Simulation {
             guard let waiting = replicas[index].waitingWrites[request.client], waiting.sequence == request.sequence else { return }
             replicas[index].waitingWrites[request.client] = nil
             replyToClient(Int(request.client.rawValue - 1000), op: waiting.op, simReply(for: reason))
-        case .membershipChangeProposed, .membershipChangeRefused:
-            // Membership changes are driven by the simulator itself (Simulation+Membership).
-            break
+        case .membershipChangeProposed(let change, let membership, let slot):
+            noteProposed(change, membership: membership, slot: slot)
+        case .membershipChangeRefused(let change, let reason):
+            noteRefused(change, reason)
         }
     }
 

@@ -2,19 +2,19 @@ import PaxosCore
 
 /// The shell's compaction policy, snapshot transfers, and the snapshot checker.
 extension Simulation {
-    func transmitSnapshot(_ snapshot: KVStateMachine, group: Int, from: ReplicaID, to: ReplicaID) {
+    func transmitSnapshot(_ snapshot: KVStateMachine, memberships: [ScheduledMembership], group: Int, from: ReplicaID, to: ReplicaID) {
         let weather = groups[group].weather
         if Double.random(in: 0..<1, using: &random) < weather.dropRate { return }
         let delay = UInt64.random(in: 1...weather.maxDelayUnits, using: &random)
-        schedule(.deliverSnapshot(group: group, from: from, to: to, snapshot), after: delay)
+        schedule(.deliverSnapshot(group: group, from: from, to: to, snapshot, memberships), after: delay)
     }
 
     /// Snapshot checker: what a replica installs must be exactly the state after applying its
     /// group's chosen commands through the snapshot's slot, in order, to an empty state machine.
     func install(slot: Slot, at index: Int) {
         let name = name(index)
-        guard let snapshot = replicas[index].stagedSnapshot, snapshot.appliedThrough == slot else {
-            fail("snapshot: \(name) was told to install slot \(slot) but has \(replicas[index].stagedSnapshot.map { "slot \($0.appliedThrough)" } ?? "nothing") staged")
+        guard let (snapshot, memberships) = replicas[index].stagedSnapshot, snapshot.appliedThrough == slot else {
+            fail("snapshot: \(name) was told to install slot \(slot) but has \(replicas[index].stagedSnapshot.map { "slot \($0.stateMachine.appliedThrough)" } ?? "nothing") staged")
             return
         }
         guard slot > replicas[index].disk.stateMachine.appliedThrough else {
@@ -37,7 +37,7 @@ extension Simulation {
             return
         }
         stats.snapshotsInstalled += 1
-        replicas[index].disk.install(snapshot)
+        replicas[index].disk.install(snapshot, memberships: memberships)
         replicas[index].stagedSnapshot = nil
     }
 

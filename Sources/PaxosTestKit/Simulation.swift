@@ -50,6 +50,12 @@ public final class Simulation {
     let logger = Logger(label: "paxos.sim", factory: { _ in SwiftLogNoOpLogHandler() })
     /// `paxos-sim` flags that replay this run together with its seed.
     let replayFlags: String
+    /// The operator's view of memberships and the membership checkers' memory
+    /// (`Simulation+Membership.swift`); used with one group.
+    var membership: SimMembershipTracker
+    /// Prints the operator's requests and answers, disk losses and chosen memberships as they
+    /// happen, and every replica's state at the end (`paxos-sim --trace-membership`).
+    public var traceMembership = false
 
     /// - Parameters:
     ///   - replicas: forces the cluster size instead of drawing it.
@@ -59,7 +65,13 @@ public final class Simulation {
     ///     `plantedBugGroup` only, or of every group when that is nil.
     /// - Parameter compaction: false keeps every log entry, whatever the seed draws (for tools
     ///   that read the replicas' full logs afterwards).
-    /// - Precondition: `1 <= groups <= GroupMap.maxGroups`; `plantedBugGroup < groups`.
+    /// - Parameter reconfigure: membership changes and spare nodes (`Simulation+Membership.swift`);
+    ///   nil draws it (in a quarter of one-group runs without corruption or partition patterns).
+    /// - Parameter diskLoss: replicas that restart with an empty disk and a new incarnation; nil
+    ///   draws it like `reconfigure`.
+    /// - Parameter simulatorBug: a deliberate bug of the simulated shell or operator.
+    /// - Precondition: `1 <= groups <= GroupMap.maxGroups`; `plantedBugGroup < groups`; with
+    ///   `reconfigure` or `diskLoss`, one group.
     /// - Parameter corruptMessages: corrupts one group's peer messages during the chaos phase
     ///   (see `Simulation+Corruption.swift`); the group and rate are drawn from the seed.
     /// - Parameter partitionPatterns: partitions of every shape during the chaos phase, and the
@@ -67,7 +79,8 @@ public final class Simulation {
     ///   `Simulation+Leadership.swift`).
     public init(seed: UInt64, replicas: Int? = nil, groups: Int = 1, plantedBug: PlantedBug? = nil,
                 plantedBugGroup: Int? = nil, compaction: Bool = true, corruptMessages: Bool = false,
-                partitionPatterns: Bool = false) {
+                partitionPatterns: Bool = false, reconfigure: Bool? = nil, diskLoss: Bool? = nil,
+                simulatorBug: SimulatorBug? = nil) {
         precondition(plantedBugGroup.map { $0 >= 0 && $0 < groups } ?? true, "simulation: bug group \(plantedBugGroup ?? 0) of \(groups)")
         self.seed = seed
         var random = SeededGenerator(seed: seed)
@@ -95,18 +108,55 @@ public final class Simulation {
             configuration.partitionPatterns = true
             configuration.partitions = true
         }
+        // Membership knobs come from a stream of their own, so a run without them draws exactly
+        // what it drew before they existed (the regression seeds keep their meaning).
+        var side = SeededGenerator(seed: seed ^ 0x6d65_6d62_6572_7321)
+        let drawable = groups == 1 && !corruptMessages && !partitionPatterns
+        let drawnReconfigure = Double.random(in: 0..<1, using: &side) < 0.25
+        let drawnDiskLoss = Double.random(in: 0..<1, using: &side) < 0.25
+        configuration.reconfigure = reconfigure ?? (drawable && drawnReconfigure)
+        configuration.diskLoss = diskLoss ?? (drawable && drawnDiskLoss)
+        configuration.simulatorBug = simulatorBug
+        if plantedBug == .applyMembershipImmediately { configuration.reconfigure = true }
+        if simulatorBug == .emptyDiskVotes { configuration.diskLoss = true }
+        if configuration.reconfigure {
+            configuration.spares = Int.random(in: 1...2, using: &side)
+            configuration.meanChangeGapUnits = [100, 300, 600].randomElement(using: &side)!
+        }
+        if plantedBug == .applyMembershipImmediately {
+            // The bug shows when several changes land while some replica still judges slots by
+            // a membership two or more changes old (single changes keep quorums intersecting):
+            // changes come fast, and the operator does not wait for members to catch up.
+            configuration.meanChangeGapUnits = 40
+            configuration.spares = 4
+            configuration.partitions = true
+        }
+        if configuration.diskLoss {
+            // Disk loss is a crash fault; make sure the nemesis runs.
+            configuration.crashes = true
+        }
+        precondition(groups == 1 || !(configuration.reconfigure || configuration.diskLoss),
+                     "simulation: reconfiguration and disk loss run with one group")
         self.configuration = configuration
+        self.membership = SimMembershipTracker(bootstrap: .initial((1...configuration.replicas).map { ReplicaID(UInt32($0)) }))
         let members = (1...configuration.replicas).map { ReplicaID(UInt32($0)) }
         self.groups = configuration.groupWeather.indices.map { group in
             SimGroup(index: group, weather: configuration.groupWeather[group],
                      preferredLeader: configuration.groupMap.preferredLeader(of: UInt32(group), members: members))
         }
         self.replicas = (0..<groups).flatMap { group in
-            (1...configuration.replicas).map { SimReplica(id: ReplicaID(UInt32($0)), group: group) }
+            (1...configuration.nodes).map { SimReplica(id: ReplicaID(UInt32($0)), group: group) }
+        }
+        for spare in configuration.replicas..<configuration.nodes {
+            // A spare's database was created when it was installed: a random incarnation.
+            self.replicas[spare].databaseIncarnation = Self.freshIncarnation(using: &random)
         }
         self.keyspace = configuration.keyspace
         self.replayFlags = (replicas.map { " --replicas \($0)" } ?? "") + (groups > 1 ? " --groups \(groups)" : "")
             + (corruptMessages ? " --corrupt-messages" : "") + (partitionPatterns ? " --partition-patterns" : "")
+            + (reconfigure.map { $0 ? " --reconfigure" : " --no-reconfigure" } ?? "")
+            + (diskLoss.map { $0 ? " --disk-loss" : " --no-disk-loss" } ?? "")
+            + (simulatorBug == .emptyDiskVotes ? " --sim-bug empty-disk-votes" : "")
         self.clients = (0..<configuration.clients).map { index in
             // Clients start on different nodes for different groups; group 0 as before groups.
             SimClient(index: index, id: ClientID(UInt64(1000 + index)), targets: (0..<groups).map { group in
@@ -121,13 +171,22 @@ public final class Simulation {
         for index in replicas.indices { start(replica: index) }
         for index in clients.indices { schedule(.clientNext(client: index), after: UInt64(index)) }
         if configuration.crashes || configuration.partitions { schedule(.fault, after: nextFaultGap()) }
+        if configuration.reconfigure || configuration.diskLoss { schedule(.membershipChange, after: nextChangeGap()) }
         schedule(.heal, after: configuration.chaosUnits)
         let end = configuration.chaosUnits + configuration.healUnits
         // A cluster still finishing retried work at `end` gets a bounded grace period to settle
         // (the bound is the liveness claim); the run stops as soon as every replica caught up
         // and, with several groups, every group is led by its preferred leader.
-        let graceEnd = end + configuration.healUnits + configuration.takeoverGraceUnits
+        var graceEnd = end + configuration.healUnits + configuration.takeoverGraceUnits
+        var graceExtended = false
         while violations.isEmpty, let (time, event) = queue.pop() {
+            if time > end && !graceExtended {
+                // A replica that lost its disk (or joined late) learns the whole log again, one
+                // message of `maxEntriesPerMessage` commands per round trip when nothing was
+                // compacted: the bound grows with the log.
+                graceExtended = true
+                graceEnd += catchUpGraceUnits
+            }
             if time > end && (time > graceEnd || hasSettled) { break }
             now = time
             stats.events += 1
@@ -183,7 +242,7 @@ public final class Simulation {
             // Simulation+Corruption.swift): not generated.
             guard !replica.status.catchUpPeers.contains(from) else { return }
             step(index, .message(from: from, message))
-        case .deliverSnapshot(let group, let from, let to, let snapshot):
+        case .deliverSnapshot(let group, let from, let to, let snapshot, let memberships):
             mix(10, UInt64(from.rawValue), UInt64(to.rawValue))
             mix(group: group)
             let index = replicaIndex(group: group, id: to)
@@ -195,8 +254,8 @@ public final class Simulation {
                 stats.snapshotsRefused += 1
                 return
             }
-            replicas[index].stagedSnapshot = snapshot
-            step(index, .snapshotReceived(slot: snapshot.appliedThrough))
+            replicas[index].stagedSnapshot = (snapshot, memberships)
+            step(index, .snapshotReceived(slot: snapshot.appliedThrough, memberships: memberships))
         case .flush(let index, let incarnation):
             mix(3, UInt64(index))
             guard replicas[index].incarnation == incarnation else { return }
@@ -208,6 +267,7 @@ public final class Simulation {
         case .clientTimeout(let client, let attempt): mix(7, UInt64(client)); clientTimeout(client, attempt: attempt)
         case .fault: mix(8); injectFault()
         case .heal: mix(9); heal()
+        case .membershipChange: mix(12); operatorNext()
         }
     }
 
@@ -237,7 +297,7 @@ enum SimEvent {
     /// to `from` (`--corrupt-messages`).
     case deliverUnlessAsked(group: Int, from: ReplicaID, to: ReplicaID, Message)
     /// A whole snapshot transfer, modelled as one message that may be lost or delayed.
-    case deliverSnapshot(group: Int, from: ReplicaID, to: ReplicaID, KVStateMachine)
+    case deliverSnapshot(group: Int, from: ReplicaID, to: ReplicaID, KVStateMachine, [ScheduledMembership])
     case flush(replica: Int, incarnation: Int)
     case clientNext(client: Int)
     case clientArrive(client: Int, attempt: Int, to: ReplicaID)
@@ -245,6 +305,8 @@ enum SimEvent {
     case clientTimeout(client: Int, attempt: Int)
     case fault
     case heal
+    /// The operator's next membership request (`Simulation+Membership.swift`).
+    case membershipChange
 }
 
 /// What a node answers a client.

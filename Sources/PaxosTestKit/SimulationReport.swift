@@ -26,6 +26,8 @@ public struct SimulationStats: Hashable, Sendable {
     public var snapshotsRefused = 0
     /// Histories the linearizability checker gave up on (search budget); counted, not failed.
     public var inconclusiveHistories = 0
+    /// Membership changes and disk losses (`Simulation+Membership.swift`).
+    public var membership = SimulationMembershipStats()
     /// Each group's own counters, by group index.
     public var groups: [SimulationGroupStats] = []
 
@@ -51,6 +53,9 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
             + "compactions=\(stats.compactions) snapshots=\(stats.snapshotsSent)/\(stats.snapshotsInstalled)"
             + (stats.corruptedMessages + stats.refusals > 0 ? " corrupted=\(stats.corruptedMessages) refused=\(stats.refusals)"
                 + " [\(stats.refusalsByReason.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " "))]" : "")
+            + (stats.membership.requested + stats.membership.diskLosses > 0
+                ? " membership: asked=\(stats.membership.requested) proposed=\(stats.membership.proposed) "
+                    + "refused=\(stats.membership.refused) applied=\(stats.membership.applied) disk-losses=\(stats.membership.diskLosses)" : "")
         // One line per group, with several.
         let perGroup = stats.groups.count < 2 ? "" : stats.groups.indices.map { "\n  group \($0): \(stats.groups[$0].description)" }.joined()
         if passed { return "seed \(seed) passed: \(summary) [\(configuration)]\(perGroup)" }

@@ -31,7 +31,7 @@ struct PaxosSim: ParsableCommand {
     @Option(help: "Plant the bug in this group only (with --plant-bug; default: every group).")
     var bugGroup: Int?
 
-    @Option(help: "Plant a known bug to show the checkers catch it: skip-value-recovery, reply-before-persist, ignore-compaction, skip-takeover or step-down-on-any-reject.")
+    @Option(help: "Plant a known bug to show the checkers catch it: skip-value-recovery, reply-before-persist, ignore-compaction, skip-takeover, step-down-on-any-reject or apply-membership-immediately.")
     var plantBug: String?
 
     @Flag(help: "Corrupt one group's peer messages during the chaos phase: late duplicates, replays, forged catch-up replies, ballots not owned by the sender, out-of-range ballots and slots. Safety checks must stay green.")
@@ -39,6 +39,18 @@ struct PaxosSim: ParsableCommand {
 
     @Flag(help: "Partitions of every shape during the chaos phase (bridge, ring, a flapping link, majority/minority splits, an isolated leader), and the leadership checker after the heal: one leader followed by a majority within a bounded time, then no leader change while nothing fails.")
     var partitionPatterns = false
+
+    @Flag(inversion: .prefixedNo, help: "Membership changes during the chaos phase: spare nodes beyond the first members, and an operator that asks the leader to add learners, promote, remove (sometimes the leader) and replace disks. Default: drawn from the seed in a quarter of one-group runs.")
+    var reconfigure: Bool?
+
+    @Flag(inversion: .prefixedNo, help: "Disk loss during the chaos phase: a replica restarts with an empty disk and a new incarnation, and the operator asks for its replacement. Default: drawn from the seed in a quarter of one-group runs.")
+    var diskLoss: Bool?
+
+    @Option(help: "Plant a bug of the simulated shell to show the checkers catch it: empty-disk-votes (a lost disk comes back with its old incarnation).")
+    var simBug: String?
+
+    @Flag(help: "Print the operator's membership requests and answers, disk losses, chosen memberships and, at the end, every replica's state (for replaying one seed).")
+    var traceMembership = false
 
     @Flag(help: "Print one line per passing seed too.")
     var verbose = false
@@ -48,7 +60,7 @@ struct PaxosSim: ParsableCommand {
             throw ValidationError("--replicas must be an odd number ≥ 1, got \(replicas)")
         }
         if let plantBug, Self.bug(named: plantBug) == nil {
-            throw ValidationError("unknown --plant-bug '\(plantBug)'; use skip-value-recovery, reply-before-persist, ignore-compaction, skip-takeover or step-down-on-any-reject")
+            throw ValidationError("unknown --plant-bug '\(plantBug)'; use skip-value-recovery, reply-before-persist, ignore-compaction, skip-takeover, step-down-on-any-reject or apply-membership-immediately")
         }
         if groups < 1 || groups > Int(GroupMap.maxGroups) {
             throw ValidationError("--groups must be between 1 and \(GroupMap.maxGroups), got \(groups)")
@@ -58,6 +70,12 @@ struct PaxosSim: ParsableCommand {
             if bugGroup < 0 || bugGroup >= groups { throw ValidationError("--bug-group must be below --groups (\(groups)), got \(bugGroup)") }
         }
         if seed == nil && seeds == 0 { throw ValidationError("--seeds must be at least 1") }
+        if let simBug, simBug != "empty-disk-votes" { throw ValidationError("unknown --sim-bug '\(simBug)'; use empty-disk-votes") }
+        if reconfigure == true || diskLoss == true || simBug != nil {
+            if groups > 1 || partitionPatterns || corruptMessages {
+                throw ValidationError("--reconfigure, --disk-loss and --sim-bug run with one group, without --partition-patterns or --corrupt-messages")
+            }
+        }
     }
 
     static func bug(named name: String) -> PlantedBug? {
@@ -67,6 +85,7 @@ struct PaxosSim: ParsableCommand {
         case "ignore-compaction": .ignoreCompaction
         case "skip-takeover": .skipTakeover
         case "step-down-on-any-reject": .stepDownOnAnyReject
+        case "apply-membership-immediately": .applyMembershipImmediately
         default: nil
         }
     }
@@ -81,10 +100,16 @@ struct PaxosSim: ParsableCommand {
         }
         var failures = 0
         var stats = SimulationStats()
+        var membershipRuns = 0
+        var runsWithChanges = 0
         let progressEvery = max(range.count / 20, 1)
         for (index, seed) in range.enumerated() {
-            let report = Simulation(seed: seed, replicas: replicas, groups: groups, plantedBug: bug, plantedBugGroup: bugGroup,
-                                    corruptMessages: corruptMessages, partitionPatterns: partitionPatterns).run()
+            let simulation = Simulation(seed: seed, replicas: replicas, groups: groups, plantedBug: bug, plantedBugGroup: bugGroup,
+                                        corruptMessages: corruptMessages, partitionPatterns: partitionPatterns,
+                                        reconfigure: reconfigure, diskLoss: diskLoss,
+                                        simulatorBug: simBug == nil ? nil : .emptyDiskVotes)
+            simulation.traceMembership = traceMembership
+            let report = simulation.run()
             stats.operations += report.stats.operations
             stats.completed += report.stats.completed
             stats.chosenSlots += report.stats.chosenSlots
@@ -98,6 +123,9 @@ struct PaxosSim: ParsableCommand {
             stats.refusals += report.stats.refusals
             stats.snapshotsRefused += report.stats.snapshotsRefused
             stats.faults += report.stats.faults
+            stats.membership.add(report.stats.membership)
+            if report.stats.membership.requested + report.stats.membership.diskLosses > 0 { membershipRuns += 1 }
+            if report.stats.membership.applied > 0 { runsWithChanges += 1 }
             for (pattern, count) in report.stats.partitionsByPattern { stats.partitionsByPattern[pattern, default: 0] += count }
             stats.add(groups: report.stats.groups)
             if !report.passed {
@@ -117,6 +145,16 @@ struct PaxosSim: ParsableCommand {
               + "\(stats.inconclusiveHistories) histories too large to check fully"
               + (corruptMessages ? "; \(stats.corruptedMessages) corrupted deliveries, \(stats.refusals) peer messages refused "
                   + "(\(stats.snapshotsRefused) snapshots)" : ""))
+        if membershipRuns > 0 {
+            let m = stats.membership
+            let perRun = { (count: Int) -> String in
+                let hundredths = count * 100 / membershipRuns
+                return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+            }
+            print("membership (\(membershipRuns) runs with reconfiguration or disk loss): \(m.requested) changes asked, "
+                  + "\(m.proposed) proposed, \(m.refused) refused, \(m.chosen) chosen, \(m.applied) applied (\(perRun(m.applied)) per run; "
+                  + "\(runsWithChanges) runs with at least one), \(m.diskLosses) disk losses (\(perRun(m.diskLosses)) per run)")
+        }
         if partitionPatterns {
             let heals = range.count * max(stats.groups.count, 1)
             let elections = stats.groups.reduce(0) { $0 + $1.electionsAfterHeal }
@@ -148,5 +186,16 @@ extension SimulationStats {
             groups[index].leaderChangesAfterHeal += group.leaderChangesAfterHeal
             groups[index].ticksToSettle = max(groups[index].ticksToSettle, group.ticksToSettle)
         }
+    }
+}
+
+extension SimulationMembershipStats {
+    mutating func add(_ run: SimulationMembershipStats) {
+        requested += run.requested
+        proposed += run.proposed
+        refused += run.refused
+        applied += run.applied
+        chosen += run.chosen
+        diskLosses += run.diskLosses
     }
 }

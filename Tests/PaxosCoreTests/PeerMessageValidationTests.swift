@@ -45,7 +45,7 @@ struct PeerMessageValidationTests {
         Refused(name: "accepted for a ballot not ours", sender: r1, message: .accepted(ballot: ballot(5, r3), slots: [Slot(1)]), reason: .ballotNotOurs),
         Refused(name: "heartbeat ack for a ballot not ours", sender: r1, message: .heartbeatAck(ballot: ballot(5, r3), readRound: 1), reason: .ballotNotOurs),
         Refused(name: "reject of a ballot not ours", sender: r1, message: .reject(ballot: ballot(5, r3), promised: ballot(6, r1)), reason: .ballotNotOurs),
-        Refused(name: "reject naming a promise to a non-member", sender: r1, message: .reject(ballot: ballot(1, r2), promised: ballot(6, ReplicaID(9))), reason: .inconsistentBallots),
+        Refused(name: "reject naming a promise to reserved replica 0", sender: r1, message: .reject(ballot: ballot(1, r2), promised: ballot(6, ReplicaID(0))), reason: .inconsistentBallots),
         Refused(name: "promise entry accepted above the promise", sender: r1, message: .promise(ballot: ballot(2, r2), entries: [LogEntry(slot: Slot(1), ballot: ballot(3, r3), command: command, chosen: false)], compactedThrough: .zero), reason: .inconsistentBallots),
         // Slots above the maximum (or zero where a slot is meant).
         Refused(name: "accept for slot 2^64-1", sender: r1, message: .accept(ballot: ballot(1, r1), entries: [AcceptEntry(slot: Slot(huge), command: command)], chosenThrough: .zero), reason: .slotOutOfRange),
@@ -67,7 +67,7 @@ struct PeerMessageValidationTests {
         Refused(name: "pre-promise of a ballot at round 2^64-1", sender: r1, message: .prePromise(ballot: ballot(huge, r2), granted: true, promised: .zero), reason: .ballotOutOfRange),
         Refused(name: "pre-promise naming a promise at round 2^64-1", sender: r1, message: .prePromise(ballot: ballot(1, r2), granted: true, promised: ballot(huge, r1)), reason: .ballotOutOfRange),
         Refused(name: "pre-promise for a ballot not ours", sender: r1, message: .prePromise(ballot: ballot(5, r3), granted: true, promised: .zero), reason: .ballotNotOurs),
-        Refused(name: "pre-promise naming a promise to a non-member", sender: r1, message: .prePromise(ballot: ballot(1, r2), granted: false, promised: ballot(6, ReplicaID(9))), reason: .inconsistentBallots),
+        Refused(name: "pre-promise naming a promise to reserved replica 0", sender: r1, message: .prePromise(ballot: ballot(1, r2), granted: false, promised: ballot(6, ReplicaID(0))), reason: .inconsistentBallots),
         // Answers nobody asked for.
         Refused(name: "catch-up reply with no request outstanding", sender: r3, message: .catchUpReply(entries: [ChosenEntry(slot: Slot(1), command: command)]), reason: .catchUpNotAsked),
         // Not a peer at all.

@@ -16,7 +16,8 @@ struct PreVoteTests {
         for _ in 0..<500 {
             let actions = replica.step(.tick)
             #expect(actions.persists.isEmpty, "nothing is persisted while nobody answers")
-            for send in actions.sends {
+            // Asking for chosen slots after a failed round is allowed: it raises nothing.
+            for send in actions.sends where send.message.kind != "catch_up_request" {
                 guard case .prePrepare(let b, _) = send.message else {
                     Issue.record("a cut-off follower sent \(send.message.kind)")
                     continue

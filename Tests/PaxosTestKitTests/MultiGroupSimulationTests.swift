@@ -73,13 +73,16 @@ struct MultiGroupSimulationTests {
     /// random draws and process the same events in the same order, so these stay equal. A
     /// deliberate change to the simulator that alters runs updates them in the same commit.
     @Test("groups: one group replays exactly the runs recorded before groups existed", arguments: [
-        // Re-recorded when elections gained the pre-prepare round (new messages in every run).
-        (3, nil, 12_678_428_704_234_400_896), (11, nil, 4_373_106_047_494_861_693),
-        (16, nil, 11_500_879_690_516_917_411), (20, nil, 3_755_318_198_093_175_652),
-        (4, .skipValueRecovery, 6_073_926_394_686_690_580), (40, .replyBeforePersist, 3_546_264_766_349_576_910),
+        // Re-recorded when elections gained the pre-prepare round (new messages in every run),
+        // and when the core learned to fetch chosen slots it needs around membership changes
+        // (catch-up requests on prepares from a candidate ahead; branch mem-sim). Without
+        // reconfiguration and disk loss, which some seeds would draw.
+        (3, nil, 15_149_840_302_046_634_983), (11, nil, 7_883_536_859_101_882_964),
+        (16, nil, 3_401_597_570_529_974_307), (20, nil, 12_372_885_982_125_610_870),
+        (4, .skipValueRecovery, 4_735_718_073_135_320_736), (40, .replyBeforePersist, 6_954_493_214_350_027_753),
     ] as [(UInt64, PlantedBug?, UInt64)])
     func oneGroupIsUnchanged(seed: UInt64, bug: PlantedBug?, trace: UInt64) {
-        #expect(Simulation(seed: seed, plantedBug: bug).run().trace == trace)
+        #expect(Simulation(seed: seed, plantedBug: bug, reconfigure: false, diskLoss: false).run().trace == trace)
     }
 
     /// Runs seeds with `bug` planted in group `group` of `groups` until a checker fails; the bug
