@@ -53,7 +53,13 @@ extension Replica {
     /// that is not (a learner, a removed replica, one whose disk was replaced) answers no
     /// prepare, accept or heartbeat: its votes would not count, and an empty disk must never
     /// look like an acceptor that promised nothing.
-    var mayVote: Bool { memberships.contains { $0.membership.isVoter(me) } }
+    var mayVote: Bool { liveMemberships.contains { $0.membership.isVoter(me) } }
+
+    /// The memberships that govern some slot above the chosen frontier: all but the superseded
+    /// one `pruneMemberships` keeps so its members stay peers.
+    var liveMemberships: ArraySlice<ScheduledMembership> {
+        memberships.count > 1 && memberships[1].fromSlot <= chosenThrough.next ? memberships.dropFirst() : memberships[...]
+    }
 
     /// Everyone we talk to: the voters and learners of every membership we hold, except us.
     public var peers: [ReplicaID] {

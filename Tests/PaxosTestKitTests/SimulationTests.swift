@@ -77,8 +77,11 @@ struct SimulationTests {
     @Test("simulation: catches a leader that skips value recovery in phase 1")
     func catchesSkippedRecovery() { expectCaught(.skipValueRecovery, within: 100) }
 
+    /// Rarer since memberships: an acceptor behind a candidate's prepare now asks it for the
+    /// chosen slots it lacks (so a vote lost to a crash is often re-learned as chosen before the
+    /// acceptor's promise is counted); first caught at seed 534 (agreement).
     @Test("simulation: catches an acceptor that replies before persisting")
-    func catchesReplyBeforePersist() { expectCaught(.replyBeforePersist, within: 200) }
+    func catchesReplyBeforePersist() { expectCaught(.replyBeforePersist, within: 700) }
 
     @Test("simulation: catches a candidate that proposes no-ops over slots an acceptor compacted")
     func catchesIgnoredCompaction() { expectCaught(.ignoreCompaction, within: 100) }
