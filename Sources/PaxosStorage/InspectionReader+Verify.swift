@@ -257,24 +257,31 @@ extension InspectionReader {
             }
         }
         let recorded = Set(rows.map(\.fromSlot))
-        for configure in try appliedConfigureSlots() {
+        for (configure, epoch) in try appliedConfigureSlots() {
             let from = Slot(configure.rawValue &+ Membership.activationDistance)
-            guard recorded.contains(from) else {
-                return failure(configure, "slot \(configure) applied a configure command, but no membership from slot \(from) is recorded")
-            }
+            guard !recorded.contains(from) else { continue }
+            // A stale configure (computed from an older membership than the newest chosen before
+            // it) changes nothing and has no row; any other must have one.
+            let newestBefore = rows.last { $0.chosenInSlot < configure }?.epoch ?? 1
+            if epoch != newestBefore + 1 { continue }
+            return failure(configure, "slot \(configure) applied a configure command, but no membership from slot \(from) is recorded")
         }
         return nil
     }
 
-    /// The applied slots still in the log whose command is a `configure` (tag 0x02).
-    private func appliedConfigureSlots() throws(InspectionError) -> [Slot] {
+    /// The applied slots still in the log whose command is a `configure` (tag 0x02), with the
+    /// epoch it chooses (0 when the command does not decode; the row check reports that).
+    private func appliedConfigureSlots() throws(InspectionError) -> [(Slot, UInt64)] {
         let applied = meta.appliedThrough
         return try sqlite { () throws(SQLiteError) in
             let statement = try database.prepare(
-                "SELECT slot FROM log WHERE chosen = 1 AND slot <= ? AND substr(command, 1, 1) = x'02' ORDER BY slot")
+                "SELECT slot, command FROM log WHERE chosen = 1 AND slot <= ? AND substr(command, 1, 1) = x'02' ORDER BY slot")
             try statement.bind(1, Int64(clamping: applied.rawValue))
-            var slots: [Slot] = []
-            while try statement.step() { slots.append(Slot(statement.uint64(0))) }
+            var slots: [(Slot, UInt64)] = []
+            while try statement.step() {
+                let epoch = (try? Command.decode(statement.blob(1)))?.membership?.epoch ?? 0
+                slots.append((Slot(statement.uint64(0)), epoch))
+            }
             return slots
         }
     }

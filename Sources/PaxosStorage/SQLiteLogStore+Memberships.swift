@@ -31,7 +31,14 @@ extension SQLiteLogStore {
     /// Records the membership chosen by the `configure` command of `slot`: it governs from
     /// `slot + α`. Called by `apply`, inside its transaction, so the row and the applied slot
     /// move together.
+    ///
+    /// A configure computed from an older membership than the newest recorded (a leader that
+    /// lost its lead proposed it, another's recovery chose it after a change of its own) changes
+    /// nothing, exactly as in the core (`Replica.scheduleMembership`): no row is written. Without
+    /// recorded memberships the newest is the bootstrap one, epoch 1.
     func recordChosenMembership(_ membership: Membership, chosenIn slot: Slot) throws(LogStoreError) {
+        let newestEpoch = try memberships().last?.membership.epoch ?? 1
+        guard membership.epoch == newestEpoch + 1 else { return }
         let fromSlot = Slot(slot.rawValue + Membership.activationDistance)
         guard fromSlot.rawValue <= UInt64(Int64.max) else {
             throw .invalidArgument("slot \(slot) chooses a membership for slots from \(fromSlot), beyond the largest storable slot")

@@ -149,6 +149,23 @@ struct MembershipTests {
         }
     }
 
+    @Test("apply: a stale configure (computed from an older membership than the newest) records nothing, as the core skips it")
+    func staleConfigureRecordsNothing() throws {
+        try withTemporaryDirectory { directory in
+            let store = try Fixture.open(directory.path("node.sqlite"))
+            defer { store.close() }
+            try CompactionTests.fill(store, 1...4)
+            _ = try store.apply(slot: Slot(5), command: .configure(Self.replaced))
+            // Another epoch-2 membership, computed from epoch 1 by a leader that lost its lead.
+            let stale = Membership(epoch: 2, voters: [Self.member(1), Self.member(2)])
+            _ = try store.apply(slot: Slot(6), command: .configure(stale))
+            let next = Membership(epoch: 3, voters: [Self.member(1), Self.member(2)])
+            _ = try store.apply(slot: Slot(7), command: .configure(next))
+            #expect(try store.memberships().map(\.membership) == [Self.replaced, next])
+            #expect(store.appliedThrough == Slot(7))
+        }
+    }
+
     @Test("genesis: records the cluster UUID and first memberships once, and refuses a second time")
     func genesisOnce() throws {
         try withTemporaryDirectory { directory in
