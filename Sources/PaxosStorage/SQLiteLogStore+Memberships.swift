@@ -37,7 +37,12 @@ extension SQLiteLogStore {
     /// nothing, exactly as in the core (`Replica.scheduleMembership`): no row is written. Without
     /// recorded memberships the newest is the bootstrap one, epoch 1.
     func recordChosenMembership(_ membership: Membership, chosenIn slot: Slot) throws(LogStoreError) {
-        let newestEpoch = try memberships().last?.membership.epoch ?? 1
+        // Read inside the apply's transaction, where rows of slots applied earlier in the same
+        // batch already exist but the cached applied slot has not moved: only the epoch column.
+        let newestEpoch = try sqlite { () throws(SQLiteError) -> UInt64? in
+            let statement = try database.prepare("SELECT epoch FROM memberships ORDER BY from_slot DESC LIMIT 1")
+            return try statement.step() ? statement.uint64(0) : nil
+        } ?? 1
         guard membership.epoch == newestEpoch + 1 else { return }
         let fromSlot = Slot(slot.rawValue + Membership.activationDistance)
         guard fromSlot.rawValue <= UInt64(Int64.max) else {

@@ -159,10 +159,16 @@ struct MembershipTests {
             // Another epoch-2 membership, computed from epoch 1 by a leader that lost its lead.
             let stale = Membership(epoch: 2, voters: [Self.member(1), Self.member(2)])
             _ = try store.apply(slot: Slot(6), command: .configure(stale))
+            // Two changes applied in one batch (a learner catching up applies many slots at once):
+            // the second reads what the first wrote before the batch commits.
             let next = Membership(epoch: 3, voters: [Self.member(1), Self.member(2)])
-            _ = try store.apply(slot: Slot(7), command: .configure(next))
-            #expect(try store.memberships().map(\.membership) == [Self.replaced, next])
-            #expect(store.appliedThrough == Slot(7))
+            let last = Membership(epoch: 4, voters: [Self.member(1), Self.member(2), Self.member(5)])
+            try store.transaction { () throws(LogStoreError) in
+                _ = try store.apply(slot: Slot(7), command: .configure(next))
+                _ = try store.apply(slot: Slot(8), command: .configure(last))
+            }
+            #expect(try store.memberships().map(\.membership) == [Self.replaced, next, last])
+            #expect(store.appliedThrough == Slot(8))
         }
     }
 
