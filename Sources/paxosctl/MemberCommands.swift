@@ -118,8 +118,16 @@ struct MemberRunner {
         let until = Date().addingTimeInterval(seconds)
         var lastPrinted = Date.distantPast
         while true {
-            let theirs = try progress(of: learner)
+            let theirs = (try? progress(of: learner)) ?? []
             let reference = nodes.filter { $0.id != Int(id) }.compactMap { try? progress(of: $0) }
+            guard !theirs.isEmpty, !reference.isEmpty else {
+                // A node too busy to answer INFO within the probe's timeout proves nothing.
+                guard Date() < until else {
+                    throw PaxosCtlError.failed("replica \(id) or its peers did not answer INFO within \(Int(seconds)) s; it stays a learner")
+                }
+                Thread.sleep(forTimeInterval: 0.5)
+                continue
+            }
             let frontier = reference.reduce(into: [UInt64](repeating: 0, count: theirs.count)) { best, node in
                 for index in node.indices where index < best.count { best[index] = max(best[index], node[index].chosen) }
             }
