@@ -201,19 +201,13 @@ package final class StorageExecutor: Sendable {
             switch item {
             case .job(.installSnapshot(let slot, let stagingPath)):
                 // Its own transaction (attaching the staging file needs none open), in order.
-                try commit(segment, store: store, onBatch: onBatch)
-                segment.removeAll(keepingCapacity: true)
-                let start = DispatchTime.now().uptimeNanoseconds
-                try store.installSnapshot(slot: slot, stagingPath: stagingPath)
-                let elapsed = Int64(DispatchTime.now().uptimeNanoseconds - start)
-                onBatch(.success(StorageBatch(completions: [.installed(slot: slot)], jobs: 1, commitNanoseconds: elapsed)))
+                try runAlone(after: &segment, store: store, onBatch: onBatch, completion: .installed(slot: slot)) { () throws(LogStoreError) in
+                    try store.installSnapshot(slot: slot, stagingPath: stagingPath)
+                }
             case .job(.recordGenesis(let uuid, let memberships)):
-                try commit(segment, store: store, onBatch: onBatch)
-                segment.removeAll(keepingCapacity: true)
-                let start = DispatchTime.now().uptimeNanoseconds
-                try store.recordGenesis(clusterUUID: uuid, memberships: memberships)
-                let elapsed = Int64(DispatchTime.now().uptimeNanoseconds - start)
-                onBatch(.success(StorageBatch(completions: [.genesisRecorded], jobs: 1, commitNanoseconds: elapsed)))
+                try runAlone(after: &segment, store: store, onBatch: onBatch, completion: .genesisRecorded) { () throws(LogStoreError) in
+                    try store.recordGenesis(clusterUUID: uuid, memberships: memberships)
+                }
             case .job(let job):
                 segment.append(job)
             case .barrier(let body):
@@ -223,6 +217,19 @@ package final class StorageExecutor: Sendable {
             }
         }
         try commit(segment, store: store, onBatch: onBatch)
+    }
+
+    /// Commits the jobs before it, then runs `body` (which opens its own transaction) alone, and
+    /// reports `completion`.
+    private func runAlone(after segment: inout [StorageJob], store: SQLiteLogStore,
+                          onBatch: @Sendable (Result<StorageBatch, LogStoreError>) -> Void, completion: StorageCompletion,
+                          _ body: () throws(LogStoreError) -> Void) throws(LogStoreError) {
+        try commit(segment, store: store, onBatch: onBatch)
+        segment.removeAll(keepingCapacity: true)
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        let elapsed = Int64(DispatchTime.now().uptimeNanoseconds - start)
+        onBatch(.success(StorageBatch(completions: [completion], jobs: 1, commitNanoseconds: elapsed)))
     }
 
     private func commit(_ jobs: [StorageJob], store: SQLiteLogStore,

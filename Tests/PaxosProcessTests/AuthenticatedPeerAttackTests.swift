@@ -46,20 +46,6 @@ extension ProcessTests {
             #expect(count > 0, "node \(id) counted no \(reason) refusal: \(metrics.split(separator: "\n").filter { $0.contains("refused") })")
         }
 
-        /// Stops every node cleanly, then runs paxos-inspect diff and verify on their databases.
-        static func requireIdenticalDatabases(_ cluster: LocalCluster) throws {
-            for id in cluster.ids { cluster.kill(id, signal: SIGTERM) }
-            let inspect = try BuiltExecutable.find("paxos-inspect")
-            let nodes = cluster.ids.map { cluster.directory.appendingPathComponent("nodes/\($0)").path }
-            let diff = try Paxosctl.run(["diff"] + nodes, program: inspect)
-            #expect(diff.status == 0, "\(diff)")
-            #expect(!diff.standardOutput.contains("SAFETY VIOLATION"), "\(diff)")
-            for node in nodes {
-                let verify = try Paxosctl.run(["verify", node], program: inspect)
-                #expect(verify.status == 0, "\(verify)")
-            }
-        }
-
         @Test("process: an accept with a ballot at the top of the range is refused; nodes keep running and restart cleanly")
         func hugeBallotAccept() throws {
             try LocalCluster.run(size: 3, name: "auth-peer-huge-ballot") { cluster in
@@ -89,7 +75,7 @@ extension ProcessTests {
                 try cluster.restart(1)
                 try cluster.waitForCatchUp(1)
                 try Self.requireServing(cluster, keys: ["restarted-1", "restarted-2", "restarted-3"])
-                try Self.requireIdenticalDatabases(cluster)
+                try Self.cluster.expectConsistentDatabases()
             }
         }
 
@@ -115,7 +101,7 @@ extension ProcessTests {
                         #expect(try client.get("forged-\(slot)") == nil, "node \(id) applied the forged command of slot \(slot)")
                     }
                 }
-                try Self.requireIdenticalDatabases(cluster)
+                try Self.cluster.expectConsistentDatabases()
             }
         }
 
@@ -142,7 +128,7 @@ extension ProcessTests {
                 let local = try cluster.client(only: follower, configuration: stale)
                 for key in keys { #expect(try local.get(key) == "value-\(key)", "node \(follower) lost \(key)") }
                 try Self.requireServing(cluster, keys: ["after-1", "after-2", "after-3"])
-                try Self.requireIdenticalDatabases(cluster)
+                try Self.cluster.expectConsistentDatabases()
             }
         }
     }

@@ -60,7 +60,7 @@ struct MembershipTests {
                 #expect(try client.get(key) == value, "acknowledged write \(key) reads back wrong")
             }
             for id in [4, 5] { #expect(try cluster.info(id)["cluster_uuid"] == cluster.info(1)["cluster_uuid"]) }
-            try Self.expectConsistentDatabases(cluster, ids: [1, 2, 3, 4, 5])
+            try cluster.expectConsistentDatabases([1, 2, 3, 4, 5], restart: true)
             failed = false
         } catch {
             print(cluster.diagnostics(after: error))
@@ -113,7 +113,7 @@ struct MembershipTests {
             try cluster.waitForLeader(among: [wiped, crashed], timeout: .seconds(15))
             #expect(try cluster.client(over: [wiped, crashed]).get("k") == "acked-value")
             try cluster.start(leader)
-            try Self.expectConsistentDatabases(cluster, ids: cluster.ids)
+            try cluster.expectConsistentDatabases(restart: true)
         }
     }
 
@@ -175,24 +175,7 @@ struct MembershipTests {
             var lost: [String] = []
             for (key, value) in acknowledged where (try? reader.get(key)) != value { lost.append(key) }
             #expect(lost.isEmpty, "\(lost.count) of \(acknowledged.count) acknowledged writes lost, e.g. \(lost.prefix(5))")
-            try Self.expectConsistentDatabases(cluster, ids: cluster.ids)
+            try cluster.expectConsistentDatabases(restart: true)
         }
-    }
-
-    /// Stops every node cleanly, runs paxos-inspect diff (no slot chosen with two commands) and
-    /// verify (each database consistent), and starts them again so the harness can shut down.
-    static func expectConsistentDatabases(_ cluster: LocalCluster, ids: [Int]) throws {
-        let running = ids.filter(cluster.isRunning)
-        for id in running { cluster.kill(id, signal: SIGTERM) }
-        let inspect = try BuiltExecutable.find("paxos-inspect")
-        let databases = ids.map { cluster.dataDirectory($0).path }
-        let diff = try Paxosctl.run(["diff"] + databases, program: inspect)
-        #expect(diff.status == 0, "\(diff)")
-        #expect(!diff.standardOutput.contains("SAFETY VIOLATION"), "\(diff)")
-        for database in databases {
-            let verify = try Paxosctl.run(["verify", database], program: inspect)
-            #expect(verify.status == 0, "\(verify)")
-        }
-        for id in running { try cluster.start(id) }
     }
 }

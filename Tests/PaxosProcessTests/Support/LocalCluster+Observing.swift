@@ -1,3 +1,5 @@
+import Foundation
+import Testing
 import PaxosClient
 
 /// Looking at a running cluster through INFO, and clients aimed at chosen nodes.
@@ -189,5 +191,26 @@ extension PaxosClient.Configuration {
         configuration.retryBackoff = .milliseconds(20)
         configuration.retryBackoffMax = .milliseconds(200)
         return configuration
+    }
+}
+
+extension LocalCluster {
+    /// Stops the nodes `ids` (default: every node) cleanly, runs paxos-inspect `diff` over their
+    /// databases (no slot chosen with two commands, no membership recorded twice differently) and
+    /// `verify` on each, and, with `restart`, starts the ones that were running again.
+    func expectConsistentDatabases(_ ids: [Int]? = nil, restart: Bool = false) throws {
+        let ids = ids ?? self.ids
+        let running = ids.filter(isRunning)
+        for id in running { kill(id, signal: SIGTERM) }
+        let inspect = try BuiltExecutable.find("paxos-inspect")
+        let databases = ids.map { dataDirectory($0).path }
+        let diff = try Paxosctl.run(["diff"] + databases, program: inspect)
+        #expect(diff.status == 0, "\(diff)")
+        #expect(!diff.standardOutput.contains("SAFETY VIOLATION"), "\(diff)")
+        for database in databases {
+            let verify = try Paxosctl.run(["verify", database], program: inspect)
+            #expect(verify.status == 0, "\(verify)")
+        }
+        if restart { for id in running { try start(id) } }
     }
 }
