@@ -75,7 +75,7 @@ extension ProcessTests {
                 try cluster.restart(1)
                 try cluster.waitForCatchUp(1)
                 try Self.requireServing(cluster, keys: ["restarted-1", "restarted-2", "restarted-3"])
-                try Self.cluster.expectConsistentDatabases()
+                try cluster.expectConsistentDatabases()
             }
         }
 
@@ -101,7 +101,7 @@ extension ProcessTests {
                         #expect(try client.get("forged-\(slot)") == nil, "node \(id) applied the forged command of slot \(slot)")
                     }
                 }
-                try Self.cluster.expectConsistentDatabases()
+                try cluster.expectConsistentDatabases()
             }
         }
 
@@ -128,7 +128,7 @@ extension ProcessTests {
                 let local = try cluster.client(only: follower, configuration: stale)
                 for key in keys { #expect(try local.get(key) == "value-\(key)", "node \(follower) lost \(key)") }
                 try Self.requireServing(cluster, keys: ["after-1", "after-2", "after-3"])
-                try Self.cluster.expectConsistentDatabases()
+                try cluster.expectConsistentDatabases()
             }
         }
     }
