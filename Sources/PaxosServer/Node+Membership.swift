@@ -18,15 +18,19 @@ extension Node {
             return respond(.error("ERR the cluster has no membership yet (genesis waits for every bootstrap member to connect)"))
         }
         if case .list = command { return respond(.array(targets.map { .bulkString(Array($0.membershipLine.utf8)) })) }
-        let change: MembershipChange
-        switch resolve(command) {
-        case .success(let resolved): change = resolved
-        case .failure(let error): return respond(.error(error.description))
+        // Each group's database has its own incarnation, so each group gets its own change;
+        // all are resolved before any is proposed, so a refusal changes nothing.
+        var changes: [UInt32: MembershipChange] = [:]
+        for target in targets {
+            switch resolve(command, group: Int(target.group)) {
+            case .success(let resolved): changes[target.group] = resolved
+            case .failure(let error): return respond(.error(error.description))
+            }
         }
         if targets.count == 1 {
             // One group (always with `GROUP g`): a follower answers -NOTLEADER with the leader's
             // id and address, so a client can go there.
-            return targets[0].changeMembership(change) { outcome in
+            return targets[0].changeMembership(changes[targets[0].group]!) { outcome in
                 switch outcome {
                 case .success(let text): respond(.simpleString(text))
                 case .failure(let error) where error.description.hasPrefix("NOTLEADER"): respond(.error(error.description))
@@ -37,7 +41,7 @@ extension Node {
         var answers: [UInt32: String] = [:]
         var failed = false
         for target in targets {
-            target.changeMembership(change) { outcome in
+            target.changeMembership(changes[target.group]!) { outcome in
                 switch outcome {
                 case .success(let text): answers[target.group] = "group \(target.group): \(text)"
                 case .failure(let error): answers[target.group] = "group \(target.group): \(error)"; failed = true
@@ -49,9 +53,10 @@ extension Node {
         }
     }
 
-    /// The core's change for a command, with the incarnation the replica reported to us.
-    private func resolve(_ command: MemberCommand) -> Result<MembershipChange, MemberCommandError> {
-        func reported(_ id: ReplicaID, group: Int = 0) -> Result<Incarnation, MemberCommandError> {
+    /// The core's change for a command in `group`, with the incarnation the replica reported to
+    /// us for that group's database.
+    private func resolve(_ command: MemberCommand, group: Int) -> Result<MembershipChange, MemberCommandError> {
+        func reported(_ id: ReplicaID) -> Result<Incarnation, MemberCommandError> {
             if id == settings.id { return .success(groups[group].incarnation) }
             guard settings.cluster.address(of: id) != nil else {
                 return .failure(MemberCommandError("ERR replica \(id) is not in the cluster file; list its address there on every node (\"bootstrap\": false) and start it"))
