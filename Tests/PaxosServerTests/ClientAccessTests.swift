@@ -24,6 +24,26 @@ struct ClientAccessTests {
         #expect(throws: ClientCommandError.self) { try Self.parse(["BACKUP", name]) }
     }
 
+    @Test("MEMBER refuses malformed arguments with a usage error, never a change", arguments: [
+        ["MEMBER"], ["MEMBER", "ADD"], ["MEMBER", "ADD", "0"], ["MEMBER", "ADD", "-1"], ["MEMBER", "ADD", "4294967296"],
+        ["MEMBER", "ADD", "x"], ["MEMBER", "ADD", "4", "5"], ["MEMBER", "DROP", "4"], ["MEMBER", "LIST", "4"],
+        ["MEMBER", "ADD", "4", "GROUP", "x"], ["MEMBER", "REMOVE", "4", "GROUP", "-1"],
+    ])
+    func memberRefusesGarbage(words: [String]) {
+        #expect(throws: ClientCommandError.self) { try Self.parse(words) }
+    }
+
+    @Test("MEMBER: subcommands, ids and GROUP parse; LIST needs read-only, every change admin")
+    func memberParsesAndNeedsAdmin() throws {
+        #expect(try Self.parse(["MEMBER", "list"]) == .member(.list, group: nil))
+        #expect(try Self.parse(["MEMBER", "add", "4"]) == .member(.add(ReplicaID(4)), group: nil))
+        #expect(try Self.parse(["MEMBER", "REPLACE", "2", "group", "3"]) == .member(.replace(ReplicaID(2)), group: 3))
+        #expect(try Self.parse(["MEMBER", "LIST"]).access == .role(.readOnly))
+        for verb in ["ADD", "PROMOTE", "REMOVE", "REPLACE"] {
+            #expect(try Self.parse(["MEMBER", verb, "4"]).access == .role(.admin), "MEMBER \(verb)")
+        }
+    }
+
     @Test("BACKUP takes bare names", arguments: ["node1.sqlite", "nightly-2026_01_31", "a", String(repeating: "x", count: 128)])
     func backupAcceptsNames(name: String) throws {
         #expect(try Self.parse(["BACKUP", name]) == .backup(name: name))

@@ -150,6 +150,26 @@ struct PeerFrameRejectionTests {
         }
     }
 
+    @Test("wire: an identity frame claiming more groups than the bound, or a genesis that is not a membership, is refused")
+    func forgedIdentity() throws {
+        // uuid "" (length 0), then a group count over PeerIdentity.maxGroups and nothing else.
+        var body: [UInt8] = [PeerFrame.version, 0x07, 0, 0, 0, 0, 0, 0, 0, 0]
+        body += UInt32(PeerIdentity.maxGroups + 1).bigEndianBytes
+        #expect(throws: PeerWireError.self) { try PeerFrame.decode(Self.frame(body)) }
+        // One group whose genesis flag is set but whose command is a no-op.
+        body = [PeerFrame.version, 0x07, 0, 0, 0, 0, 0, 0, 0, 0] + UInt32(1).bigEndianBytes
+        body += [UInt8](repeating: 0, count: 16) + [1, 0x00]
+        #expect(throws: PeerWireError.self) { try PeerFrame.decode(Self.frame(body)) }
+        // A count of groups the bytes cannot hold fails on the bytes present.
+        body = [PeerFrame.version, 0x07, 0, 0, 0, 0, 0, 0, 0, 0] + UInt32(PeerIdentity.maxGroups).bigEndianBytes
+        #expect(throws: PeerWireError.self) { try PeerFrame.decode(Self.frame(body)) }
+    }
+
+    /// A whole frame (length, body, CRC32C) around `body`.
+    static func frame(_ body: [UInt8]) -> [UInt8] {
+        UInt32(body.count + 4).bigEndianBytes + body + CRC32C.checksum(body).bigEndianBytes
+    }
+
     @Test("wire: errors describe what went wrong")
     func descriptions() throws {
         var bytes = try PeerFrame.hello(.request(clusterID: "c", dialer: ReplicaID(1), acceptor: ReplicaID(2), nonce: Fixtures.nonce)).encoded()
