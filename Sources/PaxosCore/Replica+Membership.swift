@@ -15,8 +15,8 @@ extension Replica {
 
     /// The membership governing `slot`, or nil when it is not known yet (beyond
     /// `chosenThrough + α`, where slots not yet chosen may still change it).
-    /// - Precondition: `slot > chosenThrough - α`-ish slots are still in the schedule; older ones
-    ///   are pruned, and asking for them returns the oldest kept.
+    /// Memberships that govern only slots at or below the chosen frontier are pruned (all but
+    /// the newest of them), so for such slots the answer is the oldest membership kept.
     public func membership(at slot: Slot) -> Membership? {
         guard slot.rawValue <= chosenThrough.rawValue + Membership.activationDistance else { return nil }
         return memberships.last { $0.fromSlot <= slot }?.membership ?? memberships[0].membership
