@@ -125,10 +125,17 @@ extension Replica {
     /// The shell recorded the cluster's first memberships (see `Input.adoptGenesis`). Taken only
     /// by a replica built without recorded memberships (a new database, one from before
     /// memberships existed, or one restored as a new cluster); after that the log decides.
+    ///
+    /// A new node follows the log while its genesis record is on its way to the disk, so it may
+    /// already have learned configures: those are kept after the genesis memberships (storage
+    /// keeps their rows too). Starting over from genesis alone would make every later
+    /// configure look stale (its epoch is not the genesis epoch + 1), and the node would never
+    /// learn that it was re-admitted.
     mutating func onAdoptGenesis(_ genesis: [ScheduledMembership]) {
         guard !genesis.isEmpty, genesisPending else { return }
         genesisPending = false
-        memberships = genesis
+        let genesisEnd = genesis[genesis.count - 1].fromSlot
+        memberships = genesis + memberships.filter { $0.fromSlot > genesisEnd }
         pruneMemberships()
         logger.info("genesis membership adopted", metadata: metadata.merging([
             "paxos.membership": "\(currentMembership)", "paxos.voter": "\(mayVote)",

@@ -29,8 +29,15 @@ extension Simulation {
     }
 
     /// True when every replica of every group is up and has applied every slot its group chose
-    /// so far, and, with several groups, every group is led by its preferred leader.
+    /// so far, no client waits for an answer, and, with several groups, every group is led by
+    /// its preferred leader.
+    ///
+    /// The clients matter: a replica that just caught up may be the voter a candidate's phase 1
+    /// was waiting for (a learner promoted while it lagged), so a write can still be in
+    /// progress when every replica has applied all that was chosen (seed 2284 with
+    /// `--reconfigure --disk-loss` stopped there and reported it as a liveness failure).
     var hasSettled: Bool {
+        guard clients.allSatisfy({ $0.current == nil }) else { return false }
         for group in groups {
             let highest = group.highestChosen
             for index in memberIndices(group: group.index) {

@@ -244,4 +244,31 @@ struct StaleConfigureTests {
         #expect(replica.status.latestMembership == first)
         #expect(replica.membership(at: Slot(2 + α)) == first)
     }
+
+    @Test("genesis: configures learned before a new node's genesis record is durable are kept after it")
+    func adoptingGenesisKeepsLearnedMemberships() {
+        // Node 2's disk was replaced (incarnation 77); while its genesis record was being
+        // written it learned slot 1, which re-admits it. Found by the process test
+        // "add, promote, remove and replace under load": the node adopted genesis at slot 128
+        // and then called every later configure stale, so it never voted again.
+        let genesis = Membership(epoch: 1, voters: [member(r1), member(r2), member(r3)])
+        let readmit = Membership(epoch: 2, voters: [member(r1), member(r2, 77), member(r3)])
+        var replica = replicaKnowing(readmit, id: r2) { $0.incarnation = Incarnation(77) }
+        #expect(replica.memberships.count == 2)
+        _ = replica.step(.adoptGenesis([ScheduledMembership(fromSlot: Slot(1), membership: genesis)]))
+        #expect(replica.memberships == [ScheduledMembership(fromSlot: Slot(1), membership: genesis),
+                                        ScheduledMembership(fromSlot: Slot(1 + α), membership: readmit)])
+        // It votes again: the re-admitting membership governs slots of its window.
+        #expect(replica.status.membership == genesis)
+        #expect(replica.status.isVoter)
+
+        // The next change is the successor of the one learned before genesis, not stale.
+        let next = Membership(epoch: 3, voters: [member(r1), member(r2, 77)])
+        let entry = ChosenEntry(slot: Slot(2), command: .configure(next))
+        _ = replica.step(.message(from: r1, .heartbeat(ballot: ballot(1, r1), chosenThrough: Slot(2), readRound: 0)))
+        _ = replica.step(.message(from: r1, .catchUpReply(entries: [entry])))
+        #expect(replica.chosenThrough == Slot(2))
+        #expect(replica.status.latestMembership == next)
+        #expect(replica.membership(at: Slot(2 + α)) == next)
+    }
 }
