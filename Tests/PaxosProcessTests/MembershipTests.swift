@@ -1,6 +1,6 @@
 import Foundation
 import PaxosClient
-import Synchronization
+import PaxosTestKit
 import Testing
 
 // Membership with real paxosd processes (docs/ARCHITECTURE.md, "Membership"): the replicated
@@ -117,23 +117,22 @@ struct MembershipTests {
         }
     }
 
-    @Test("add, promote, remove and replace under load, with the leader killed during a change; no acknowledged write lost")
+    @Test("add, promote, remove and replace under load, with the leader killed during a change; history linearizable, no acknowledged write lost")
     func changesUnderLoad() throws {
+        let seed = UInt64.random(in: 1...UInt64.max)
+        print("membership under load: client seed \(seed)")
         try LocalCluster.run(size: 4, name: "membership-under-load", bootstrap: 3) { cluster in
             try cluster.waitForLeader(among: [1, 2, 3])
-            let stop = Atomic<Bool>(false)
+            // The nemesis test's clients: SET, GET and DEL on a few shared keys, one attempt each,
+            // every invocation and answer recorded for the linearizability checker.
+            typealias Nemesis = ProcessTests.NemesisTests
+            let origin = ContinuousClock.now
+            let stop = StopFlag()
             let endpoints = cluster.ids.map(cluster.endpoint)
-            let writers = ThreadGroup(3, name: "membership-writer") { thread -> [String: String] in
-                var acknowledged: [String: String] = [:]
-                guard let client = try? PaxosClient(endpoints: endpoints, configuration: .patient, startingAt: thread) else { return [:] }
-                var index = 0
-                while !stop.load(ordering: .relaxed) {
-                    index += 1
-                    let key = "load-\(thread)-\(index)"
-                    if (try? client.put(key, "v\(index)")) != nil { acknowledged[key] = "v\(index)" }
-                }
-                return acknowledged
+            let clients = ThreadGroup(4, name: "membership-client") { thread in
+                Nemesis.runClient(thread: thread, seed: seed, endpoints: endpoints, stop: stop, origin: origin)
             }
+            defer { stop.raise() }
 
             // Add node 4 and kill the leader while the change (add, catch-up, promote) runs.
             let config = cluster.configPath
@@ -168,13 +167,20 @@ struct MembershipTests {
             #expect(replace.status == 0, "\(replace)")
             try waitUntil("node 2 votes again", timeout: .seconds(10)) { try cluster.info(2)["voter"] == "yes" }
 
-            stop.store(true, ordering: .relaxed)
-            let acknowledged = writers.join().reduce(into: [String: String]()) { $0.merge($1) { $1 } }
-            #expect(acknowledged.count > 50, "too few writes acknowledged under load: \(acknowledged.count)")
-            let reader = try cluster.client(over: [1, 2, 4])
-            var lost: [String] = []
-            for (key, value) in acknowledged where (try? reader.get(key)) != value { lost.append(key) }
-            #expect(lost.isEmpty, "\(lost.count) of \(acknowledged.count) acknowledged writes lost, e.g. \(lost.prefix(5))")
+            stop.raise()
+            var records = clients.join().flatMap { $0 }
+            let members = [1, 2, 4]
+            try cluster.waitForCatchUp(2)
+            let finalValues = try Nemesis.readFinalValues(cluster, over: members, into: &records, origin: origin)
+            try Nemesis.checkReplicasAgree(cluster, ids: members, finalValues: finalValues)
+            let acknowledged = records.filter { $0.outcome != nil && $0.outcome != .unknown }.count
+            let unknown = records.filter { $0.outcome == .unknown }.count
+            print("membership under load: \(records.count) operations, \(acknowledged) answered, \(unknown) unknown")
+            #expect(acknowledged > 50, "too few operations answered under load: \(acknowledged)")
+            try Nemesis.checkNoAcknowledgedWriteLost(records, finalValues: finalValues)
+            let history = History(records.enumerated().compactMap { index, record in Nemesis.operation(index, record) })
+            let verdict = LinearizabilityChecker().check(history)
+            #expect(verdict.isLinearizable, "client seed \(seed): \(verdict)")
             try cluster.expectConsistentDatabases(restart: true)
         }
     }

@@ -191,9 +191,9 @@ extension ProcessTests {
 
         /// Reads every key once more through the cluster, linearizably, and records the reads.
         static func readFinalValues(
-            _ cluster: LocalCluster, into records: inout [Record], origin: ContinuousClock.Instant
+            _ cluster: LocalCluster, over ids: [Int]? = nil, into records: inout [Record], origin: ContinuousClock.Instant
         ) throws -> [[UInt8]: [UInt8]?] {
-            let reader = try cluster.client()
+            let reader = try cluster.client(over: ids ?? cluster.ids)
             var values: [[UInt8]: [UInt8]?] = [:]
             for index in 0..<keyCount {
                 let key = Array("k\(index)".utf8)
@@ -208,10 +208,10 @@ extension ProcessTests {
         }
 
         /// Every node's own applied state (READONLY reads) holds the final values.
-        static func checkReplicasAgree(_ cluster: LocalCluster, finalValues: [[UInt8]: [UInt8]?]) throws {
+        static func checkReplicasAgree(_ cluster: LocalCluster, ids: [Int]? = nil, finalValues: [[UInt8]: [UInt8]?]) throws {
             var configuration = PaxosClient.Configuration.patient
             configuration.staleReads = true
-            for id in cluster.ids {
+            for id in ids ?? cluster.ids {
                 let local = try cluster.client(only: id, configuration: configuration)
                 for (key, value) in finalValues {
                     let mine = try local.get(key)
