@@ -4,7 +4,10 @@
 /// command  := 0x00                                   -- no-op
 ///           | 0x01 count:u32 request*count           -- batch
 ///           | 0x02 epoch:u64 voters:u32 member*voters learners:u32 member*learners -- configure
+///           | 0x03 epoch:u64 voters:u32 member*voters learners:u32 member*learners
+///                  addresses:u32 address*addresses   -- configure with member addresses
 /// member   := id:u32 incarnation:u64
+/// address  := id:u32 host:bytes client:u32 peer:u32 metrics:u32  -- ports < 65536
 /// request  := client:u64 sequence:u64 operation
 /// operation:= 0x01 key:bytes value:bytes             -- put
 ///           | 0x02 key:bytes                         -- delete
@@ -40,7 +43,9 @@ extension Command {
                 }
             }
         case .configure(let membership):
-            writer.write(UInt8(2))
+            // Without addresses, the format from before they existed: logs, snapshots and
+            // golden traces of such memberships are byte for byte what they were.
+            writer.write(UInt8(membership.addresses.isEmpty ? 2 : 3))
             writer.write(membership.epoch)
             for members in [membership.voters, membership.learners] {
                 writer.write(UInt32(members.count))
@@ -48,6 +53,13 @@ extension Command {
                     writer.write(member.id.rawValue)
                     writer.write(member.incarnation.rawValue)
                 }
+            }
+            guard !membership.addresses.isEmpty else { return }
+            writer.write(UInt32(membership.addresses.count))
+            for (id, address) in membership.addresses.sorted(by: { $0.key < $1.key }) {
+                writer.write(id.rawValue)
+                writer.writeLengthPrefixed(Array(address.host.utf8))
+                for port in [address.clientPort, address.peerPort, address.metricsPort] { writer.write(UInt32(port)) }
             }
         }
     }
@@ -86,7 +98,7 @@ extension Command {
                 requests.append(ClientRequest(client: client, sequence: sequence, operation: operation))
             }
             return .batch(requests)
-        case 2:
+        case let tag where tag == 2 || tag == 3:
             let epoch = try reader.readUInt64()
             var lists: [[Member]] = []
             for _ in 0..<2 {
@@ -99,7 +111,24 @@ extension Command {
                 }
                 lists.append(members)
             }
-            let membership = Membership(epoch: epoch, voters: lists[0], learners: lists[1])
+            var addresses: [ReplicaID: MemberAddress] = [:]
+            if tag == 3 {
+                let count = Int(try reader.readUInt32())
+                guard count <= maxMembers else { throw .tooLong(length: count, limit: maxMembers, offset: reader.offset) }
+                for _ in 0..<count {
+                    let id = ReplicaID(try reader.readUInt32())
+                    let host = String(decoding: try reader.readLengthPrefixed(limit: MemberAddress.maxHostBytes), as: UTF8.self)
+                    var ports: [UInt16] = []
+                    for _ in 0..<3 {
+                        let port = try reader.readUInt32()
+                        guard port <= UInt32(UInt16.max) else { throw .invalid("port \(port) of replica \(id) is out of range") }
+                        ports.append(UInt16(port))
+                    }
+                    guard addresses[id] == nil else { throw .invalid("two addresses for replica \(id)") }
+                    addresses[id] = MemberAddress(host: host, clientPort: ports[0], peerPort: ports[1], metricsPort: ports[2])
+                }
+            }
+            let membership = Membership(epoch: epoch, voters: lists[0], learners: lists[1], addresses: addresses)
             do { try membership.validate() } catch { throw .invalid("invalid membership: \(error.description)") }
             return .configure(membership)
         case let tag:
@@ -120,7 +149,7 @@ extension Command {
         requests.reduce(0) { $0 + $1.operation.payloadBytes }
     }
 
-    var encodedSizeHint: Int { 5 + payloadBytes + requests.count * 29 + (membership.map { 16 + $0.ids.count * 12 } ?? 0) }
+    var encodedSizeHint: Int { 5 + payloadBytes + requests.count * 29 + (membership.map { 16 + $0.ids.count * 12 + $0.addresses.values.reduce(0) { $0 + 20 + $1.host.utf8.count } } ?? 0) }
 }
 
 extension Operation {

@@ -56,17 +56,22 @@ public struct Member: Hashable, Sendable, CustomStringConvertible {
 /// The acceptors of a range of slots (`voters`) and the replicas that follow the log without
 /// voting (`learners`: new nodes catching up before promotion).
 ///
-/// - Invariant: ids are unique across voters and learners; at least one voter; no id 0.
+/// - Invariant: ids are unique across voters and learners; at least one voter; no id 0;
+///   every id in `addresses` is a voter or a learner.
 public struct Membership: Hashable, Sendable, CustomStringConvertible {
     /// Counts the changes since the first membership (which is epoch 1).
     public var epoch: UInt64
     public var voters: [Member]
     public var learners: [Member]
+    /// Where members added with an address listen. Members without one are found in the
+    /// cluster file (the bootstrap members, and spares listed there).
+    public var addresses: [ReplicaID: MemberAddress]
 
-    public init(epoch: UInt64, voters: [Member], learners: [Member] = []) {
+    public init(epoch: UInt64, voters: [Member], learners: [Member] = [], addresses: [ReplicaID: MemberAddress] = [:]) {
         self.epoch = epoch
         self.voters = voters.sorted { $0.id < $1.id }
         self.learners = learners.sorted { $0.id < $1.id }
+        self.addresses = addresses
     }
 
     /// A first membership of `ids`, all at incarnation `.initial`.
@@ -102,11 +107,16 @@ public struct Membership: Hashable, Sendable, CustomStringConvertible {
         if Set(ids).count != ids.count { throw MembershipError("replica ids appear twice in \(self)") }
         if voters.isEmpty { throw MembershipError("a membership needs at least one voter") }
         if ids.contains(ReplicaID(0)) { throw MembershipError("replica id 0 is reserved") }
+        for (id, address) in addresses {
+            if !ids.contains(id) { throw MembershipError("an address is recorded for replica \(id), which is not a member") }
+            do { try address.validate() } catch { throw MembershipError("replica \(id)'s address: \(error.description)") }
+        }
     }
 
     public var description: String {
         "epoch \(epoch): voters [\(voters.map(\.description).joined(separator: ", "))]"
             + (learners.isEmpty ? "" : " learners [\(learners.map(\.description).joined(separator: ", "))]")
+            + (addresses.isEmpty ? "" : " addresses [\(addresses.sorted { $0.key < $1.key }.map { "\($0.key) at \($0.value)" }.joined(separator: ", "))]")
     }
 }
 
@@ -124,8 +134,9 @@ public struct ScheduledMembership: Hashable, Sendable {
 
 /// A change an operator asks for; the leader turns it into the next membership.
 public enum MembershipChange: Hashable, Sendable, CustomStringConvertible {
-    /// A new replica (or a new incarnation of a removed one) joins as a learner.
-    case addLearner(Member)
+    /// A new replica (or a new incarnation of a removed one) joins as a learner; with an
+    /// address, every node learns where it listens from the membership.
+    case addLearner(Member, address: MemberAddress? = nil)
     /// A learner becomes a voter.
     case promote(ReplicaID)
     /// A voter or learner leaves.
@@ -136,7 +147,7 @@ public enum MembershipChange: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .addLearner(let member): "add learner \(member)"
+        case .addLearner(let member, let address): "add learner \(member)" + (address.map { " at \($0)" } ?? "")
         case .promote(let id): "promote \(id)"
         case .remove(let id): "remove \(id)"
         case .replaceIncarnation(let member): "replace incarnation of \(member.id) with \(member.incarnation)"
@@ -147,10 +158,12 @@ public enum MembershipChange: Hashable, Sendable, CustomStringConvertible {
     public func applied(to current: Membership) throws(MembershipError) -> Membership {
         var voters = current.voters
         var learners = current.learners
+        var addresses = current.addresses
         switch self {
-        case .addLearner(let member):
+        case .addLearner(let member, let address):
             if current.member(member.id) != nil { throw MembershipError("replica \(member.id) is already a member (\(current))") }
             learners.append(member)
+            addresses[member.id] = address
         case .promote(let id):
             guard let index = learners.firstIndex(where: { $0.id == id }) else {
                 throw MembershipError(current.isVoter(id) ? "replica \(id) is already a voter" : "replica \(id) is not a learner (\(current))")
@@ -165,6 +178,7 @@ public enum MembershipChange: Hashable, Sendable, CustomStringConvertible {
             } else {
                 throw MembershipError("replica \(id) is not a member (\(current))")
             }
+            addresses[id] = nil
         case .replaceIncarnation(let member):
             guard let index = voters.firstIndex(where: { $0.id == member.id }) else {
                 throw MembershipError("replica \(member.id) is not a voter (\(current))")
@@ -172,7 +186,7 @@ public enum MembershipChange: Hashable, Sendable, CustomStringConvertible {
             if voters[index].incarnation == member.incarnation { throw MembershipError("replica \(member) already has that incarnation") }
             voters[index] = member
         }
-        let next = Membership(epoch: current.epoch + 1, voters: voters, learners: learners)
+        let next = Membership(epoch: current.epoch + 1, voters: voters, learners: learners, addresses: addresses)
         try next.validate()
         return next
     }

@@ -21,7 +21,8 @@ public enum ClientCommand: Hashable, Sendable {
     /// `HELLO [protover [AUTH user password] [SETNAME name]]`: RESP2 only; the name is ignored,
     /// as `CLIENT SETNAME` is.
     case hello(protocolVersion: Int?, user: String?, password: Bytes?)
-    /// `MEMBER LIST | ADD id | PROMOTE id | REMOVE id | REPLACE id [GROUP g]`: the replicated
+    /// `MEMBER LIST | ADD id [host client-port peer-port metrics-port] | PROMOTE id | REMOVE id |
+    /// REPLACE id [GROUP g]`: the replicated
     /// membership (see `Node+Membership.swift`).
     case member(MemberCommand, group: UInt32?)
     /// A command clients send at start-up that needs a harmless answer (`CONFIG GET`, `COMMAND`,
@@ -35,10 +36,11 @@ public enum ClientCommand: Hashable, Sendable {
 }
 
 /// The membership subcommands. The incarnation of an added or replaced replica is the one it
-/// reported to the node that runs the command (it must be up and connected).
+/// reported to the node that runs the command (it must be up and connected). An added replica's
+/// address, when given, is recorded in the membership, so every node learns where it listens.
 public enum MemberCommand: Hashable, Sendable {
     case list
-    case add(ReplicaID)
+    case add(ReplicaID, address: MemberAddress? = nil)
     case promote(ReplicaID)
     case remove(ReplicaID)
     case replace(ReplicaID)
@@ -122,10 +124,10 @@ extension ClientCommand {
         }
     }
 
-    /// `MEMBER LIST | ADD id | PROMOTE id | REMOVE id | REPLACE id`, each with an optional
-    /// `GROUP g` at the end.
+    /// `MEMBER LIST | ADD id [host client-port peer-port metrics-port] | PROMOTE id | REMOVE id |
+    /// REPLACE id`, each with an optional `GROUP g` at the end.
     private static func parseMember(_ arguments: [Bytes]) throws(ClientCommandError) -> ClientCommand {
-        let usage = "ERR usage: MEMBER LIST | MEMBER ADD <id> | MEMBER PROMOTE <id> | MEMBER REMOVE <id> | MEMBER REPLACE <id>, optionally followed by GROUP <g>"
+        let usage = "ERR usage: MEMBER LIST | MEMBER ADD <id> [<host> <client-port> <peer-port> <metrics-port>] | MEMBER PROMOTE <id> | MEMBER REMOVE <id> | MEMBER REPLACE <id>, optionally followed by GROUP <g>"
         var words = arguments.map { String(decoding: $0, as: UTF8.self) }
         var group: UInt32?
         if words.count >= 3, words[words.count - 2].uppercased() == "GROUP" {
@@ -135,12 +137,23 @@ extension ClientCommand {
         }
         guard let sub = words.first?.uppercased() else { throw ClientCommandError(usage) }
         if sub == "LIST", words.count == 1 { return .member(.list, group: group) }
-        guard words.count == 2 else { throw ClientCommandError(usage) }
+        guard words.count == 2 || (sub == "ADD" && words.count == 6) else { throw ClientCommandError(usage) }
         guard let raw = UInt32(words[1]), raw != 0 else {
             throw ClientCommandError("ERR replica id must be a positive integer, not '\(words[1])'")
         }
         let id = ReplicaID(raw)
         switch sub {
+        case "ADD" where words.count == 6:
+            var ports: [UInt16] = []
+            for (name, word) in zip(["client", "peer", "metrics"], words[3...]) {
+                guard let port = UInt16(word), port != 0 else {
+                    throw ClientCommandError("ERR the \(name) port must be 1 to 65535, not '\(word)'")
+                }
+                ports.append(port)
+            }
+            let address = MemberAddress(host: words[2], clientPort: ports[0], peerPort: ports[1], metricsPort: ports[2])
+            do { try address.validate() } catch { throw ClientCommandError("ERR replica \(id)'s address: \(error.description)") }
+            return .member(.add(id, address: address), group: group)
         case "ADD": return .member(.add(id), group: group)
         case "PROMOTE": return .member(.promote(id), group: group)
         case "REMOVE": return .member(.remove(id), group: group)

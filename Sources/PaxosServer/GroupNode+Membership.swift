@@ -85,7 +85,7 @@ extension GroupNode {
         case .membershipChangeRefused(let change, let reason) where change == pending.change:
             pendingMembershipChange = nil
             if case .notLeader(let leader) = reason {
-                let where_ = leader.flatMap { settings.cluster.address(of: $0) }.map { " at \($0.host):\($0.clientPort)" } ?? ""
+                let where_ = leader.flatMap { node.address(of: $0) }.map { " at \($0.host):\($0.clientPort)" } ?? ""
                 pending.respond(.failure(MemberCommandError("NOTLEADER \(leader.map { "\($0)" } ?? "unknown")\(where_)")))
             } else {
                 pending.respond(.failure(MemberCommandError("\(change) refused: \(reason)")))

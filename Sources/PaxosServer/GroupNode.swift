@@ -42,6 +42,8 @@ final class GroupNode: @unchecked Sendable {
     var genesisRecording: (clusterUUID: String, membership: Membership)?
     /// A `MEMBER` change waiting for its slot to be applied.
     var pendingMembershipChange: PendingMembershipChange?
+    /// The newest membership epoch whose addresses the node has followed (`Node+Addresses.swift`).
+    var followedMembershipEpoch: UInt64 = 0
 
     // Client requests, local and forwarded (see GroupNode+Requests.swift).
     var requests: [UInt64: TrackedRequest] = [:]
@@ -106,6 +108,10 @@ final class GroupNode: @unchecked Sendable {
         execute(actions)
         flushLinks()
         noteRoleChange()
+        if replica.latestMembership.epoch != followedMembershipEpoch {
+            followedMembershipEpoch = replica.latestMembership.epoch
+            node.followRecordedAddresses()
+        }
     }
 
     func execute(_ actions: [Action]) {

@@ -58,8 +58,8 @@ extension Node {
     private func resolve(_ command: MemberCommand, group: Int) -> Result<MembershipChange, MemberCommandError> {
         func reported(_ id: ReplicaID) -> Result<Incarnation, MemberCommandError> {
             if id == settings.id { return .success(groups[group].incarnation) }
-            guard settings.cluster.address(of: id) != nil else {
-                return .failure(MemberCommandError("ERR replica \(id) is not in the cluster file; list its address there on every node (\"bootstrap\": false) and start it"))
+            guard address(of: id) != nil else {
+                return .failure(MemberCommandError("ERR replica \(id) is not in the cluster file and no address was given; use MEMBER ADD \(id) <host> <client-port> <peer-port> <metrics-port>, or list it on every node (\"bootstrap\": false), and start it"))
             }
             guard let identity = peerIdentities[id], identity.groups.count > group else {
                 return .failure(MemberCommandError("ERR replica \(id) has not connected to replica \(settings.id); start it and retry"))
@@ -68,7 +68,11 @@ extension Node {
         }
         switch command {
         case .list: preconditionFailure("MEMBER LIST changes nothing")
-        case .add(let id): return reported(id).map { .addLearner(Member(id: id, incarnation: $0)) }
+        case .add(let id, let address):
+            // A new node named by its address: let it in and dial it now, so it learns the
+            // cluster's genesis from us and tells us its incarnation (the retry finds it).
+            if let address, id != settings.id { expectPeer(id, at: address) }
+            return reported(id).map { .addLearner(Member(id: id, incarnation: $0), address: address) }
         case .promote(let id): return .success(.promote(id))
         case .remove(let id): return .success(.remove(id))
         case .replace(let id): return reported(id).map { .replaceIncarnation(Member(id: id, incarnation: $0)) }

@@ -26,6 +26,12 @@ public final class Node: @unchecked Sendable {
     /// Set once by `NodeService` before the first tick, indexed by group.
     var groups: [GroupNode] = []
     var links: [ReplicaID: PeerLink] = [:]
+    /// What a new peer link needs (set by `NodeService` before `start`); see `Node+Addresses.swift`.
+    var peerDialing: PeerDialing?
+    /// The peer port's door, told of members the cluster file does not list.
+    var peerGate: PeerGate?
+    /// Addresses an operator gave with `MEMBER ADD` that no chosen membership records yet.
+    var expectedPeers: [ReplicaID: MemberAddress] = [:]
     /// Links written to during the current step; flushed once at its end.
     var dirtyLinks: Set<ReplicaID> = []
     /// Client connections get ids from here: random high bits per process, a counter below.

@@ -83,7 +83,12 @@ public struct NodeService: Service {
             try await group.shutdownGracefully()
             throw NodeStartupError("cannot listen: \(error) (is another paxosd using the ports of replica \(settings.id)?)")
         }
-        try await loop.submit { startPeerLinks(node: node, credentials: credentials, tls: tls.peersDialing); node.start() }.get()
+        try await loop.submit {
+            node.peerDialing = PeerDialing(credentials: credentials, tls: tls.peersDialing,
+                                           handshakeTimeout: .milliseconds(settings.peerHandshakeTimeoutMilliseconds))
+            startPeerLinks(node: node)
+            node.start()
+        }.get()
         logger.notice("paxosd ready", metadata: [
             "paxos.replica": "\(settings.id)", "client.address": "\(settings.clientListenHost):\(settings.clientPort)",
             "peer.address": "\(settings.host):\(settings.peerPort)", "metrics.address": "\(settings.host):\(settings.metricsPort)",
@@ -168,6 +173,7 @@ public struct NodeService: Service {
         let gate = PeerGate(credentials: credentials, maxUnauthenticated: settings.maxUnauthenticatedPeers,
                             handshakeTimeout: .milliseconds(settings.peerHandshakeTimeoutMilliseconds),
                             logger: logger, metrics: node.metrics)
+        try await node.loop.submit { node.peerGate = gate }.get()
         let logger = logger
         return try await PeerSocketOptions.apply(toChildrenOf: ServerBootstrap(group: group))
             .serverChannelOption(.backlog, value: 64)
@@ -255,20 +261,13 @@ public struct NodeService: Service {
             .bind(host: settings.host, port: settings.metricsPort).get()
     }
 
-    private func startPeerLinks(node: Node, credentials: PeerCredentials, tls: NIOSSLContext?) {
+    /// A link to every replica of the cluster file, then to every member whose address a
+    /// recorded membership holds (`Node.followRecordedAddresses`).
+    private func startPeerLinks(node: Node) {
         for address in settings.cluster.replicas where address.id != settings.id.rawValue {
-            let peer = ReplicaID(address.id)
-            let link = PeerLink(peer: peer, host: address.host, port: address.peerPort, loop: node.loop,
-                                credentials: credentials,
-                                handshakeTimeout: .milliseconds(settings.peerHandshakeTimeoutMilliseconds),
-                                tls: tls, logger: logger, metrics: node.metrics) { [weak node] peer, connected in
-                guard let node else { return }
-                node.metrics.peersConnected.record(node.connectedPeers.count)
-                if connected { node.onPeerConnected(peer) } else { node.onPeerDisconnected(peer) }
-            }
-            node.links[peer] = link
-            link.start()
+            node.openLink(to: ReplicaID(address.id), host: address.host, port: address.peerPort)
         }
+        node.followRecordedAddresses()
     }
 }
 

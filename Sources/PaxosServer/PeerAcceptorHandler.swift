@@ -81,7 +81,7 @@ final class PeerAcceptorHandler: ChannelInboundHandler {
             refuse(.wrongCluster, context: context)
             return
         }
-        guard dialer != credentials.replica, credentials.members.contains(dialer) else {
+        guard dialer != credentials.replica, gate.isMember(dialer) else {
             refuse(.notMember, context: context, detail: "replica \(dialer)")
             return
         }

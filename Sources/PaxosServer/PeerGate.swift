@@ -66,6 +66,9 @@ final class PeerGate: Sendable {
     private struct State {
         var unauthenticated = 0
         var refusals = RefusalLogLimiter()
+        /// Replicas not in the cluster file that a membership (or an operator's `MEMBER ADD` with
+        /// an address) names: they may connect too.
+        var recordedMembers: Set<ReplicaID> = []
     }
 
     init(credentials: PeerCredentials, maxUnauthenticated: Int, handshakeTimeout: TimeAmount,
@@ -96,6 +99,17 @@ final class PeerGate: Sendable {
     }
 
     var unauthenticatedConnections: Int { state.withLock { $0.unauthenticated } }
+
+    /// True when `dialer` may connect: listed in the cluster file, or named since by a
+    /// membership or an operator (`admitMember`).
+    func isMember(_ dialer: ReplicaID) -> Bool {
+        credentials.members.contains(dialer) || state.withLock { $0.recordedMembers.contains(dialer) }
+    }
+
+    /// Lets `id` connect from now on (see `Node+Addresses.swift`).
+    func admitMember(_ id: ReplicaID) {
+        state.withLock { _ = $0.recordedMembers.insert(id) }
+    }
 
     /// Counts a refusal and logs it unless this host was logged within the last minute.
     func recordRefusal(_ refusal: PeerRefusal, remoteAddress: SocketAddress?, detail: String? = nil,

@@ -12,13 +12,16 @@ struct MemberCommands: ParsableCommand {
         discussion: """
             Membership is replicated state: a change is a command chosen in each consensus \
             group's log, proposed by that group's leader (this command finds it). Changes go one \
-            at a time. A replica to add or replace must be listed in the cluster file of every \
-            node (spares with "bootstrap": false) and be running: its incarnation (the identity of \
-            its database) is what the membership records.
+            at a time. A replica to add or replace must be running: its incarnation (the identity \
+            of its database) is what the membership records. Give an added replica's address \
+            (host and client, peer and metrics ports) and the membership records it, so every \
+            node learns where it is; without one it must be listed in every node's cluster file \
+            (a spare, "bootstrap": false). Its own cluster file lists the members it first dials.
 
             Examples:
               paxosctl member list
-              paxosctl member add 4          # joins as a learner, catches up, then is promoted
+              paxosctl member add 4 10.0.0.4 6379 7379 9379   # a learner, caught up, then promoted
+              paxosctl member add 4          # replica 4 is listed in every node's cluster file
               paxosctl member remove 3
               paxosctl member replace 3      # re-admit replica 3 after its disk was replaced
             """,
@@ -38,17 +41,37 @@ struct AddMember: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
         abstract: "Add a replica: as a learner, then, once caught up, as a voter.",
-        discussion: "The replica must be running and listed in every node's cluster file.")
+        discussion: """
+            The replica must be running. With its address, the membership records where it \
+            listens and every node dials it; without, every node's cluster file must list it.
+            """)
     @Argument(help: "The replica id to add.") var id: UInt32
+    @Argument(help: ArgumentHelp("Its address: host client-port peer-port metrics-port (optional).",
+                                 valueName: "host client-port peer-port metrics-port"))
+    var address: [String] = []
     @Flag(help: "Leave it a learner; promote it later with `paxosctl member promote`.") var learnerOnly = false
     @Option(help: "Promote once its applied slot is within this many slots of the leader's chosen frontier in every group.")
     var catchUpBound: UInt64 = 1_000
     @Option(help: "Seconds to wait for it to catch up before giving up (it stays a learner).") var wait: Double = 600
     @OptionGroup var connection: ConnectionOptions
 
+    func validate() throws {
+        guard address.isEmpty || address.count == 4 else {
+            throw ValidationError("give the address as <host> <client-port> <peer-port> <metrics-port>, or nothing; got \(address.count) word(s)")
+        }
+        for (name, word) in zip(["client", "peer", "metrics"], address.dropFirst()) {
+            guard let port = UInt16(word), port != 0 else { throw ValidationError("the \(name) port must be 1 to 65535, not '\(word)'") }
+        }
+    }
+
     func run() throws {
-        let runner = try MemberRunner(connection)
-        try runner.change("ADD", id)
+        var runner = try MemberRunner(connection)
+        if address.count == 4, let port = Int(address[1]) {
+            // Watch its catch-up at the address given, whatever the cluster file says.
+            runner.nodes.removeAll { $0.id == Int(id) }
+            runner.nodes.append(NodeAddress(id: Int(id), endpoint: Endpoint(host: address[0], port: port)))
+        }
+        try runner.change("ADD", id, extra: address)
         guard !learnerOnly else { return }
         try runner.waitForCatchUp(id, bound: catchUpBound, seconds: wait)
         try runner.change("PROMOTE", id)
@@ -84,7 +107,7 @@ struct ReplaceMember: ParsableCommand {
 /// host:port`, and the command goes there; a change in progress or one that lost its slot to a
 /// leader change is tried again, for up to the connection timeout (at least 30 s).
 struct MemberRunner {
-    let nodes: [NodeAddress]
+    var nodes: [NodeAddress]
     let settings: ClientSettings
     let deadline: Date
 
@@ -100,11 +123,11 @@ struct MemberRunner {
         return lines.compactMap { if case .bulkString(let bytes?) = $0 { String(decoding: bytes, as: UTF8.self) } else { nil } }
     }
 
-    /// `MEMBER <verb> <id> GROUP g` for every group, each at its leader.
-    func change(_ verb: String, _ id: UInt32) throws {
+    /// `MEMBER <verb> <id> [extra…] GROUP g` for every group, each at its leader.
+    func change(_ verb: String, _ id: UInt32, extra: [String] = []) throws {
         let groups = try list().count
         for group in 0..<groups {
-            let answer = try send(["MEMBER", verb, "\(id)", "GROUP", "\(group)"], preferring: nil, retryBusy: true)
+            let answer = try send(["MEMBER", verb, "\(id)"] + extra + ["GROUP", "\(group)"], preferring: nil, retryBusy: true)
             StandardStream.output.write("OK \(answer.text) (by \(answer.endpoint))\n")
         }
     }
@@ -191,7 +214,9 @@ struct MemberRunner {
                     continue
                 }
                 if error.serverMessage != nil {
-                    let transient = ["in progress", "was not chosen", "timed out", "pipeline is full", "simulated failure", "no membership yet"]
+                    // "has not connected": a replica just added by address is being dialled.
+                    let transient = ["in progress", "was not chosen", "timed out", "pipeline is full", "simulated failure", "no membership yet",
+                                     "has not connected"]
                     if retryBusy, transient.contains(where: { message.contains($0) }) {
                         Thread.sleep(forTimeInterval: 0.5)
                         continue

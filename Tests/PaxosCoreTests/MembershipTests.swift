@@ -54,6 +54,9 @@ struct MembershipTests {
     @Test("configure: a membership command survives encode and decode", arguments: [
         Membership.initial([r1, r2, r3]),
         Membership(epoch: 7, voters: [member(r1, 0xdead_beef), member(r4, 9)], learners: [member(r5, 42)]),
+        Membership(epoch: 8, voters: [member(r1), member(r4, 9)], learners: [member(r5, 42)],
+                   addresses: [r4: MemberAddress(host: "10.0.0.4", clientPort: 6379, peerPort: 7379, metricsPort: 9379),
+                               r5: MemberAddress(host: "node-5.example", clientPort: 1, peerPort: 65535, metricsPort: 2)]),
     ])
     func configureRoundTrip(membership: Membership) throws {
         let command = Command.configure(membership)
@@ -271,4 +274,42 @@ struct StaleConfigureTests {
         #expect(replica.status.latestMembership == next)
         #expect(replica.membership(at: Slot(2 + α)) == next)
     }
+
+    @Test("address: an added member's address is carried by every later membership and dropped with the member")
+    func addressesFollowTheMembers() throws {
+        let address = MemberAddress(host: "10.0.0.4", clientPort: 6379, peerPort: 7379, metricsPort: 9379)
+        let base = Membership.initial([r1, r2, r3])
+        let added = try MembershipChange.addLearner(member(r4, 8), address: address).applied(to: base)
+        #expect(added.addresses == [r4: address])
+        #expect("\(MembershipChange.addLearner(member(r4, 8), address: address))" == "add learner 4/8 at 10.0.0.4:6379/7379/9379")
+        let promoted = try MembershipChange.promote(r4).applied(to: added)
+        #expect(promoted.addresses == [r4: address])
+        let replaced = try MembershipChange.replaceIncarnation(member(r4, 9)).applied(to: promoted)
+        #expect(replaced.addresses == [r4: address])
+        let removed = try MembershipChange.remove(r4).applied(to: replaced)
+        #expect(removed.addresses.isEmpty)
+        // Without an address the encoding is the one from before addresses existed (tag 2).
+        #expect(Command.configure(removed).encoded().first == 2)
+        #expect(Command.configure(added).encoded().first == 3)
+    }
+
+    @Test("address: a bad address is refused, by the change and by the decoder", arguments: [
+        MemberAddress(host: "", clientPort: 1, peerPort: 2, metricsPort: 3),
+        MemberAddress(host: "a host", clientPort: 1, peerPort: 2, metricsPort: 3),
+        MemberAddress(host: "h", clientPort: 0, peerPort: 2, metricsPort: 3),
+        MemberAddress(host: "h", clientPort: 2, peerPort: 2, metricsPort: 3),
+        MemberAddress(host: String(repeating: "h", count: 256), clientPort: 1, peerPort: 2, metricsPort: 3),
+    ])
+    func badAddressesAreRefused(address: MemberAddress) {
+        #expect(throws: MembershipError.self) {
+            try MembershipChange.addLearner(member(r4, 8), address: address).applied(to: Membership.initial([r1, r2, r3]))
+        }
+        // Encoded by hand (the encoder trusts what validation let through): the decoder refuses it.
+        let bad = Membership(epoch: 2, voters: [member(r1)], learners: [member(r4, 8)], addresses: [r4: address])
+        #expect(throws: DecodingError.self) { try Command.decode(Command.configure(bad).encoded()) }
+        // An address for an id that is not a member is refused too.
+        let stray = Membership(epoch: 2, voters: [member(r1)], addresses: [r4: MemberAddress(host: "h", clientPort: 1, peerPort: 2, metricsPort: 3)])
+        #expect(throws: DecodingError.self) { try Command.decode(Command.configure(stray).encoded()) }
+    }
 }
+

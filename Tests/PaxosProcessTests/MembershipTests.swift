@@ -68,6 +68,54 @@ struct MembershipTests {
         }
     }
 
+    @Test("a node added with its address is dialled by members whose cluster file does not list it, also after they restart")
+    func addByAddress() throws {
+        let cluster = try LocalCluster(size: 4, name: "membership-add-by-address")
+        var failed = true
+        defer { cluster.shutdown(keepDirectory: failed && ProcessInfo.processInfo.environment["PAXOS_KEEP_FAILED"] == "1") }
+        do {
+            // Nodes 1-3 know only each other; node 4's file lists the others and itself.
+            try cluster.writeConfiguration(listing: [1, 2, 3], bootstrap: [1, 2, 3])
+            for id in 1...3 { try cluster.start(id) }
+            try cluster.waitForLeader(among: [1, 2, 3])
+            let client = try cluster.client(over: [1, 2, 3])
+            for index in 0..<50 { try client.put("before-\(index)", "v\(index)") }
+            try cluster.writeConfiguration(listing: [1, 2, 3, 4], bootstrap: [1, 2, 3])
+            try cluster.start(4)
+
+            // Without an address, the members cannot know where node 4 is: refused, saying why.
+            let blind = try Paxosctl.run(["member", "add", "4", "--config", cluster.configPath, "--timeout", "5"])
+            #expect(blind.status != 0, "\(blind)")
+            #expect(blind.standardError.contains("no address was given"), "\(blind)")
+
+            let port = cluster.clientPort(4)
+            let address = ["127.0.0.1", "\(port)", "\(port + 1)", "\(port + 2)"]
+            let add = try Paxosctl.run(["member", "add", "4"] + address + ["--config", cluster.configPath], timeout: .seconds(90))
+            #expect(add.status == 0, "\(add)")
+            try waitUntil("node 4 votes", timeout: .seconds(30)) { try cluster.info(4)["voter"] == "yes" }
+            let list = try Paxosctl.run(["member", "list", "--config", cluster.configPath])
+            #expect(list.standardOutput.contains("4 at 127.0.0.1:\(port)/\(port + 1)/\(port + 2)"), "\(list)")
+
+            // Nodes 1 and 2 restart with their old file (no node 4): the membership they
+            // recorded tells them where node 4 is. Without node 3, writes need node 4's vote.
+            try cluster.writeConfiguration(listing: [1, 2, 3], bootstrap: [1, 2, 3])
+            for id in [1, 2] {
+                cluster.kill(id)
+                try cluster.start(id)
+            }
+            cluster.kill(3)
+            try cluster.waitForLeader(among: [1, 2, 4], timeout: .seconds(20))
+            let survivors = try cluster.client(over: [1, 2, 4])
+            for index in 0..<20 { try survivors.put("after-\(index)", "v\(index)") }
+            for index in 0..<50 { #expect(try survivors.get("before-\(index)") == "v\(index)") }
+            try cluster.expectConsistentDatabases([1, 2, 4])
+            failed = false
+        } catch {
+            print(cluster.diagnostics(after: error))
+            throw error
+        }
+    }
+
     @Test("a wiped disk does not vote: the acknowledged write survives, and `member replace` re-admits the node")
     func amnesiaKeepsTheAcknowledgedWrite() throws {
         try LocalCluster.run(size: 3, name: "membership-amnesia") { cluster in

@@ -28,6 +28,9 @@ struct ClientAccessTests {
         ["MEMBER"], ["MEMBER", "ADD"], ["MEMBER", "ADD", "0"], ["MEMBER", "ADD", "-1"], ["MEMBER", "ADD", "4294967296"],
         ["MEMBER", "ADD", "x"], ["MEMBER", "ADD", "4", "5"], ["MEMBER", "DROP", "4"], ["MEMBER", "LIST", "4"],
         ["MEMBER", "ADD", "4", "GROUP", "x"], ["MEMBER", "REMOVE", "4", "GROUP", "-1"],
+        ["MEMBER", "ADD", "4", "h", "1", "2"], ["MEMBER", "ADD", "4", "h", "1", "2", "0"],
+        ["MEMBER", "ADD", "4", "h", "1", "2", "70000"], ["MEMBER", "ADD", "4", "h", "1", "1", "2"],
+        ["MEMBER", "REMOVE", "4", "h", "1", "2", "3"],
     ])
     func memberRefusesGarbage(words: [String]) {
         #expect(throws: ClientCommandError.self) { try Self.parse(words) }
@@ -38,6 +41,9 @@ struct ClientAccessTests {
         #expect(try Self.parse(["MEMBER", "list"]) == .member(.list, group: nil))
         #expect(try Self.parse(["MEMBER", "add", "4"]) == .member(.add(ReplicaID(4)), group: nil))
         #expect(try Self.parse(["MEMBER", "REPLACE", "2", "group", "3"]) == .member(.replace(ReplicaID(2)), group: 3))
+        let address = MemberAddress(host: "10.0.0.4", clientPort: 6379, peerPort: 7379, metricsPort: 9379)
+        #expect(try Self.parse(["MEMBER", "ADD", "4", "10.0.0.4", "6379", "7379", "9379", "GROUP", "1"])
+            == .member(.add(ReplicaID(4), address: address), group: 1))
         #expect(try Self.parse(["MEMBER", "LIST"]).access == .role(.readOnly))
         for verb in ["ADD", "PROMOTE", "REMOVE", "REPLACE"] {
             #expect(try Self.parse(["MEMBER", verb, "4"]).access == .role(.admin), "MEMBER \(verb)")
