@@ -40,6 +40,10 @@ public enum Message: Hashable, Sendable {
     case catchUpRequest(from: Slot, through: Slot)
     /// Chosen commands the sender holds in the requested range (possibly fewer than asked).
     case catchUpReply(entries: [ChosenEntry])
+    /// The leader in `ballot` is leaving the voters (a membership removed it): followers stop
+    /// treating it as live, and `successor` runs phase 1 at once instead of after an election
+    /// timeout. Moves liveness only: what phase 1 needs is unchanged.
+    case handOver(ballot: Ballot, successor: ReplicaID)
 }
 
 /// One slot of a phase 2a message.
@@ -79,6 +83,7 @@ extension Message {
         case .heartbeatAck: "heartbeat_ack"
         case .catchUpRequest: "catch_up_request"
         case .catchUpReply: "catch_up_reply"
+        case .handOver: "hand_over"
         }
     }
 }

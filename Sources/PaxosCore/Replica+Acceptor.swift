@@ -23,6 +23,7 @@ extension Replica {
             onHeartbeatAck(from: Member(id: peer, incarnation: incarnation), ballot: ballot, readRound: round)
         case .catchUpRequest(let from, let through): onCatchUpRequest(from: peer, from: from, through: through)
         case .catchUpReply(let entries): onCatchUpReply(from: peer, entries)
+        case .handOver(let ballot, let successor): onHandOver(from: peer, ballot: ballot, successor: successor)
         }
     }
 

@@ -143,6 +143,29 @@ extension Replica {
         resetElectionDeadline()
     }
 
+    /// A leader leaving the voters names the voter it heard from last as its successor and tells
+    /// every peer, so the others stop waiting for its heartbeats and the successor runs phase 1
+    /// now rather than after an election timeout (`onHandOver`). If the message is lost, or
+    /// the successor cannot win, the election timeout elects someone as before.
+    mutating func handOver(from state: LeaderState) {
+        let candidates = currentMembership.voters.filter { $0.id != configuration.id }
+        guard let successor = candidates.max(by: { (state.lastHeard[$0] ?? 0, $1.id) < (state.lastHeard[$1] ?? 0, $0.id) }) else { return }
+        logger.info("handing leadership over", metadata: metadata.merging(["paxos.successor": "\(successor.id)"]) { $1 })
+        broadcast(.handOver(ballot: state.ballot, successor: successor.id))
+    }
+
+    /// The leader we follow is leaving the voters: it is no longer live, and if it named us,
+    /// we run phase 1 at once (a pre-prepare round would only ask peers who know it left).
+    /// Anyone else's hand-over (a rival's, one for a ballot we no longer follow) changes nothing.
+    mutating func onHandOver(from peer: ReplicaID, ballot: Ballot, successor: ReplicaID) {
+        observe(ballot)
+        guard case .follower = role, ballot == promised, leaderHint == peer else { return }
+        leaderHint = nil
+        guard successor == configuration.id, isWindowVoter else { return }
+        logger.info("the leader hands over to this replica", metadata: metadata.merging(["peer.id": "\(peer)"]) { $1 })
+        startElection()
+    }
+
     /// An operator's change: the leader proposes the next membership at once, in its own slot.
     mutating func onChangeMembership(_ change: MembershipChange) {
         guard case .leader(let state) = role else {
@@ -177,6 +200,7 @@ extension Replica {
         guard case .leader(let state) = role else { return }
         if !isWindowVoter || !currentMembership.isVoter(me) {
             logger.info("stepping down: this replica is no longer a voter", metadata: metadata)
+            handOver(from: state)
             becomeFollower(leader: nil)
             resetElectionDeadline()
             return

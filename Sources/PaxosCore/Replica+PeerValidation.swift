@@ -58,6 +58,8 @@ extension Replica {
             return refusalOfAnswerBallot(ballot) ?? (slots.allSatisfy(isEntrySlot) ? nil : .slotOutOfRange)
         case .heartbeatAck(let ballot, _, _):
             return refusalOfAnswerBallot(ballot)
+        case .handOver(let ballot, _):
+            return refusalOfProposerBallot(ballot, from: peer)
         case .reject(let ballot, let promised):
             if let reason = refusalOfAnswerBallot(ballot) { return reason }
             guard promised.isInRange else { return .ballotOutOfRange }

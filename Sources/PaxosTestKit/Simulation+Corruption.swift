@@ -72,6 +72,7 @@ extension Simulation {
         case .accepted(let b, let slots, let inc): return .accepted(ballot: owned(b, by: to), slots: slots, incarnation: inc)
         case .heartbeatAck(let b, let round, let inc): return .heartbeatAck(ballot: owned(b, by: to), readRound: round, incarnation: inc)
         case .reject(let b, let promised): return .reject(ballot: owned(b, by: to), promised: promised)
+        case .handOver(let b, let successor): return .handOver(ballot: owned(b, by: from), successor: successor)
         case .catchUpRequest, .catchUpReply: return flippingHighBits(of: message)
         }
     }
@@ -121,6 +122,8 @@ extension Simulation {
             let index = Int.random(in: entries.indices, using: &random)
             entries[index].slot = flip(entries[index].slot)
             return .catchUpReply(entries: entries)
+        case .handOver(let b, let successor):
+            return .handOver(ballot: flip(b), successor: successor)
         }
     }
 }

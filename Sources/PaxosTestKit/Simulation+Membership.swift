@@ -50,6 +50,8 @@ struct SimMembershipTracker {
     /// The schedule as replicas hold it, by first slot governed: the first replica to hold a
     /// `fromSlot` sets it, every other must agree.
     var schedule: [Slot: Membership] = [:]
+    /// The successor named by the last hand-over, until the next election.
+    var handOverSuccessor: ReplicaID?
 
     init(bootstrap: Membership) {
         self.bootstrap = bootstrap
@@ -72,6 +74,10 @@ public struct SimulationMembershipStats: Hashable, Sendable {
     public var chosen = 0
     public var applied = 0
     public var diskLosses = 0
+    /// Hand-overs sent by leaders leaving the voters (one per leader, not per message), and
+    /// those after which the named successor led next.
+    public var handOvers = 0
+    public var handOversTaken = 0
     public init() {}
 }
 

@@ -49,10 +49,20 @@ extension Simulation {
             }
         }
         for action in actions { execute(action, at: index) }
+        if replicas[index].group == 0, let successor = actions.lazy.compactMap({ action -> ReplicaID? in
+            if case .send(_, .handOver(_, let successor)) = action { successor } else { nil }
+        }).first {
+            stats.membership.handOvers += 1
+            membership.handOverSuccessor = successor
+        }
         if groups.count == 1, let replica = replicas[index].replica { checkMemberships(index, replica, wasVoter: wasVoter, input, actions) }
     }
 
     func noteElection(_ configuration: ReplicaConfiguration, group: Int) {
+        if group == 0, let successor = membership.handOverSuccessor {
+            if successor == configuration.id { stats.membership.handOversTaken += 1 }
+            membership.handOverSuccessor = nil
+        }
         groups[group].stats.elections += 1
         if healed { groups[group].stats.electionsAfterHeal += 1 }
         if configuration.preferredLeader == configuration.id { groups[group].stats.preferredElections += 1 }

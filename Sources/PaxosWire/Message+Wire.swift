@@ -60,6 +60,9 @@ extension Message {
                 writer.write(entry.slot)
                 entry.command.encode(into: &writer)
             }
+        case .handOver(let ballot, let successor):
+            writer.write(ballot)
+            writer.write(successor.rawValue)
         }
     }
 
@@ -115,6 +118,8 @@ extension Message {
                 ChosenEntry(slot: try reader.readSlot(), command: try Command.decode(from: &reader))
             }
             return .catchUpReply(entries: entries)
+        case .handOver:
+            return .handOver(ballot: try reader.readBallot(), successor: ReplicaID(try reader.readUInt32()))
         case .hello, .helloReject, .helloChallenge, .helloProof, .ping, .pong, .identity, .forward, .forwardReply, .snapshotChunk, .snapshotAck, .snapshotAbort:
             preconditionFailure("\(type) is not a Paxos message frame")
         }

@@ -53,6 +53,7 @@ public import PaxosCore
 ///  0x18  catchUpReply          count:u32 (slot command)*count
 ///  0x19  prePrepare            ballot fromSlot:slot
 ///  0x1A  prePromise            ballot granted:u8 (0 | 1) promised:ballot incarnation:u64
+///  0x1B  handOver              ballot successor:u32
 ///  0x20  forward               id:u64 (0x01 command | 0x02 key:bytes)      -- write | read
 ///  0x21  forwardReply          id:u64 outcome
 ///  0x30  snapshotChunk         transfer:u64 slot:slot index:u32 last:u8 crc:u32 data:bytes
@@ -208,6 +209,7 @@ enum PeerFrameType: UInt8, CaseIterable {
     case catchUpReply = 0x18
     case prePrepare = 0x19
     case prePromise = 0x1A
+    case handOver = 0x1B
     case forward = 0x20
     case forwardReply = 0x21
     case snapshotChunk = 0x30
@@ -228,6 +230,7 @@ enum PeerFrameType: UInt8, CaseIterable {
             case .catchUpReply: .catchUpReply
             case .prePrepare: .prePrepare
             case .prePromise: .prePromise
+            case .handOver: .handOver
             }
     }
 }

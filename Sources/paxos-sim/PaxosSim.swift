@@ -153,7 +153,8 @@ struct PaxosSim: ParsableCommand {
             }
             print("membership (\(membershipRuns) runs with reconfiguration or disk loss): \(m.requested) changes asked, "
                   + "\(m.proposed) proposed, \(m.refused) refused, \(m.chosen) chosen, \(m.applied) applied (\(perRun(m.applied)) per run; "
-                  + "\(runsWithChanges) runs with at least one), \(m.diskLosses) disk losses (\(perRun(m.diskLosses)) per run)")
+                  + "\(runsWithChanges) runs with at least one), \(m.diskLosses) disk losses (\(perRun(m.diskLosses)) per run), "
+                  + "\(m.handOvers) hand-overs by a removed leader (\(m.handOversTaken) to the successor that led next)")
         }
         if partitionPatterns {
             let heals = range.count * max(stats.groups.count, 1)
@@ -197,5 +198,7 @@ extension SimulationMembershipStats {
         applied += run.applied
         chosen += run.chosen
         diskLosses += run.diskLosses
+        handOvers += run.handOvers
+        handOversTaken += run.handOversTaken
     }
 }

@@ -177,6 +177,14 @@ struct MembershipTests {
         #expect(replica.chosenThrough.rawValue >= slot.rawValue + α - 1, "the leader did not fill the slots up to the activation")
         #expect(replica.status.role == "follower")
         #expect(!replica.status.isVoter)
+        // It handed over: every remaining voter hears whom it named, in the ballot it led in.
+        let handOvers = [r2, r3].flatMap { peer in
+            actions.messages(to: peer).compactMap { message -> (ReplicaID, Ballot, ReplicaID)? in
+                if case .handOver(let b, let successor) = message { (peer, b, successor) } else { nil }
+            }
+        }
+        #expect(handOvers.map(\.0).sorted() == [r2, r3], "\(handOvers)")
+        #expect(handOvers.allSatisfy { $0.1.replica == r1 && [r2, r3].contains($0.2) } && Set(handOvers.map(\.2)).count == 1, "\(handOvers)")
         let refused = replica.step(.changeMembership(.promote(r3)))
         guard case .membershipChangeRefused(_, .notLeader)? = refused.replies.first else {
             Issue.record("a replica that stepped down proposed a change: \(refused.replies)")
@@ -310,6 +318,50 @@ struct StaleConfigureTests {
         // An address for an id that is not a member is refused too.
         let stray = Membership(epoch: 2, voters: [member(r1)], addresses: [r4: MemberAddress(host: "h", clientPort: 1, peerPort: 2, metricsPort: 3)])
         #expect(throws: DecodingError.self) { try Command.decode(Command.configure(stray).encoded()) }
+    }
+}
+
+@Suite("membership: hand-over")
+struct HandOverTests {
+    /// Replica `id` of the membership {1, 2, 3} → {2, 3} (chosen in slot 1), following leader 1.
+    static func follower(_ id: ReplicaID) -> Replica {
+        var replica = replicaKnowing(Membership(epoch: 2, voters: [member(r2), member(r3)]), id: id)
+        _ = replica.step(.message(from: r1, .heartbeat(ballot: ballot(1, r1), chosenThrough: Slot(1), readRound: 0)))
+        return replica
+    }
+
+    @Test("hand-over: the named successor runs phase 1 at once; another follower stops waiting for the old leader")
+    func successorRunsAtOnce() {
+        var successor = Self.follower(r2)
+        let actions = successor.step(.message(from: r1, .handOver(ballot: ballot(1, r1), successor: r2)))
+        #expect(successor.status.role == "candidate")
+        guard case .prepare(let b, _)? = actions.messages(to: r3).first else {
+            Issue.record("no prepare to replica 3: \(actions)")
+            return
+        }
+        #expect(b > ballot(1, r1))
+
+        // Replica 3 would ignore that prepare while it hears leader 1 ...
+        var other = Self.follower(r3)
+        #expect(other.step(.message(from: r2, .prepare(ballot: b, fromSlot: Slot(2)))).isEmpty)
+        // ... but not once leader 1 handed over.
+        other = Self.follower(r3)
+        _ = other.step(.message(from: r1, .handOver(ballot: ballot(1, r1), successor: r2)))
+        #expect(other.status.role == "follower")
+        #expect(other.status.leader == nil)
+        let answer = other.step(.message(from: r2, .prepare(ballot: b, fromSlot: Slot(2))))
+        #expect(answer.persists.count == 1, "the promise is persisted before it is sent: \(answer)")
+    }
+
+    @Test("hand-over: one from a replica we do not follow, or for another ballot, changes nothing")
+    func strayHandOverIsIgnored() {
+        var replica = Self.follower(r2)
+        _ = replica.step(.message(from: r3, .handOver(ballot: ballot(1, r3), successor: r2)))
+        #expect(replica.status.role == "follower")
+        #expect(replica.status.leader == r1)
+        _ = replica.step(.message(from: r1, .handOver(ballot: ballot(0, r1), successor: r2)))
+        #expect(replica.status.role == "follower")
+        #expect(replica.status.leader == r1)
     }
 }
 

@@ -67,6 +67,8 @@ enum Fixtures {
         Named(name: "prePrepare max", value: .prePrepare(ballot: maxBallot, fromSlot: Slot(.max))),
         Named(name: "prePromise granted", value: .prePromise(ballot: ballot, granted: true, promised: .zero)),
         Named(name: "prePromise refused", value: .prePromise(ballot: ballot, granted: false, promised: maxBallot)),
+        Named(name: "handOver", value: .handOver(ballot: ballot, successor: ReplicaID(3))),
+        Named(name: "handOver max", value: .handOver(ballot: maxBallot, successor: ReplicaID(.max))),
         Named(name: "catchUpReply empty", value: .catchUpReply(entries: [])),
         Named(
             name: "catchUpReply entries",
@@ -180,7 +182,7 @@ extension SeededGenerator {
 
     mutating func message() -> Message {
         let count = Int.random(in: 0...5, using: &self)
-        switch Int.random(in: 0..<11, using: &self) {
+        switch Int.random(in: 0..<12, using: &self) {
         case 0: return .prepare(ballot: ballot(), fromSlot: slot())
         case 1:
             return .promise(
@@ -199,6 +201,7 @@ extension SeededGenerator {
         case 7: return .catchUpRequest(from: slot(), through: slot())
         case 8: return .prePrepare(ballot: ballot(), fromSlot: slot())
         case 9: return .prePromise(ballot: ballot(), granted: Bool.random(using: &self), promised: ballot(), incarnation: Incarnation(next()))
+        case 10: return .handOver(ballot: ballot(), successor: ReplicaID(UInt32(truncatingIfNeeded: next())))
         default: return .catchUpReply(entries: (0..<count).map { _ in ChosenEntry(slot: slot(), command: command()) })
         }
     }

@@ -55,8 +55,8 @@ struct PeerFrameRejectionTests {
         }
     }
 
-    // 0x05/0x06 are ping/pong, 0x07 identity and 0x19/0x1A prePrepare/prePromise; 0x08 and 0x1B are free.
-    @Test("wire: an unknown type is refused", arguments: [0x00, 0x08, 0x0F, 0x1B, 0x2F, 0x33, 0x7F, 0xFF] as [UInt8])
+    // 0x05/0x06 are ping/pong, 0x07 identity, 0x19/0x1A prePrepare/prePromise and 0x1B handOver; 0x08 and 0x1C are free.
+    @Test("wire: an unknown type is refused", arguments: [0x00, 0x08, 0x0F, 0x1C, 0x2F, 0x33, 0x7F, 0xFF] as [UInt8])
     func unknownType(type: UInt8) throws {
         var bytes = try PeerFrame.message(group: 0, .heartbeatAck(ballot: .zero, readRound: 0)).encoded()
         bytes[5] = type
