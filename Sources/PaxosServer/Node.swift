@@ -34,9 +34,8 @@ public final class Node: @unchecked Sendable {
     var expectedPeers: [ReplicaID: MemberAddress] = [:]
     /// Links written to during the current step; flushed once at its end.
     var dirtyLinks: Set<ReplicaID> = []
-    /// Client connections get ids from here: random high bits per process, a counter below.
-    let clientIDBase: UInt64
-    var nextClientIDLow: UInt64 = 1
+    /// Client connections get ids from here (see `ClientIDBlocks`).
+    var clientIDs: ClientIDBlocks
     var tickTask: RepeatedTask?
     var stopping = false
     /// Client connections admitted and still open, and how many may be (`NodeSettings.maxClients`,
@@ -56,15 +55,14 @@ public final class Node: @unchecked Sendable {
     /// Peers of another cluster (another UUID): nothing is sent to them, their frames are dropped.
     var foreignPeers: Set<ReplicaID> = []
 
-    init(settings: NodeSettings, loop: any EventLoop, logger: Logger, metrics: NodeMetrics) {
+    init(settings: NodeSettings, loop: any EventLoop, logger: Logger, metrics: NodeMetrics, clientIDs: ClientIDBlocks) {
         self.settings = settings
         self.loop = loop
         self.logger = logger
         self.metrics = metrics
         self.groupMap = GroupMap(count: settings.groups)
         self.maxClients = settings.maxClients
-        var random = SeededGenerator(seed: settings.seed ^ 0xC11E_4710_0000_0000)
-        self.clientIDBase = (random.next() & 0xFFFF_FFFF) << 32
+        self.clientIDs = clientIDs
     }
 
     /// Starts ticking every group. Called once, on `loop`, after the listeners are up.
@@ -90,14 +88,17 @@ public final class Node: @unchecked Sendable {
     /// The group that owns `key`.
     func group(for key: Bytes) -> GroupNode { groups[Int(groupMap.group(of: key))] }
 
-    /// A fresh client id for a new connection: unique across nodes and restarts with
-    /// overwhelming probability (random high half), ordered within this process. One id serves
-    /// every group: each group keeps its own session for it, and sees its sequence numbers
-    /// increase (with gaps where the connection wrote to other groups), which is all
-    /// exactly-once needs.
+    /// A fresh client id for a new connection, never used before by any connection to this node
+    /// (`ClientIDBlocks`). One id serves every group: each group keeps its own session for it,
+    /// and sees its sequence numbers increase (with gaps where the connection wrote to other
+    /// groups), which is all exactly-once needs.
     func makeClientID() -> ClientID {
-        defer { nextClientIDLow += 1 }
-        return ClientID(clientIDBase | (UInt64(settings.id.rawValue) << 24) | (nextClientIDLow & 0xFF_FFFF))
+        do { return ClientID(try clientIDs.next(replica: settings.id.rawValue)) } catch {
+            // Handing out an id that may repeat would risk answering a write from another
+            // connection's session; without the disk the node cannot serve safely anyway.
+            logger.critical("cannot reserve client ids; stopping the node", metadata: ["error": "\(error)"])
+            fatalError("paxosd \(settings.id): \(error)")
+        }
     }
 
     /// Accepts a write or a linearizable read from a local connection, for the key's group.

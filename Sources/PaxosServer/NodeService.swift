@@ -41,7 +41,12 @@ public struct NodeService: Service {
         var nodeSettings = settings
         nodeSettings.maxClients = DescriptorBudget.admit(maxClients: settings.maxClients,
                                                          reserved: settings.reservedDescriptors, logger: logger)
-        let node = Node(settings: nodeSettings, loop: loop, logger: logger, metrics: metrics)
+        let clientIDs: ClientIDBlocks
+        do { clientIDs = try ClientIDBlocks(nodeDirectory: settings.nodeDirectory) } catch {
+            try await group.shutdownGracefully()
+            throw NodeStartupError("\(error)")
+        }
+        let node = Node(settings: nodeSettings, loop: loop, logger: logger, metrics: metrics, clientIDs: clientIDs)
         let authenticator = settings.users.map {
             ClientAuthenticator(users: $0, logger: logger, failures: metrics.clientAuthFailures)
         }
