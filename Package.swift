@@ -131,10 +131,12 @@ package.dependencies += [
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
 ]
 package.targets += [
+    // glibc's malloc.h (malloc_trim); no library to link, only the header.
+    .systemLibrary(name: "CMalloc"),
     .target(
         name: "PaxosServer",
         dependencies: [
-            "PaxosCore", "PaxosStorage", "PaxosWire",
+            "PaxosCore", "PaxosStorage", "PaxosWire", "CMalloc",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Metrics", package: "swift-metrics"),

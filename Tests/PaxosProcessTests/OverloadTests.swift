@@ -92,8 +92,9 @@ extension ProcessTests {
         @Test("overload: a client that never reads its 1 MiB GETs is cut off, and the leader's memory stays bounded")
         func unreadRepliesAreBounded() throws {
             // A 32 MiB hard limit (the default is 64) shows the flag works and leaves room under the
-            // bounds below: glibc keeps freed heap memory resident, so RSS after the disconnect
-            // stays near the peak rather than falling back to the baseline.
+            // bounds below. glibc keeps freed heap memory resident unless asked: the node calls
+            // malloc_trim once it has cut the client off, so RSS falls back near the baseline
+            // (measured: 77 MiB after the disconnect over a 49 MiB baseline without it, 46 with it).
             try LocalCluster.run(size: 3, name: "overload-unread", arguments: ["--client-output-hard-mib", "32"]) { cluster in
                 let leader = try cluster.waitForLeader()
                 let value = [UInt8](repeating: UInt8(ascii: "x"), count: 1 << 20)
@@ -125,11 +126,11 @@ extension ProcessTests {
                 var settled = try cluster.residentKiB(leader)
                 try? waitUntil("RSS back near the baseline", timeout: .seconds(5)) {
                     settled = try cluster.residentKiB(leader)
-                    return settled < baseline + 64 * 1_024
+                    return settled < baseline + 24 * 1_024
                 }
                 print("overload unread: leader RSS baseline \(baseline / 1_024) MiB, peak \(peak / 1_024) MiB, after disconnect \(settled / 1_024) MiB")
                 #expect(peak < baseline + 128 * 1_024, "peak RSS \(peak) KiB over baseline \(baseline) KiB")
-                #expect(settled < baseline + 64 * 1_024, "RSS after disconnect \(settled) KiB over baseline \(baseline) KiB")
+                #expect(settled < baseline + 24 * 1_024, "RSS after disconnect \(settled) KiB, not back near the baseline \(baseline) KiB")
                 #expect(try cluster.info(leader)["role"] == "leader")
             }
         }
