@@ -99,10 +99,25 @@ extension Replica {
             if let membership = entry.command.membership { scheduleMembership(chosenIn: entry.slot, membership) }
         }
         pruneMemberships()
+        forgetProposalsLearnedChosen()
         if let asked = catchUp, asked.through <= chosenThrough { catchUp = nil }
         for (peer, ask) in catchUpAsks {
             if let slots = ask.outstanding, slots.upperBound <= chosenThrough { catchUpAsks[peer]?.outstanding = nil }
         }
+    }
+
+    /// A leader that learns slots chosen other than by its own votes (a catch-up reply it asked
+    /// for as a candidate, answered once it led) drops its proposals for them, and proposes new
+    /// batches above them: by Paxos those slots hold what it proposed, and the apply answers
+    /// the clients. Found by the reconfiguration soak once a successor named by a hand-over ran
+    /// phase 1 while still catching up (`paxos-sim --seed 3179 --reconfigure --disk-loss`).
+    mutating func forgetProposalsLearnedChosen() {
+        guard case .leader(var state) = role else { return }
+        let stale = state.inflight.keys.contains { $0 <= chosenThrough }
+        guard stale || state.nextSlot <= chosenThrough else { return }
+        if stale { state.inflight = state.inflight.filter { $0.key > chosenThrough } }
+        if state.nextSlot <= chosenThrough { state.nextSlot = chosenThrough.next }
+        role = .leader(state)
     }
 
     /// Emits `.apply` for every chosen slot not yet applied, in slot order.
