@@ -259,7 +259,7 @@ package.targets += [
     .testTarget(
         name: "PaxosServerTests",
         dependencies: [
-            "PaxosServer", "PaxosAuth", "PaxosWire", "PaxosCore",
+            "PaxosServer", "PaxosAuth", "PaxosWire", "PaxosCore", "PaxosStorage",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -94,9 +94,9 @@ struct ClientIDBlocks {
             defer { close(descriptor) }
             guard fsync(descriptor) == 0 else { throw ClientIDBlocksError("cannot fsync \(directory): \(String(cString: strerror(errno)))") }
         } catch let error as ClientIDBlocksError {
-            throw error
+            throw ClientIDBlocksError("cannot write in the node directory \(directory) (is it read-only, or the disk full?): \(error.description)")
         } catch {
-            throw ClientIDBlocksError("cannot record client id blocks in \(path): \(error.localizedDescription)")
+            throw ClientIDBlocksError("cannot write in the node directory \(directory) (is it read-only, or the disk full?): \(error.localizedDescription)")
         }
     }
 }

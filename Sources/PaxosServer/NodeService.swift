@@ -117,6 +117,7 @@ public struct NodeService: Service {
     private func checkDataLayout() throws {
         let directory = (settings.databasePath as NSString).deletingLastPathComponent
         try NodeDatabaseFiles.list(inNodeDirectory: directory).refuse(groupCount: settings.groups)
+        try DiskRoom.check(directory: directory, minimumFreeBytes: settings.minFreeDiskBytes)
     }
 
     /// `--restore <backup>`: creates this node's databases from a backup, once — the file BACKUP

@@ -53,6 +53,9 @@ public struct NodeSettings: Sendable {
     public var reservedDescriptors = 128
     /// Close a client connection idle this long; 0 = never (Redis's `timeout 0`).
     public var clientIdleTimeoutSeconds: Int64 = 0
+    /// Free space the disk holding the node directory must have at start (`--min-free-mib`);
+    /// 0 skips the check.
+    public var minFreeDiskBytes: Int64 = 64 << 20
     /// Most requests a node tracks at once (local and forwarded); more get `-BUSY`.
     public var maxOutstandingRequests = 50_000
     /// The leader's pipeline window per group: slots proposed and not yet chosen. Requests that

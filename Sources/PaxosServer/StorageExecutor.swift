@@ -61,10 +61,14 @@ package final class StorageExecutor: Sendable {
     package enum SubmitError: Error, CustomStringConvertible {
         case queueFull(limit: Int)
         case stopped
+        /// The storage thread stopped on this error: what a refused submit reports, so the
+        /// node's last words name the cause (a full disk, say) whichever path notices first.
+        case failed(LogStoreError)
         package var description: String {
             switch self {
             case .queueFull(let limit): "storage queue is full (\(limit) jobs); the disk is not keeping up"
             case .stopped: "storage executor is stopped"
+            case .failed(let error): "storage failed: \(error)"
             }
         }
     }
@@ -78,6 +82,8 @@ package final class StorageExecutor: Sendable {
         var queue: [Item] = []
         var idle = false
         var stopping = false
+        /// Why the thread stopped, if an error stopped it.
+        var failure: LogStoreError?
         /// Compact the log through this slot, in the background (see `requestCompaction`).
         var compactThrough: Slot?
     }
@@ -102,6 +108,7 @@ package final class StorageExecutor: Sendable {
 
     package func submit(_ jobs: [StorageJob]) throws(SubmitError) {
         let signal = try state.withLock { state throws(SubmitError) -> Bool in
+            if let failure = state.failure { throw .failed(failure) }
             if state.stopping { throw .stopped }
             guard state.queue.count + jobs.count <= maxQueuedJobs else { throw .queueFull(limit: maxQueuedJobs) }
             state.queue.append(contentsOf: jobs.map(Item.job))
@@ -184,8 +191,12 @@ package final class StorageExecutor: Sendable {
                     onBatch(.success(StorageBatch(completions: [.compacted(report)], jobs: 0, commitNanoseconds: 0)))
                 }
             } catch {
+                // Recorded before it is reported: a submit racing with the report names it too.
+                state.withLock {
+                    $0.failure = error
+                    $0.stopping = true
+                }
                 onBatch(.failure(error))
-                state.withLock { $0.stopping = true }
                 return
             }
         }

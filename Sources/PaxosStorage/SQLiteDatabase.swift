@@ -169,6 +169,18 @@ public struct SQLiteError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         let shortSQL = sql.count > 120 ? String(sql.prefix(117)) + "..." : sql
-        return "SQLite error \(code) (\(message)) in: \(shortSQL)"
+        return "SQLite error \(code) (\(message)) in: \(shortSQL)" + (hint.map { " — \($0)" } ?? "")
+    }
+
+    /// What the operator should know about the failures a disk causes: SQLite's own messages
+    /// ("database or disk is full", "disk I/O error") do not say which, or what to do.
+    public var hint: String? {
+        switch code & 0xFF {
+        case SQLITE_FULL: "the disk is full (ENOSPC): free space on it, then restart the node"
+        case SQLITE_READONLY: "the database or its directory is read-only: make it writable, then restart the node"
+        case SQLITE_IOERR: "the operating system reported an I/O error (see its log; the disk may be failing or full)"
+        case SQLITE_CORRUPT, SQLITE_NOTADB: "the file is damaged: replace this node's disk (paxosctl member replace)"
+        default: nil
+        }
     }
 }

@@ -81,6 +81,12 @@ struct Paxosd: AsyncParsableCommand {
     var clientIdleTimeoutSeconds: Int64 = 0
 
     @Option(help: ArgumentHelp(
+        "Refuse to start when the disk holding the node directory has less free space than this; 0 skips the check.",
+        discussion: "A full disk stops a running node at its next write (fail-stop, with the cause in the log).",
+        valueName: "MiB"))
+    var minFreeMib: Int64 = 64
+
+    @Option(help: ArgumentHelp(
         "Replies a client has not read, in MiB, after which it is disconnected (Redis's client-output-buffer-limit hard limit).",
         discussion: "Above --client-output-soft-mib (default 1) the node stops reading that client's commands until it catches up.",
         valueName: "MiB"))
@@ -159,6 +165,7 @@ struct Paxosd: AsyncParsableCommand {
             throw ValidationError("--tls must be none, clients, peers or all, got '\(tls)'")
         }
         guard maxClients >= 1 else { throw ValidationError("--max-clients must be at least 1, got \(maxClients)") }
+        guard minFreeMib >= 0 else { throw ValidationError("--min-free-mib must be 0 (no check) or more, got \(minFreeMib)") }
         guard clientIdleTimeoutSeconds >= 0 else { throw ValidationError("--client-idle-timeout-seconds must be 0 (off) or more, got \(clientIdleTimeoutSeconds)") }
         guard clientOutputSoftMib >= 1, clientOutputHardMib >= clientOutputSoftMib else {
             throw ValidationError("--client-output-soft-mib must be at least 1 and at most --client-output-hard-mib")
@@ -238,6 +245,7 @@ struct Paxosd: AsyncParsableCommand {
         settings.protectedMode = protectedMode == "yes"
         settings.maxClients = maxClients
         settings.clientIdleTimeoutSeconds = clientIdleTimeoutSeconds
+        settings.minFreeDiskBytes = minFreeMib << 20
         settings.clientOutputSoftBytes = clientOutputSoftMib << 20
         settings.clientOutputHardBytes = clientOutputHardMib << 20
         settings.clientCommandsPerTurn = clientCommandsPerTurn
