@@ -73,14 +73,8 @@ extension ProcessTests {
 
         @Test("process: paxosd whose client port is taken exits non-zero and says it cannot listen")
         func refusesTakenPort() throws {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paxos-config-\(UUID().uuidString.prefix(8))")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let (directory, path, ports) = try Self.threeNodeClusterFile()
             defer { try? FileManager.default.removeItem(at: directory) }
-            let ports = try Ports.freeBlock(count: 9)
-            let path = directory.appendingPathComponent("cluster.json").path
-            try Self.configuration(directory.appendingPathComponent("nodes").path, replicas: (0..<3).map { ($0 + 1, ports + 3 * $0, ports + 3 * $0 + 1, ports + 3 * $0 + 2) })
-                .write(toFile: path, atomically: true, encoding: .utf8)
-            try TestSecret.write(toDirectory: directory.path)
             let listener = try Listener(port: ports)
             defer { listener.close() }
             let exit = try Paxosd.runToExit(["--config", path, "--id", "1", "--log-level", "notice"])
@@ -91,19 +85,25 @@ extension ProcessTests {
 
         @Test("process: paxosd refuses to start on a disk without the free space --min-free-mib asks for, saying so")
         func refusesAFullDisk() throws {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paxos-config-\(UUID().uuidString.prefix(8))")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let (directory, path, _) = try Self.threeNodeClusterFile()
             defer { try? FileManager.default.removeItem(at: directory) }
-            let ports = try Ports.freeBlock(count: 9)
-            let path = directory.appendingPathComponent("cluster.json").path
-            try Self.configuration(directory.appendingPathComponent("nodes").path, replicas: (0..<3).map { ($0 + 1, ports + 3 * $0, ports + 3 * $0 + 1, ports + 3 * $0 + 2) })
-                .write(toFile: path, atomically: true, encoding: .utf8)
-            try TestSecret.write(toDirectory: directory.path)
             // 2^40 MiB is more than any disk here has: the check, not the disk, is what is tested.
             let exit = try Paxosd.runToExit(["--config", path, "--id", "1", "--log-level", "notice", "--min-free-mib", "\(1 << 40)"])
             #expect(exit.status != 0 && !exit.signalled, "exit status \(exit.status)")
             #expect(exit.standardError.contains("MiB free, less than"), "stderr: \(exit.standardError)")
             #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("nodes/1").path), "the refused node created its directory")
+        }
+
+        /// A scratch directory with a valid 3-node cluster file (on free ports) and its secret.
+        static func threeNodeClusterFile() throws -> (directory: URL, path: String, firstPort: Int) {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paxos-config-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let ports = try Ports.freeBlock(count: 9)
+            let path = directory.appendingPathComponent("cluster.json").path
+            try configuration(directory.appendingPathComponent("nodes").path, replicas: (0..<3).map { ($0 + 1, ports + 3 * $0, ports + 3 * $0 + 1, ports + 3 * $0 + 2) })
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            try TestSecret.write(toDirectory: directory.path)
+            return (directory, path, ports)
         }
 
         static func configuration(_ directory: String, replicas: [(Int, Int, Int, Int)]) -> String {

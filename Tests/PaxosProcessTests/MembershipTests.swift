@@ -13,13 +13,7 @@ import Testing
 struct MembershipTests {
     @Test("a node restarted with a bigger cluster file does not start a second cluster; the new nodes are learners")
     func configEditIsRefused() throws {
-        let cluster = try LocalCluster(size: 5, name: "membership-config-edit")
-        var failed = true
-        defer { cluster.shutdown(keepDirectory: failed && ProcessInfo.processInfo.environment["PAXOS_KEEP_FAILED"] == "1") }
-        do {
-            try cluster.writeConfiguration(listing: [1, 2, 3], bootstrap: [1, 2, 3])
-            for id in 1...3 { try cluster.start(id) }
-            try cluster.waitForLeader(among: [1, 2, 3])
+        try LocalCluster.run(size: 5, name: "membership-config-edit", startingOnly: [1, 2, 3]) { cluster in
             let client = try cluster.client(over: [1, 2, 3])
             for index in 0..<20 { try client.put("before-\(index)", "v\(index)") }
 
@@ -61,23 +55,13 @@ struct MembershipTests {
             }
             for id in [4, 5] { #expect(try cluster.info(id)["cluster_uuid"] == cluster.info(1)["cluster_uuid"]) }
             try cluster.expectConsistentDatabases([1, 2, 3, 4, 5], restart: true)
-            failed = false
-        } catch {
-            print(cluster.diagnostics(after: error))
-            throw error
         }
     }
 
     @Test("a node added with its address is dialled by members whose cluster file does not list it, also after they restart")
     func addByAddress() throws {
-        let cluster = try LocalCluster(size: 4, name: "membership-add-by-address")
-        var failed = true
-        defer { cluster.shutdown(keepDirectory: failed && ProcessInfo.processInfo.environment["PAXOS_KEEP_FAILED"] == "1") }
-        do {
-            // Nodes 1-3 know only each other; node 4's file lists the others and itself.
-            try cluster.writeConfiguration(listing: [1, 2, 3], bootstrap: [1, 2, 3])
-            for id in 1...3 { try cluster.start(id) }
-            try cluster.waitForLeader(among: [1, 2, 3])
+        // Nodes 1-3 know only each other; node 4's file lists the others and itself.
+        try LocalCluster.run(size: 4, name: "membership-add-by-address", startingOnly: [1, 2, 3]) { cluster in
             let client = try cluster.client(over: [1, 2, 3])
             for index in 0..<50 { try client.put("before-\(index)", "v\(index)") }
             try cluster.writeConfiguration(listing: [1, 2, 3, 4], bootstrap: [1, 2, 3])
@@ -109,10 +93,6 @@ struct MembershipTests {
             for index in 0..<20 { try survivors.put("after-\(index)", "v\(index)") }
             for index in 0..<50 { #expect(try survivors.get("before-\(index)") == "v\(index)") }
             try cluster.expectConsistentDatabases([1, 2, 4])
-            failed = false
-        } catch {
-            print(cluster.diagnostics(after: error))
-            throw error
         }
     }
 

@@ -169,6 +169,24 @@ final class LocalCluster {
         }
     }
 
+    /// Like `run`, but lists only `first` in the cluster file (all bootstrap members), starts
+    /// only them and waits for their leader: for tests that grow the cluster file later.
+    static func run(size: Int, name: String, startingOnly first: [Int], _ body: (LocalCluster) throws -> Void) throws {
+        let cluster = try LocalCluster(size: size, name: name)
+        var failed = true
+        defer { cluster.shutdown(keepDirectory: failed && ProcessInfo.processInfo.environment["PAXOS_KEEP_FAILED"] == "1") }
+        do {
+            try cluster.writeConfiguration(listing: first, bootstrap: Set(first))
+            for id in first { try cluster.start(id) }
+            try cluster.waitForLeader(among: first)
+            try body(cluster)
+            failed = false
+        } catch {
+            print(cluster.diagnostics(after: error))
+            throw error
+        }
+    }
+
     /// Runs the repository's tools/make-tls, which the README's `tools/cluster up --tls` uses too.
     static func makeCertificates(in directory: URL, count: Int) throws {
         let packageRoot = URL(fileURLWithPath: #filePath)
