@@ -68,6 +68,10 @@ struct PeerMessageValidationTests {
         Refused(name: "pre-promise naming a promise at round 2^64-1", sender: r1, message: .prePromise(ballot: ballot(1, r2), granted: true, promised: ballot(huge, r1)), reason: .ballotOutOfRange),
         Refused(name: "pre-promise for a ballot not ours", sender: r1, message: .prePromise(ballot: ballot(5, r3), granted: true, promised: .zero), reason: .ballotNotOurs),
         Refused(name: "pre-promise naming a promise to reserved replica 0", sender: r1, message: .prePromise(ballot: ballot(1, r2), granted: false, promised: ballot(6, ReplicaID(0))), reason: .inconsistentBallots),
+        // A hand-over speaks in the leaving leader's own ballot, like its accepts.
+        Refused(name: "hand-over at round 2^64-1", sender: r1, message: .handOver(ballot: ballot(huge, r1), successor: r2), reason: .ballotOutOfRange),
+        Refused(name: "hand-over in another replica's ballot", sender: r3, message: .handOver(ballot: ballot(5, r1), successor: r3), reason: .ballotNotOwnedBySender),
+        Refused(name: "hand-over from a non-member", sender: ReplicaID(9), message: .handOver(ballot: ballot(1, ReplicaID(9)), successor: r2), reason: .notAMember),
         // Answers nobody asked for.
         Refused(name: "catch-up reply with no request outstanding", sender: r3, message: .catchUpReply(entries: [ChosenEntry(slot: Slot(1), command: command)]), reason: .catchUpNotAsked),
         // Not a peer at all.

@@ -56,9 +56,17 @@ struct StateMachineTests {
 
     @Test("command encoding: every truncation of a valid command is rejected, never a crash")
     func truncations() {
-        let bytes = Self.commands[3].encoded()
-        for length in 0..<bytes.count {
-            #expect(throws: DecodingError.self) { try Command.decode(Array(bytes.prefix(length))) }
+        // A batch, and a configure that records a member's address (tag 0x03).
+        let withAddress = Command.configure(Membership(
+            epoch: 2, voters: [Member(id: ReplicaID(1), incarnation: Incarnation(7))],
+            learners: [Member(id: ReplicaID(4), incarnation: Incarnation(9))],
+            addresses: [ReplicaID(4): MemberAddress(host: "10.0.0.4", clientPort: 6379, peerPort: 7379, metricsPort: 9379)]))
+        for command in [Self.commands[3], withAddress] {
+            let bytes = command.encoded()
+            #expect(throws: Never.self) { try Command.decode(bytes) }
+            for length in 0..<bytes.count {
+                #expect(throws: DecodingError.self) { try Command.decode(Array(bytes.prefix(length))) }
+            }
         }
     }
 }
