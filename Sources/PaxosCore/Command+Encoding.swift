@@ -2,13 +2,15 @@
 ///
 /// ```
 /// command  := 0x00                                   -- no-op
-///           | 0x01 count:u32 request*count           -- batch
+///           | 0x01 count:u32 request*count           -- batch (requests without an origin)
+///           | 0x04 count:u32 originRequest*count     -- batch whose requests name their origin
 ///           | 0x02 epoch:u64 voters:u32 member*voters learners:u32 member*learners -- configure
 ///           | 0x03 epoch:u64 voters:u32 member*voters learners:u32 member*learners
 ///                  addresses:u32 address*addresses   -- configure with member addresses
 /// member   := id:u32 incarnation:u64
 /// address  := id:u32 host:bytes client:u32 peer:u32 metrics:u32  -- ports < 65536
 /// request  := client:u64 sequence:u64 operation
+/// originRequest := client:u64 sequence:u64 origin:u64 operation  -- origin 2^64-1: none
 /// operation:= 0x01 key:bytes value:bytes             -- put
 ///           | 0x02 key:bytes                         -- delete
 /// bytes    := length:u32 octets
@@ -21,17 +23,23 @@ extension Command {
     public static let maxBatchCount = 1 << 20
     /// Most voters or learners in one membership.
     public static let maxMembers = 1024
+    /// How tag 0x04 writes a request without an origin (no slot is this high).
+    static let noOrigin = UInt64.max
 
     public func encode(into writer: inout ByteWriter) {
         switch self {
         case .noop:
             writer.write(UInt8(0))
         case .batch(let requests):
-            writer.write(UInt8(1))
+            // Without origins, the format from before sessions expired: old logs and golden
+            // traces are byte for byte what they were.
+            let withOrigins = requests.contains { $0.origin != nil }
+            writer.write(UInt8(withOrigins ? 4 : 1))
             writer.write(UInt32(requests.count))
             for request in requests {
                 writer.write(request.client.rawValue)
                 writer.write(request.sequence)
+                if withOrigins { writer.write(request.origin?.rawValue ?? Self.noOrigin) }
                 switch request.operation {
                 case .put(let key, let value):
                     writer.write(UInt8(1))
@@ -74,7 +82,7 @@ extension Command {
         switch try reader.readUInt8() {
         case 0:
             return .noop
-        case 1:
+        case let tag where tag == 1 || tag == 4:
             let count = Int(try reader.readUInt32())
             guard count <= maxBatchCount else {
                 throw .tooLong(length: count, limit: maxBatchCount, offset: reader.offset)
@@ -84,6 +92,14 @@ extension Command {
             for _ in 0..<count {
                 let client = ClientID(try reader.readUInt64())
                 let sequence = try reader.readUInt64()
+                var origin: Slot?
+                if tag == 4 {
+                    let raw = try reader.readUInt64()
+                    if raw != noOrigin {
+                        guard Slot(raw).isInRange else { throw .invalid("origin slot \(raw) of client \(client) is out of range") }
+                        origin = Slot(raw)
+                    }
+                }
                 let operation: Operation
                 switch try reader.readUInt8() {
                 case 1:
@@ -95,7 +111,7 @@ extension Command {
                 case let tag:
                     throw .unknownTag(what: "operation", tag: tag)
                 }
-                requests.append(ClientRequest(client: client, sequence: sequence, operation: operation))
+                requests.append(ClientRequest(client: client, sequence: sequence, operation: operation, origin: origin))
             }
             return .batch(requests)
         case let tag where tag == 2 || tag == 3:
@@ -149,7 +165,7 @@ extension Command {
         requests.reduce(0) { $0 + $1.operation.payloadBytes }
     }
 
-    var encodedSizeHint: Int { 5 + payloadBytes + requests.count * 29 + (membership.map { 16 + $0.ids.count * 12 + $0.addresses.values.reduce(0) { $0 + 20 + $1.host.utf8.count } } ?? 0) }
+    var encodedSizeHint: Int { 5 + payloadBytes + requests.count * 37 + (membership.map { 16 + $0.ids.count * 12 + $0.addresses.values.reduce(0) { $0 + 20 + $1.host.utf8.count } } ?? 0) }
 }
 
 extension Operation {

@@ -22,11 +22,19 @@ public struct ClientRequest: Hashable, Sendable, CustomStringConvertible {
     public var client: ClientID
     public var sequence: UInt64
     public var operation: Operation
+    /// The applied slot of the node that first submitted the request, fixed for every retry of
+    /// it: the request is refused as `.expired` in any slot more than
+    /// `ClientSession.expirySlots` above it, which is what lets sessions expire without a late
+    /// retry being applied twice (see `ClientSession.decide`). Nil in requests logged before
+    /// sessions expired (command tag 0x01); those keep the rule of that time.
+    /// - Invariant: set before the request is first proposed, never changed by a retry.
+    public var origin: Slot?
 
-    public init(client: ClientID, sequence: UInt64, operation: Operation) {
+    public init(client: ClientID, sequence: UInt64, operation: Operation, origin: Slot? = nil) {
         self.client = client
         self.sequence = sequence
         self.operation = operation
+        self.origin = origin
     }
 
     public var description: String { "\(client)#\(sequence)" }
@@ -62,4 +70,9 @@ public enum OperationResult: Hashable, Sendable {
     /// The request's sequence is below the client's last applied one: it was applied long ago
     /// and its reply is no longer remembered.
     case superseded
+    /// Refused, never applied: the request landed more than `ClientSession.expirySlots` slots
+    /// after the slot its submitter had applied (`ClientRequest.origin`), so its session may
+    /// have expired since an earlier copy was applied. Every later copy is refused too; the
+    /// submitter may send the operation again with a fresh origin.
+    case expired
 }

@@ -8,17 +8,23 @@ public struct KVStateMachine: Hashable, Sendable {
     public private(set) var sessions: [ClientID: ClientSession] = [:]
     /// - Invariant: every chosen slot ≤ `appliedThrough` has been applied exactly once, in order.
     public private(set) var appliedThrough: Slot = .zero
+    /// `ClientSession.expirySlots` outside tests, which shorten it to exercise expiry.
+    public let sessionExpirySlots: UInt64
 
-    public init() {}
+    public init(sessionExpirySlots: UInt64 = ClientSession.expirySlots) {
+        self.sessionExpirySlots = sessionExpirySlots
+    }
 
     /// A state machine restored from tables that were taken at `appliedThrough`: a snapshot, or
     /// a node's stored `kv` and `sessions` tables (`paxos-inspect` replays a node's log on top
     /// of another node's tables this way).
     /// - Precondition: the tables are the state after applying every slot ≤ `appliedThrough`.
-    public init(table: [Bytes: Bytes], sessions: [ClientID: ClientSession], appliedThrough: Slot) {
+    public init(table: [Bytes: Bytes], sessions: [ClientID: ClientSession], appliedThrough: Slot,
+                sessionExpirySlots: UInt64 = ClientSession.expirySlots) {
         self.table = table
         self.sessions = sessions
         self.appliedThrough = appliedThrough
+        self.sessionExpirySlots = sessionExpirySlots
     }
 
     /// Applies the command chosen for `slot` and returns one result per request in the batch.
@@ -26,13 +32,18 @@ public struct KVStateMachine: Hashable, Sendable {
     public mutating func apply(slot: Slot, command: Command) -> [(request: ClientRequest, result: OperationResult)] {
         precondition(slot == appliedThrough.next, "apply of slot \(slot) after \(appliedThrough): out of order")
         appliedThrough = slot
-        return command.requests.map { request in (request, apply(request)) }
+        let results = command.requests.map { request in (request, apply(request, slot: slot)) }
+        if ClientSession.prunes(after: slot) {
+            sessions = sessions.filter { $0.value.isLive(at: slot, expirySlots: sessionExpirySlots) }
+        }
+        return results
     }
 
-    private mutating func apply(_ request: ClientRequest) -> OperationResult {
-        switch ClientSession.decide(sessions[request.client], sequence: request.sequence) {
+    private mutating func apply(_ request: ClientRequest, slot: Slot) -> OperationResult {
+        switch ClientSession.decide(sessions[request.client], request: request, at: slot, expirySlots: sessionExpirySlots) {
         case .duplicate(let result): return result
         case .superseded: return .superseded
+        case .expired: return .expired
         case .execute: break
         }
         let result: OperationResult
@@ -43,37 +54,9 @@ public struct KVStateMachine: Hashable, Sendable {
         case .delete(let key):
             result = .deleted(existed: table.removeValue(forKey: key) != nil)
         }
-        sessions[request.client] = ClientSession(lastSequence: request.sequence, lastResult: result)
+        sessions[request.client] = ClientSession(lastSequence: request.sequence, lastResult: result, slot: slot)
         return result
     }
 
     public func get(_ key: Bytes) -> Bytes? { table[key] }
-}
-
-/// The last request applied for one client, remembered so a retry is answered, not re-applied.
-public struct ClientSession: Hashable, Sendable {
-    public var lastSequence: UInt64
-    public var lastResult: OperationResult
-
-    public init(lastSequence: UInt64, lastResult: OperationResult) {
-        self.lastSequence = lastSequence
-        self.lastResult = lastResult
-    }
-
-    public enum Decision: Hashable, Sendable {
-        /// First time this request is seen: apply it.
-        case execute
-        /// A retry of the last applied request: answer with the remembered result.
-        case duplicate(OperationResult)
-        /// Older than the last applied request: it was applied before; its reply is gone.
-        case superseded
-    }
-
-    /// The exactly-once rule, shared by every state machine implementation.
-    public static func decide(_ session: ClientSession?, sequence: UInt64) -> Decision {
-        guard let session else { return .execute }
-        if sequence > session.lastSequence { return .execute }
-        if sequence == session.lastSequence { return .duplicate(session.lastResult) }
-        return .superseded
-    }
 }

@@ -36,6 +36,12 @@ struct TrackedRequest {
 extension GroupNode {
     /// Accepts a write or a linearizable read from a local connection.
     func submit(_ kind: TrackedRequest.Kind, respond: @escaping (RequestOutcome) -> Void) {
+        var kind = kind
+        if case .write(var request) = kind, request.origin == nil {
+            // Fixed here, once: every re-forward carries the same origin (`ClientSession`).
+            request.origin = replica.chosenThrough
+            kind = .write(request)
+        }
         track(kind, origin: .local(respond), timeoutMilliseconds: settings.requestTimeoutMilliseconds)
     }
 
@@ -151,11 +157,22 @@ extension GroupNode {
     func onApplied(_ request: ClientRequest, _ result: OperationResult) {
         guard let token = writeTokens[request.client], let tracked = requests[token],
               case .write(let waiting) = tracked.kind, waiting.sequence == request.sequence else { return }
-        if result == .superseded {
+        resolve(token, .applied(result))
+    }
+
+    /// What a client connection is told of an outcome; a peer that forwarded the request gets
+    /// the result as it is and tells its client.
+    static func clientOutcome(_ outcome: RequestOutcome) -> RequestOutcome {
+        guard case .applied(let result) = outcome else { return outcome }
+        return switch result {
+        case .superseded:
             // Impossible for our connections (one write at a time); answer honestly if it happens.
-            resolve(token, .failed(code: "ERR", message: "request superseded by a newer one from the same client"))
-        } else {
-            resolve(token, .applied(result))
+            .failed(code: "ERR", message: "request superseded by a newer one from the same client")
+        case .expired:
+            // Refused in this slot, but an earlier copy may have been applied (ClientSession).
+            .failed(code: "TIMEOUT", message: "the request was retried for too long and expired; it may or may not have been applied")
+        case .ok, .deleted:
+            .applied(result)
         }
     }
 
@@ -216,7 +233,7 @@ extension GroupNode {
     func deliver(_ outcome: RequestOutcome, to origin: TrackedRequest.Origin) {
         switch origin {
         case .local(let respond):
-            respond(outcome)
+            respond(Self.clientOutcome(outcome))
         case .peer(let peer, let id):
             let forwarded: ForwardedOutcome
             switch outcome {

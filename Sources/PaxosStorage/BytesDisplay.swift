@@ -75,7 +75,7 @@ package enum CommandDisplay {
     }
 
     package static func describe(_ request: ClientRequest) -> String {
-        let identity = "c\(request.client.rawValue)#\(request.sequence)"
+        let identity = "c\(request.client.rawValue)#\(request.sequence)" + (request.origin.map { " origin \($0)" } ?? "")
         switch request.operation {
         case .put(let key, let value):
             return "\(identity) PUT \(BytesDisplay.quoted(key, limit: 64)) = \(BytesDisplay.preview(value)) (\(value.count) B)"

@@ -129,6 +129,7 @@ extension CommandDisplay {
     static func json(_ request: ClientRequest) -> InspectionJSON {
         var members: [(String, InspectionJSON)] = [
             ("client", .uint(request.client.rawValue)), ("sequence", .uint(request.sequence)),
+            ("origin", request.origin.map { .uint($0.rawValue) } ?? .null),
         ]
         switch request.operation {
         case .put(let key, let value):

@@ -5,15 +5,13 @@ package import PaxosCore
 ///
 /// The values and sessions come from `KVStateMachine` itself, so the replay makes exactly the
 /// decisions the core's state machine and `SQLiteLogStore.apply` make. Beside it, the replay
-/// remembers what the tables store and the state machine does not: the slot that last wrote
-/// each key and the slot that applied each session.
+/// remembers what the `kv` table stores and the state machine does not: the slot that last
+/// wrote each key.
 ///
-/// - Invariant: `keySlots` has exactly the keys of `machine.table`, `sessionSlots` exactly the
-///   clients of `machine.sessions`.
+/// - Invariant: `keySlots` has exactly the keys of `machine.table`.
 package struct KVReplay: Hashable, Sendable {
     private var machine: KVStateMachine
     private var keySlots: [Bytes: Slot]
-    private var sessionSlots: [ClientID: Slot]
 
     /// The last slot applied.
     package var appliedThrough: Slot { machine.appliedThrough }
@@ -22,7 +20,6 @@ package struct KVReplay: Hashable, Sendable {
     package init() {
         machine = KVStateMachine()
         keySlots = [:]
-        sessionSlots = [:]
     }
 
     /// The state a node's tables hold at its applied slot. Sessions with a result code `Schema`
@@ -31,15 +28,13 @@ package struct KVReplay: Hashable, Sendable {
         var table: [Bytes: Bytes] = [:]
         var sessions: [ClientID: ClientSession] = [:]
         keySlots = [:]
-        sessionSlots = [:]
         for row in keys {
             table[row.key] = row.value
             keySlots[row.key] = row.slot
         }
         for row in rows {
             guard let result = row.result else { continue }
-            sessions[row.client] = ClientSession(lastSequence: row.lastSequence, lastResult: result)
-            sessionSlots[row.client] = row.slot
+            sessions[row.client] = ClientSession(lastSequence: row.lastSequence, lastResult: result, slot: row.slot)
         }
         machine = KVStateMachine(table: table, sessions: sessions, appliedThrough: appliedThrough)
     }
@@ -52,14 +47,14 @@ package struct KVReplay: Hashable, Sendable {
         var sessions = machine.sessions
         var executed: [ClientRequest] = []
         for request in command.requests {
-            guard case .execute = ClientSession.decide(sessions[request.client], sequence: request.sequence) else { continue }
-            // The result does not matter to later decisions, only the sequence does.
-            sessions[request.client] = ClientSession(lastSequence: request.sequence, lastResult: .ok)
+            guard case .execute = ClientSession.decide(sessions[request.client], request: request, at: slot,
+                                                       expirySlots: machine.sessionExpirySlots) else { continue }
+            // The result does not matter to later decisions, only the sequence and slot do.
+            sessions[request.client] = ClientSession(lastSequence: request.sequence, lastResult: .ok, slot: slot)
             executed.append(request)
         }
         _ = machine.apply(slot: slot, command: command)
         for request in executed {
-            sessionSlots[request.client] = slot
             switch request.operation {
             case .put(let key, _): keySlots[key] = slot
             case .delete(let key): keySlots[key] = nil
@@ -108,19 +103,18 @@ package struct KVReplay: Hashable, Sendable {
         for row in rows {
             seen.insert(row.client)
             let actual = "sequence \(row.lastSequence) (result \(Self.describe(row.result, code: row.resultCode))) at slot \(row.slot)"
-            guard let session = machine.sessions[row.client], let slot = sessionSlots[row.client] else {
+            guard let session = machine.sessions[row.client] else {
                 return "client \(row.client.rawValue): \(stored) records \(actual), but \(expected) has no session for it"
             }
-            guard session.lastSequence == row.lastSequence, session.lastResult == row.result, slot == row.slot else {
+            guard session.lastSequence == row.lastSequence, session.lastResult == row.result, session.slot == row.slot else {
                 return "client \(row.client.rawValue): \(stored) records \(actual), but \(expected) gives sequence "
-                    + "\(session.lastSequence) (result \(Self.describe(session.lastResult, code: nil))) at slot \(slot)"
+                    + "\(session.lastSequence) (result \(Self.describe(session.lastResult, code: nil))) at slot \(session.slot)"
             }
         }
-        let absent = sessionSlots.filter { !seen.contains($0.key) }
-        if let (client, slot) = absent.min(by: { $0.key < $1.key }) {
-            let sequence = machine.sessions[client]?.lastSequence ?? 0
+        let absent = machine.sessions.filter { !seen.contains($0.key) }
+        if let (client, session) = absent.min(by: { $0.key < $1.key }) {
             return "client \(client.rawValue): \(stored) has no session, but \(expected) gives sequence "
-                + "\(sequence) at slot \(slot)"
+                + "\(session.lastSequence) at slot \(session.slot)"
         }
         return nil
     }
@@ -131,6 +125,7 @@ package struct KVReplay: Hashable, Sendable {
         case .deleted(existed: false): "deleted, absent"
         case .deleted(existed: true): "deleted, existed"
         case .superseded: "superseded"
+        case .expired: "expired (never stored)"
         case nil: "unknown code \(code ?? -1)"
         }
     }

@@ -21,6 +21,8 @@ enum StoredResult {
         case .deleted(existed: false): 1
         case .deleted(existed: true): 2
         case .superseded: 3
+        // Never stored (a refused request writes no session); coded only so the mapping is total.
+        case .expired: 4
         }
     }
 

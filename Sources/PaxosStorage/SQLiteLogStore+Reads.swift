@@ -72,19 +72,19 @@ extension SQLiteLogStore {
     }
 
     func readSession(_ client: ClientID) throws(LogStoreError) -> ClientSession? {
-        let row = try sqlite { () throws(SQLiteError) -> (UInt64, Int64)? in
+        let row = try sqlite { () throws(SQLiteError) -> (UInt64, Int64, UInt64)? in
             let statement = statements.selectSession
             statement.reset()
             defer { statement.reset() }
             try statement.bind(1, client.rawValue)
             guard try statement.step() else { return nil }
-            return (statement.uint64(0), statement.int64(1))
+            return (statement.uint64(0), statement.int64(1), statement.uint64(2))
         }
-        guard let (sequence, code) = row else { return nil }
+        guard let (sequence, code, slot) = row else { return nil }
         guard let result = StoredResult.result(code) else {
             throw .corrupt(path: path, slot: nil, reason: "session of client \(client) has unknown result code \(code)")
         }
-        return ClientSession(lastSequence: sequence, lastResult: result)
+        return ClientSession(lastSequence: sequence, lastResult: result, slot: Slot(slot))
     }
 
     /// The whole applied table, sorted by key. For tests and tools; not for the hot path.

@@ -108,6 +108,7 @@ extension SQLiteLogStore {
                 results.append((request, try execute(request, slot: slot)))
             }
             if let membership = command.membership { try recordChosenMembership(membership, chosenIn: slot) }
+            if ClientSession.prunes(after: slot) { try pruneSessions(at: slot) }
             staged.applied = slot
             staged.chosen = max(staged.chosen, slot)
             try sqlite { () throws(SQLiteError) in
@@ -157,9 +158,10 @@ extension SQLiteLogStore {
 
     private func execute(_ request: ClientRequest, slot: Slot) throws(LogStoreError) -> OperationResult {
         let session = try readSession(request.client)
-        switch ClientSession.decide(session, sequence: request.sequence) {
+        switch ClientSession.decide(session, request: request, at: slot, expirySlots: sessionExpirySlots) {
         case .duplicate(let result): return result
         case .superseded: return .superseded
+        case .expired: return .expired
         case .execute: break
         }
         let result: OperationResult = try sqlite { () throws(SQLiteError) -> OperationResult in
@@ -185,5 +187,16 @@ extension SQLiteLogStore {
             }
         }
         return result
+    }
+
+    /// Deletes the sessions that are no longer live after `slot`, as `KVStateMachine` does, so
+    /// every replica's table holds the same rows at the same applied slot.
+    private func pruneSessions(at slot: Slot) throws(LogStoreError) {
+        guard slot.rawValue > sessionExpirySlots else { return }
+        try sqlite { () throws(SQLiteError) in
+            try statements.pruneSessions.run { (statement) throws(SQLiteError) in
+                try statement.bind(1, slot.rawValue - sessionExpirySlots)
+            }
+        }
     }
 }

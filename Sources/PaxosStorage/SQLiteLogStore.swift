@@ -35,6 +35,9 @@ public final class SQLiteLogStore: LogStore {
 
     public struct Options: Sendable {
         public var synchronous: Synchronous = .full
+        /// `ClientSession.expirySlots`; tests shorten it to exercise session expiry. Part of
+        /// the apply rule: every replica of a cluster must use the same value.
+        public var sessionExpirySlots: UInt64 = ClientSession.expirySlots
         public init() {}
     }
 
@@ -57,12 +60,15 @@ public final class SQLiteLogStore: LogStore {
     public let incarnation: Incarnation
     /// The cluster's UUID once genesis is recorded on this node (`recordGenesis`), else nil.
     public internal(set) var clusterUUID: String?
+    /// Sessions not written for more slots than this are no longer live (`ClientSession`).
+    let sessionExpirySlots: UInt64
     /// Values staged by the open transaction, published when it commits.
     var staged: (applied: Slot, chosen: Slot, promised: Ballot, snapshot: Slot)
 
     private init(path: String, clusterID: String, replicaID: ReplicaID, placement: GroupPlacement,
-                 database: SQLiteDatabase, meta: StoredMeta) throws(LogStoreError) {
+                 database: SQLiteDatabase, meta: StoredMeta, sessionExpirySlots: UInt64) throws(LogStoreError) {
         self.path = path
+        self.sessionExpirySlots = sessionExpirySlots
         self.clusterID = clusterID
         self.replicaID = replicaID
         self.placement = placement
@@ -105,7 +111,7 @@ public final class SQLiteLogStore: LogStore {
         let meta = try SchemaSetup(database: database, path: path).openOrCreate(
             clusterID: clusterID, replicaID: replicaID, placement: placement, synchronous: options.synchronous)
         return try SQLiteLogStore(path: path, clusterID: clusterID, replicaID: replicaID, placement: placement,
-                                  database: database, meta: meta)
+                                  database: database, meta: meta, sessionExpirySlots: options.sessionExpirySlots)
     }
 
     /// SQLite takes a one-byte file for an empty database and would write over it. No SQLite

@@ -58,6 +58,10 @@
 ///   last_sequence     INTEGER  the last sequence applied for this client
 ///   last_result       INTEGER  its result: 0 ok, 1 deleted (absent), 2 deleted (existed), 3 superseded
 ///   slot              INTEGER  the slot that applied it
+///   Rows whose slot is more than `ClientSession.expirySlots` below the applied slot are no
+///   longer live; they are deleted after applying each slot `ClientSession.pruneInterval`
+///   divides (the same rows on every replica). `log.command` holds requests with origins
+///   (command tag 0x04) since sessions expire; older rows (tag 0x01) stay readable.
 ///
 /// memberships  one row per membership chosen through applied_through, and the first one(s)
 ///   from_slot         INTEGER PRIMARY KEY  the first slot the membership governs

@@ -14,6 +14,7 @@ final class Statements {
     let selectEntriesFrom: SQLiteStatement
     let selectSession: SQLiteStatement
     let upsertSession: SQLiteStatement
+    let pruneSessions: SQLiteStatement
     let upsertKey: SQLiteStatement
     let deleteKey: SQLiteStatement
     let selectKey: SQLiteStatement
@@ -54,7 +55,8 @@ final class Statements {
             SELECT slot, ballot_round, ballot_replica, chosen, command, checksum FROM log
             WHERE (slot > ?1 OR chosen = 1) AND slot > ?2 ORDER BY slot
             """)
-        selectSession = try prepare("SELECT last_sequence, last_result FROM sessions WHERE client_id = ?")
+        selectSession = try prepare("SELECT last_sequence, last_result, slot FROM sessions WHERE client_id = ?")
+        pruneSessions = try prepare("DELETE FROM sessions WHERE slot < ?")
         upsertSession = try prepare("""
             INSERT INTO sessions (client_id, last_sequence, last_result, slot) VALUES (?, ?, ?, ?)
             ON CONFLICT (client_id) DO UPDATE SET last_sequence = excluded.last_sequence,

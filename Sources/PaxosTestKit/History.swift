@@ -66,6 +66,8 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
             case .ok: self = .ok
             case .deleted(let existed): self = .deleted(existed: existed)
             case .superseded: self = .unknown
+            // Refused, never applied; a client that sees it sends the operation again.
+            case .expired: self = .unknown
             }
         }
 

@@ -21,6 +21,9 @@ struct SimClient {
         var sequence: UInt64
         /// The group the key belongs to, which runs the operation.
         var group: Int
+        /// `ClientRequest.origin`: the chosen frontier of the replica the write first reached,
+        /// kept for every retry as paxosd keeps it.
+        var origin: Slot?
     }
 }
 
@@ -34,6 +37,10 @@ enum SimOperationKind: Hashable {
         switch self {
         case .put(let key, _), .delete(let key), .get(let key): key
         }
+    }
+
+    var isWrite: Bool {
+        if case .get = self { false } else { true }
     }
 }
 

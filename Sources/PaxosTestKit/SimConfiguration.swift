@@ -49,6 +49,9 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
 
     // Client behaviour.
     public var clientTimeoutUnits: UInt64 = 400
+    /// `ClientSession.expirySlots` unless a test shortens it so sessions expire, and requests
+    /// retried for long are refused as expired, within a run.
+    public var sessionExpirySlots: UInt64 = ClientSession.expirySlots
     public var maxThinkUnits: UInt64
 
     /// Protocol settings for every replica (id and members are filled in per replica).
@@ -157,4 +160,16 @@ public enum SimulatorBug: Hashable, Sendable {
     /// A replica that lost its disk restarts with its OLD incarnation: an empty acceptor that
     /// votes as the one that forgot its promises and votes (acceptor amnesia).
     case emptyDiskVotes
+    /// A retried write gets the submitting replica's current chosen frontier as its origin
+    /// instead of keeping the first one: a late retry can then meet an expired session and be
+    /// applied twice (`ClientSession`).
+    case freshOriginOnRetry
+
+    /// Its name for `paxos-sim --sim-bug`.
+    public var flag: String {
+        switch self {
+        case .emptyDiskVotes: "empty-disk-votes"
+        case .freshOriginOnRetry: "fresh-origin-on-retry"
+        }
+    }
 }

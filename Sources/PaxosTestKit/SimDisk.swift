@@ -10,7 +10,7 @@ import PaxosCore
 struct SimDisk {
     var promised: Ballot = .zero
     var entries: [Slot: LogEntry] = [:]
-    var stateMachine = KVStateMachine()
+    var stateMachine: KVStateMachine
     /// Log rows at or below this slot are deleted; the state machine stands for them.
     var snapshotThrough: Slot = .zero
     /// Records issued but not yet durable, in id order.
@@ -26,6 +26,10 @@ struct SimDisk {
     /// them beside the state machine (`DurableState.memberships`); empty until a configuration
     /// change is applied.
     var memberships: [ScheduledMembership] = []
+
+    init(sessionExpirySlots: UInt64 = ClientSession.expirySlots) {
+        stateMachine = KVStateMachine(sessionExpirySlots: sessionExpirySlots)
+    }
 
     mutating func write(_ record: PersistRecord) {
         if let promise = record.promised { promised = promise }

@@ -9,7 +9,7 @@ struct SimReplica {
     /// The group this replica belongs to.
     let group: Int
     var replica: Replica?
-    var disk = SimDisk()
+    var disk: SimDisk
     /// Bumped at every restart, so events scheduled for a previous life are ignored.
     var incarnation = 0
     /// The incarnation of the database on `disk` (`ReplicaConfiguration.incarnation`): `.initial`
@@ -26,8 +26,9 @@ struct SimReplica {
 
     var isUp: Bool { replica != nil }
 
-    init(id: ReplicaID, group: Int) {
+    init(id: ReplicaID, group: Int, disk: SimDisk) {
         self.id = id
         self.group = group
+        self.disk = disk
     }
 }

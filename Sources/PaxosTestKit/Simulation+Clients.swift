@@ -39,12 +39,17 @@ extension Simulation {
         let replica = replicaIndex(group: current.group, id: target)
         guard replicas[replica].isUp else { return }
         let client = clients[index]
+        let freshOrigin = configuration.simulatorBug == .freshOriginOnRetry
+        if current.kind.isWrite, current.origin == nil || freshOrigin {
+            clients[index].current?.origin = replicas[replica].replica?.chosenThrough ?? .zero
+        }
+        let origin = clients[index].current?.origin
         switch current.kind {
         case .put(let key, let value):
-            propose(ClientRequest(client: client.id, sequence: current.sequence, operation: .put(key: key, value: value)),
+            propose(ClientRequest(client: client.id, sequence: current.sequence, operation: .put(key: key, value: value), origin: origin),
                     op: current.op, at: replica)
         case .delete(let key):
-            propose(ClientRequest(client: client.id, sequence: current.sequence, operation: .delete(key: key)),
+            propose(ClientRequest(client: client.id, sequence: current.sequence, operation: .delete(key: key), origin: origin),
                     op: current.op, at: replica)
         case .get(let key):
             let id = ReadID(replicas[replica].nextReadID)
@@ -77,6 +82,12 @@ extension Simulation {
             sendAttempt(index, after: leader == nil ? 20 : 2)
         case .busy:
             sendAttempt(index, after: 20)
+        case .expired:
+            // An earlier copy may have been applied: the outcome stays unknown in the history,
+            // as paxosd answers TIMEOUT, and the client moves on.
+            clients[index].current = nil
+            stats.expiredWrites += 1
+            schedule(.clientNext(client: index), after: 0)
         }
     }
 

@@ -237,7 +237,7 @@ extension Simulation {
     /// one) a new incarnation.
     func loseDisk(_ index: Int) {
         crash(replica: index)
-        replicas[index].disk = SimDisk()
+        replicas[index].disk = SimDisk(sessionExpirySlots: configuration.sessionExpirySlots)
         if configuration.simulatorBug != .emptyDiskVotes {
             replicas[index].databaseIncarnation = Self.freshIncarnation(using: &random)
         }

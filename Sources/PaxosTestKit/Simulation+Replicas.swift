@@ -146,6 +146,9 @@ extension Simulation {
             case .ok: outcome = .ok
             case .deleted(let existed): outcome = .deleted(existed: existed)
             case .superseded: continue  // Our clients never have two writes outstanding.
+            case .expired:
+                replyToClient(Int(request.client.rawValue - 1000), op: waiting.op, .expired)
+                continue
             }
             let client = Int(request.client.rawValue - 1000)
             replyToClient(client, op: waiting.op, .outcome(outcome))

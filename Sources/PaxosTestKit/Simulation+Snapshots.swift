@@ -22,7 +22,7 @@ extension Simulation {
             return
         }
         let chosen = groups[replicas[index].group].chosen
-        var reference = KVStateMachine()
+        var reference = KVStateMachine(sessionExpirySlots: configuration.sessionExpirySlots)
         var next = Slot(1)
         while next <= slot {
             guard let command = chosen[next] else {

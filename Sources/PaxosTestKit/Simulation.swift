@@ -80,7 +80,7 @@ public final class Simulation {
     public init(seed: UInt64, replicas: Int? = nil, groups: Int = 1, plantedBug: PlantedBug? = nil,
                 plantedBugGroup: Int? = nil, compaction: Bool = true, corruptMessages: Bool = false,
                 partitionPatterns: Bool = false, reconfigure: Bool? = nil, diskLoss: Bool? = nil,
-                simulatorBug: SimulatorBug? = nil) {
+                simulatorBug: SimulatorBug? = nil, sessionExpirySlots: UInt64? = nil) {
         precondition(plantedBugGroup.map { $0 >= 0 && $0 < groups } ?? true, "simulation: bug group \(plantedBugGroup ?? 0) of \(groups)")
         self.seed = seed
         var random = SeededGenerator(seed: seed)
@@ -117,6 +117,7 @@ public final class Simulation {
         configuration.reconfigure = reconfigure ?? (drawable && drawnReconfigure)
         configuration.diskLoss = diskLoss ?? (drawable && drawnDiskLoss)
         configuration.simulatorBug = simulatorBug
+        if let sessionExpirySlots { configuration.sessionExpirySlots = sessionExpirySlots }
         if plantedBug == .applyMembershipImmediately { configuration.reconfigure = true }
         if simulatorBug == .emptyDiskVotes { configuration.diskLoss = true }
         if configuration.reconfigure {
@@ -145,7 +146,7 @@ public final class Simulation {
                      preferredLeader: configuration.groupMap.preferredLeader(of: UInt32(group), members: members))
         }
         self.replicas = (0..<groups).flatMap { group in
-            (1...configuration.nodes).map { SimReplica(id: ReplicaID(UInt32($0)), group: group) }
+            (1...configuration.nodes).map { SimReplica(id: ReplicaID(UInt32($0)), group: group, disk: SimDisk(sessionExpirySlots: configuration.sessionExpirySlots)) }
         }
         for spare in configuration.replicas..<configuration.nodes {
             // A spare's database was created when it was installed: a random incarnation.
@@ -156,7 +157,8 @@ public final class Simulation {
             + (corruptMessages ? " --corrupt-messages" : "") + (partitionPatterns ? " --partition-patterns" : "")
             + (reconfigure.map { $0 ? " --reconfigure" : " --no-reconfigure" } ?? "")
             + (diskLoss.map { $0 ? " --disk-loss" : " --no-disk-loss" } ?? "")
-            + (simulatorBug == .emptyDiskVotes ? " --sim-bug empty-disk-votes" : "")
+            + (sessionExpirySlots.map { " --session-expiry-slots \($0)" } ?? "")
+            + (simulatorBug.map { " --sim-bug \($0.flag)" } ?? "")
         self.clients = (0..<configuration.clients).map { index in
             // Clients start on different nodes for different groups; group 0 as before groups.
             SimClient(index: index, id: ClientID(UInt64(1000 + index)), targets: (0..<groups).map { group in
@@ -314,6 +316,8 @@ enum SimReply {
     case outcome(SimOutcome)
     case redirect(ReplicaID?)
     case busy
+    /// The write was refused as expired: it may or may not have been applied by an earlier copy.
+    case expired
 }
 
 /// One client operation as the history records it.

@@ -18,6 +18,8 @@ public struct SimulationStats: Hashable, Sendable {
     public var snapshotsInstalled = 0
     public var operations = 0
     public var completed = 0
+    /// Writes refused as expired (`ClientSession`); their outcome stays unknown.
+    public var expiredWrites = 0
     /// Corrupted deliveries added (`--corrupt-messages`), and peer messages replicas refused.
     public var corruptedMessages = 0
     public var refusals = 0
@@ -48,7 +50,8 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
     public var passed: Bool { violations.isEmpty }
 
     public var description: String {
-        let summary = "ops=\(stats.operations) completed=\(stats.completed) slots=\(stats.chosenSlots) "
+        let summary = "ops=\(stats.operations) completed=\(stats.completed)"
+            + (stats.expiredWrites > 0 ? " expired=\(stats.expiredWrites)" : "") + " slots=\(stats.chosenSlots) "
             + "events=\(stats.events) messages=\(stats.messages) crashes=\(stats.crashes) faults=\(stats.faults) "
             + "compactions=\(stats.compactions) snapshots=\(stats.snapshotsSent)/\(stats.snapshotsInstalled)"
             + (stats.corruptedMessages + stats.refusals > 0 ? " corrupted=\(stats.corruptedMessages) refused=\(stats.refusals)"

@@ -56,6 +56,7 @@ public enum ForwardedOutcome: Hashable, Sendable {
             writer.write(leader?.rawValue ?? 0)
         case .overloaded: writer.write(UInt8(6))
         case .unavailable: writer.write(UInt8(7))
+        case .applied(.expired): writer.write(UInt8(8))
         }
     }
 
@@ -70,6 +71,7 @@ public enum ForwardedOutcome: Hashable, Sendable {
             return .notLeader(raw == 0 ? nil : ReplicaID(raw))
         case 6: return .overloaded
         case 7: return .unavailable
+        case 8: return .applied(.expired)
         case let tag: throw .unknownTag(what: "forwarded outcome", tag: tag)
         }
     }

@@ -46,14 +46,19 @@ struct PaxosSim: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Disk loss during the chaos phase: a replica restarts with an empty disk and a new incarnation, and the operator asks for its replacement. Default: drawn from the seed in a quarter of one-group runs.")
     var diskLoss: Bool?
 
-    @Option(help: "Plant a bug of the simulated shell to show the checkers catch it: empty-disk-votes (a lost disk comes back with its old incarnation).")
+    @Option(help: "Plant a bug of the simulated shell to show the checkers catch it: empty-disk-votes (a lost disk comes back with its old incarnation) or fresh-origin-on-retry (a retried write gets a new origin; shows with --session-expiry-slots).")
     var simBug: String?
+
+    @Option(help: "Sessions expire after this many slots without a write, and writes landing this far above the slot their client first saw are refused (default: ClientSession.expirySlots, 100000, which a run never reaches). A short window exercises expiry; linearizability must hold.")
+    var sessionExpirySlots: UInt64?
 
     @Flag(help: "Print the operator's membership requests and answers, disk losses, chosen memberships and, at the end, every replica's state (for replaying one seed).")
     var traceMembership = false
 
     @Flag(help: "Print one line per passing seed too.")
     var verbose = false
+
+    static let simulatorBugs: [String: SimulatorBug] = ["empty-disk-votes": .emptyDiskVotes, "fresh-origin-on-retry": .freshOriginOnRetry]
 
     mutating func validate() throws {
         if let replicas, replicas < 1 || replicas % 2 == 0 {
@@ -70,7 +75,9 @@ struct PaxosSim: ParsableCommand {
             if bugGroup < 0 || bugGroup >= groups { throw ValidationError("--bug-group must be below --groups (\(groups)), got \(bugGroup)") }
         }
         if seed == nil && seeds == 0 { throw ValidationError("--seeds must be at least 1") }
-        if let simBug, simBug != "empty-disk-votes" { throw ValidationError("unknown --sim-bug '\(simBug)'; use empty-disk-votes") }
+        if let simBug, Self.simulatorBugs[simBug] == nil {
+            throw ValidationError("unknown --sim-bug '\(simBug)'; use \(Self.simulatorBugs.keys.sorted().joined(separator: " or "))")
+        }
         if reconfigure == true || diskLoss == true || simBug != nil {
             if groups > 1 || partitionPatterns || corruptMessages {
                 throw ValidationError("--reconfigure, --disk-loss and --sim-bug run with one group, without --partition-patterns or --corrupt-messages")
@@ -107,11 +114,13 @@ struct PaxosSim: ParsableCommand {
             let simulation = Simulation(seed: seed, replicas: replicas, groups: groups, plantedBug: bug, plantedBugGroup: bugGroup,
                                         corruptMessages: corruptMessages, partitionPatterns: partitionPatterns,
                                         reconfigure: reconfigure, diskLoss: diskLoss,
-                                        simulatorBug: simBug == nil ? nil : .emptyDiskVotes)
+                                        simulatorBug: simBug.flatMap { Self.simulatorBugs[$0] },
+                                        sessionExpirySlots: sessionExpirySlots)
             simulation.traceMembership = traceMembership
             let report = simulation.run()
             stats.operations += report.stats.operations
             stats.completed += report.stats.completed
+            stats.expiredWrites += report.stats.expiredWrites
             stats.chosenSlots += report.stats.chosenSlots
             stats.events += report.stats.events
             stats.crashes += report.stats.crashes
@@ -139,7 +148,7 @@ struct PaxosSim: ParsableCommand {
             }
         }
         print("\(range.count) seeds: \(range.count - failures) passed, \(failures) failed; "
-              + "\(stats.operations) client operations (\(stats.completed) completed), \(stats.chosenSlots) slots chosen, "
+              + "\(stats.operations) client operations (\(stats.completed) completed\(stats.expiredWrites > 0 ? ", \(stats.expiredWrites) writes refused as expired" : "")), \(stats.chosenSlots) slots chosen, "
               + "\(stats.crashes) crashes, \(stats.compactions) compactions, "
               + "\(stats.snapshotsSent) snapshots sent and \(stats.snapshotsInstalled) installed, \(stats.events) events, "
               + "\(stats.inconclusiveHistories) histories too large to check fully"

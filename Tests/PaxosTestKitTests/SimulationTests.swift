@@ -62,27 +62,49 @@ struct SimulationTests {
 
     /// Runs seeds with a planted bug until a checker fails; the bug must be caught within
     /// `limit` seeds, and the failing seed must fail the same way when replayed.
-    func expectCaught(_ bug: PlantedBug, within limit: UInt64) {
-        for seed in 1...limit {
-            let report = Simulation(seed: seed, plantedBug: bug).run()
-            guard !report.passed else { continue }
-            let replay = Simulation(seed: seed, plantedBug: bug).run()
-            #expect(replay.violations == report.violations, "seed \(seed) must replay its failure")
-            #expect(report.description.contains("PAXOS_SEED=\(seed)"))
+    /// Searches seeds 1...limit for one whose run fails, on two workers (odd and even seeds) so
+    /// a long search takes half the wall time on an idle second core; the first failure found
+    /// stops both.
+    func expectCaught(_ bug: PlantedBug, within limit: UInt64) async {
+        let workers: UInt64 = 2
+        let caught = await withTaskGroup(of: UInt64?.self, returning: UInt64?.self) { group in
+            for worker in 0..<workers {
+                group.addTask {
+                    for seed in stride(from: 1 + worker, through: limit, by: Int(workers)) {
+                        if Task.isCancelled { return nil }
+                        if !Simulation(seed: seed, plantedBug: bug).run().passed { return seed }
+                    }
+                    return nil
+                }
+            }
+            for await seed in group {
+                if let seed {
+                    group.cancelAll()
+                    return seed
+                }
+            }
+            return nil
+        }
+        guard let seed = caught else {
+            Issue.record("planted bug \(bug) survived \(limit) seeds: the checkers are too weak")
             return
         }
-        Issue.record("planted bug \(bug) survived \(limit) seeds: the checkers are too weak")
+        let report = Simulation(seed: seed, plantedBug: bug).run()
+        let replay = Simulation(seed: seed, plantedBug: bug).run()
+        #expect(!report.passed, "seed \(seed) must fail again")
+        #expect(replay.violations == report.violations, "seed \(seed) must replay its failure")
+        #expect(report.description.contains("PAXOS_SEED=\(seed)"))
     }
 
     @Test("simulation: catches a leader that skips value recovery in phase 1")
-    func catchesSkippedRecovery() { expectCaught(.skipValueRecovery, within: 100) }
+    func catchesSkippedRecovery() async { await expectCaught(.skipValueRecovery, within: 100) }
 
     /// Rarer since memberships: an acceptor behind a candidate's prepare now asks it for the
     /// chosen slots it lacks (so a vote lost to a crash is often re-learned as chosen before the
     /// acceptor's promise is counted); first caught at seed 534 (agreement).
     @Test("simulation: catches an acceptor that replies before persisting")
-    func catchesReplyBeforePersist() { expectCaught(.replyBeforePersist, within: 700) }
+    func catchesReplyBeforePersist() async { await expectCaught(.replyBeforePersist, within: 700) }
 
     @Test("simulation: catches a candidate that proposes no-ops over slots an acceptor compacted")
-    func catchesIgnoredCompaction() { expectCaught(.ignoreCompaction, within: 100) }
+    func catchesIgnoredCompaction() async { await expectCaught(.ignoreCompaction, within: 100) }
 }
