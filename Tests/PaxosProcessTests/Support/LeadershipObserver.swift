@@ -25,6 +25,8 @@ final class LeadershipObserver {
         let leaderAtHeal: Int?
         /// Every node seen leading in the window, in order (starting with a change, if any).
         var leadersSeen: [Int] = []
+        /// When each of `leadersSeen` was first seen leading, after the heal.
+        var leadersSeenAfter: [Duration] = []
         var leaderChanges = 0
         /// The slot every node must have applied: the highest chosen frontier at the heal.
         var frontier: UInt64?
@@ -37,6 +39,9 @@ final class LeadershipObserver {
         var linksBackAfter: Duration?
         /// When each node first had applied through `frontier`.
         var caughtUpAfter: [Int: Duration] = [:]
+        /// The slowest INFO answer in the window and whose: a node whose event loop stalls
+        /// (and so sends no heartbeats) answers late too.
+        var slowestInfo: (node: Int, took: Duration)?
     }
 
     static let roundInterval = Duration.milliseconds(40)
@@ -87,8 +92,11 @@ final class LeadershipObserver {
         rounds += 1
         var views: [Int: [String: String]] = [:]
         for id in cluster.ids {
+            let asked = ContinuousClock.now
             // A node that does not answer within the probe's timeout is left out of this round.
             if let fields = try? cluster.info(id) { views[id] = fields }
+            let took = ContinuousClock.now - asked
+            if window != nil, took > window!.slowestInfo?.took ?? .zero { window!.slowestInfo = (id, took) }
         }
         noteLeader(views)
         if window != nil { noteSync(views) }
@@ -102,7 +110,10 @@ final class LeadershipObserver {
             if window != nil { window!.leaderChanges += 1 } else { changesDuringPartitions += 1 }
         }
         leader = current
-        window?.leadersSeen.append(current)
+        if let healedAt = window?.healedAt {
+            window!.leadersSeen.append(current)
+            window!.leadersSeenAfter.append(ContinuousClock.now - healedAt)
+        }
     }
 
     private func noteSync(_ views: [Int: [String: String]]) {

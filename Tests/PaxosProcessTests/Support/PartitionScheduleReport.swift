@@ -9,6 +9,7 @@ struct HealMeasurement: Sendable {
     var leaderAtHeal: Int?
     /// Nodes seen leading after the heal, in order (empty: the leader at the heal kept leading).
     var leadersSeen: [Int]
+    var leadersSeenAfter: [Duration]
     var leaderChanges: Int
     /// Elections started in the window on all nodes (the `paxos_elections` counters); nil when a
     /// node's /metrics could not be read.
@@ -20,14 +21,17 @@ struct HealMeasurement: Sendable {
     /// When every peer link was back, and the node that caught up last and when.
     var linksBackAfter: Duration?
     var lastCaughtUp: (node: Int, after: Duration)?
+    var slowestInfo: (node: Int, took: Duration)?
 
     var summary: String {
         let sync = syncedAfter.map { "in sync after \($0.roundedMilliseconds)" } ?? "NOT in sync after 30 s (\(lastView))"
         let leaders = leadersSeen.isEmpty ? "leader \(leaderAtHeal.map { "\($0)" } ?? "none") kept" :
-            "leaders \(leaderAtHeal.map { "\($0)" } ?? "none") → \(leadersSeen.map { "\($0)" }.joined(separator: " → "))"
+            "leaders \(leaderAtHeal.map { "\($0)" } ?? "none") → "
+            + zip(leadersSeen, leadersSeenAfter).map { "\($0) (at \($1.roundedMilliseconds))" }.joined(separator: " → ")
         let links = linksBackAfter.map { "links back \($0.roundedMilliseconds)" } ?? "some link still down at sync"
         let last = lastCaughtUp.map { "node \($0.node) caught up last at \($0.after.roundedMilliseconds)" } ?? "nobody caught up"
-        return "\(sync) (\(links), \(last)); \(leaders), \(leaderChanges) leader change(s), \(elections.map { "\($0)" } ?? "?") election(s)"
+        let slowest = slowestInfo.map { "; slowest INFO node \($0.node) \($0.took.roundedMilliseconds)" } ?? ""
+        return "\(sync) (\(links), \(last)\(slowest)); \(leaders), \(leaderChanges) leader change(s), \(elections.map { "\($0)" } ?? "?") election(s)"
     }
 }
 

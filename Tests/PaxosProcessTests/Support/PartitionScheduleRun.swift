@@ -26,7 +26,11 @@ enum PartitionScheduleRun {
         print(schedule)
         var report = PartitionScheduleReport(schedule: schedule)
         let started = ContinuousClock.now
-        try PartitionCluster.run(size: schedule.nodeCount, name: name) { cluster, network in
+        // Debugging a replay: PAXOS_PARTITION_LOG_LEVEL=debug makes the nodes log elections too
+        // (paxosd takes the last --log-level given).
+        let logLevel = ProcessInfo.processInfo.environment["PAXOS_PARTITION_LOG_LEVEL"]
+        try PartitionCluster.run(size: schedule.nodeCount, name: name, arguments: logLevel.map { ["--log-level", $0] } ?? []) {
+            cluster, network in
             try cluster.waitForLeader(timeout: .seconds(20))
             let origin = ContinuousClock.now
             let stop = StopFlag()
@@ -92,10 +96,11 @@ enum PartitionScheduleRun {
             elections = electionsAfter
             let heal = HealMeasurement(
                 episode: index + 1, kind: episode.kind, shape: shape.summary, leaderAtHeal: window.leaderAtHeal,
-                leadersSeen: window.leadersSeen, leaderChanges: window.leaderChanges,
+                leadersSeen: window.leadersSeen, leadersSeenAfter: window.leadersSeenAfter, leaderChanges: window.leaderChanges,
                 elections: difference(electionsAfter, electionsAtHeal), syncedAfter: window.syncedAfter,
                 lastView: window.lastView, linksBackAfter: window.linksBackAfter,
-                lastCaughtUp: window.caughtUpAfter.max { $0.value < $1.value }.map { ($0.key, $0.value) })
+                lastCaughtUp: window.caughtUpAfter.max { $0.value < $1.value }.map { ($0.key, $0.value) },
+                slowestInfo: window.slowestInfo)
             report.heals.append(heal)
             print("partition schedule: \(index + 1)/\(schedule.episodes.count) healed: \(heal.summary)")
         }
