@@ -39,15 +39,18 @@ final class PeerLink {
     private var handshaking: (any Channel)?
     private var connecting = false
     private var backoff = PeerLink.initialBackoff
-    /// Back-off between failed connection attempts doubles from 50 ms up to 500 ms. The cap is
-    /// low because a link matters most right after a partition heals: with a 500 ms connect
-    /// timeout the next attempt after a heal starts within about a second. An attempt to a dead
-    /// peer costs one SYN (or one refused connect), so two a second is cheap.
+    /// Back-off between failed connection attempts doubles from 50 ms up to 250 ms. The cap is
+    /// low because a link matters most right after a partition heals: with a 250 ms connect
+    /// timeout the next attempt after a heal starts within half a second. (With 500 ms for both,
+    /// links came back 1.0–1.5 s after a heal on a loaded two-core machine, leaving too little of
+    /// the 2 s sync bound for catching up: `PartitionScheduleTests`, seed 593495535, a ring held
+    /// 6 s, synced after 2.3–2.6 s.) An attempt to a dead peer costs one SYN (or one refused
+    /// connect), so four a second is cheap.
     static let initialBackoff = TimeAmount.milliseconds(50)
-    static let maxBackoff = TimeAmount.milliseconds(500)
-    /// On a LAN a connect takes well under a millisecond; one unanswered SYN within 500 ms means
+    static let maxBackoff = TimeAmount.milliseconds(250)
+    /// On a LAN a connect takes well under a millisecond; one unanswered SYN within 250 ms means
     /// the path is down, and TCP would not retransmit it before 1 s anyway.
-    static let connectTimeout = TimeAmount.milliseconds(500)
+    static let connectTimeout = TimeAmount.milliseconds(250)
     private var closed = false
     private var reconnectTask: Scheduled<Void>?
     let onConnectionChange: (ReplicaID, Bool) -> Void

@@ -4,20 +4,25 @@ import Glibc
 import Darwin
 #endif
 
-/// A bare TCP connection to a loopback port, for sending bytes no well-behaved client would:
-/// malformed RESP, a foreign peer's hello, garbage on the peer port.
+/// A bare TCP connection to a port on loopback (or another IPv4 address, such as a node's in a
+/// namespace network), for sending bytes no well-behaved client would: malformed RESP, a foreign
+/// peer's hello, garbage on the peer port; and for plain HTTP to the metrics port.
 ///
 /// - Invariant: `descriptor` is an open socket until `close()`.
 final class RawConnection {
     private(set) var descriptor: Int32
 
-    /// Connects to `127.0.0.1:port`; reads give up after `timeout` without data.
-    init(port: Int, timeout: Duration = .seconds(3)) throws {
+    /// Connects to `host:port` (an IPv4 address); reads give up after `timeout` without data.
+    init(host: String = "127.0.0.1", port: Int, timeout: Duration = .seconds(3)) throws {
         descriptor = socket(AF_INET, Ports.streamType, 0)
         guard descriptor >= 0 else { throw HarnessError("socket: errno \(errno)") }
         var wait = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
         _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
         var address = Ports.loopback(port: port)
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
+            close()
+            throw HarnessError("\(host) is not an IPv4 address")
+        }
         let connected = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
@@ -26,7 +31,7 @@ final class RawConnection {
         guard connected else {
             let number = errno
             closeDescriptor(descriptor)
-            throw HarnessError("connect to 127.0.0.1:\(port): errno \(number)")
+            throw HarnessError("connect to \(host):\(port): errno \(number)")
         }
     }
 
