@@ -35,6 +35,9 @@ public final class SQLiteLogStore: LogStore {
 
     public struct Options: Sendable {
         public var synchronous: Synchronous = .full
+        /// How often, at most, the durable marks beside the database are rewritten after a
+        /// synced commit (`DurableMarks`); 0 writes them after every synced commit (tests).
+        public var marksIntervalMilliseconds = 1_000
         public init() {}
     }
 
@@ -59,9 +62,11 @@ public final class SQLiteLogStore: LogStore {
     public internal(set) var clusterUUID: String?
     /// Values staged by the open transaction, published when it commits.
     var staged: (applied: Slot, chosen: Slot, promised: Ballot, snapshot: Slot)
+    /// Writes `DurableMarks` after synced commits; see there.
+    var marks: MarksRecorder
 
     private init(path: String, clusterID: String, replicaID: ReplicaID, placement: GroupPlacement,
-                 database: SQLiteDatabase, meta: StoredMeta) throws(LogStoreError) {
+                 database: SQLiteDatabase, meta: StoredMeta, options: Options) throws(LogStoreError) {
         self.path = path
         self.clusterID = clusterID
         self.replicaID = replicaID
@@ -75,6 +80,7 @@ public final class SQLiteLogStore: LogStore {
         incarnation = meta.incarnation
         clusterUUID = meta.clusterUUID
         staged = (meta.appliedThrough, meta.chosenThrough, meta.promised, meta.snapshotSlot)
+        marks = MarksRecorder(path: DurableMarks.path(forDatabase: path), options: options)
     }
 
     /// Opens (creating if needed) the database of group `placement` of replica `replicaID` in
@@ -104,8 +110,13 @@ public final class SQLiteLogStore: LogStore {
         do { database = try SQLiteDatabase(path: path, mode: .readWriteCreate) } catch { throw .sqlite(path: path, error) }
         let meta = try SchemaSetup(database: database, path: path).openOrCreate(
             clusterID: clusterID, replicaID: replicaID, placement: placement, synchronous: options.synchronous)
-        return try SQLiteLogStore(path: path, clusterID: clusterID, replicaID: replicaID, placement: placement,
-                                  database: database, meta: meta)
+        let store = try SQLiteLogStore(path: path, clusterID: clusterID, replicaID: replicaID, placement: placement,
+                                       database: database, meta: meta, options: options)
+        do { try store.refuseLostWrites() } catch {
+            store.close(recordingMarks: false)
+            throw error
+        }
+        return store
     }
 
     /// SQLite takes a one-byte file for an empty database and would write over it. No SQLite
@@ -124,8 +135,16 @@ public final class SQLiteLogStore: LogStore {
 
     /// Closes the database. Nothing may be called afterwards.
     public func close() {
+        close(recordingMarks: true)
+    }
+
+    /// Closes the database; with `recordingMarks`, records the durable marks once SQLite has
+    /// checkpointed the WAL into the main file (`DurableMarks`).
+    func close(recordingMarks: Bool) {
+        let current = recordingMarks ? currentMarksIfReadable() : nil
         statements.finalize()
         database.close()
+        if let current { marks.recordAtClose(current, walPath: path + "-wal") }
     }
 
     /// Runs `body` in one transaction; every `persist` and `apply` inside shares its commit.
@@ -134,6 +153,7 @@ public final class SQLiteLogStore: LogStore {
         staged = (appliedThrough, chosenThrough, promised, snapshotSlot)
         let result = try database.transaction(body)
         (appliedThrough, chosenThrough, promised, snapshotSlot) = staged
+        if marks.isDue { try recordMarks() }
         return result
     }
 
