@@ -33,6 +33,7 @@ public struct NodeService: Service {
                                           members: settings.cluster.members, secret: secret)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
+        try OutOfService.refuseIfMarked(nodeDirectory: settings.nodeDirectory)
         try checkDataLayout()
         try BackupDirectory(settings: settings).checkAtStartup()
         try restoreIfAsked()
@@ -164,8 +165,10 @@ public struct NodeService: Service {
                     }
                     box.group?.onStorage(batch.completions)
                 case .failure(let error):
-                    // Fail-stop: a node that cannot write its promises must not answer anyone.
-                    fatalError("paxosd: storage of group \(group) failed, stopping: \(error)")
+                    // Fail-stop: a node that cannot write its promises, or whose rows fail their
+                    // checks, must not answer anyone.
+                    OutOfService.stop(replica: "\(settings.id)", group: group, error: error,
+                                      nodeDirectory: settings.nodeDirectory, logger: logger)
                 }
             }
         }
