@@ -119,6 +119,7 @@ public struct NodeService: Service {
         let directory = (settings.databasePath as NSString).deletingLastPathComponent
         try NodeDatabaseFiles.list(inNodeDirectory: directory).refuse(groupCount: settings.groups)
         try DiskRoom.check(directory: directory, minimumFreeBytes: settings.minFreeDiskBytes)
+        try DiskRoom.checkWritable(directory: directory)
     }
 
     /// `--restore <backup>`: creates this node's databases from a backup, once — the file BACKUP
@@ -149,6 +150,8 @@ public struct NodeService: Service {
         -> (StorageExecutor, DurableState, GroupBox, (incarnation: Incarnation, clusterUUID: String?)) {
         var options = SQLiteLogStore.Options()
         options.synchronous = settings.synchronousFull ? .full : .normal
+        options.integrityCheckMaxBytes = settings.integrityCheckMaxBytes
+        logSkippedIntegrityCheck(path: settings.databasePath(group: group))
         let store = try SQLiteLogStore.open(path: settings.databasePath(group: group), clusterID: settings.cluster.clusterID,
                                             replicaID: settings.id, placement: settings.placement(group: group),
                                             options: options)
@@ -173,6 +176,19 @@ public struct NodeService: Service {
             }
         }
         return (storage, durable, box, identity)
+    }
+
+    /// One notice when the database is too large for the quick check at open (see
+    /// `--integrity-check-max-mib`), so nobody believes it ran.
+    private func logSkippedIntegrityCheck(path: String) {
+        let bytes = [path, path + "-wal"].compactMap {
+            (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? NSNumber)?.int64Value
+        }.reduce(0, +)
+        guard settings.integrityCheckMaxBytes > 0, bytes > settings.integrityCheckMaxBytes else { return }
+        logger.notice("database larger than --integrity-check-max-mib; SQLite's quick check skipped at start", metadata: [
+            "storage.path": "\(path)", "storage.bytes": "\(bytes)",
+            "storage.integrity_check_max_bytes": "\(settings.integrityCheckMaxBytes)",
+        ])
     }
 
     /// Peers authenticate before anything reaches the node: `PeerAcceptorHandler` runs the

@@ -60,14 +60,23 @@ extension SQLiteLogStore {
         do { try marks.write(current) } catch { throw .sideFile(path: marks.path, reason: error.description) }
     }
 
-    /// Refuses a database that holds less than its marks say it held.
-    func refuseLostWrites() throws(LogStoreError) {
+    /// Refuses a database that holds less than its marks say it held, or that was `created` by
+    /// this open next to marks of a database that held something: a database whose main file was
+    /// never checkpointed is empty without its WAL, and would otherwise start over as a new one.
+    func refuseLostWrites(created: Bool) throws(LogStoreError) {
         let text: String?
         do { text = try DurableFile.read(marks.path) } catch { throw .sideFile(path: marks.path, reason: error.description) }
         guard let text else { return }
         guard let recorded = DurableMarks(text: text) else {
             throw .sideFile(path: marks.path, reason: "it is not a marks file this build wrote; if it is damaged, delete it "
                 + "(the database is then no longer checked against it until the next synced commit)")
+        }
+        if created && recorded.lastSlot > .zero || created && recorded.promised > .zero {
+            throw .corrupt(path: path, slot: nil, reason: "the database is missing or empty, but \(marks.path) records that "
+                + "it held slots up to \(recorded.lastSlot) and promised ballot \(recorded.promised). Its files (or its "
+                + "write-ahead log \(path)-wal, which held everything not yet checkpointed) were lost, so this acceptor "
+                + "forgot promises or votes it gave. Refusing to start. Recover by re-admitting this replica with a "
+                + "fresh disk (`paxosctl member replace`, see README): empty the whole node directory, marks included")
         }
         let missing = recorded.shortfalls(of: try currentMarks())
         guard !missing.isEmpty else { return }

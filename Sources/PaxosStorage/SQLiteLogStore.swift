@@ -38,6 +38,9 @@ public final class SQLiteLogStore: LogStore {
         /// How often, at most, the durable marks beside the database are rewritten after a
         /// synced commit (`DurableMarks`); 0 writes them after every synced commit (tests).
         public var marksIntervalMilliseconds = 1_000
+        /// `PRAGMA quick_check` at open for databases (main file and WAL) up to this size; larger
+        /// ones, and every one when 0, are opened unchecked (`SchemaSetup.quickCheck`).
+        public var integrityCheckMaxBytes: Int64 = Int64.max
         public init() {}
     }
 
@@ -108,12 +111,24 @@ public final class SQLiteLogStore: LogStore {
         SnapshotStaging.removeFiles(at: SnapshotStaging.path(forDatabase: path))
         let database: SQLiteDatabase
         do { database = try SQLiteDatabase(path: path, mode: .readWriteCreate) } catch { throw .sqlite(path: path, error) }
-        let meta = try SchemaSetup(database: database, path: path).openOrCreate(
-            clusterID: clusterID, replicaID: replicaID, placement: placement, synchronous: options.synchronous)
+        let setup = SchemaSetup(database: database, path: path)
+        let meta: StoredMeta
+        let created: Bool
+        do {
+            (meta, created) = try setup.openOrCreate(clusterID: clusterID, replicaID: replicaID, placement: placement,
+                                                     synchronous: options.synchronous)
+            try setup.quickCheck(maxBytes: options.integrityCheckMaxBytes)
+        } catch {
+            database.close()
+            throw error
+        }
         let store = try SQLiteLogStore(path: path, clusterID: clusterID, replicaID: replicaID, placement: placement,
                                        database: database, meta: meta, options: options)
-        do { try store.refuseLostWrites() } catch {
+        do { try store.refuseLostWrites(created: created) } catch {
             store.close(recordingMarks: false)
+            // The database this open created holds nothing; left behind it would be taken for
+            // this replica's database at the next start, and the refusal would not repeat.
+            if created { SnapshotStaging.removeFiles(at: path) }
             throw error
         }
         return store

@@ -90,14 +90,30 @@ struct DurableMarksTests {
         }
     }
 
-    @Test("marks: another incarnation's marks (a new database at the same path) are ignored and replaced")
+    @Test("marks: a database lost whole (or never checkpointed, then its WAL lost) is refused until the marks go too")
+    func lostDatabaseRefused() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.path("node.sqlite")
+            let store = try Self.open(path)
+            try store.persist([Fixture.record(1, promised: Fixture.ballot(9, 1), [Fixture.entry(1, ballot: Fixture.ballot(9, 1))])])
+            // Never checkpointed: the main file is empty and everything is in the -wal.
+            try Self.copyWithoutWAL(path, to: directory.path("copy.sqlite"))
+            store.close()
+            for attempt in 1...2 {
+                let error = storeError { () throws(LogStoreError) in _ = try Self.open(directory.path("copy.sqlite")) }
+                #expect(error?.description.contains("missing or empty") == true, "attempt \(attempt): \(String(describing: error))")
+            }
+        }
+    }
+
+    @Test("marks: with the node directory emptied (database and marks), a new database starts and takes new marks")
     func otherIncarnationIgnored() throws {
         try withTemporaryDirectory { directory in
             let path = directory.path("node.sqlite")
             let store = try Self.checkpointedStore(path)
             try store.persist([Fixture.record(1, promised: Fixture.ballot(9, 1), [Fixture.entry(1, ballot: Fixture.ballot(9, 1))])])
             store.close()
-            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            for suffix in ["", "-wal", "-shm", ".marks"] where FileManager.default.fileExists(atPath: path + suffix) {
                 try FileManager.default.removeItem(atPath: path + suffix)
             }
             let fresh = try Self.open(path)
