@@ -81,11 +81,16 @@ struct SchemaSetup {
         guard maxBytes > 0 else { return }
         let size = (Self.fileSize(path) ?? 0) + (Self.fileSize(path + "-wal") ?? 0)
         guard size <= maxBytes else { return }
-        let problems = try sqlite { () throws(SQLiteError) -> [String] in
+        let problems: [String]
+        do {
             let statement = try database.prepare("PRAGMA quick_check(3)")
             var rows: [String] = []
             while try statement.step() { rows.append(statement.text(0)) }
-            return rows
+            problems = rows
+        } catch {
+            // Damage bad enough that the check itself stops on it is its finding too.
+            guard error.isDamage else { throw .sqlite(path: path, error) }
+            problems = [error.message]
         }
         guard problems != ["ok"] else { return }
         throw .corrupt(path: path, slot: nil, reason: "SQLite's quick check at open found the file damaged ("
