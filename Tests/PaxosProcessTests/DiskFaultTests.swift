@@ -95,6 +95,44 @@ extension ProcessTests {
             }
         }
 
+        @Test("process: a leader whose kv value was changed stops at its first linearizable read of it, and the cluster serves the right value")
+        func changedValueOnLeader() throws {
+            try LocalCluster.run(size: 3, name: "disk-leader") { cluster in
+                let (_, node) = try Self.follower(cluster)
+                let written = try Self.writeKeys(cluster, 0..<20)
+                try cluster.waitForAllCaughtUp()
+                cluster.kill(node, signal: SIGTERM)
+                let database = cluster.dataDirectory(node).appendingPathComponent("paxos.sqlite").path
+                _ = try Self.sqlite(database, "UPDATE kv SET value = CAST('tampered' AS BLOB) WHERE key = CAST('disk-7' AS BLOB)")
+                try cluster.restart(node)
+                try cluster.waitForCatchUp(node)
+                // Move the leadership until the damaged node holds it: stop the leader cleanly,
+                // let the other two elect, bring it back (each round gives it about one chance in two).
+                var leader = try cluster.waitForLeader()
+                var rounds = 0
+                while leader != node && rounds < 12 {
+                    cluster.kill(leader, signal: SIGTERM)
+                    let elected = try cluster.waitForLeader(among: cluster.liveIDs)
+                    try cluster.restart(leader)
+                    leader = elected
+                    rounds += 1
+                }
+                try #require(leader == node, "node \(node) never led in \(rounds) rounds")
+                try cluster.waitForAllCaughtUp()
+
+                let client = try PaxosClient(endpoints: [cluster.endpoint(node)], configuration: .probe)
+                var served: String?
+                do { served = try client.get("disk-7") } catch { print("disk-leader: the read failed as it should: \(error)") }
+                client.close()
+                #expect(served != "tampered", "the damaged value was served linearizably")
+                #expect(try cluster.awaitExit(node) == 74)
+                #expect(Self.log(cluster, node).contains("table kv, key \"disk-7\""), "\(Self.log(cluster, node).suffix(2_000))")
+                let others = cluster.ids.filter { $0 != node }
+                try Self.expectReadable(cluster, written, through: others)
+                #expect(try cluster.waitForLeader(among: others) != node)
+            }
+        }
+
         @Test("process: a damaged kv page is refused at start by the quick check, every time, naming the file")
         func damagedPage() throws {
             try LocalCluster.run(size: 3, name: "disk-page") { cluster in
