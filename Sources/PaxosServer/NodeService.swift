@@ -33,6 +33,7 @@ public struct NodeService: Service {
                                           members: settings.cluster.members, secret: secret)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
+        try OutOfService.refuseIfMarked(nodeDirectory: settings.nodeDirectory)
         try checkDataLayout()
         try BackupDirectory(settings: settings).checkAtStartup()
         try restoreIfAsked()
@@ -118,6 +119,7 @@ public struct NodeService: Service {
         let directory = (settings.databasePath as NSString).deletingLastPathComponent
         try NodeDatabaseFiles.list(inNodeDirectory: directory).refuse(groupCount: settings.groups)
         try DiskRoom.check(directory: directory, minimumFreeBytes: settings.minFreeDiskBytes)
+        try DiskRoom.checkWritable(directory: directory)
     }
 
     /// `--restore <backup>`: creates this node's databases from a backup, once — the file BACKUP
@@ -148,6 +150,8 @@ public struct NodeService: Service {
         -> (StorageExecutor, DurableState, GroupBox, (incarnation: Incarnation, clusterUUID: String?)) {
         var options = SQLiteLogStore.Options()
         options.synchronous = settings.synchronousFull ? .full : .normal
+        options.integrityCheckMaxBytes = settings.integrityCheckMaxBytes
+        logSkippedIntegrityCheck(path: settings.databasePath(group: group))
         let store = try SQLiteLogStore.open(path: settings.databasePath(group: group), clusterID: settings.cluster.clusterID,
                                             replicaID: settings.id, placement: settings.placement(group: group),
                                             options: options)
@@ -164,12 +168,27 @@ public struct NodeService: Service {
                     }
                     box.group?.onStorage(batch.completions)
                 case .failure(let error):
-                    // Fail-stop: a node that cannot write its promises must not answer anyone.
-                    fatalError("paxosd: storage of group \(group) failed, stopping: \(error)")
+                    // Fail-stop: a node that cannot write its promises, or whose rows fail their
+                    // checks, must not answer anyone.
+                    OutOfService.stop(replica: "\(settings.id)", group: group, error: error,
+                                      nodeDirectory: settings.nodeDirectory, logger: logger)
                 }
             }
         }
         return (storage, durable, box, identity)
+    }
+
+    /// One notice when the database is too large for the quick check at open (see
+    /// `--integrity-check-max-mib`), so nobody believes it ran.
+    private func logSkippedIntegrityCheck(path: String) {
+        let bytes = [path, path + "-wal"].compactMap {
+            (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? NSNumber)?.int64Value
+        }.reduce(0, +)
+        guard settings.integrityCheckMaxBytes > 0, bytes > settings.integrityCheckMaxBytes else { return }
+        logger.notice("database larger than --integrity-check-max-mib; SQLite's quick check skipped at start", metadata: [
+            "storage.path": "\(path)", "storage.bytes": "\(bytes)",
+            "storage.integrity_check_max_bytes": "\(settings.integrityCheckMaxBytes)",
+        ])
     }
 
     /// Peers authenticate before anything reaches the node: `PeerAcceptorHandler` runs the

@@ -56,6 +56,9 @@ public struct NodeSettings: Sendable {
     /// Free space the disk holding the node directory must have at start (`--min-free-mib`);
     /// 0 skips the check.
     public var minFreeDiskBytes: Int64 = 64 << 20
+    /// SQLite's quick check runs at start on databases up to this size
+    /// (`--integrity-check-max-mib`); 0 never runs it.
+    public var integrityCheckMaxBytes: Int64 = 256 << 20
     /// Most requests a node tracks at once (local and forwarded); more get `-BUSY`.
     public var maxOutstandingRequests = 50_000
     /// The leader's pipeline window per group: slots proposed and not yet chosen. Requests that

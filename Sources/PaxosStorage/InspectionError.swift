@@ -76,7 +76,8 @@ package struct InspectionFailure: Hashable, Sendable, CustomStringConvertible {
 package enum InspectionCheck: String, Hashable, Sendable, CaseIterable {
     /// `snapshot_slot ≤ applied_through ≤ chosen_through ≤ last log slot`, and sane values.
     case meta
-    /// A log row's chosen flag is 0 or 1, its checksum matches and its command decodes.
+    /// A log row's chosen flag is 0 or 1, its checksum matches and its command decodes; a kv or
+    /// session row's checksum matches.
     case checksum
     /// No accepted ballot is above the promised ballot (an acceptor raises its promise when it
     /// accepts, in the same transaction).

@@ -39,18 +39,21 @@ extension InspectionReader {
         try sqlite { () throws(SQLiteError) in
             let statement: SQLiteStatement
             if prefix.isEmpty {
-                statement = try database.prepare("SELECT key, value, slot FROM kv ORDER BY key")
+                statement = try database.prepare("SELECT key, value, slot, checksum FROM kv ORDER BY key")
             } else if let upper = Self.prefixUpperBound(prefix) {
-                statement = try database.prepare("SELECT key, value, slot FROM kv WHERE key >= ? AND key < ? ORDER BY key")
+                statement = try database.prepare("SELECT key, value, slot, checksum FROM kv WHERE key >= ? AND key < ? ORDER BY key")
                 try statement.bind(1, prefix)
                 try statement.bind(2, upper)
             } else {
-                statement = try database.prepare("SELECT key, value, slot FROM kv WHERE key >= ? ORDER BY key")
+                statement = try database.prepare("SELECT key, value, slot, checksum FROM kv WHERE key >= ? ORDER BY key")
                 try statement.bind(1, prefix)
             }
             var rows: [InspectedKey] = []
             while try statement.step() {
-                rows.append(InspectedKey(key: statement.blob(0), value: statement.blob(1), slot: Slot(statement.uint64(2))))
+                let (key, value, slot) = (statement.blob(0), statement.blob(1), Slot(statement.uint64(2)))
+                rows.append(InspectedKey(key: key, value: value, slot: slot,
+                                         problem: StateRowChecksum.kvDamage(key: key, value: value, slot: slot,
+                                                                            stored: statement.int64(3))))
             }
             // The range is exact for BLOB keys (memcmp order); the filter also drops any key a
             // foreign writer stored as TEXT, which SQLite orders apart from blobs.
@@ -75,11 +78,14 @@ extension InspectionReader {
     /// Every client session, by client id.
     package func sessionRows() throws(InspectionError) -> [InspectedSession] {
         try sqlite { () throws(SQLiteError) in
-            let statement = try database.prepare("SELECT client_id, last_sequence, last_result, slot FROM sessions ORDER BY client_id")
+            let statement = try database.prepare(
+                "SELECT last_sequence, last_result, slot, checksum, client_id FROM sessions ORDER BY client_id")
             var rows: [InspectedSession] = []
             while try statement.step() {
-                rows.append(InspectedSession(client: ClientID(statement.uint64(0)), lastSequence: statement.uint64(1),
-                                             resultCode: statement.int64(2), slot: Slot(statement.uint64(3))))
+                let client = ClientID(statement.uint64(4))
+                rows.append(InspectedSession(client: client, lastSequence: statement.uint64(0),
+                                             resultCode: statement.int64(1), slot: Slot(statement.uint64(2)),
+                                             problem: SQLiteLogStore.sessionDamage(statement, client: client)))
             }
             return rows
         }

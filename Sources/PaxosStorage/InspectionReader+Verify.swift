@@ -46,8 +46,9 @@ package struct VerifyResult: Hashable, Sendable {
 ///    the row before it, and, where the log still holds the slot that chose it, equals that
 ///    slot's chosen command byte for byte; and every applied `configure` slot still in the log
 ///    has its row.
-/// 3. `table`: every kv row and session was written by a slot in `1 … applied_through`, and
-///    every session's result code is one `Schema` defines.
+/// 3. `checksum` of the applied state: every kv row and session passes its checksum
+///    (`StateRowChecksum`); then `table`: every kv row and session was written by a slot in
+///    `1 … applied_through`, and every session's result code is one `Schema` defines.
 /// 4. `replay`: the kv and sessions tables equal a replay of the chosen commands of slots
 ///    `1 … applied_through`, key, value and writing slot alike. That needs the whole log, so once
 ///    `snapshot_slot > 0` (the log below it compacted away, the tables standing for it) the full
@@ -208,6 +209,13 @@ extension InspectionReader {
 
     func checkTables(keys: [InspectedKey], sessions: [InspectedSession]) -> InspectionFailure? {
         let applied = meta.appliedThrough
+        // A row that fails its checksum is reported as such before anything is read from it.
+        if let row = keys.first(where: { $0.problem != nil }), let problem = row.problem {
+            return InspectionFailure(path: path, slot: row.slot, check: .checksum, reason: problem)
+        }
+        if let row = sessions.first(where: { $0.problem != nil }), let problem = row.problem {
+            return InspectionFailure(path: path, slot: row.slot, check: .checksum, reason: problem)
+        }
         for row in keys where row.slot == .zero || row.slot > applied {
             return InspectionFailure(path: path, slot: row.slot, check: .table,
                                      reason: "key \(BytesDisplay.quoted(row.key, limit: 64)) was written at slot \(row.slot), "

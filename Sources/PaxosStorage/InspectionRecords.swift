@@ -36,11 +36,14 @@ package struct InspectedKey: Hashable, Sendable {
     package var key: Bytes
     package var value: Bytes
     package var slot: Slot
+    /// Why the row fails its checksum (`StateRowChecksum`), or nil when it checks.
+    package var problem: String?
 
-    package init(key: Bytes, value: Bytes, slot: Slot) {
+    package init(key: Bytes, value: Bytes, slot: Slot, problem: String? = nil) {
         self.key = key
         self.value = value
         self.slot = slot
+        self.problem = problem
     }
 }
 
@@ -51,13 +54,16 @@ package struct InspectedSession: Hashable, Sendable {
     package var resultCode: Int64
     package var result: OperationResult?
     package var slot: Slot
+    /// Why the row fails its checksum (`StateRowChecksum`), or nil when it checks.
+    package var problem: String?
 
-    package init(client: ClientID, lastSequence: UInt64, resultCode: Int64, slot: Slot) {
+    package init(client: ClientID, lastSequence: UInt64, resultCode: Int64, slot: Slot, problem: String? = nil) {
         self.client = client
         self.lastSequence = lastSequence
         self.resultCode = resultCode
         self.result = StoredResult.result(resultCode)
         self.slot = slot
+        self.problem = problem
     }
 
     package init(client: ClientID, lastSequence: UInt64, result: OperationResult, slot: Slot) {

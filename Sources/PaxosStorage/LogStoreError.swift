@@ -20,6 +20,20 @@ public enum LogStoreError: Error, Hashable, Sendable, CustomStringConvertible {
     case genesisRecorded(path: String, clusterUUID: String)
     /// A caller passed something the store cannot take (a bad path, an out-of-order apply).
     case invalidArgument(String)
+    /// A small file the store keeps beside the database (`DurableMarks`) could not be read or
+    /// written.
+    case sideFile(path: String, reason: String)
+
+    /// The database's contents cannot be trusted (a row failed its check, SQLite found a page
+    /// damaged, or the database holds less than its durable marks): unlike a full disk or a
+    /// read-only directory, restarting on the same disk does not help.
+    public var isDamage: Bool {
+        switch self {
+        case .corrupt: true
+        case .sqlite(_, let error): error.isDamage
+        default: false
+        }
+    }
 
     public var description: String {
         switch self {
@@ -38,6 +52,8 @@ public enum LogStoreError: Error, Hashable, Sendable, CustomStringConvertible {
             "\(path) already records the genesis of cluster \(clusterUUID); refusing to record another"
         case .invalidArgument(let reason):
             reason
+        case .sideFile(let path, let reason):
+            "\(path): \(reason)"
         }
     }
 }

@@ -12,6 +12,8 @@ import PaxosCore
 /// - 1 → 2: `meta.incarnation` (1: `Incarnation.initial`, the incarnation the replica of every
 ///   version 1 database has been voting as, so its promises and votes keep counting),
 ///   `meta.cluster_uuid` (unset) and the empty `memberships` table.
+/// - 2 → 3: `kv.checksum` and `sessions.checksum`, computed for every existing row
+///   (`StateRowChecksum`).
 enum Migrations {
     /// Migrates the database from `version` to `Schema.version`, one step at a time.
     /// - Precondition: `Schema.oldestMigratable ≤ version < Schema.version` (`SchemaSetup.identify`
@@ -39,8 +41,60 @@ enum Migrations {
                     """)
                 try database.execute(Schema.createMemberships)
             }
+        case 2:
+            try run(path) { () throws(SQLiteError) in
+                try database.execute("""
+                    ALTER TABLE kv ADD COLUMN checksum INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE sessions ADD COLUMN checksum INTEGER NOT NULL DEFAULT 0;
+                    """)
+                try checksumExistingRows(database)
+            }
         default:
             preconditionFailure("no migration step from version \(version)")
+        }
+    }
+
+    /// Computes `checksum` for every `kv` and `sessions` row, walking each table by rowid in
+    /// batches so that no statement reads a table while another updates it.
+    private static func checksumExistingRows(_ database: SQLiteDatabase) throws(SQLiteError) {
+        let batchRows: Int64 = 1_000
+        let readKeys = try database.prepare("SELECT rowid, key, value, slot FROM kv WHERE rowid > ? ORDER BY rowid LIMIT ?")
+        let updateKey = try database.prepare("UPDATE kv SET checksum = ? WHERE rowid = ?")
+        var after: Int64 = Int64.min
+        while true {
+            var batch: [(rowid: Int64, checksum: Int64)] = []
+            readKeys.reset()
+            try readKeys.bind(1, after)
+            try readKeys.bind(2, batchRows)
+            while try readKeys.step() {
+                batch.append((readKeys.int64(0),
+                              StateRowChecksum.kv(key: readKeys.blob(1), value: readKeys.blob(2), slot: Slot(readKeys.uint64(3)))))
+            }
+            readKeys.reset()
+            guard let last = batch.last else { break }
+            for row in batch {
+                try updateKey.run { (statement) throws(SQLiteError) in
+                    try statement.bind(1, row.checksum)
+                    try statement.bind(2, row.rowid)
+                }
+            }
+            after = last.rowid
+        }
+        // Sessions are keyed by client id, which is their rowid.
+        let readSessions = try database.prepare("SELECT client_id, last_sequence, last_result, slot FROM sessions")
+        var sessions: [(client: UInt64, checksum: Int64)] = []
+        while try readSessions.step() {
+            sessions.append((readSessions.uint64(0), StateRowChecksum.session(
+                client: ClientID(readSessions.uint64(0)), sequence: readSessions.uint64(1),
+                result: readSessions.int64(2), slot: Slot(readSessions.uint64(3)))))
+        }
+        readSessions.reset()
+        let updateSession = try database.prepare("UPDATE sessions SET checksum = ? WHERE client_id = ?")
+        for row in sessions {
+            try updateSession.run { (statement) throws(SQLiteError) in
+                try statement.bind(1, row.checksum)
+                try statement.bind(2, row.client)
+            }
         }
     }
 

@@ -172,6 +172,9 @@ public struct SQLiteError: Error, Hashable, Sendable, CustomStringConvertible {
         return "SQLite error \(code) (\(message)) in: \(shortSQL)" + (hint.map { " — \($0)" } ?? "")
     }
 
+    /// SQLite found the file damaged (a bad page, a header that is not SQLite's).
+    public var isDamage: Bool { [SQLITE_CORRUPT, SQLITE_NOTADB].contains(code & 0xFF) }
+
     /// What the operator should know about the failures a disk causes: SQLite's own messages
     /// ("database or disk is full", "disk I/O error") do not say which, or what to do.
     public var hint: String? {

@@ -71,7 +71,12 @@ extension SQLiteLogStore {
         } catch {
             throw .sqlite(path: destination, error)
         }
-        let (meta, placement) = try readBackup(destination)
+        let (meta, placement): (StoredMeta, GroupPlacement)
+        do { (meta, placement) = try readBackup(destination) } catch {
+            // A damaged row of the copy is the node's own: name its database, not the copy.
+            if case .corrupt(_, let slot, let reason) = error { throw .corrupt(path: databasePath, slot: slot, reason: reason) }
+            throw error
+        }
         let size = (try? FileManager.default.attributesOfItem(atPath: destination)[.size] as? NSNumber)?.int64Value
         return BackupSummary(path: destination, appliedThrough: meta.appliedThrough, placement: placement, bytes: size ?? 0)
     }
@@ -135,6 +140,7 @@ extension SQLiteLogStore {
         guard check == "ok" else { throw .corrupt(path: path, slot: nil, reason: "SQLite's quick check says: \(check ?? "nothing")") }
         // A backup written by an older release: the copy is migrated like a node's own file.
         if version < Schema.version { try Migrations.migrate(database, path: path, from: version) }
+        try verifyStateTables(database, path: backup)
         let meta = try setup.readMeta()
         // The refusal names the backup the operator gave, not the scratch copy.
         if let refusal = try setup.readPlacement().refusal(toRestoreAs: placement) {
@@ -170,10 +176,13 @@ extension SQLiteLogStore {
         guard let meta = try run(path, { () throws(SQLiteError) in try StoredMeta.select(from: database) }) else {
             throw .corrupt(path: path, slot: nil, reason: "the backup has no meta row")
         }
+        // The copy is checked row by row, so a damaged row of the node fails the backup
+        // instead of being carried into every node restored from it.
+        try verifyStateTables(database, path: path)
         return (meta, try SchemaSetup(database: database, path: path).readPlacement())
     }
 
-    private static func run<T>(_ path: String, _ body: () throws(SQLiteError) -> T) throws(LogStoreError) -> T {
+    static func run<T>(_ path: String, _ body: () throws(SQLiteError) -> T) throws(LogStoreError) -> T {
         do { return try body() } catch { throw .sqlite(path: path, error) }
     }
 }

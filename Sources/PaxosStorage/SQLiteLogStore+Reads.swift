@@ -60,53 +60,70 @@ extension SQLiteLogStore {
     }
 
     /// The applied value of `key`, or nil when absent.
+    /// - Throws: `.corrupt` naming the table and key when the row fails its checksum: a damaged
+    ///   value is never returned.
     public func get(key: Bytes) throws(LogStoreError) -> Bytes? {
-        try sqlite { () throws(SQLiteError) -> Bytes? in
+        let row = try sqlite { () throws(SQLiteError) -> (value: Bytes, slot: Slot, checksum: Int64)? in
             let statement = statements.selectKey
             statement.reset()
             defer { statement.reset() }
             try statement.bind(1, key)
             guard try statement.step() else { return nil }
-            return statement.blob(0)
+            return (statement.blob(0), Slot(statement.uint64(1)), statement.int64(2))
         }
+        guard let row else { return nil }
+        try verifyKVRow(key: key, value: row.value, slot: row.slot, checksum: row.checksum)
+        return row.value
     }
 
     func readSession(_ client: ClientID) throws(LogStoreError) -> ClientSession? {
-        let row = try sqlite { () throws(SQLiteError) -> (UInt64, Int64, UInt64)? in
+        let row = try sqlite { () throws(SQLiteError) -> (UInt64, Int64, UInt64, String?)? in
             let statement = statements.selectSession
             statement.reset()
             defer { statement.reset() }
             try statement.bind(1, client.rawValue)
             guard try statement.step() else { return nil }
-            return (statement.uint64(0), statement.int64(1), statement.uint64(2))
+            return (statement.uint64(0), statement.int64(1), statement.uint64(2), Self.sessionDamage(statement, client: client))
         }
-        guard let (sequence, code, slot) = row else { return nil }
+        guard let (sequence, code, slot, damage) = row else { return nil }
+        if let damage { throw .corrupt(path: path, slot: nil, reason: damage) }
         guard let result = StoredResult.result(code) else {
             throw .corrupt(path: path, slot: nil, reason: "session of client \(client) has unknown result code \(code)")
         }
         return ClientSession(lastSequence: sequence, lastResult: result, slot: Slot(slot))
     }
 
-    /// The whole applied table, sorted by key. For tests and tools; not for the hot path.
+    /// The whole applied table, sorted by key, every row verified. For tests and tools; not for
+    /// the hot path.
     public func keyValueTable() throws(LogStoreError) -> [(key: Bytes, value: Bytes, slot: Slot)] {
-        try sqlite { () throws(SQLiteError) in
-            let statement = try database.prepare("SELECT key, value, slot FROM kv ORDER BY key")
-            var rows: [(key: Bytes, value: Bytes, slot: Slot)] = []
-            while try statement.step() { rows.append((statement.blob(0), statement.blob(1), Slot(statement.uint64(2)))) }
-            return rows
-        }
-    }
-
-    /// Every session row, sorted by client id. For tests and tools; not for the hot path.
-    public func sessionTable() throws(LogStoreError) -> [(client: ClientID, lastSequence: UInt64, resultCode: Int64, slot: Slot)] {
-        try sqlite { () throws(SQLiteError) in
-            let statement = try database.prepare("SELECT client_id, last_sequence, last_result, slot FROM sessions ORDER BY client_id")
-            var rows: [(client: ClientID, lastSequence: UInt64, resultCode: Int64, slot: Slot)] = []
+        let rows = try sqlite { () throws(SQLiteError) in
+            let statement = try database.prepare("SELECT key, value, slot, checksum FROM kv ORDER BY key")
+            var rows: [(key: Bytes, value: Bytes, slot: Slot, checksum: Int64)] = []
             while try statement.step() {
-                rows.append((ClientID(statement.uint64(0)), statement.uint64(1), statement.int64(2), Slot(statement.uint64(3))))
+                rows.append((statement.blob(0), statement.blob(1), Slot(statement.uint64(2)), statement.int64(3)))
             }
             return rows
         }
+        for row in rows { try verifyKVRow(key: row.key, value: row.value, slot: row.slot, checksum: row.checksum) }
+        return rows.map { ($0.key, $0.value, $0.slot) }
+    }
+
+    /// Every session row, sorted by client id, every row verified. For tests and tools; not for
+    /// the hot path.
+    public func sessionTable() throws(LogStoreError) -> [(client: ClientID, lastSequence: UInt64, resultCode: Int64, slot: Slot)] {
+        let rows = try sqlite { () throws(SQLiteError) in
+            let statement = try database.prepare(
+                "SELECT last_sequence, last_result, slot, checksum, client_id FROM sessions ORDER BY client_id")
+            var rows: [(client: ClientID, lastSequence: UInt64, resultCode: Int64, slot: Slot, damage: String?)] = []
+            while try statement.step() {
+                let client = ClientID(statement.uint64(4))
+                rows.append((client, statement.uint64(0), statement.int64(1), Slot(statement.uint64(2)),
+                             Self.sessionDamage(statement, client: client)))
+            }
+            return rows
+        }
+        if let damage = rows.lazy.compactMap(\.damage).first { throw .corrupt(path: path, slot: nil, reason: damage) }
+        return rows.map { ($0.client, $0.lastSequence, $0.resultCode, $0.slot) }
     }
 
     /// How many log rows are stored (including any at or below the snapshot slot that a

@@ -61,10 +61,10 @@ extension SQLiteLogStore {
         try sqlite { () throws(SQLiteError) in
             try database.execute("""
                 DELETE FROM main.kv;
-                INSERT INTO main.kv (key, value, slot) SELECT key, value, slot FROM staging.kv;
+                INSERT INTO main.kv (key, value, slot, checksum) SELECT key, value, slot, checksum FROM staging.kv;
                 DELETE FROM main.sessions;
-                INSERT INTO main.sessions (client_id, last_sequence, last_result, slot)
-                    SELECT client_id, last_sequence, last_result, slot FROM staging.sessions;
+                INSERT INTO main.sessions (client_id, last_sequence, last_result, slot, checksum)
+                    SELECT client_id, last_sequence, last_result, slot, checksum FROM staging.sessions;
                 """)
             if try database.scalarInt("SELECT count(*) FROM staging.memberships") ?? 0 > 0 {
                 try database.execute("""

@@ -18,7 +18,10 @@ extension SQLiteLogStore {
         guard full else { return try transaction(body) }
         try sqlite { () throws(SQLiteError) in try database.execute("PRAGMA synchronous=NORMAL") }
         let result: Result<T, LogStoreError>
+        // Not durable when it returns: no durable marks may be taken after it (`DurableMarks`).
+        marks.commitsAreSynced = false
         do { result = .success(try transaction(body)) } catch { result = .failure(error) }
+        marks.commitsAreSynced = true
         // Back to FULL before anything else commits; if that fails the store must not go on
         // committing acceptor state without fsyncs, so the error wins over the body's result.
         try sqlite { () throws(SQLiteError) in try database.execute("PRAGMA synchronous=FULL") }

@@ -171,6 +171,7 @@ extension SQLiteLogStore {
                     try statement.bind(1, key)
                     try statement.bind(2, value)
                     try statement.bind(3, slot.rawValue)
+                    try statement.bind(4, StateRowChecksum.kv(key: key, value: value, slot: slot))
                 }
                 return .ok
             case .delete(let key):
@@ -184,6 +185,8 @@ extension SQLiteLogStore {
                 try statement.bind(2, request.sequence)
                 try statement.bind(3, StoredResult.code(result))
                 try statement.bind(4, slot.rawValue)
+                try statement.bind(5, StateRowChecksum.session(client: request.client, sequence: request.sequence,
+                                                               result: StoredResult.code(result), slot: slot))
             }
         }
         return result

@@ -38,6 +38,12 @@ public final class SQLiteLogStore: LogStore {
         /// `ClientSession.expirySlots`; tests shorten it to exercise session expiry. Part of
         /// the apply rule: every replica of a cluster must use the same value.
         public var sessionExpirySlots: UInt64 = ClientSession.expirySlots
+        /// How often, at most, the durable marks beside the database are rewritten after a
+        /// synced commit (`DurableMarks`); 0 writes them after every synced commit (tests).
+        public var marksIntervalMilliseconds = 1_000
+        /// `PRAGMA quick_check` at open for databases (main file and WAL) up to this size; larger
+        /// ones, and every one when 0, are opened unchecked (`SchemaSetup.quickCheck`).
+        public var integrityCheckMaxBytes: Int64 = Int64.max
         public init() {}
     }
 
@@ -64,11 +70,13 @@ public final class SQLiteLogStore: LogStore {
     let sessionExpirySlots: UInt64
     /// Values staged by the open transaction, published when it commits.
     var staged: (applied: Slot, chosen: Slot, promised: Ballot, snapshot: Slot)
+    /// Writes `DurableMarks` after synced commits; see there.
+    var marks: MarksRecorder
 
     private init(path: String, clusterID: String, replicaID: ReplicaID, placement: GroupPlacement,
-                 database: SQLiteDatabase, meta: StoredMeta, sessionExpirySlots: UInt64) throws(LogStoreError) {
+                 database: SQLiteDatabase, meta: StoredMeta, options: Options) throws(LogStoreError) {
         self.path = path
-        self.sessionExpirySlots = sessionExpirySlots
+        self.sessionExpirySlots = options.sessionExpirySlots
         self.clusterID = clusterID
         self.replicaID = replicaID
         self.placement = placement
@@ -81,6 +89,7 @@ public final class SQLiteLogStore: LogStore {
         incarnation = meta.incarnation
         clusterUUID = meta.clusterUUID
         staged = (meta.appliedThrough, meta.chosenThrough, meta.promised, meta.snapshotSlot)
+        marks = MarksRecorder(path: DurableMarks.path(forDatabase: path), options: options)
     }
 
     /// Opens (creating if needed) the database of group `placement` of replica `replicaID` in
@@ -108,10 +117,27 @@ public final class SQLiteLogStore: LogStore {
         SnapshotStaging.removeFiles(at: SnapshotStaging.path(forDatabase: path))
         let database: SQLiteDatabase
         do { database = try SQLiteDatabase(path: path, mode: .readWriteCreate) } catch { throw .sqlite(path: path, error) }
-        let meta = try SchemaSetup(database: database, path: path).openOrCreate(
-            clusterID: clusterID, replicaID: replicaID, placement: placement, synchronous: options.synchronous)
-        return try SQLiteLogStore(path: path, clusterID: clusterID, replicaID: replicaID, placement: placement,
-                                  database: database, meta: meta, sessionExpirySlots: options.sessionExpirySlots)
+        let setup = SchemaSetup(database: database, path: path)
+        let meta: StoredMeta
+        let created: Bool
+        do {
+            (meta, created) = try setup.openOrCreate(clusterID: clusterID, replicaID: replicaID, placement: placement,
+                                                     synchronous: options.synchronous)
+            try setup.quickCheck(maxBytes: options.integrityCheckMaxBytes)
+        } catch {
+            database.close()
+            throw error
+        }
+        let store = try SQLiteLogStore(path: path, clusterID: clusterID, replicaID: replicaID, placement: placement,
+                                       database: database, meta: meta, options: options)
+        do { try store.refuseLostWrites(created: created) } catch {
+            store.close(recordingMarks: false)
+            // The database this open created holds nothing; left behind it would be taken for
+            // this replica's database at the next start, and the refusal would not repeat.
+            if created { SnapshotStaging.removeFiles(at: path) }
+            throw error
+        }
+        return store
     }
 
     /// SQLite takes a one-byte file for an empty database and would write over it. No SQLite
@@ -130,8 +156,16 @@ public final class SQLiteLogStore: LogStore {
 
     /// Closes the database. Nothing may be called afterwards.
     public func close() {
+        close(recordingMarks: true)
+    }
+
+    /// Closes the database; with `recordingMarks`, records the durable marks once SQLite has
+    /// checkpointed the WAL into the main file (`DurableMarks`).
+    func close(recordingMarks: Bool) {
+        let current = recordingMarks ? currentMarksIfReadable() : nil
         statements.finalize()
         database.close()
+        if let current { marks.recordAtClose(current, walPath: path + "-wal") }
     }
 
     /// Runs `body` in one transaction; every `persist` and `apply` inside shares its commit.
@@ -140,6 +174,7 @@ public final class SQLiteLogStore: LogStore {
         staged = (appliedThrough, chosenThrough, promised, snapshotSlot)
         let result = try database.transaction(body)
         (appliedThrough, chosenThrough, promised, snapshotSlot) = staged
+        if marks.isDue { try recordMarks() }
         return result
     }
 

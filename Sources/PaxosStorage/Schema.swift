@@ -52,12 +52,16 @@
 ///   key               BLOB PRIMARY KEY
 ///   value             BLOB
 ///   slot              INTEGER  the slot whose command last wrote the key
+///   checksum          INTEGER  CRC-32C of (key length u32 BE, key, slot u64 BE, value)
+///                              (`StateRowChecksum.kv`; version 3)
 ///
 /// sessions  exactly-once bookkeeping, one row per client id
 ///   client_id         INTEGER PRIMARY KEY
 ///   last_sequence     INTEGER  the last sequence applied for this client
 ///   last_result       INTEGER  its result: 0 ok, 1 deleted (absent), 2 deleted (existed), 3 superseded
 ///   slot              INTEGER  the slot that applied it
+///   checksum          INTEGER  CRC-32C of (client_id, last_sequence, last_result, slot, each
+///                              u64 BE) (`StateRowChecksum.session`; version 3)
 ///   Rows whose slot is more than `ClientSession.expirySlots` below the applied slot are no
 ///   longer live; they are deleted after applying each slot `ClientSession.pruneInterval`
 ///   divides (the same rows on every replica). `log.command` holds requests with origins
@@ -110,6 +114,10 @@
 ///   added (incarnation 1, no cluster UUID), the table is created empty and both version numbers
 ///   become 2. A crash leaves it at version 1 or 2, never between. Older builds refuse a migrated
 ///   file; `paxos-inspect` reads only the current version (start the node once to migrate).
+/// - Version 3: `kv.checksum` and `sessions.checksum`. The migration from version 2 adds the
+///   columns and computes the checksum of every existing row, in the same one transaction (a
+///   pass over both tables, once). A row damaged before the migration gets the checksum of its
+///   damaged bytes: the migration can only protect what is there from then on.
 ///
 /// ## Transactions and what they guarantee
 /// - A group of persist records (promises and accepted entries) is written in one transaction
@@ -145,12 +153,16 @@
 /// not leave a WAL of its size behind.
 ///
 /// ## Integrity
-/// Every log row and every membership row carries a checksum that is computed before the write
-/// and checked on every read; a mismatch is reported as corruption naming the file and the slot,
-/// never used.
+/// Every log row, membership row, kv row and session row carries a checksum that is computed
+/// before the write and checked on every read; a mismatch is reported as corruption naming the
+/// file and the slot (log, memberships) or the table and key or client (kv, sessions), never
+/// used. Rows are checked where they are read: loading the log at open, a GET or stale read, the
+/// exactly-once check of an apply, a snapshot export, a backup and `paxos-inspect verify`. A
+/// snapshot install recomputes the checksums of the rows it stages (the stream carries none; its
+/// chunks carry a running CRC-32C and the sender checked every row it read).
 enum Schema {
     /// The format version this code reads and writes.
-    static let version: Int64 = 2
+    static let version: Int64 = 3
     /// The oldest version a node migrates (`Migrations`); older ones were never released.
     static let oldestMigratable: Int64 = 1
     /// "PxKV": marks the file as a PaxosKV database.
@@ -181,13 +193,15 @@ enum Schema {
         CREATE TABLE kv (
             key BLOB PRIMARY KEY,
             value BLOB NOT NULL,
-            slot INTEGER NOT NULL
+            slot INTEGER NOT NULL,
+            checksum INTEGER NOT NULL
         );
         CREATE TABLE sessions (
             client_id INTEGER PRIMARY KEY,
             last_sequence INTEGER NOT NULL,
             last_result INTEGER NOT NULL,
-            slot INTEGER NOT NULL
+            slot INTEGER NOT NULL,
+            checksum INTEGER NOT NULL
         );
         """ + createMemberships
 

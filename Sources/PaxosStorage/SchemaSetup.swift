@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 import PaxosCore
 
 /// Opening a database: pragmas, creating the schema in a new file, migrating one of an older
@@ -8,8 +9,9 @@ struct SchemaSetup {
     let database: SQLiteDatabase
     let path: String
 
+    /// - Returns: the meta row, and whether the database was created now (the file was empty).
     func openOrCreate(clusterID: String, replicaID: ReplicaID, placement: GroupPlacement,
-                      synchronous: SQLiteLogStore.Synchronous) throws(LogStoreError) -> StoredMeta {
+                      synchronous: SQLiteLogStore.Synchronous) throws(LogStoreError) -> (meta: StoredMeta, created: Bool) {
         let version = try identify(migrating: true)
         let isNew = try isEmpty()
         if isNew {
@@ -34,7 +36,7 @@ struct SchemaSetup {
         if let refusal = try readPlacement().refusal(toOpenAs: placement) {
             throw .foreign(path: path, reason: refusal)
         }
-        return meta
+        return (meta, isNew)
     }
 
     /// Checks the file is SQLite, is PaxosKV's (or empty) and has the current version, or with
@@ -68,6 +70,36 @@ struct SchemaSetup {
             throw .unsupportedSchema(path: path, found: userVersion, supported: Schema.version)
         }
         return userVersion
+    }
+
+    /// SQLite's `PRAGMA quick_check` (every page and b-tree is well formed, without the index
+    /// cross-checks of `integrity_check`), when the database and its WAL together are at most
+    /// `maxBytes`: a damaged page is then a refusal at start, naming the file, instead of a node
+    /// that serves until it first reads that page. It reads the whole file once: see
+    /// ARCHITECTURE.md ("Integrity at open") for its cost.
+    func quickCheck(maxBytes: Int64) throws(LogStoreError) {
+        guard maxBytes > 0 else { return }
+        let size = (Self.fileSize(path) ?? 0) + (Self.fileSize(path + "-wal") ?? 0)
+        guard size <= maxBytes else { return }
+        let problems: [String]
+        do {
+            let statement = try database.prepare("PRAGMA quick_check(3)")
+            var rows: [String] = []
+            while try statement.step() { rows.append(statement.text(0)) }
+            problems = rows
+        } catch {
+            // Damage bad enough that the check itself stops on it is its finding too.
+            guard error.isDamage else { throw .sqlite(path: path, error) }
+            problems = [error.message]
+        }
+        guard problems != ["ok"] else { return }
+        throw .corrupt(path: path, slot: nil, reason: "SQLite's quick check at open found the file damaged ("
+            + problems.joined(separator: "; ") + "); refusing to start on it: replace this node's disk "
+            + "(paxosctl member replace, see README)")
+    }
+
+    private static func fileSize(_ path: String) -> Int64? {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value
     }
 
     private func configure(synchronous: SQLiteLogStore.Synchronous) throws(LogStoreError) {

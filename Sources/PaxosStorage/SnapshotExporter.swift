@@ -70,8 +70,8 @@ public final class SnapshotExporter {
                     membershipCount: UInt64(try database.scalarInt("SELECT count(*) FROM memberships") ?? 0))
             }
             let (keys, sessions, memberships) = try sqlite(path) { () throws(SQLiteError) in
-                (try database.prepare("SELECT key, value, slot FROM kv"),
-                 try database.prepare("SELECT client_id, last_sequence, last_result, slot FROM sessions"),
+                (try database.prepare("SELECT key, value, slot, checksum FROM kv"),
+                 try database.prepare("SELECT last_sequence, last_result, slot, checksum, client_id FROM sessions"),
                  try database.prepare("SELECT \(StoredMembershipRow.columns) FROM memberships ORDER BY from_slot"))
             }
             return SnapshotExporter(header: header, database: database, keys: keys, sessions: sessions,
@@ -126,17 +126,25 @@ public final class SnapshotExporter {
                 return encoded(.membership(fromSlot: row.fromSlot, chosenInSlot: row.chosenInSlot, membership: row.membership))
             case .keys:
                 guard try step(keys) else { phase = .sessions; continue }
-                return encoded(.key(key: keys.blob(0), value: keys.blob(1), slot: Slot(keys.uint64(2))))
+                let (key, value, slot) = (keys.blob(0), keys.blob(1), Slot(keys.uint64(2)))
+                // Sending a row that fails its check would spread the damage to the receiver.
+                if let damage = StateRowChecksum.kvDamage(key: key, value: value, slot: slot, stored: keys.int64(3)) {
+                    throw .corrupt(path: database.path, slot: nil, reason: damage)
+                }
+                return encoded(.key(key: key, value: value, slot: slot))
             case .sessions:
                 guard try step(sessions) else { phase = .done; continue }
-                let client = ClientID(sessions.uint64(0))
-                let result = sessions.int64(2)
+                let client = ClientID(sessions.uint64(4))
+                let result = sessions.int64(1)
+                if let damage = SQLiteLogStore.sessionDamage(sessions, client: client) {
+                    throw .corrupt(path: database.path, slot: nil, reason: damage)
+                }
                 // Sending a code the receiver cannot store would only move the damage.
                 guard StoredResult.result(result) != nil else {
                     throw .corrupt(path: database.path, slot: nil, reason: "session of client \(client) has unknown result code \(result)")
                 }
-                return encoded(.session(client: client, sequence: sessions.uint64(1), result: result,
-                                        slot: Slot(sessions.uint64(3))))
+                return encoded(.session(client: client, sequence: sessions.uint64(0), result: result,
+                                        slot: Slot(sessions.uint64(2))))
             }
         }
     }

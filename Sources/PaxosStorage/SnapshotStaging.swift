@@ -25,8 +25,9 @@ public enum SnapshotStagingError: Error, Hashable, Sendable, CustomStringConvert
 /// ```
 /// snapshot  one row: transfer INTEGER, slot INTEGER, complete INTEGER (1 once every chunk
 ///           arrived, the counts matched and the running checksum held)
-/// kv        key BLOB PRIMARY KEY, value BLOB, slot INTEGER        -- as in the database
-/// sessions  client_id INTEGER PRIMARY KEY, last_sequence, last_result, slot  -- likewise
+/// kv        key BLOB PRIMARY KEY, value BLOB, slot INTEGER, checksum  -- as in the database,
+///           the checksum computed here (`StateRowChecksum`)
+/// sessions  client_id INTEGER PRIMARY KEY, last_sequence, last_result, slot, checksum  -- likewise
 /// memberships  from_slot INTEGER PRIMARY KEY, epoch, chosen_in_slot, membership, checksum
 ///           -- likewise, the checksum computed here
 /// ```
@@ -84,9 +85,10 @@ public final class SnapshotStaging {
                 PRAGMA synchronous = OFF;
                 CREATE TABLE snapshot (singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
                     transfer INTEGER NOT NULL, slot INTEGER NOT NULL, complete INTEGER NOT NULL);
-                CREATE TABLE kv (key BLOB PRIMARY KEY, value BLOB NOT NULL, slot INTEGER NOT NULL);
+                CREATE TABLE kv (key BLOB PRIMARY KEY, value BLOB NOT NULL, slot INTEGER NOT NULL,
+                    checksum INTEGER NOT NULL);
                 CREATE TABLE sessions (client_id INTEGER PRIMARY KEY, last_sequence INTEGER NOT NULL,
-                    last_result INTEGER NOT NULL, slot INTEGER NOT NULL);
+                    last_result INTEGER NOT NULL, slot INTEGER NOT NULL, checksum INTEGER NOT NULL);
                 """ + Schema.createMemberships)
             statements = try Inserts(database)
         } catch {
@@ -243,6 +245,7 @@ public final class SnapshotStaging {
                     try statement.bind(1, key)
                     try statement.bind(2, value)
                     try statement.bind(3, slot.rawValue)
+                    try statement.bind(4, StateRowChecksum.kv(key: key, value: value, slot: slot))
                 }
                 keysStaged += 1
             case .session(let client, let sequence, let result, let slot):
@@ -251,6 +254,7 @@ public final class SnapshotStaging {
                     try statement.bind(2, sequence)
                     try statement.bind(3, result)
                     try statement.bind(4, slot.rawValue)
+                    try statement.bind(5, StateRowChecksum.session(client: client, sequence: sequence, result: result, slot: slot))
                 }
                 sessionsStaged += 1
             case .membership(let fromSlot, let chosenInSlot, let membership):
@@ -295,9 +299,9 @@ public final class SnapshotStaging {
 
         init(_ database: SQLiteDatabase) throws(SQLiteError) {
             header = try database.prepare("INSERT INTO snapshot (singleton, transfer, slot, complete) VALUES (1, ?, ?, 0)")
-            key = try database.prepare("INSERT INTO kv (key, value, slot) VALUES (?, ?, ?)")
+            key = try database.prepare("INSERT INTO kv (key, value, slot, checksum) VALUES (?, ?, ?, ?)")
             session = try database.prepare(
-                "INSERT INTO sessions (client_id, last_sequence, last_result, slot) VALUES (?, ?, ?, ?)")
+                "INSERT INTO sessions (client_id, last_sequence, last_result, slot, checksum) VALUES (?, ?, ?, ?, ?)")
             membership = try database.prepare(
                 "INSERT INTO memberships (from_slot, epoch, chosen_in_slot, membership, checksum) VALUES (?, ?, ?, ?, ?)")
         }

@@ -55,19 +55,19 @@ final class Statements {
             SELECT slot, ballot_round, ballot_replica, chosen, command, checksum FROM log
             WHERE (slot > ?1 OR chosen = 1) AND slot > ?2 ORDER BY slot
             """)
-        selectSession = try prepare("SELECT last_sequence, last_result, slot FROM sessions WHERE client_id = ?")
+        selectSession = try prepare("SELECT last_sequence, last_result, slot, checksum FROM sessions WHERE client_id = ?")
         pruneSessions = try prepare("DELETE FROM sessions WHERE slot < ?")
         upsertSession = try prepare("""
-            INSERT INTO sessions (client_id, last_sequence, last_result, slot) VALUES (?, ?, ?, ?)
+            INSERT INTO sessions (client_id, last_sequence, last_result, slot, checksum) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (client_id) DO UPDATE SET last_sequence = excluded.last_sequence,
-                last_result = excluded.last_result, slot = excluded.slot
+                last_result = excluded.last_result, slot = excluded.slot, checksum = excluded.checksum
             """)
         upsertKey = try prepare("""
-            INSERT INTO kv (key, value, slot) VALUES (?, ?, ?)
-            ON CONFLICT (key) DO UPDATE SET value = excluded.value, slot = excluded.slot
+            INSERT INTO kv (key, value, slot, checksum) VALUES (?, ?, ?, ?)
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value, slot = excluded.slot, checksum = excluded.checksum
             """)
         deleteKey = try prepare("DELETE FROM kv WHERE key = ?")
-        selectKey = try prepare("SELECT value FROM kv WHERE key = ?")
+        selectKey = try prepare("SELECT value, slot, checksum FROM kv WHERE key = ?")
         setSnapshotSlot = try prepare("UPDATE meta SET snapshot_slot = ? WHERE singleton = 1")
         // DELETE … LIMIT needs a compile-time option Debian's SQLite lacks; the subquery walks
         // the primary key from its start instead.

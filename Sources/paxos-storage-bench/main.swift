@@ -34,6 +34,9 @@ struct StorageBench: ParsableCommand {
     @Option(help: "Bytes in each entry's value.")
     var valueBytes = 256
 
+    @Flag(help: "Also apply each entry in its transaction (kv and session rows written and read), as a node's batch does.")
+    var apply = false
+
     @Option(help: "Directory for the scratch files (default: a temporary directory under ./.build, else /tmp).")
     var dir: String?
 
@@ -48,7 +51,8 @@ struct StorageBench: ParsableCommand {
         let scratch = try ScratchDirectory(parent: dir)
         defer { scratch.remove() }
         print("directory: \(scratch.url.path)")
-        print("synchronous=FULL, WAL; \(valueBytes)-byte values; one Command.batch of one put per entry")
+        print("synchronous=FULL, WAL; \(valueBytes)-byte values; one Command.batch of one put per entry"
+            + (apply ? "; each entry also applied in its transaction" : ""))
         print(Row.header)
         for batch in batchSizes {
             let budget: Budget = seconds.map { .seconds($0) } ?? .transactions(transactions ?? Self.defaultTransactions(batch: batch))
@@ -87,7 +91,14 @@ struct StorageBench: ParsableCommand {
             // Build the entries outside the timed section: only the write path is measured.
             let record = PersistRecord(id: PersistID(UInt64(index + 1)), promised: nil, entries: entries(transaction: index, batch: batch))
             let started = ContinuousClock.now
-            try store.persist([record])
+            if apply {
+                try store.transaction { () throws(LogStoreError) in
+                    try store.persist([record])
+                    for entry in record.entries { _ = try store.apply(slot: entry.slot, command: entry.command) }
+                }
+            } else {
+                try store.persist([record])
+            }
             measurement.add(ContinuousClock.now - started)
             index += 1
         }

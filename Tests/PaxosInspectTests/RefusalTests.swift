@@ -49,7 +49,7 @@ struct RefusalTests {
             return path
         },
         Input(name: "a newer schema version", kind: .unsupportedSchema, reason: "newer PaxosKV software") {
-            try altered($0, "PRAGMA user_version = 3")
+            try altered($0, "PRAGMA user_version = 4")
         },
         Input(name: "a newer schema version in the meta row", kind: .unsupportedSchema, reason: "schema version 7") {
             try altered($0, "UPDATE meta SET schema_version = 7")

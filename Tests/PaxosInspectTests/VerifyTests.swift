@@ -55,20 +55,26 @@ struct VerifyTests {
         Damage(name: "a vote above the promise", check: .ballot, slot: 1, reason: "above the promised ballot") {
             try $0.execute("UPDATE meta SET promised_round = 2")
         },
+        Damage(name: "a byte changed in a kv value", check: .checksum, slot: 10, reason: "table kv, key \"user:2\"") {
+            try $0.execute("UPDATE kv SET value = CAST('tampered' AS BLOB) WHERE key = CAST('user:2' AS BLOB)")
+        },
+        Damage(name: "a changed session sequence", check: .checksum, slot: 10, reason: "table sessions, client 7") {
+            try $0.execute("UPDATE sessions SET last_sequence = 99 WHERE client_id = 7")
+        },
         Damage(name: "a kv value no replay gives", check: .replay, slot: nil, reason: "key \"user:2\"") {
-            try $0.execute("UPDATE kv SET value = X'00' WHERE key = CAST('user:2' AS BLOB)")
+            try $0.executeResealed("UPDATE kv SET value = X'00' WHERE key = CAST('user:2' AS BLOB)")
         },
         Damage(name: "a kv row missing", check: .replay, slot: nil, reason: "lacks it") {
-            try $0.execute("DELETE FROM kv WHERE key = CAST('user:0' AS BLOB)")
+            try $0.executeResealed("DELETE FROM kv WHERE key = CAST('user:0' AS BLOB)")
         },
         Damage(name: "a kv row written by a slot never applied", check: .table, slot: 11, reason: "outside the applied slots") {
-            try $0.execute("UPDATE kv SET slot = 11 WHERE key = CAST('user:3' AS BLOB)")
+            try $0.executeResealed("UPDATE kv SET slot = 11 WHERE key = CAST('user:3' AS BLOB)")
         },
         Damage(name: "a session with an unknown result code", check: .table, slot: 8, reason: "unknown result code 9") {
-            try $0.execute("UPDATE sessions SET last_result = 9 WHERE client_id = 8")
+            try $0.executeResealed("UPDATE sessions SET last_result = 9 WHERE client_id = 8")
         },
         Damage(name: "a session whose sequence no replay gives", check: .replay, slot: nil, reason: "client 7") {
-            try $0.execute("UPDATE sessions SET last_sequence = 99 WHERE client_id = 7")
+            try $0.executeResealed("UPDATE sessions SET last_sequence = 99 WHERE client_id = 7")
         },
     ]
 
@@ -141,7 +147,7 @@ struct VerifyTests {
             // A value above the snapshot slot that its slot's command does not put is caught …
             let damaged = try scratch.copyNode(copy + "/paxos.sqlite", to: "damaged-above")
             try Surgeon.operate(on: damaged + "/paxos.sqlite") {
-                try $0.execute("UPDATE kv SET value = X'00' WHERE key = CAST('user:3' AS BLOB)")
+                try $0.executeResealed("UPDATE kv SET value = X'00' WHERE key = CAST('user:3' AS BLOB)")
             }
             reader = try InspectionReader.open(damaged)
             result = try reader.verify()
@@ -151,7 +157,7 @@ struct VerifyTests {
             // … one written at or below it cannot be: only the peers' tables (diff) can tell.
             let below = try scratch.copyNode(copy + "/paxos.sqlite", to: "damaged-below")
             try Surgeon.operate(on: below + "/paxos.sqlite") {
-                try $0.execute("UPDATE kv SET value = X'00' WHERE key = CAST('user:0' AS BLOB)")
+                try $0.executeResealed("UPDATE kv SET value = X'00' WHERE key = CAST('user:0' AS BLOB)")
             }
             reader = try InspectionReader.open(below)
             result = try reader.verify()

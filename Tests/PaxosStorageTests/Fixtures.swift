@@ -83,7 +83,7 @@ enum Fixture {
 
 extension LogStoreError {
     enum Kind: Hashable {
-        case sqlite, notPaxosDatabase, unsupportedSchema, foreign, corrupt, genesisRecorded, invalidArgument
+        case sqlite, notPaxosDatabase, unsupportedSchema, foreign, corrupt, genesisRecorded, invalidArgument, sideFile
     }
 
     var kind: Kind {
@@ -95,6 +95,7 @@ extension LogStoreError {
         case .corrupt: .corrupt
         case .genesisRecorded: .genesisRecorded
         case .invalidArgument: .invalidArgument
+        case .sideFile: .sideFile
         }
     }
 

@@ -24,6 +24,39 @@ struct Surgeon {
         try database.execute(sql)
     }
 
+    /// Runs `sql`, then recomputes the checksum of every `kv` and `sessions` row: damage in
+    /// meaning, as a bug would leave it, not in bytes (those the checksums catch).
+    func executeResealed(_ sql: String) throws {
+        try database.execute(sql)
+        let keys = try database.prepare("SELECT key, value, slot FROM kv")
+        var keyRows: [(Bytes, Int64)] = []
+        while try keys.step() {
+            keyRows.append((keys.blob(0), StateRowChecksum.kv(key: keys.blob(0), value: keys.blob(1), slot: Slot(keys.uint64(2)))))
+        }
+        keys.reset()
+        for (key, checksum) in keyRows {
+            let update = try database.prepare("UPDATE kv SET checksum = ? WHERE key = ?")
+            try update.run { (statement) throws(SQLiteError) in
+                try statement.bind(1, checksum)
+                try statement.bind(2, key)
+            }
+        }
+        let sessions = try database.prepare("SELECT client_id, last_sequence, last_result, slot FROM sessions")
+        var sessionRows: [(UInt64, Int64)] = []
+        while try sessions.step() {
+            sessionRows.append((sessions.uint64(0), StateRowChecksum.session(
+                client: ClientID(sessions.uint64(0)), sequence: sessions.uint64(1), result: sessions.int64(2), slot: Slot(sessions.uint64(3)))))
+        }
+        sessions.reset()
+        for (client, checksum) in sessionRows {
+            let update = try database.prepare("UPDATE sessions SET checksum = ? WHERE client_id = ?")
+            try update.run { (statement) throws(SQLiteError) in
+                try statement.bind(1, checksum)
+                try statement.bind(2, client)
+            }
+        }
+    }
+
     /// Writes (or replaces) the `memberships` row from `fromSlot` with a correct checksum: damage
     /// in meaning, as a bug would leave it, not in bytes.
     func setMembership(_ membership: Membership, fromSlot: UInt64, chosenInSlot: UInt64) throws {

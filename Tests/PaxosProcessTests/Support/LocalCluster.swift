@@ -266,6 +266,27 @@ final class LocalCluster {
         return sent
     }
 
+    /// Waits until node `id` exits by itself, as a test expects it to (a node taken out of
+    /// service, a refused start), and forgets it so `shutdown` does not report it.
+    /// - Returns: its exit status, or minus the signal that ended it.
+    func awaitExit(_ id: Int, timeout: Duration = .seconds(15)) throws -> Int32 {
+        guard let process = processes[id] else { throw HarnessError("node \(id) is not running") }
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { pause(.milliseconds(10)) }
+        guard !process.isRunning else {
+            reap(id, grace: .zero)
+            throw HarnessError("paxosd \(id) was expected to exit within \(timeout) but kept running:\n\(logTail(id))")
+        }
+        reap(id, grace: .zero)
+        return process.terminationReason == .exit ? process.terminationStatus : -process.terminationStatus
+    }
+
+    /// Starts node `id` expecting it to refuse to start; returns its exit status.
+    func startExpectingExit(_ id: Int, timeout: Duration = .seconds(15)) throws -> Int32 {
+        try launch(id)
+        return try awaitExit(id, timeout: timeout)
+    }
+
     /// Waits for node `id` to exit, SIGKILLs it after `grace`, and forgets it.
     @discardableResult
     private func reap(_ id: Int, grace: Duration) -> Process? {
