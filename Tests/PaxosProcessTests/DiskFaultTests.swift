@@ -55,16 +55,24 @@ extension ProcessTests {
             return (leader, cluster.ids.first { $0 != leader }!)
         }
 
+        /// Writes keys disk-0…19, stops a follower, changes the value of disk-7 in its kv table
+        /// behind SQLite's back (the checksum is left as it was) and restarts it.
+        static func tamperWithFollower(_ cluster: LocalCluster) throws
+            -> (leader: Int, node: Int, written: [String: String], database: String) {
+            let (leader, node) = try follower(cluster)
+            let written = try writeKeys(cluster, 0..<20)
+            try cluster.waitForAllCaughtUp()
+            cluster.kill(node, signal: SIGTERM)
+            let database = cluster.dataDirectory(node).appendingPathComponent("paxos.sqlite").path
+            _ = try sqlite(database, "UPDATE kv SET value = CAST('tampered' AS BLOB) WHERE key = CAST('disk-7' AS BLOB)")
+            try cluster.restart(node)
+            return (leader, node, written, database)
+        }
+
         @Test("process: a kv value changed on a stopped follower is never served; the node goes out of service with one line and stays out")
         func changedValue() throws {
             try LocalCluster.run(size: 3, name: "disk-value") { cluster in
-                let (leader, node) = try Self.follower(cluster)
-                let written = try Self.writeKeys(cluster, 0..<20)
-                try cluster.waitForAllCaughtUp()
-                cluster.kill(node, signal: SIGTERM)
-                let database = cluster.dataDirectory(node).appendingPathComponent("paxos.sqlite").path
-                _ = try Self.sqlite(database, "UPDATE kv SET value = CAST('tampered' AS BLOB) WHERE key = CAST('disk-7' AS BLOB)")
-                try cluster.restart(node)
+                let (leader, node, written, database) = try Self.tamperWithFollower(cluster)
 
                 // A stale read is served from the node's own table: the row fails its check.
                 var stale = PaxosClient.Configuration.probe
@@ -98,13 +106,7 @@ extension ProcessTests {
         @Test("process: a leader whose kv value was changed stops at its first linearizable read of it, and the cluster serves the right value")
         func changedValueOnLeader() throws {
             try LocalCluster.run(size: 3, name: "disk-leader") { cluster in
-                let (_, node) = try Self.follower(cluster)
-                let written = try Self.writeKeys(cluster, 0..<20)
-                try cluster.waitForAllCaughtUp()
-                cluster.kill(node, signal: SIGTERM)
-                let database = cluster.dataDirectory(node).appendingPathComponent("paxos.sqlite").path
-                _ = try Self.sqlite(database, "UPDATE kv SET value = CAST('tampered' AS BLOB) WHERE key = CAST('disk-7' AS BLOB)")
-                try cluster.restart(node)
+                let (_, node, written, _) = try Self.tamperWithFollower(cluster)
                 try cluster.waitForCatchUp(node)
                 // Move the leadership until the damaged node holds it: stop the leader cleanly,
                 // let the other two elect, bring it back (each round gives it about one chance in two).
