@@ -28,7 +28,9 @@ final class ClientHandler: ChannelDuplexHandler {
     let node: Node
     let clientID: ClientID
     private var sequence: UInt64 = 0
-    private var queue: [RESPCommand] = []
+    /// Parsed commands; the ones before `queueHead` ran and are nil, so their arguments (a
+    /// pipeline of 1 MiB SETs) are freed at once rather than when the prefix is cut off.
+    private var queue: [RESPCommand?] = []
     private var queueHead = 0
     /// Argument bytes of the commands in `queue[queueHead...]`.
     private var queuedBytes = 0
@@ -184,7 +186,8 @@ final class ClientHandler: ChannelDuplexHandler {
                 return
             }
             budget -= 1
-            let raw = queue[queueHead]
+            guard let raw = queue[queueHead] else { preconditionFailure("a queued command ran twice") }
+            queue[queueHead] = nil
             queueHead += 1
             queuedBytes -= Self.size(of: raw)
             if queueHead > 1_024 && queueHead * 2 > queue.count {

@@ -5,7 +5,8 @@ import NIOCore
 import PaxosCore
 import PaxosStorage
 
-/// The retention policy: keep the last `retainSlots` applied slots in the log, compact the rest.
+/// The retention policy: keep the last `retainSlots` applied slots in the log, and at most
+/// `retainBytes` of their keys and values, compact the rest.
 ///
 /// Every `compactionIntervalMilliseconds` the node checks how far its applied slot is past its
 /// snapshot slot. Past `retainSlots + compactionBatchSlots` it tells the core
@@ -26,10 +27,25 @@ extension GroupNode {
         let applied = replica.appliedThrough.rawValue
         let snapshot = replica.snapshotThrough.rawValue
         guard applied > snapshot, applied - snapshot > settings.retainSlots + settings.compactionBatchSlots else { return }
-        let through = Slot(applied - settings.retainSlots)
+        compact(through: Slot(applied - settings.retainSlots))
+    }
+
+    /// The size half of the policy, checked after every applied batch: large values fill memory
+    /// long before `retainSlots` is reached (the core holds the log above the snapshot).
+    func maybeCompactBySize() {
+        // Installs and slot-count compactions moved the snapshot point too.
+        appliedBytes.compacted(through: replica.snapshotThrough)
+        guard appliedBytes.retained > settings.retainBytes + settings.retainBytes / 4,
+              let through = appliedBytes.compactionPoint(keeping: settings.retainBytes),
+              through > replica.snapshotThrough, through <= replica.appliedThrough else { return }
+        compact(through: through)
+    }
+
+    private func compact(through: Slot) {
         handle(.compact(through: through))
         storage.requestCompaction(through: through)
-        logger.debug("compacting", metadata: ["paxos.slot": "\(through)", "paxos.applied": "\(applied)"])
+        appliedBytes.compacted(through: replica.snapshotThrough)
+        logger.debug("compacting", metadata: ["paxos.slot": "\(through)", "paxos.applied": "\(replica.appliedThrough)"])
     }
 
     /// The storage thread finished a background compaction.

@@ -73,6 +73,8 @@ final class GroupNode: @unchecked Sendable {
     var installingSnapshot: Slot?
     var snapshotCounters = SnapshotCounters()
     var nextCompactionCheck = NIODeadline.now()
+    /// Payload of the applied slots above the compaction point (`maybeCompactBySize`).
+    var appliedBytes = AppliedBytes()
 
     init(node: Node, group: UInt32, storage: StorageExecutor, worker: SnapshotWorker, durable: DurableState,
          incarnation: Incarnation, genesisMembership: Membership?) {
@@ -174,6 +176,7 @@ final class GroupNode: @unchecked Sendable {
                 durable = id
             case .applied(let slot, let results):
                 metrics.applied.record(Int64(slot.rawValue))
+                appliedBytes.applied(slot: slot, bytes: results.reduce(0) { $0 + $1.request.operation.payloadBytes })
                 for (request, result) in results { onApplied(request, result) }
             case .read(let token, let value):
                 resolve(token, .value(value))
@@ -182,6 +185,7 @@ final class GroupNode: @unchecked Sendable {
             }
         }
         if let durable { handle(.persisted(upTo: durable)) }
+        maybeCompactBySize()
         checkPendingMembershipChange()
     }
 

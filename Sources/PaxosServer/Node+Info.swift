@@ -24,6 +24,7 @@ extension Node {
             fields.append(("peer_\(peer)", isConnected(to: peer) ? "connected" : "disconnected"))
         }
         fields.append(("retain_slots", "\(settings.retainSlots)"))
+        fields.append(("retain_bytes", "\(settings.retainBytes)"))
         if groups.count == 1 {
             fields += groups[0].storageFields
         } else {

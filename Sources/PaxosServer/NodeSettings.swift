@@ -70,6 +70,10 @@ public struct NodeSettings: Sendable {
     /// Log compaction: keep at least this many applied slots in the log, so a peer that is at
     /// most this far behind catches up by commands; one further behind receives a snapshot.
     public var retainSlots: UInt64 = 10_000
+    /// Log compaction by size: keep at most this many key and value bytes of applied slots in
+    /// the log (which the core holds in memory), whatever `retainSlots` says; compact once a
+    /// quarter more has piled up. 10,000 slots of 1 MiB values would otherwise be 10 GiB.
+    public var retainBytes: Int64 = 16 << 20
     /// How often the node checks whether to compact.
     public var compactionIntervalMilliseconds: Int64 = 3_000
     /// Compact only once this many slots beyond the retention have piled up, so each run

@@ -122,6 +122,11 @@ struct Paxosd: AsyncParsableCommand {
     var retainSlots: UInt64 = 10_000
 
     @Option(help: ArgumentHelp(
+        "MiB of keys and values of applied slots to keep in the log at most, whatever --retain-slots says (at least 1).",
+        discussion: "The node holds the log above its snapshot in memory, so large values are compacted by size long before the slot count is reached; a peer further behind receives a snapshot."))
+    var retainMib: Int64 = 16
+
+    @Option(help: ArgumentHelp(
         "Create this node's databases from a backup (the path BACKUP <name> answered: a file with one group, a directory with several), then start.",
         discussion: """
             Only when the node has no database yet; paxosd refuses to start otherwise. Restore the \
@@ -193,6 +198,7 @@ struct Paxosd: AsyncParsableCommand {
         }
         guard (1...4_096).contains(maxInflightSlots) else { throw ValidationError("--max-inflight-slots must be between 1 and 4096") }
         guard retainSlots >= 1 else { throw ValidationError("--retain-slots must be at least 1") }
+        guard retainMib >= 1, retainMib <= 1 << 20 else { throw ValidationError("--retain-mib must be between 1 and 1048576, got \(retainMib)") }
         if let restore, !FileManager.default.fileExists(atPath: restore) {
             throw ValidationError("--restore: no such file or directory: \(restore)")
         }
@@ -250,6 +256,7 @@ struct Paxosd: AsyncParsableCommand {
         settings.tickMilliseconds = tickMs
         settings.requestTimeoutMilliseconds = requestTimeoutMs
         settings.retainSlots = retainSlots
+        settings.retainBytes = retainMib << 20
         settings.restoreFrom = restore
         settings.secret = try ClusterSecret.load(path: secretFile ?? cluster.secretPath(configurationPath: config))
         settings.tls = try resolveTLS(cluster: cluster)

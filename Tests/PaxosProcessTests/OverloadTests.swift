@@ -173,6 +173,51 @@ extension ProcessTests {
             }
         }
 
+        // The report's case: 600 pipelined 1 MiB SETs grew the leader by 700 MB in 2 s, because
+        // the pipeline cap counted commands, not bytes. Now the connection's queue holds at most
+        // 4 MiB of arguments and the node stops reading the socket while it is full, so the
+        // client's pipeline waits in its own send buffer. 300 rather than 600 keeps the test
+        // short in a debug build; every SET after the first few is held back just the same.
+        @Test("overload: 300 pipelined 1 MiB SETs are read at the pace they apply: the leader stays within +64 MiB and every one is acknowledged")
+        func pipelinedLargeValuesAreBounded() throws {
+            try LocalCluster.run(size: 3, name: "overload-bigpipe") { cluster in
+                let leader = try cluster.waitForLeader()
+                let count = 300
+                try cluster.client(only: leader).ping()
+                let baseline = try cluster.residentKiB(leader)
+                let pipe = try RawConnection(port: cluster.clientPort(leader), timeout: .seconds(240))
+                let fd = pipe.descriptor
+                let sender = ThreadGroup<Bool>(1, name: "bigpipe-sender") { _ in
+                    for i in 0..<count {
+                        let value = [UInt8](repeating: UInt8(ascii: "a") + UInt8(i % 26), count: 1 << 20)
+                        let head = Array("*3\r\n$3\r\nSET\r\n$6\r\nbigkey\r\n$\(value.count)\r\n".utf8)
+                        guard RawSocket.sendAll(fd, head + value + Array("\r\n".utf8)) else { return false }
+                    }
+                    return true
+                }
+                let done = StopFlag()
+                let receiver = ThreadGroup<[UInt8]>(1, name: "bigpipe-receiver") { _ in
+                    defer { done.raise() }
+                    return RawSocket.receive(fd, bytes: 5 * count)
+                }
+                var peak = baseline
+                while !done.isRaised {
+                    peak = max(peak, try cluster.residentKiB(leader))
+                    pause(.milliseconds(50))
+                }
+                let replies = receiver.join()[0]
+                #expect(sender.join() == [true])
+                pipe.close()
+                print("overload big pipeline: leader RSS baseline \(baseline / 1_024) MiB, peak \(peak / 1_024) MiB over \(count) 1 MiB SETs")
+                #expect(replies == Array(String(repeating: "+OK\r\n", count: count).utf8),
+                        "\(count) +OK replies (got \(replies.count) bytes: \(String(decoding: replies.prefix(80), as: UTF8.self)))")
+                #expect(peak < baseline + 64 * 1_024, "peak RSS \(peak) KiB over baseline \(baseline) KiB")
+                let last = UInt8(ascii: "a") + UInt8((count - 1) % 26)
+                #expect(try cluster.client(only: leader).get(Array("bigkey".utf8)) == [UInt8](repeating: last, count: 1 << 20))
+                #expect(try cluster.info(leader)["role"] == "leader")
+            }
+        }
+
         @Test("overload: a value over the limit gets an error reply and the connection serves the next command")
         func oversizedValueIsRefused() throws {
             try LocalCluster.run(size: 3, name: "overload-big") { cluster in
