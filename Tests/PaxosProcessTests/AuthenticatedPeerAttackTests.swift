@@ -79,6 +79,46 @@ extension ProcessTests {
             }
         }
 
+        @Test("process: forwarded writes with forged origins: one above the log is refused as expired, one beyond the range drops the frame, neither is applied")
+        func forgedOrigins() throws {
+            try LocalCluster.run(size: 3, name: "auth-peer-origin") { cluster in
+                let leader = try cluster.waitForLeader()
+                let impostor = cluster.ids.first { $0 != leader }!
+                try Self.requireServing(cluster, keys: ["before-1", "before-2"])
+                let applied = try cluster.infoNumber(leader, "applied_slot")
+                let fake = try FakePeer(cluster: cluster, target: leader, as: impostor)
+                defer { fake.close() }
+                // In range but above every slot: no honest node has applied it, so the request is
+                // refused as expired in whatever slot it lands (ClientSession.decide).
+                try fake.send(.forward(group: 0, id: 1, .write(ClientRequest(
+                    client: ClientID(0xBAD), sequence: 1, operation: .put(key: Array("origin-ahead".utf8), value: Array("forged".utf8)),
+                    origin: Slot.max))))
+                // Origin 0 is within the window while the log is short: an honest first write.
+                try fake.send(.forward(group: 0, id: 2, .write(ClientRequest(
+                    client: ClientID(0xBAE), sequence: 1, operation: .put(key: Array("origin-behind".utf8), value: Array("forged".utf8)),
+                    origin: Slot(0)))))
+                pause(.milliseconds(500))
+                // Beyond Slot.max the command does not decode: the frame is refused before the core.
+                let outOfRange = try FakePeer(cluster: cluster, target: leader, as: impostor)
+                defer { outOfRange.close() }
+                try outOfRange.send(.forward(group: 0, id: 3, .write(ClientRequest(
+                    client: ClientID(0xBAF), sequence: 1, operation: .put(key: Array("origin-beyond".utf8), value: Array("forged".utf8)),
+                    origin: Slot(UInt64.max - 1)))))
+                pause(.milliseconds(500))
+                try Self.requireServing(cluster, keys: (1...10).map { "after-\($0)" })
+                #expect(try cluster.infoNumber(leader, "applied_slot") > applied)
+                for id in cluster.ids {
+                    let client = try cluster.client(only: id)
+                    #expect(try client.get("origin-ahead") == nil, "node \(id) applied a write whose origin is above the log")
+                    #expect(try client.get("origin-beyond") == nil, "node \(id) applied a write whose origin is out of range")
+                    // Origin 0 is honest while the log is shorter than the session window, so this
+                    // one is applied once, as from a node that had applied nothing yet.
+                    #expect(try client.get("origin-behind") == "forged", "node \(id): a write with an origin within the window is applied")
+                }
+                try cluster.expectConsistentDatabases()
+            }
+        }
+
         @Test("process: a catch-up reply nobody asked for is refused; no forged command is applied or chosen")
         func forgedCatchUpReply() throws {
             try LocalCluster.run(size: 3, name: "auth-peer-catch-up") { cluster in

@@ -119,12 +119,15 @@ enum Fixtures {
                 client: ClientID(UInt64.max), sequence: 3, operation: .put(key: [1, 13, 10], value: [0]))))),
             Named(name: "forward delete", value: .forward(group: 0, id: 0, .write(ClientRequest(
                 client: ClientID(1), sequence: 1, operation: .delete(key: []))))),
+            Named(name: "forward write with an origin", value: .forward(group: 0, id: 8, .write(ClientRequest(
+                client: ClientID(5), sequence: 2, operation: .put(key: [7], value: [8]), origin: Slot(1 << 62))))),
             Named(name: "forward read", value: .forward(group: 0, id: UInt64.max, .read(key: Array("k".utf8)))),
             Named(name: "forward read group 3", value: .forward(group: 3, id: 9, .read(key: Array("k".utf8)))),
             Named(name: "forwardReply group 63", value: .forwardReply(group: 63, id: 9, .applied(.ok))),
             Named(name: "forwardReply ok", value: .forwardReply(group: 0, id: 1, .applied(.ok))),
             Named(name: "forwardReply deleted", value: .forwardReply(group: 0, id: 2, .applied(.deleted(existed: true)))),
             Named(name: "forwardReply superseded", value: .forwardReply(group: 0, id: 3, .applied(.superseded))),
+            Named(name: "forwardReply expired", value: .forwardReply(group: 0, id: 3, .applied(.expired))),
             Named(name: "forwardReply value", value: .forwardReply(group: 0, id: 4, .value([9, 9]))),
             Named(name: "forwardReply nil", value: .forwardReply(group: 0, id: 5, .value(nil))),
             Named(name: "forwardReply not leader", value: .forwardReply(group: 0, id: 6, .notLeader(ReplicaID(3)))),
@@ -176,7 +179,8 @@ extension SeededGenerator {
                 let operation: Operation =
                     Bool.random(using: &self)
                     ? .put(key: bytes(maxCount: 16), value: bytes(maxCount: 64)) : .delete(key: bytes(maxCount: 16))
-                return ClientRequest(client: ClientID(next()), sequence: next(), operation: operation)
+                let origin = Bool.random(using: &self) ? Slot(next() % Slot.max.rawValue) : nil
+                return ClientRequest(client: ClientID(next()), sequence: next(), operation: operation, origin: origin)
             })
     }
 
