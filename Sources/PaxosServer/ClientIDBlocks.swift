@@ -1,4 +1,5 @@
 import Foundation
+import PaxosStorage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -65,39 +66,31 @@ struct ClientIDBlocks {
     }
 
     private static func read(_ path: String) throws(ClientIDBlocksError) -> UInt32? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ClientIDBlocksError("cannot read \(path): \(error.localizedDescription)")
-        }
+        do {
+            guard let contents = try DurableFile.read(path) else { return nil }
+            text = contents
+        } catch { throw ClientIDBlocksError(error.description) }
         guard let value = UInt32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw ClientIDBlocksError("\(path) does not hold a block number (\(text.prefix(40).debugDescription)); delete it only if no node process runs from this directory")
         }
         return value
     }
 
-    /// Writes `value` durably: a temporary file, fsync, rename over the old one, fsync of the directory.
+    /// Writes `value` durably (`DurableFile`: a temporary file, fsync, rename, fsync of the directory).
     private static func write(_ value: UInt32, to path: String) throws(ClientIDBlocksError) {
         let directory = (path as NSString).deletingLastPathComponent
-        let temporary = path + ".tmp"
+        let reason: String
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: temporary, contents: Data("\(value)\n".utf8)) else {
-                throw ClientIDBlocksError("cannot create \(temporary)")
-            }
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
-            try handle.synchronize()
-            try handle.close()
-            guard rename(temporary, path) == 0 else { throw ClientIDBlocksError("cannot rename \(temporary): \(String(cString: strerror(errno)))") }
-            let descriptor = open(directory, O_RDONLY)
-            guard descriptor >= 0 else { throw ClientIDBlocksError("cannot open \(directory): \(String(cString: strerror(errno)))") }
-            defer { close(descriptor) }
-            guard fsync(descriptor) == 0 else { throw ClientIDBlocksError("cannot fsync \(directory): \(String(cString: strerror(errno)))") }
-        } catch let error as ClientIDBlocksError {
-            throw ClientIDBlocksError("cannot write in the node directory \(directory) (is it read-only, or the disk full?): \(error.description)")
+            try DurableFile.save("\(value)\n", to: path)
+            return
+        } catch let error as DurableFileError {
+            reason = error.description
         } catch {
-            throw ClientIDBlocksError("cannot write in the node directory \(directory) (is it read-only, or the disk full?): \(error.localizedDescription)")
+            reason = error.localizedDescription
         }
+        throw ClientIDBlocksError("cannot write in the node directory \(directory) (is it read-only, or the disk full?): \(reason)")
     }
 }
 

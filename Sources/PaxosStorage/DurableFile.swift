@@ -6,8 +6,8 @@ import Darwin
 #endif
 
 /// Small side files of a node written so that a crash leaves the old contents or the new, never
-/// a mix: a temporary file, fsync, rename over the old one, fsync of the directory (the pattern
-/// of the node's `client-ids` file).
+/// a mix: a temporary file, fsync, rename over the old one, fsync of the directory (the node's
+/// `client-ids` file, the durable marks and the `out-of-service` marker).
 package enum DurableFile {
     /// Writes `text` to `path` durably.
     /// - Throws: a sentence naming the file and the system's reason (ENOSPC shows as "No space
