@@ -28,10 +28,17 @@ let package = Package(
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        // The server's request decisions (routing, deadlines, batching, failure codes): pure like
+        // the core, driven by paxosd's GroupNode and by the simulator alike.
+        .target(
+            name: "PaxosShell",
+            dependencies: ["PaxosCore"],
+            swiftSettings: strictSettings
+        ),
         // Deterministic simulator and checkers, shipped as a module so other test suites reuse it.
         .target(
             name: "PaxosTestKit",
-            dependencies: ["PaxosCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PaxosCore", "PaxosShell", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -136,7 +143,7 @@ package.targets += [
     .target(
         name: "PaxosServer",
         dependencies: [
-            "PaxosCore", "PaxosStorage", "PaxosWire", "CMalloc",
+            "PaxosCore", "PaxosShell", "PaxosStorage", "PaxosWire", "CMalloc",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -259,7 +266,7 @@ package.targets += [
     .testTarget(
         name: "PaxosServerTests",
         dependencies: [
-            "PaxosServer", "PaxosAuth", "PaxosWire", "PaxosCore", "PaxosStorage",
+            "PaxosServer", "PaxosShell", "PaxosAuth", "PaxosWire", "PaxosCore", "PaxosStorage",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

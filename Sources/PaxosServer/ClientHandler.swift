@@ -4,6 +4,7 @@ import CMalloc
 import NIOCore
 import PaxosAuth
 import PaxosCore
+import PaxosShell
 import PaxosWire
 
 /// One RESP client connection. Commands are answered strictly in order, one at a time: a

@@ -2,6 +2,7 @@ import CoreMetrics
 import Logging
 import NIOCore
 import PaxosCore
+import PaxosShell
 import PaxosStorage
 
 /// `--fail-rate p`: the acceptor role fails at random, as if the process crashed, and restarts
@@ -27,13 +28,8 @@ extension GroupNode {
         logger.warning("simulated acceptor failure: dropping all peer traffic", metadata: [
             "paxos.replica": "\(settings.id)", "fail.duration_ms": "\(downMilliseconds)",
         ])
-        // Everything waiting on this replica is lost with it, as in a crash. A write it already
-        // proposed or forwarded may still be chosen by the others: that one's outcome is unknown.
-        for token in requests.keys.sorted() {
-            failNotApplied(token, code: "UNAVAILABLE", message: "replica \(settings.id) failed (simulated); retry on another node",
-                           thisRoutingProposed: true)
-        }
-        proposalBuffer = []
+        // Everything waiting on this replica is lost with it, as in a crash.
+        perform(shell.failAll(message: "replica \(settings.id) failed (simulated); retry on another node"))
         abandonSnapshotTransfers(reason: "replica \(settings.id) failed (simulated)")
         return true
     }

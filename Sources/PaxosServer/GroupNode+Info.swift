@@ -1,24 +1,9 @@
 import NIOCore
 import PaxosCore
+import PaxosShell
 
-/// Stale reads, and what `INFO` and `/health` report about one group.
+/// What `INFO` and `/health` report about one group.
 extension GroupNode {
-    /// A stale read: served from this node's applied state without asking the leader. Queued
-    /// behind every apply already submitted, so it is at least as fresh as this node's own writes.
-    func staleRead(key: Bytes, respond: @escaping (RequestOutcome) -> Void) {
-        guard failedUntil == nil else {
-            respond(.failed(code: "UNAVAILABLE", message: "replica \(settings.id) is in a simulated failure"))
-            return
-        }
-        let token = nextToken
-        nextToken += 1
-        requests[token] = TrackedRequest(kind: .read(key: key), origin: .local(respond),
-                                         deadline: .now() + .milliseconds(settings.requestTimeoutMilliseconds),
-                                         routedTo: settings.id, routedAt: .now())
-        var jobs: [StorageJob] = [.read(key: key, token: token)]
-        submit(&jobs)
-    }
-
     /// The group's own facts for `INFO`: its replica, requests, storage and snapshots.
     var replicationFields: [(String, String)] {
         let status = replica.status
@@ -31,7 +16,7 @@ extension GroupNode {
             ("snapshot_slot", "\(status.snapshotThrough)"),
             ("inflight_slots", "\(status.inflightSlots)"),
             ("pending_requests", "\(status.pendingRequests)"),
-            ("tracked_requests", "\(requests.count)"),
+            ("tracked_requests", "\(shell.trackedCount)"),
             ("incarnation", "\(incarnation)"),
             ("membership_epoch", genesisMembership == nil ? "none" : "\(status.membership.epoch)"),
             ("voters", status.membership.voters.map { "\($0.id)" }.joined(separator: ";")),

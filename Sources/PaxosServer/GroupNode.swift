@@ -2,6 +2,7 @@ import CoreMetrics
 import Logging
 import NIOCore
 import PaxosCore
+import PaxosShell
 import PaxosStorage
 import PaxosWire
 
@@ -45,15 +46,11 @@ final class GroupNode: @unchecked Sendable {
     /// The newest membership epoch whose addresses the node has followed (`Node+Addresses.swift`).
     var followedMembershipEpoch: UInt64 = 0
 
-    // Client requests, local and forwarded (see GroupNode+Requests.swift).
-    var requests: [UInt64: TrackedRequest] = [:]
-    var nextToken: UInt64 = 1
-    /// The write each client id waits for: one at a time per client.
-    var writeTokens: [ClientID: UInt64] = [:]
-    var readTokens: [ReadID: UInt64] = [:]
-    /// Requests to propose at the end of this loop iteration, so they share a slot.
-    var proposalBuffer: [ClientRequest] = []
-    var proposalFlushScheduled = false
+    /// Every decision about client requests, local and forwarded (`GroupShell`); this node
+    /// interprets its effects (GroupNode+Requests.swift).
+    var shell: GroupShell
+    /// The local connections waiting for an answer, by the shell's token.
+    var waiters: [UInt64: (RequestOutcome) -> Void] = [:]
 
     // Failure simulation (see GroupNode+FailureSimulation.swift).
     var failedUntil: NIODeadline?
@@ -96,6 +93,10 @@ final class GroupNode: @unchecked Sendable {
         self.replica = Replica(configuration: settings.replicaConfiguration(group: group, incarnation: incarnation), durable: durable,
                                random: random.fork(), logger: logger)
         self.failureRandom = random.fork()
+        self.shell = GroupShell(settings: ShellSettings(
+            me: node.settings.id, requestTimeoutMilliseconds: UInt64(max(0, node.settings.requestTimeoutMilliseconds)),
+            rerouteMilliseconds: UInt64(max(0, node.settings.rerouteMilliseconds)),
+            maxOutstandingRequests: node.settings.maxOutstandingRequests))
     }
 
     /// Called once, on `loop`, before the first tick.
@@ -118,6 +119,7 @@ final class GroupNode: @unchecked Sendable {
 
     func execute(_ actions: [Action]) {
         var jobs: [StorageJob] = []
+        var answers: [(UInt64, RequestOutcome)] = []
         for action in actions {
             switch action {
             case .persist(let record):
@@ -129,7 +131,12 @@ final class GroupNode: @unchecked Sendable {
             case .reply(let reply):
                 // A read served now must see every apply queued before it: flush them first.
                 if case .readReady = reply { submit(&jobs) }
-                onCoreReply(reply, jobs: &jobs)
+                switch reply {
+                case .membershipChangeProposed, .membershipChangeRefused:
+                    onMembershipReply(reply)
+                case .readReady, .readRejected, .proposalRejected:
+                    perform(shell.coreReply(reply, now: Self.nowMilliseconds, view: shellView), jobs: &jobs, answers: &answers)
+                }
             case .sendSnapshot(let peer):
                 onSendSnapshot(to: peer)
             case .installSnapshot(let slot):
@@ -139,6 +146,12 @@ final class GroupNode: @unchecked Sendable {
             }
         }
         submit(&jobs)
+        // Answered only now: an answer may start the connection's next command, which must find
+        // this step's storage work already queued.
+        if !answers.isEmpty {
+            flushLinks()
+            answer(answers)
+        }
     }
 
     func submit(_ jobs: inout [StorageJob]) {
@@ -170,6 +183,7 @@ final class GroupNode: @unchecked Sendable {
         // replica rebuilt afterwards numbers its persist records afresh.
         guard failedUntil == nil else { return }
         var durable: PersistID?
+        var effects: [ShellEffect] = []
         for completion in completions {
             switch completion {
             case .persisted(let id):
@@ -177,13 +191,14 @@ final class GroupNode: @unchecked Sendable {
             case .applied(let slot, let results):
                 metrics.applied.record(Int64(slot.rawValue))
                 appliedBytes.applied(slot: slot, bytes: results.reduce(0) { $0 + $1.request.operation.payloadBytes })
-                for (request, result) in results { onApplied(request, result) }
+                for (request, result) in results { effects += shell.applied(request, result) }
             case .read(let token, let value):
-                resolve(token, .value(value))
+                effects += shell.readValue(token: token, value)
             case .installed, .compacted, .genesisRecorded:
                 break
             }
         }
+        perform(effects)
         if let durable { handle(.persisted(upTo: durable)) }
         maybeCompactBySize()
         checkPendingMembershipChange()
@@ -225,8 +240,6 @@ extension GroupNode {
     /// Answers everything in flight; the node then shuts storage down.
     func stop() {
         stopping = true
-        for token in requests.keys.sorted() {
-            resolve(token, .failed(code: "SHUTDOWN", message: "replica \(settings.id) is shutting down; retry on another node"))
-        }
+        perform(shell.stop(message: "replica \(settings.id) is shutting down; retry on another node"))
     }
 }

@@ -2,6 +2,7 @@ import CoreMetrics
 import Logging
 public import NIOCore
 import PaxosCore
+import PaxosShell
 import PaxosStorage
 import PaxosWire
 
@@ -106,7 +107,7 @@ public final class Node: @unchecked Sendable {
         let key: Bytes
         switch kind {
         case .write(let request): key = request.operation.key
-        case .read(let readKey): key = readKey
+        case .read(let readKey), .localRead(let readKey): key = readKey
         }
         group(for: key).submit(kind, respond: respond)
     }

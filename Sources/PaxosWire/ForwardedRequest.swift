@@ -1,10 +1,7 @@
 public import PaxosCore
 
-/// A client request passed from a follower to the leader (see `PeerFrame.forward`).
-public enum ForwardedRequest: Hashable, Sendable {
-    case write(ClientRequest)
-    case read(key: Bytes)
-
+/// The wire form of `ForwardedRequest` (declared in PaxosCore, where the pure shell uses it).
+extension ForwardedRequest {
     func encode(into writer: inout ByteWriter) {
         switch self {
         case .write(let request):
@@ -32,14 +29,8 @@ public enum ForwardedRequest: Hashable, Sendable {
     }
 }
 
-/// The leader's answer to a forwarded request.
-public enum ForwardedOutcome: Hashable, Sendable {
-    case applied(OperationResult)
-    case value(Bytes?)
-    case notLeader(ReplicaID?)
-    case overloaded
-    case unavailable
-
+/// The wire form of `ForwardedOutcome`.
+extension ForwardedOutcome {
     func encode(into writer: inout ByteWriter) {
         switch self {
         case .applied(.ok): writer.write(UInt8(1))

@@ -1,0 +1,148 @@
+public import PaxosCore
+
+// MARK: - Inputs: answers from the core, storage and peers
+
+extension GroupShell {
+    /// The leader's answer to a request we forwarded (`id` is our token).
+    public mutating func forwardReplyReceived(id token: UInt64, _ outcome: ForwardedOutcome, now: UInt64,
+                                              view: ShellView) -> [ShellEffect] {
+        guard requests[token] != nil else { return [] }
+        var effects: [ShellEffect] = []
+        switch outcome {
+        case .applied(let result): resolve(token, .applied(result), effects: &effects)
+        case .value(let value): resolve(token, .value(value), effects: &effects)
+        case .notLeader, .unavailable:
+            // Route again at the next sweep; the hint may be stale, our own view decides.
+            requests[token]?.routedTo = nil
+        case .overloaded:
+            failNotApplied(token, code: "BUSY", message: "the leader is overloaded; retry shortly", thisRoutingProposed: false,
+                           effects: &effects)
+        }
+        return effects
+    }
+
+    /// A request applied on this node: answers whoever waits for exactly that (client, sequence).
+    public mutating func applied(_ request: ClientRequest, _ result: OperationResult) -> [ShellEffect] {
+        guard let token = writeTokens[request.client], case .write(let waiting)? = requests[token]?.kind,
+              waiting.sequence == request.sequence || settings.plantedBug == .ignoreSequenceOnApply else { return [] }
+        var effects: [ShellEffect] = []
+        resolve(token, .applied(result), effects: &effects)
+        return effects
+    }
+
+    /// The value a `ShellEffect.readState` read.
+    public mutating func readValue(token: UInt64, _ value: Bytes?) -> [ShellEffect] {
+        var effects: [ShellEffect] = []
+        resolve(token, .value(value), effects: &effects)
+        return effects
+    }
+
+    /// A core reply about a client request; membership replies are not the shell's.
+    public mutating func coreReply(_ reply: ClientReply, now: UInt64, view: ShellView) -> [ShellEffect] {
+        var effects: [ShellEffect] = []
+        switch reply {
+        case .readReady(let id):
+            guard let token = readTokens.removeValue(forKey: id), case .read(let key)? = requests[token]?.kind else { break }
+            effects.append(.readState(key: key, token: token))
+        case .readRejected(let id, let reason):
+            guard let token = readTokens.removeValue(forKey: id) else { break }
+            rejected(token, reason, now: now, view: view, effects: &effects)
+        case .proposalRejected(let request, let reason):
+            guard let token = writeTokens[request.client], case .write(let waiting)? = requests[token]?.kind,
+                  waiting.sequence == request.sequence else { break }
+            rejected(token, reason, now: now, view: view, effects: &effects)
+        case .membershipChangeProposed, .membershipChangeRefused:
+            break
+        }
+        return effects
+    }
+
+    /// The replica fails (a simulated crash): everything waiting on it is lost with it. A write
+    /// it already proposed or forwarded may still be chosen by the others: that one's outcome is
+    /// unknown.
+    public mutating func failAll(message: String) -> [ShellEffect] {
+        var effects: [ShellEffect] = []
+        for token in requests.keys.sorted() {
+            failNotApplied(token, code: "UNAVAILABLE", message: message, thisRoutingProposed: true, effects: &effects)
+        }
+        proposalBuffer = []
+        readTokens = [:]
+        return effects
+    }
+
+    /// The node shuts down: everything in flight is answered.
+    public mutating func stop(message: String) -> [ShellEffect] {
+        var effects: [ShellEffect] = []
+        for token in requests.keys.sorted() { resolve(token, .failed(code: "SHUTDOWN", message: message), effects: &effects) }
+        return effects
+    }
+
+    mutating func rejected(_ token: UInt64, _ reason: RejectReason, now: UInt64, view: ShellView, effects: inout [ShellEffect]) {
+        switch reason {
+        case .notLeader:
+            requests[token]?.routedTo = nil
+            route(token, now: now, view: view, effects: &effects)
+        case .overloaded:
+            failNotApplied(token, code: "BUSY", message: "the leader's queue is full; retry shortly", thisRoutingProposed: false,
+                           effects: &effects)
+        }
+    }
+
+    /// Fails a request with a code that tells the client it was *not* applied (`BUSY`,
+    /// `UNAVAILABLE`: clients retry and count the write as not done) when that is certain. A
+    /// write that some routing proposed or forwarded may still be chosen (a majority may hold
+    /// it; the next leader recovers it in phase 1), so it fails as `TIMEOUT` instead, which
+    /// clients read as "may or may not have been applied". `thisRoutingProposed` is false when
+    /// the current routing was refused before it could be proposed (the leader was overloaded).
+    mutating func failNotApplied(_ token: UInt64, code: String, message: String, thisRoutingProposed: Bool,
+                                 effects: inout [ShellEffect]) {
+        guard let tracked = requests[token] else { return }
+        let earlierRoutings = tracked.routings - (thisRoutingProposed ? 0 : 1)
+        if case .write = tracked.kind, earlierRoutings > 0, settings.plantedBug != .busyAfterProposal {
+            resolve(token, .failed(code: "TIMEOUT", message: "\(message); it was already proposed, so it may or may not have been applied"),
+                    effects: &effects)
+        } else {
+            resolve(token, .failed(code: code, message: message), effects: &effects)
+        }
+    }
+
+    /// Answers a request and forgets it.
+    mutating func resolve(_ token: UInt64, _ outcome: RequestOutcome, effects: inout [ShellEffect]) {
+        guard let tracked = requests.removeValue(forKey: token) else { return }
+        if case .write(let request) = tracked.kind, writeTokens[request.client] == token {
+            writeTokens[request.client] = nil
+        }
+        effects.append(Self.deliver(outcome, token: token, to: tracked.origin))
+    }
+
+    static func deliver(_ outcome: RequestOutcome, token: UInt64, to origin: TrackedRequest.Origin) -> ShellEffect {
+        switch origin {
+        case .local:
+            return .answer(token: token, clientOutcome(outcome))
+        case .peer(let peer, let id):
+            let forwarded: ForwardedOutcome
+            switch outcome {
+            case .applied(let result): forwarded = .applied(result)
+            case .value(let value): forwarded = .value(value)
+            case .failed(let code, _): forwarded = code == "BUSY" ? .overloaded : .unavailable
+            }
+            return .forwardReply(to: peer, id: id, forwarded)
+        }
+    }
+
+    /// What a client connection is told of an outcome; a peer that forwarded the request gets
+    /// the result as it is and tells its client.
+    public static func clientOutcome(_ outcome: RequestOutcome) -> RequestOutcome {
+        guard case .applied(let result) = outcome else { return outcome }
+        return switch result {
+        case .superseded:
+            // Impossible for our connections (one write at a time); answer honestly if it happens.
+            .failed(code: "ERR", message: "request superseded by a newer one from the same client")
+        case .expired:
+            // Refused in this slot, but an earlier copy may have been applied (ClientSession).
+            .failed(code: "TIMEOUT", message: "the request was retried for too long and expired; it may or may not have been applied")
+        case .ok, .deleted:
+            .applied(result)
+        }
+    }
+}

@@ -1,0 +1,21 @@
+public import PaxosCore
+
+/// What the shell asks its interpreter (paxosd's `GroupNode`, or the simulator) to do, in order.
+public enum ShellEffect: Hashable, Sendable {
+    /// Step the core with `.propose(requests)`.
+    case propose([ClientRequest])
+    /// Step the core with `.read(id)`: a linearizable read this leader serves.
+    case read(ReadID)
+    /// Read `key` from the applied state, queued behind every apply already submitted, and
+    /// hand the value back with `GroupShell.readValue(token:_:)`.
+    case readState(key: Bytes, token: UInt64)
+    /// Send a request to the leader; its answer comes back with `forwardReplyReceived`.
+    case forward(to: ReplicaID, id: UInt64, ForwardedRequest)
+    /// Answer a peer that forwarded a request to us.
+    case forwardReply(to: ReplicaID, id: UInt64, ForwardedOutcome)
+    /// Answer the local client waiting on `token` (the token `submit` returned).
+    case answer(token: UInt64, RequestOutcome)
+    /// Call `GroupShell.flushProposals()` once the current burst of events is handled, so the
+    /// writes routed meanwhile share one proposal (and usually one slot).
+    case scheduleProposalFlush
+}

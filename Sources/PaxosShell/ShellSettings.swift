@@ -1,0 +1,39 @@
+public import PaxosCore
+
+/// The knobs of one group's request shell. Times are plain milliseconds of a monotonic clock
+/// the caller reads: the shell never reads a clock itself.
+public struct ShellSettings: Hashable, Sendable {
+    /// This node's replica id.
+    public var me: ReplicaID
+    /// A request not answered within this is failed (`TIMEOUT` or `NOLEADER`).
+    public var requestTimeoutMilliseconds: UInt64
+    /// A forward unanswered for this long is sent again (the leader may have changed or died).
+    public var rerouteMilliseconds: UInt64
+    /// More requests than this in flight are refused with `BUSY`.
+    public var maxOutstandingRequests: Int
+    /// A deliberate shell bug for the simulator's self-tests; nil in production.
+    public var plantedBug: ShellBug?
+
+    public init(me: ReplicaID, requestTimeoutMilliseconds: UInt64, rerouteMilliseconds: UInt64,
+                maxOutstandingRequests: Int, plantedBug: ShellBug? = nil) {
+        self.me = me
+        self.requestTimeoutMilliseconds = requestTimeoutMilliseconds
+        self.rerouteMilliseconds = rerouteMilliseconds
+        self.maxOutstandingRequests = maxOutstandingRequests
+        self.plantedBug = plantedBug
+    }
+}
+
+/// Deliberate request-shell bugs. Each is one the shell once had or could plausibly have; the
+/// simulator must catch every one (`paxos-sim --shell-bug`).
+public enum ShellBug: String, CaseIterable, Hashable, Sendable {
+    /// A write that was proposed or forwarded and then failed is answered `BUSY`/`UNAVAILABLE`
+    /// ("certainly not applied") instead of `TIMEOUT`, though it may still be chosen.
+    case busyAfterProposal = "busy-after-proposal"
+    /// Every routing of a write stamps a fresh origin, so a retry landing long after an earlier
+    /// copy was applied is not recognised as expired (`ClientSession`).
+    case freshOriginOnRoute = "fresh-origin-on-route"
+    /// A forwarded write's reply is taken for any request of the same client, whatever its
+    /// sequence: an answer meant for an older write completes a newer one.
+    case ignoreSequenceOnApply = "ignore-sequence-on-apply"
+}
