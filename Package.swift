@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "paxos-sim",
             dependencies: [
-                "PaxosTestKit", "PaxosCore",
+                "PaxosTestKit", "PaxosCore", "PaxosShell",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -24,6 +24,9 @@ struct SimClient {
         /// `ClientRequest.origin`: the chosen frontier of the replica the write first reached,
         /// kept for every retry as paxosd keeps it.
         var origin: Slot?
+        /// How many nodes were asked: an answer of "not applied" speaks only for its own
+        /// attempt, so it is believed only when there was one.
+        var attempts = 0
     }
 }
 

@@ -89,7 +89,7 @@ extension Simulation {
     /// merged history also catches an operation sent to the wrong group.
     func checkHistory() {
         var history = History()
-        for record in records {
+        for record in records where !record.notApplied {
             let kind: HistoryOperation.Kind
             switch record.kind {
             case .put(let key, let value): kind = .put(key: key, value: value)

@@ -1,4 +1,5 @@
 import PaxosCore
+import PaxosShell
 
 /// Simulated clients: random puts, gets and deletes on a few keys per group, so operations
 /// conflict. Each operation goes to the group its key belongs to, as paxosd routes it.
@@ -26,42 +27,43 @@ extension Simulation {
     func sendAttempt(_ index: Int, after extraDelay: UInt64 = 0) {
         guard let current = clients[index].current else { return }
         clients[index].attempt += 1
+        clients[index].current?.attempts += 1
         let attempt = clients[index].attempt
         let delay = extraDelay + UInt64.random(in: 1...10, using: &random)
         schedule(.clientArrive(client: index, attempt: attempt, to: clients[index].targets[current.group]), after: delay)
         schedule(.clientTimeout(client: index, attempt: attempt), after: delay + configuration.clientTimeoutUnits)
     }
 
-    /// The request reaches a node, which hands it to the key's group. A crashed node, or a
-    /// crashed replica of that group, silently loses it; the client times out.
+    /// The request reaches a node, which hands it to the key's group's request shell. A crashed
+    /// node, or a crashed replica of that group, silently loses it; the client times out.
+    ///
+    /// The first attempt carries no origin: the shell stamps it, as paxosd's does. A retry after
+    /// a timeout (to another node, with the same client id and sequence, which a real
+    /// connection never does but which exercises exactly-once hardest) carries the origin the
+    /// first node stamped, as paxosd's re-forwards do.
     func clientArrive(_ index: Int, to target: ReplicaID) {
         guard let current = clients[index].current else { return }
         let replica = replicaIndex(group: current.group, id: target)
         guard replicas[replica].isUp else { return }
         let client = clients[index]
-        let freshOrigin = configuration.simulatorBug == .freshOriginOnRetry
-        if current.kind.isWrite, current.origin == nil || freshOrigin {
-            clients[index].current?.origin = replicas[replica].replica?.chosenThrough ?? .zero
+        let view = shellView(replica)
+        var origin = current.origin
+        if current.kind.isWrite, current.origin == nil || configuration.simulatorBug == .freshOriginOnRetry {
+            clients[index].current?.origin = view.chosenThrough
+            origin = current.origin == nil ? nil : view.chosenThrough
         }
-        let origin = clients[index].current?.origin
+        let kind: TrackedRequest.Kind
         switch current.kind {
         case .put(let key, let value):
-            propose(ClientRequest(client: client.id, sequence: current.sequence, operation: .put(key: key, value: value), origin: origin),
-                    op: current.op, at: replica)
+            kind = .write(ClientRequest(client: client.id, sequence: current.sequence, operation: .put(key: key, value: value), origin: origin))
         case .delete(let key):
-            propose(ClientRequest(client: client.id, sequence: current.sequence, operation: .delete(key: key), origin: origin),
-                    op: current.op, at: replica)
+            kind = .write(ClientRequest(client: client.id, sequence: current.sequence, operation: .delete(key: key), origin: origin))
         case .get(let key):
-            let id = ReadID(replicas[replica].nextReadID)
-            replicas[replica].nextReadID += 1
-            replicas[replica].waitingReads[id] = (index, current.op, key)
-            step(replica, .read(id))
+            kind = .read(key: key)
         }
-    }
-
-    func propose(_ request: ClientRequest, op: Int, at replica: Int) {
-        replicas[replica].waitingWrites[request.client] = (request.sequence, op)
-        step(replica, .propose([request]))
+        let (token, effects) = replicas[replica].shell.submit(kind, now: now, view: view)
+        replicas[replica].waiters[token] = (index, current.op)
+        perform(effects, at: replica)
     }
 
     func replyToClient(_ index: Int, op: Int, _ reply: SimReply) {
@@ -77,16 +79,18 @@ extension Simulation {
             stats.completed += 1
             let think = configuration.maxThinkUnits == 0 ? 0 : UInt64.random(in: 0...configuration.maxThinkUnits, using: &random)
             schedule(.clientNext(client: index), after: think)
-        case .redirect(let leader):
-            clients[index].targets[current.group] = leader ?? randomReplica()
-            sendAttempt(index, after: leader == nil ? 20 : 2)
-        case .busy:
-            sendAttempt(index, after: 20)
-        case .expired:
-            // An earlier copy may have been applied: the outcome stays unknown in the history,
-            // as paxosd answers TIMEOUT, and the client moves on.
+        case .notApplied where current.attempts == 1:
+            // Certainly not applied: the operation leaves the history, so if it was applied
+            // after all, its value shows up from nowhere and the checker says so.
+            records[op].notApplied = true
             clients[index].current = nil
-            stats.expiredWrites += 1
+            stats.refusedNotApplied += 1
+            schedule(.clientNext(client: index), after: 20)
+        case .notApplied, .unknown:
+            // An earlier attempt (to another node, same client and sequence) may have been
+            // applied whatever this one says; or the node itself cannot tell. The outcome stays
+            // unknown in the history and the client moves on.
+            clients[index].current = nil
             schedule(.clientNext(client: index), after: 0)
         }
     }

@@ -1,4 +1,5 @@
 import PaxosCore
+import PaxosShell
 
 /// The simulated shell: what paxosd does with a replica's actions, with a simulated disk and
 /// network in place of SQLite and TCP. Replicas are addressed by their index in `replicas`.
@@ -14,8 +15,8 @@ extension Simulation {
             durable: replicas[index].disk.durableState,
             random: random.fork(),
             logger: logger)
-        replicas[index].waitingWrites = [:]
-        replicas[index].waitingReads = [:]
+        replicas[index].shell = GroupShell(settings: replicas[index].shell.settings)
+        replicas[index].waiters = [:]
         replicas[index].stagedSnapshot = nil
         // Spread tick phases so replicas do not act in lock step.
         let phase = UInt64.random(in: 1...configuration.tickUnits, using: &random)
@@ -26,6 +27,11 @@ extension Simulation {
     /// random prefix of what was in flight to it.
     func crash(replica index: Int) {
         guard replicas[index].isUp else { return }
+        if Bool.random(using: &random) {
+            // Half the crashes are paxosd's `--fail-rate` failures, which answer every waiting
+            // client before the replica dies; the others are kill -9, which answers nobody.
+            perform(replicas[index].shell.failAll(message: "replica \(replicas[index].id) failed (simulated)"), at: index)
+        }
         let survivors = Int.random(in: 0...replicas[index].disk.volatileCount, using: &random)
         replicas[index].disk.crash(survivors: survivors)
         replicas[index].replica = nil
@@ -139,46 +145,20 @@ extension Simulation {
         let distance = replicas[index].replica?.configuration._plantedBug == .applyMembershipImmediately ? 1 : Membership.activationDistance
         let results = replicas[index].disk.apply(slot: slot, command: command, bootstrap: membership.bootstrap, activationDistance: distance)
         for (request, result) in results {
-            guard let waiting = replicas[index].waitingWrites[request.client], waiting.sequence == request.sequence else { continue }
-            replicas[index].waitingWrites[request.client] = nil
-            let outcome: SimOutcome
-            switch result {
-            case .ok: outcome = .ok
-            case .deleted(let existed): outcome = .deleted(existed: existed)
-            case .superseded: continue  // Our clients never have two writes outstanding.
-            case .expired:
-                replyToClient(Int(request.client.rawValue - 1000), op: waiting.op, .expired)
-                continue
-            }
-            let client = Int(request.client.rawValue - 1000)
-            replyToClient(client, op: waiting.op, .outcome(outcome))
+            let effects = replicas[index].shell.applied(request, result)
+            if result == .expired, !effects.isEmpty { stats.expiredWrites += 1 }
+            perform(effects, at: index)
         }
     }
 
     func answer(_ reply: ClientReply, at index: Int) {
         switch reply {
-        case .readReady(let id):
-            guard let read = replicas[index].waitingReads.removeValue(forKey: id) else { return }
-            let value = replicas[index].disk.stateMachine.get(read.key)
-            replyToClient(read.client, op: read.op, .outcome(.value(value)))
-        case .readRejected(let id, let reason):
-            guard let read = replicas[index].waitingReads.removeValue(forKey: id) else { return }
-            replyToClient(read.client, op: read.op, simReply(for: reason))
-        case .proposalRejected(let request, let reason):
-            guard let waiting = replicas[index].waitingWrites[request.client], waiting.sequence == request.sequence else { return }
-            replicas[index].waitingWrites[request.client] = nil
-            replyToClient(Int(request.client.rawValue - 1000), op: waiting.op, simReply(for: reason))
+        case .readReady, .readRejected, .proposalRejected:
+            perform(replicas[index].shell.coreReply(reply, now: now, view: shellView(index)), at: index)
         case .membershipChangeProposed(let change, let membership, let slot):
             noteProposed(change, membership: membership, slot: slot)
         case .membershipChangeRefused(let change, let reason):
             noteRefused(change, reason)
-        }
-    }
-
-    func simReply(for reason: RejectReason) -> SimReply {
-        switch reason {
-        case .notLeader(let leader): .redirect(leader)
-        case .overloaded: .busy
         }
     }
 }

@@ -1,5 +1,6 @@
 import Logging
 public import PaxosCore
+public import PaxosShell
 
 /// A whole PaxosKV cluster, its clients, network and disks, in one deterministic process.
 ///
@@ -69,7 +70,8 @@ public final class Simulation {
     ///   nil draws it (in a quarter of one-group runs without corruption or partition patterns).
     /// - Parameter diskLoss: replicas that restart with an empty disk and a new incarnation; nil
     ///   draws it like `reconfigure`.
-    /// - Parameter simulatorBug: a deliberate bug of the simulated shell or operator.
+    /// - Parameter simulatorBug: a deliberate bug of the simulated clients, disks or operator.
+    /// - Parameter shellBug: a deliberate bug of paxosd's request shell, run by every replica.
     /// - Precondition: `1 <= groups <= GroupMap.maxGroups`; `plantedBugGroup < groups`; with
     ///   `reconfigure` or `diskLoss`, one group.
     /// - Parameter corruptMessages: corrupts one group's peer messages during the chaos phase
@@ -80,7 +82,7 @@ public final class Simulation {
     public init(seed: UInt64, replicas: Int? = nil, groups: Int = 1, plantedBug: PlantedBug? = nil,
                 plantedBugGroup: Int? = nil, compaction: Bool = true, corruptMessages: Bool = false,
                 partitionPatterns: Bool = false, reconfigure: Bool? = nil, diskLoss: Bool? = nil,
-                simulatorBug: SimulatorBug? = nil, sessionExpirySlots: UInt64? = nil) {
+                simulatorBug: SimulatorBug? = nil, sessionExpirySlots: UInt64? = nil, shellBug: ShellBug? = nil) {
         precondition(plantedBugGroup.map { $0 >= 0 && $0 < groups } ?? true, "simulation: bug group \(plantedBugGroup ?? 0) of \(groups)")
         self.seed = seed
         var random = SeededGenerator(seed: seed)
@@ -146,7 +148,11 @@ public final class Simulation {
                      preferredLeader: configuration.groupMap.preferredLeader(of: UInt32(group), members: members))
         }
         self.replicas = (0..<groups).flatMap { group in
-            (1...configuration.nodes).map { SimReplica(id: ReplicaID(UInt32($0)), group: group, disk: SimDisk(sessionExpirySlots: configuration.sessionExpirySlots)) }
+            (1...configuration.nodes).map {
+                let id = ReplicaID(UInt32($0))
+                return SimReplica(id: id, group: group, disk: SimDisk(sessionExpirySlots: configuration.sessionExpirySlots),
+                                  shell: Self.shellSettings(id: id, configuration: configuration, bug: shellBug))
+            }
         }
         for spare in configuration.replicas..<configuration.nodes {
             // A spare's database was created when it was installed: a random incarnation.
@@ -159,6 +165,7 @@ public final class Simulation {
             + (diskLoss.map { $0 ? " --disk-loss" : " --no-disk-loss" } ?? "")
             + (sessionExpirySlots.map { " --session-expiry-slots \($0)" } ?? "")
             + (simulatorBug.map { " --sim-bug \($0.flag)" } ?? "")
+            + (shellBug.map { " --shell-bug \($0.rawValue)" } ?? "")
         self.clients = (0..<configuration.clients).map { index in
             // Clients start on different nodes for different groups; group 0 as before groups.
             SimClient(index: index, id: ClientID(UInt64(1000 + index)), targets: (0..<groups).map { group in
@@ -227,6 +234,7 @@ public final class Simulation {
             mix(1, UInt64(index))
             guard replicas[index].incarnation == incarnation, replicas[index].isUp else { return }
             step(index, .tick)
+            perform(replicas[index].shell.tick(now: now, view: shellView(index)), at: index)
             compactIfDue(index)
             schedule(.tick(replica: index, incarnation: incarnation), after: configuration.tickUnits)
         case .deliver(let group, let from, let to, let message):
@@ -258,6 +266,14 @@ public final class Simulation {
             }
             replicas[index].stagedSnapshot = (snapshot, memberships)
             step(index, .snapshotReceived(slot: snapshot.appliedThrough, memberships: memberships))
+        case .deliverRequest(let group, let from, let to, let frame):
+            mix(13, UInt64(from.rawValue), UInt64(to.rawValue))
+            mix(group: group)
+            deliverRequest(frame, group: group, from: from, to: to)
+        case .flushProposals(let index, let incarnation):
+            mix(14, UInt64(index))
+            guard replicas[index].incarnation == incarnation, replicas[index].isUp else { return }
+            perform(replicas[index].shell.flushProposals(), at: index)
         case .flush(let index, let incarnation):
             mix(3, UInt64(index))
             guard replicas[index].incarnation == incarnation else { return }
@@ -301,6 +317,10 @@ enum SimEvent {
     /// A whole snapshot transfer, modelled as one message that may be lost or delayed.
     case deliverSnapshot(group: Int, from: ReplicaID, to: ReplicaID, KVStateMachine, [ScheduledMembership])
     case flush(replica: Int, incarnation: Int)
+    /// A forwarded client request or its answer, between two replicas' request shells.
+    case deliverRequest(group: Int, from: ReplicaID, to: ReplicaID, SimRequestFrame)
+    /// The shell's proposal flush (`ShellEffect.scheduleProposalFlush`).
+    case flushProposals(replica: Int, incarnation: Int)
     case clientNext(client: Int)
     case clientArrive(client: Int, attempt: Int, to: ReplicaID)
     case clientReply(client: Int, op: Int, SimReply)
@@ -311,13 +331,13 @@ enum SimEvent {
     case membershipChange
 }
 
-/// What a node answers a client.
+/// What a client makes of a node's answer (`Simulation.simReply`).
 enum SimReply {
     case outcome(SimOutcome)
-    case redirect(ReplicaID?)
-    case busy
-    /// The write was refused as expired: it may or may not have been applied by an earlier copy.
-    case expired
+    /// `BUSY` or `UNAVAILABLE`: the operation was certainly not applied.
+    case notApplied
+    /// `TIMEOUT`, `NOLEADER`, `SHUTDOWN` and the like: it may or may not have been applied.
+    case unknown
 }
 
 /// One client operation as the history records it.
@@ -326,4 +346,7 @@ struct SimRecord {
     var kind: SimOperationKind
     var invokedAt: UInt64
     var completed: (at: UInt64, outcome: SimOutcome)?
+    /// The node answered that it was not applied: left out of the history, so a value it wrote
+    /// that shows up anyway is a violation.
+    var notApplied = false
 }

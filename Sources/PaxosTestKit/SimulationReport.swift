@@ -20,6 +20,8 @@ public struct SimulationStats: Hashable, Sendable {
     public var completed = 0
     /// Writes refused as expired (`ClientSession`); their outcome stays unknown.
     public var expiredWrites = 0
+    /// Operations a node answered as certainly not applied (`BUSY`, `UNAVAILABLE`).
+    public var refusedNotApplied = 0
     /// Corrupted deliveries added (`--corrupt-messages`), and peer messages replicas refused.
     public var corruptedMessages = 0
     public var refusals = 0

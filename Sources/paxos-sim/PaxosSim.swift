@@ -1,5 +1,6 @@
 import ArgumentParser
 import PaxosCore
+import PaxosShell
 import PaxosTestKit
 
 /// Soak entry point for the deterministic simulator: many seeds, or one seed replayed.
@@ -49,6 +50,9 @@ struct PaxosSim: ParsableCommand {
     @Option(help: "Plant a bug of the simulated shell to show the checkers catch it: empty-disk-votes (a lost disk comes back with its old incarnation) or fresh-origin-on-retry (a retried write gets a new origin; shows with --session-expiry-slots).")
     var simBug: String?
 
+    @Option(help: "Plant a bug of paxosd's request shell (GroupShell, which every simulated replica runs) to show the checkers catch it: \(ShellBug.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var shellBug: String?
+
     @Option(help: "Sessions expire after this many slots without a write, and writes landing this far above the slot their client first saw are refused (default: ClientSession.expirySlots, 100000, which a run never reaches). A short window exercises expiry; linearizability must hold.")
     var sessionExpirySlots: UInt64?
 
@@ -77,6 +81,9 @@ struct PaxosSim: ParsableCommand {
         if seed == nil && seeds == 0 { throw ValidationError("--seeds must be at least 1") }
         if let simBug, Self.simulatorBugs[simBug] == nil {
             throw ValidationError("unknown --sim-bug '\(simBug)'; use \(Self.simulatorBugs.keys.sorted().joined(separator: " or "))")
+        }
+        if let shellBug, ShellBug(rawValue: shellBug) == nil {
+            throw ValidationError("unknown --shell-bug '\(shellBug)'; use \(ShellBug.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if reconfigure == true || diskLoss == true || simBug != nil {
             if groups > 1 || partitionPatterns || corruptMessages {
@@ -115,12 +122,13 @@ struct PaxosSim: ParsableCommand {
                                         corruptMessages: corruptMessages, partitionPatterns: partitionPatterns,
                                         reconfigure: reconfigure, diskLoss: diskLoss,
                                         simulatorBug: simBug.flatMap { Self.simulatorBugs[$0] },
-                                        sessionExpirySlots: sessionExpirySlots)
+                                        sessionExpirySlots: sessionExpirySlots, shellBug: shellBug.flatMap(ShellBug.init(rawValue:)))
             simulation.traceMembership = traceMembership
             let report = simulation.run()
             stats.operations += report.stats.operations
             stats.completed += report.stats.completed
             stats.expiredWrites += report.stats.expiredWrites
+            stats.refusedNotApplied += report.stats.refusedNotApplied
             stats.chosenSlots += report.stats.chosenSlots
             stats.events += report.stats.events
             stats.crashes += report.stats.crashes

@@ -1,0 +1,94 @@
+import PaxosCore
+import PaxosShell
+
+/// paxosd's request shell (`GroupShell`) inside the simulation: the simulator interprets its
+/// effects as `GroupNode` does, with simulated links for forwards and simulated connections for
+/// answers. Only sockets, disks and the clock are simulated; every decision about a client
+/// request (routing, re-forwarding, deadlines, batching, failure codes) is the real code's.
+extension Simulation {
+    /// The shell's settings in simulator units: a request fails after three quarters of a
+    /// client's own timeout, and an unanswered forward is re-sent after 100 units (ten ticks,
+    /// longer than most round trips, as paxosd's 300 ms is against its loopback round trips).
+    static func shellSettings(id: ReplicaID, configuration: SimConfiguration, bug: ShellBug?) -> ShellSettings {
+        ShellSettings(me: id, requestTimeoutMilliseconds: configuration.clientTimeoutUnits * 3 / 4,
+                      rerouteMilliseconds: 100, maxOutstandingRequests: 1_000, plantedBug: bug)
+    }
+
+    /// What the shell of replica `index` sees of its core now.
+    func shellView(_ index: Int) -> ShellView {
+        let replica = replicas[index].replica
+        let hint = replica?.leaderHint
+        return ShellView(isLeader: replica?.roleName == "leader", leaderHint: hint, leaderLinked: hint != nil,
+                         chosenThrough: replica?.chosenThrough ?? .zero)
+    }
+
+    /// Carries out the shell's effects in order, as `GroupNode.perform` does.
+    func perform(_ effects: [ShellEffect], at index: Int) {
+        for effect in effects {
+            guard replicas[index].isUp else { return }
+            switch effect {
+            case .propose(let batch):
+                step(index, .propose(batch))
+            case .read(let id):
+                step(index, .read(id))
+            case .readState(let key, let token):
+                // The simulated disk applies synchronously, so this read already sees every
+                // apply paxosd would have queued before it.
+                let value = replicas[index].disk.stateMachine.get(key)
+                perform(replicas[index].shell.readValue(token: token, value), at: index)
+            case .forward(let to, let id, let request):
+                transmitRequest(.forward(id: id, request), group: replicas[index].group, from: replicas[index].id, to: to)
+            case .forwardReply(let to, let id, let outcome):
+                transmitRequest(.forwardReply(id: id, outcome), group: replicas[index].group, from: replicas[index].id, to: to)
+            case .answer(let token, let outcome):
+                guard let waiter = replicas[index].waiters.removeValue(forKey: token) else { continue }
+                replyToClient(waiter.client, op: waiter.op, Self.simReply(outcome))
+            case .scheduleProposalFlush:
+                // paxosd flushes at the end of the event loop's iteration: here, after the events
+                // already due at this time.
+                schedule(.flushProposals(replica: index, incarnation: replicas[index].incarnation), after: 0)
+            }
+        }
+    }
+
+    /// A forwarded request or its answer on the peer link, through the group's weather.
+    func transmitRequest(_ frame: SimRequestFrame, group: Int, from: ReplicaID, to: ReplicaID) {
+        stats.messages += 1
+        let weather = groups[group].weather
+        if Double.random(in: 0..<1, using: &random) < weather.dropRate { return }
+        let copies = Double.random(in: 0..<1, using: &random) < weather.duplicateRate ? 2 : 1
+        for _ in 0..<copies {
+            let delay = UInt64.random(in: 1...weather.maxDelayUnits, using: &random)
+            schedule(.deliverRequest(group: group, from: from, to: to, frame), after: delay)
+        }
+    }
+
+    func deliverRequest(_ frame: SimRequestFrame, group: Int, from: ReplicaID, to: ReplicaID) {
+        let index = replicaIndex(group: group, id: to)
+        guard replicas[index].isUp, !isCut(from, to) else { return }
+        let view = shellView(index)
+        switch frame {
+        case .forward(let id, let request):
+            perform(replicas[index].shell.forwardReceived(from: from, id: id, request, now: now, view: view), at: index)
+        case .forwardReply(let id, let outcome):
+            perform(replicas[index].shell.forwardReplyReceived(id: id, outcome, now: now, view: view), at: index)
+        }
+    }
+
+    /// The client's reading of an answer, as `PaxosClient` reads the RESP error code.
+    static func simReply(_ outcome: RequestOutcome) -> SimReply {
+        switch outcome {
+        case .applied(.ok): .outcome(.ok)
+        case .applied(.deleted(let existed)): .outcome(.deleted(existed: existed))
+        case .value(let value): .outcome(.value(value))
+        case .applied(.superseded), .applied(.expired): .unknown
+        case .failed(let code, _): code == "BUSY" || code == "UNAVAILABLE" ? .notApplied : .unknown
+        }
+    }
+}
+
+/// Request traffic between two replicas' shells (`PeerFrame.forward` and `.forwardReply`).
+enum SimRequestFrame {
+    case forward(id: UInt64, ForwardedRequest)
+    case forwardReply(id: UInt64, ForwardedOutcome)
+}
