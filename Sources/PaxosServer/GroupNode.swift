@@ -93,10 +93,13 @@ final class GroupNode: @unchecked Sendable {
         self.replica = Replica(configuration: settings.replicaConfiguration(group: group, incarnation: incarnation), durable: durable,
                                random: random.fork(), logger: logger)
         self.failureRandom = random.fork()
+        var system = SystemRandomNumberGenerator()
         self.shell = GroupShell(settings: ShellSettings(
             me: node.settings.id, requestTimeoutMilliseconds: UInt64(max(0, node.settings.requestTimeoutMilliseconds)),
             rerouteMilliseconds: UInt64(max(0, node.settings.rerouteMilliseconds)),
-            maxOutstandingRequests: node.settings.maxOutstandingRequests))
+            maxOutstandingRequests: node.settings.maxOutstandingRequests),
+            // From the system's generator, not the node's seed: every start must differ.
+            firstToken: GroupShell.randomFirstToken(using: &system))
     }
 
     /// Called once, on `loop`, before the first tick.

@@ -6,7 +6,13 @@ extension GroupShell {
     /// The leader's answer to a request we forwarded (`id` is our token).
     public mutating func forwardReplyReceived(id token: UInt64, _ outcome: ForwardedOutcome, now: UInt64,
                                               view: ShellView) -> [ShellEffect] {
-        guard requests[token] != nil else { return [] }
+        guard let tracked = requests[token] else { return [] }
+        // An answer that does not fit the request (a value for a write, a write's result for a
+        // read) is not about it: an honest leader never sends one, so it is ignored.
+        switch (tracked.kind, outcome) {
+        case (.write, .value), (.read, .applied), (.localRead, _): return []
+        default: break
+        }
         var effects: [ShellEffect] = []
         switch outcome {
         case .applied(let result): resolve(token, .applied(result), effects: &effects)

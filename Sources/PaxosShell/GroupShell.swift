@@ -18,9 +18,11 @@ public import PaxosCore
 ///   kind (`invariantViolations`).
 public struct GroupShell: Sendable {
     public let settings: ShellSettings
-    /// Requests in flight, by token. Tokens are never reused.
+    /// Requests in flight, by token. Tokens are never reused, in this life or the next: a
+    /// token is also the id of a forward, and the leader's answer to a forward sent before a
+    /// restart can arrive after it, over the new link (`init(settings:firstToken:)`).
     public internal(set) var requests: [UInt64: TrackedRequest] = [:]
-    var nextToken: UInt64 = 1
+    var nextToken: UInt64
     /// The write each client id waits for: one at a time per client.
     var writeTokens: [ClientID: UInt64] = [:]
     /// Linearizable reads handed to our core, by the id the core answers with.
@@ -29,8 +31,19 @@ public struct GroupShell: Sendable {
     var proposalBuffer: [ClientRequest] = []
     var proposalFlushScheduled = false
 
-    public init(settings: ShellSettings) {
+    /// - Parameter firstToken: where this life's tokens start. Pass a fresh random number at
+    ///   every start (`randomFirstToken`): a restarted node that counted from 1 again would take
+    ///   the leader's late answer to its previous life's forward number 5 for its new request
+    ///   number 5, and answer a client with another request's result.
+    public init(settings: ShellSettings, firstToken: UInt64) {
         self.settings = settings
+        self.nextToken = settings.plantedBug == .reuseTokensAfterRestart ? 1 : max(1, firstToken)
+    }
+
+    /// A first token for a new life: the upper half of the 64-bit space is drawn, so two lives
+    /// share a token only if they draw the same 2^32-wide band (about one in 2^31).
+    public static func randomFirstToken<G: RandomNumberGenerator>(using random: inout G) -> UInt64 {
+        UInt64.random(in: 1...UInt64(UInt32.max) - 1, using: &random) << 32
     }
 
     /// How many requests are in flight (`INFO tracked_requests`).
@@ -51,7 +64,7 @@ public struct GroupShell: Sendable {
                 continue
             }
         }
-        if let stale = requests.keys.first(where: { $0 >= nextToken }) {
+        if let stale = requests.keys.first(where: { $0 >= nextToken }) {  // Tokens only grow.
             violations.append("token \(stale) was never handed out")
         }
         return violations

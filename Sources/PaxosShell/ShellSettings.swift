@@ -36,4 +36,8 @@ public enum ShellBug: String, CaseIterable, Hashable, Sendable {
     /// A forwarded write's reply is taken for any request of the same client, whatever its
     /// sequence: an answer meant for an older write completes a newer one.
     case ignoreSequenceOnApply = "ignore-sequence-on-apply"
+    /// Every life of the shell numbers its requests from 1, so the leader's late answer to a
+    /// forward from before a restart is taken for a new request with the same number (the
+    /// simulator found this in paxosd: a client was told a write had been applied that had not).
+    case reuseTokensAfterRestart = "reuse-tokens-after-restart"
 }

@@ -30,6 +30,6 @@ struct SimReplica {
         self.id = id
         self.group = group
         self.disk = disk
-        self.shell = GroupShell(settings: shell)
+        self.shell = GroupShell(settings: shell, firstToken: 1)
     }
 }

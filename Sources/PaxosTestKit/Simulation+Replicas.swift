@@ -15,7 +15,8 @@ extension Simulation {
             durable: replicas[index].disk.durableState,
             random: random.fork(),
             logger: logger)
-        replicas[index].shell = GroupShell(settings: replicas[index].shell.settings)
+        replicas[index].shell = GroupShell(settings: replicas[index].shell.settings,
+                                           firstToken: GroupShell.randomFirstToken(using: &random))
         replicas[index].waiters = [:]
         replicas[index].stagedSnapshot = nil
         // Spread tick phases so replicas do not act in lock step.

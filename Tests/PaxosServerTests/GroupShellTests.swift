@@ -21,7 +21,7 @@ struct GroupShellTests {
     }
 
     /// Runs `body` on a fresh shell and checks the shell's invariants afterwards.
-    static func shell(_ settings: ShellSettings = settings) -> GroupShell { GroupShell(settings: settings) }
+    static func shell(_ settings: ShellSettings = settings) -> GroupShell { GroupShell(settings: settings, firstToken: 1) }
 
     static func code(_ effects: [ShellEffect]) -> String? {
         for effect in effects {
@@ -203,5 +203,28 @@ struct GroupShellTests {
         var later = Self.following
         later.chosenThrough = Slot(50)
         #expect(shell.tick(now: 100, view: later) == [.forward(to: Self.leader, id: token, .write(Self.write(origin: Slot(50))))])
+    }
+
+    @Test("a restarted shell numbers its requests afresh, so a late answer to the previous life's forward finds nothing")
+    func tokensDoNotRepeatAcrossLives() {
+        var firstLife = GroupShell(settings: Self.settings, firstToken: 1)
+        let (oldToken, _) = firstLife.submit(.write(Self.write(9, 1)), now: 0, view: Self.following)
+        var random = SeededGenerator(seed: 7)
+        var secondLife = GroupShell(settings: Self.settings, firstToken: GroupShell.randomFirstToken(using: &random))
+        let (newToken, _) = secondLife.submit(.write(Self.write(10, 1)), now: 0, view: Self.following)
+        #expect(newToken != oldToken)
+        #expect(secondLife.forwardReplyReceived(id: oldToken, .applied(.ok), now: 1, view: Self.following) == [])
+        #expect(secondLife.trackedCount == 1, "the new request still waits for its own answer")
+        // An answer that does not fit the request is not about it.
+        #expect(secondLife.forwardReplyReceived(id: newToken, .value([1]), now: 1, view: Self.following) == [])
+        #expect(secondLife.trackedCount == 1)
+        // The planted bug: both lives count from 1, and the old answer completes the new write.
+        let buggy = ShellSettings(me: Self.me, requestTimeoutMilliseconds: 1_000, rerouteMilliseconds: 100,
+                                  maxOutstandingRequests: 4, plantedBug: .reuseTokensAfterRestart)
+        var reborn = GroupShell(settings: buggy, firstToken: GroupShell.randomFirstToken(using: &random))
+        let (reused, _) = reborn.submit(.write(Self.write(10, 1)), now: 0, view: Self.following)
+        #expect(reused == oldToken)
+        #expect(reborn.forwardReplyReceived(id: oldToken, .applied(.ok), now: 1, view: Self.following)
+                == [.answer(token: reused, .applied(.ok))])
     }
 }
