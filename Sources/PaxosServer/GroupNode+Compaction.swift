@@ -3,48 +3,34 @@ import Foundation
 import Logging
 import NIOCore
 import PaxosCore
+import PaxosShell
 import PaxosStorage
 
-/// The retention policy: keep the last `retainSlots` applied slots in the log, and at most
-/// `retainBytes` of their keys and values, compact the rest.
-///
-/// Every `compactionIntervalMilliseconds` the node checks how far its applied slot is past its
-/// snapshot slot. Past `retainSlots + compactionBatchSlots` it tells the core
-/// `.compact(through: applied − retainSlots)` (the core forgets those entries and, from then on,
-/// answers a peer that needs them with a snapshot) and asks the storage thread to delete the rows
-/// and give the space back, in small background transactions between its group commits.
-///
-/// The policy counts slots, not peers: a peer less than `retainSlots` behind catches up by
-/// commands, one further behind (down for a long time, or a new node) by a snapshot. Holding the
-/// log for a lagging peer instead would let one dead node grow every other node's disk without
-/// bound, which is what this issue is about.
+/// Compaction: the shell side of the retention policy, whose decisions `CompactionSchedule`
+/// makes. A compaction tells the core `.compact(through:)` (it forgets those entries and, from
+/// then on, answers a peer that needs them with a snapshot) and asks the storage thread to
+/// delete the rows and give the space back, in small background transactions between its group
+/// commits.
 extension GroupNode {
-    func maybeCompact(now: NIODeadline) {
-        guard now >= nextCompactionCheck else { return }
-        nextCompactionCheck = now + .milliseconds(settings.compactionIntervalMilliseconds)
+    func maybeCompact(now: UInt64) {
+        let (due, through) = compaction.tick(now: now, applied: replica.appliedThrough, snapshot: replica.snapshotThrough)
+        guard due else { return }
         metrics.databaseBytes.record(databaseBytes)
         metrics.snapshotSlot.record(Int64(replica.snapshotThrough.rawValue))
-        let applied = replica.appliedThrough.rawValue
-        let snapshot = replica.snapshotThrough.rawValue
-        guard applied > snapshot, applied - snapshot > settings.retainSlots + settings.compactionBatchSlots else { return }
-        compact(through: Slot(applied - settings.retainSlots))
+        if let through { compact(through: through) }
     }
 
-    /// The size half of the policy, checked after every applied batch: large values fill memory
-    /// long before `retainSlots` is reached (the core holds the log above the snapshot).
+    /// The size half of the policy, checked after every applied batch.
     func maybeCompactBySize() {
-        // Installs and slot-count compactions moved the snapshot point too.
-        appliedBytes.compacted(through: replica.snapshotThrough)
-        guard appliedBytes.retained > settings.retainBytes + settings.retainBytes / 4,
-              let through = appliedBytes.compactionPoint(keeping: settings.retainBytes),
-              through > replica.snapshotThrough, through <= replica.appliedThrough else { return }
-        compact(through: through)
+        if let through = compaction.bySize(applied: replica.appliedThrough, snapshot: replica.snapshotThrough) {
+            compact(through: through)
+        }
     }
 
     private func compact(through: Slot) {
         handle(.compact(through: through))
         storage.requestCompaction(through: through)
-        appliedBytes.compacted(through: replica.snapshotThrough)
+        compaction.compacted(through: replica.snapshotThrough)
         logger.debug("compacting", metadata: ["paxos.slot": "\(through)", "paxos.applied": "\(replica.appliedThrough)"])
     }
 

@@ -69,9 +69,8 @@ final class GroupNode: @unchecked Sendable {
     /// The slot of a snapshot install queued on the storage thread and not yet done.
     var installingSnapshot: Slot?
     var snapshotCounters = SnapshotCounters()
-    var nextCompactionCheck = NIODeadline.now()
-    /// Payload of the applied slots above the compaction point (`maybeCompactBySize`).
-    var appliedBytes = AppliedBytes()
+    /// When to compact (`CompactionSchedule`).
+    var compaction: CompactionSchedule
 
     init(node: Node, group: UInt32, storage: StorageExecutor, worker: SnapshotWorker, durable: DurableState,
          incarnation: Incarnation, genesisMembership: Membership?) {
@@ -93,6 +92,10 @@ final class GroupNode: @unchecked Sendable {
         self.replica = Replica(configuration: settings.replicaConfiguration(group: group, incarnation: incarnation), durable: durable,
                                random: random.fork(), logger: logger)
         self.failureRandom = random.fork()
+        self.compaction = CompactionSchedule(
+            retainSlots: node.settings.retainSlots, batchSlots: node.settings.compactionBatchSlots,
+            retainBytes: node.settings.retainBytes,
+            intervalMilliseconds: UInt64(max(0, node.settings.compactionIntervalMilliseconds)), now: Self.nowMilliseconds)
         var system = SystemRandomNumberGenerator()
         self.shell = GroupShell(settings: ShellSettings(
             me: node.settings.id, requestTimeoutMilliseconds: UInt64(max(0, node.settings.requestTimeoutMilliseconds)),
@@ -193,7 +196,7 @@ final class GroupNode: @unchecked Sendable {
                 durable = id
             case .applied(let slot, let results):
                 metrics.applied.record(Int64(slot.rawValue))
-                appliedBytes.applied(slot: slot, bytes: results.reduce(0) { $0 + $1.request.operation.payloadBytes })
+                compaction.applied(slot: slot, bytes: results.reduce(0) { $0 + $1.request.operation.payloadBytes })
                 for (request, result) in results { effects += shell.applied(request, result) }
             case .read(let token, let value):
                 effects += shell.readValue(token: token, value)
@@ -213,7 +216,7 @@ final class GroupNode: @unchecked Sendable {
         handle(.tick)
         sweepRequests()
         checkSnapshotTimeouts()
-        maybeCompact(now: .now())
+        maybeCompact(now: Self.nowMilliseconds)
         checkPendingMembershipChange()
         metrics.chosen.record(Int64(replica.chosenThrough.rawValue))
     }

@@ -74,6 +74,12 @@ extension Simulation {
         guard let current = clients[index].current, current.op == op else { return }
         switch reply {
         case .outcome(let outcome):
+            switch (current.kind, outcome) {
+            case (.put, .ok), (.delete, .deleted), (.get, .value): break
+            default:
+                // A node answered with another request's result.
+                return fail("client answer: client \(index)'s \(current.kind)\(groupSuffix(current.group)) was answered \(outcome)")
+            }
             records[op].completed = (now, outcome)
             clients[index].current = nil
             stats.completed += 1

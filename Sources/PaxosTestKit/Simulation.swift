@@ -140,6 +140,25 @@ public final class Simulation {
         }
         precondition(groups == 1 || !(configuration.reconfigure || configuration.diskLoss),
                      "simulation: reconfiguration and disk loss run with one group")
+        if let shellBug {
+            // Aim the faults at the bug, as for the planted core bugs above; nothing is drawn, so
+            // the run is otherwise the one its seed always gives.
+            configuration.crashes = true
+            configuration.meanFaultGapUnits = min(configuration.meanFaultGapUnits, 300)
+            switch shellBug {
+            case .freshOriginOnRoute where sessionExpirySlots == nil:
+                // A re-forward must land past the expiry window to matter.
+                configuration.sessionExpirySlots = 5
+            case .reuseTokensAfterRestart:
+                // A forward's answer must outlive its sender's restart: slow links, fast restarts.
+                configuration.meanFaultGapUnits = 100
+                for group in configuration.groupWeather.indices {
+                    configuration.groupWeather[group].maxDelayUnits = max(configuration.groupWeather[group].maxDelayUnits, 30)
+                }
+            default:
+                break
+            }
+        }
         self.configuration = configuration
         self.membership = SimMembershipTracker(bootstrap: .initial((1...configuration.replicas).map { ReplicaID(UInt32($0)) }))
         let members = (1...configuration.replicas).map { ReplicaID(UInt32($0)) }

@@ -2,9 +2,8 @@
 // batch, and check the size half of the compaction policy: how much the log holds above the
 // compaction point, and the slot through which compacting leaves at most the budget.
 import PaxosCore
+import PaxosShell
 import Testing
-
-@testable import PaxosServer
 
 @Suite("server: log retention by size")
 struct AppliedBytesTests {
