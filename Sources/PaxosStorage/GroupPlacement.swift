@@ -90,10 +90,10 @@ public struct GroupPlacement: Hashable, Sendable, CustomStringConvertible {
 extension GroupPlacement {
     /// What a database of this placement holds, for messages: `group 2 of 4`, or for one group
     /// `the only group of a node run without --groups`.
-    var holding: String { isSingle ? "the only group of a node run without --groups" : description }
+    package var holding: String { isSingle ? "the only group of a node run without --groups" : description }
 
     /// The group count of a node, for messages: `8 groups (--groups 8)` or `1 group (no --groups)`.
-    var running: String { isSingle ? "1 group (no --groups)" : "\(groupCount) groups (--groups \(groupCount))" }
+    package var running: String { isSingle ? "1 group (no --groups)" : "\(groupCount) groups (--groups \(groupCount))" }
 
     /// How to start a node of this placement's count: `start with --groups 4`.
     var startHint: String { isSingle ? "start without --groups" : "start with --groups \(groupCount)" }

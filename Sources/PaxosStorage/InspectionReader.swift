@@ -4,6 +4,10 @@ import PaxosCore
 
 /// A read-only view of one node's database, for `paxos-inspect`.
 ///
+/// This is the tool's whole access to a database: opening, identifying, and reading rows as
+/// values (`InspectionReader+Reads.swift`). What the tool does with them (checks, reports, exit
+/// status) lives in PaxosInspectKit, so that SQLite and the format stay inside PaxosStorage.
+///
 /// ## Read-only, and safe next to a live node
 /// The file is opened with `SQLITE_OPEN_READONLY` and nothing here writes, creates or
 /// checkpoints. Which way it is opened depends on what lies next to it:
@@ -49,16 +53,6 @@ package final class InspectionReader {
         self.placement = placement
         self.openMode = openMode
         self.database = database
-    }
-
-    /// Opens the one database a command-line argument names: a database file, or a node
-    /// directory holding `paxos.sqlite` or one `group-<g>.sqlite`; with `group`, the directory's
-    /// `group-<g>.sqlite` (`InspectionTarget.resolve`). A directory of several groups without
-    /// `group` is a usage error that lists them.
-    package static func open(_ argument: String, group: UInt32? = nil) throws(InspectionError) -> InspectionReader {
-        let target = try InspectionTarget.resolve(argument, group: group)
-        guard target.paths.count == 1 else { throw target.ambiguity() }
-        return try openFile(target.paths[0], group: group)
     }
 
     /// Opens the database file at `path`; with `group`, refuses (`.placement`) a file that holds

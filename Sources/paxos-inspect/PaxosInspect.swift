@@ -1,8 +1,9 @@
 import ArgumentParser
 import PaxosCore
+import PaxosInspectKit
 import PaxosStorage
 
-/// `paxos-inspect`: argument parsing only. The commands live in PaxosStorage
+/// `paxos-inspect`: argument parsing only. The commands live in PaxosInspectKit
 /// (`InspectionCommands`), which opens every database read-only; `main.swift` prints.
 struct PaxosInspect: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,7 +3,7 @@
 // problem with a database comes back from InspectionCommands as a value.
 
 import ArgumentParser
-import PaxosStorage
+import PaxosInspectKit
 
 import Foundation
 

@@ -8,6 +8,7 @@
 
 import Foundation
 import PaxosCore
+import PaxosInspectKit
 @testable import PaxosStorage
 import Testing
 

@@ -1,4 +1,5 @@
 package import PaxosCore
+package import PaxosStorage
 
 /// How `paxos-inspect` ends, documented in docs/paxos-inspect.md ("Exit status").
 package enum InspectionExitStatus: Int32, Hashable, Sendable, Comparable {

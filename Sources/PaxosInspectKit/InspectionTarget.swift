@@ -1,5 +1,6 @@
 import Foundation
 import PaxosCore
+package import PaxosStorage
 
 /// The database files one command-line argument of `paxos-inspect` names.
 ///
@@ -69,10 +70,21 @@ package struct InspectionTarget: Hashable, Sendable {
         let present = Set(node.groups.map(\.group))
         let missing = (0..<count).filter { !present.contains($0) }
         guard !missing.isEmpty else { return [] }
-        let names = NodeDatabaseFiles(directory: argument, single: nil,
-                                      groups: missing.map { .init(group: $0, path: GroupPlacement.fileName(group: $0)) })
+        let names = NodeDatabaseFiles.namesDescription(ofGroups: missing)
         return [InspectionError(.missing, path: argument, reason: "it holds \(present.count) of the \(count) groups its databases "
-            + "record: \(names.namesDescription) \(missing.count == 1 ? "is" : "are") missing")]
+            + "record: \(names) \(missing.count == 1 ? "is" : "are") missing")]
+    }
+}
+
+extension InspectionReader {
+    /// Opens the one database a command-line argument names: a database file, or a node
+    /// directory holding `paxos.sqlite` or one `group-<g>.sqlite`; with `group`, the directory's
+    /// `group-<g>.sqlite` (`InspectionTarget.resolve`). A directory of several groups without
+    /// `group` is a usage error that lists them.
+    package static func open(_ argument: String, group: UInt32? = nil) throws(InspectionError) -> InspectionReader {
+        let target = try InspectionTarget.resolve(argument, group: group)
+        guard target.paths.count == 1 else { throw target.ambiguity() }
+        return try openFile(target.paths[0], group: group)
     }
 }
 

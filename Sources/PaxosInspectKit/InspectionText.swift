@@ -1,4 +1,5 @@
 import PaxosCore
+import PaxosStorage
 
 /// The text `paxos-inspect` prints for people: aligned columns, one fact per line, failures
 /// named with their file, slot and check. Scripts use `--json` (`InspectionJSON.swift`) instead;
