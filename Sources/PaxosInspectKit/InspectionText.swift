@@ -176,7 +176,7 @@ extension GroupPlacement {
 
     /// The `placement` line of a summary.
     var summary: String {
-        isSingle ? "single group (no placement recorded)" : "\(self) (keys by CRC-32C mod \(groupCount))"
+        isSingle ? "single group (no placement recorded)" : "\(self) (keys by CRC-32C, Fibonacci-hashed, mod \(groupCount))"
     }
 }
 

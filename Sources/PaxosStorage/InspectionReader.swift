@@ -183,9 +183,9 @@ extension InspectionReader {
     static func readPlacement(_ database: SQLiteDatabase, path: String, mode: OpenMode) throws(InspectionError) -> GroupPlacement {
         let stored = try run(database, path: path, mode: mode) { () throws(SQLiteError) in try StoredPlacement.select(from: database) }
         guard let stored else { return .single }
-        guard stored.hash == GroupPlacement.hashName else {
+        guard stored.mapsKeysAsThisBuild else {
             throw InspectionError(.unsupportedSchema, path: path, reason: "it maps keys to groups by '\(stored.hash)', which this build "
-                + "does not know (it knows '\(GroupPlacement.hashName)'): it was written by other PaxosKV software")
+                + "does not know (it knows \(GroupPlacement.knownHashNames)): it was written by other PaxosKV software")
         }
         guard let placement = stored.placement else {
             throw InspectionError(.damaged, path: path, reason: "its placement row names group \(stored.group) of \(stored.groupCount), "
