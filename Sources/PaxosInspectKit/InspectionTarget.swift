@@ -76,6 +76,37 @@ package struct InspectionTarget: Hashable, Sendable {
     }
 }
 
+extension InspectionTarget {
+    /// Why `argument` is plainly nothing to inspect, or nil when it may be something: a file that
+    /// is no database at all (not SQLite, or empty), or a directory that holds no database. A
+    /// shell glob such as `data/nodes/*` also names the files the cluster launcher keeps there
+    /// (`cluster.args`, `cluster.size`, `cluster-3.json`), and commands given several arguments
+    /// skip these (`InspectionCommands`). A missing or unreadable path and an SQLite file PaxosKV
+    /// did not write are never skipped: they are mistakes, reported when the argument is opened.
+    package static func skipReason(_ argument: String) -> String? {
+        var isDirectory: ObjCBool = false
+        guard !argument.isEmpty, FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) else { return nil }
+        if isDirectory.boolValue {
+            let files: NodeDatabaseFiles
+            // Not skipped: `resolve` lists the directory again and reports why it cannot.
+            do { files = try NodeDatabaseFiles.list(inNodeDirectory: argument) } catch { return nil }
+            guard files.isEmpty else { return nil }
+            return "not a node directory: it holds no \(GroupPlacement.singleFileName) nor any group-<g>.sqlite"
+        }
+        do throws(InspectionError) {
+            try InspectionReader.checkHeader(argument)
+            return nil
+        } catch {
+            switch error.kind {
+            case .notSQLite: return "neither a database nor a node directory: it is not an SQLite file"
+            case .notPaxosKV: return "neither a database nor a node directory: the file is empty"
+            // Not skipped: opening it reports the same error.
+            default: return nil
+            }
+        }
+    }
+}
+
 extension InspectionReader {
     /// Opens the one database a command-line argument names: a database file, or a node
     /// directory holding `paxos.sqlite` or one `group-<g>.sqlite`; with `group`, the directory's

@@ -90,8 +90,10 @@ package final class InspectionReader {
 
 extension InspectionReader {
     /// Tells an SQLite file from any other before SQLite sees it (SQLite would otherwise answer
-    /// an empty file with an empty database).
-    static func checkHeader(_ path: String) throws(InspectionError) {
+    /// an empty file with an empty database). `paxos-inspect` also uses it to tell a file that is
+    /// no database at all (`.notSQLite`, or `.notPaxosKV` for an empty file) from one that is.
+    /// - Throws: `.unreadable`, `.notPaxosKV` (empty, no `-wal` beside it), `.notSQLite`.
+    package static func checkHeader(_ path: String) throws(InspectionError) {
         let header: [UInt8]
         do {
             let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))

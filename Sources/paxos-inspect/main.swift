@@ -46,5 +46,6 @@ if command.output.json {
 } else {
     print(output.text, terminator: "")
 }
+for note in output.notes { printError("paxos-inspect: \(note)") }
 for error in output.errors { printError("paxos-inspect: \(error)") }
 exit(output.status.rawValue)
