@@ -192,19 +192,28 @@ package.products += [
 ]
 
 // MARK: inspection (issue 6)
+// PaxosInspectKit: what paxos-inspect does (the commands, their checks, text, JSON and exit
+// status), as a library so it is unit-tested. It reads databases only through PaxosStorage's
+// read-only `InspectionReader`, so SQLite stays inside PaxosStorage.
+// paxos-inspect: argument parsing and printing only.
 package.targets += [
+    .target(
+        name: "PaxosInspectKit",
+        dependencies: ["PaxosStorage", "PaxosCore"],
+        swiftSettings: strictSettings
+    ),
     // Offline, read-only reader of node databases: summary, log, kv, diff, verify.
     .executableTarget(
         name: "paxos-inspect",
         dependencies: [
-            "PaxosStorage", "PaxosCore",
+            "PaxosInspectKit", "PaxosStorage", "PaxosCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: strictSettings
     ),
     .testTarget(
         name: "PaxosInspectTests",
-        dependencies: ["PaxosStorage", "PaxosCore", "PaxosTestKit"],
+        dependencies: ["PaxosInspectKit", "PaxosStorage", "PaxosCore", "PaxosTestKit"],
         swiftSettings: strictSettings
     ),
 ]

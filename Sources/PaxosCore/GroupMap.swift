@@ -7,9 +7,10 @@
 /// the placement can never drift with a library upgrade), multiplied by 2^64/φ, keeping the high
 /// 32 bits of the product. The multiplication matters: CRC is linear, so keys that differ only
 /// in a few bits ("a" … "h") land on few distinct values of the CRC's low bits, and `crc mod 4`
-/// put those eight keys in two groups; the product's high bits depend on every bit of the CRC. The count is recorded in every
-/// group's database; a node refuses to start with another one, because changing it would move
-/// keys to groups that never saw their history.
+/// put those eight keys in two groups; the product's high bits depend on every bit of the CRC.
+/// Each group's database records this mapping by name, `crc32c-fibonacci` (PaxosStorage's
+/// `GroupPlacement.hashName`), and the count; a node refuses to start with another count,
+/// because changing it would move keys to groups that never saw their history.
 ///
 /// - Invariant: `count >= 1`.
 public struct GroupMap: Hashable, Sendable {

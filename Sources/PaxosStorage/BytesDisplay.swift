@@ -1,7 +1,11 @@
 package import PaxosCore
 
-/// How `paxos-inspect` shows keys and values, which are arbitrary bytes: printable ASCII as is,
-/// anything else escaped or in hex, long values cut short. Never logs; only the tool prints.
+/// How keys and values, which are arbitrary bytes, are shown to people: printable ASCII as is,
+/// anything else escaped or in hex, long values cut short. Never logs.
+///
+/// It lives here, not with `paxos-inspect` in PaxosInspectKit, because storage's own messages
+/// name keys with it too (`StateRowChecksum.kvDamage`, which the node and the tool both report),
+/// and a key MUST read the same in both.
 package enum BytesDisplay {
     /// How many bytes of a value a preview shows.
     package static let previewBytes = 32
@@ -59,28 +63,5 @@ package enum BytesDisplay {
             unit += 1
         }
         return "\((value * 10).rounded() / 10) \(units[unit])"
-    }
-}
-
-/// One line per client operation, as the `log` listing and `diff` show them:
-/// `c7#12 PUT "user:1" = "alice" (5 B)`, `c7#13 DEL "user:1"`, and `noop` for a no-op.
-package enum CommandDisplay {
-    package static func describe(_ command: Command) -> String {
-        switch command {
-        case .noop: "noop"
-        case .batch(let requests) where requests.isEmpty: "empty batch"
-        case .batch(let requests): requests.map(describe).joined(separator: "; ")
-        case .configure(let membership): "CONFIGURE \(membership)"
-        }
-    }
-
-    package static func describe(_ request: ClientRequest) -> String {
-        let identity = "c\(request.client.rawValue)#\(request.sequence)" + (request.origin.map { " origin \($0)" } ?? "")
-        switch request.operation {
-        case .put(let key, let value):
-            return "\(identity) PUT \(BytesDisplay.quoted(key, limit: 64)) = \(BytesDisplay.preview(value)) (\(value.count) B)"
-        case .delete(let key):
-            return "\(identity) DEL \(BytesDisplay.quoted(key, limit: 64))"
-        }
     }
 }

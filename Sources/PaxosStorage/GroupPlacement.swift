@@ -23,10 +23,29 @@ public struct GroupPlacement: Hashable, Sendable, CustomStringConvertible {
     /// A node of one group: `paxos.sqlite`, no placement recorded.
     public static let single = GroupPlacement(groupCount: 1, group: 0)
 
-    /// The name of the key-to-group mapping (`GroupMap.group(of:)`: CRC-32C of the key modulo
-    /// the group count), recorded beside the count so that a future mapping cannot be mistaken
-    /// for this one.
-    public static let hashName = "crc32c-mod"
+    /// The name of the key-to-group mapping (`GroupMap.group(of:)`: CRC-32C of the key,
+    /// Fibonacci-hashed — multiplied by 2^64/φ, the high 32 bits kept — modulo the group count),
+    /// recorded beside the count so that a future mapping cannot be mistaken for this one.
+    public static let hashName = "crc32c-fibonacci"
+
+    /// Earlier names of the mapping `hashName` names, read as it. Databases written before the
+    /// name was corrected record `crc32c-mod`, although every paxosd that recorded a placement
+    /// already Fibonacci-hashed the CRC: the name was wrong, the placement is the same. The row
+    /// is never rewritten (it never changes, see `Schema`): a migration bumps the schema version,
+    /// which would make every older release and `paxos-inspect` refuse a database for a label.
+    static let formerHashNames: Set<String> = ["crc32c-mod"]
+
+    /// Whether a recorded mapping name names this build's mapping, under its name or an earlier one.
+    static func mapsKeysAsThisBuild(hashName name: String) -> Bool {
+        name == hashName || formerHashNames.contains(name)
+    }
+
+    /// The names this build reads, for the message refusing another: `'crc32c-fibonacci', which
+    /// earlier builds recorded as 'crc32c-mod'`.
+    static var knownHashNames: String {
+        let former = formerHashNames.sorted().map { "'\($0)'" }.joined(separator: " or ")
+        return "'\(hashName)'" + (former.isEmpty ? "" : ", which earlier builds recorded as \(former)")
+    }
 
     /// The database file of a single-group node.
     public static let singleFileName = "paxos.sqlite"
@@ -90,10 +109,10 @@ public struct GroupPlacement: Hashable, Sendable, CustomStringConvertible {
 extension GroupPlacement {
     /// What a database of this placement holds, for messages: `group 2 of 4`, or for one group
     /// `the only group of a node run without --groups`.
-    var holding: String { isSingle ? "the only group of a node run without --groups" : description }
+    package var holding: String { isSingle ? "the only group of a node run without --groups" : description }
 
     /// The group count of a node, for messages: `8 groups (--groups 8)` or `1 group (no --groups)`.
-    var running: String { isSingle ? "1 group (no --groups)" : "\(groupCount) groups (--groups \(groupCount))" }
+    package var running: String { isSingle ? "1 group (no --groups)" : "\(groupCount) groups (--groups \(groupCount))" }
 
     /// How to start a node of this placement's count: `start with --groups 4`.
     var startHint: String { isSingle ? "start without --groups" : "start with --groups \(groupCount)" }

@@ -109,6 +109,23 @@ extension InspectionReader {
         return inspected
     }
 
+    /// The applied slots still in the log whose command is a `configure` (tag 0x02), with the
+    /// epoch it chooses (0 when the command does not decode; the row check reports that).
+    package func appliedConfigureSlots() throws(InspectionError) -> [(Slot, UInt64)] {
+        let applied = meta.appliedThrough
+        return try sqlite { () throws(SQLiteError) in
+            let statement = try database.prepare(
+                "SELECT slot, command FROM log WHERE chosen = 1 AND slot <= ? AND substr(command, 1, 1) = x'02' ORDER BY slot")
+            try statement.bind(1, Int64(clamping: applied.rawValue))
+            var slots: [(Slot, UInt64)] = []
+            while try statement.step() {
+                let epoch = (try? Command.decode(statement.blob(1)))?.membership?.epoch ?? 0
+                slots.append((Slot(statement.uint64(0)), epoch))
+            }
+            return slots
+        }
+    }
+
     /// How many rows `table` (one of `Schema.tables`) holds.
     package func count(_ table: String) throws(InspectionError) -> Int {
         precondition(Schema.tables.contains(table), "count of unknown table \(table)")

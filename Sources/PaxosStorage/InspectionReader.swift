@@ -4,6 +4,10 @@ import PaxosCore
 
 /// A read-only view of one node's database, for `paxos-inspect`.
 ///
+/// This is the tool's whole access to a database: opening, identifying, and reading rows as
+/// values (`InspectionReader+Reads.swift`). What the tool does with them (checks, reports, exit
+/// status) lives in PaxosInspectKit, so that SQLite and the format stay inside PaxosStorage.
+///
 /// ## Read-only, and safe next to a live node
 /// The file is opened with `SQLITE_OPEN_READONLY` and nothing here writes, creates or
 /// checkpoints. Which way it is opened depends on what lies next to it:
@@ -51,16 +55,6 @@ package final class InspectionReader {
         self.database = database
     }
 
-    /// Opens the one database a command-line argument names: a database file, or a node
-    /// directory holding `paxos.sqlite` or one `group-<g>.sqlite`; with `group`, the directory's
-    /// `group-<g>.sqlite` (`InspectionTarget.resolve`). A directory of several groups without
-    /// `group` is a usage error that lists them.
-    package static func open(_ argument: String, group: UInt32? = nil) throws(InspectionError) -> InspectionReader {
-        let target = try InspectionTarget.resolve(argument, group: group)
-        guard target.paths.count == 1 else { throw target.ambiguity() }
-        return try openFile(target.paths[0], group: group)
-    }
-
     /// Opens the database file at `path`; with `group`, refuses (`.placement`) a file that holds
     /// another group.
     package static func openFile(_ path: String, group: UInt32? = nil) throws(InspectionError) -> InspectionReader {
@@ -96,8 +90,10 @@ package final class InspectionReader {
 
 extension InspectionReader {
     /// Tells an SQLite file from any other before SQLite sees it (SQLite would otherwise answer
-    /// an empty file with an empty database).
-    static func checkHeader(_ path: String) throws(InspectionError) {
+    /// an empty file with an empty database). `paxos-inspect` also uses it to tell a file that is
+    /// no database at all (`.notSQLite`, or `.notPaxosKV` for an empty file) from one that is.
+    /// - Throws: `.unreadable`, `.notPaxosKV` (empty, no `-wal` beside it), `.notSQLite`.
+    package static func checkHeader(_ path: String) throws(InspectionError) {
         let header: [UInt8]
         do {
             let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
@@ -189,9 +185,9 @@ extension InspectionReader {
     static func readPlacement(_ database: SQLiteDatabase, path: String, mode: OpenMode) throws(InspectionError) -> GroupPlacement {
         let stored = try run(database, path: path, mode: mode) { () throws(SQLiteError) in try StoredPlacement.select(from: database) }
         guard let stored else { return .single }
-        guard stored.hash == GroupPlacement.hashName else {
+        guard stored.mapsKeysAsThisBuild else {
             throw InspectionError(.unsupportedSchema, path: path, reason: "it maps keys to groups by '\(stored.hash)', which this build "
-                + "does not know (it knows '\(GroupPlacement.hashName)'): it was written by other PaxosKV software")
+                + "does not know (it knows \(GroupPlacement.knownHashNames)): it was written by other PaxosKV software")
         }
         guard let placement = stored.placement else {
             throw InspectionError(.damaged, path: path, reason: "its placement row names group \(stored.group) of \(stored.groupCount), "

@@ -60,6 +60,13 @@ public struct NodeDatabaseFiles: Hashable, Sendable {
         return parts.joined(separator: ", ")
     }
 
+    /// The names of the files of `groups` of a node, for messages, shortened as in
+    /// `namesDescription`: `group-1.sqlite … group-3.sqlite`.
+    package static func namesDescription(ofGroups groups: [UInt32]) -> String {
+        let files = groups.map { GroupFile(group: $0, path: GroupPlacement.fileName(group: $0)) }
+        return NodeDatabaseFiles(directory: "", single: nil, groups: files).namesDescription
+    }
+
     /// Refuses to let a node running `groupCount` groups use this directory when it holds the
     /// databases of another count: `paxos.sqlite` for several groups, `group-<g>.sqlite` files for
     /// one, or a group the count does not have. The message names the count the files were

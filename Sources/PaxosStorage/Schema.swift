@@ -83,8 +83,10 @@
 /// placement  one row (singleton = 1), only in the database of one group of several (G > 1)
 ///   group_count       INTEGER  how many groups the node runs, G (2 … GroupMap.maxGroups)
 ///   group_id          INTEGER  the group this file holds, 0 … G-1
-///   hash              TEXT     how keys map to groups: 'crc32c-mod', CRC-32C of the key mod G
-///                              (`GroupMap.group(of:)`)
+///   hash              TEXT     how keys map to groups: 'crc32c-fibonacci', CRC-32C of the key
+///                              times 2^64/φ, high 32 bits, mod G (`GroupMap.group(of:)`);
+///                              databases written before the name was corrected say
+///                              'crc32c-mod' for the same mapping and are read as such
 /// ```
 /// A database without the `placement` table, or with the table and no row, is a single-group
 /// database (`GroupPlacement.single`: group 0 of 1). The row is written in the transaction that

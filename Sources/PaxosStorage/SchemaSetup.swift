@@ -179,8 +179,8 @@ struct SchemaSetup {
         guard let stored = try sqlite({ () throws(SQLiteError) in try StoredPlacement.select(from: database) }) else {
             return .single
         }
-        guard stored.hash == GroupPlacement.hashName else {
-            throw .foreign(path: path, reason: "it maps keys to groups by '\(stored.hash)', this build by '\(GroupPlacement.hashName)': "
+        guard stored.mapsKeysAsThisBuild else {
+            throw .foreign(path: path, reason: "it maps keys to groups by '\(stored.hash)', this build by \(GroupPlacement.knownHashNames): "
                 + "keys would be looked for in groups that never saw their history; use the PaxosKV release that wrote it")
         }
         guard let placement = stored.placement else {

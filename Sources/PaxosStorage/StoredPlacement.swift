@@ -8,6 +8,10 @@ struct StoredPlacement: Hashable, Sendable {
     var group: Int64
     var hash: String
 
+    /// Whether the row's key mapping is this build's (`GroupPlacement.hashName`, or a former
+    /// name of the same mapping); a node and `paxos-inspect` refuse a database whose mapping is not.
+    var mapsKeysAsThisBuild: Bool { GroupPlacement.mapsKeysAsThisBuild(hashName: hash) }
+
     /// The placement the row records, or nil when its numbers make none.
     var placement: GroupPlacement? {
         guard let count = UInt32(exactly: groupCount), let group = UInt32(exactly: group) else { return nil }

@@ -1,8 +1,9 @@
 import ArgumentParser
 import PaxosCore
+import PaxosInspectKit
 import PaxosStorage
 
-/// `paxos-inspect`: argument parsing only. The commands live in PaxosStorage
+/// `paxos-inspect`: argument parsing only. The commands live in PaxosInspectKit
 /// (`InspectionCommands`), which opens every database read-only; `main.swift` prints.
 struct PaxosInspect: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +15,9 @@ struct PaxosInspect: ParsableCommand {
             several (--groups); --group g picks group-<g>.sqlite. Without --group, summary and \
             verify cover every group and diff compares each group across the nodes; log and kv \
             need one database. Databases are opened read-only, so a live node's database may be \
-            inspected while the node runs.
+            inspected while the node runs. Among several arguments, a file that is not a database \
+            and a directory that holds none (the launcher's files a glob over data/nodes/* also \
+            names) are skipped with a note on stderr; named alone, they are unusable input.
 
             Exit status: 0 everything passed; 1 a check failed (a damaged row, a broken \
             invariant, nodes that disagree); 2 unusable input (a missing file, not a PaxosKV \

@@ -3,7 +3,7 @@
 // problem with a database comes back from InspectionCommands as a value.
 
 import ArgumentParser
-import PaxosStorage
+import PaxosInspectKit
 
 import Foundation
 
@@ -46,5 +46,6 @@ if command.output.json {
 } else {
     print(output.text, terminator: "")
 }
+for note in output.notes { printError("paxos-inspect: \(note)") }
 for error in output.errors { printError("paxos-inspect: \(error)") }
 exit(output.status.rawValue)

@@ -8,6 +8,7 @@
 
 import Foundation
 import PaxosCore
+import PaxosInspectKit
 import PaxosStorage
 import PaxosTestKit
 import Testing

@@ -8,6 +8,7 @@
 
 import Foundation
 import PaxosCore
+import PaxosInspectKit
 @testable import PaxosStorage
 import Testing
 
@@ -43,7 +44,7 @@ struct GroupTests {
             let summary = InspectionCommands.summary([nodes[1]])
             #expect(summary.status == .ok)
             #expect(summary.text.contains("\(nodes[1])/group-2.sqlite (group 2 of 3)\n"), "\(summary.text)")
-            #expect(summary.text.contains("placement        group 2 of 3 (keys by CRC-32C mod 3)"), "\(summary.text)")
+            #expect(summary.text.contains("placement        group 2 of 3 (keys by CRC-32C, Fibonacci-hashed, mod 3)"), "\(summary.text)")
             #expect(try Self.entries(summary).map { $0["group"] as? Int } == [0, 1, 2])
             #expect(files.map(fileBytes) == before, "inspection MUST NOT change a file")
         }
@@ -205,6 +206,27 @@ struct GroupTests {
             #expect(result.status == .checkFailed)
             #expect(result.text == "\(misnamed) (group 2 of 3): FAILED [placement] the file is named group-5.sqlite but holds "
                 + "group 2 of 3, whose file is group-2.sqlite: a node would open it as another group and refuse it\n")
+        }
+    }
+
+    @Test("groups: a database recording the mapping's earlier name 'crc32c-mod' reads as the same group; an unknown name is unusable")
+    func hashNames() throws {
+        try withScratch { scratch in
+            let nodes = try Nodes.groupedCluster(in: scratch, groupCount: Self.groupCount)
+            let old = try scratch.copyDirectory(nodes[0], to: "old")
+            try Surgeon.operate(on: old + "/group-2.sqlite") { try $0.execute("UPDATE placement SET hash = 'crc32c-mod'") }
+            let verify = InspectionCommands.verify([old])
+            #expect(verify.status == .ok, "\(verify.text)\(verify.errors)")
+            #expect(verify.text.contains("\(old)/group-2.sqlite (group 2 of 3): ok ("), "\(verify.text)")
+            let diff = InspectionCommands.diff([nodes[1], old, nodes[2]])
+            #expect(diff.status == .ok, "\(diff.text)\(diff.errors)")
+
+            try Surgeon.operate(on: old + "/group-2.sqlite") { try $0.execute("UPDATE placement SET hash = 'fnv-mod'") }
+            let unknown = InspectionCommands.summary([old + "/group-2.sqlite"])
+            #expect(unknown.status == .unusableInput)
+            #expect(unknown.errors.map(\.description) == ["\(old)/group-2.sqlite: it maps keys to groups by 'fnv-mod', which this "
+                + "build does not know (it knows 'crc32c-fibonacci', which earlier builds recorded as 'crc32c-mod'): "
+                + "it was written by other PaxosKV software"])
         }
     }
 

@@ -7,6 +7,7 @@
 
 import Foundation
 import PaxosCore
+import PaxosInspectKit
 import PaxosStorage
 import Testing
 

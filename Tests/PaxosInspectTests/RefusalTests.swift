@@ -6,6 +6,7 @@
 
 import Foundation
 import PaxosCore
+import PaxosInspectKit
 @testable import PaxosStorage
 import Testing
 

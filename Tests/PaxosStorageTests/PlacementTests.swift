@@ -163,6 +163,39 @@ struct PlacementTests {
         }
     }
 
+    /// The `hash` column of the placement row, read through the test's own connection.
+    static func recordedHashName(_ path: String) throws -> String? {
+        let database = try SQLiteDatabase(path: path, mode: .readWrite)
+        defer { database.close() }
+        let statement = try database.prepare("SELECT hash FROM placement WHERE singleton = 1")
+        return try statement.step() ? statement.text(0) : nil
+    }
+
+    @Test("placement: new databases record 'crc32c-fibonacci'; the earlier name 'crc32c-mod' opens as the same, unrewritten")
+    func hashNames() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.path("group-1.sqlite")
+            try Self.write(path, Self.group(1, of: 4))
+            #expect(try Self.recordedHashName(path) == "crc32c-fibonacci")
+
+            // As every database written before the name was corrected records it.
+            try Self.execute("UPDATE placement SET hash = 'crc32c-mod'", on: path)
+            #expect(try SQLiteLogStore.recordedPlacement(ofDatabase: path) == Self.group(1, of: 4))
+            let store = try Self.open(path, Self.group(1, of: 4))
+            #expect(store.placement == Self.group(1, of: 4) && store.appliedThrough == Slot(5))
+            #expect(store.placement.map == GroupMap(count: 4))
+            store.close()
+            #expect(try Self.recordedHashName(path) == "crc32c-mod", "opening MUST NOT rewrite a user's placement row")
+
+            try Self.execute("UPDATE placement SET hash = 'crc32c-plain-mod'", on: path)
+            let foreign = storeError { () throws(LogStoreError) in try Self.open(path, Self.group(1, of: 4)) }
+            #expect(foreign?.kind == .foreign)
+            #expect(foreign?.description.contains("it maps keys to groups by 'crc32c-plain-mod', this build by 'crc32c-fibonacci', "
+                + "which earlier builds recorded as 'crc32c-mod': keys would be looked for in groups that never saw their history")
+                == true, "\(String(describing: foreign))")
+        }
+    }
+
     @Test("placement: installing a snapshot and compacting keep the placement row")
     func snapshotKeepsPlacement() throws {
         try withTemporaryDirectory { directory in

@@ -1,4 +1,5 @@
 import PaxosCore
+package import PaxosStorage
 
 /// The `--json` form of every report. The field names and their order are the schema documented
 /// in docs/paxos-inspect.md ("JSON"); add fields at the end, never rename or drop one without

@@ -1,4 +1,5 @@
 package import PaxosCore
+package import PaxosStorage
 
 /// The applied state rebuilt from chosen commands, for checking a node's `kv` and `sessions`
 /// tables against its log (`verify`) and one node's tables against another's (`diff`).

@@ -1,4 +1,5 @@
 package import PaxosCore
+package import PaxosStorage
 
 /// How `paxos-inspect` ends, documented in docs/paxos-inspect.md ("Exit status").
 package enum InspectionExitStatus: Int32, Hashable, Sendable, Comparable {
@@ -20,6 +21,9 @@ package struct InspectionOutput: Sendable {
     package var json: InspectionJSON
     package var errors: [InspectionError]
     package var status: InspectionExitStatus
+    /// One line per argument skipped as plainly no database (`InspectionCommands.usable`), for
+    /// stderr. Skipping changes neither the JSON document nor the exit status.
+    package var notes: [String] = []
 }
 
 /// The five commands of `paxos-inspect`, from arguments to output, so that the executable only
@@ -33,7 +37,8 @@ package struct InspectionOutput: Sendable {
 ///
 /// When several databases are given, an unusable one does not stop `summary` or `verify` from
 /// reporting the others; `diff` needs them all. The exit status is the worst of all inputs:
-/// unusable input (2) over a failed check (1) over success (0).
+/// unusable input (2) over a failed check (1) over success (0). Among several arguments, those
+/// that are plainly no database nor node directory are skipped with a note (`usable`).
 package enum InspectionCommands {
     package static func summary(_ arguments: [String], group: UInt32? = nil) -> InspectionOutput {
         eachDatabase("summary", arguments, group: group) { (reader) throws(InspectionError) in
@@ -47,6 +52,25 @@ package enum InspectionCommands {
             let result = try reader.verify()
             return (result.text(), result.json(), result.ok)
         }
+    }
+
+    /// The arguments a command given several of them reads, and a note for each it skips: those
+    /// that are plainly no database and no node directory (`InspectionTarget.skipReason`), such
+    /// as the launcher's files a glob over `data/nodes/*` names too. Nothing is skipped unless at
+    /// least `needed` arguments remain, so an argument named alone, or one the command cannot do
+    /// without, still fails as unusable input saying what it is.
+    static func usable(_ arguments: [String], needed: Int) -> (arguments: [String], notes: [String]) {
+        var kept: [String] = []
+        var notes: [String] = []
+        for argument in arguments {
+            if let reason = InspectionTarget.skipReason(argument) {
+                notes.append("skipped \(argument): \(reason)")
+            } else {
+                kept.append(argument)
+            }
+        }
+        guard kept.count >= needed else { return (arguments, []) }
+        return (kept, notes)
     }
 
     package static func log(_ argument: String, group: UInt32? = nil, from: Slot, through: Slot, filter: LogFilter,
@@ -64,10 +88,18 @@ package enum InspectionCommands {
         }
     }
 
-    /// One report per group (`GroupedDiff`), in group order.
+    /// One report per group (`GroupedDiff`), in group order, over the arguments left once those
+    /// plainly no database are skipped (`usable`: only while two remain).
     /// - Precondition: at least two arguments (the argument parser asks for them).
-    package static func diff(_ arguments: [String], group: UInt32? = nil) -> InspectionOutput {
-        precondition(arguments.count >= 2, "diff needs at least two databases")
+    package static func diff(_ given: [String], group: UInt32? = nil) -> InspectionOutput {
+        precondition(given.count >= 2, "diff needs at least two databases")
+        let (arguments, notes) = usable(given, needed: 2)
+        var output = compare(arguments, group: group)
+        output.notes = notes
+        return output
+    }
+
+    private static func compare(_ arguments: [String], group: UInt32?) -> InspectionOutput {
         var readers: [[InspectionReader]] = []
         defer { for reader in readers.joined() { reader.close() } }
         var errors: [InspectionError] = []
@@ -99,8 +131,9 @@ package enum InspectionCommands {
 
     /// Runs `body` on every database; each result or error is one entry of `databases`, and so
     /// is each problem of a node directory as a whole (`InspectionTarget.directoryProblems`).
-    private static func eachDatabase(_ command: String, _ arguments: [String], group: UInt32?, _ body: Body) -> InspectionOutput {
-        var output = InspectionOutput(text: "", json: .null, errors: [], status: .ok)
+    private static func eachDatabase(_ command: String, _ given: [String], group: UInt32?, _ body: Body) -> InspectionOutput {
+        let (arguments, notes) = usable(given, needed: 1)
+        var output = InspectionOutput(text: "", json: .null, errors: [], status: .ok, notes: notes)
         var entries: [InspectionJSON] = []
         func recordUnusable(_ error: InspectionError) {
             output.errors.append(error)

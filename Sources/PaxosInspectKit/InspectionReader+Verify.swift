@@ -1,5 +1,6 @@
 import Foundation
 package import PaxosCore
+package import PaxosStorage
 
 /// What `verify` found in one database: how much it checked, and the first failed check.
 package struct VerifyResult: Hashable, Sendable {
@@ -275,22 +276,5 @@ extension InspectionReader {
             return failure(configure, "slot \(configure) applied a configure command, but no membership from slot \(from) is recorded")
         }
         return nil
-    }
-
-    /// The applied slots still in the log whose command is a `configure` (tag 0x02), with the
-    /// epoch it chooses (0 when the command does not decode; the row check reports that).
-    private func appliedConfigureSlots() throws(InspectionError) -> [(Slot, UInt64)] {
-        let applied = meta.appliedThrough
-        return try sqlite { () throws(SQLiteError) in
-            let statement = try database.prepare(
-                "SELECT slot, command FROM log WHERE chosen = 1 AND slot <= ? AND substr(command, 1, 1) = x'02' ORDER BY slot")
-            try statement.bind(1, Int64(clamping: applied.rawValue))
-            var slots: [(Slot, UInt64)] = []
-            while try statement.step() {
-                let epoch = (try? Command.decode(statement.blob(1)))?.membership?.epoch ?? 0
-                slots.append((Slot(statement.uint64(0)), epoch))
-            }
-            return slots
-        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PaxosCore
+package import PaxosStorage
 
 /// The database files one command-line argument of `paxos-inspect` names.
 ///
@@ -69,10 +70,52 @@ package struct InspectionTarget: Hashable, Sendable {
         let present = Set(node.groups.map(\.group))
         let missing = (0..<count).filter { !present.contains($0) }
         guard !missing.isEmpty else { return [] }
-        let names = NodeDatabaseFiles(directory: argument, single: nil,
-                                      groups: missing.map { .init(group: $0, path: GroupPlacement.fileName(group: $0)) })
+        let names = NodeDatabaseFiles.namesDescription(ofGroups: missing)
         return [InspectionError(.missing, path: argument, reason: "it holds \(present.count) of the \(count) groups its databases "
-            + "record: \(names.namesDescription) \(missing.count == 1 ? "is" : "are") missing")]
+            + "record: \(names) \(missing.count == 1 ? "is" : "are") missing")]
+    }
+}
+
+extension InspectionTarget {
+    /// Why `argument` is plainly nothing to inspect, or nil when it may be something: a file that
+    /// is no database at all (not SQLite, or empty), or a directory that holds no database. A
+    /// shell glob such as `data/nodes/*` also names the files the cluster launcher keeps there
+    /// (`cluster.args`, `cluster.size`, `cluster-3.json`), and commands given several arguments
+    /// skip these (`InspectionCommands`). A missing or unreadable path and an SQLite file PaxosKV
+    /// did not write are never skipped: they are mistakes, reported when the argument is opened.
+    package static func skipReason(_ argument: String) -> String? {
+        var isDirectory: ObjCBool = false
+        guard !argument.isEmpty, FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) else { return nil }
+        if isDirectory.boolValue {
+            let files: NodeDatabaseFiles
+            // Not skipped: `resolve` lists the directory again and reports why it cannot.
+            do { files = try NodeDatabaseFiles.list(inNodeDirectory: argument) } catch { return nil }
+            guard files.isEmpty else { return nil }
+            return "not a node directory: it holds no \(GroupPlacement.singleFileName) nor any group-<g>.sqlite"
+        }
+        do throws(InspectionError) {
+            try InspectionReader.checkHeader(argument)
+            return nil
+        } catch {
+            switch error.kind {
+            case .notSQLite: return "neither a database nor a node directory: it is not an SQLite file"
+            case .notPaxosKV: return "neither a database nor a node directory: the file is empty"
+            // Not skipped: opening it reports the same error.
+            default: return nil
+            }
+        }
+    }
+}
+
+extension InspectionReader {
+    /// Opens the one database a command-line argument names: a database file, or a node
+    /// directory holding `paxos.sqlite` or one `group-<g>.sqlite`; with `group`, the directory's
+    /// `group-<g>.sqlite` (`InspectionTarget.resolve`). A directory of several groups without
+    /// `group` is a usage error that lists them.
+    package static func open(_ argument: String, group: UInt32? = nil) throws(InspectionError) -> InspectionReader {
+        let target = try InspectionTarget.resolve(argument, group: group)
+        guard target.paths.count == 1 else { throw target.ambiguity() }
+        return try openFile(target.paths[0], group: group)
     }
 }
 

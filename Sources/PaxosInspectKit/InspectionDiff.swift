@@ -1,4 +1,5 @@
 package import PaxosCore
+package import PaxosStorage
 
 /// `diff`: several nodes' databases side by side.
 ///

@@ -1,4 +1,5 @@
 package import PaxosCore
+package import PaxosStorage
 
 /// `summary`: who the database belongs to, where its slots stand, how big it is, and whether it
 /// passes `verify`.

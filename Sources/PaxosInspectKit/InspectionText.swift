@@ -1,4 +1,5 @@
 import PaxosCore
+import PaxosStorage
 
 /// The text `paxos-inspect` prints for people: aligned columns, one fact per line, failures
 /// named with their file, slot and check. Scripts use `--json` (`InspectionJSON.swift`) instead;
@@ -175,7 +176,7 @@ extension GroupPlacement {
 
     /// The `placement` line of a summary.
     var summary: String {
-        isSingle ? "single group (no placement recorded)" : "\(self) (keys by CRC-32C mod \(groupCount))"
+        isSingle ? "single group (no placement recorded)" : "\(self) (keys by CRC-32C, Fibonacci-hashed, mod \(groupCount))"
     }
 }
 
