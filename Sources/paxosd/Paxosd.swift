@@ -47,7 +47,7 @@ struct Paxosd: AsyncParsableCommand {
     @Option(help: ArgumentHelp(
         "Independent Paxos groups on this node (default: groups from the configuration, else 1).",
         discussion: """
-            Keys are spread over the groups by CRC-32C(key) mod groups; each group has its own \
+            Keys are spread over the groups by their CRC-32C, Fibonacci-hashed, mod groups; each group has its own \
             leader (group g prefers node g mod N), log and database (<dir>/<id>/group-<g>.sqlite; \
             with one group, <dir>/<id>/paxos.sqlite). Every node must run the same number, and a \
             node refuses to start with a number other than the one its databases were created with.
