@@ -56,7 +56,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PaxosTestKitTests",
-            dependencies: ["PaxosCore", "PaxosTestKit"],
+            dependencies: ["PaxosCore", "PaxosShell", "PaxosTestKit"],
             swiftSettings: strictSettings
         ),
     ]

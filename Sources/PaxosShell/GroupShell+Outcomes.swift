@@ -10,7 +10,9 @@ extension GroupShell {
         // An answer that does not fit the request (a value for a write, a write's result for a
         // read) is not about it: an honest leader never sends one, so it is ignored.
         switch (tracked.kind, outcome) {
-        case (.write, .value), (.read, .applied), (.localRead, _): return []
+        case (.write, .value), (.read, .applied), (.localRead, _):
+            // (The planted bug is the shell as it was: numbering from 1, and no such check.)
+            if settings.plantedBug != .reuseTokensAfterRestart { return [] }
         default: break
         }
         var effects: [ShellEffect] = []

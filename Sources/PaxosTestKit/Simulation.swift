@@ -150,10 +150,11 @@ public final class Simulation {
                 // A re-forward must land past the expiry window to matter.
                 configuration.sessionExpirySlots = 5
             case .reuseTokensAfterRestart:
-                // A forward's answer must outlive its sender's restart: slow links, fast restarts.
+                // A forward's answer must outlive its sender's restart, and the sender's new life
+                // must count up to that number meanwhile: short lives, slow links.
                 configuration.meanFaultGapUnits = 100
                 for group in configuration.groupWeather.indices {
-                    configuration.groupWeather[group].maxDelayUnits = max(configuration.groupWeather[group].maxDelayUnits, 30)
+                    configuration.groupWeather[group].maxDelayUnits = max(configuration.groupWeather[group].maxDelayUnits, 80)
                 }
             default:
                 break
