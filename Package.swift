@@ -115,7 +115,9 @@ package.targets += [
     // Test helper: writes accepted entries in a loop so a test can SIGKILL it mid-write.
     .executableTarget(
         name: "paxos-crash-writer",
-        dependencies: ["PaxosStorage", "PaxosCore"],
+        // PaxosTestKit for CrashSchedule, which the crash test replays: its only dependencies,
+        // PaxosCore and swift-log, are already this writer's, so it adds no package.
+        dependencies: ["PaxosStorage", "PaxosCore", "PaxosTestKit"],
         swiftSettings: strictSettings
     ),
     // Micro-benchmark of the acceptor write path against a raw write+fdatasync loop.

@@ -1,11 +1,5 @@
 public import PaxosWire
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A blocking PaxosKV client that talks to one node at a time and fails over to the next.
 ///
 /// Any paxosd node answers any command: followers forward writes and linearizable reads to the
@@ -112,14 +106,9 @@ public final class PaxosClient {
     /// documentation describes. A RESP error reply is thrown as `.serverError`.
     public func command(_ arguments: [[UInt8]]) throws(PaxosClientError) -> RESPValue {
         let started = ContinuousClock.now
-        var attempt = 0
-        // Once one attempt may have reached a server (a timeout after sending, -NOLEADER, a cut
-        // connection), the command's outcome stays unknown whatever later attempts report: a
-        // refused connection on the last attempt says nothing about the first one.
-        var mayHaveTakenEffect = false
+        var failover = Failover(configuration: configuration, endpointCount: endpoints.count)
         while true {
-            attempt += 1
-            lastAttempts = attempt
+            lastAttempts = failover.failedAttempts + 1
             let failure: PaxosClientError
             do {
                 let (reply, endpoint) = try exchange(arguments)
@@ -136,18 +125,9 @@ public final class PaxosClient {
                 close()
                 current = (current + 1) % endpoints.count
             }
-            mayHaveTakenEffect = mayHaveTakenEffect || failure.outcomeIsUnknown
-            let elapsed = ContinuousClock.now - started
-            guard failure.isRetryable, attempt < configuration.maxAttempts, elapsed < configuration.retryDeadline else {
-                guard attempt > 1 else { throw failure }
-                var final = failure.appending("gave up after \(attempt) attempts in \(elapsed.milliseconds) ms")
-                if mayHaveTakenEffect && !failure.outcomeIsUnknown {
-                    final = final.appending("an earlier attempt may have been applied").with("", outcomeIsUnknown: true)
-                }
-                throw final
-            }
-            if attempt % endpoints.count == 0 {
-                pause(round: attempt / endpoints.count, remaining: configuration.retryDeadline - elapsed)
+            switch failover.decide(after: failure, elapsed: ContinuousClock.now - started) {
+            case .giveUp(let error): throw error
+            case .retry(let pause): Failover.sleep(pause)
             }
         }
     }
@@ -189,18 +169,6 @@ public final class PaxosClient {
         }
         connection = fresh
         return fresh
-    }
-
-    /// Sleeps the back-off for the given round, never past the retry deadline.
-    private func pause(round: Int, remaining: Duration) {
-        var backoff = configuration.retryBackoff
-        for _ in 1..<max(1, round) where backoff < configuration.retryBackoffMax { backoff *= 2 }
-        let delay = min(backoff, configuration.retryBackoffMax, max(remaining, .zero))
-        guard delay > .zero else { return }
-        var request = timespec(tv_sec: .init(delay.components.seconds),
-                               tv_nsec: .init(delay.components.attoseconds / 1_000_000_000))
-        var left = timespec()
-        while nanosleep(&request, &left) != 0 && errno == EINTR { request = left }
     }
 }
 

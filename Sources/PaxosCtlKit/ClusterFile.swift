@@ -7,17 +7,20 @@ import PaxosClient
 /// Only `replicas[].id`, `host` and `clientPort` are read, so paxosctl needs nothing from the
 /// server modules. The file is looked up relative to the current directory, which is where an
 /// operator stands in a checkout. After `tools/cluster up N` with N smaller than the shipped
-/// cluster, the file that cluster was started from (`data/nodes/cluster-N.json`, N read from
-/// `data/nodes/cluster.size`) comes first, so paxosctl does not go looking for nodes that were
+/// cluster, the file that cluster was started from (`data/launcher/cluster-N.json`, N read from
+/// `data/launcher/cluster.size`) comes first, so paxosctl does not go looking for nodes that were
 /// never started. When no file is there, the shipped cluster's addresses, 127.0.0.1:6381 to
 /// 6385, are used. A file that exists but cannot be used is an error, not a reason to fall back
 /// silently: the operator would otherwise talk to a different cluster.
 package enum ClusterFile {
     /// The cluster file paxosctl looks for when `--config` is not given.
     package static let defaultPath = "data/cluster.json"
-    /// Where `tools/cluster` keeps its nodes, the size of the cluster it last started, and the
-    /// configuration it generated for a cluster smaller than `defaultPath`'s.
-    package static let launcherDirectory = "data/nodes"
+    /// Where `tools/cluster` keeps the size of the cluster it last started and the configuration
+    /// it generated for a cluster smaller than `defaultPath`'s; older versions kept them in
+    /// `legacyLauncherDirectory`, next to the node directories, which is read when this one has
+    /// no size.
+    package static let launcherDirectory = "data/launcher"
+    package static let legacyLauncherDirectory = "data/nodes"
 
     /// The shipped 5-node loopback cluster: node n serves clients on 127.0.0.1:638n.
     package static let fallbackNodes: [NodeAddress] = (1...5).map {
@@ -48,11 +51,15 @@ package enum ClusterFile {
     /// `tools/cluster` generated for the smaller cluster it last started, else `defaultPath`.
     package static func defaultFile(in directory: String) -> String? {
         let root = URL(fileURLWithPath: directory)
-        let sizeFile = root.appendingPathComponent(launcherDirectory).appendingPathComponent("cluster.size").path
-        if let text = try? String(contentsOfFile: sizeFile, encoding: .utf8),
-           let size = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-            let generated = root.appendingPathComponent(launcherDirectory).appendingPathComponent("cluster-\(size).json").path
-            if FileManager.default.fileExists(atPath: generated) { return generated }
+        for launcher in [launcherDirectory, legacyLauncherDirectory] {
+            let records = root.appendingPathComponent(launcher)
+            let sizeFile = records.appendingPathComponent("cluster.size").path
+            guard let text = try? String(contentsOfFile: sizeFile, encoding: .utf8) else { continue }
+            if let size = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                let generated = records.appendingPathComponent("cluster-\(size).json").path
+                if FileManager.default.fileExists(atPath: generated) { return generated }
+            }
+            break
         }
         let shipped = root.appendingPathComponent(defaultPath).path
         return FileManager.default.fileExists(atPath: shipped) ? shipped : nil

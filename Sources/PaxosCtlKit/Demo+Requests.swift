@@ -19,31 +19,35 @@ struct DemoStep {
 
 extension Demo {
     /// Sends `step` to the next live replica; on a connection failure or a transient server
-    /// error, drops or skips that replica and tries the next. `number` nil runs it quietly
-    /// (pre-population); otherwise every attempt prints a line.
+    /// error, drops or skips that replica and tries the next, for as long as
+    /// `PaxosClient.Failover` allows. `number` nil runs it quietly (pre-population); otherwise
+    /// every attempt prints a line.
     /// - Throws: `.failed` when the live replicas fall below a majority or every try failed.
     func perform(_ step: DemoStep, number: Int?) throws(PaxosCtlError) {
-        var attempts = 0
+        var retries = PaxosClient.Failover(configuration: failover, endpointCount: replicas.count)
+        let began = ContinuousClock.now
         while true {
-            attempts += 1
             let replica = try nextReplica()
             let started = ContinuousClock.now
             let outcome = Result { () throws(PaxosClientError) in try replica.client.command(step.request) }
             let latency = ContinuousClock.now - started
             switch outcome {
             case .success(let reply):
-                try check(reply, for: step, on: replica, latency: latency, retried: attempts > 1, number: number)
+                try check(reply, for: step, on: replica, latency: latency, retried: retries.failedAttempts > 0, number: number)
                 return
             case .failure(let error):
                 if let number { report(number, step, replica, latency, "(error) \(error)") }
-                guard error.isRetryable, attempts < 2 * replicas.count else {
+                switch retries.decide(after: error, elapsed: ContinuousClock.now - began) {
+                case .giveUp(let final):
                     if number != nil { results.failed += 1; return }
-                    throw .failed("demo: \(step.text) on \(replica.label) failed: \(error)")
-                }
-                if error != .serverError {
-                    // The replica itself is gone: leave it out of the rest of the demo.
-                    replica.isLive = false
-                    write("     \(replica.label) dropped from the rotation; \(liveCount) of \(replicas.count) replicas left\n")
+                    throw .failed("demo: \(step.text) on \(replica.label) failed: \(final)")
+                case .retry(let pause):
+                    if error != .serverError {
+                        // The replica itself is gone: leave it out of the rest of the demo.
+                        replica.isLive = false
+                        write("     \(replica.label) dropped from the rotation; \(liveCount) of \(replicas.count) replicas left\n")
+                    }
+                    PaxosClient.Failover.sleep(pause)
                 }
             }
         }

@@ -15,7 +15,9 @@ import PaxosWire
 /// 4. Prints a one-line summary; any failed or unexpected answer makes the demo fail (exit 1).
 ///
 /// A replica that fails mid-demo (connection refused or lost) is dropped from the rotation and
-/// the request moves to the next replica, as long as a majority is left.
+/// the request moves to the next replica, as long as a majority is left. Whether and how long to
+/// retry is `PaxosClient.Failover`'s decision, the rules every paxosctl client follows; the demo
+/// only picks the replica, so that it can show which one answered.
 package final class Demo {
     package struct Settings: Sendable {
         package var keys = 10
@@ -48,6 +50,9 @@ package final class Demo {
     }
 
     let settings: Settings
+    /// The retry rules of one request across the replicas: the failover client's, bounded by
+    /// `--timeout`, with up to two tries per replica.
+    let failover: PaxosClient.Configuration
     let write: (String) -> Void
     let replicas: [Replica]
     /// Index into `replicas` of the replica the next request goes to.
@@ -66,6 +71,9 @@ package final class Demo {
             }
         }
         self.replicas = replicas
+        var failover = client.failover
+        failover.maxAttempts = 2 * max(1, nodes.count)
+        self.failover = failover
         self.settings = settings
         self.write = write
     }

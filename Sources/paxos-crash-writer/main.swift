@@ -3,8 +3,8 @@
 // A test helper for `Tests/PaxosStorageTests/CrashTests.swift`: it writes accepted entries into a
 // PaxosKV database in an endless loop of transactions so the test can SIGKILL it at a random
 // moment and check what survived. Everything it writes is a pure function of the slot or of the
-// transaction number (`CrashSchedule` below), so the test recomputes the expected database
-// without talking to it.
+// transaction number (`CrashSchedule` in PaxosTestKit, which the test replays too), so the test
+// recomputes the expected database without talking to it.
 //
 // Protocol on stdout, one line each, written with write(2) so nothing is buffered:
 //   ready <lastSlot> <appliedSlot>   once the store is open and the resume point is known
@@ -22,56 +22,7 @@ import Darwin
 import Foundation
 import PaxosCore
 import PaxosStorage
-
-/// What the writer writes, as a function of the slot and the transaction number.
-///
-/// - Invariant: MUST stay identical to `CrashSchedule` in `Tests/PaxosStorageTests/CrashSchedule.swift`;
-///   the crash test compares the database against its own copy.
-enum CrashSchedule {
-    static let clusterID = "crash-test"
-    static let replicaID = ReplicaID(1)
-
-    /// How many entries transaction `k` (k ≥ 1) writes: 1…8.
-    static func entryCount(transaction k: UInt64) -> UInt64 { 1 + (k &* 5) % 8 }
-
-    /// Whether transaction `k` writes its new entries already chosen (as a learner catching up would).
-    static func writesChosen(transaction k: UInt64) -> Bool { k % 4 == 1 }
-
-    /// The promise transaction `k` persists, if any; never decreases with `k`.
-    static func promise(transaction k: UInt64) -> Ballot? {
-        k % 5 == 1 ? Ballot(round: 1 + k / 50, replica: replicaID) : nil
-    }
-
-    /// The slot transaction `k` applies through, given the last slot written before it and the
-    /// applied slot before it; nil when it applies nothing.
-    static func applyThrough(transaction k: UInt64, lastSlot: UInt64, applied: UInt64) -> UInt64? {
-        guard k % 3 == 0, lastSlot > 8, lastSlot - 8 > applied else { return nil }
-        return lastSlot - 8
-    }
-
-    static func ballot(slot: UInt64) -> Ballot { Ballot(round: 1 + slot / 97, replica: replicaID) }
-
-    /// The command accepted for `slot`: no-ops, puts and deletes over a few keys and clients, with
-    /// retried and stale sequence numbers so the exactly-once rule is exercised.
-    static func command(slot: UInt64) -> Command {
-        if slot % 11 == 0 { return .noop }
-        let count = 1 + slot % 3
-        return .batch((0..<count).map { index in
-            let client = ClientID(1 + (slot + index) % 4)
-            var sequence = slot * 4 + index
-            if slot % 7 == 0 && sequence > 40 { sequence -= 40 }
-            let key = Array("key-\((slot * 3 + index) % 17)".utf8)
-            if (slot + index) % 5 == 0 { return ClientRequest(client: client, sequence: sequence, operation: .delete(key: key)) }
-            let length = 16 + Int((slot &* 13 &+ index) % 200)
-            let value = (0..<length).map { UInt8(truncatingIfNeeded: slot &* 31 &+ UInt64($0) &+ index) }
-            return ClientRequest(client: client, sequence: sequence, operation: .put(key: key, value: value))
-        })
-    }
-
-    static func entry(slot: UInt64, chosen: Bool) -> LogEntry {
-        LogEntry(slot: Slot(slot), ballot: ballot(slot: slot), command: command(slot: slot), chosen: chosen)
-    }
-}
+import PaxosTestKit
 
 /// A backstop so a writer whose test died without closing the pipe does not run forever.
 enum Backstop {

@@ -12,7 +12,7 @@ struct ConnectionOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp(
         "Cluster file whose client addresses are the default endpoints.",
-        discussion: "Default: in the current directory, the file tools/cluster generated for the smaller cluster it last started (data/nodes/cluster-N.json), else data/cluster.json, when it exists.",
+        discussion: "Default: in the current directory, the file tools/cluster generated for the smaller cluster it last started (data/launcher/cluster-N.json), else data/cluster.json, when it exists.",
         valueName: "path"))
     var config: String?
 

@@ -73,7 +73,7 @@ struct InputTests {
     func defaultFileFollowsTheLauncher() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("paxosctl-default-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: root) }
-        let nodes = root.appendingPathComponent("data/nodes")
+        let nodes = root.appendingPathComponent("data/launcher")
         try FileManager.default.createDirectory(at: nodes, withIntermediateDirectories: true)
         func cluster(_ ids: ClosedRange<Int>) -> String {
             let replicas = ids.map { "{\"id\": \($0), \"host\": \"127.0.0.1\", \"clientPort\": \(6380 + $0)}" }
@@ -96,6 +96,24 @@ struct InputTests {
         #expect(throws: PaxosCtlError.self, "a damaged generated file is an error, not a fallback") {
             try ClusterFile.nodes(path: nil, directory: root.path)
         }
+    }
+
+    @Test("cluster file: the records an older tools/cluster left in data/nodes count when data/launcher has none")
+    func defaultFileReadsTheLegacyLauncherRecords() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("paxosctl-legacy-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let legacy = root.appendingPathComponent("data/nodes")
+        let current = root.appendingPathComponent("data/launcher")
+        try FileManager.default.createDirectory(at: legacy, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: current, withIntermediateDirectories: true)
+        try "{\"replicas\": []}".write(to: root.appendingPathComponent("data/cluster.json"), atomically: true, encoding: .utf8)
+        try "{\"replicas\": []}".write(to: legacy.appendingPathComponent("cluster-3.json"), atomically: true, encoding: .utf8)
+        try "3\n".write(to: legacy.appendingPathComponent("cluster.size"), atomically: true, encoding: .utf8)
+        #expect(ClusterFile.defaultFile(in: root.path) == legacy.appendingPathComponent("cluster-3.json").path)
+
+        try "5\n".write(to: current.appendingPathComponent("cluster.size"), atomically: true, encoding: .utf8)
+        #expect(ClusterFile.defaultFile(in: root.path) == root.appendingPathComponent("data/cluster.json").path,
+                "data/launcher's record wins over the legacy one")
     }
 
     @Test("timeout: positive and at most an hour", arguments: [0, -1, .nan, .infinity, 3_601])

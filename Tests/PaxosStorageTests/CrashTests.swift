@@ -16,6 +16,7 @@
 import Foundation
 import PaxosCore
 import PaxosStorage
+import PaxosTestKit
 import Testing
 #if canImport(Glibc)
 import Glibc
