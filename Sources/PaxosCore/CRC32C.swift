@@ -7,7 +7,7 @@
 ///
 /// Slicing-by-8 over contiguous memory: eight table lookups consume eight bytes, about 1 ns per
 /// byte here, where the byte-at-a-time loop through an unspecialised `Sequence` cost ~32 ns per
-/// byte and made a 128-entry storage batch CPU-bound (issue 3's benchmark). Every caller passes
+/// byte and made a 128-entry storage batch CPU-bound (the storage benchmark). Every caller passes
 /// an array, a slice or a NIO buffer view, all contiguous; other sequences take the slow loop.
 /// It lives in PaxosCore (pure code, no I/O) so PaxosWire and PaxosStorage share one definition.
 package enum CRC32C {

@@ -39,7 +39,7 @@ public struct GroupMap: Hashable, Sendable {
 
     /// The replica that should lead `group`, so leaders (and the write load with them) spread
     /// over the nodes: the group's index modulo the cluster size, over members in id order.
-    /// One group has no preference, exactly as before sharding: whoever wins an election leads.
+    /// One group has no preference, so whoever wins an election leads.
     public func preferredLeader(of group: UInt32, members: [ReplicaID]) -> ReplicaID? {
         guard count > 1, !members.isEmpty else { return nil }
         let sorted = members.sorted()

@@ -7,15 +7,16 @@ import PaxosStorage
 import PaxosWire
 
 /// This node's member of one consensus group: the one place that owns that group's `Replica`,
-/// confined to the node's event loop. With `--groups 1` (the default) there is one, and the node
-/// behaves exactly as before sharding.
+/// confined to the node's event loop. With `--groups 1` (the default) there is one.
 ///
-/// Every event for the group (a peer frame, a client command, a tick, a storage completion)
-/// arrives on `loop`, goes through `handle(_:)` — one synchronous `step` of the core — and the
-/// returned actions are executed in order: persist records go to the group's storage executor
-/// (which group-commits and reports `persisted(upTo:)` back), messages go to the node's peer
-/// links tagged with the group, chosen commands are applied by the storage executor in the same
-/// FIFO (so a later read sees them), and client replies resolve the requests waiting for them.
+/// It decides nothing about client requests or compaction: `GroupShell` and `CompactionSchedule`
+/// do (GroupNode+Requests.swift interprets their effects). Every event for the group (a peer
+/// frame, a client command, a tick, a storage completion) arrives on `loop`, goes through
+/// `handle(_:)` — one synchronous `step` of the core — and the returned actions are executed
+/// in order: persist records go to the group's storage executor (which group-commits and
+/// reports `persisted(upTo:)` back), messages go to the node's peer links tagged with the
+/// group, chosen commands are applied by the storage executor in the same FIFO (so a later read
+/// sees them), and client replies go to the shell, which answers the requests waiting for them.
 /// Each group has its own database and storage thread, so groups fsync in parallel; they share
 /// the event loop and one connection per peer pair.
 ///

@@ -61,7 +61,7 @@ public struct NodeMetrics: Sendable {
 }
 
 /// One consensus group's metrics. With several groups per node each carries a `group`
-/// dimension (at most 64 values); with one group there is none, exactly as before sharding.
+/// dimension (at most 64 values); with one group there is none, so a one-group node exports the same series as an unsharded one.
 /// (Prometheus refuses a labelled series next to an unlabelled one of the same name, so the
 /// choice is all or nothing per node.)
 struct GroupMetrics: Sendable {

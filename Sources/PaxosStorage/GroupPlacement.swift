@@ -9,8 +9,7 @@ public import PaxosCore
 /// `placement` table, see `Schema`), and `SQLiteLogStore.open` refuses a database opened with
 /// another one.
 ///
-/// One group is the node as it was before sharding: its database is `paxos.sqlite` and records
-/// nothing, so databases written before groups existed are single-group databases as they stand,
+/// One group is the unsharded node: its database is `paxos.sqlite` and records nothing, so databases written before groups existed are single-group databases as they stand,
 /// byte for byte. Several groups live in `group-0.sqlite` … `group-<G-1>.sqlite`.
 ///
 /// - Invariant: `1 <= groupCount <= GroupMap.maxGroups` and `group < groupCount`.
@@ -76,7 +75,7 @@ public struct GroupPlacement: Hashable, Sendable, CustomStringConvertible {
         (0..<groupCount).map { GroupPlacement(groupCount: groupCount, group: $0) }
     }
 
-    /// One group of one: the node as before sharding.
+    /// One group of one: the unsharded node, whose database is `paxos.sqlite`.
     public var isSingle: Bool { groupCount == 1 }
 
     /// How keys are spread over the node's groups.

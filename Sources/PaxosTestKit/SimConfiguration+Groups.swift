@@ -1,6 +1,6 @@
 public import PaxosCore
 
-/// What differs between groups when a node hosts several (issue 9).
+/// What differs between groups when a node hosts several.
 extension SimConfiguration {
     /// Draws every group's own weather and the takeover delay. Called after `swarm`, and only
     /// with more than one group, so a seed's base configuration and a one-group run's every draw

@@ -16,7 +16,7 @@ public import PaxosShell
 /// convergence, liveness). The first violation stops the run; the report names the seed.
 ///
 /// ## Groups
-/// With `groups > 1` each node hosts one replica of every group (issue 9): independent Paxos
+/// With `groups > 1` each node hosts one replica of every group: independent Paxos
 /// instances with their own ballots, leaders, logs and disks, and the preferred leader
 /// `GroupMap` names. Clients send each operation to its key's group. Faults hit groups both
 /// together and apart: a node crash or a partition hits every group on the node or link, while

@@ -3,7 +3,7 @@
 // directory, one group by --group, each group compared across nodes on its own. Damage is planted
 // in one group of one copy, files are removed, renamed or mixed, and each MUST be reported for
 // that group, or as unusable input where the directories do not make nodes of one group count
-// (issue 9: "paxos-inspect takes a group (--group g) and diff/verify cover all groups";
+// (the requirement: "paxos-inspect takes a group (--group g) and diff/verify cover all groups";
 // docs/paxos-inspect.md "Groups").
 
 import Foundation

@@ -2,7 +2,7 @@
 // node (or under it) from outside the process: bytes of a kv value changed with the sqlite3
 // tool, a kv page overwritten in the file, the -wal truncated to zero after kill -9, and, as
 // root, the node directory on a tmpfs that is read-only or full. What is checked is what an
-// operator and a client see (issue 17 item 5, "Checksummed state / disks that lie"):
+// operator and a client see (the requirement: "Checksummed state / disks that lie"):
 // - the damaged node never serves the damaged value: it stops with one clear line naming the
 //   database file and what failed, or refuses to start, and does not crash-loop;
 // - the other two nodes go on serving, and every acknowledged write reads back from them.

@@ -1,4 +1,4 @@
-// Method: compaction and snapshot catch-up with real processes (issue 7; DESIGN.md §2 Catch-up:
+// Method: compaction and snapshot catch-up with real processes (DESIGN.md §2 Catch-up:
 // "if the slots it needs were compacted away, it receives a snapshot of the KV table and
 // continues from the snapshot's slot"). Three nodes run with a small retention
 // (`--retain-slots 200`); one follower is SIGKILLed, thousands of slots are committed and
@@ -8,7 +8,7 @@
 // state (READONLY reads) equals the leader's, key by key over a sample. A second test takes a
 // `BACKUP` from a live node and brings a new three-node cluster up from it with `--restore`. A
 // third cuts transfers of a ~24 MiB table short, by killing the receiver and then the sender in
-// the middle of one, and checks the transfer starts over and completes (issue 7: "an interrupted
+// the middle of one, and checks the transfer starts over and completes (the requirement: "an interrupted
 // transfer restarts cleanly").
 
 import Foundation

@@ -1,6 +1,6 @@
 // Method: ClientIDBlocks on a scratch directory, restarted by building it again, with the
 // counter driven past a block's end. What it must guarantee: no id repeats across connections
-// and restarts of one node directory (the session collision of issue 12: a node restarted with
+// and restarts of one node directory (the session collision once seen: a node restarted with
 // the same --seed handed out the ids of its previous life, and writes on them were answered
 // from old sessions without being applied).
 import Foundation

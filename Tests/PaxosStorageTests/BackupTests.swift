@@ -1,7 +1,7 @@
 // Method: back up a store that is open and being written (as a live node's is), restore the
 // file as the database of another replica, possibly of another cluster, and check what the
 // restored node starts from: the backup's tables, applied = chosen = snapshot slot, an empty log,
-// no promise (issue 7 item 4; docs/ARCHITECTURE.md "Backup and restore").
+// no promise (docs/ARCHITECTURE.md "Backup and restore").
 
 import Foundation
 import PaxosCore

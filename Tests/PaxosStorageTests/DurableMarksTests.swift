@@ -2,7 +2,7 @@
 // main database file without its write-ahead log (what a truncated or deleted -wal leaves) and
 // check that the open is refused, naming what went missing and how to recover; and check the
 // cases that must not be refused: a clean close, another incarnation's marks, and commits that
-// were never synced (DurableMarks.swift; issue 17 item 5, "a WAL truncated to zero silently lost
+// were never synced (DurableMarks.swift; the requirement: "a WAL truncated to zero silently lost
 // ~32 slots of acceptor state").
 
 import Foundation

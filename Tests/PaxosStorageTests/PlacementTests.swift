@@ -1,7 +1,7 @@
 // Method: open group databases through `SQLiteLogStore` with one `GroupPlacement` and reopen,
 // restore and list them with others, as a node restarted with another `--groups` would, and
 // assert on the exact `LogStoreError` and its one sentence; read the tables back through a
-// separate connection to see what is on disk (issue 9: "the mapping is recorded in every
+// separate connection to see what is on disk (the requirement: "the mapping is recorded in every
 // database so a node refuses to start with a different G"; Schema.swift "placement").
 // A single-group database MUST stay what it always was: no placement table, byte for byte.
 

@@ -3,7 +3,7 @@
 // two stores' tables row by row; then break the transfer in the ways a network and a crash can
 // (half the chunks, a new transfer, a reopen, a flipped bit, a chunk out of order) and check the
 // receiver's live tables never change until a complete snapshot is installed (DESIGN.md §2
-// Catch-up; issue 7: "installs it atomically … never serves reads from a half-installed
+// Catch-up; the requirement: "installs it atomically … never serves reads from a half-installed
 // snapshot"; Schema.swift "Transactions and what they guarantee").
 
 import Foundation

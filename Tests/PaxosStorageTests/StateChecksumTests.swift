@@ -3,7 +3,7 @@
 // reads the rows refuses them as corruption naming the file, the table and the key or client,
 // and never returns the damaged value. A version 2 database (the same tables without the
 // checksum columns) is migrated and its rows are checksummed (Schema.swift "Integrity",
-// "Versions and migrations"; issue 17 item 5).
+// "Versions and migrations").
 
 import Foundation
 import PaxosCore

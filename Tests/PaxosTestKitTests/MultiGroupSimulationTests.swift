@@ -1,4 +1,4 @@
-// Method: deterministic simulation of several consensus groups per node (issue 9; DESIGN.md
+// Method: deterministic simulation of several consensus groups per node (DESIGN.md
 // §6.2). Each node hosts one replica of every group; faults hit groups together (node crashes,
 // partitions) and apart (each group's own loss, duplication and delay; one group's replica
 // crashing alone). Every checker of the one-group simulation runs per group, the merged client
