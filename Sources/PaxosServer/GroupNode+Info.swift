@@ -23,7 +23,7 @@ extension GroupNode {
     var replicationFields: [(String, String)] {
         let status = replica.status
         return [
-            ("role", failedUntil == nil ? status.role : "failed"),
+            ("role", failedUntil == nil ? status.role.rawValue : "failed"),
             ("leader_id", status.leader.map { "\($0)" } ?? "unknown"),
             ("ballot", "\(status.promised)"),
             ("chosen_frontier", "\(status.chosenThrough)"),
