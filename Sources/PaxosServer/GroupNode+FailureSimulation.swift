@@ -2,6 +2,7 @@ import CoreMetrics
 import Logging
 import NIOCore
 import PaxosCore
+import PaxosWire
 import PaxosStorage
 
 /// `--fail-rate p`: the acceptor role fails at random, as if the process crashed, and restarts
@@ -30,7 +31,7 @@ extension GroupNode {
         // Everything waiting on this replica is lost with it, as in a crash. A write it already
         // proposed or forwarded may still be chosen by the others: that one's outcome is unknown.
         for token in requests.keys.sorted() {
-            failNotApplied(token, code: "UNAVAILABLE", message: "replica \(settings.id) failed (simulated); retry on another node",
+            failNotApplied(token, code: ServerErrorCode.unavailable.rawValue, message: "replica \(settings.id) failed (simulated); retry on another node",
                            thisRoutingProposed: true)
         }
         proposalBuffer = []
@@ -50,7 +51,7 @@ extension GroupNode {
                     replica = Replica(configuration: settings.replicaConfiguration(group: group, incarnation: incarnation), durable: durable,
                                       random: random.fork(), logger: logger)
                     failedUntil = nil
-                    lastRole = "follower"
+                    lastRole = Role.follower.rawValue
                     logger.warning("recovered from simulated failure", metadata: [
                         "paxos.replica": "\(settings.id)", "paxos.slot": "\(durable.appliedThrough)",
                         "paxos.ballot": "\(durable.promised)",

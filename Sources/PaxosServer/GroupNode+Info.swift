@@ -1,5 +1,6 @@
 import NIOCore
 import PaxosCore
+import PaxosWire
 
 /// Stale reads, and what `INFO` and `/health` report about one group.
 extension GroupNode {
@@ -7,7 +8,7 @@ extension GroupNode {
     /// behind every apply already submitted, so it is at least as fresh as this node's own writes.
     func staleRead(key: Bytes, respond: @escaping (RequestOutcome) -> Void) {
         guard failedUntil == nil else {
-            respond(.failed(code: "UNAVAILABLE", message: "replica \(settings.id) is in a simulated failure"))
+            respond(.failed(code: ServerErrorCode.unavailable.rawValue, message: "replica \(settings.id) is in a simulated failure"))
             return
         }
         let token = nextToken

@@ -4,6 +4,7 @@
 // cover the client against real paxosd.
 
 import PaxosClient
+import PaxosWire
 import Testing
 
 @Suite("client")
@@ -85,7 +86,7 @@ struct ClientTests {
         let client = try PaxosClient(endpoints: [server.endpoint, server.endpoint], configuration: Self.retrying())
         let error = try #require(throws: PaxosClientError.self) { try client.command(["FROB"]) }
         #expect(error == .serverError)
-        #expect(error.serverErrorCode == "ERR")
+        #expect(error.serverErrorCode == .err)
         #expect(error.serverMessage == "ERR unknown command 'frob'")
         #expect(!error.isRetryable)
         #expect(client.lastAttempts == 1)
