@@ -1,11 +1,18 @@
 import Foundation
 import Testing
 import PaxosClient
+import PaxosWire
 
 /// Looking at a running cluster through INFO, and clients aimed at chosen nodes.
 extension LocalCluster {
-    /// Node `id`'s INFO fields, asked once with short timeouts.
+    /// Node `id`'s INFO fields by name, asked once with short timeouts (parsed into `NodeInfo`
+    /// by the client, then named as the INFO text names them).
     func info(_ id: Int) throws -> [String: String] {
+        try nodeInfo(id).fields
+    }
+
+    /// What node `id` reports about itself, asked once with short timeouts.
+    func nodeInfo(_ id: Int) throws -> NodeInfo {
         try client(only: id, configuration: .probe).info()
     }
 
@@ -79,12 +86,10 @@ extension LocalCluster {
 
     /// Node `id`'s per-group INFO lines (`group2:role=leader,leader_id=3,...`), by group.
     func groupInfo(_ id: Int) throws -> [Int: [String: String]] {
-        let fields = try info(id)
+        let reported = try nodeInfo(id).groups
+        guard reported.count == groups else { throw HarnessError("node \(id) INFO has \(reported.count) groups, not \(groups)") }
         var result: [Int: [String: String]] = [:]
-        for group in 0..<groups {
-            guard let line = fields["group\(group)"] else { throw HarnessError("node \(id) INFO has no group\(group) line") }
-            result[group] = PaxosClient.parseGroupInfo(line)
-        }
+        for group in reported { result[Int(group.group)] = group.lineFieldsByName }
         return result
     }
 
