@@ -93,12 +93,13 @@ extension NodeInfo {
         return fields
     }
 
-    /// One group line's comma-separated `key=value` pairs; anything else is skipped.
+    /// One group line's comma-separated `key=value` pairs (a value may be empty: `learners=`);
+    /// anything else is skipped.
     static func pairs(_ line: String) -> [String: String] {
         var fields: [String: String] = [:]
         for pair in line.split(separator: ",") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+            guard let equals = pair.firstIndex(of: "=") else { continue }
+            fields[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
         }
         return fields
     }

@@ -52,15 +52,15 @@ struct NodeInfoTests {
 
     @Test("INFO: a multi-group node has groups, groups_led, and one key=value line per group")
     func multiGroupText() throws {
-        let info = Self.node(groups: [Self.group(0, role: .leader, leader: 2, preferred: 2),
-                                      Self.group(1, role: nil, leader: nil, preferred: nil)],
-                             uuid: nil)
+        var failed = Self.group(1, role: nil, leader: nil, preferred: nil)
+        failed.learners = []
+        let info = Self.node(groups: [Self.group(0, role: .leader, leader: 2, preferred: 2), failed], uuid: nil)
         let line0 = "group0:role=leader,leader_id=2,preferred_leader=2,ballot=4.2,chosen_frontier=812,applied_slot=811,"
             + "snapshot_slot=700,inflight_slots=2,pending_requests=1,tracked_requests=3,incarnation=1a2b,membership_epoch=2,"
             + "voters=1;2;4,learners=5,voter=yes,membership_next=none,database_bytes=4096,compactions=7,snapshots_installed=1"
         let line1 = "group1:role=failed,leader_id=unknown,preferred_leader=none,ballot=4.1,chosen_frontier=812,applied_slot=811,"
             + "snapshot_slot=700,inflight_slots=2,pending_requests=1,tracked_requests=3,incarnation=1a2b,membership_epoch=2,"
-            + "voters=1;2;4,learners=5,voter=yes,membership_next=none,database_bytes=4096,compactions=7,snapshots_installed=1"
+            + "voters=1;2;4,learners=,voter=yes,membership_next=none,database_bytes=4096,compactions=7,snapshots_installed=1"
         let expected = [
             "# Replication", "replica_id:2", "cluster_id:paxoskv-local", "cluster_uuid:none", "groups:2", "groups_led:0",
             "members:1,2,4,5", "peers_connected:1,4", "peer_1:connected", "peer_4:connected", "peer_5:disconnected",
