@@ -33,7 +33,7 @@ extension GroupNode {
             preferredLeader: preferredLeader?.rawValue, ballot: "\(status.promised)",
             chosenFrontier: status.chosenThrough.rawValue, appliedSlot: status.appliedThrough.rawValue,
             snapshotSlot: status.snapshotThrough.rawValue, inflightSlots: status.inflightSlots,
-            pendingRequests: status.pendingRequests, trackedRequests: requests.count, incarnation: incarnation.rawValue,
+            pendingRequests: status.pendingRequests, trackedRequests: requests.count, incarnation: "\(incarnation)",
             membershipEpoch: genesisMembership == nil ? nil : status.membership.epoch,
             voters: status.membership.voters.map(\.id.rawValue), learners: status.membership.learners.map(\.id.rawValue),
             voter: status.membership.isVoter(Member(id: settings.id, incarnation: incarnation)) && genesisMembership != nil,

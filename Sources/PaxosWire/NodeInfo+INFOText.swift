@@ -118,7 +118,7 @@ extension GroupInfo {
             ("inflight_slots", "\(inflightSlots)"),
             ("pending_requests", "\(pendingRequests)"),
             ("tracked_requests", "\(trackedRequests)"),
-            ("incarnation", String(incarnation, radix: 16)),
+            ("incarnation", incarnation),
             ("membership_epoch", membershipEpoch.map { "\($0)" } ?? "none"),
             ("voters", voters.map { "\($0)" }.joined(separator: ";")),
             ("learners", learners.map { "\($0)" }.joined(separator: ";")),
@@ -173,11 +173,10 @@ extension GroupInfo {
         inflightSlots = try fields.number("inflight_slots")
         pendingRequests = try fields.number("pending_requests")
         trackedRequests = try fields.number("tracked_requests")
-        let incarnationText = try fields.text("incarnation")
-        guard let incarnation = UInt64(incarnationText, radix: 16) else {
-            throw NodeInfoParseError(field: fields.prefix + "incarnation", value: incarnationText)
+        incarnation = try fields.text("incarnation")
+        guard UInt64(incarnation, radix: 16) != nil else {
+            throw NodeInfoParseError(field: fields.prefix + "incarnation", value: incarnation)
         }
-        self.incarnation = incarnation
         membershipEpoch = try fields.optionalNumber("membership_epoch", absent: "none")
         voters = try fields.list("voters", separator: ";")
         learners = try fields.list("learners", separator: ";")

@@ -112,8 +112,10 @@ public struct GroupInfo: Codable, Hashable, Sendable {
     public var inflightSlots: Int
     public var pendingRequests: Int
     public var trackedRequests: Int
-    /// INFO prints it in hexadecimal, as the logs do; JSON as a number.
-    public var incarnation: UInt64
+    /// The replica's incarnation in hexadecimal, as INFO and the logs print it. Text, not a
+    /// number: it is a random 64-bit id, and JSON readers that hold numbers as doubles (jq,
+    /// JavaScript) would round it.
+    public var incarnation: String
     /// The epoch of the membership of the next slot; nil before genesis (INFO: `none`).
     public var membershipEpoch: UInt64?
     public var voters: [UInt32]
@@ -131,7 +133,7 @@ public struct GroupInfo: Codable, Hashable, Sendable {
     public init(
         group: UInt32, role: Role?, leader: UInt32?, preferredLeader: UInt32?, ballot: String, chosenFrontier: UInt64,
         appliedSlot: UInt64, snapshotSlot: UInt64, inflightSlots: Int, pendingRequests: Int, trackedRequests: Int,
-        incarnation: UInt64, membershipEpoch: UInt64?, voters: [UInt32], learners: [UInt32], voter: Bool,
+        incarnation: String, membershipEpoch: UInt64?, voters: [UInt32], learners: [UInt32], voter: Bool,
         membershipNext: UInt64?, databaseBytes: Int64, compactions: Int, snapshotsInstalled: Int,
         transfers: SnapshotTransfers?
     ) {

@@ -44,7 +44,7 @@ struct FormattingTests {
                       chosen: UInt64, applied: UInt64) -> GroupInfo {
         GroupInfo(
             group: group, role: role, leader: leader, preferredLeader: preferred, ballot: ballot, chosenFrontier: chosen,
-            appliedSlot: applied, snapshotSlot: 0, inflightSlots: 0, pendingRequests: 0, trackedRequests: 0, incarnation: 1,
+            appliedSlot: applied, snapshotSlot: 0, inflightSlots: 0, pendingRequests: 0, trackedRequests: 0, incarnation: "1",
             membershipEpoch: nil, voters: [], learners: [], voter: false, membershipNext: nil, databaseBytes: 0,
             compactions: 0, snapshotsInstalled: 0, transfers: nil)
     }

@@ -195,7 +195,7 @@ struct ClientTests {
             synchronous: .full, tickMilliseconds: 10,
             groups: [GroupInfo(
                 group: 0, role: .leader, leader: 2, preferredLeader: nil, ballot: "3.2", chosenFrontier: 5, appliedSlot: 5,
-                snapshotSlot: 0, inflightSlots: 0, pendingRequests: 0, trackedRequests: 0, incarnation: 1,
+                snapshotSlot: 0, inflightSlots: 0, pendingRequests: 0, trackedRequests: 0, incarnation: "1",
                 membershipEpoch: 1, voters: [1, 2], learners: [], voter: true, membershipNext: nil, databaseBytes: 30,
                 compactions: 0, snapshotsInstalled: 0,
                 transfers: .init(sent: 0, received: 0, lastInstalled: nil, aborted: 0, sendingTo: [], receivingFrom: nil))])

@@ -14,7 +14,7 @@ struct HealthJSONTests {
     static func info(clusterID: String, role: Role?, leader: UInt32?) -> NodeInfo {
         let group = GroupInfo(
             group: 0, role: role, leader: leader, preferredLeader: 1, ballot: "3.1", chosenFrontier: 9, appliedSlot: 8,
-            snapshotSlot: 0, inflightSlots: 0, pendingRequests: 0, trackedRequests: 0, incarnation: 1, membershipEpoch: 1,
+            snapshotSlot: 0, inflightSlots: 0, pendingRequests: 0, trackedRequests: 0, incarnation: "1", membershipEpoch: 1,
             voters: [1, 2, 3], learners: [], voter: true, membershipNext: nil, databaseBytes: 512, compactions: 0,
             snapshotsInstalled: 0,
             transfers: .init(sent: 0, received: 0, lastInstalled: nil, aborted: 0, sendingTo: [], receivingFrom: nil))
@@ -50,6 +50,8 @@ struct HealthJSONTests {
         #expect(groups[0]["leader_id"] as? Int == 2)
         #expect(groups[0]["role"] as? String == "follower")
         #expect(groups[0]["voters"] as? [Int] == [1, 2, 3])
+        // A random 64-bit id stays text: readers that hold numbers as doubles would round it.
+        #expect(groups[0]["incarnation"] as? String == "1")
     }
 
     @Test("health: degraded while a group is failed or knows no leader", arguments: [

@@ -14,7 +14,7 @@ struct NodeInfoTests {
         GroupInfo(
             group: group, role: role, leader: leader, preferredLeader: preferred, ballot: "4.\(leader ?? 1)",
             chosenFrontier: 812, appliedSlot: 811, snapshotSlot: 700, inflightSlots: 2, pendingRequests: 1,
-            trackedRequests: 3, incarnation: 0x1a2b, membershipEpoch: 2, voters: [1, 2, 4], learners: [5], voter: true,
+            trackedRequests: 3, incarnation: "1a2b", membershipEpoch: 2, voters: [1, 2, 4], learners: [5], voter: true,
             membershipNext: nil, databaseBytes: 4096, compactions: 7, snapshotsInstalled: 1, transfers: transfers)
     }
 
@@ -76,6 +76,7 @@ struct NodeInfoTests {
         ("applied_slot:811\r\n", "applied_slot:eleven\r\n", "applied_slot"),
         ("role:leader\r\n", "role:boss\r\n", "role"),
         ("tick_ms:10\r\n", "", "tick_ms"),
+        ("incarnation:1a2b\r\n", "incarnation:zz\r\n", "incarnation"),
     ])
     func garbled(good: String, bad: String, field: String) {
         let text = Self.node(groups: [Self.group(0, role: .leader, leader: 2, transfers: Self.transfers)]).infoText
