@@ -270,8 +270,3 @@ extension NodeInfo {
         return result
     }
 }
-
-extension GroupInfo {
-    /// The fields of this group's `groupN:` line by name, as the text renders them (for tests).
-    package var lineFieldsByName: [String: String] { Dictionary(lineFields, uniquingKeysWith: { $1 }) }
-}
