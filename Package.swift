@@ -179,7 +179,7 @@ package.targets += [
     // A small blocking RESP client with endpoint failover, used by paxosctl, the bench and tests.
     .target(
         name: "PaxosClient",
-        dependencies: ["PaxosWire", .product(name: "NIOCore", package: "swift-nio")],
+        dependencies: ["PaxosWire", "PaxosCore", .product(name: "NIOCore", package: "swift-nio")],
         swiftSettings: strictSettings
     ),
     // Starts real paxosd processes on loopback: elections, kill -9, catch-up, no acked write lost.
@@ -232,7 +232,7 @@ package.dependencies += [
 package.targets += [
     .target(
         name: "PaxosCtlKit",
-        dependencies: ["PaxosClient", "PaxosWire", .product(name: "Histogram", package: "hdrhistogram-swift")],
+        dependencies: ["PaxosClient", "PaxosCore", "PaxosWire", .product(name: "Histogram", package: "hdrhistogram-swift")],
         swiftSettings: strictSettings
     ),
     .executableTarget(
@@ -246,7 +246,7 @@ package.targets += [
     .testTarget(
         name: "PaxosCtlKitTests",
         dependencies: [
-            "PaxosCtlKit", "PaxosClient", "PaxosWire", .product(name: "Histogram", package: "hdrhistogram-swift"),
+            "PaxosCtlKit", "PaxosClient", "PaxosCore", "PaxosWire", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ],
         swiftSettings: strictSettings
     ),

@@ -36,34 +36,18 @@ extension PaxosClient {
         guard reply == .simpleString("PONG") else { throw unexpected(reply, for: "PING") }
     }
 
-    /// The answering node's `INFO` fields (`role`, `leader_id`, `ballot`, `chosen_frontier`,
-    /// `applied_slot`, …). Which node answered is `lastEndpoint`.
-    public func info() throws(PaxosClientError) -> [String: String] {
+    /// What the answering node reports about itself (`INFO`, parsed by `NodeInfo(infoText:)`,
+    /// the one parser next to the server's renderer). Which node answered is `lastEndpoint`.
+    /// INFO text that does not parse (not a paxosd node, or a field this build cannot read) is
+    /// `.unexpectedReply`, naming the field.
+    public func info() throws(PaxosClientError) -> NodeInfo {
         let reply = try command([Array("INFO".utf8)])
         guard case .bulkString(let text?) = reply else { throw unexpected(reply, for: "INFO") }
-        return Self.parseInfo(String(decoding: text, as: UTF8.self))
-    }
-
-    /// Parses Redis-style INFO text: `key:value` lines; `# Section` headers and blank lines are
-    /// skipped; a value may itself contain colons.
-    static func parseInfo(_ text: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for line in text.split(whereSeparator: { $0 == "\r\n" || $0 == "\n" || $0 == "\r" }) {
-            guard !line.hasPrefix("#"), let colon = line.firstIndex(of: ":") else { continue }
-            fields[String(line[..<colon])] = String(line[line.index(after: colon)...])
+        do {
+            return try NodeInfo(infoText: String(decoding: text, as: UTF8.self))
+        } catch {
+            throw PaxosClientError.unexpectedReply.with("INFO: \(error)", endpoint: lastEndpoint)
         }
-        return fields
-    }
-
-    /// Parses one group's INFO value on a multi-group node (`role=leader,leader_id=3,...`, the
-    /// value of `group2:`): comma-separated `key=value` pairs; anything else is skipped.
-    public static func parseGroupInfo(_ line: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in line.split(separator: ",") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
-        }
-        return fields
     }
 
     private func unexpected(_ reply: RESPValue, for command: String) -> PaxosClientError {

@@ -9,7 +9,7 @@ public import PaxosWire
 /// **Retries.** A command is retried, on the next endpoint, after
 /// - a connection failure: refused, reset, closed, timed out, or a garbled reply; and
 /// - a transient server error: `NOLEADER`, `TIMEOUT`, `BUSY`, `UNAVAILABLE`, `SHUTDOWN`
-///   (see `PaxosClientError.transientServerCodes`),
+///   (see `ServerErrorCode.transient`),
 ///
 /// up to `Configuration.maxAttempts` attempts and `Configuration.retryDeadline`, pausing with
 /// exponential back-off after every full round of endpoints. Other server errors (`-ERR …`)

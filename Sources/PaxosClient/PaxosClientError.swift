@@ -1,4 +1,4 @@
-import PaxosWire
+public import PaxosWire
 
 /// Why a client call failed: the connection, the bytes on it, or the server's answer.
 ///
@@ -75,18 +75,14 @@ public struct PaxosClientError: Error, Hashable, Sendable, CustomStringConvertib
     public static func == (lhs: PaxosClientError, rhs: PaxosClientError) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
-    /// The first word of a server error, its code by Redis convention: `NOLEADER`, `TIMEOUT`, `ERR`.
-    public var serverErrorCode: String? {
-        serverMessage.map { String($0.prefix { $0 != " " }) }
+    /// The code of a server error, its first word by Redis convention: `.noLeader`, `.timeout`,
+    /// `.err`; `.unrecognized` for a code this build does not know.
+    public var serverErrorCode: ServerErrorCode? {
+        serverMessage.map { ServerErrorCode(errorText: $0) }
     }
 
-    /// Server error codes paxosd uses for a request it could not finish now but that may succeed
-    /// on a retry, possibly on another node (`ServerErrorCode.transient`; which of them leave a
-    /// write's outcome unknown is `ServerErrorCode.outcomeUnknown`).
-    public static let transientServerCodes: Set<String> = ServerErrorCode.transient
-
     /// Whether trying again, on this or another node, can succeed: every connection-level failure,
-    /// and server errors with a code in `transientServerCodes`. Not a bad endpoint, a wrong reply
+    /// and server errors whose code is `transient`. Not a bad endpoint, a wrong reply
     /// shape or an `-ERR` (the command itself is wrong).
     public var isRetryable: Bool {
         switch code {
@@ -94,7 +90,7 @@ public struct PaxosClientError: Error, Hashable, Sendable, CustomStringConvertib
             .protocolError:
             true
         case .serverError:
-            serverErrorCode.map { Self.transientServerCodes.contains($0) } ?? false
+            serverErrorCode?.transient ?? false
         case .invalidEndpoint, .unexpectedReply, .tlsSetup, .tlsHandshake:
             // A certificate that fails verification fails on every retry; say so at once.
             false
@@ -120,8 +116,8 @@ public struct PaxosClientError: Error, Hashable, Sendable, CustomStringConvertib
         var text = endpoint.map { "\($0): \(sentence)" } ?? sentence
         if let serverMessage { text += ": \(serverMessage)" }
         if !detail.isEmpty { text += " (\(detail))" }
-        // paxosd's -TIMEOUT already says so; do not say it twice.
-        if outcomeIsUnknown && serverMessage?.contains("may or may not") != true {
+        // paxosd's TIMEOUT texts already say so; do not say it twice.
+        if outcomeIsUnknown && serverErrorCode != .timeout {
             text += "; the command may or may not have been applied"
         }
         return text
@@ -147,13 +143,12 @@ extension PaxosClientError {
             serverMessage: serverMessage, outcomeIsUnknown: outcomeIsUnknown, file: file, line: line)
     }
 
-    /// A RESP error reply from `endpoint`. Transient codes leave the outcome unknown (see
-    /// `transientServerCodes`); any other error means the server refused the command.
+    /// A RESP error reply from `endpoint`, classified by its code alone: an `outcomeUnknown`
+    /// code leaves the outcome unknown; any other error means the server refused the command.
     static func server(_ message: String, endpoint: Endpoint, file: String = #fileID, line: Int = #line)
         -> PaxosClientError
     {
-        let code = String(message.prefix { $0 != " " })
-        let unknown = ServerErrorCode.outcomeUnknown.contains(code)
+        let unknown = ServerErrorCode(errorText: message).outcomeUnknown
         return PaxosClientError(
             .serverError, endpoint: endpoint, serverMessage: message, outcomeIsUnknown: unknown, file: file,
             line: line)

@@ -37,7 +37,7 @@ extension Replica {
     func shouldIgnorePrepare(from peer: ReplicaID) -> Bool {
         // The preferred leader's prepare is how it takes the lead back (Replica+Preference).
         if peer == configuration.preferredLeader { return false }
-        switch role {
+        switch roleState {
         case .leader: return hasQuorumContact
         case .candidate: return false
         case .follower:

@@ -17,7 +17,7 @@ struct CandidateState: Sendable {
 extension Replica {
     mutating func onTick() {
         now += 1
-        switch role {
+        switch roleState {
         case .follower:
             if now >= electionDeadline {
                 startPrePrepare()
@@ -67,19 +67,19 @@ extension Replica {
         }
         guard isWindowVoter else {
             // A learner, a removed replica or an empty disk not yet re-admitted never runs.
-            if case .leader = role { becomeFollower(leader: nil) }
+            if case .leader = roleState { becomeFollower(leader: nil) }
             resetElectionDeadline()
             return
         }
         let ballot = highest.successor(ownedBy: configuration.id)
         var carried: [ClientRequest] = []
-        if case .leader(let state) = role {
+        if case .leader(let state) = roleState {
             // Phase 1 again by the leader itself (a new membership, a stuck minority): its queued
             // requests wait for the outcome instead of being refused.
             carried = state.pending
             var emptied = state
             emptied.pending = []
-            role = .leader(emptied)
+            roleState = .leader(emptied)
         }
         stepDownCleanup(newLeader: nil)
         prePrepare = nil
@@ -87,7 +87,7 @@ extension Replica {
         highestBallotSeen = ballot
         leaderHint = nil
         let fromSlot = chosenThrough.next
-        role = .candidate(CandidateState(ballot: ballot, fromSlot: fromSlot, lastPrepareSent: now, carriedPending: carried))
+        roleState = .candidate(CandidateState(ballot: ballot, fromSlot: fromSlot, lastPrepareSent: now, carriedPending: carried))
         resetElectionDeadline()
         logger.debug("starting election", metadata: metadata)
         persist(promised: ballot, entries: [])
@@ -98,9 +98,9 @@ extension Replica {
     }
 
     mutating func retransmitPrepare() {
-        guard case .candidate(var state) = role else { return }
+        guard case .candidate(var state) = roleState else { return }
         state.lastPrepareSent = now
-        role = .candidate(state)
+        roleState = .candidate(state)
         for peer in peers where state.promises[peer] == nil {
             send(.prepare(ballot: state.ballot, fromSlot: state.fromSlot), to: peer)
         }
@@ -108,7 +108,7 @@ extension Replica {
 
     mutating func onPromise(from member: Member, ballot: Ballot, entries: [LogEntry], compactedThrough: Slot = .zero) {
         let peer = member.id
-        guard case .candidate(var state) = role, state.ballot == ballot else { return }
+        guard case .candidate(var state) = roleState, state.ballot == ballot else { return }
         if compactedThrough >= state.fromSlot, configuration._plantedBug != .ignoreCompaction {
             // The acceptor compacted slots our phase 1 must cover: they are chosen (only applied
             // slots are compacted), but neither its promise nor, perhaps, any other acceptor's
@@ -124,7 +124,7 @@ extension Replica {
             return
         }
         state.promises[peer] = (member, entries)
-        role = .candidate(state)
+        roleState = .candidate(state)
         considerPhase1Done()
     }
 
@@ -132,7 +132,7 @@ extension Replica {
     /// chosen entries they report are learned first: they may move our frontier, and with it the
     /// window, so the quorum is judged over the window we will lead in.
     mutating func considerPhase1Done() {
-        guard case .candidate(let state) = role else { return }
+        guard case .candidate(let state) = roleState else { return }
         var learned: [LogEntry] = []
         for (_, promise) in state.promises {
             for entry in promise.entries where entry.chosen && entry.slot > appliedThrough && log[entry.slot]?.chosen != true {
@@ -170,27 +170,27 @@ extension Replica {
         observe(theirs)
         guard let own = ownBallot, own == ballot, theirs > own else { return }
         logger.debug("ballot rejected", metadata: metadata.merging(["peer.id": "\(peer)"]) { $1 })
-        if case .leader(var state) = role, configuration._plantedBug != .stepDownOnAnyReject,
+        if case .leader(var state) = roleState, configuration._plantedBug != .stepDownOnAnyReject,
            theirs.replica != configuration.preferredLeader {
             if state.rejectedBy.isEmpty { state.firstRejectAt = now }
             state.rejectedBy.insert(peer)
-            role = .leader(state)
+            roleState = .leader(state)
             if stillHasQuorum(without: state.rejectedBy) { return }
             logger.debug("stepping down: a majority promised a higher ballot", metadata: metadata)
         }
-        if case .candidate = role { failedElections += 1 }
+        if case .candidate = roleState { failedElections += 1 }
         becomeFollower(leader: nil)
         resetElectionDeadline()
     }
 
     /// Stops leading or campaigning; refuses the client work only a leader can finish.
     mutating func becomeFollower(leader: ReplicaID?) {
-        if case .follower = role {
+        if case .follower = roleState {
             if leader != nil { leaderHint = leader }
             return
         }
         stepDownCleanup(newLeader: leader)
-        role = .follower
+        roleState = .follower
         leaderHint = leader
     }
 
@@ -198,10 +198,10 @@ extension Replica {
     /// log are not refused: they may still be chosen, and the shell answers them when applied.
     mutating func stepDownCleanup(newLeader: ReplicaID?) {
         let reason = RejectReason.notLeader(leader: newLeader)
-        if case .candidate(let state) = role {
+        if case .candidate(let state) = roleState {
             for request in state.carriedPending { outbox.append(.reply(.proposalRejected(request, reason))) }
         }
-        guard case .leader(let state) = role else { return }
+        guard case .leader(let state) = roleState else { return }
         for request in state.pending { outbox.append(.reply(.proposalRejected(request, reason))) }
         for read in state.reads.waiting { outbox.append(.reply(.readRejected(read.id, reason))) }
         logger.debug("leadership ended", metadata: metadata)
@@ -233,17 +233,17 @@ extension Replica {
             state.inflight[slot] = Proposal(command: command, lastSent: now)
             proposals.append(AcceptEntry(slot: slot, command: command))
         }
-        role = .leader(state)
+        roleState = .leader(state)
         leaderHint = configuration.id
         failedElections = 0
         takeoverAttempts = 0
         for member in state.promisedBy where member.id != configuration.id { state.lastHeard[member] = now }
-        role = .leader(state)
+        roleState = .leader(state)
         logger.debug("became leader", metadata: metadata.merging(["paxos.recovered": "\(proposals.count)"]) { $1 })
         // New batches go after everything known chosen, even slots learned during phase 1.
-        if case .leader(var current) = role, current.nextSlot <= chosenThrough {
+        if case .leader(var current) = roleState, current.nextSlot <= chosenThrough {
             current.nextSlot = chosenThrough.next
-            role = .leader(current)
+            roleState = .leader(current)
         }
         proposeInOwnBallot(proposals)
         sendHeartbeats()

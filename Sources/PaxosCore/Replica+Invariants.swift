@@ -52,7 +52,7 @@ extension Replica {
             precondition(round.ballot.replica == configuration.id && round.granted.contains { $0.id == configuration.id },
                          "\(me): pre-prepare round for \(round.ballot) not our own")
         }
-        switch role {
+        switch roleState {
         case .follower:
             break
         case .candidate(let state):
@@ -89,12 +89,12 @@ extension Replica {
     public var status: ReplicaStatus {
         var inflight = 0
         var pending = 0
-        if case .leader(let state) = role {
+        if case .leader(let state) = roleState {
             inflight = state.inflight.count
             pending = state.pending.count
         }
         return ReplicaStatus(
-            id: configuration.id, incarnation: configuration.incarnation, role: roleName, leader: leaderHint, promised: promised,
+            id: configuration.id, incarnation: configuration.incarnation, role: role, leader: leaderHint, promised: promised,
             chosenThrough: chosenThrough, appliedThrough: appliedThrough, snapshotThrough: snapshotThrough,
             inflightSlots: inflight, pendingRequests: pending,
             catchUpPeers: catchUpAsks.filter { $0.value.outstanding != nil }.keys.sorted { $0.rawValue < $1.rawValue },
@@ -109,7 +109,7 @@ extension Replica {
 public struct ReplicaStatus: Hashable, Sendable {
     public var id: ReplicaID
     public var incarnation: Incarnation
-    public var role: String
+    public var role: Role
     public var leader: ReplicaID?
     public var promised: Ballot
     public var chosenThrough: Slot

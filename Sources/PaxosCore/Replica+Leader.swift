@@ -46,7 +46,7 @@ struct Proposal: Sendable {
 
 extension Replica {
     mutating func onPropose(_ requests: [ClientRequest]) {
-        guard case .leader(var state) = role else {
+        guard case .leader(var state) = roleState else {
             for request in requests { outbox.append(.reply(.proposalRejected(request, .notLeader(leader: leaderHint)))) }
             return
         }
@@ -57,13 +57,13 @@ extension Replica {
                 state.pending.append(request)
             }
         }
-        role = .leader(state)
+        roleState = .leader(state)
         flushProposals()
     }
 
     /// Cuts waiting requests into batches while the pipeline window has room, and proposes them.
     mutating func flushProposals() {
-        guard case .leader(var state) = role, !state.recoveryIncomplete else { return }
+        guard case .leader(var state) = roleState, !state.recoveryIncomplete else { return }
         guard !state.pending.isEmpty else { return fillToActivation() }
         var proposals: [AcceptEntry] = []
         var taken = 0
@@ -84,14 +84,14 @@ extension Replica {
         }
         guard !proposals.isEmpty else { return }
         state.pending.removeFirst(taken)
-        role = .leader(state)
+        roleState = .leader(state)
         proposeInOwnBallot(proposals)
     }
 
     /// A chosen membership governs from α slots after its own; with little traffic that could
     /// take long, so an idle leader fills the gap with no-ops (a few accept messages).
     mutating func fillToActivation() {
-        guard case .leader(var state) = role, state.pending.isEmpty,
+        guard case .leader(var state) = roleState, state.pending.isEmpty,
               let activation = memberships.last?.fromSlot, activation > state.nextSlot else { return }
         var proposals: [AcceptEntry] = []
         while state.nextSlot < activation,
@@ -100,14 +100,14 @@ extension Replica {
             state.nextSlot = state.nextSlot.next
         }
         guard !proposals.isEmpty else { return }
-        role = .leader(state)
+        roleState = .leader(state)
         proposeInOwnBallot(proposals)
     }
 
     /// Phase 2a for slots that already have their command: vote for them ourselves (durably)
     /// and send accepts to every peer, carrying the chosen frontier.
     mutating func proposeInOwnBallot(_ proposals: [AcceptEntry]) {
-        guard case .leader(var state) = role, !proposals.isEmpty else { return }
+        guard case .leader(var state) = roleState, !proposals.isEmpty else { return }
         var entries: [LogEntry] = []
         for proposal in proposals {
             precondition(log[proposal.slot]?.chosen != true && proposal.slot > appliedThrough,
@@ -120,7 +120,7 @@ extension Replica {
         // Every peer gets these accepts, so they count as a heartbeat and a chosen notice.
         state.lastHeartbeat = now
         state.reads.noticeSentThrough = chosenThrough
-        role = .leader(state)
+        roleState = .leader(state)
         persist(promised: nil, entries: entries)
         deferUntilDurable(.selfAccepted(ballot: state.ballot, slots: proposals.map(\.slot)))
         for peer in peers { sendAccepts(proposals, ballot: state.ballot, to: peer) }
@@ -136,7 +136,7 @@ extension Replica {
     }
 
     mutating func onAccepted(from member: Member, ballot: Ballot, slots: [Slot]) {
-        guard case .leader(var state) = role, state.ballot == ballot else { return }
+        guard case .leader(var state) = roleState, state.ballot == ballot else { return }
         state.lastHeard[member] = now
         var newlyChosen: [LogEntry] = []
         for slot in slots {
@@ -157,7 +157,7 @@ extension Replica {
                 state.inflight[slot] = proposal
             }
         }
-        role = .leader(state)
+        roleState = .leader(state)
         guard !newlyChosen.isEmpty else { return }
         // Marking chosen is learner state: no reply waits for it, but inspect tools read it.
         persist(promised: nil, entries: newlyChosen)
@@ -168,7 +168,7 @@ extension Replica {
 
     mutating func leaderTick() {
         confirmReadRoundIfQuorumAlready()
-        guard case .leader(var state) = role else { return }
+        guard case .leader(var state) = roleState else { return }
         if now % configuration.electionTimeoutTicks == 0 && !hasQuorumContact {
             logger.debug("stepping down: no majority heard within an election timeout", metadata: metadata)
             becomeFollower(leader: nil)
@@ -183,7 +183,7 @@ extension Replica {
             stale.append(AcceptEntry(slot: slot, command: proposal.command))
             state.inflight[slot]?.lastSent = now
         }
-        role = .leader(state)
+        roleState = .leader(state)
         if !stale.isEmpty {
             stale.sort { $0.slot < $1.slot }
             for peer in peers {
@@ -191,7 +191,7 @@ extension Replica {
                 if !missing.isEmpty { sendAccepts(missing, ballot: state.ballot, to: peer) }
             }
         }
-        if case .leader(let current) = role, now - current.lastHeartbeat >= configuration.heartbeatIntervalTicks {
+        if case .leader(let current) = roleState, now - current.lastHeartbeat >= configuration.heartbeatIntervalTicks {
             sendHeartbeats()
         }
     }
@@ -209,7 +209,7 @@ extension Replica {
     /// True when a majority of every membership in the window (counting ourselves) answered
     /// within the last election timeout.
     var hasQuorumContact: Bool {
-        guard case .leader(let state) = role else { return false }
+        guard case .leader(let state) = roleState else { return false }
         let recent = state.lastHeard.filter { now - $0.value <= configuration.electionTimeoutTicks }.keys
         return isWindowQuorum(Set(recent).union(selfInQuorum))
     }
@@ -222,10 +222,10 @@ extension Replica {
     }
 
     mutating func sendHeartbeats() {
-        guard case .leader(var state) = role else { return }
+        guard case .leader(var state) = roleState else { return }
         state.lastHeartbeat = now
         state.reads.noticeSentThrough = chosenThrough
-        role = .leader(state)
+        roleState = .leader(state)
         broadcast(.heartbeat(ballot: state.ballot, chosenThrough: chosenThrough, readRound: state.reads.round))
     }
 }

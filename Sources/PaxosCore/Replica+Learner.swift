@@ -112,12 +112,12 @@ extension Replica {
     /// the clients. Found by the reconfiguration soak once a successor named by a hand-over ran
     /// phase 1 while still catching up (`paxos-sim --seed 3179 --reconfigure --disk-loss`).
     mutating func forgetProposalsLearnedChosen() {
-        guard case .leader(var state) = role else { return }
+        guard case .leader(var state) = roleState else { return }
         let stale = state.inflight.keys.contains { $0 <= chosenThrough }
         guard stale || state.nextSlot <= chosenThrough else { return }
         if stale { state.inflight = state.inflight.filter { $0.key > chosenThrough } }
         if state.nextSlot <= chosenThrough { state.nextSlot = chosenThrough.next }
-        role = .leader(state)
+        roleState = .leader(state)
     }
 
     /// Emits `.apply` for every chosen slot not yet applied, in slot order.

@@ -115,7 +115,7 @@ extension Replica {
     /// from the last, so none is lost.
     var membershipChangePending: Bool {
         if memberships[memberships.count - 1].fromSlot > chosenThrough.next { return true }
-        guard case .leader(let state) = role else { return false }
+        guard case .leader(let state) = roleState else { return false }
         if state.inflight.values.contains(where: { $0.command.membership != nil }) { return true }
         // A configure known chosen above a hole in our frontier (learned in phase 1) is neither
         // in flight nor scheduled yet; a change computed without it would undo it.
@@ -159,7 +159,7 @@ extension Replica {
     /// Anyone else's hand-over (a rival's, one for a ballot we no longer follow) changes nothing.
     mutating func onHandOver(from peer: ReplicaID, ballot: Ballot, successor: ReplicaID) {
         observe(ballot)
-        guard case .follower = role, ballot == promised, leaderHint == peer else { return }
+        guard case .follower = roleState, ballot == promised, leaderHint == peer else { return }
         leaderHint = nil
         guard successor == configuration.id, isWindowVoter else { return }
         logger.info("the leader hands over to this replica", metadata: metadata.merging(["peer.id": "\(peer)"]) { $1 })
@@ -168,7 +168,7 @@ extension Replica {
 
     /// An operator's change: the leader proposes the next membership at once, in its own slot.
     mutating func onChangeMembership(_ change: MembershipChange) {
-        guard case .leader(let state) = role else {
+        guard case .leader(let state) = roleState else {
             return outbox.append(.reply(.membershipChangeRefused(change, .notLeader(leader: leaderHint))))
         }
         if membershipChangePending || state.recoveryIncomplete {
@@ -182,9 +182,9 @@ extension Replica {
             return outbox.append(.reply(.membershipChangeRefused(change, .overloaded)))
         }
         let slot = state.nextSlot
-        if case .leader(var current) = role {
+        if case .leader(var current) = roleState {
             current.nextSlot = slot.next
-            role = .leader(current)
+            roleState = .leader(current)
         }
         logger.info("proposing a membership change", metadata: metadata.merging([
             "paxos.change": "\(change)", "paxos.membership": "\(next)",
@@ -197,7 +197,7 @@ extension Replica {
     /// promised our ballot means phase 1 again (over every membership of the new window), and a
     /// membership that no longer counts us as a voter means handing over.
     mutating func leaderFollowMembership() {
-        guard case .leader(let state) = role else { return }
+        guard case .leader(let state) = roleState else { return }
         if !isWindowVoter || !currentMembership.isVoter(me) {
             logger.info("stepping down: this replica is no longer a voter", metadata: metadata)
             handOver(from: state)

@@ -113,7 +113,7 @@ extension Replica {
     func shouldRefusePrePrepare(fromSlot: Slot) -> Bool {
         // The planted bug lets the lagging candidate run, as elections did before this check.
         if fromSlot <= snapshotThrough && configuration._plantedBug != .ignoreCompaction { return true }
-        switch role {
+        switch roleState {
         case .leader: return hasQuorumContact
         case .candidate: return false
         case .follower:
@@ -125,7 +125,7 @@ extension Replica {
     mutating func onPrePromise(from peer: Member, ballot: Ballot, granted: Bool, promised theirs: Ballot) {
         // Our real ballot must go above every promise we learn of, granted or not.
         observe(theirs)
-        guard case .follower = role, var round = prePrepare, round.ballot == ballot else { return }
+        guard case .follower = roleState, var round = prePrepare, round.ballot == ballot else { return }
         round.answered.insert(peer.id)
         if granted { round.granted.insert(peer) }
         prePrepare = round

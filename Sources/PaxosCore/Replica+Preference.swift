@@ -14,7 +14,7 @@ import Logging
 extension Replica {
     /// True when this replica should lead and another does.
     var isPreferredFollower: Bool {
-        guard configuration.preferredLeader == configuration.id, case .follower = role,
+        guard configuration.preferredLeader == configuration.id, case .follower = roleState,
               let leader = leaderHint, leader != configuration.id else { return false }
         return true
     }

@@ -32,7 +32,7 @@ struct WaitingRead: Sendable {
 
 extension Replica {
     mutating func onRead(_ id: ReadID) {
-        guard case .leader(var state) = role else {
+        guard case .leader(var state) = roleState else {
             outbox.append(.reply(.readRejected(id, .notLeader(leader: leaderHint))))
             return
         }
@@ -45,28 +45,28 @@ extension Replica {
         // Either way the read needs the next round: the one in flight started before it arrived.
         if roundInFlight { state.reads.needsAnotherRound = true }
         state.reads.waiting.append(WaitingRead(id: id, round: state.reads.round + 1, readIndex: readIndex))
-        role = .leader(state)
+        roleState = .leader(state)
         if !roundInFlight { startReadRound() }
     }
 
     mutating func startReadRound() {
-        guard case .leader(var state) = role else { return }
+        guard case .leader(var state) = roleState else { return }
         state.reads.round += 1
         state.reads.acks = []
         state.reads.needsAnotherRound = false
-        role = .leader(state)
+        roleState = .leader(state)
         if isWindowQuorum(selfInQuorum) { confirmReadRound() } else { sendHeartbeats() }
     }
 
     mutating func onHeartbeatAck(from peer: Member, ballot: Ballot, readRound: UInt64) {
-        guard case .leader(var state) = role, state.ballot == ballot else { return }
+        guard case .leader(var state) = roleState, state.ballot == ballot else { return }
         state.lastHeard[peer] = now
         guard readRound == state.reads.round, readRound > state.reads.confirmed else {
-            role = .leader(state)
+            roleState = .leader(state)
             return
         }
         state.reads.acks.insert(peer)
-        role = .leader(state)
+        roleState = .leader(state)
         if isWindowQuorum(state.reads.acks.union(selfInQuorum)) { confirmReadRound() }
     }
 
@@ -74,16 +74,16 @@ extension Replica {
     /// has may now be a quorum of it, or we alone may be (a sole voter has no peer to ask, so no
     /// acknowledgement would ever come). Checked every leader tick.
     mutating func confirmReadRoundIfQuorumAlready() {
-        guard case .leader(let state) = role, state.reads.round > state.reads.confirmed,
+        guard case .leader(let state) = roleState, state.reads.round > state.reads.confirmed,
               isWindowQuorum(state.reads.acks.union(selfInQuorum)) else { return }
         confirmReadRound()
     }
 
     mutating func confirmReadRound() {
-        guard case .leader(var state) = role else { return }
+        guard case .leader(var state) = roleState else { return }
         state.reads.confirmed = state.reads.round
         let again = state.reads.needsAnotherRound
-        role = .leader(state)
+        roleState = .leader(state)
         if again { startReadRound() }
     }
 
@@ -91,7 +91,7 @@ extension Replica {
     /// the end of each step, after the step's `.apply` actions, so a shell executing actions in
     /// order serves the read from state that includes them.
     mutating func serveReadyReads() {
-        guard case .leader(var state) = role, !state.reads.waiting.isEmpty else { return }
+        guard case .leader(var state) = roleState, !state.reads.waiting.isEmpty else { return }
         var remaining: [WaitingRead] = []
         for read in state.reads.waiting {
             if read.round <= state.reads.confirmed && read.readIndex <= appliedThrough {
@@ -101,13 +101,13 @@ extension Replica {
             }
         }
         state.reads.waiting = remaining
-        role = .leader(state)
+        roleState = .leader(state)
     }
 
     /// End-of-step housekeeping: a leader whose chosen frontier moved without an accept carrying
     /// it tells followers now rather than at the next heartbeat, so they apply promptly.
     mutating func finishStep() {
-        guard case .leader(let state) = role, chosenThrough > state.reads.noticeSentThrough else { return }
+        guard case .leader(let state) = roleState, chosenThrough > state.reads.noticeSentThrough else { return }
         sendHeartbeats()
     }
 }

@@ -38,7 +38,7 @@ extension Replica {
     /// commands; a snapshot offered to it was asked for before it led, and it is dropped.
     mutating func onSnapshotReceived(slot: Slot, memberships snapshotMemberships: [ScheduledMembership]) {
         guard slot > appliedThrough, !isLeader else { return }
-        if case .candidate = role {
+        if case .candidate = roleState {
             // Phase 1 started below the snapshot; start over from the new frontier later.
             becomeFollower(leader: nil)
             resetElectionDeadline()

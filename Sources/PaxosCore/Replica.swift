@@ -90,7 +90,7 @@ public struct Replica: Sendable {
     var catchUpRetries: UInt64 = 0
 
     // MARK: Roles
-    var role: Role = .follower
+    var roleState: RoleState = .follower
     /// Who we believe leads, for redirecting clients.
     public internal(set) var leaderHint: ReplicaID?
     /// The highest ballot seen in any message, so the next election starts above it.
@@ -182,11 +182,11 @@ public struct Replica: Sendable {
         for peer in peers { send(message, to: peer) }
     }
 
-    var isLeader: Bool { if case .leader = role { true } else { false } }
+    var isLeader: Bool { if case .leader = roleState { true } else { false } }
 
     /// The ballot this replica proposes in, if it is a candidate or leader.
     var ownBallot: Ballot? {
-        switch role {
+        switch roleState {
         case .follower: nil
         case .candidate(let state): state.ballot
         case .leader(let state): state.ballot
@@ -197,20 +197,24 @@ public struct Replica: Sendable {
     public var metadata: Logger.Metadata {
         [
             "paxos.replica": "\(configuration.id)",
-            "paxos.role": "\(roleName)",
+            "paxos.role": "\(role)",
             "paxos.ballot": "\(ownBallot ?? promised)",
             "paxos.slot": "\(chosenThrough)",
             "paxos.epoch": "\(memberships[memberships.count - 1].membership.epoch)",
         ]
     }
 
-    public var roleName: String {
-        switch role {
-        case .follower: "follower"
-        case .candidate: "candidate"
-        case .leader: "leader"
+    /// What this replica is doing now; the internal `roleState` carries each role's working state.
+    public var role: Role {
+        switch roleState {
+        case .follower: .follower
+        case .candidate: .candidate
+        case .leader: .leader
         }
     }
+
+    /// `role.rawValue`, kept for callers not yet moved to `role`.
+    public var roleName: String { role.rawValue }
 }
 
 /// Our latest catch-up request, for retries.
@@ -235,7 +239,7 @@ struct CatchUpAsk: Sendable {
 }
 
 /// What a replica is doing about leadership.
-enum Role: Sendable {
+enum RoleState: Sendable {
     case follower
     case candidate(CandidateState)
     case leader(LeaderState)

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 package import Histogram
 package import PaxosClient
+import PaxosWire
 import Synchronization
 
 /// What one client measured for one kind of operation.
@@ -30,7 +31,7 @@ package struct BenchTally: Sendable {
     }
 
     package mutating func record(_ error: PaxosClientError) {
-        if error == .timeout || error.serverErrorCode == "TIMEOUT" { timeouts += 1 } else { errors += 1 }
+        if error == .timeout || error.serverErrorCode == .timeout { timeouts += 1 } else { errors += 1 }
         if firstError == nil { firstError = "\(error)" }
     }
 

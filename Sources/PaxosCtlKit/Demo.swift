@@ -103,10 +103,8 @@ package final class Demo {
         for replica in replicas {
             do {
                 let info = try replica.client.info()
-                replica.role = info["role"] ?? "?"
-                if let id = info["replica_id"].flatMap({ Int($0) }) {
-                    replica.address = NodeAddress(id: id, endpoint: replica.address.endpoint)
-                }
+                replica.role = info.groups.count == 1 ? info.groups[0].roleText : "?"
+                replica.address = NodeAddress(id: Int(info.replicaID), endpoint: replica.address.endpoint)
                 lines.append(["", replica.label, "\(replica.address.endpoint)", replica.role])
             } catch {
                 replica.isLive = false

@@ -1,34 +1,20 @@
-import PaxosClient
+package import PaxosWire
 
 /// What one node says about itself in `INFO`, or why it said nothing: one row of `paxosctl status`.
 ///
-/// The fields are the ones `tools/cluster status` shows (role, leader, ballot, chosen frontier,
-/// applied slot), read over the network instead of through local pid files, so the table works
-/// against any cluster the operator can reach.
+/// The node's whole answer is `info`, parsed by the client's one INFO parser. The fields
+/// `tools/cluster status` shows (role, leader, ballot, chosen frontier, applied slot) are read
+/// from it for the table and kept at the top of the JSON for scripts; on a multi-group node they
+/// are nil and `groups` has one entry per group instead.
 package struct NodeStatus: Hashable, Sendable, Encodable {
     /// The replica id: from INFO's `replica_id` when the node answered, else from the cluster file.
     package var id: Int?
     package var endpoint: String
     package var reachable: Bool
-    /// `leader`, `follower`, `candidate`, `failed` (a simulated failure), ...
-    package var role: String?
-    /// The leader this node believes in; nil when it knows none (`unknown`) or did not answer.
-    package var leader: Int?
-    /// The node's promised ballot, `round.replica`.
-    package var ballot: String?
-    package var chosenFrontier: UInt64?
-    package var appliedSlot: UInt64?
-    /// The membership of its next slot (single-group INFO): epoch, voter and learner ids, and
-    /// whether this node is one of the voters.
-    package var membershipEpoch: String?
-    package var voters: String?
-    package var learners: String?
-    package var voter: String?
     /// Why the node is unreachable, or what was wrong with its answer.
     package var error: String?
-    /// One entry per consensus group on a node started with `--groups G` (G > 1); empty for a
-    /// single-group node, whose one group the fields above describe.
-    package var groups: [GroupStatus] = []
+    /// What the node reported; nil when it did not answer.
+    package var info: NodeInfo?
 
     package init(node: NodeAddress, error: String) {
         id = node.id
@@ -37,33 +23,44 @@ package struct NodeStatus: Hashable, Sendable, Encodable {
         self.error = error
     }
 
-    /// A row from a node's INFO fields; fields it lacks stay nil.
-    package init(node: NodeAddress, info: [String: String]) {
-        id = info["replica_id"].flatMap { Int($0) } ?? node.id
+    package init(node: NodeAddress, info: NodeInfo) {
+        id = Int(info.replicaID)
         endpoint = "\(node.endpoint)"
         reachable = true
-        role = info["role"]
-        leader = info["leader_id"].flatMap { Int($0) }
-        ballot = info["ballot"]
-        chosenFrontier = info["chosen_frontier"].flatMap { UInt64($0) }
-        appliedSlot = info["applied_slot"].flatMap { UInt64($0) }
-        membershipEpoch = info["membership_epoch"]
-        voters = info["voters"]
-        learners = info["learners"]
-        voter = info["voter"]
-        let count = info["groups"].flatMap { Int($0) } ?? 1
-        if count > 1 {
-            groups = (0..<count).compactMap { index in
-                info["group\(index)"].map { GroupStatus(group: index, line: $0) }
-            }
-        }
+        self.info = info
+    }
+
+    /// The one group of a single-group node.
+    private var single: GroupInfo? {
+        guard let info, info.groups.count == 1 else { return nil }
+        return info.groups[0]
+    }
+
+    /// `leader`, `follower`, `candidate`, `failed` (a simulated failure).
+    package var role: String? { single?.roleText }
+    /// The leader this node believes in; nil when it knows none or did not answer.
+    package var leader: Int? { single?.leader.map { Int($0) } }
+    /// The node's promised ballot, `round.replica`.
+    package var ballot: String? { single?.ballot }
+    package var chosenFrontier: UInt64? { single?.chosenFrontier }
+    package var appliedSlot: UInt64? { single?.appliedSlot }
+    /// The membership of its next slot (single group): epoch (nil before genesis) and voters.
+    package var membershipEpoch: UInt64? { single?.membershipEpoch }
+    package var voters: [UInt32] { single?.voters ?? [] }
+    package var learners: [UInt32] { single?.learners ?? [] }
+
+    /// One entry per consensus group on a node started with `--groups G` (G > 1); empty for a
+    /// single-group node, whose one group the fields above describe.
+    package var groups: [GroupStatus] {
+        guard let info, info.groups.count > 1 else { return [] }
+        return info.groups.map(GroupStatus.init)
     }
 
     private enum CodingKeys: String, CodingKey {
         case id, endpoint, reachable, role, leader, ballot
         case chosenFrontier = "chosen_frontier"
         case appliedSlot = "applied_slot"
-        case error, groups
+        case error, groups, info
     }
 
     /// Every key is always present, null when unknown, so scripts can rely on the shape.
@@ -79,29 +76,28 @@ package struct NodeStatus: Hashable, Sendable, Encodable {
         try container.encode(appliedSlot, forKey: .appliedSlot)
         try container.encode(error, forKey: .error)
         try container.encode(groups, forKey: .groups)
+        try container.encode(info, forKey: .info)
     }
 }
 
-/// One group's line of a multi-group node's INFO (`group2:role=leader,leader_id=3,...`).
+/// One group of a multi-group node: the columns of its `paxosctl status` row.
 package struct GroupStatus: Hashable, Sendable, Encodable {
     package var group: Int
-    package var role: String?
+    package var role: String
     package var leader: Int?
     package var preferredLeader: Int?
-    package var ballot: String?
-    package var chosenFrontier: UInt64?
-    package var appliedSlot: UInt64?
+    package var ballot: String
+    package var chosenFrontier: UInt64
+    package var appliedSlot: UInt64
 
-    /// Parses `key=value` pairs separated by commas; unknown keys are ignored, missing ones nil.
-    package init(group: Int, line: String) {
-        self.group = group
-        let fields = PaxosClient.parseGroupInfo(line)
-        role = fields["role"]
-        leader = fields["leader_id"].flatMap { Int($0) }
-        preferredLeader = fields["preferred_leader"].flatMap { Int($0) }
-        ballot = fields["ballot"]
-        chosenFrontier = fields["chosen_frontier"].flatMap { UInt64($0) }
-        appliedSlot = fields["applied_slot"].flatMap { UInt64($0) }
+    package init(_ info: GroupInfo) {
+        group = Int(info.group)
+        role = info.roleText
+        leader = info.leader.map { Int($0) }
+        preferredLeader = info.preferredLeader.map { Int($0) }
+        ballot = info.ballot
+        chosenFrontier = info.chosenFrontier
+        appliedSlot = info.appliedSlot
     }
 
     private enum CodingKeys: String, CodingKey {

@@ -102,10 +102,9 @@ package struct StatusReport: Sendable, Encodable {
                 continue
             }
             for group in node.groups {
-                rows.append([id, node.endpoint, "reachable", "\(group.group)", group.role ?? dash,
+                rows.append([id, node.endpoint, "reachable", "\(group.group)", group.role,
                              group.leader.map(String.init) ?? "unknown", group.preferredLeader.map(String.init) ?? dash,
-                             group.ballot ?? dash, group.chosenFrontier.map(String.init) ?? dash,
-                             group.appliedSlot.map(String.init) ?? dash])
+                             group.ballot, String(group.chosenFrontier), String(group.appliedSlot)])
             }
         }
         var lines = TextTable.render([Self.groupColumns] + rows)
@@ -133,13 +132,14 @@ package struct StatusReport: Sendable, Encodable {
     /// "; membership epoch 2: voters 1,2,4, learners 5", as the leader reports it (single group).
     private var membershipText: String {
         guard let id = leader?.id, let node = nodes.first(where: { $0.id == id }),
-              let epoch = node.membershipEpoch, epoch != "none", let voters = node.voters else { return "" }
-        let learners = (node.learners ?? "").isEmpty ? "" : ", learners \(node.learners!.replacingOccurrences(of: ";", with: ","))"
-        return "; membership epoch \(epoch): voters \(voters.replacingOccurrences(of: ";", with: ","))\(learners)"
+              let epoch = node.membershipEpoch else { return "" }
+        let list = { (ids: [UInt32]) in ids.map(String.init).joined(separator: ",") }
+        let learners = node.learners.isEmpty ? "" : ", learners \(list(node.learners))"
+        return "; membership epoch \(epoch): voters \(list(node.voters))\(learners)"
     }
 
     /// `{"nodes": [...], "reachable": n, "total": n, "leader": id or null, "group_leaders": {"0": id, ...}}`,
-    /// keys sorted; `group_leaders` is empty for a single-group cluster.
+    /// each node with its whole `NodeInfo` under `info` (null when unreachable), keys sorted; `group_leaders` is empty for a single-group cluster.
     package var json: String { SortedJSON.render(self, what: "status report") }
 
     private enum CodingKeys: String, CodingKey {

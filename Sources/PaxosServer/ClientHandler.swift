@@ -72,7 +72,7 @@ final class ClientHandler: ChannelDuplexHandler {
         guard node.clientsConnected < node.maxClients else {
             node.metrics.clientsRejectedMaxClients.increment()
             let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(.error("ERR max number of clients reached"))).whenComplete { _ in
+            context.writeAndFlush(wrapOutboundOut(.error(.err, "max number of clients reached"))).whenComplete { _ in
                 channel.close(promise: nil)
             }
             return
@@ -140,7 +140,7 @@ final class ClientHandler: ChannelDuplexHandler {
         node.logger.debug("closing client connection after a protocol error", metadata: ["error": "\(error)"])
         // Close through the channel, which is Sendable, once the error reply is written.
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(.error("ERR Protocol error: \(error)"))).whenComplete { _ in
+        context.writeAndFlush(wrapOutboundOut(.error(.err, "Protocol error: \(error)"))).whenComplete { _ in
             channel.close(promise: nil)
         }
     }
@@ -220,10 +220,10 @@ final class ClientHandler: ChannelDuplexHandler {
     /// Runs one command; calls `finish` with its answer, now or later.
     private func run(_ raw: RESPCommand) {
         if let refusal = raw.refusal {
-            return finish(.error("ERR value too large: \(refusal)"))
+            return finish(.error(.err, "value too large: \(refusal)"))
         }
         if authenticator != nil, role == nil, !ClientCommand.allowedBeforeAuthentication.contains(raw.name) {
-            return finish(.error("NOAUTH Authentication required."))
+            return finish(.error(.noAuth, "Authentication required."))
         }
         let command: ClientCommand
         do {
@@ -354,7 +354,7 @@ final class ClientHandler: ChannelDuplexHandler {
     /// it was (authenticated or not), as in Redis.
     private func authenticate(user: String, password: Bytes, done: @escaping (RESPValue?) -> Void) {
         guard let authenticator else {
-            return done(.error("ERR AUTH called without any users configured on this node; start paxosd with --users-file to require passwords"))
+            return done(.error(.err, "AUTH called without any users configured on this node; start paxosd with --users-file to require passwords"))
         }
         authenticator.authenticate(user: user, password: password, loop: node.loop) { [self] outcome in
             switch outcome {
@@ -363,9 +363,9 @@ final class ClientHandler: ChannelDuplexHandler {
                 done(nil)
             case .refused:
                 authenticator.recordFailure(user: user, remote: context?.channel.remoteAddress)
-                done(.error("WRONGPASS invalid username-password pair or user is disabled."))
+                done(.error(.wrongPass, "invalid username-password pair or user is disabled."))
             case .busy:
-                done(.error("BUSY too many authentications in progress on this node; try again"))
+                done(.error(.busy, "too many authentications in progress on this node; try again"))
             }
         }
     }
@@ -374,7 +374,7 @@ final class ClientHandler: ChannelDuplexHandler {
     /// optional AUTH; answers Redis's field list as a flat array.
     private func hello(version: Int?, user: String?, password: Bytes?, done: @escaping (RESPValue) -> Void) {
         if let version, version != 2 {
-            return done(.error("NOPROTO sorry, this protocol version is not supported."))
+            return done(.error(.noProto, "sorry, this protocol version is not supported."))
         }
         let fields: [RESPValue] = [
             .bulkString(Array("server".utf8)), .bulkString(Array("paxoskv".utf8)),
@@ -389,7 +389,7 @@ final class ClientHandler: ChannelDuplexHandler {
             return authenticate(user: user, password: password) { done($0 ?? .array(fields)) }
         }
         if authenticator != nil, role == nil {
-            return done(.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"))
+            return done(.error(.noAuth, "HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"))
         }
         done(.array(fields))
     }
@@ -419,7 +419,7 @@ final class ClientHandler: ChannelDuplexHandler {
             guard let key = remaining.popFirst() else { return done(.integer(count)) }
             each(key) { outcome in
                 if case .failed(let code, let message) = outcome {
-                    return done(.error(ServerErrorCode.multiKeyFailure(code: code, message: message, applied: writes ? applied : 0, of: keys.count)))
+                    return done(.error(ServerErrorCode.multiKeyFailure(code: ServerErrorCode(rawValue: code), message: message, applied: writes ? applied : 0, of: keys.count)))
                 }
                 applied += 1
                 if matches(outcome) { count += 1 }
@@ -430,7 +430,7 @@ final class ClientHandler: ChannelDuplexHandler {
     }
 
     static func render(_ outcome: RequestOutcome, success: (RequestOutcome) -> RESPValue?) -> RESPValue {
-        if case .failed(let code, let message) = outcome { return .error("\(code) \(message)") }
-        return success(outcome) ?? .error("ERR unexpected answer from the cluster")
+        if case .failed(let code, let message) = outcome { return .error(ServerErrorCode(rawValue: code), message) }
+        return success(outcome) ?? .error(.err, "unexpected answer from the cluster")
     }
 }

@@ -46,12 +46,12 @@ extension Node {
         let directory: String
         switch BackupDirectory(settings: settings).prepare() {
         case .success(let resolved): directory = resolved
-        case .failure(let refusal): return respond(.error("ERR BACKUP refused: \(refusal)"))
+        case .failure(let refusal): return respond(.error(.err, "BACKUP refused: \(refusal)"))
         }
         let target = (directory as NSString).appendingPathComponent(name)
         guard groups.count > 1 else {
             groups[0].backup(to: target) { error in
-                respond(error.map { .error("ERR BACKUP failed: \($0)") } ?? .bulkString(Array(target.utf8)))
+                respond(error.map { .error(.err, "BACKUP failed: \($0)") } ?? .bulkString(Array(target.utf8)))
             }
             return
         }
@@ -59,7 +59,7 @@ extension Node {
         guard mkdir(target, 0o700) == 0 else {
             let reason = errno == EEXIST ? "\(name) already exists in \(directory); a backup never overwrites anything"
                 : "cannot create \(target): \(String(cString: strerror(errno)))"
-            return respond(.error("ERR BACKUP refused: \(reason)"))
+            return respond(.error(.err, "BACKUP refused: \(reason)"))
         }
         var remaining = groups.count
         var failures: [String] = []
@@ -75,7 +75,7 @@ extension Node {
                 // backup wrote (and nothing else: rmdir fails on a directory that is not empty).
                 for file in written { unlink(file) }
                 rmdir(target)
-                respond(.error("ERR BACKUP failed: \(failures.joined(separator: "; "))"))
+                respond(.error(.err, "BACKUP failed: \(failures.joined(separator: "; "))"))
             }
         }
     }

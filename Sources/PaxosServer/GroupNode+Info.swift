@@ -1,45 +1,29 @@
 import NIOCore
 import PaxosCore
 import PaxosShell
+import PaxosWire
 
 /// What `INFO` and `/health` report about one group.
 extension GroupNode {
-    /// The group's own facts for `INFO`: its replica, requests, storage and snapshots.
-    var replicationFields: [(String, String)] {
+    /// The group's own facts for `INFO` and `/health`: its replica, requests, storage and
+    /// snapshots. `preferredLeader` comes from the node's group map.
+    func info(preferredLeader: ReplicaID?) -> GroupInfo {
         let status = replica.status
-        return [
-            ("role", failedUntil == nil ? status.role : "failed"),
-            ("leader_id", status.leader.map { "\($0)" } ?? "unknown"),
-            ("ballot", "\(status.promised)"),
-            ("chosen_frontier", "\(status.chosenThrough)"),
-            ("applied_slot", "\(status.appliedThrough)"),
-            ("snapshot_slot", "\(status.snapshotThrough)"),
-            ("inflight_slots", "\(status.inflightSlots)"),
-            ("pending_requests", "\(status.pendingRequests)"),
-            ("tracked_requests", "\(shell.trackedCount)"),
-            ("incarnation", "\(incarnation)"),
-            ("membership_epoch", genesisMembership == nil ? "none" : "\(status.membership.epoch)"),
-            ("voters", status.membership.voters.map { "\($0.id)" }.joined(separator: ";")),
-            ("learners", status.membership.learners.map { "\($0.id)" }.joined(separator: ";")),
-            ("voter", status.membership.isVoter(Member(id: settings.id, incarnation: incarnation)) && genesisMembership != nil ? "yes" : "no"),
-            ("membership_next", status.latestMembership == status.membership ? "none" : "\(status.latestMembership.epoch)"),
-        ]
+        let transfers = GroupInfo.SnapshotTransfers(
+            sent: snapshotCounters.sent, received: snapshotCounters.received,
+            lastInstalled: snapshotCounters.lastInstalledSlot?.rawValue, aborted: snapshotCounters.aborted,
+            sendingTo: outgoing.keys.sorted().map(\.rawValue), receivingFrom: incoming?.peer.rawValue)
+        return GroupInfo(
+            group: group, role: failedUntil == nil ? status.role : nil, leader: status.leader?.rawValue,
+            preferredLeader: preferredLeader?.rawValue, ballot: "\(status.promised)",
+            chosenFrontier: status.chosenThrough.rawValue, appliedSlot: status.appliedThrough.rawValue,
+            snapshotSlot: status.snapshotThrough.rawValue, inflightSlots: status.inflightSlots,
+            pendingRequests: status.pendingRequests, trackedRequests: shell.trackedCount, incarnation: "\(incarnation)",
+            membershipEpoch: genesisMembership == nil ? nil : status.membership.epoch,
+            voters: status.membership.voters.map(\.id.rawValue), learners: status.membership.learners.map(\.id.rawValue),
+            voter: status.membership.isVoter(Member(id: settings.id, incarnation: incarnation)) && genesisMembership != nil,
+            membershipNext: status.latestMembership == status.membership ? nil : status.latestMembership.epoch,
+            databaseBytes: databaseBytes, compactions: snapshotCounters.compactions,
+            snapshotsInstalled: snapshotCounters.installed, transfers: transfers)
     }
-
-    var storageFields: [(String, String)] {
-        [
-            ("database_bytes", "\(databaseBytes)"),
-            ("compactions", "\(snapshotCounters.compactions)"),
-            ("snapshots_sent", "\(snapshotCounters.sent)"),
-            ("snapshots_received", "\(snapshotCounters.received)"),
-            ("snapshots_installed", "\(snapshotCounters.installed)"),
-            ("snapshot_last_installed", snapshotCounters.lastInstalledSlot.map { "\($0)" } ?? "none"),
-            ("snapshot_transfers_aborted", "\(snapshotCounters.aborted)"),
-            ("snapshot_sending_to", outgoing.keys.sorted().map { "\($0)" }.joined(separator: ",")),
-            ("snapshot_receiving_from", incoming.map { "\($0.peer)" } ?? ""),
-        ]
-    }
-
-    /// Healthy: not failed, and a leader is known.
-    var isHealthy: Bool { failedUntil == nil && replica.leaderHint != nil }
 }

@@ -51,7 +51,7 @@ extension GroupNode {
     /// Why a new transfer that the core would take cannot be received now, or nil if it can.
     private func reasonToRefuseSnapshot(from peer: ReplicaID, _ chunk: SnapshotChunk) -> String? {
         if let slot = installingSnapshot { return "replica \(settings.id) is installing the snapshot of slot \(slot)" }
-        if replica.roleName == "leader" { return "replica \(settings.id) leads; a leader never installs a snapshot" }
+        if replica.role == .leader { return "replica \(settings.id) leads; a leader never installs a snapshot" }
         if chunk.slot <= replica.appliedThrough {
             return "replica \(settings.id) has applied slot \(replica.appliedThrough), at or above the snapshot's \(chunk.slot)"
         }

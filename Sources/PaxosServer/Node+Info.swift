@@ -1,67 +1,48 @@
+import Foundation
 import NIOCore
 import PaxosCore
+import PaxosWire
 
-/// What `INFO` and `/health` report about this node and its groups.
+/// What `INFO` and `/health` report about this node and its groups: one `NodeInfo`, filled here
+/// and rendered by `NodeInfo.infoText` (INFO) or `JSONEncoder` (`/health`).
 ///
 /// With one group the fields are exactly those of a node before sharding. With several, the
 /// `# Replication` section keeps the node-wide fields and adds `groups` and `groups_led`, and a
 /// `# Groups` section has one line per group in Redis's `db0:keys=1,...` style:
 /// `group2:role=leader,leader_id=3,preferred_leader=3,ballot=4.3,chosen_frontier=812,...`.
 extension Node {
-    var infoFields: [(String, String)] {
-        var fields: [(String, String)] = [("replica_id", "\(settings.id)"), ("cluster_id", settings.cluster.clusterID),
-                                          ("cluster_uuid", clusterUUID ?? "none")]
-        if groups.count == 1 {
-            fields += groups[0].replicationFields
-        } else {
-            fields.append(("groups", "\(groups.count)"))
-            let led = groups.filter { $0.replica.roleName == "leader" && $0.failedUntil == nil }.map { "\($0.group)" }
-            fields.append(("groups_led", led.joined(separator: ",")))
+    var nodeInfo: NodeInfo {
+        let members = settings.cluster.members
+        let groupInfos = groups.map { group in
+            group.info(preferredLeader: groupMap.preferredLeader(of: group.group, members: settings.cluster.bootstrapMembers))
         }
-        fields.append(("members", settings.cluster.members.map { "\($0)" }.joined(separator: ",")))
-        fields.append(("peers_connected", connectedPeers.map { "\($0)" }.joined(separator: ",")))
-        for peer in settings.cluster.members where peer != settings.id {
-            fields.append(("peer_\(peer)", isConnected(to: peer) ? "connected" : "disconnected"))
-        }
-        fields.append(("retain_slots", "\(settings.retainSlots)"))
-        fields.append(("retain_bytes", "\(settings.retainBytes)"))
-        if groups.count == 1 {
-            fields += groups[0].storageFields
-        } else {
-            fields.append(("database_bytes", "\(groups.reduce(0) { $0 + $1.databaseBytes })"))
-        }
-        fields.append(("fail_rate", "\(settings.failRate)"))
-        fields.append(("synchronous", settings.synchronousFull ? "full" : "normal"))
-        fields.append(("tick_ms", "\(settings.tickMilliseconds)"))
-        return fields
+        return NodeInfo(
+            replicaID: settings.id.rawValue, clusterID: settings.cluster.clusterID, clusterUUID: clusterUUID,
+            members: members.map(\.rawValue), peersConnected: connectedPeers.map(\.rawValue),
+            peers: members.filter { $0 != settings.id }.map { NodeInfo.Peer(id: $0.rawValue, connected: isConnected(to: $0)) },
+            retainSlots: settings.retainSlots, retainBytes: settings.retainBytes,
+            databaseBytes: groupInfos.reduce(0) { $0 + $1.databaseBytes }, failRate: settings.failRate,
+            synchronous: settings.synchronousFull ? .full : .normal, tickMilliseconds: settings.tickMilliseconds,
+            groups: groupInfos)
     }
 
-    /// One `key=value,...` line per group (several groups only).
-    var groupLines: [(String, String)] {
-        guard groups.count > 1 else { return [] }
-        return groups.map { group in
-            let preferred = groupMap.preferredLeader(of: group.group, members: settings.cluster.bootstrapMembers)
-            var fields = group.replicationFields
-            fields.insert(("preferred_leader", preferred.map { "\($0)" } ?? "none"), at: 2)
-            fields += group.storageFields.filter { ["database_bytes", "compactions", "snapshots_installed"].contains($0.0) }
-            return ("group\(group.group)", fields.map { "\($0.0)=\($0.1)" }.joined(separator: ","))
-        }
-    }
-
-    func info(section: String?) -> String {
-        var text = "# Replication\r\n"
-        for (key, value) in infoFields { text += "\(key):\(value)\r\n" }
-        if groups.count > 1 {
-            text += "\r\n# Groups\r\n"
-            for (key, value) in groupLines { text += "\(key):\(value)\r\n" }
-        }
-        return text
-    }
+    func info(section: String?) -> String { nodeInfo.infoText }
 
     /// `/health` as JSON; the metrics server answers 503 while any group is failed or has no leader.
     var healthJSON: (healthy: Bool, body: String) {
-        let fields = (infoFields + groupLines).map { "\"\($0.0)\":\"\($0.1)\"" }.joined(separator: ",")
-        let healthy = groups.allSatisfy(\.isHealthy)
-        return (healthy, "{\"status\":\"\(healthy ? "ok" : "degraded")\",\(fields)}\n")
+        Self.healthJSON(nodeInfo)
+    }
+
+    /// `NodeHealth` through `JSONEncoder`, keys sorted, so any cluster id gives valid JSON.
+    static func healthJSON(_ info: NodeInfo) -> (healthy: Bool, body: String) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            let data = try encoder.encode(NodeHealth(info: info))
+            return (info.isHealthy, String(decoding: data, as: UTF8.self) + "\n")
+        } catch {
+            // Only a non-finite Double fails to encode, and fail_rate is validated at startup.
+            preconditionFailure("node \(info.replicaID): /health does not encode: \(error)")
+        }
     }
 }

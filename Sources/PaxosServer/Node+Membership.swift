@@ -11,11 +11,11 @@ import PaxosWire
 extension Node {
     func member(_ command: MemberCommand, group: UInt32?, respond: @escaping (RESPValue) -> Void) {
         if let group, group >= UInt32(groups.count) {
-            return respond(.error("ERR group \(group) does not exist; this cluster has \(groups.count)"))
+            return respond(.error(.err, "group \(group) does not exist; this cluster has \(groups.count)"))
         }
         let targets = group.map { [groups[Int($0)]] } ?? groups
         guard clusterUUID != nil else {
-            return respond(.error("ERR the cluster has no membership yet (genesis waits for every bootstrap member to connect)"))
+            return respond(.error(.err, "the cluster has no membership yet (genesis waits for every bootstrap member to connect)"))
         }
         if case .list = command { return respond(.array(targets.map { .bulkString(Array($0.membershipLine.utf8)) })) }
         // Each group's database has its own incarnation, so each group gets its own change;
@@ -34,7 +34,7 @@ extension Node {
                 switch outcome {
                 case .success(let text): respond(.simpleString(text))
                 case .failure(let error) where error.description.hasPrefix("NOTLEADER"): respond(.error(error.description))
-                case .failure(let error): respond(.error("ERR \(error)"))
+                case .failure(let error): respond(.error(.err, "\(error)"))
                 }
             }
         }
@@ -48,7 +48,7 @@ extension Node {
                 }
                 guard answers.count == targets.count else { return }
                 let text = targets.map { answers[$0.group]! }.joined(separator: "; ")
-                respond(failed ? .error("ERR \(text)") : .simpleString(text))
+                respond(failed ? .error(.err, "\(text)") : .simpleString(text))
             }
         }
     }

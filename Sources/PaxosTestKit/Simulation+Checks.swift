@@ -119,7 +119,7 @@ extension Simulation {
             groups[group].stats.chosenSlots = groups[group].chosen.count
             groups[group].stats.leaderAtEnd = (0..<configuration.nodes).lazy
                 .map { self.replicas[group * self.configuration.replicas + $0] }
-                .first { $0.replica?.roleName == "leader" }?.id
+                .first { $0.replica?.role == .leader }?.id
         }
         stats.groups = groups.map(\.stats)
         stats.chosenSlots = stats.groups.reduce(0) { $0 + $1.chosenSlots }

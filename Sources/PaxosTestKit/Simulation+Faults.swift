@@ -71,7 +71,7 @@ extension Simulation {
     func currentLeaderNode() -> Int? {
         let group = groups.count > 1 ? Int.random(in: 0..<groups.count, using: &random) : 0
         return (0..<configuration.nodes).first { node in
-            replicas[group * configuration.replicas + node].replica?.roleName == "leader"
+            replicas[group * configuration.replicas + node].replica?.role == .leader
         }
     }
 

@@ -14,7 +14,7 @@ extension Simulation {
         for group in groups.indices where !isLedByPreferred(group: group) {
             let start = group * configuration.replicas
             let roles = replicas[start..<start + configuration.replicas]
-                .map { "\($0.id)=\($0.replica?.roleName ?? "down")" }.joined(separator: " ")
+                .map { "\($0.id)=\($0.replica.map { "\($0.role)" } ?? "down")" }.joined(separator: " ")
             let preferred = groups[group].preferredLeader.map { "\($0)" } ?? "none"
             fail("leader spread: group \(group) is not led by its preferred leader \(preferred) (\(roles)) "
                  + "\(now - healedAt) units after the heal")
@@ -31,8 +31,8 @@ extension Simulation {
         for replica in replicas[start..<start + configuration.replicas] {
             guard let core = replica.replica else { return false }
             if replica.id == preferred {
-                if core.roleName != "leader" { return false }
-            } else if core.roleName != "follower" || core.leaderHint != preferred {
+                if core.role != .leader { return false }
+            } else if core.role != .follower || core.leaderHint != preferred {
                 return false
             }
         }

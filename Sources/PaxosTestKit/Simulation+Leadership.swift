@@ -42,7 +42,7 @@ extension Simulation {
     func watchLeadership(group: Int, onTick: Bool) {
         let start = group * configuration.replicas
         let members = replicas[start..<start + configuration.replicas]
-        let leaders = members.filter { $0.replica?.roleName == "leader" }.map(\.id)
+        let leaders = members.filter { $0.replica?.role == .leader }.map(\.id)
         var watch = groups[group].leadership
         defer { groups[group].leadership = watch }
         if let leader = leaders.first, leaders.count == 1, watch.lastLeader != leader {
@@ -59,8 +59,8 @@ extension Simulation {
                 watch.settled = other
                 return
             }
-            let role = members.first { $0.id == settled }?.replica?.roleName
-            if role == "follower" {
+            let role = members.first { $0.id == settled }?.replica?.role
+            if role == .follower {
                 // A takeover steps the old leader down before the preferred one wins; check-quorum
                 // steps down, on a tick, a leader that lost its majority before the heal (the
                 // heal's one leader change: the group must settle again within the deadline).
@@ -77,7 +77,7 @@ extension Simulation {
             // Followers that promised the leader's own ballot (in its phase 1 or accepts) and
             // name it: a replica that promised a higher ballot since does not count.
             let followers = members.filter {
-                $0.replica?.roleName == "follower" && $0.replica?.leaderHint == leader && $0.replica?.promised == ballot
+                $0.replica?.role == .follower && $0.replica?.leaderHint == leader && $0.replica?.promised == ballot
             }.count
             if followers + 1 >= configuration.replicas / 2 + 1 {
                 watch.settled = leader
@@ -89,7 +89,7 @@ extension Simulation {
             }
         }
         if !watch.everSettled, now - healedAt > settleDeadlineTicks * configuration.tickUnits {
-            let roles = members.map { "\($0.id)=\($0.replica?.roleName ?? "down")" }.joined(separator: " ")
+            let roles = members.map { "\($0.id)=\($0.replica.map { "\($0.role)" } ?? "down")" }.joined(separator: " ")
             fail("leadership\(groupSuffix(group)): no leader followed by a majority \(settleDeadlineTicks) ticks after the heal (\(roles))")
         }
     }

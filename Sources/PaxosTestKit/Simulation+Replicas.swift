@@ -44,10 +44,10 @@ extension Simulation {
         // step mutates it in place instead of copying its log.
         guard var replica = replicas[index].replica else { return }
         replicas[index].replica = nil
-        let wasLeader = replica.roleName == "leader"
+        let wasLeader = replica.role == .leader
         let wasVoter = groups.count == 1 ? replica.status.isVoter : true
         let actions = replica.step(input)
-        if !wasLeader && replica.roleName == "leader" { noteElection(replica.configuration, group: replicas[index].group) }
+        if !wasLeader && replica.role == .leader { noteElection(replica.configuration, group: replicas[index].group) }
         replicas[index].replica = replica
         for violation in replica.invariantViolations() { fail("\(name(index)) invariant: \(violation)") }
         if configuration.partitionPatterns && healed {

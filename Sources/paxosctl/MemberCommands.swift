@@ -174,15 +174,7 @@ struct MemberRunner {
     private func progress(of node: NodeAddress) throws -> [(applied: UInt64, chosen: UInt64)] {
         let client = try PaxosClient(endpoints: [node.endpoint], configuration: settings.probe)
         defer { client.close() }
-        let info = try client.info()
-        let count = info["groups"].flatMap { Int($0) } ?? 1
-        if count == 1 {
-            return [(UInt64(info["applied_slot"] ?? "") ?? 0, UInt64(info["chosen_frontier"] ?? "") ?? 0)]
-        }
-        return (0..<count).map { index in
-            let fields = PaxosClient.parseGroupInfo(info["group\(index)"] ?? "")
-            return (UInt64(fields["applied_slot"] ?? "") ?? 0, UInt64(fields["chosen_frontier"] ?? "") ?? 0)
-        }
+        return try client.info().groups.map { ($0.appliedSlot, $0.chosenFrontier) }
     }
 
     /// One command, following -NOTLEADER to the leader and rotating over nodes that do not answer.

@@ -13,7 +13,7 @@ struct ShowStatus: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Flag(help: "Print JSON: {\"nodes\": [{\"id\", \"endpoint\", \"reachable\", \"role\", \"leader\", \"ballot\", \"chosen_frontier\", \"applied_slot\", \"error\", \"groups\": [{\"group\", \"role\", \"leader\", \"preferred_leader\", \"ballot\", \"chosen_frontier\", \"applied_slot\"}]}], \"reachable\", \"total\", \"leader\", \"group_leaders\"}.")
+    @Flag(help: "Print JSON: {\"nodes\": [{\"id\", \"endpoint\", \"reachable\", \"role\", \"leader\", \"ballot\", \"chosen_frontier\", \"applied_slot\", \"error\", \"groups\": [{\"group\", \"role\", \"leader\", \"preferred_leader\", \"ballot\", \"chosen_frontier\", \"applied_slot\"}], \"info\": the node's whole report (INFO's fields, numbers as numbers) or null}], \"reachable\", \"total\", \"leader\", \"group_leaders\"}.")
     var json = false
 
     func run() throws {

@@ -76,7 +76,7 @@ struct CompactionTests {
         #expect(fromSlot == Slot(1))
         actions = replica.step(.persisted(upTo: actions.lastPersistID!))
         actions = replica.step(.message(from: r2, .promise(ballot: ballot, entries: [], compactedThrough: Slot(40))))
-        #expect(replica.status.role == "follower", "with our own promise that was a majority, but slots 1…40 are unknown to us")
+        #expect(replica.status.role == .follower, "with our own promise that was a majority, but slots 1…40 are unknown to us")
         #expect(actions.sends.allSatisfy { if case .accept = $0.message { false } else { true } }, "no no-op is proposed")
         #expect(actions.messages(to: r2).contains { if case .catchUpRequest = $0 { true } else { false } })
     }
@@ -91,6 +91,6 @@ struct CompactionTests {
         }
         actions = replica.step(.persisted(upTo: actions.lastPersistID!))
         _ = replica.step(.message(from: r2, .promise(ballot: ballot, entries: [], compactedThrough: .zero)))
-        #expect(replica.status.role == "leader")
+        #expect(replica.status.role == .leader)
     }
 }

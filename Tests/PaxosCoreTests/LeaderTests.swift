@@ -32,7 +32,7 @@ struct LeaderTests {
         let reportedHigher = [LogEntry(slot: Slot(1), ballot: ballot(0, r3), command: high, chosen: false)]
         actions = replica.step(.message(from: r2, .promise(ballot: b, entries: reported, compactedThrough: .zero)))
         actions += replica.step(.message(from: r3, .promise(ballot: b, entries: reportedHigher, compactedThrough: .zero)))
-        #expect(replica.status.role == "leader")
+        #expect(replica.status.role == .leader)
         let accepts = actions.messages(to: r2).compactMap { message -> [AcceptEntry]? in
             if case .accept(_, let entries, _) = message { entries } else { nil }
         }.flatMap { $0 }
@@ -91,9 +91,9 @@ struct LeaderTests {
         // One reject leaves us and r3, a majority that can still accept our ballot (PreVoteTests);
         // the second leaves us alone.
         let first = replica.step(.message(from: r2, .reject(ballot: ballot(1, r1), promised: ballot(4, r3))))
-        #expect(replica.status.role == "leader" && first.replies.isEmpty)
+        #expect(replica.status.role == .leader && first.replies.isEmpty)
         let actions = replica.step(.message(from: r3, .reject(ballot: ballot(1, r1), promised: ballot(4, r3))))
-        #expect(replica.status.role == "follower")
+        #expect(replica.status.role == .follower)
         #expect(actions.replies == [.proposalRejected(put(2, 1, "b", "2"), .notLeader(leader: nil))],
                 "only the request still waiting for a slot is refused; the proposed one may yet be chosen")
         let next = replica.tickUntilElection()
@@ -118,7 +118,7 @@ struct LeaderTests {
         var replica = makeReplica(r1)
         _ = replica.becomeLeaderForTest()
         for _ in 0..<25 { _ = replica.step(.tick) }
-        #expect(replica.status.role != "leader")
+        #expect(replica.status.role != .leader)
     }
 
     @Test("election: failed elections back off, growing the timeout")

@@ -158,9 +158,9 @@ struct MembershipTests {
         prepare += replica.step(.persisted(upTo: prepare.lastPersistID!))
         _ = replica.step(.message(from: r2, .promise(ballot: b, entries: [], compactedThrough: .zero)))
         _ = replica.step(.message(from: r3, .promise(ballot: b, entries: [], compactedThrough: .zero)))
-        #expect(replica.status.role == "candidate", "a majority of the bootstrap alone made it leader")
+        #expect(replica.status.role == .candidate, "a majority of the bootstrap alone made it leader")
         _ = replica.step(.message(from: r4, .promise(ballot: b, entries: [], compactedThrough: .zero)))
-        #expect(replica.status.role == "leader")
+        #expect(replica.status.role == .leader)
     }
 
     @Test("leader: steps down once the membership that removes it governs the next slot")
@@ -175,7 +175,7 @@ struct MembershipTests {
         #expect(next == Membership(epoch: 2, voters: [member(r2), member(r3)]))
         actions = replica.voteAlong([r2, r3], actions: actions)
         #expect(replica.chosenThrough.rawValue >= slot.rawValue + α - 1, "the leader did not fill the slots up to the activation")
-        #expect(replica.status.role == "follower")
+        #expect(replica.status.role == .follower)
         #expect(!replica.status.isVoter)
         // It handed over: every remaining voter hears whom it named, in the ballot it led in.
         let handOvers = [r2, r3].flatMap { peer in
@@ -204,7 +204,7 @@ struct RecoveryAboveChosenTests {
         var replica = makeReplica(r1, durable: DurableState(promised: ballot(1, r2), entries: [chosen])) { $0.maxBatchRequests = 1 }
         var actions = replica.becomeLeaderForTest()
         actions += replica.step(.propose([put(9, 1, "a", "1"), put(9, 2, "a", "2"), put(9, 3, "a", "3")]))
-        #expect(replica.status.role == "leader")
+        #expect(replica.status.role == .leader)
         let proposed = actions.messages(to: r2).flatMap { message -> [Slot] in
             if case .accept(_, let entries, _) = message { entries.map(\.slot) } else { [] }
         }
@@ -334,7 +334,7 @@ struct HandOverTests {
     func successorRunsAtOnce() {
         var successor = Self.follower(r2)
         let actions = successor.step(.message(from: r1, .handOver(ballot: ballot(1, r1), successor: r2)))
-        #expect(successor.status.role == "candidate")
+        #expect(successor.status.role == .candidate)
         guard case .prepare(let b, _)? = actions.messages(to: r3).first else {
             Issue.record("no prepare to replica 3: \(actions)")
             return
@@ -347,7 +347,7 @@ struct HandOverTests {
         // ... but not once leader 1 handed over.
         other = Self.follower(r3)
         _ = other.step(.message(from: r1, .handOver(ballot: ballot(1, r1), successor: r2)))
-        #expect(other.status.role == "follower")
+        #expect(other.status.role == .follower)
         #expect(other.status.leader == nil)
         let answer = other.step(.message(from: r2, .prepare(ballot: b, fromSlot: Slot(2))))
         #expect(answer.persists.count == 1, "the promise is persisted before it is sent: \(answer)")
@@ -357,10 +357,10 @@ struct HandOverTests {
     func strayHandOverIsIgnored() {
         var replica = Self.follower(r2)
         _ = replica.step(.message(from: r3, .handOver(ballot: ballot(1, r3), successor: r2)))
-        #expect(replica.status.role == "follower")
+        #expect(replica.status.role == .follower)
         #expect(replica.status.leader == r1)
         _ = replica.step(.message(from: r1, .handOver(ballot: ballot(0, r1), successor: r2)))
-        #expect(replica.status.role == "follower")
+        #expect(replica.status.role == .follower)
         #expect(replica.status.leader == r1)
     }
 }

@@ -102,7 +102,7 @@ struct PeerMessageValidationTests {
         }
         let actions = replica.step(.message(from: r2, .reject(ballot: own, promised: ballot(.max, r2))))
         #expect(actions.contains(.countRefusal(PeerMessageRefusal(peer: r2, kind: "reject", reason: .ballotOutOfRange))))
-        #expect(replica.roleName == "candidate")
+        #expect(replica.role == .candidate)
         var again: [Action] = []
         for _ in 0..<200 where again.isEmpty {
             // A failed candidate asks again (pre-prepare) before raising; peers say yes here.

@@ -27,7 +27,7 @@ struct PreVoteTests {
             }
         }
         #expect(replica.promised == ballot(4, r1))
-        #expect(replica.status.role == "follower")
+        #expect(replica.status.role == .follower)
         #expect(asked > 0, "it keeps asking, so it can run once a majority hears no leader")
     }
 
@@ -90,7 +90,7 @@ struct PreVoteTests {
         let granted = replica.step(.message(from: r3, .prePromise(ballot: asked, granted: true, promised: .zero)))
         #expect(granted.persists.first?.promised == ballot(8, r1), "phase 1 goes above the promise the refusal reported")
         #expect(granted.messages(to: r2) == [.prepare(ballot: ballot(8, r1), fromSlot: Slot(1))])
-        #expect(replica.status.role == "candidate")
+        #expect(replica.status.role == .candidate)
     }
 
     @Test("pre-prepare: a stale answer, or one after a leader was heard, starts nothing")
@@ -105,7 +105,7 @@ struct PreVoteTests {
         #expect(old.persists.isEmpty)
         _ = replica.step(.message(from: r3, .heartbeat(ballot: ballot(1, r3), chosenThrough: .zero, readRound: 0)))
         let late = replica.step(.message(from: r2, .prePromise(ballot: asked, granted: true, promised: .zero)))
-        #expect(late.persists.isEmpty && replica.status.role == "follower", "a live leader ended the round")
+        #expect(late.persists.isEmpty && replica.status.role == .follower, "a live leader ended the round")
     }
 
     @Test("leader: keeps leading through a reject from an acceptor whose ballot won no majority")
@@ -113,7 +113,7 @@ struct PreVoteTests {
         var replica = makeReplica(r1)
         _ = replica.becomeLeaderForTest()
         let rejected = replica.step(.message(from: r3, .reject(ballot: ballot(1, r1), promised: ballot(9, r3))))
-        #expect(replica.status.role == "leader")
+        #expect(replica.status.role == .leader)
         #expect(rejected.replies.isEmpty && rejected.persists.isEmpty)
         // r2 and we still make a majority: a proposal is chosen without r3.
         let proposal = replica.step(.propose([put(1, 1, "a", "1")]))
@@ -136,7 +136,7 @@ struct PreVoteTests {
             prepare = actions.messages(to: r3).first { if case .prepare = $0 { true } else { false } }
         }
         #expect(prepare == .prepare(ballot: ballot(10, r1), fromSlot: Slot(1)), "phase 1 again, above the rejecting ballot")
-        #expect(replica.status.role == "candidate")
+        #expect(replica.status.role == .candidate)
     }
 
     @Test("leader: the planted bug steps down on any reject with a higher ballot")
@@ -144,7 +144,7 @@ struct PreVoteTests {
         var replica = makeReplica(r1) { $0._plantedBug = .stepDownOnAnyReject }
         _ = replica.becomeLeaderForTest()
         _ = replica.step(.message(from: r3, .reject(ballot: ballot(1, r1), promised: ballot(9, r3))))
-        #expect(replica.status.role == "follower")
+        #expect(replica.status.role == .follower)
     }
 
     /// Which peers acknowledge the leader's heartbeats, and whether it still leads after three
@@ -163,6 +163,6 @@ struct PreVoteTests {
                 }
             }
         }
-        #expect((replica.status.role == "leader") == leads)
+        #expect((replica.status.role == .leader) == leads)
     }
 }

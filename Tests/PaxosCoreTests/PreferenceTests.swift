@@ -118,9 +118,9 @@ struct PreferenceTests {
         var replica = makeReplica(r2, preferring(r2))
         let first = try #require(followWithHeartbeats(&replica, ticks: 200).prepareAt)
         // r1 keeps the lead with a higher ballot: r2's candidacy is refused and it follows again.
-        #expect(replica.status.role == "candidate")
+        #expect(replica.status.role == .candidate)
         _ = replica.step(.message(from: r1, .reject(ballot: replica.status.promised, promised: ballot(9, r1))))
-        #expect(replica.status.role == "follower")
+        #expect(replica.status.role == .follower)
         let second = try #require(followWithHeartbeats(&replica, ticks: 400, round: 9).prepareAt)
         #expect(second >= 40, "second takeover after \(second) ticks; the first came after \(first), the wait should double")
     }

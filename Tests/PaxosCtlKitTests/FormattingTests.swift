@@ -3,6 +3,7 @@
 
 import Foundation
 import PaxosClient
+import PaxosCore
 import PaxosCtlKit
 import PaxosWire
 import Testing
@@ -38,15 +39,30 @@ struct FormattingTests {
         #expect(lines == ["node  role", "1     leader", "12    -"])
     }
 
+    /// A group as INFO reports it; only the fields the status table shows vary.
+    static func group(_ group: UInt32, _ role: Role, leader: UInt32?, preferred: UInt32? = nil, ballot: String,
+                      chosen: UInt64, applied: UInt64) -> GroupInfo {
+        GroupInfo(
+            group: group, role: role, leader: leader, preferredLeader: preferred, ballot: ballot, chosenFrontier: chosen,
+            appliedSlot: applied, snapshotSlot: 0, inflightSlots: 0, pendingRequests: 0, trackedRequests: 0, incarnation: "1",
+            membershipEpoch: nil, voters: [], learners: [], voter: false, membershipNext: nil, databaseBytes: 0,
+            compactions: 0, snapshotsInstalled: 0, transfers: nil)
+    }
+
+    static func node(_ id: UInt32, _ groups: [GroupInfo]) -> NodeInfo {
+        NodeInfo(
+            replicaID: id, clusterID: "test", clusterUUID: nil, members: [1, 2, 3], peersConnected: [], peers: [],
+            retainSlots: 0, retainBytes: 0, databaseBytes: 0, failRate: 0, synchronous: .full, tickMilliseconds: 10,
+            groups: groups)
+    }
+
     static func sampleReport() -> StatusReport {
         let one = NodeAddress(id: 1, endpoint: .init(host: "127.0.0.1", port: 6381))
         let two = NodeAddress(id: nil, endpoint: .init(host: "127.0.0.1", port: 6382))
         let three = NodeAddress(id: 3, endpoint: .init(host: "127.0.0.1", port: 6383))
         return StatusReport(nodes: [
-            NodeStatus(node: one, info: ["replica_id": "1", "role": "leader", "leader_id": "1", "ballot": "4.1",
-                                         "chosen_frontier": "17", "applied_slot": "17"]),
-            NodeStatus(node: two, info: ["replica_id": "2", "role": "follower", "leader_id": "unknown", "ballot": "4.1",
-                                         "chosen_frontier": "16", "applied_slot": "15"]),
+            NodeStatus(node: one, info: node(1, [group(0, .leader, leader: 1, ballot: "4.1", chosen: 17, applied: 17)])),
+            NodeStatus(node: two, info: node(2, [group(0, .follower, leader: nil, ballot: "4.1", chosen: 16, applied: 15)])),
             NodeStatus(node: three, error: "127.0.0.1:6383: connection refused"),
         ])
     }
@@ -72,8 +88,13 @@ struct FormattingTests {
         #expect(top["total"] as? Int == 3)
         #expect(top["leader"] as? Int == 1)
         let nodes = try #require(top["nodes"] as? [[String: Any]])
-        let keys: Set = ["id", "endpoint", "reachable", "role", "leader", "ballot", "chosen_frontier", "applied_slot", "error", "groups"]
+        let keys: Set = ["id", "endpoint", "reachable", "role", "leader", "ballot", "chosen_frontier", "applied_slot", "error", "groups", "info"]
         for node in nodes { #expect(Set(node.keys) == keys) }
+        // The node's whole report is under "info", with INFO's names and numbers as numbers.
+        let info = try #require(nodes[0]["info"] as? [String: Any])
+        #expect(info["replica_id"] as? Int == 1)
+        #expect((info["groups"] as? [[String: Any]])?.first?["applied_slot"] as? Int == 17)
+        #expect(nodes[2]["info"] is NSNull)
         #expect(nodes[0]["chosen_frontier"] as? Int == 17)
         #expect(nodes[1]["leader"] is NSNull)
         #expect(nodes[2]["reachable"] as? Bool == false)
@@ -83,14 +104,12 @@ struct FormattingTests {
     static func multiGroupReport() -> StatusReport {
         let one = NodeAddress(id: 1, endpoint: .init(host: "127.0.0.1", port: 6381))
         let two = NodeAddress(id: 2, endpoint: .init(host: "127.0.0.1", port: 6382))
-        func line(_ role: String, _ leader: String, _ preferred: String, _ chosen: Int) -> String {
-            "role=\(role),leader_id=\(leader),preferred_leader=\(preferred),ballot=2.\(leader),chosen_frontier=\(chosen),applied_slot=\(chosen),snapshot_slot=0"
+        func line(_ index: UInt32, _ role: Role, _ leader: UInt32, _ chosen: UInt64) -> GroupInfo {
+            group(index, role, leader: leader, preferred: leader, ballot: "2.\(leader)", chosen: chosen, applied: chosen)
         }
         return StatusReport(nodes: [
-            NodeStatus(node: one, info: ["replica_id": "1", "groups": "2", "groups_led": "0",
-                                         "group0": line("leader", "1", "1", 9), "group1": line("follower", "2", "2", 4)]),
-            NodeStatus(node: two, info: ["replica_id": "2", "groups": "2", "groups_led": "1",
-                                         "group0": line("follower", "1", "1", 9), "group1": line("leader", "2", "2", 5)]),
+            NodeStatus(node: one, info: node(1, [line(0, .leader, 1, 9), line(1, .follower, 2, 4)])),
+            NodeStatus(node: two, info: node(2, [line(0, .follower, 1, 9), line(1, .leader, 2, 5)])),
         ])
     }
 

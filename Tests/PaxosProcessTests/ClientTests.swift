@@ -4,6 +4,8 @@
 // cover the client against real paxosd.
 
 import PaxosClient
+import PaxosCore
+import PaxosWire
 import Testing
 
 @Suite("client")
@@ -85,7 +87,7 @@ struct ClientTests {
         let client = try PaxosClient(endpoints: [server.endpoint, server.endpoint], configuration: Self.retrying())
         let error = try #require(throws: PaxosClientError.self) { try client.command(["FROB"]) }
         #expect(error == .serverError)
-        #expect(error.serverErrorCode == "ERR")
+        #expect(error.serverErrorCode == .err)
         #expect(error.serverMessage == "ERR unknown command 'frob'")
         #expect(!error.isRetryable)
         #expect(client.lastAttempts == 1)
@@ -185,14 +187,28 @@ struct ClientTests {
         #expect(error == .unexpectedReply)
     }
 
-    @Test("client: INFO text becomes fields")
+    @Test("client: INFO text becomes a NodeInfo; text that is not a node's INFO is an unexpected reply")
     func infoFields() throws {
-        let text = "# Replication\r\nrole:leader\r\nleader_id:2\r\nballot:3.2\r\npeer_1:connected\r\nodd:a:b\r\n"
-        let server = try FakeServer(.reply(Array("$\(text.utf8.count)\r\n\(text)\r\n".utf8), close: false))
-        defer { server.stop() }
-        let client = try PaxosClient(endpoints: [server.endpoint], configuration: Self.once())
-        let info = try client.info()
-        #expect(info == ["role": "leader", "leader_id": "2", "ballot": "3.2", "peer_1": "connected", "odd": "a:b"])
+        let info = NodeInfo(
+            replicaID: 2, clusterID: "c", clusterUUID: nil, members: [1, 2], peersConnected: [1],
+            peers: [.init(id: 1, connected: true)], retainSlots: 10, retainBytes: 20, databaseBytes: 30, failRate: 0,
+            synchronous: .full, tickMilliseconds: 10,
+            groups: [GroupInfo(
+                group: 0, role: .leader, leader: 2, preferredLeader: nil, ballot: "3.2", chosenFrontier: 5, appliedSlot: 5,
+                snapshotSlot: 0, inflightSlots: 0, pendingRequests: 0, trackedRequests: 0, incarnation: "1",
+                membershipEpoch: 1, voters: [1, 2], learners: [], voter: true, membershipNext: nil, databaseBytes: 30,
+                compactions: 0, snapshotsInstalled: 0,
+                transfers: .init(sent: 0, received: 0, lastInstalled: nil, aborted: 0, sendingTo: [], receivingFrom: nil))])
+        for (text, expected) in [(info.infoText, Optional(info)), ("# Replication\r\nrole:leader\r\nodd:a:b\r\n", nil)] {
+            let server = try FakeServer(.reply(Array("$\(text.utf8.count)\r\n\(text)\r\n".utf8), close: false))
+            defer { server.stop() }
+            let client = try PaxosClient(endpoints: [server.endpoint], configuration: Self.once())
+            if let expected {
+                #expect(try client.info() == expected)
+            } else {
+                #expect(throws: PaxosClientError.unexpectedReply) { try client.info() }
+            }
+        }
     }
 
     @Test(

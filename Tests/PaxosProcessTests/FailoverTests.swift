@@ -7,6 +7,7 @@
 // §3) and ARCHITECTURE.md's election timeouts (300-600 ms of silence at 10 ms ticks).
 
 import PaxosClient
+import PaxosWire
 import Testing
 
 extension ProcessTests {
@@ -64,8 +65,8 @@ extension ProcessTests {
                 do {
                     let client = try PaxosClient(endpoints: [endpoint], configuration: .probe)
                     try waitUntil("\(endpoint) names a leader other than \(old)", timeout: .seconds(10), interval: .milliseconds(5)) {
-                        let named = try client.info()["leader_id"] ?? "unknown"
-                        return named != "unknown" && named != "\(old)"
+                        let named = try client.info().groups[0].leader
+                        return named != nil && named != UInt32(old)
                     }
                     return .success(ContinuousClock.now - since)
                 } catch {

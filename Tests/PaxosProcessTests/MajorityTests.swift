@@ -5,6 +5,7 @@
 // then restart all three and check every acknowledged value and new writes.
 
 import PaxosClient
+import PaxosWire
 import Testing
 
 extension ProcessTests {
@@ -48,7 +49,7 @@ extension ProcessTests {
                     } catch {
                         print("majority: with only \(minority) up, SET through node \(id) failed after \((ContinuousClock.now - started).roundedMilliseconds): \(error)")
                         #expect(error.isRetryable, "a minority's refusal should be retryable: \(error)")
-                        #expect(["NOLEADER", "TIMEOUT"].contains(error.serverErrorCode ?? ""), "\(error)")
+                        #expect([ServerErrorCode.noLeader, .timeout].contains { $0 == error.serverErrorCode }, "\(error)")
                     }
                 }
 

@@ -39,8 +39,8 @@ extension ProcessTests {
                 // Every group took some of the 120 keys, and every node applied them.
                 try cluster.waitForAllCaughtUp()
                 for id in cluster.ids {
-                    for (group, fields) in try cluster.groupInfo(id) {
-                        #expect((fields["applied_slot"].flatMap { UInt64($0) } ?? 0) > 0, "node \(id) group \(group) applied nothing")
+                    for (group, info) in try cluster.groupInfo(id) {
+                        #expect(info.appliedSlot > 0, "node \(id) group \(group) applied nothing")
                     }
                 }
                 let files = try FileManager.default.contentsOfDirectory(

@@ -1,11 +1,19 @@
 import Foundation
 import Testing
 import PaxosClient
+import PaxosCore
+import PaxosWire
 
 /// Looking at a running cluster through INFO, and clients aimed at chosen nodes.
 extension LocalCluster {
-    /// Node `id`'s INFO fields, asked once with short timeouts.
+    /// Node `id`'s INFO fields by name, asked once with short timeouts (parsed into `NodeInfo`
+    /// by the client, then named as the INFO text names them).
     func info(_ id: Int) throws -> [String: String] {
+        try nodeInfo(id).fields
+    }
+
+    /// What node `id` reports about itself, asked once with short timeouts.
+    func nodeInfo(_ id: Int) throws -> NodeInfo {
         try client(only: id, configuration: .probe).info()
     }
 
@@ -45,14 +53,14 @@ extension LocalCluster {
         var leader = 0
         try waitUntil("the live nodes \(liveIDs) agree on one live leader", timeout: timeout) {
             let live = liveIDs.filter { among?.contains($0) ?? true }
-            var named = Set<String>()
+            var named = Set<UInt32?>()
             var leading: [Int] = []
             for id in live {
-                let fields = try info(id)
-                named.insert(fields["leader_id"] ?? "unknown")
-                if fields["role"] == "leader" { leading.append(id) }
+                let group = try nodeInfo(id).groups[0]
+                named.insert(group.leader)
+                if group.role == .leader { leading.append(id) }
             }
-            guard named.count == 1, let id = named.first.flatMap({ Int($0) }), live.contains(id), leading == [id] else {
+            guard named.count == 1, let id = named.first.flatMap({ $0 }).map({ Int($0) }), live.contains(id), leading == [id] else {
                 return false
             }
             leader = id
@@ -77,15 +85,11 @@ extension LocalCluster {
         }
     }
 
-    /// Node `id`'s per-group INFO lines (`group2:role=leader,leader_id=3,...`), by group.
-    func groupInfo(_ id: Int) throws -> [Int: [String: String]] {
-        let fields = try info(id)
-        var result: [Int: [String: String]] = [:]
-        for group in 0..<groups {
-            guard let line = fields["group\(group)"] else { throw HarnessError("node \(id) INFO has no group\(group) line") }
-            result[group] = PaxosClient.parseGroupInfo(line)
-        }
-        return result
+    /// Node `id`'s groups as its INFO reports them, by group.
+    func groupInfo(_ id: Int) throws -> [Int: GroupInfo] {
+        let reported = try nodeInfo(id).groups
+        guard reported.count == groups else { throw HarnessError("node \(id) INFO has \(reported.count) groups, not \(groups)") }
+        return Dictionary(uniqueKeysWithValues: reported.map { (Int($0.group), $0) })
     }
 
     /// Waits until, in every group, the live nodes name one live leader that says it leads and
@@ -100,10 +104,10 @@ extension LocalCluster {
             let views = try Dictionary(uniqueKeysWithValues: live.map { ($0, try groupInfo($0)) })
             leaders = [:]
             for group in 0..<groups {
-                let named = Set(live.map { views[$0]![group]!["leader_id"] ?? "unknown" })
-                let leading = live.filter { views[$0]![group]!["role"] == "leader" }
-                guard named.count == 1, let id = named.first.flatMap({ Int($0) }), live.contains(id), leading == [id] else {
-                    last = "group \(group): named \(named.sorted()), leading \(leading)"
+                let named = Set(live.map { views[$0]![group]!.leader })
+                let leading = live.filter { views[$0]![group]!.role == .leader }
+                guard named.count == 1, let id = named.first.flatMap({ $0 }).map({ Int($0) }), live.contains(id), leading == [id] else {
+                    last = "group \(group): named \(named.map { $0.map { "\($0)" } ?? "unknown" }.sorted()), leading \(leading)"
                     return false
                 }
                 if preferred, live.contains(preferredLeader(ofGroup: group)), id != preferredLeader(ofGroup: group) {
@@ -126,9 +130,9 @@ extension LocalCluster {
             for group in 0..<groups {
                 let theirs = try groupInfo(leaders[group]!)[group]!
                 let own = mine[group]!
-                guard own["chosen_frontier"] == theirs["chosen_frontier"], own["applied_slot"] == theirs["applied_slot"],
-                      own["applied_slot"] == theirs["chosen_frontier"] else {
-                    last = "group \(group): applied \(own["applied_slot"] ?? "?"), leader \(leaders[group]!) chosen \(theirs["chosen_frontier"] ?? "?")"
+                guard own.chosenFrontier == theirs.chosenFrontier, own.appliedSlot == theirs.appliedSlot,
+                      own.appliedSlot == theirs.chosenFrontier else {
+                    last = "group \(group): applied \(own.appliedSlot), leader \(leaders[group]!) chosen \(theirs.chosenFrontier)"
                     return false
                 }
             }
