@@ -1,3 +1,4 @@
+public import PaxosCore
 public import PaxosWire
 
 /// A blocking PaxosKV client that talks to one node at a time and fails over to the next.

@@ -1,3 +1,4 @@
+public import PaxosCore
 public import PaxosWire
 
 /// Why a client call failed: the connection, the bytes on it, or the server's answer.

@@ -212,9 +212,6 @@ public struct Replica: Sendable {
         case .leader: .leader
         }
     }
-
-    /// `role.rawValue`, kept for callers not yet moved to `role`.
-    public var roleName: String { role.rawValue }
 }
 
 /// Our latest catch-up request, for retries.

@@ -1,4 +1,5 @@
 import Dispatch
+import PaxosCore
 import Foundation
 package import Histogram
 package import PaxosClient

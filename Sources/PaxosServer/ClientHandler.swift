@@ -419,7 +419,7 @@ final class ClientHandler: ChannelDuplexHandler {
             guard let key = remaining.popFirst() else { return done(.integer(count)) }
             each(key) { outcome in
                 if case .failed(let code, let message) = outcome {
-                    return done(.error(ServerErrorCode.multiKeyFailure(code: ServerErrorCode(rawValue: code), message: message, applied: writes ? applied : 0, of: keys.count)))
+                    return done(.error(ServerErrorCode.multiKeyFailure(code: code, message: message, applied: writes ? applied : 0, of: keys.count)))
                 }
                 applied += 1
                 if matches(outcome) { count += 1 }
@@ -430,7 +430,7 @@ final class ClientHandler: ChannelDuplexHandler {
     }
 
     static func render(_ outcome: RequestOutcome, success: (RequestOutcome) -> RESPValue?) -> RESPValue {
-        if case .failed(let code, let message) = outcome { return .error(ServerErrorCode(rawValue: code), message) }
+        if case .failed(let code, let message) = outcome { return .error(code, message) }
         return success(outcome) ?? .error(.err, "unexpected answer from the cluster")
     }
 }

@@ -1,3 +1,4 @@
+import PaxosCore
 import Foundation
 #if canImport(Glibc)
 import Glibc

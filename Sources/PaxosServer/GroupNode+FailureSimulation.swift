@@ -46,7 +46,7 @@ extension GroupNode {
                     replica = Replica(configuration: settings.replicaConfiguration(group: group, incarnation: incarnation), durable: durable,
                                       random: random.fork(), logger: logger)
                     failedUntil = nil
-                    lastRole = Role.follower.rawValue
+                    lastRole = .follower
                     logger.warning("recovered from simulated failure", metadata: [
                         "paxos.replica": "\(settings.id)", "paxos.slot": "\(durable.appliedThrough)",
                         "paxos.ballot": "\(durable.promised)",

@@ -14,7 +14,7 @@ extension GroupNode {
     /// What the shell needs of the core and links now.
     var shellView: ShellView {
         let hint = replica.leaderHint
-        return ShellView(isLeader: replica.roleName == "leader", leaderHint: hint,
+        return ShellView(isLeader: replica.role == .leader, leaderHint: hint,
                          leaderLinked: hint.map { node.links[$0] != nil } ?? false,
                          chosenThrough: replica.chosenThrough, failed: failedUntil != nil)
     }

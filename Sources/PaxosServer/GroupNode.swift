@@ -58,7 +58,7 @@ final class GroupNode: @unchecked Sendable {
     var failureRandom: SeededGenerator
     var ticksSinceFailureDraw = 0
 
-    var lastRole = "follower"
+    var lastRole: Role = .follower
     var stopping = false
 
     // Snapshots and compaction (see GroupNode+Snapshots.swift, GroupNode+Compaction.swift).
@@ -233,10 +233,10 @@ final class GroupNode: @unchecked Sendable {
     }
 
     func noteRoleChange() {
-        let role = replica.roleName
+        let role = replica.role
         guard role != lastRole else { return }
-        if role == "candidate" { metrics.elections.increment() }
-        if role == "leader" || lastRole == "leader" {
+        if role == .candidate { metrics.elections.increment() }
+        if role == .leader || lastRole == .leader {
             logger.info("role changed", metadata: ["paxos.role": "\(role)", "paxos.ballot": "\(replica.promised)"])
         }
         lastRole = role

@@ -23,7 +23,7 @@ extension GroupShell {
             // Route again at the next sweep; the hint may be stale, our own view decides.
             requests[token]?.routedTo = nil
         case .overloaded:
-            failNotApplied(token, code: "BUSY", message: "the leader is overloaded; retry shortly", thisRoutingProposed: false,
+            failNotApplied(token, code: .busy, message: "the leader is overloaded; retry shortly", thisRoutingProposed: false,
                            effects: &effects)
         }
         return effects
@@ -71,7 +71,7 @@ extension GroupShell {
     public mutating func failAll(message: String) -> [ShellEffect] {
         var effects: [ShellEffect] = []
         for token in requests.keys.sorted() {
-            failNotApplied(token, code: "UNAVAILABLE", message: message, thisRoutingProposed: true, effects: &effects)
+            failNotApplied(token, code: .unavailable, message: message, thisRoutingProposed: true, effects: &effects)
         }
         proposalBuffer = []
         readTokens = [:]
@@ -81,7 +81,7 @@ extension GroupShell {
     /// The node shuts down: everything in flight is answered.
     public mutating func stop(message: String) -> [ShellEffect] {
         var effects: [ShellEffect] = []
-        for token in requests.keys.sorted() { resolve(token, .failed(code: "SHUTDOWN", message: message), effects: &effects) }
+        for token in requests.keys.sorted() { resolve(token, .failed(code: .shutdown, message: message), effects: &effects) }
         return effects
     }
 
@@ -91,7 +91,7 @@ extension GroupShell {
             requests[token]?.routedTo = nil
             route(token, now: now, view: view, effects: &effects)
         case .overloaded:
-            failNotApplied(token, code: "BUSY", message: "the leader's queue is full; retry shortly", thisRoutingProposed: false,
+            failNotApplied(token, code: .busy, message: "the leader's queue is full; retry shortly", thisRoutingProposed: false,
                            effects: &effects)
         }
     }
@@ -102,12 +102,12 @@ extension GroupShell {
     /// it; the next leader recovers it in phase 1), so it fails as `TIMEOUT` instead, which
     /// clients read as "may or may not have been applied". `thisRoutingProposed` is false when
     /// the current routing was refused before it could be proposed (the leader was overloaded).
-    mutating func failNotApplied(_ token: UInt64, code: String, message: String, thisRoutingProposed: Bool,
+    mutating func failNotApplied(_ token: UInt64, code: ServerErrorCode, message: String, thisRoutingProposed: Bool,
                                  effects: inout [ShellEffect]) {
         guard let tracked = requests[token] else { return }
         let earlierRoutings = tracked.routings - (thisRoutingProposed ? 0 : 1)
         if case .write = tracked.kind, earlierRoutings > 0, settings.plantedBug != .busyAfterProposal {
-            resolve(token, .failed(code: "TIMEOUT", message: "\(message); it was already proposed, so it may or may not have been applied"),
+            resolve(token, .failed(code: .timeout, message: "\(message); it was already proposed, so it may or may not have been applied"),
                     effects: &effects)
         } else {
             resolve(token, .failed(code: code, message: message), effects: &effects)
@@ -132,7 +132,7 @@ extension GroupShell {
             switch outcome {
             case .applied(let result): forwarded = .applied(result)
             case .value(let value): forwarded = .value(value)
-            case .failed(let code, _): forwarded = code == "BUSY" ? .overloaded : .unavailable
+            case .failed(let code, _): forwarded = code == .busy ? .overloaded : .unavailable
             }
             return .forwardReply(to: peer, id: id, forwarded)
         }
@@ -144,11 +144,13 @@ extension GroupShell {
         guard case .applied(let result) = outcome else { return outcome }
         return switch result {
         case .superseded:
-            // Impossible for our connections (one write at a time); answer honestly if it happens.
-            .failed(code: "ERR", message: "request superseded by a newer one from the same client")
+            // Impossible for our connections (one write at a time). Superseded means a copy was
+            // applied long ago and its result forgotten: not a wrong command (ERR), an outcome
+            // the client cannot learn any more.
+            .failed(code: .timeout, message: "request superseded by a newer one from the same client; it may or may not have been applied")
         case .expired:
             // Refused in this slot, but an earlier copy may have been applied (ClientSession).
-            .failed(code: "TIMEOUT", message: "the request was retried for too long and expired; it may or may not have been applied")
+            .failed(code: .timeout, message: "the request was retried for too long and expired; it may or may not have been applied")
         case .ok, .deleted:
             .applied(result)
         }

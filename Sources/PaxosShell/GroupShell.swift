@@ -93,7 +93,7 @@ extension GroupShell {
     public mutating func submitStaleRead(key: Bytes, now: UInt64, view: ShellView) -> (token: UInt64, effects: [ShellEffect]) {
         let token = takeToken()
         guard !view.failed else {
-            return (token, [.answer(token: token, .failed(code: "UNAVAILABLE", message: "replica \(settings.me) is in a simulated failure"))])
+            return (token, [.answer(token: token, .failed(code: .unavailable, message: "replica \(settings.me) is in a simulated failure"))])
         }
         requests[token] = TrackedRequest(kind: .localRead(key: key), origin: .local,
                                          deadline: now + settings.requestTimeoutMilliseconds,
@@ -126,11 +126,11 @@ extension GroupShell {
                         effects: inout [ShellEffect]) -> UInt64 {
         let token = takeToken()
         guard requests.count < settings.maxOutstandingRequests else {
-            effects.append(Self.deliver(.failed(code: "BUSY", message: "too many requests in flight; retry shortly"), token: token, to: origin))
+            effects.append(Self.deliver(.failed(code: .busy, message: "too many requests in flight; retry shortly"), token: token, to: origin))
             return token
         }
         guard !view.failed else {
-            effects.append(Self.deliver(.failed(code: "UNAVAILABLE", message: "replica \(settings.me) is in a simulated failure (--fail-rate); try another node"),
+            effects.append(Self.deliver(.failed(code: .unavailable, message: "replica \(settings.me) is in a simulated failure (--fail-rate); try another node"),
                                         token: token, to: origin))
             return token
         }
@@ -222,8 +222,8 @@ extension GroupShell {
         for (token, tracked) in requests {
             if now >= tracked.deadline {
                 let outcome: RequestOutcome = tracked.routedTo == nil
-                    ? .failed(code: "NOLEADER", message: "no leader is known; the cluster may be electing one or lack a majority")
-                    : .failed(code: "TIMEOUT", message: "no answer in time; the request may or may not have been applied")
+                    ? .failed(code: .noLeader, message: "no leader is known; the cluster may be electing one or lack a majority")
+                    : .failed(code: .timeout, message: "no answer in time; the request may or may not have been applied")
                 expired.append((token, outcome))
             } else if case .localRead = tracked.kind {
                 continue

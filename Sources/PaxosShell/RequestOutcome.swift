@@ -6,5 +6,5 @@ public enum RequestOutcome: Hashable, Sendable {
     case value(Bytes?)
     /// The request failed before it could be answered; `code` is the RESP error prefix, and
     /// says whether the write may have been applied (`ServerErrorCode`).
-    case failed(code: String, message: String)
+    case failed(code: ServerErrorCode, message: String)
 }

@@ -3,7 +3,7 @@ public import PaxosCore
 /// What the shell needs to know of the core and the links at the moment of an input: read by
 /// the caller from its `Replica` and peer links, so the shell itself holds no reference.
 public struct ShellView: Hashable, Sendable {
-    /// This replica leads (`Replica.roleName == "leader"`): writes are proposed to its own core.
+    /// This replica leads (`Replica.role == .leader`): writes are proposed to its own core.
     public var isLeader: Bool
     /// Who this replica believes leads, possibly itself.
     public var leaderHint: ReplicaID?

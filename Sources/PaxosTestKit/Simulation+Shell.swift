@@ -18,7 +18,7 @@ extension Simulation {
     func shellView(_ index: Int) -> ShellView {
         let replica = replicas[index].replica
         let hint = replica?.leaderHint
-        return ShellView(isLeader: replica?.roleName == "leader", leaderHint: hint, leaderLinked: hint != nil,
+        return ShellView(isLeader: replica?.role == .leader, leaderHint: hint, leaderLinked: hint != nil,
                          chosenThrough: replica?.chosenThrough ?? .zero)
     }
 
@@ -82,7 +82,9 @@ extension Simulation {
         case .applied(.deleted(let existed)): .outcome(.deleted(existed: existed))
         case .value(let value): .outcome(.value(value))
         case .applied(.superseded), .applied(.expired): .unknown
-        case .failed(let code, _): code == "BUSY" || code == "UNAVAILABLE" ? .notApplied : .unknown
+        // Exactly what PaxosClient reads from the code: transient and not outcome-unknown means
+        // certainly not applied.
+        case .failed(let code, _): code.transient && !code.outcomeUnknown ? .notApplied : .unknown
         }
     }
 }

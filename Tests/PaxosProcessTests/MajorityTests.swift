@@ -5,6 +5,7 @@
 // then restart all three and check every acknowledged value and new writes.
 
 import PaxosClient
+import PaxosCore
 import PaxosWire
 import Testing
 

@@ -25,14 +25,14 @@ struct GroupShellTests {
 
     static func code(_ effects: [ShellEffect]) -> String? {
         for effect in effects {
-            if case .answer(_, .failed(let code, _)) = effect { return code }
+            if case .answer(_, .failed(let code, _)) = effect { return code.rawValue }
         }
         return nil
     }
 
     static func codes(_ effects: [ShellEffect]) -> [UInt64: String] {
         var codes: [UInt64: String] = [:]
-        for case .answer(let token, .failed(let code, _)) in effects { codes[token] = code }
+        for case .answer(let token, .failed(let code, _)) in effects { codes[token] = code.rawValue }
         return codes
     }
 
@@ -191,7 +191,7 @@ struct GroupShellTests {
         var shell = Self.shell()
         for client in 1...4 as ClosedRange<UInt64> { _ = shell.submit(.write(Self.write(client)), now: 0, view: Self.leaderless) }
         let refused = shell.submit(.write(Self.write(5)), now: 0, view: Self.following)
-        #expect(refused.effects == [.answer(token: refused.token, .failed(code: "BUSY", message: "too many requests in flight; retry shortly"))])
+        #expect(refused.effects == [.answer(token: refused.token, .failed(code: .busy, message: "too many requests in flight; retry shortly"))])
         #expect(shell.trackedCount == 4)
     }
 

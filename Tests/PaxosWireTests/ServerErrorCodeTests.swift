@@ -1,6 +1,7 @@
 // Method: the table of paxosd's error codes and the text of a multi-key write that fails part
 // way. A reply MUST NOT promise "not applied" (BUSY, UNAVAILABLE) once some keys were applied.
 
+import PaxosCore
 import PaxosWire
 import Testing
 

@@ -92,10 +92,3 @@ public enum ServerErrorCode: Hashable, Sendable, RawRepresentable, CustomStringC
         return ServerErrorCode.partial.text("\(context), the next failed: \(code) \(message)")
     }
 }
-
-extension RESPValue {
-    /// An error reply with `code` as its first word.
-    public static func error(_ code: ServerErrorCode, _ message: String) -> RESPValue {
-        .error(code.text(message))
-    }
-}
