@@ -108,12 +108,18 @@ extension Simulation {
     func transmit(_ message: Message, group: Int, from: ReplicaID, to: ReplicaID) {
         stats.messages += 1
         if configuration.corruptGroup != nil, corrupts(group: group) { corrupt(message, group: group, from: from, to: to) }
+        throughWeather(of: group, .deliver(group: group, from: from, to: to, message))
+    }
+
+    /// Schedules `event` as the group's weather has it: lost, or delivered once or twice, each
+    /// copy after its own random delay.
+    func throughWeather(of group: Int, _ event: SimEvent) {
         let weather = groups[group].weather
         if Double.random(in: 0..<1, using: &random) < weather.dropRate { return }
         let copies = Double.random(in: 0..<1, using: &random) < weather.duplicateRate ? 2 : 1
         for _ in 0..<copies {
             let delay = UInt64.random(in: 1...weather.maxDelayUnits, using: &random)
-            schedule(.deliver(group: group, from: from, to: to, message), after: delay)
+            schedule(event, after: delay)
         }
     }
 

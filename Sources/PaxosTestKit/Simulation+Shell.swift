@@ -54,13 +54,7 @@ extension Simulation {
     /// A forwarded request or its answer on the peer link, through the group's weather.
     func transmitRequest(_ frame: SimRequestFrame, group: Int, from: ReplicaID, to: ReplicaID) {
         stats.messages += 1
-        let weather = groups[group].weather
-        if Double.random(in: 0..<1, using: &random) < weather.dropRate { return }
-        let copies = Double.random(in: 0..<1, using: &random) < weather.duplicateRate ? 2 : 1
-        for _ in 0..<copies {
-            let delay = UInt64.random(in: 1...weather.maxDelayUnits, using: &random)
-            schedule(.deliverRequest(group: group, from: from, to: to, frame), after: delay)
-        }
+        throughWeather(of: group, .deliverRequest(group: group, from: from, to: to, frame))
     }
 
     func deliverRequest(_ frame: SimRequestFrame, group: Int, from: ReplicaID, to: ReplicaID) {
