@@ -87,16 +87,11 @@ public final class Simulation {
         var configuration = SimConfiguration.swarm(using: &random, replicas: replicas)
         configuration.plantedBug = plantedBug
         configuration.plantedBugGroup = plantedBug == nil ? nil : plantedBugGroup
+        // A bug's tilt toward the faults that expose it comes from a stream of its own, so the
+        // main stream draws what it always drew (see SimConfiguration+Targets.swift).
+        var aim = SeededGenerator(seed: seed ^ 0x7461_7267_6574_2121)
+        if let plantedBug { configuration.target(plantedBug, using: &aim) }
         if !compaction { configuration.retainSlots = nil }
-        if plantedBug == .ignoreCompaction {
-            // The bug needs compacted slots and a candidate that lags behind them.
-            configuration.retainSlots = min(configuration.retainSlots ?? 8, 8)
-        }
-        if plantedBug == .replyBeforePersist {
-            // The bug only shows when crashes lose writes that were already answered.
-            configuration.crashes = true
-            configuration.maxFlushDelayUnits = max(configuration.maxFlushDelayUnits, 20)
-        }
         configuration.drawGroups(groups, using: &random)
         if corruptMessages {
             // Drawn last and only when asked, so every other run is what it always was.
@@ -119,7 +114,7 @@ public final class Simulation {
         configuration.simulatorBug = simulatorBug
         if let sessionExpirySlots { configuration.sessionExpirySlots = sessionExpirySlots }
         if plantedBug == .applyMembershipImmediately { configuration.reconfigure = true }
-        if simulatorBug == .emptyDiskVotes { configuration.diskLoss = true }
+        if let simulatorBug { configuration.target(simulatorBug, using: &aim) }
         if configuration.reconfigure {
             configuration.spares = Int.random(in: 1...2, using: &side)
             configuration.meanChangeGapUnits = [100, 300, 600].randomElement(using: &side)!
