@@ -22,16 +22,33 @@ extension SimConfiguration {
             // A new leader must find slots voted but not known chosen: leaders change often,
             // with a pipeline in flight.
             crashes = true
-            powerLosses = true
+            partitions = true
             knobs.maxInflightSlots = max(knobs.maxInflightSlots, 4)
+            clients = max(clients, 3)
             meanFaultGapUnits = min(meanFaultGapUnits, [100, 300].randomElement(using: &random)!)
         case .ignoreCompaction:
-            // The bug needs compacted slots and a candidate that lags behind them.
-            retainSlots = min(retainSlots ?? 8, [2, 8].randomElement(using: &random)!)
+            // The bug needs compacted slots and a candidate that lags behind them when the
+            // leader goes: a busy log compacted to 2 slots, frequent crashes, partitions and
+            // power losses (after which any replica may lead), and slow catch-up (one command
+            // per message, snapshots retried late), so a replica that was away stays behind.
+            retainSlots = min(retainSlots ?? 2, 2)
             crashes = true
             partitions = true
-            meanFaultGapUnits = min(meanFaultGapUnits, [100, 300].randomElement(using: &random)!)
-        case .skipTakeover, .stepDownOnAnyReject, .applyMembershipImmediately:
+            powerLosses = true
+            clients = max(clients, 3)
+            clientTimeoutUnits = [100, 200].randomElement(using: &random)!
+            maxThinkUnits = 0
+            meanFaultGapUnits = min(meanFaultGapUnits, 100)
+            knobs.maxEntriesPerMessage = 1
+            knobs.snapshotRetryTicks = 100
+            meanFaultGapUnits = min(meanFaultGapUnits, 100)
+        case .stepDownOnAnyReject:
+            // The leadership checker runs with partition patterns; a node cut off long enough to
+            // time out must be rejoining at the heal.
+            partitions = true
+            crashes = false
+            meanFaultGapUnits = 800
+        case .skipTakeover, .applyMembershipImmediately:
             break
         }
     }
@@ -44,7 +61,13 @@ extension SimConfiguration {
             crashes = true
             meanFaultGapUnits = min(meanFaultGapUnits, [100, 300].randomElement(using: &random)!)
         case .freshOriginOnRetry:
-            break
+            // A retry must outlive its session: a short expiry window (unless the caller set
+            // one), and loss and crashes that make clients retry.
+            if sessionExpirySlots == ClientSession.expirySlots { sessionExpirySlots = 3 }
+            dropRate = max(dropRate, 0.05)
+            crashes = true
+            powerLosses = true
+            clients = max(clients, 3)
         }
     }
 }

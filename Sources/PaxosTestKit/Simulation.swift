@@ -92,6 +92,7 @@ public final class Simulation {
         var aim = SeededGenerator(seed: seed ^ 0x7461_7267_6574_2121)
         if let plantedBug { configuration.target(plantedBug, using: &aim) }
         if !compaction { configuration.retainSlots = nil }
+        if simulatorBug == .freshOriginOnRetry { configuration.target(.freshOriginOnRetry, using: &aim) }
         configuration.drawGroups(groups, using: &random)
         if corruptMessages {
             // Drawn last and only when asked, so every other run is what it always was.
@@ -113,8 +114,8 @@ public final class Simulation {
         configuration.diskLoss = diskLoss ?? (drawable && drawnDiskLoss)
         configuration.simulatorBug = simulatorBug
         if let sessionExpirySlots { configuration.sessionExpirySlots = sessionExpirySlots }
+        if simulatorBug == .emptyDiskVotes { configuration.target(.emptyDiskVotes, using: &aim) }
         if plantedBug == .applyMembershipImmediately { configuration.reconfigure = true }
-        if let simulatorBug { configuration.target(simulatorBug, using: &aim) }
         if configuration.reconfigure {
             configuration.spares = Int.random(in: 1...2, using: &side)
             configuration.meanChangeGapUnits = [100, 300, 600].randomElement(using: &side)!
