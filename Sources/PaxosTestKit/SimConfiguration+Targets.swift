@@ -63,7 +63,7 @@ extension SimConfiguration {
         case .freshOriginOnRetry:
             // A retry must outlive its session: a short expiry window (unless the caller set
             // one), and loss and crashes that make clients retry.
-            if sessionExpirySlots == ClientSession.expirySlots { sessionExpirySlots = 3 }
+            if sessionExpirySlots == ClientSession.expirySlots { sessionExpirySlots = 5 }
             dropRate = max(dropRate, 0.05)
             crashes = true
             powerLosses = true

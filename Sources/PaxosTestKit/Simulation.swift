@@ -72,6 +72,8 @@ public final class Simulation {
     /// - Parameter simulatorBug: a deliberate bug of the simulated shell or operator.
     /// - Precondition: `1 <= groups <= GroupMap.maxGroups`; `plantedBugGroup < groups`; with
     ///   `reconfigure` or `diskLoss`, one group.
+    /// - Parameter powerLosses: cluster-wide power losses during the chaos phase
+    ///   (`Simulation.losePower`); also on for the planted bugs they expose.
     /// - Parameter corruptMessages: corrupts one group's peer messages during the chaos phase
     ///   (see `Simulation+Corruption.swift`); the group and rate are drawn from the seed.
     /// - Parameter partitionPatterns: partitions of every shape during the chaos phase, and the
@@ -80,7 +82,7 @@ public final class Simulation {
     public init(seed: UInt64, replicas: Int? = nil, groups: Int = 1, plantedBug: PlantedBug? = nil,
                 plantedBugGroup: Int? = nil, compaction: Bool = true, corruptMessages: Bool = false,
                 partitionPatterns: Bool = false, reconfigure: Bool? = nil, diskLoss: Bool? = nil,
-                simulatorBug: SimulatorBug? = nil, sessionExpirySlots: UInt64? = nil) {
+                simulatorBug: SimulatorBug? = nil, sessionExpirySlots: UInt64? = nil, powerLosses: Bool = false) {
         precondition(plantedBugGroup.map { $0 >= 0 && $0 < groups } ?? true, "simulation: bug group \(plantedBugGroup ?? 0) of \(groups)")
         self.seed = seed
         var random = SeededGenerator(seed: seed)
@@ -92,6 +94,11 @@ public final class Simulation {
         var aim = SeededGenerator(seed: seed ^ 0x7461_7267_6574_2121)
         if let plantedBug { configuration.target(plantedBug, using: &aim) }
         if !compaction { configuration.retainSlots = nil }
+        if powerLosses {
+            // Nothing drawn; a power loss needs the nemesis to run.
+            configuration.powerLosses = true
+            configuration.crashes = true
+        }
         if simulatorBug == .freshOriginOnRetry { configuration.target(.freshOriginOnRetry, using: &aim) }
         configuration.drawGroups(groups, using: &random)
         if corruptMessages {
@@ -154,7 +161,7 @@ public final class Simulation {
             + (reconfigure.map { $0 ? " --reconfigure" : " --no-reconfigure" } ?? "")
             + (diskLoss.map { $0 ? " --disk-loss" : " --no-disk-loss" } ?? "")
             + (sessionExpirySlots.map { " --session-expiry-slots \($0)" } ?? "")
-            + (simulatorBug.map { " --sim-bug \($0.flag)" } ?? "")
+            + (simulatorBug.map { " --sim-bug \($0.flag)" } ?? "") + (powerLosses ? " --power-losses" : "")
         self.clients = (0..<configuration.clients).map { index in
             // Clients start on different nodes for different groups; group 0 as before groups.
             SimClient(index: index, id: ClientID(UInt64(1000 + index)), targets: (0..<groups).map { group in
