@@ -62,12 +62,17 @@ extension SimConfiguration {
             meanFaultGapUnits = min(meanFaultGapUnits, [100, 300].randomElement(using: &random)!)
         case .freshOriginOnRetry:
             // A retry must outlive its session: a short expiry window (unless the caller set
-            // one), and loss and crashes that make clients retry.
+            // one), and loss, crashes and power losses that make clients retry.
             if sessionExpirySlots == ClientSession.expirySlots { sessionExpirySlots = 5 }
             dropRate = max(dropRate, 0.05)
             crashes = true
             powerLosses = true
-            clients = max(clients, 3)
+            // The duplicate must land between other clients' writes and reads of its key, soon
+            // enough to be seen: six clients, short delays, a short pipeline (measured: with
+            // delays up to 80 units, or pipelines of 16 or 64 slots, most runs hid it).
+            clients = 6
+            maxDelayUnits = min(maxDelayUnits, 10)
+            knobs.maxInflightSlots = min(knobs.maxInflightSlots, 4)
         }
     }
 }

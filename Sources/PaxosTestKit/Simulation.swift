@@ -78,7 +78,8 @@ public final class Simulation {
     ///   (see `Simulation+Corruption.swift`); the group and rate are drawn from the seed.
     /// - Parameter partitionPatterns: partitions of every shape during the chaos phase, and the
     ///   leadership checker after the heal (`Simulation+Partitions.swift`,
-    ///   `Simulation+Leadership.swift`).
+    ///   `Simulation+Leadership.swift`); on with `PlantedBug.stepDownOnAnyReject`, which only
+    ///   that checker catches.
     public init(seed: UInt64, replicas: Int? = nil, groups: Int = 1, plantedBug: PlantedBug? = nil,
                 plantedBugGroup: Int? = nil, compaction: Bool = true, corruptMessages: Bool = false,
                 partitionPatterns: Bool = false, reconfigure: Bool? = nil, diskLoss: Bool? = nil,
@@ -106,7 +107,10 @@ public final class Simulation {
             configuration.corruptGroup = Int.random(in: 0..<groups, using: &random)
             configuration.corruptRate = [0.01, 0.05, 0.2].randomElement(using: &random)!
         }
-        if partitionPatterns {
+        // The old election is caught by the leadership checker, which runs with partition
+        // patterns: the planted bug brings them.
+        let patterns = partitionPatterns || plantedBug == .stepDownOnAnyReject
+        if patterns {
             // Nothing drawn, so the rest of the run draws what it would have.
             configuration.partitionPatterns = true
             configuration.partitions = true
@@ -114,7 +118,7 @@ public final class Simulation {
         // Membership knobs come from a stream of their own, so a run without them draws exactly
         // what it drew before they existed (the regression seeds keep their meaning).
         var side = SeededGenerator(seed: seed ^ 0x6d65_6d62_6572_7321)
-        let drawable = groups == 1 && !corruptMessages && !partitionPatterns
+        let drawable = groups == 1 && !corruptMessages && !patterns
         let drawnReconfigure = Double.random(in: 0..<1, using: &side) < 0.25
         let drawnDiskLoss = Double.random(in: 0..<1, using: &side) < 0.25
         configuration.reconfigure = reconfigure ?? (drawable && drawnReconfigure)
