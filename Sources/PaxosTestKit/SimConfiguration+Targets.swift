@@ -41,6 +41,11 @@ extension SimConfiguration {
             meanFaultGapUnits = min(meanFaultGapUnits, 100)
             knobs.maxEntriesPerMessage = 1
             knobs.snapshotRetryTicks = 100
+            // Measured: long delays, heavy loss and flapping keep the cluster from compacting
+            // much before the leader goes, and hid the bug in most runs.
+            maxDelayUnits = min(maxDelayUnits, 10)
+            dropRate = min(dropRate, 0.05)
+            flapping = false
             meanFaultGapUnits = min(meanFaultGapUnits, 100)
         case .stepDownOnAnyReject:
             // The leadership checker runs with partition patterns; a node cut off long enough to

@@ -109,7 +109,7 @@ struct SimulationTests {
     func catchesReplyBeforePersist() async { await expectCaught(.replyBeforePersist, within: 16) }
 
     @Test("simulation: catches a candidate that proposes no-ops over slots an acceptor compacted")
-    func catchesIgnoredCompaction() async { await expectCaught(.ignoreCompaction, within: 24) }
+    func catchesIgnoredCompaction() async { await expectCaught(.ignoreCompaction, within: 16) }
 
     @Test("simulation: power losses across the cluster pass every checker")
     func powerLossesPass() {
