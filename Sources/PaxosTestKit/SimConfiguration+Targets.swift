@@ -28,9 +28,10 @@ extension SimConfiguration {
             meanFaultGapUnits = min(meanFaultGapUnits, [100, 300].randomElement(using: &random)!)
         case .ignoreCompaction:
             // The bug needs compacted slots and a candidate that lags behind them when the
-            // leader goes: a busy log compacted to 2 slots, frequent crashes, partitions and
-            // power losses (after which any replica may lead), and slow catch-up (one command
-            // per message, snapshots retried late), so a replica that was away stays behind.
+            // leader goes: a busy log (clients that think little and retry soon) compacted to 2
+            // slots, frequent crashes, partitions and power losses (after which any replica may
+            // lead), and slow catch-up (one command per message, snapshots retried late), so a
+            // replica that was away stays behind.
             retainSlots = min(retainSlots ?? 2, 2)
             crashes = true
             partitions = true
@@ -46,10 +47,10 @@ extension SimConfiguration {
             maxDelayUnits = min(maxDelayUnits, 10)
             dropRate = min(dropRate, 0.05)
             flapping = false
-            meanFaultGapUnits = min(meanFaultGapUnits, 100)
         case .stepDownOnAnyReject:
-            // The leadership checker runs with partition patterns; a node cut off long enough to
-            // time out must be rejoining at the heal.
+            // Only the leadership checker catches it, and it runs with partition patterns, which
+            // `Simulation.init` turns on for this bug. A node cut off long enough to time out
+            // must be rejoining at the heal: long partitions, and no crashes that end them.
             partitions = true
             crashes = false
             meanFaultGapUnits = 800

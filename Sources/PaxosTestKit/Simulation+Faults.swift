@@ -8,7 +8,7 @@ import PaxosCore
 /// group's replica alone, as if that group's storage thread died, so groups diverge.
 extension Simulation {
     /// With power losses, the nemesis looks this many times as often for the moment a power
-    /// loss would hurt (`holdsUnsyncedChosenVote`), and makes an ordinary fault at one look in
+    /// loss would hurt (`nodesHoldingUnsyncedChosenVote`), and makes an ordinary fault at one look in
     /// this many, so ordinary faults keep their rate.
     static let powerLossLooks: UInt64 = 4
 
