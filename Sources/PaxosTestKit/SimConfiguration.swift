@@ -23,6 +23,10 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
     public var partitions: Bool
     public var flapping: Bool
     public var meanFaultGapUnits: UInt64
+    /// Power losses during the chaos phase (`Simulation.losePower`): every node goes down at
+    /// once, each disk keeps only what was fsynced, and every node boots again. Off unless a
+    /// planted bug needs it (`target`) or a caller asks, so other runs stay as they were.
+    public var powerLosses = false
     /// Partitions of every shape (`Simulation+Partitions.swift`: bridge, ring, one flapping link,
     /// besides majority/minority splits and an isolated leader), and the leadership checker after
     /// the heal (`Simulation+Leadership.swift`). Off unless asked, so other runs stay as they were.
@@ -150,7 +154,8 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
             + (corruptGroup.map { " corrupt-group=\($0) corrupt-rate=\(corruptRate)" } ?? "")
             + (partitionPatterns ? " partition-patterns" : "")
             + (reconfigure ? " reconfigure(spares=\(spares) gap=\(meanChangeGapUnits))" : "")
-            + (diskLoss ? " disk-loss" : "") + (simulatorBug.map { " sim-bug=\($0)" } ?? "")
+            + (diskLoss ? " disk-loss" : "") + (powerLosses ? " power-losses" : "")
+            + (simulatorBug.map { " sim-bug=\($0)" } ?? "")
     }
 }
 

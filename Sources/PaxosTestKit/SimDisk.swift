@@ -54,6 +54,7 @@ struct SimDisk {
 
     /// Records a crash may still lose: unsynced commits, then the buffer.
     var volatileCount: Int { unsynced.count + buffered.count }
+    var volatileRecords: [PersistRecord] { unsynced + buffered }
 
     /// A crash: a prefix of length `survivors` of what was volatile (unsynced commits, then the
     /// buffer) reached the disk, the rest is lost.

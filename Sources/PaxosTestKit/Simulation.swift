@@ -74,38 +74,46 @@ public final class Simulation {
     /// - Parameter shellBug: a deliberate bug of paxosd's request shell, run by every replica.
     /// - Precondition: `1 <= groups <= GroupMap.maxGroups`; `plantedBugGroup < groups`; with
     ///   `reconfigure` or `diskLoss`, one group.
+    /// - Parameter powerLosses: cluster-wide power losses during the chaos phase
+    ///   (`Simulation.losePower`); also on for the planted bugs they expose.
     /// - Parameter corruptMessages: corrupts one group's peer messages during the chaos phase
     ///   (see `Simulation+Corruption.swift`); the group and rate are drawn from the seed.
     /// - Parameter partitionPatterns: partitions of every shape during the chaos phase, and the
     ///   leadership checker after the heal (`Simulation+Partitions.swift`,
-    ///   `Simulation+Leadership.swift`).
+    ///   `Simulation+Leadership.swift`); on with `PlantedBug.stepDownOnAnyReject`, which only
+    ///   that checker catches.
     public init(seed: UInt64, replicas: Int? = nil, groups: Int = 1, plantedBug: PlantedBug? = nil,
                 plantedBugGroup: Int? = nil, compaction: Bool = true, corruptMessages: Bool = false,
                 partitionPatterns: Bool = false, reconfigure: Bool? = nil, diskLoss: Bool? = nil,
-                simulatorBug: SimulatorBug? = nil, sessionExpirySlots: UInt64? = nil, shellBug: ShellBug? = nil) {
+                simulatorBug: SimulatorBug? = nil, sessionExpirySlots: UInt64? = nil, powerLosses: Bool = false,
+                shellBug: ShellBug? = nil) {
         precondition(plantedBugGroup.map { $0 >= 0 && $0 < groups } ?? true, "simulation: bug group \(plantedBugGroup ?? 0) of \(groups)")
         self.seed = seed
         var random = SeededGenerator(seed: seed)
         var configuration = SimConfiguration.swarm(using: &random, replicas: replicas)
         configuration.plantedBug = plantedBug
         configuration.plantedBugGroup = plantedBug == nil ? nil : plantedBugGroup
+        // A bug's tilt toward the faults that expose it comes from a stream of its own, so the
+        // main stream draws what it always drew (see SimConfiguration+Targets.swift).
+        var aim = SeededGenerator(seed: seed ^ 0x7461_7267_6574_2121)
+        if let plantedBug { configuration.target(plantedBug, using: &aim) }
         if !compaction { configuration.retainSlots = nil }
-        if plantedBug == .ignoreCompaction {
-            // The bug needs compacted slots and a candidate that lags behind them.
-            configuration.retainSlots = min(configuration.retainSlots ?? 8, 8)
-        }
-        if plantedBug == .replyBeforePersist {
-            // The bug only shows when crashes lose writes that were already answered.
+        if powerLosses {
+            // Nothing drawn; a power loss needs the nemesis to run.
+            configuration.powerLosses = true
             configuration.crashes = true
-            configuration.maxFlushDelayUnits = max(configuration.maxFlushDelayUnits, 20)
         }
+        if simulatorBug == .freshOriginOnRetry { configuration.target(.freshOriginOnRetry, using: &aim) }
         configuration.drawGroups(groups, using: &random)
         if corruptMessages {
             // Drawn last and only when asked, so every other run is what it always was.
             configuration.corruptGroup = Int.random(in: 0..<groups, using: &random)
             configuration.corruptRate = [0.01, 0.05, 0.2].randomElement(using: &random)!
         }
-        if partitionPatterns {
+        // The old election is caught by the leadership checker, which runs with partition
+        // patterns: the planted bug brings them.
+        let patterns = partitionPatterns || plantedBug == .stepDownOnAnyReject
+        if patterns {
             // Nothing drawn, so the rest of the run draws what it would have.
             configuration.partitionPatterns = true
             configuration.partitions = true
@@ -113,15 +121,15 @@ public final class Simulation {
         // Membership knobs come from a stream of their own, so a run without them draws exactly
         // what it drew before they existed (the regression seeds keep their meaning).
         var side = SeededGenerator(seed: seed ^ 0x6d65_6d62_6572_7321)
-        let drawable = groups == 1 && !corruptMessages && !partitionPatterns
+        let drawable = groups == 1 && !corruptMessages && !patterns
         let drawnReconfigure = Double.random(in: 0..<1, using: &side) < 0.25
         let drawnDiskLoss = Double.random(in: 0..<1, using: &side) < 0.25
         configuration.reconfigure = reconfigure ?? (drawable && drawnReconfigure)
         configuration.diskLoss = diskLoss ?? (drawable && drawnDiskLoss)
         configuration.simulatorBug = simulatorBug
         if let sessionExpirySlots { configuration.sessionExpirySlots = sessionExpirySlots }
+        if simulatorBug == .emptyDiskVotes { configuration.target(.emptyDiskVotes, using: &aim) }
         if plantedBug == .applyMembershipImmediately { configuration.reconfigure = true }
-        if simulatorBug == .emptyDiskVotes { configuration.diskLoss = true }
         if configuration.reconfigure {
             configuration.spares = Int.random(in: 1...2, using: &side)
             configuration.meanChangeGapUnits = [100, 300, 600].randomElement(using: &side)!
@@ -184,7 +192,7 @@ public final class Simulation {
             + (reconfigure.map { $0 ? " --reconfigure" : " --no-reconfigure" } ?? "")
             + (diskLoss.map { $0 ? " --disk-loss" : " --no-disk-loss" } ?? "")
             + (sessionExpirySlots.map { " --session-expiry-slots \($0)" } ?? "")
-            + (simulatorBug.map { " --sim-bug \($0.flag)" } ?? "")
+            + (simulatorBug.map { " --sim-bug \($0.flag)" } ?? "") + (powerLosses ? " --power-losses" : "")
             + (shellBug.map { " --shell-bug \($0.rawValue)" } ?? "")
         self.clients = (0..<configuration.clients).map { index in
             // Clients start on different nodes for different groups; group 0 as before groups.

@@ -56,6 +56,9 @@ struct PaxosSim: ParsableCommand {
     @Option(help: "Sessions expire after this many slots without a write, and writes landing this far above the slot their client first saw are refused (default: ClientSession.expirySlots, 100000, which a run never reaches). A short window exercises expiry; linearizability must hold.")
     var sessionExpirySlots: UInt64?
 
+    @Flag(help: "Power losses during the chaos phase: every node goes down at once and keeps only what it fsynced (also taken, with the nodes that hold the value booting last, whenever a value known chosen is durable on fewer than a majority). Correct replicas survive them.")
+    var powerLosses = false
+
     @Flag(help: "Print the operator's membership requests and answers, disk losses, chosen memberships and, at the end, every replica's state (for replaying one seed).")
     var traceMembership = false
 
@@ -122,7 +125,8 @@ struct PaxosSim: ParsableCommand {
                                         corruptMessages: corruptMessages, partitionPatterns: partitionPatterns,
                                         reconfigure: reconfigure, diskLoss: diskLoss,
                                         simulatorBug: simBug.flatMap { Self.simulatorBugs[$0] },
-                                        sessionExpirySlots: sessionExpirySlots, shellBug: shellBug.flatMap(ShellBug.init(rawValue:)))
+                                        sessionExpirySlots: sessionExpirySlots, powerLosses: powerLosses,
+                                        shellBug: shellBug.flatMap(ShellBug.init(rawValue:)))
             simulation.traceMembership = traceMembership
             let report = simulation.run()
             stats.operations += report.stats.operations

@@ -64,7 +64,7 @@ struct MembershipSimulationTests {
 
     @Test("membership: catches an empty disk that votes with its old incarnation")
     func catchesEmptyDiskVotes() {
-        expectCaught("emptyDiskVotes", within: 60) {
+        expectCaught("emptyDiskVotes", within: 16) {
             Simulation(seed: $0, reconfigure: false, diskLoss: true, simulatorBug: .emptyDiskVotes)
         }
     }

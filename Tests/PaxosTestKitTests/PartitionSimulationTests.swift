@@ -32,7 +32,7 @@ struct PartitionSimulationTests {
 
     @Test("partitions: the leadership checker catches a rejoining node that deposes a healthy leader")
     func catchesStepDownOnAnyReject() {
-        for seed in UInt64(1)...30 {
+        for seed in UInt64(1)...16 {
             let report = Simulation(seed: seed, plantedBug: .stepDownOnAnyReject, partitionPatterns: true).run()
             guard !report.passed else { continue }
             #expect(report.violations.first?.contains("leadership") == true, "\(report)")
@@ -41,6 +41,6 @@ struct PartitionSimulationTests {
             #expect(Simulation(seed: seed, partitionPatterns: true).run().passed, "the real election passes seed \(seed)")
             return
         }
-        Issue.record("the old election survived 30 seeds: the leadership checker is too weak")
+        Issue.record("the old election survived 16 seeds: the leadership checker is too weak")
     }
 }
