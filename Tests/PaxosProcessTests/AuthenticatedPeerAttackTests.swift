@@ -119,6 +119,44 @@ extension ProcessTests {
             }
         }
 
+        @Test("process: forged answers to forwards (every small request number, every outcome) complete no client's request; the follower keeps serving within its memory bound")
+        func forgedForwardReplies() throws {
+            try LocalCluster.run(size: 3, name: "auth-peer-forward-reply") { cluster in
+                let leader = try cluster.waitForLeader()
+                let follower = cluster.ids.first { $0 != leader }!
+                try Self.requireServing(cluster, keys: ["before-1", "before-2"])
+                let before = try cluster.residentKiB(follower)
+                // Speaking as the leader to a follower that forwards its clients' writes to it: the
+                // answers a node restarted with request numbers from 1 could have mistaken for its
+                // own, in every shape an answer takes (GroupShell.randomFirstToken).
+                let fake = try FakePeer(cluster: cluster, target: follower, as: leader)
+                defer { fake.close() }
+                let outcomes: [ForwardedOutcome] = [.applied(.ok), .applied(.deleted(existed: true)), .value(Array("forged".utf8)),
+                                                    .value(nil), .overloaded, .unavailable, .notLeader(nil)]
+                let client = try cluster.client(only: follower)
+                for round in 0..<20 {
+                    for id in UInt64(round * 250)..<UInt64(round * 250 + 250) {
+                        try fake.send(.forwardReply(group: 0, id: id, outcomes[Int(id) % outcomes.count]))
+                    }
+                    try fake.send(.forwardReply(group: 0, id: UInt64.max - UInt64(round), .applied(.ok)))
+                    // A client write through the follower in the middle of the flood: it is
+                    // answered by the leader's real answer, and it is really applied.
+                    try client.put("during-\(round)", "value-\(round)")
+                }
+                try Self.requireServing(cluster, keys: (1...5).map { "after-\($0)" })
+                for id in cluster.ids {
+                    let reader = try cluster.client(only: id)
+                    for round in 0..<20 {
+                        #expect(try reader.get("during-\(round)") == "value-\(round)", "node \(id): write during-\(round) was answered OK")
+                    }
+                }
+                let after = try cluster.residentKiB(follower)
+                print("forged forward replies: 5,020 frames; follower VmRSS \(before) KiB before, \(after) KiB after")
+                #expect(after - before < 50 * 1_024, "VmRSS grew from \(before) KiB to \(after) KiB")
+                try cluster.expectConsistentDatabases()
+            }
+        }
+
         @Test("process: a catch-up reply nobody asked for is refused; no forged command is applied or chosen")
         func forgedCatchUpReply() throws {
             try LocalCluster.run(size: 3, name: "auth-peer-catch-up") { cluster in
