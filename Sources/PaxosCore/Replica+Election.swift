@@ -183,6 +183,22 @@ extension Replica {
         resetElectionDeadline()
     }
 
+    /// A leader keeps the acceptors that rejected its ballot in `rejectedBy`; they were a
+    /// minority of the window when they rejected. A membership entering the window as the
+    /// frontier moves can make them a majority of its voters (a removal leaves fewer voters, a
+    /// replaced incarnation adds a voter that never promised us): no slot it governs can be
+    /// chosen in our ballot any more, so we step down as `onReject` would have. Found by the
+    /// simulator when a leader removed itself while a partitioned peer campaigned higher
+    /// (`paxos-sim --seed 3006714`).
+    mutating func stepDownIfRejectersBlockTheWindow() {
+        guard case .leader(let state) = roleState, !state.rejectedBy.isEmpty,
+              !stillHasQuorum(without: state.rejectedBy) else { return }
+        logger.debug("stepping down: the acceptors that rejected our ballot are a majority of a new membership",
+                     metadata: metadata)
+        becomeFollower(leader: nil)
+        resetElectionDeadline()
+    }
+
     /// Stops leading or campaigning; refuses the client work only a leader can finish.
     mutating func becomeFollower(leader: ReplicaID?) {
         if case .follower = roleState {

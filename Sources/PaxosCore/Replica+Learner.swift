@@ -99,6 +99,7 @@ extension Replica {
             if let membership = entry.command.membership { scheduleMembership(chosenIn: entry.slot, membership) }
         }
         pruneMemberships()
+        stepDownIfRejectersBlockTheWindow()
         forgetProposalsLearnedChosen()
         if let asked = catchUp, asked.through <= chosenThrough { catchUp = nil }
         for (peer, ask) in catchUpAsks {

@@ -83,4 +83,14 @@ struct MembershipSimulationTests {
         let report = Simulation(seed: seed, reconfigure: true, diskLoss: true).run()
         #expect(report.passed, "\(report)")
     }
+
+    /// A leader removed itself while a partitioned voter campaigned above its ballot: the
+    /// rejecter, a minority of the old voters, became half of the new ones, and the leader kept
+    /// leading where no slot could be chosen in its ballot (the core's invariant caught it). The
+    /// run draws its reconfiguration and disk loss from the seed, as the soak does.
+    @Test("membership: a leader steps down once its rejecters are a majority of a new membership")
+    func rejectersBecomeMajority() {
+        let report = Simulation(seed: 3_006_714).run()
+        #expect(report.passed, "\(report)")
+    }
 }
