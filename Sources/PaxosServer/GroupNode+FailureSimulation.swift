@@ -6,46 +6,42 @@ import PaxosShell
 import PaxosStorage
 
 /// `--fail-rate p`: the acceptor role fails at random, as if the process crashed, and restarts
-/// from its durable state. Each second the node fails with probability `p`, stays down for a
-/// random 0.5–3 s (dropping every peer message and refusing clients), then rebuilds its replica
-/// from the database, forgetting everything it held only in memory.
+/// from its durable state. `FailureSchedule` decides when; this carries out its steps: while
+/// failed the group drops every peer message and refuses clients, and afterwards it rebuilds its
+/// replica from the database, forgetting everything it held only in memory.
 extension GroupNode {
     /// - Returns: true while the node is failed, so the tick does nothing else.
     func simulateFailureTick() -> Bool {
-        if let until = failedUntil {
-            if NIODeadline.now() >= until { recoverFromSimulatedFailure() }
-            return failedUntil != nil
+        switch failures.tick(now: Self.nowMilliseconds) {
+        case .none: break
+        case .fail(let durationMilliseconds): onSimulatedFailure(durationMilliseconds: durationMilliseconds)
+        case .startReload: recoverFromSimulatedFailure()
         }
-        guard settings.failRate > 0 else { return false }
-        ticksSinceFailureDraw += 1
-        let ticksPerSecond = max(1, Int(1_000 / settings.tickMilliseconds))
-        guard ticksSinceFailureDraw >= ticksPerSecond else { return false }
-        ticksSinceFailureDraw = 0
-        guard Double.random(in: 0..<1, using: &failureRandom) < settings.failRate else { return false }
-        let downMilliseconds = Int64.random(in: 500...3_000, using: &failureRandom)
-        failedUntil = .now() + .milliseconds(downMilliseconds)
+        return failures.isFailed
+    }
+
+    func onSimulatedFailure(durationMilliseconds: UInt64) {
         metrics.simulatedFailures.increment()
         logger.warning("simulated acceptor failure: dropping all peer traffic", metadata: [
-            "paxos.replica": "\(settings.id)", "fail.duration_ms": "\(downMilliseconds)",
+            "paxos.replica": "\(settings.id)", "fail.duration_ms": "\(durationMilliseconds)",
         ])
         // Everything waiting on this replica is lost with it, as in a crash.
         perform(shell.failAll(message: "replica \(settings.id) failed (simulated); retry on another node"))
         abandonSnapshotTransfers(reason: "replica \(settings.id) failed (simulated)")
-        return true
     }
 
     /// Waits for the storage thread to finish what the failed replica queued, then rebuilds the
     /// replica from disk. Storage writes that were queued are allowed to land: a real crash may
     /// or may not have persisted them, and the core only ever relied on what was reported durable.
+    /// The schedule keeps the group failed until then.
     func recoverFromSimulatedFailure() {
         storage.barrier { [self] result in
             loop.execute { [self] in
                 switch result {
                 case .success(let durable):
-                    var random = failureRandom.fork()
+                    let random = failures.reloaded()
                     replica = Replica(configuration: settings.replicaConfiguration(group: group, incarnation: incarnation), durable: durable,
-                                      random: random.fork(), logger: logger)
-                    failedUntil = nil
+                                      random: random, logger: logger)
                     lastRole = .follower
                     logger.warning("recovered from simulated failure", metadata: [
                         "paxos.replica": "\(settings.id)", "paxos.slot": "\(durable.appliedThrough)",
@@ -56,7 +52,5 @@ extension GroupNode {
                 }
             }
         }
-        // Until the reload lands, stay failed; push the deadline out so we do not call twice.
-        failedUntil = .now() + .hours(24)
     }
 }

@@ -14,7 +14,7 @@ extension GroupNode {
             lastInstalled: snapshotCounters.lastInstalledSlot?.rawValue, aborted: snapshotCounters.aborted,
             sendingTo: outgoing.keys.sorted().map(\.rawValue), receivingFrom: incoming?.peer.rawValue)
         return GroupInfo(
-            group: group, role: failedUntil == nil ? status.role : nil, leader: status.leader?.rawValue,
+            group: group, role: failures.isFailed ? nil : status.role, leader: status.leader?.rawValue,
             preferredLeader: preferredLeader?.rawValue, ballot: "\(status.promised)",
             chosenFrontier: status.chosenThrough.rawValue, appliedSlot: status.appliedThrough.rawValue,
             snapshotSlot: status.snapshotThrough.rawValue, inflightSlots: status.inflightSlots,

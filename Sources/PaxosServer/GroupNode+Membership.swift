@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import PaxosCore
+import PaxosShell
 import PaxosWire
 
 /// Genesis and membership changes for this node's replica of the group (see `Membership` for
@@ -67,7 +68,7 @@ extension GroupNode {
         guard pendingMembershipChange == nil else {
             return respond(.failure(MemberCommandError("another membership change is in progress on this node")))
         }
-        guard failedUntil == nil else {
+        guard !failures.isFailed else {
             return respond(.failure(MemberCommandError("replica \(settings.id) is in a simulated failure; try another node")))
         }
         pendingMembershipChange = PendingMembershipChange(change: change, respond: respond, startedAt: .now())

@@ -2,6 +2,7 @@ import CoreMetrics
 import Logging
 import NIOCore
 import PaxosCore
+import PaxosShell
 import PaxosWire
 
 /// A group's share of peer traffic: its frames go out over the node's links, tagged with the
@@ -9,7 +10,7 @@ import PaxosWire
 extension GroupNode {
     func send(_ frame: PeerFrame, to peer: ReplicaID) {
         // A group in a simulated failure is dead: it sends nothing, as a crashed process would.
-        guard failedUntil == nil else { return }
+        guard !failures.isFailed else { return }
         node.send(frame, to: peer)
     }
 
@@ -19,7 +20,7 @@ extension GroupNode {
     func onPeerFrame(_ frame: PeerFrame, from peer: ReplicaID) {
         guard !stopping else { return }
         // A simulated acceptor failure drops everything, exactly as a crashed process would.
-        guard failedUntil == nil else { return }
+        guard !failures.isFailed else { return }
         switch frame {
         case .message(_, let message):
             metrics.peerMessages.increment()

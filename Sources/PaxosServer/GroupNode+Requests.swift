@@ -16,7 +16,7 @@ extension GroupNode {
         let hint = replica.leaderHint
         return ShellView(isLeader: replica.role == .leader, leaderHint: hint,
                          leaderLinked: hint.map { node.links[$0] != nil } ?? false,
-                         chosenThrough: replica.chosenThrough, failed: failedUntil != nil)
+                         chosenThrough: replica.chosenThrough, failed: failures.isFailed)
     }
 
     /// Accepts a write or a linearizable read from a local connection.

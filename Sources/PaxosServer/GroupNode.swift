@@ -53,10 +53,9 @@ final class GroupNode: @unchecked Sendable {
     /// The local connections waiting for an answer, by the shell's token.
     var waiters: [UInt64: (RequestOutcome) -> Void] = [:]
 
-    // Failure simulation (see GroupNode+FailureSimulation.swift).
-    var failedUntil: NIODeadline?
-    var failureRandom: SeededGenerator
-    var ticksSinceFailureDraw = 0
+    /// When `--fail-rate` fails this group and when it reloads (`FailureSchedule`); this node
+    /// interprets its steps (GroupNode+FailureSimulation.swift).
+    var failures: FailureSchedule
 
     var lastRole: Role = .follower
     var stopping = false
@@ -92,7 +91,8 @@ final class GroupNode: @unchecked Sendable {
         var random = SeededGenerator(seed: settings.seed &+ UInt64(group) &* 0x9E37_79B9_7F4A_7C15)
         self.replica = Replica(configuration: settings.replicaConfiguration(group: group, incarnation: incarnation), durable: durable,
                                random: random.fork(), logger: logger)
-        self.failureRandom = random.fork()
+        self.failures = FailureSchedule(rate: settings.failRate, tickMilliseconds: UInt64(max(1, settings.tickMilliseconds)),
+                                        random: random.fork())
         self.compaction = CompactionSchedule(
             retainSlots: node.settings.retainSlots, batchSlots: node.settings.compactionBatchSlots,
             retainBytes: node.settings.retainBytes,
@@ -188,7 +188,7 @@ final class GroupNode: @unchecked Sendable {
         }
         // A replica in a simulated failure is dead: what its storage jobs report is moot, and the
         // replica rebuilt afterwards numbers its persist records afresh.
-        guard failedUntil == nil else { return }
+        guard !failures.isFailed else { return }
         var durable: PersistID?
         var effects: [ShellEffect] = []
         for completion in completions {
