@@ -27,9 +27,9 @@ public struct GroupMap: Hashable, Sendable {
     }
 
     /// The group `key` belongs to: `((CRC-32C(key) × 0x9E3779B97F4A7C15) >> 32) mod count`.
-    public func group(of key: Bytes) -> UInt32 {
+    public func group(of key: Bytes) -> GroupID {
         guard count > 1 else { return 0 }
-        return GroupMap.mix(CRC32C.checksum(key)) % count
+        return GroupID(GroupMap.mix(CRC32C.checksum(key)) % count)
     }
 
     /// Fibonacci hashing of a 32-bit CRC: the high half of its product with 2^64/φ.
@@ -40,9 +40,9 @@ public struct GroupMap: Hashable, Sendable {
     /// The replica that should lead `group`, so leaders (and the write load with them) spread
     /// over the nodes: the group's index modulo the cluster size, over members in id order.
     /// One group has no preference, so whoever wins an election leads.
-    public func preferredLeader(of group: UInt32, members: [ReplicaID]) -> ReplicaID? {
+    public func preferredLeader(of group: GroupID, members: [ReplicaID]) -> ReplicaID? {
         guard count > 1, !members.isEmpty else { return nil }
         let sorted = members.sorted()
-        return sorted[Int(group % UInt32(sorted.count))]
+        return sorted[group.index % sorted.count]
     }
 }

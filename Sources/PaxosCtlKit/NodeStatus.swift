@@ -1,4 +1,5 @@
 package import PaxosWire
+import PaxosCore
 
 /// What one node says about itself in `INFO`, or why it said nothing: one row of `paxosctl status`.
 ///
@@ -91,7 +92,7 @@ package struct GroupStatus: Hashable, Sendable, Encodable {
     package var appliedSlot: UInt64
 
     package init(_ info: GroupInfo) {
-        group = Int(info.group)
+        group = info.group.index
         role = info.roleText
         leader = info.leader.map { Int($0) }
         preferredLeader = info.preferredLeader.map { Int($0) }

@@ -40,14 +40,14 @@ package struct InspectionOutput: Sendable {
 /// unusable input (2) over a failed check (1) over success (0). Among several arguments, those
 /// that are plainly no database nor node directory are skipped with a note (`usable`).
 package enum InspectionCommands {
-    package static func summary(_ arguments: [String], group: UInt32? = nil) -> InspectionOutput {
+    package static func summary(_ arguments: [String], group: GroupID? = nil) -> InspectionOutput {
         eachDatabase("summary", arguments, group: group) { (reader) throws(InspectionError) in
             let summary = try reader.summary()
             return (summary.text(), summary.json(), summary.integrity.ok)
         }
     }
 
-    package static func verify(_ arguments: [String], group: UInt32? = nil) -> InspectionOutput {
+    package static func verify(_ arguments: [String], group: GroupID? = nil) -> InspectionOutput {
         eachDatabase("verify", arguments, group: group) { (reader) throws(InspectionError) in
             let result = try reader.verify()
             return (result.text(), result.json(), result.ok)
@@ -73,7 +73,7 @@ package enum InspectionCommands {
         return (kept, notes)
     }
 
-    package static func log(_ argument: String, group: UInt32? = nil, from: Slot, through: Slot, filter: LogFilter,
+    package static func log(_ argument: String, group: GroupID? = nil, from: Slot, through: Slot, filter: LogFilter,
                             limit: Int?) -> InspectionOutput {
         oneDatabase("log", argument, group: group) { (reader) throws(InspectionError) in
             let listing = try reader.logListing(from: from, through: through, filter: filter, limit: limit)
@@ -81,7 +81,7 @@ package enum InspectionCommands {
         }
     }
 
-    package static func kv(_ argument: String, group: UInt32? = nil, prefix: Bytes) -> InspectionOutput {
+    package static func kv(_ argument: String, group: GroupID? = nil, prefix: Bytes) -> InspectionOutput {
         oneDatabase("kv", argument, group: group) { (reader) throws(InspectionError) in
             let listing = try reader.keyValueListing(prefix: prefix)
             return (listing.text(), listing.json(), true)
@@ -91,7 +91,7 @@ package enum InspectionCommands {
     /// One report per group (`GroupedDiff`), in group order, over the arguments left once those
     /// plainly no database are skipped (`usable`: only while two remain).
     /// - Precondition: at least two arguments (the argument parser asks for them).
-    package static func diff(_ given: [String], group: UInt32? = nil) -> InspectionOutput {
+    package static func diff(_ given: [String], group: GroupID? = nil) -> InspectionOutput {
         precondition(given.count >= 2, "diff needs at least two databases")
         let (arguments, notes) = usable(given, needed: 2)
         var output = compare(arguments, group: group)
@@ -99,7 +99,7 @@ package enum InspectionCommands {
         return output
     }
 
-    private static func compare(_ arguments: [String], group: UInt32?) -> InspectionOutput {
+    private static func compare(_ arguments: [String], group: GroupID?) -> InspectionOutput {
         var readers: [[InspectionReader]] = []
         defer { for reader in readers.joined() { reader.close() } }
         var errors: [InspectionError] = []
@@ -131,7 +131,7 @@ package enum InspectionCommands {
 
     /// Runs `body` on every database; each result or error is one entry of `databases`, and so
     /// is each problem of a node directory as a whole (`InspectionTarget.directoryProblems`).
-    private static func eachDatabase(_ command: String, _ given: [String], group: UInt32?, _ body: Body) -> InspectionOutput {
+    private static func eachDatabase(_ command: String, _ given: [String], group: GroupID?, _ body: Body) -> InspectionOutput {
         let (arguments, notes) = usable(given, needed: 1)
         var output = InspectionOutput(text: "", json: .null, errors: [], status: .ok, notes: notes)
         var entries: [InspectionJSON] = []
@@ -166,7 +166,7 @@ package enum InspectionCommands {
         return output
     }
 
-    private static func oneDatabase(_ command: String, _ argument: String, group: UInt32?, _ body: Body) -> InspectionOutput {
+    private static func oneDatabase(_ command: String, _ argument: String, group: GroupID?, _ body: Body) -> InspectionOutput {
         do {
             let reader = try InspectionReader.open(argument, group: group)
             defer { reader.close() }
@@ -178,7 +178,7 @@ package enum InspectionCommands {
         }
     }
 
-    private static func withReader<T>(_ path: String, group: UInt32?,
+    private static func withReader<T>(_ path: String, group: GroupID?,
                                       _ body: (InspectionReader) throws(InspectionError) -> T) throws(InspectionError) -> T {
         let reader = try InspectionReader.openFile(path, group: group)
         defer { reader.close() }

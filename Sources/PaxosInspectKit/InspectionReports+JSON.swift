@@ -240,6 +240,6 @@ extension GroupPlacement {
     /// `"group"` and `"group_count"`, added at the end of every report about one database or
     /// one group.
     var jsonMembers: [(String, InspectionJSON)] {
-        [("group", .uint(UInt64(group))), ("group_count", .uint(UInt64(groupCount)))]
+        [("group", .uint(UInt64(group.rawValue))), ("group_count", .uint(UInt64(groupCount)))]
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import PaxosCore
+package import PaxosCore
 package import PaxosStorage
 
 /// The database files one command-line argument of `paxos-inspect` names.
@@ -17,7 +17,7 @@ package struct InspectionTarget: Hashable, Sendable {
     /// of it: they are the whole node and are checked together (`directoryProblems`).
     package var node: NodeDatabaseFiles?
 
-    package static func resolve(_ argument: String, group: UInt32?) throws(InspectionError) -> InspectionTarget {
+    package static func resolve(_ argument: String, group: GroupID?) throws(InspectionError) -> InspectionTarget {
         guard !argument.isEmpty else { throw InspectionError(.missing, path: "''", reason: "an empty path names no database") }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) else {
@@ -68,7 +68,7 @@ package struct InspectionTarget: Hashable, Sendable {
         }
         guard let count = counts.first, count > 1 else { return [] }
         let present = Set(node.groups.map(\.group))
-        let missing = (0..<count).filter { !present.contains($0) }
+        let missing = GroupID.all(count: count).filter { !present.contains($0) }
         guard !missing.isEmpty else { return [] }
         let names = NodeDatabaseFiles.namesDescription(ofGroups: missing)
         return [InspectionError(.missing, path: argument, reason: "it holds \(present.count) of the \(count) groups its databases "
@@ -112,7 +112,7 @@ extension InspectionReader {
     /// directory holding `paxos.sqlite` or one `group-<g>.sqlite`; with `group`, the directory's
     /// `group-<g>.sqlite` (`InspectionTarget.resolve`). A directory of several groups without
     /// `group` is a usage error that lists them.
-    package static func open(_ argument: String, group: UInt32? = nil) throws(InspectionError) -> InspectionReader {
+    package static func open(_ argument: String, group: GroupID? = nil) throws(InspectionError) -> InspectionReader {
         let target = try InspectionTarget.resolve(argument, group: group)
         guard target.paths.count == 1 else { throw target.ambiguity() }
         return try openFile(target.paths[0], group: group)
@@ -132,9 +132,9 @@ package enum GroupedDiff {
             throw InspectionError(.placement, path: other.path, reason: "it holds \(other.placement.holding) and \(first.path) "
                 + "holds \(first.placement.holding): diff compares each group across nodes that run the same number of groups")
         }
-        var byNode: [[UInt32: InspectionReader]] = []
+        var byNode: [[GroupID: InspectionReader]] = []
         for (index, nodeReaders) in readers.enumerated() {
-            var groups: [UInt32: InspectionReader] = [:]
+            var groups: [GroupID: InspectionReader] = [:]
             for reader in nodeReaders {
                 if let twin = groups[reader.placement.group] {
                     throw InspectionError(.placement, path: arguments[index], reason: "it holds \(reader.placement) twice "

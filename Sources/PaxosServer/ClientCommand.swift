@@ -24,7 +24,7 @@ public enum ClientCommand: Hashable, Sendable {
     /// `MEMBER LIST | ADD id [host client-port peer-port metrics-port] | PROMOTE id | REMOVE id |
     /// REPLACE id [GROUP g]`: the replicated
     /// membership (see `Node+Membership.swift`).
-    case member(MemberCommand, group: UInt32?)
+    case member(MemberCommand, group: GroupID?)
     /// A command clients send at start-up that needs a harmless answer (`CONFIG GET`, `COMMAND`,
     /// `CLIENT SETNAME`, `SELECT 0`).
     case compatibility(RESPCompatibilityReply)
@@ -129,10 +129,10 @@ extension ClientCommand {
     private static func parseMember(_ arguments: [Bytes]) throws(ClientCommandError) -> ClientCommand {
         let usage = "ERR usage: MEMBER LIST | MEMBER ADD <id> [<host> <client-port> <peer-port> <metrics-port>] | MEMBER PROMOTE <id> | MEMBER REMOVE <id> | MEMBER REPLACE <id>, optionally followed by GROUP <g>"
         var words = arguments.map { String(decoding: $0, as: UTF8.self) }
-        var group: UInt32?
+        var group: GroupID?
         if words.count >= 3, words[words.count - 2].uppercased() == "GROUP" {
             guard let g = UInt32(words[words.count - 1]) else { throw ClientCommandError("ERR GROUP needs a group number") }
-            group = g
+            group = GroupID(rawValue: g)
             words.removeLast(2)
         }
         guard let sub = words.first?.uppercased() else { throw ClientCommandError(usage) }

@@ -26,7 +26,7 @@ final class GroupNode: @unchecked Sendable {
     // another thread hops there with `loop.execute`, and handlers run on `loop` already.
     /// The node hosting this group: peer links, client ids, settings.
     unowned let node: Node
-    let group: UInt32
+    let group: GroupID
     let settings: NodeSettings
     let loop: any EventLoop
     var logger: Logger
@@ -72,7 +72,7 @@ final class GroupNode: @unchecked Sendable {
     /// When to compact (`CompactionSchedule`).
     var compaction: CompactionSchedule
 
-    init(node: Node, group: UInt32, storage: StorageExecutor, worker: SnapshotWorker, durable: DurableState,
+    init(node: Node, group: GroupID, storage: StorageExecutor, worker: SnapshotWorker, durable: DurableState,
          incarnation: Incarnation, genesisMembership: Membership?) {
         self.incarnation = incarnation
         self.genesisMembership = genesisMembership
@@ -88,7 +88,7 @@ final class GroupNode: @unchecked Sendable {
         self.logger = logger
         self.metrics = GroupMetrics(group: settings.groups > 1 ? group : nil)
         // Each group draws its own election timeouts and failures from the node's seed.
-        var random = SeededGenerator(seed: settings.seed &+ UInt64(group) &* 0x9E37_79B9_7F4A_7C15)
+        var random = SeededGenerator(seed: settings.seed &+ UInt64(group.rawValue) &* 0x9E37_79B9_7F4A_7C15)
         self.replica = Replica(configuration: settings.replicaConfiguration(group: group, incarnation: incarnation), durable: durable,
                                random: random.fork(), logger: logger)
         self.failures = FailureSchedule(rate: settings.failRate, tickMilliseconds: UInt64(max(1, settings.tickMilliseconds)),

@@ -81,7 +81,7 @@ extension Node {
         ])
         for group in groups {
             let voters = bootstrap.map { id in
-                Member(id: id, incarnation: id == settings.id ? group.incarnation : reported[id]!.groups[Int(group.group)].incarnation)
+                Member(id: id, incarnation: id == settings.id ? group.incarnation : reported[id]!.groups[group.group.index].incarnation)
             }
             group.recordGenesis(clusterUUID: uuid, membership: Membership(epoch: 1, voters: voters))
         }
@@ -99,7 +99,7 @@ extension Node {
             "peer.id": "\(peer)", "paxos.cluster_uuid": "\(theirs.clusterUUID)",
         ])
         for group in groups {
-            group.recordGenesis(clusterUUID: theirs.clusterUUID, membership: theirs.groups[Int(group.group)].genesis!)
+            group.recordGenesis(clusterUUID: theirs.clusterUUID, membership: theirs.groups[group.group.index].genesis!)
         }
     }
 

@@ -9,20 +9,20 @@ import PaxosWire
 /// `paxosctl member` sends the command on to those leaders. A change is answered once the slot
 /// holding it is applied here; it governs from α slots later (the leader fills them at once).
 extension Node {
-    func member(_ command: MemberCommand, group: UInt32?, respond: @escaping (RESPValue) -> Void) {
-        if let group, group >= UInt32(groups.count) {
+    func member(_ command: MemberCommand, group: GroupID?, respond: @escaping (RESPValue) -> Void) {
+        if let group, group.index >= groups.count {
             return respond(.error(.err, "group \(group) does not exist; this cluster has \(groups.count)"))
         }
-        let targets = group.map { [groups[Int($0)]] } ?? groups
+        let targets = group.map { [groups[$0.index]] } ?? groups
         guard clusterUUID != nil else {
             return respond(.error(.err, "the cluster has no membership yet (genesis waits for every bootstrap member to connect)"))
         }
         if case .list = command { return respond(.array(targets.map { .bulkString(Array($0.membershipLine.utf8)) })) }
         // Each group's database has its own incarnation, so each group gets its own change;
         // all are resolved before any is proposed, so a refusal changes nothing.
-        var changes: [UInt32: MembershipChange] = [:]
+        var changes: [GroupID: MembershipChange] = [:]
         for target in targets {
-            switch resolve(command, group: Int(target.group)) {
+            switch resolve(command, group: target.group.index) {
             case .success(let resolved): changes[target.group] = resolved
             case .failure(let error): return respond(.error(error.description))
             }
@@ -38,7 +38,7 @@ extension Node {
                 }
             }
         }
-        var answers: [UInt32: String] = [:]
+        var answers: [GroupID: String] = [:]
         var failed = false
         for target in targets {
             target.changeMembership(changes[target.group]!) { outcome in

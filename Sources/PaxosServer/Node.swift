@@ -87,7 +87,7 @@ public final class Node: @unchecked Sendable {
     }
 
     /// The group that owns `key`.
-    func group(for key: Bytes) -> GroupNode { groups[Int(groupMap.group(of: key))] }
+    func group(for key: Bytes) -> GroupNode { groups[groupMap.group(of: key).index] }
 
     /// A fresh client id for a new connection, never used before by any connection to this node
     /// (`ClientIDBlocks`). One id serves every group: each group keeps its own session for it,
@@ -140,7 +140,7 @@ public final class Node: @unchecked Sendable {
         guard !stopping else { return }
         if case .identity(let identity) = frame { return onPeerIdentity(identity, from: peer) }
         guard !foreignPeers.contains(peer) else { return }
-        let group: UInt32
+        let group: GroupID
         switch frame {
         case .message(let g, _), .forward(let g, _, _), .forwardReply(let g, _, _),
              .snapshotChunk(let g, _), .snapshotAck(let g, _, _), .snapshotAbort(let g, _, _):
@@ -152,14 +152,14 @@ public final class Node: @unchecked Sendable {
             // PeerLivenessHandler consumes both before they get here; identity is handled above.
             return
         }
-        guard group < UInt32(groups.count) else {
+        guard group.index < groups.count else {
             // A peer started with another --groups: its databases refuse that at start-up, so
             // this is a misconfigured cluster; say so rather than guess.
             logger.warning("dropping frame for a group this node does not host (do the nodes run different --groups?)",
                            metadata: ["peer.id": "\(peer)", "paxos.group": "\(group)", "paxos.groups": "\(groups.count)"])
             return
         }
-        groups[Int(group)].onPeerFrame(frame, from: peer)
+        groups[group.index].onPeerFrame(frame, from: peer)
     }
 
     func onPeerDisconnected(_ peer: ReplicaID) {

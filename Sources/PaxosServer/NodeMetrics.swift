@@ -84,7 +84,7 @@ struct GroupMetrics: Sendable {
     /// Database, WAL, shared-memory and staging files.
     let databaseBytes: Gauge
 
-    init(prefix: String = "paxos", group: UInt32?) {
+    init(prefix: String = "paxos", group: GroupID?) {
         let dimensions = group.map { [("group", "\($0)")] } ?? []
         proposals = Counter(label: "\(prefix)_proposals", dimensions: dimensions)
         elections = Counter(label: "\(prefix)_elections", dimensions: dimensions)

@@ -54,7 +54,7 @@ public struct NodeService: Service {
         logClientAccess()
         var opened: [(StorageExecutor, SnapshotWorker)] = []
         do {
-            for index in 0..<settings.groups {
+            for index in GroupID.all(count: settings.groups) {
                 let (storage, durable, box, identity) = try openStorage(group: index, loop: loop)
                 let worker = SnapshotWorker(databasePath: settings.databasePath(group: index))
                 opened.append((storage, worker))
@@ -127,14 +127,14 @@ public struct NodeService: Service {
     /// has a database already refuses to start rather than guess which of the two the operator meant.
     private func restoreIfAsked() throws {
         guard let backup = settings.restoreFrom else { return }
-        for index in 0..<settings.groups {
+        for index in GroupID.all(count: settings.groups) {
             let target = settings.databasePath(group: index)
             guard !FileManager.default.fileExists(atPath: target) else {
                 throw NodeStartupError("--restore \(backup): replica \(settings.id) already has a database at "
                     + "\(target); restore only creates a missing one (move it away to restore)")
             }
         }
-        for index in 0..<settings.groups {
+        for index in GroupID.all(count: settings.groups) {
             let source = settings.groups == 1 ? backup : (backup as NSString).appendingPathComponent(settings.placement(group: index).fileName)
             let summary = try SQLiteLogStore.restore(backup: source, to: settings.databasePath(group: index),
                                                      clusterID: settings.cluster.clusterID, replicaID: settings.id,
@@ -146,7 +146,7 @@ public struct NodeService: Service {
         }
     }
 
-    private func openStorage(group: UInt32, loop: any EventLoop) throws
+    private func openStorage(group: GroupID, loop: any EventLoop) throws
         -> (StorageExecutor, DurableState, GroupBox, (incarnation: Incarnation, clusterUUID: String?)) {
         var options = SQLiteLogStore.Options()
         options.synchronous = settings.synchronousFull ? .full : .normal

@@ -151,17 +151,17 @@ public struct NodeSettings: Sendable {
 
     /// Where group `group` keeps its database: `paxos.sqlite` with one group (as before
     /// sharding), `group-<g>.sqlite` next to it with several.
-    public func databasePath(group: UInt32) -> String {
+    public func databasePath(group: GroupID) -> String {
         guard groups > 1 else { return databasePath }
         let directory = (databasePath as NSString).deletingLastPathComponent
         return (directory as NSString).appendingPathComponent(placement(group: group).fileName)
     }
 
     /// What group `group`'s database records about the layout (and refuses to open as another).
-    func placement(group: UInt32) -> GroupPlacement { GroupPlacement(groupCount: groups, group: group) }
+    func placement(group: GroupID) -> GroupPlacement { GroupPlacement(groupCount: groups, group: group) }
 
     /// The core's configuration for this node's replica of `group`.
-    func replicaConfiguration(group: UInt32, incarnation: Incarnation) -> ReplicaConfiguration {
+    func replicaConfiguration(group: GroupID, incarnation: Incarnation) -> ReplicaConfiguration {
         var configuration = ReplicaConfiguration(id: id, members: cluster.bootstrapMembers)
         configuration.incarnation = incarnation
         // Several groups: each has a preferred leader, spread over the nodes, which takes the

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PaxosCore
 import PaxosStorage
 
 /// Taking a node out of service when its storage fails, and keeping it out when its disk can no
@@ -29,7 +30,7 @@ enum OutOfService {
     }
 
     /// Logs the failure as one line, records damage in the marker file, and exits the process.
-    static func stop(replica: String, group: UInt32, error: LogStoreError, nodeDirectory: String, logger: Logger) -> Never {
+    static func stop(replica: String, group: GroupID, error: LogStoreError, nodeDirectory: String, logger: Logger) -> Never {
         var line = "replica \(replica) is out of service: storage of group \(group) failed: \(error)"
         if error.isDamage {
             let marker = markerPath(nodeDirectory: nodeDirectory)

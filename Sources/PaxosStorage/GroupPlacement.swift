@@ -17,7 +17,7 @@ public struct GroupPlacement: Hashable, Sendable, CustomStringConvertible {
     /// How many groups the node runs.
     public let groupCount: UInt32
     /// Which of them this database holds.
-    public let group: UInt32
+    public let group: GroupID
 
     /// A node of one group: `paxos.sqlite`, no placement recorded.
     public static let single = GroupPlacement(groupCount: 1, group: 0)
@@ -50,7 +50,7 @@ public struct GroupPlacement: Hashable, Sendable, CustomStringConvertible {
     public static let singleFileName = "paxos.sqlite"
 
     /// - Precondition: `isValid(groupCount:group:)`.
-    public init(groupCount: UInt32, group: UInt32) {
+    public init(groupCount: UInt32, group: GroupID) {
         precondition(Self.isValid(groupCount: groupCount, group: group),
                      "group \(group) of \(groupCount) is no placement: the count must be 1…\(GroupMap.maxGroups) and the group below it")
         self.groupCount = groupCount
@@ -58,21 +58,21 @@ public struct GroupPlacement: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The placement, or nil when the numbers make none (read from a file, or typed by a person).
-    public init?(validatingGroupCount groupCount: UInt32, group: UInt32) {
+    public init?(validatingGroupCount groupCount: UInt32, group: GroupID) {
         guard Self.isValid(groupCount: groupCount, group: group) else { return nil }
         self.init(groupCount: groupCount, group: group)
     }
 
     /// Whether `group` of `groupCount` is a placement: `1 <= groupCount <= GroupMap.maxGroups`
     /// and `group < groupCount`.
-    public static func isValid(groupCount: UInt32, group: UInt32) -> Bool {
-        groupCount >= 1 && groupCount <= GroupMap.maxGroups && group < groupCount
+    public static func isValid(groupCount: UInt32, group: GroupID) -> Bool {
+        groupCount >= 1 && groupCount <= GroupMap.maxGroups && group.rawValue < groupCount
     }
 
     /// Every group of a node running `groupCount` groups, in order.
     /// - Precondition: `1 <= groupCount <= GroupMap.maxGroups`.
     public static func all(groupCount: UInt32) -> [GroupPlacement] {
-        (0..<groupCount).map { GroupPlacement(groupCount: groupCount, group: $0) }
+        GroupID.all(count: groupCount).map { GroupPlacement(groupCount: groupCount, group: $0) }
     }
 
     /// One group of one: the unsharded node, whose database is `paxos.sqlite`.
@@ -86,17 +86,17 @@ public struct GroupPlacement: Hashable, Sendable, CustomStringConvertible {
     public var fileName: String { isSingle ? Self.singleFileName : Self.fileName(group: group) }
 
     /// `group-<g>.sqlite`: the file of group `group` of a node running several.
-    public static func fileName(group: UInt32) -> String { "group-\(group).sqlite" }
+    public static func fileName(group: GroupID) -> String { "group-\(group).sqlite" }
 
     /// The group a file name `group-<g>.sqlite` names (`g` in plain decimal, no leading zeros),
     /// or nil for any other name.
-    public static func group(ofFileName name: String) -> UInt32? {
+    public static func group(ofFileName name: String) -> GroupID? {
         guard name.hasPrefix("group-"), name.hasSuffix(".sqlite") else { return nil }
         let digits = name.dropFirst("group-".count).dropLast(".sqlite".count)
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits == "0" || !digits.hasPrefix("0") else {
             return nil
         }
-        return UInt32(digits)
+        return UInt32(digits).map { GroupID(rawValue: $0) }
     }
 
     /// `group 2 of 4`.

@@ -1,6 +1,6 @@
 import CSQLite
 import Foundation
-import PaxosCore
+package import PaxosCore
 
 /// A read-only view of one node's database, for `paxos-inspect`.
 ///
@@ -57,7 +57,7 @@ package final class InspectionReader {
 
     /// Opens the database file at `path`; with `group`, refuses (`.placement`) a file that holds
     /// another group.
-    package static func openFile(_ path: String, group: UInt32? = nil) throws(InspectionError) -> InspectionReader {
+    package static func openFile(_ path: String, group: GroupID? = nil) throws(InspectionError) -> InspectionReader {
         try checkHeader(path)
         let (database, mode) = try connect(path)
         do throws(InspectionError) {

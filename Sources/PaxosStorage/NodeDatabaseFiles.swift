@@ -1,4 +1,5 @@
 import Foundation
+public import PaxosCore
 
 /// The databases a node directory holds, by their names: `paxos.sqlite` (a node of one group)
 /// and `group-<g>.sqlite` (group g of a node running several). Companion files (`-wal`, `-shm`,
@@ -10,7 +11,7 @@ import Foundation
 /// groups beside the real ones. `refuse(groupCount:)` catches that before any file is created.
 public struct NodeDatabaseFiles: Hashable, Sendable {
     public struct GroupFile: Hashable, Sendable {
-        public var group: UInt32
+        public var group: GroupID
         public var path: String
     }
 
@@ -51,7 +52,7 @@ public struct NodeDatabaseFiles: Hashable, Sendable {
         var index = 0
         while index < groups.count {
             var end = index
-            while end + 1 < groups.count && groups[end + 1].group == groups[end].group + 1 { end += 1 }
+            while end + 1 < groups.count && groups[end + 1].group.rawValue == groups[end].group.rawValue + 1 { end += 1 }
             let first = GroupPlacement.fileName(group: groups[index].group)
             let last = GroupPlacement.fileName(group: groups[end].group)
             parts.append(end == index ? first : end == index + 1 ? "\(first), \(last)" : "\(first) … \(last)")
@@ -62,7 +63,7 @@ public struct NodeDatabaseFiles: Hashable, Sendable {
 
     /// The names of the files of `groups` of a node, for messages, shortened as in
     /// `namesDescription`: `group-1.sqlite … group-3.sqlite`.
-    package static func namesDescription(ofGroups groups: [UInt32]) -> String {
+    package static func namesDescription(ofGroups groups: [GroupID]) -> String {
         let files = groups.map { GroupFile(group: $0, path: GroupPlacement.fileName(group: $0)) }
         return NodeDatabaseFiles(directory: "", single: nil, groups: files).namesDescription
     }
@@ -81,7 +82,7 @@ public struct NodeDatabaseFiles: Hashable, Sendable {
         if groupCount == 1 {
             strangers = NodeDatabaseFiles(directory: directory, single: nil, groups: groups)
         } else {
-            strangers = NodeDatabaseFiles(directory: directory, single: single, groups: groups.filter { $0.group >= groupCount })
+            strangers = NodeDatabaseFiles(directory: directory, single: single, groups: groups.filter { $0.group.rawValue >= groupCount })
         }
         guard let first = strangers.paths.first else { return }
         let recorded = try SQLiteLogStore.recordedPlacement(ofDatabase: first)

@@ -1,3 +1,4 @@
+import PaxosCore
 /// The `placement` row as read from disk, before any check: the node checks it at open
 /// (`SchemaSetup.readPlacement`), `paxos-inspect` when it opens a database
 /// (`InspectionReader.readPlacement`). A database without the table, or with the table but
@@ -15,7 +16,7 @@ struct StoredPlacement: Hashable, Sendable {
     /// The placement the row records, or nil when its numbers make none.
     var placement: GroupPlacement? {
         guard let count = UInt32(exactly: groupCount), let group = UInt32(exactly: group) else { return nil }
-        return GroupPlacement(validatingGroupCount: count, group: group)
+        return GroupPlacement(validatingGroupCount: count, group: GroupID(rawValue: group))
     }
 
     /// Reads the singleton row; nil when the table or the row is missing.
@@ -36,7 +37,7 @@ struct StoredPlacement: Hashable, Sendable {
         let insert = try database.prepare("INSERT INTO placement (singleton, group_count, group_id, hash) VALUES (1, ?, ?, ?)")
         try insert.run { (statement) throws(SQLiteError) in
             try statement.bind(1, Int64(placement.groupCount))
-            try statement.bind(2, Int64(placement.group))
+            try statement.bind(2, Int64(placement.group.rawValue))
             try statement.bind(3, GroupPlacement.hashName)
         }
     }

@@ -36,7 +36,7 @@ extension SimConfiguration {
         var name = 0
         while chosen.count < keys * groups {
             let key = Array("k\(name)".utf8)
-            let group = Int(map.group(of: key))
+            let group = map.group(of: key).index
             if perGroup[group] < keys {
                 perGroup[group] += 1
                 chosen.append(key)

@@ -136,7 +136,7 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
         configuration.maxEntriesPerMessage = knobs.maxEntriesPerMessage
         configuration._plantedBug = (plantedBugGroup ?? group) == group ? plantedBug : nil
         if groups > 1 {
-            configuration.preferredLeader = groupMap.preferredLeader(of: UInt32(group), members: members)
+            configuration.preferredLeader = groupMap.preferredLeader(of: GroupID(UInt32(group)), members: members)
             configuration.takeoverTicks = takeoverTicks
         }
         return configuration

@@ -107,7 +107,7 @@ extension Simulation {
         switch LinearizabilityChecker(maxStatesPerKey: 200_000).check(history) {
         case .linearizable: break
         case .violation(let violation):
-            let group = groupSuffix(Int(configuration.groupMap.group(of: violation.key)))
+            let group = groupSuffix(configuration.groupMap.group(of: violation.key).index)
             fail("linearizability\(group): \(violation)")
         case .inconclusive(let reason): stats.inconclusiveHistories += 1; _ = reason
         }

@@ -19,7 +19,7 @@ extension Simulation {
             kind = .get(key: key)
         }
         records.append(SimRecord(client: index, kind: kind, invokedAt: now))
-        let group = Int(configuration.groupMap.group(of: key))
+        let group = configuration.groupMap.group(of: key).index
         clients[index].current = .init(op: records.count - 1, kind: kind, sequence: clients[index].sequence, group: group)
         sendAttempt(index)
     }

@@ -173,7 +173,7 @@ public final class Simulation {
         let members = (1...configuration.replicas).map { ReplicaID(UInt32($0)) }
         self.groups = configuration.groupWeather.indices.map { group in
             SimGroup(index: group, weather: configuration.groupWeather[group],
-                     preferredLeader: configuration.groupMap.preferredLeader(of: UInt32(group), members: members))
+                     preferredLeader: configuration.groupMap.preferredLeader(of: GroupID(UInt32(group)), members: members))
         }
         self.replicas = (0..<groups).flatMap { group in
             (1...configuration.nodes).map {

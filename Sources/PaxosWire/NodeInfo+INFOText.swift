@@ -76,7 +76,7 @@ extension NodeInfo {
         if count <= 1 {
             groups = [try GroupInfo(group: 0, fields: fields, storage: true)]
         } else {
-            groups = try (0..<UInt32(count)).map { group throws(NodeInfoParseError) in
+            groups = try GroupID.all(count: UInt32(count)).map { group throws(NodeInfoParseError) in
                 let line = INFOFields(Self.pairs(try fields.text("group\(group)")), prefix: "group\(group).")
                 return try GroupInfo(group: group, fields: line, storage: false)
             }
@@ -153,7 +153,7 @@ extension GroupInfo {
 
     /// A group from `INFO` fields: the top-level ones (`storage`: true, a single-group node) or
     /// one `groupN:` line's (`storage`: false; no transfer counters, and a preferred leader).
-    init(group: UInt32, fields: INFOFields, storage: Bool) throws(NodeInfoParseError) {
+    init(group: GroupID, fields: INFOFields, storage: Bool) throws(NodeInfoParseError) {
         self.group = group
         let roleText = try fields.text("role")
         if roleText == "failed" {

@@ -59,7 +59,7 @@ public struct NodeInfo: Codable, Hashable, Sendable {
     public var isHealthy: Bool { groups.allSatisfy { $0.role != nil && $0.leader != nil } }
 
     /// The groups this node leads.
-    public var groupsLed: [UInt32] { groups.filter { $0.role == .leader }.map(\.group) }
+    public var groupsLed: [GroupID] { groups.filter { $0.role == .leader }.map(\.group) }
 
     public struct Peer: Codable, Hashable, Sendable {
         public var id: UInt32
@@ -95,7 +95,7 @@ public struct NodeInfo: Codable, Hashable, Sendable {
 
 /// What one consensus group on a node reports.
 public struct GroupInfo: Codable, Hashable, Sendable {
-    public var group: UInt32
+    public var group: GroupID
     /// Nil while the replica is in a simulated failure (INFO: `failed`).
     public var role: Role?
     /// The role as INFO, paxosctl and the tools write it: `Role.rawValue`, or `failed`.
@@ -131,7 +131,7 @@ public struct GroupInfo: Codable, Hashable, Sendable {
     public var transfers: SnapshotTransfers?
 
     public init(
-        group: UInt32, role: Role?, leader: UInt32?, preferredLeader: UInt32?, ballot: String, chosenFrontier: UInt64,
+        group: GroupID, role: Role?, leader: UInt32?, preferredLeader: UInt32?, ballot: String, chosenFrontier: UInt64,
         appliedSlot: UInt64, snapshotSlot: UInt64, inflightSlots: Int, pendingRequests: Int, trackedRequests: Int,
         incarnation: String, membershipEpoch: UInt64?, voters: [UInt32], learners: [UInt32], voter: Bool,
         membershipNext: UInt64?, databaseBytes: Int64, compactions: Int, snapshotsInstalled: Int,

@@ -61,30 +61,30 @@ extension PeerFrame {
             try identity.encode(into: &writer)
         case .message(let group, let message):
             writer.write(PeerFrameType(message).rawValue)
-            writer.write(group)
+            writer.write(group.rawValue)
             message.encodePayload(into: &writer)
         case .forward(let group, let id, let request):
             writer.write(PeerFrameType.forward.rawValue)
-            writer.write(group)
+            writer.write(group.rawValue)
             writer.write(id)
             request.encode(into: &writer)
         case .forwardReply(let group, let id, let outcome):
             writer.write(PeerFrameType.forwardReply.rawValue)
-            writer.write(group)
+            writer.write(group.rawValue)
             writer.write(id)
             outcome.encode(into: &writer)
         case .snapshotChunk(let group, let chunk):
             writer.write(PeerFrameType.snapshotChunk.rawValue)
-            writer.write(group)
+            writer.write(group.rawValue)
             chunk.encode(into: &writer)
         case .snapshotAck(let group, let transfer, let index):
             writer.write(PeerFrameType.snapshotAck.rawValue)
-            writer.write(group)
+            writer.write(group.rawValue)
             writer.write(transfer)
             writer.write(index)
         case .snapshotAbort(let group, let transfer, let reason):
             writer.write(PeerFrameType.snapshotAbort.rawValue)
-            writer.write(group)
+            writer.write(group.rawValue)
             writer.write(transfer)
             writer.writeLengthPrefixed(PeerFrame.truncatedUTF8(reason, limit: PeerFrame.maxReasonBytes))
         }
@@ -100,9 +100,9 @@ extension PeerFrame {
         var reader = ByteReader(body)
         let version: UInt8
         let rawType: UInt8
-        let group: UInt32
+        let group: GroupID
         do throws(DecodingError) {
-            (version, rawType, group) = (try reader.readUInt8(), try reader.readUInt8(), try reader.readUInt32())
+            (version, rawType, group) = (try reader.readUInt8(), try reader.readUInt8(), GroupID(rawValue: try reader.readUInt32()))
         } catch {
             throw .payload(error, frameType: "frame header")
         }
@@ -112,7 +112,7 @@ extension PeerFrame {
     }
 
     private static func decodePayload(
-        type: PeerFrameType, group: UInt32, from reader: inout ByteReader
+        type: PeerFrameType, group: GroupID, from reader: inout ByteReader
     ) throws(PeerWireError) -> PeerFrame {
         do throws(DecodingError) {
             let frame: PeerFrame

@@ -140,19 +140,19 @@ public enum PeerFrame: Hashable, Sendable {
     /// The dialer's databases, sent first after the handshake (see `PeerIdentity`).
     case identity(PeerIdentity)
     /// A Paxos message for consensus group `group` (0 with one group).
-    case message(group: UInt32, Message)
+    case message(group: GroupID, Message)
     /// A client request a follower passes to the leader of group `group`, keeping its (client,
     /// sequence) so a re-forward after a leader change is still applied once. `id` is the
     /// follower's token within that group.
-    case forward(group: UInt32, id: UInt64, ForwardedRequest)
+    case forward(group: GroupID, id: UInt64, ForwardedRequest)
     /// The leader's answer to a `forward`, for the same group and token.
-    case forwardReply(group: UInt32, id: UInt64, ForwardedOutcome)
+    case forwardReply(group: GroupID, id: UInt64, ForwardedOutcome)
     /// A piece of a snapshot of group `group`'s applied state.
-    case snapshotChunk(group: UInt32, SnapshotChunk)
+    case snapshotChunk(group: GroupID, SnapshotChunk)
     /// Flow control: every chunk of `transfer` through `index` is staged.
-    case snapshotAck(group: UInt32, transfer: UInt64, index: UInt32)
+    case snapshotAck(group: GroupID, transfer: UInt64, index: UInt32)
     /// Ends `transfer`, from either side, with a reason for the log.
-    case snapshotAbort(group: UInt32, transfer: UInt64, reason: String)
+    case snapshotAbort(group: GroupID, transfer: UInt64, reason: String)
 }
 
 extension PeerFrame {

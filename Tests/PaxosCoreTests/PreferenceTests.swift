@@ -13,11 +13,11 @@ struct PreferenceTests {
         // on-disk contract (a key must stay in its group across versions), so it is pinned.
         let key = Array("123456789".utf8)
         let mixed: UInt32 = 0xF007_1C4A
-        #expect(GroupMap(count: 4).group(of: key) == mixed % 4)
-        #expect(GroupMap(count: 7).group(of: key) == mixed % 7)
+        #expect(GroupMap(count: 4).group(of: key) == GroupID(mixed % 4))
+        #expect(GroupMap(count: 7).group(of: key) == GroupID(mixed % 7))
         #expect(GroupMap(count: 1).group(of: key) == 0)
         var counts = [Int](repeating: 0, count: 8)
-        for index in 0..<8_000 { counts[Int(GroupMap(count: 8).group(of: Array("key-\(index)".utf8)))] += 1 }
+        for index in 0..<8_000 { counts[GroupMap(count: 8).group(of: Array("key-\(index)".utf8)).index] += 1 }
         #expect(counts.allSatisfy { $0 > 800 && $0 < 1_200 }, "8,000 keys over 8 groups: \(counts)")
         // Short keys that differ in a few bits: plain CRC mod 4 put "a"…"h" in two groups.
         let letters = Set("abcdefgh".map { GroupMap(count: 4).group(of: [$0.asciiValue!]) })
@@ -28,7 +28,7 @@ struct PreferenceTests {
     func preferredLeadersRotate() {
         let members = [ReplicaID(3), ReplicaID(1), ReplicaID(2)]
         let map = GroupMap(count: 4)
-        #expect((0..<4).map { map.preferredLeader(of: $0, members: members) } == [ReplicaID(1), ReplicaID(2), ReplicaID(3), ReplicaID(1)])
+        #expect(GroupID.all(count: 4).map { map.preferredLeader(of: $0, members: members) } == [ReplicaID(1), ReplicaID(2), ReplicaID(3), ReplicaID(1)])
         #expect(GroupMap(count: 1).preferredLeader(of: 0, members: members) == nil)
     }
 

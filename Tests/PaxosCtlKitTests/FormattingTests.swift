@@ -40,7 +40,7 @@ struct FormattingTests {
     }
 
     /// A group as INFO reports it; only the fields the status table shows vary.
-    static func group(_ group: UInt32, _ role: Role, leader: UInt32?, preferred: UInt32? = nil, ballot: String,
+    static func group(_ group: GroupID, _ role: Role, leader: UInt32?, preferred: UInt32? = nil, ballot: String,
                       chosen: UInt64, applied: UInt64) -> GroupInfo {
         GroupInfo(
             group: group, role: role, leader: leader, preferredLeader: preferred, ballot: ballot, chosenFrontier: chosen,
@@ -104,7 +104,7 @@ struct FormattingTests {
     static func multiGroupReport() -> StatusReport {
         let one = NodeAddress(id: 1, endpoint: .init(host: "127.0.0.1", port: 6381))
         let two = NodeAddress(id: 2, endpoint: .init(host: "127.0.0.1", port: 6382))
-        func line(_ index: UInt32, _ role: Role, _ leader: UInt32, _ chosen: UInt64) -> GroupInfo {
+        func line(_ index: GroupID, _ role: Role, _ leader: UInt32, _ chosen: UInt64) -> GroupInfo {
             group(index, role, leader: leader, preferred: leader, ballot: "2.\(leader)", chosen: chosen, applied: chosen)
         }
         return StatusReport(nodes: [

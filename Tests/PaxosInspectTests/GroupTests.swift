@@ -162,7 +162,7 @@ struct GroupTests {
             let grouped = try Nodes.groupedCluster(in: scratch, groupCount: Self.groupCount)
             let twoGroups = try Nodes.groupedCluster(in: scratch, groupCount: 2, name: "two")
             let single = try Nodes.standardCluster(in: scratch)
-            for (arguments, group) in [([single[0], grouped[1]], nil), ([single[0], grouped[1]], 0 as UInt32?),
+            for (arguments, group) in [([single[0], grouped[1]], nil), ([single[0], grouped[1]], 0 as GroupID?),
                                        ([grouped[0], twoGroups[1]], nil), ([grouped[0], twoGroups[1]], 1)] {
                 let output = InspectionCommands.diff(arguments, group: group)
                 #expect(output.status == .unusableInput && output.text.isEmpty, "\(arguments) --group \(String(describing: group))")

@@ -12,7 +12,7 @@ import Testing
 
 @Suite("storage: group placement")
 struct PlacementTests {
-    static func group(_ group: UInt32, of count: UInt32) -> GroupPlacement { GroupPlacement(groupCount: count, group: group) }
+    static func group(_ group: GroupID, of count: UInt32) -> GroupPlacement { GroupPlacement(groupCount: count, group: group) }
 
     /// Opens (creating) the database of `placement` at `path`, applies slots 1…`slots`, closes it.
     static func write(_ path: String, _ placement: GroupPlacement, slots: UInt64 = 5) throws {
@@ -46,11 +46,11 @@ struct PlacementTests {
     // MARK: the value
 
     @Test("placement: file names and validation", arguments: [
-        ("group-0.sqlite", UInt32?.some(0)), ("group-63.sqlite", 63), ("group-12.sqlite", 12), ("group-01.sqlite", nil),
+        ("group-0.sqlite", GroupID?.some(0)), ("group-63.sqlite", 63), ("group-12.sqlite", 12), ("group-01.sqlite", nil),
         ("group-.sqlite", nil), ("group-1.sqlite-wal", nil), ("group-1.sqlite.staging", nil), ("paxos.sqlite", nil),
         ("group-x.sqlite", nil), ("group-99999999999.sqlite", nil),
     ])
-    func fileNames(name: String, group: UInt32?) {
+    func fileNames(name: String, group: GroupID?) {
         #expect(GroupPlacement.group(ofFileName: name) == group)
     }
 
@@ -64,7 +64,7 @@ struct PlacementTests {
         #expect(GroupPlacement(validatingGroupCount: 0, group: 0) == nil)
         #expect(GroupPlacement(validatingGroupCount: 4, group: 4) == nil)
         #expect(GroupPlacement(validatingGroupCount: GroupMap.maxGroups + 1, group: 0) == nil)
-        #expect(GroupPlacement(validatingGroupCount: GroupMap.maxGroups, group: GroupMap.maxGroups - 1) != nil)
+        #expect(GroupPlacement(validatingGroupCount: GroupMap.maxGroups, group: GroupID(GroupMap.maxGroups - 1)) != nil)
     }
 
     // MARK: on disk
@@ -279,7 +279,7 @@ struct PlacementTests {
         try withTemporaryDirectory { directory in
             let node = directory.path("node")
             #expect(try NodeDatabaseFiles.list(inNodeDirectory: node).isEmpty, "a directory not yet made holds nothing")
-            for group in [3, 0, 10, 1, 2] as [UInt32] {
+            for group in [3, 0, 10, 1, 2] as [GroupID] {
                 try Self.write(node + "/" + GroupPlacement.fileName(group: group), Self.group(group, of: 11), slots: 1)
             }
             for stray in ["group-01.sqlite", "group-0.sqlite-wal", "paxos.sqlite.staging", "notes.txt"] {

@@ -43,7 +43,7 @@ struct MultiGroupSimulationTests {
             // The simulator checked the spread itself; this checks it independently, from the
             // group map, so a simulator that compared the wrong things would not pass.
             let leaders = report.stats.groups.map(\.leaderAtEnd)
-            let preferred = (0..<sweep.groups).map { map.preferredLeader(of: UInt32($0), members: members) }
+            let preferred = (0..<sweep.groups).map { map.preferredLeader(of: GroupID(UInt32($0)), members: members) }
             #expect(leaders == preferred, "seed \(seed): leaders \(leaders), preferred \(preferred)")
             #expect(report.stats.groups.count == sweep.groups)
             #expect(report.stats.groups.allSatisfy { $0.chosenSlots > 0 }, "seed \(seed): a group chose nothing\n\(report)")

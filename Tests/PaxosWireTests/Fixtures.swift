@@ -143,12 +143,12 @@ enum Fixtures {
             Named(name: "snapshotChunk large", value: .snapshotChunk(group: 0, SnapshotChunk(
                 transfer: 2, slot: Slot(5), index: 1, data: [UInt8](repeating: 0x5A, count: 256 * 1024), last: false, crc: 1))),
             Named(name: "snapshotAck", value: .snapshotAck(group: 0, transfer: 9, index: 4)),
-            Named(name: "snapshotAck max", value: .snapshotAck(group: .max, transfer: .max, index: .max)),
+            Named(name: "snapshotAck max", value: .snapshotAck(group: GroupID(.max), transfer: .max, index: .max)),
             Named(name: "snapshotAbort", value: .snapshotAbort(group: 0, transfer: 9, reason: "bad checksum in chunk 4")),
             Named(name: "snapshotAbort empty", value: .snapshotAbort(group: 1, transfer: 0, reason: "")),
             Named(name: "message in group 7", value: .message(group: 7, .heartbeatAck(ballot: ballot, readRound: 1))),
             Named(
-                name: "message in group max", value: .message(group: .max, .prepare(ballot: ballot, fromSlot: Slot(1)))),
+                name: "message in group max", value: .message(group: GroupID(.max), .prepare(ballot: ballot, fromSlot: Slot(1)))),
         ] + messages.map { Named(name: $0.name, value: .message(group: 0, $0.value)) }
 }
 

@@ -9,7 +9,7 @@ import Testing
 
 @Suite("node info")
 struct NodeInfoTests {
-    static func group(_ group: UInt32, role: Role?, leader: UInt32?, preferred: UInt32? = nil,
+    static func group(_ group: GroupID, role: Role?, leader: UInt32?, preferred: UInt32? = nil,
                       transfers: GroupInfo.SnapshotTransfers? = nil) -> GroupInfo {
         GroupInfo(
             group: group, role: role, leader: leader, preferredLeader: preferred, ballot: "4.\(leader ?? 1)",

@@ -27,7 +27,7 @@ struct PeerFrameCodecTests {
     func randomRoundTrip(seed: UInt64) throws {
         var random = SeededGenerator(seed: seed)
         for _ in 0..<200 {
-            let frame = PeerFrame.message(group: UInt32.random(in: 0...3, using: &random), random.message())
+            let frame = PeerFrame.message(group: GroupID(UInt32.random(in: 0...3, using: &random)), random.message())
             let decoded = try PeerFrame.decode(try frame.encoded())
             #expect(decoded == frame, "PAXOS_SEED=\(seed)")
         }

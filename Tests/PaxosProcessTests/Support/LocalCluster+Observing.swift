@@ -89,7 +89,7 @@ extension LocalCluster {
     func groupInfo(_ id: Int) throws -> [Int: GroupInfo] {
         let reported = try nodeInfo(id).groups
         guard reported.count == groups else { throw HarnessError("node \(id) INFO has \(reported.count) groups, not \(groups)") }
-        return Dictionary(uniqueKeysWithValues: reported.map { (Int($0.group), $0) })
+        return Dictionary(uniqueKeysWithValues: reported.map { ($0.group.index, $0) })
     }
 
     /// Waits until, in every group, the live nodes name one live leader that says it leads and
