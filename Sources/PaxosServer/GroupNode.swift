@@ -9,8 +9,9 @@ import PaxosWire
 /// This node's member of one consensus group: the one place that owns that group's `Replica`,
 /// confined to the node's event loop. With `--groups 1` (the default) there is one.
 ///
-/// It decides nothing about client requests or compaction: `GroupShell` and `CompactionSchedule`
-/// do (GroupNode+Requests.swift interprets their effects). Every event for the group (a peer
+/// It decides nothing about client requests, compaction or snapshot transfers: `GroupShell`,
+/// `CompactionSchedule`, `SnapshotSending` and `SnapshotReceiving` do (GroupNode+Requests.swift
+/// and GroupNode+Snapshots.swift interpret their effects). Every event for the group (a peer
 /// frame, a client command, a tick, a storage completion) arrives on `loop`, goes through
 /// `handle(_:)` — one synchronous `step` of the core — and the returned actions are executed
 /// in order: persist records go to the group's storage executor (which group-commits and
@@ -63,13 +64,12 @@ final class GroupNode: @unchecked Sendable {
 
     // Snapshots and compaction (see GroupNode+Snapshots.swift, GroupNode+Compaction.swift).
     let worker: SnapshotWorker
-    /// Transfers this node is sending, one per peer at most.
-    var outgoing: [ReplicaID: OutgoingTransfer] = [:]
-    /// The transfer this node is receiving, at most one.
-    var incoming: IncomingTransfer?
-    /// The slot of a snapshot install queued on the storage thread and not yet done.
-    var installingSnapshot: Slot?
-    var snapshotCounters = SnapshotCounters()
+    /// Every decision about the snapshots this node sends (`SnapshotSending`).
+    var snapshotSending: SnapshotSending
+    /// Every decision about the snapshot this node receives and installs (`SnapshotReceiving`).
+    var snapshotReceiving: SnapshotReceiving
+    /// Background compactions the storage thread finished, for INFO.
+    var compactionsDone = 0
     /// When to compact (`CompactionSchedule`).
     var compaction: CompactionSchedule
 
@@ -97,6 +97,9 @@ final class GroupNode: @unchecked Sendable {
             retainSlots: node.settings.retainSlots, batchSlots: node.settings.compactionBatchSlots,
             retainBytes: node.settings.retainBytes,
             intervalMilliseconds: UInt64(max(0, node.settings.compactionIntervalMilliseconds)), now: Self.nowMilliseconds)
+        let snapshotTimeout = UInt64(max(0, node.settings.snapshotTimeoutMilliseconds))
+        self.snapshotSending = SnapshotSending(windowChunks: node.settings.snapshotWindowChunks, timeoutMilliseconds: snapshotTimeout)
+        self.snapshotReceiving = SnapshotReceiving(me: node.settings.id, timeoutMilliseconds: snapshotTimeout)
         var system = SystemRandomNumberGenerator()
         self.shell = GroupShell(settings: ShellSettings(
             me: node.settings.id, requestTimeoutMilliseconds: UInt64(max(0, node.settings.requestTimeoutMilliseconds)),
