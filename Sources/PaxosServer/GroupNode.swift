@@ -9,9 +9,8 @@ import PaxosWire
 /// This node's member of one consensus group: the one place that owns that group's `Replica`,
 /// confined to the node's event loop. With `--groups 1` (the default) there is one.
 ///
-/// It decides nothing about client requests, compaction or snapshot transfers: `GroupShell`,
-/// `CompactionSchedule`, `SnapshotSending` and `SnapshotReceiving` do (GroupNode+Requests.swift
-/// and GroupNode+Snapshots.swift interpret their effects). Every event for the group (a peer
+/// It decides nothing about client requests or compaction: `GroupShell` and `CompactionSchedule`
+/// do (GroupNode+Requests.swift interprets their effects). Every event for the group (a peer
 /// frame, a client command, a tick, a storage completion) arrives on `loop`, goes through
 /// `handle(_:)` — one synchronous `step` of the core — and the returned actions are executed
 /// in order: persist records go to the group's storage executor (which group-commits and
