@@ -36,8 +36,7 @@ extension GroupNode {
 
     /// The storage thread finished a background compaction.
     func onCompacted(_ report: CompactionReport) {
-        snapshotCounters.compactions += 1
-        snapshotCounters.databaseBytes = report.diskBytes
+        compactionsDone += 1
         metrics.compactions.increment()
         metrics.databaseBytes.record(report.diskBytes)
         logger.info("log compacted", metadata: [

@@ -10,9 +10,11 @@ extension GroupNode {
     func info(preferredLeader: ReplicaID?) -> GroupInfo {
         let status = replica.status
         let transfers = GroupInfo.SnapshotTransfers(
-            sent: snapshotCounters.sent, received: snapshotCounters.received,
-            lastInstalled: snapshotCounters.lastInstalledSlot?.rawValue, aborted: snapshotCounters.aborted,
-            sendingTo: outgoing.keys.sorted().map(\.rawValue), receivingFrom: incoming?.peer.rawValue)
+            sent: snapshotSending.sentCount, received: snapshotReceiving.receivedCount,
+            lastInstalled: snapshotReceiving.lastInstalledSlot?.rawValue,
+            aborted: snapshotSending.abandonedCount + snapshotReceiving.abandonedCount,
+            sendingTo: snapshotSending.transfers.keys.sorted().map(\.rawValue),
+            receivingFrom: snapshotReceiving.transfer?.peer.rawValue)
         return GroupInfo(
             group: group, role: failures.isFailed ? nil : status.role, leader: status.leader?.rawValue,
             preferredLeader: preferredLeader?.rawValue, ballot: "\(status.promised)",
@@ -23,7 +25,7 @@ extension GroupNode {
             voters: status.membership.voters.map(\.id.rawValue), learners: status.membership.learners.map(\.id.rawValue),
             voter: status.membership.isVoter(Member(id: settings.id, incarnation: incarnation)) && genesisMembership != nil,
             membershipNext: status.latestMembership == status.membership ? nil : status.latestMembership.epoch,
-            databaseBytes: databaseBytes, compactions: snapshotCounters.compactions,
-            snapshotsInstalled: snapshotCounters.installed, transfers: transfers)
+            databaseBytes: databaseBytes, compactions: compactionsDone,
+            snapshotsInstalled: snapshotReceiving.installedCount, transfers: transfers)
     }
 }

@@ -62,13 +62,12 @@ final class GroupNode: @unchecked Sendable {
 
     // Snapshots and compaction (see GroupNode+Snapshots.swift, GroupNode+Compaction.swift).
     let worker: SnapshotWorker
-    /// Transfers this node is sending, one per peer at most.
-    var outgoing: [ReplicaID: OutgoingTransfer] = [:]
-    /// The transfer this node is receiving, at most one.
-    var incoming: IncomingTransfer?
-    /// The slot of a snapshot install queued on the storage thread and not yet done.
-    var installingSnapshot: Slot?
-    var snapshotCounters = SnapshotCounters()
+    /// Every decision about the snapshots this node sends (`SnapshotSending`).
+    var snapshotSending: SnapshotSending
+    /// Every decision about the snapshot this node receives and installs (`SnapshotReceiving`).
+    var snapshotReceiving: SnapshotReceiving
+    /// Background compactions the storage thread finished, for INFO.
+    var compactionsDone = 0
     /// When to compact (`CompactionSchedule`).
     var compaction: CompactionSchedule
 
@@ -97,6 +96,9 @@ final class GroupNode: @unchecked Sendable {
             retainSlots: node.settings.retainSlots, batchSlots: node.settings.compactionBatchSlots,
             retainBytes: node.settings.retainBytes,
             intervalMilliseconds: UInt64(max(0, node.settings.compactionIntervalMilliseconds)), now: Self.nowMilliseconds)
+        let snapshotTimeout = UInt64(max(0, node.settings.snapshotTimeoutMilliseconds))
+        self.snapshotSending = SnapshotSending(windowChunks: node.settings.snapshotWindowChunks, timeoutMilliseconds: snapshotTimeout)
+        self.snapshotReceiving = SnapshotReceiving(me: node.settings.id, timeoutMilliseconds: snapshotTimeout)
         var system = SystemRandomNumberGenerator()
         self.shell = GroupShell(settings: ShellSettings(
             me: node.settings.id, requestTimeoutMilliseconds: UInt64(max(0, node.settings.requestTimeoutMilliseconds)),
