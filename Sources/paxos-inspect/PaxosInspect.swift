@@ -45,14 +45,12 @@ struct OutputOptions: ParsableArguments {
 }
 
 struct GroupOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("In node directories, read only group g (group-<g>.sqlite; for a node of one group, 0 is "
+    @Option(name: .customLong("group"), help: ArgumentHelp("In node directories, read only group g (group-<g>.sqlite; for a node of one group, 0 is "
                                + "paxos.sqlite); a database file given must hold group g.", valueName: "g"))
     var number: UInt32?
 
     /// The group asked for, if any.
     var group: GroupID? { number.map { GroupID(rawValue: $0) } }
-
-    enum CodingKeys: String, CodingKey { case number = "group" }
 }
 
 extension PaxosInspect {
