@@ -34,7 +34,7 @@ struct PaxosCtl: ParsableCommand {
             """,
         subcommands: [
             GetKey.self, PutKey.self, DeleteKey.self, RunShell.self, ShowStatus.self, RunDemo.self, RunBench.self,
-            SnapshotCommands.self, UserCommands.self, MemberCommands.self,
+            SnapshotCommands.self, UserCommands.self, MemberCommands.self, ClusterFileCommands.self,
         ])
 
     static func main() {
