@@ -1,5 +1,6 @@
 import Foundation
 import PaxosClient
+import PaxosCore
 import PaxosTestKit
 import Testing
 
@@ -44,7 +45,7 @@ struct MembershipTests {
                 }
                 for id in [4, 5] {
                     let info = try cluster.info(id)
-                    #expect(info["role"] != "leader", "node \(id), never admitted, leads: \(info)")
+                    #expect(try cluster.role(id) != .leader, "node \(id), never admitted, leads: \(info)")
                     #expect(info["voter"] == "no", "node \(id) votes without being admitted: \(info)")
                 }
             }
@@ -120,7 +121,7 @@ struct MembershipTests {
             }
             pause(.seconds(2))
             for id in [wiped, crashed] {
-                #expect(try cluster.info(id)["role"] != "leader", "node \(id) leads without a majority of voters")
+                #expect(try cluster.role(id) != .leader, "node \(id) leads without a majority of voters")
                 var quick = PaxosClient.Configuration.probe
                 quick.replyTimeout = .seconds(2)
                 if let value = try? cluster.client(only: id, configuration: quick).get("k") {

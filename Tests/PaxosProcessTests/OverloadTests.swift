@@ -7,6 +7,7 @@
 
 import Foundation
 import PaxosClient
+import PaxosCore
 import PaxosWire
 import Synchronization
 import Testing
@@ -55,7 +56,7 @@ extension ProcessTests {
                 #expect(sent == [true])
                 #expect(received == expected, "the flood's \(count) replies arrive whole and in order (got \(received.count) of \(expected.count) bytes)")
                 let after = try cluster.info(leader)
-                #expect(after["role"] == "leader", "the flooded leader keeps its role")
+                #expect(try cluster.role(leader) == .leader, "the flooded leader keeps its role")
                 #expect(after["ballot"] == before["ballot"], "no election during the flood: ballot \(before["ballot"] ?? "?") → \(after["ballot"] ?? "?")")
                 try #require(!latencies.isEmpty)
                 let p50 = latencies[latencies.count / 2]
@@ -131,7 +132,7 @@ extension ProcessTests {
                 print("overload unread: leader RSS baseline \(baseline / 1_024) MiB, peak \(peak / 1_024) MiB, after disconnect \(settled / 1_024) MiB")
                 #expect(peak < baseline + 128 * 1_024, "peak RSS \(peak) KiB over baseline \(baseline) KiB")
                 #expect(settled < baseline + 24 * 1_024, "RSS after disconnect \(settled) KiB, not back near the baseline \(baseline) KiB")
-                #expect(try cluster.info(leader)["role"] == "leader")
+                #expect(try cluster.role(leader) == .leader)
             }
         }
 
@@ -214,7 +215,7 @@ extension ProcessTests {
                 #expect(peak < baseline + 64 * 1_024, "peak RSS \(peak) KiB over baseline \(baseline) KiB")
                 let last = UInt8(ascii: "a") + UInt8((count - 1) % 26)
                 #expect(try cluster.client(only: leader).get(Array("bigkey".utf8)) == [UInt8](repeating: last, count: 1 << 20))
-                #expect(try cluster.info(leader)["role"] == "leader")
+                #expect(try cluster.role(leader) == .leader)
             }
         }
 

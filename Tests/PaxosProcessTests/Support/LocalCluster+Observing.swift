@@ -17,6 +17,12 @@ extension LocalCluster {
         try client(only: id, configuration: .probe).info()
     }
 
+    /// Node `id`'s role in its first group (nil while it is in a simulated failure), typed as
+    /// INFO's `NodeInfo` carries it.
+    func role(_ id: Int) throws -> Role? {
+        try nodeInfo(id).groups.first?.role
+    }
+
     /// `field` of node `id`'s INFO as a number.
     func infoNumber(_ id: Int, _ field: String) throws -> UInt64 {
         let fields = try info(id)
