@@ -40,4 +40,8 @@ public enum ShellBug: String, CaseIterable, Hashable, Sendable {
     /// forward from before a restart is taken for a new request with the same number (the
     /// simulator found this in paxosd: a client was told a write had been applied that had not).
     case reuseTokensAfterRestart = "reuse-tokens-after-restart"
+    /// The receiving side of a snapshot transfer stages any later chunk of the transfer, not only
+    /// the next one (`SnapshotReceiving`), so a chunk lost on the way leaves a hole in a snapshot
+    /// that is then installed as complete.
+    case snapshotOutOfOrder = "snapshot-out-of-order"
 }

@@ -41,10 +41,14 @@ public struct SnapshotReceiving: Sendable {
     public private(set) var lastInstalledSlot: Slot?
     /// Transfers that ended early, for any reason.
     public private(set) var abandonedCount = 0
+    /// A deliberate bug for the simulator's self-tests (`ShellBug.snapshotOutOfOrder`); nil in
+    /// production.
+    public let plantedBug: ShellBug?
 
-    public init(me: ReplicaID, timeoutMilliseconds: UInt64) {
+    public init(me: ReplicaID, timeoutMilliseconds: UInt64, plantedBug: ShellBug? = nil) {
         self.me = me
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.plantedBug = plantedBug
     }
 
     /// No transfer is being received: the timeout check has nothing to do.
@@ -58,11 +62,12 @@ public struct SnapshotReceiving: Sendable {
         guard var transfer, transfer.id == id, transfer.peer == peer, !transfer.complete else {
             return [.sendAbort(to: peer, transfer: id, reason: "no such transfer is being received")]
         }
-        guard index == transfer.expected, slot == transfer.slot else {
+        let inOrder = index == transfer.expected || plantedBug == .snapshotOutOfOrder
+        guard inOrder, slot == transfer.slot else {
             return end(reason: "chunk \(index) of slot \(slot) arrived, chunk \(transfer.expected) of slot \(transfer.slot) was expected",
                        notifyPeer: true)
         }
-        transfer.expected += 1
+        transfer.expected = index &+ 1
         transfer.progressAt = now
         self.transfer = transfer
         return [.stageChunk(from: peer, transfer: id, index: index)]

@@ -18,7 +18,8 @@ extension Simulation {
         replicas[index].shell = GroupShell(settings: replicas[index].shell.settings,
                                            firstToken: GroupShell.randomFirstToken(using: &random))
         replicas[index].waiters = [:]
-        replicas[index].stagedSnapshot = nil
+        replicas[index].resetSnapshotTransfers()
+        replicas[index].compaction = configuration.retainSlots.map { Self.compactionSchedule(retainSlots: $0, now: now) }
         // Spread tick phases so replicas do not act in lock step.
         let phase = UInt64.random(in: 1...configuration.tickUnits, using: &random)
         schedule(.tick(replica: index, incarnation: replicas[index].incarnation), after: phase)
@@ -37,6 +38,7 @@ extension Simulation {
         replicas[index].disk.crash(survivors: survivors)
         replicas[index].replica = nil
         replicas[index].incarnation += 1
+        replicas[index].resetSnapshotTransfers()
     }
 
     func step(_ index: Int, _ input: Input) {
@@ -93,8 +95,7 @@ extension Simulation {
             answer(reply, at: index)
         case .sendSnapshot(let to):
             stats.snapshotsSent += 1
-            transmitSnapshot(replicas[index].disk.stateMachine, memberships: replicas[index].disk.memberships,
-                             group: replicas[index].group, from: replicas[index].id, to: to)
+            sendSnapshot(to: to, at: index)
         case .installSnapshot(let slot):
             install(slot: slot, at: index)
         case .countRefusal(let refusal):

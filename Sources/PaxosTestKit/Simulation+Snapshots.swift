@@ -1,22 +1,23 @@
 import PaxosCore
+import PaxosShell
 
-/// The shell's compaction policy, snapshot transfers, and the snapshot checker.
+/// The shell's compaction policy and snapshot installs, and the snapshot checker. Transfers
+/// are in `Simulation+SnapshotTransfer.swift`.
 extension Simulation {
-    func transmitSnapshot(_ snapshot: KVStateMachine, memberships: [ScheduledMembership], group: Int, from: ReplicaID, to: ReplicaID) {
-        let weather = groups[group].weather
-        if Double.random(in: 0..<1, using: &random) < weather.dropRate { return }
-        let delay = UInt64.random(in: 1...weather.maxDelayUnits, using: &random)
-        schedule(.deliverSnapshot(group: group, from: from, to: to, snapshot, memberships), after: delay)
-    }
-
+    /// The core's `.installSnapshot(slot:)`, which it emits only within the step that was offered
+    /// a complete staged snapshot of `slot`.
+    ///
     /// Snapshot checker: what a replica installs must be exactly the state after applying its
     /// group's chosen commands through the snapshot's slot, in order, to an empty state machine.
     func install(slot: Slot, at index: Int) {
         let name = name(index)
-        guard let (snapshot, memberships) = replicas[index].stagedSnapshot, snapshot.appliedThrough == slot else {
-            fail("snapshot: \(name) was told to install slot \(slot) but has \(replicas[index].stagedSnapshot.map { "slot \($0.stateMachine.appliedThrough)" } ?? "nothing") staged")
+        guard replicas[index].snapshotReceiving.installRequested(slot: slot),
+              let staging = replicas[index].staging, staging.complete, staging.slot == slot,
+              let memberships = staging.memberships else {
+            fail("snapshot: \(name) was told to install slot \(slot) but has \(replicas[index].staging.map { "slot \($0.slot)\($0.complete ? "" : ", incomplete,")" } ?? "nothing") staged")
             return
         }
+        let snapshot = staging.stateMachine(sessionExpirySlots: configuration.sessionExpirySlots)
         guard slot > replicas[index].disk.stateMachine.appliedThrough else {
             fail("snapshot: \(name) installs slot \(slot) at or below its applied slot \(replicas[index].disk.stateMachine.appliedThrough)")
             return
@@ -38,18 +39,28 @@ extension Simulation {
         }
         stats.snapshotsInstalled += 1
         replicas[index].disk.install(snapshot, memberships: memberships)
-        replicas[index].stagedSnapshot = nil
+        replicas[index].snapshotReceiving.installed(slot: slot)
+        replicas[index].staging = nil
     }
 
-    /// The shell's retention policy: keep `retainSlots` applied slots, compacting in steps of
-    /// at least half that, like paxosd's scheduler.
+    /// paxosd's compaction schedule in simulator units: checked on every tick, and by count only
+    /// (`retainSlots` applied slots kept, compacting in batches of at least half that), so a run
+    /// compacts exactly where the simulator's own policy used to. The size rule stays off: the
+    /// simulator's values are a few bytes.
+    static func compactionSchedule(retainSlots: UInt64, now: UInt64) -> CompactionSchedule {
+        CompactionSchedule(retainSlots: retainSlots, batchSlots: max(1, retainSlots / 2), retainBytes: Int64.max / 2,
+                           intervalMilliseconds: 0, now: now)
+    }
+
+    /// The periodic check of the compaction schedule, as `GroupNode.maybeCompact` runs it.
     func compactIfDue(_ index: Int) {
-        guard let retain = configuration.retainSlots, let replica = replicas[index].replica else { return }
-        let applied = replica.appliedThrough.rawValue
-        guard applied > replica.snapshotThrough.rawValue + retain + max(1, retain / 2) else { return }
-        let through = Slot(applied - retain)
+        guard let replica = replicas[index].replica, var schedule = replicas[index].compaction else { return }
+        let (_, through) = schedule.tick(now: now, applied: replica.appliedThrough, snapshot: replica.snapshotThrough)
+        replicas[index].compaction = schedule
+        guard let through else { return }
         step(index, .compact(through: through))
         replicas[index].disk.compact(through: through)
+        if let snapshot = replicas[index].replica?.snapshotThrough { replicas[index].compaction?.compacted(through: snapshot) }
         stats.compactions += 1
     }
 }

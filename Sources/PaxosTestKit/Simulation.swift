@@ -164,6 +164,12 @@ public final class Simulation {
                 for group in configuration.groupWeather.indices {
                     configuration.groupWeather[group].maxDelayUnits = max(configuration.groupWeather[group].maxDelayUnits, 80)
                 }
+            case .snapshotOutOfOrder:
+                // A hole needs a chunk lost on the way, and a transfer needs a compacted log.
+                if compaction { configuration.retainSlots = min(configuration.retainSlots ?? 2, 8) }
+                for group in configuration.groupWeather.indices {
+                    configuration.groupWeather[group].dropRate = max(configuration.groupWeather[group].dropRate, 0.1)
+                }
             default:
                 break
             }
@@ -179,7 +185,8 @@ public final class Simulation {
             (1...configuration.nodes).map {
                 let id = ReplicaID(UInt32($0))
                 return SimReplica(id: id, group: group, disk: SimDisk(sessionExpirySlots: configuration.sessionExpirySlots),
-                                  shell: Self.shellSettings(id: id, configuration: configuration, bug: shellBug))
+                                  shell: Self.shellSettings(id: id, configuration: configuration, bug: shellBug),
+                                  snapshotTimeoutMilliseconds: Self.snapshotTimeoutMilliseconds(configuration.groupWeather[group]))
             }
         }
         for spare in configuration.replicas..<configuration.nodes {
@@ -263,6 +270,7 @@ public final class Simulation {
             guard replicas[index].incarnation == incarnation, replicas[index].isUp else { return }
             step(index, .tick)
             perform(replicas[index].shell.tick(now: now, view: shellView(index)), at: index)
+            checkSnapshotTimeouts(index)
             compactIfDue(index)
             schedule(.tick(replica: index, incarnation: incarnation), after: configuration.tickUnits)
         case .deliver(let group, let from, let to, let message):
@@ -280,20 +288,14 @@ public final class Simulation {
             // Simulation+Corruption.swift): not generated.
             guard !replica.status.catchUpPeers.contains(from) else { return }
             step(index, .message(from: from, message))
-        case .deliverSnapshot(let group, let from, let to, let snapshot, let memberships):
+        case .deliverSnapshotFrame(let group, let from, let to, let lives, let frame):
             mix(10, UInt64(from.rawValue), UInt64(to.rawValue))
             mix(group: group)
-            let index = replicaIndex(group: group, id: to)
-            guard let replica = replicas[index].replica, !isCut(from, to) else { return }
-            // What paxosd's shell asks the core before it stages a transfer.
-            if let reason = replica.reasonToRefuseSnapshot(from: from, slot: snapshot.appliedThrough) {
-                stats.refusals += 1
-                stats.refusalsByReason[reason, default: 0] += 1
-                stats.snapshotsRefused += 1
-                return
-            }
-            replicas[index].stagedSnapshot = (snapshot, memberships)
-            step(index, .snapshotReceived(slot: snapshot.appliedThrough, memberships: memberships))
+            deliverSnapshotFrame(frame, group: group, from: from, to: to, lives: lives)
+        case .snapshotJob(let index, let incarnation, let job):
+            mix(15, UInt64(index))
+            guard replicas[index].incarnation == incarnation, replicas[index].isUp else { return }
+            finishSnapshotJob(job, at: index)
         case .deliverRequest(let group, let from, let to, let frame):
             mix(13, UInt64(from.rawValue), UInt64(to.rawValue))
             mix(group: group)
@@ -342,8 +344,11 @@ enum SimEvent {
     /// A forged message, delivered only if the receiver's outstanding catch-up request is not
     /// to `from` (`--corrupt-messages`).
     case deliverUnlessAsked(group: Int, from: ReplicaID, to: ReplicaID, Message)
-    /// A whole snapshot transfer, modelled as one message that may be lost or delayed.
-    case deliverSnapshot(group: Int, from: ReplicaID, to: ReplicaID, KVStateMachine, [ScheduledMembership])
+    /// A snapshot-transfer frame between two replicas' snapshot shells, sent while the link's
+    /// ends were in `SimLinkLives`.
+    case deliverSnapshotFrame(group: Int, from: ReplicaID, to: ReplicaID, SimLinkLives, SimSnapshotFrame)
+    /// A replica's snapshot worker finished a job (`Simulation+SnapshotTransfer.swift`).
+    case snapshotJob(replica: Int, incarnation: Int, SimSnapshotJob)
     case flush(replica: Int, incarnation: Int)
     /// A forwarded client request or its answer, between two replicas' request shells.
     case deliverRequest(group: Int, from: ReplicaID, to: ReplicaID, SimRequestFrame)

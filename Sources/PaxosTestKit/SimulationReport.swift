@@ -16,6 +16,9 @@ public struct SimulationStats: Hashable, Sendable {
     public var compactions = 0
     public var snapshotsSent = 0
     public var snapshotsInstalled = 0
+    /// Snapshot chunks sent, and transfers either end abandoned before the end.
+    public var snapshotChunksSent = 0
+    public var snapshotTransfersAbandoned = 0
     public var operations = 0
     public var completed = 0
     /// Writes refused as expired (`ClientSession`); their outcome stays unknown.
@@ -56,6 +59,7 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
             + (stats.expiredWrites > 0 ? " expired=\(stats.expiredWrites)" : "") + " slots=\(stats.chosenSlots) "
             + "events=\(stats.events) messages=\(stats.messages) crashes=\(stats.crashes) faults=\(stats.faults) "
             + "compactions=\(stats.compactions) snapshots=\(stats.snapshotsSent)/\(stats.snapshotsInstalled)"
+            + " chunks=\(stats.snapshotChunksSent) abandoned=\(stats.snapshotTransfersAbandoned)"
             + (stats.corruptedMessages + stats.refusals > 0 ? " corrupted=\(stats.corruptedMessages) refused=\(stats.refusals)"
                 + " [\(stats.refusalsByReason.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " "))]" : "")
             + (stats.membership.requested + stats.membership.diskLosses > 0

@@ -236,6 +236,15 @@ struct SnapshotReceivingTests {
         #expect(receiving.transfer == nil && receiving.abandonedCount == 1)
     }
 
+    @Test("planted snapshot-out-of-order: a chunk past a gap is staged, and the count goes on from it")
+    func plantedOutOfOrder() {
+        var receiving = SnapshotReceiving(me: Self.me, timeoutMilliseconds: 10_000, plantedBug: .snapshotOutOfOrder)
+        _ = receiving.chunkReceived(from: Self.peer, transfer: 7, slot: Self.slot, index: 0, view: Self.follower, now: 0)
+        #expect(receiving.chunkReceived(from: Self.peer, transfer: 7, slot: Self.slot, index: 2, view: Self.follower, now: 1)
+            == [.stageChunk(from: Self.peer, transfer: 7, index: 2)])
+        #expect(receiving.transfer?.expected == 3 && receiving.abandonedCount == 0)
+    }
+
     @Test("the same sender starting over replaces its unfinished transfer")
     func sameSenderRestarts() {
         var receiving = Self.receiving()

@@ -2,7 +2,8 @@
 // how the server routes, re-sends, answers or numbers client requests is a bug the simulator
 // can find. Plain runs with the shell inside must pass every checker and must exercise its
 // "not applied" answers (which take operations out of the history); each planted shell bug
-// (`ShellBug`) must be caught within a bounded number of seeds and replay from its seed.
+// (`ShellBug`, snapshot transfers included) must be caught within a bounded number of seeds and
+// replay from its seed.
 // PAXOS_SEED=<n> with `paxos-sim --seed <n> --shell-bug <bug>` replays one.
 import PaxosCore
 import PaxosShell
@@ -25,8 +26,8 @@ struct ShellSimulationTests {
     /// Some seed of `seeds` must catch `bug`, and replay. The ranges start at 1, except where
     /// the bug shows in only a few percent of seeds: there the range is one known to hold a
     /// catch, so the test stays short (any seed a fault-model change moves away shows here).
-    func expectCaught(_ bug: ShellBug, seeds: ClosedRange<UInt64>) {
-        let caught = ["linearizability", "client answer"]
+    func expectCaught(_ bug: ShellBug, seeds: ClosedRange<UInt64>,
+                      by caught: [String] = ["linearizability", "client answer"]) {
         for seed in seeds {
             let report = Simulation(seed: seed, shellBug: bug).run()
             guard let violation = report.violations.first, caught.contains(where: { violation.contains($0) }) else { continue }
@@ -48,4 +49,8 @@ struct ShellSimulationTests {
 
     @Test("shell: catches request numbers reused after a restart")
     func catchesReusedTokens() { expectCaught(.reuseTokensAfterRestart, seeds: 90...110) }
+
+    /// A hole in a staged snapshot is seen by the snapshot checker when the replica installs it.
+    @Test("shell: catches a snapshot staged with a chunk missing")
+    func catchesSnapshotOutOfOrder() { expectCaught(.snapshotOutOfOrder, seeds: 1...10, by: ["snapshot:"]) }
 }
