@@ -63,6 +63,7 @@ extension Simulation {
             membership.handOverSuccessor = successor
         }
         if groups.count == 1, let replica = replicas[index].replica { checkMemberships(index, replica, wasVoter: wasVoter, input, actions) }
+        if groups.count == 1 { watchQuorums() }
     }
 
     func noteElection(_ configuration: ReplicaConfiguration, group: Int) {
@@ -137,7 +138,10 @@ extension Simulation {
             }
         } else {
             groups[group].chosen[slot] = command
-            if groups.count == 1 { noteChosenMembership(slot, command) }
+            if groups.count == 1 {
+                noteChosenMembership(slot, command)
+                watchChosen(slot)
+            }
         }
     }
 
