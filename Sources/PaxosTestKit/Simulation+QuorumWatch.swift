@@ -29,8 +29,7 @@ extension Simulation {
         guard configuration.cutAtBrokenQuorum, !healed else { return }
         membership.watched.append(slot)
         if membership.watched.count > Self.quorumWatchSlotsMax { membership.watched.removeFirst() }
-        while let next = groups[0].chosen[membership.chosenFrontier.next] {
-            _ = next
+        while groups[0].chosen[membership.chosenFrontier.next] != nil {
             membership.chosenFrontier = membership.chosenFrontier.next
         }
     }
