@@ -42,6 +42,14 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
     /// Disk loss during the chaos phase: a replica restarts with an empty disk and a new
     /// incarnation, and the operator asks for `replaceIncarnation` so it votes again.
     public var diskLoss = false
+    /// A planned disk replacement asks for the new incarnation first and swaps the disk once
+    /// that change is chosen (instead of losing the disk and then asking), so the old disk votes
+    /// on while the change is in flight.
+    public var replaceBeforeSwap = false
+    /// The nemesis cuts off the replicas that lack a chosen slot's command when they are a
+    /// majority of its membership (`Simulation+QuorumWatch.swift`); never fires on a correct
+    /// cluster.
+    public var cutAtBrokenQuorum = false
     /// A bug in the simulated shell or operator rather than the core, to prove the checkers
     /// catch it.
     public var simulatorBug: SimulatorBug?
@@ -155,6 +163,7 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
             + (partitionPatterns ? " partition-patterns" : "")
             + (reconfigure ? " reconfigure(spares=\(spares) gap=\(meanChangeGapUnits))" : "")
             + (diskLoss ? " disk-loss" : "") + (powerLosses ? " power-losses" : "")
+            + (replaceBeforeSwap ? " replace-before-swap" : "") + (cutAtBrokenQuorum ? " cut-at-broken-quorum" : "")
             + (simulatorBug.map { " sim-bug=\($0)" } ?? "")
     }
 }

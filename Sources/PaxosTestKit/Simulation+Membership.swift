@@ -52,6 +52,13 @@ struct SimMembershipTracker {
     var schedule: [Slot: Membership] = [:]
     /// The successor named by the last hand-over, until the next election.
     var handOverSuccessor: ReplicaID?
+    /// Planned replacements asked for before the disk is swapped
+    /// (`SimConfiguration.replaceBeforeSwap`): the incarnation the new disk will have, by node.
+    var pendingSwaps: [ReplicaID: Incarnation] = [:]
+    /// Slots chosen recently, for the broken-quorum trigger (`Simulation+QuorumWatch.swift`).
+    var watched: [Slot] = []
+    /// Every slot through this one is known chosen (with `SimConfiguration.cutAtBrokenQuorum`).
+    var chosenFrontier: Slot = .zero
 
     init(bootstrap: Membership) {
         self.bootstrap = bootstrap
@@ -130,17 +137,22 @@ extension Simulation {
         schedule(.membershipChange, after: nextChangeGap())
         let hasty = configuration.plantedBug == .applyMembershipImmediately
         guard configuration.reconfigure, !healed, hasty || allMembersCaughtUp else { return }
-        var choices: [() -> Void] = []
         let latest = membership.latest.membership
+        if hasty {
+            // The planted bug's operator only makes planned disk replacements (`Simulation.init`).
+            if let voter = latest.voters.randomElement(using: &random) { replaceDisk(of: voter.id) }
+            return
+        }
+        var choices: [() -> Void] = []
         let outsiders = (1...configuration.nodes).map { ReplicaID(UInt32($0)) }.filter { latest.member($0) == nil }
         if let newcomer = outsiders.randomElement(using: &random) { choices.append { self.addLearner(newcomer) } }
         let promotable = latest.learners.filter { isCurrentDisk($0) }
         if let learner = promotable.randomElement(using: &random) { choices.append { self.ask(.promote(learner.id)) } }
-        if !hasty, let leaving = latest.ids.randomElement(using: &random) { choices.append { self.askRemove(leaving) } }
-        if !hasty, let leader = currentLeaderNode().map({ ReplicaID(UInt32($0 + 1)) }), latest.isVoter(leader) {
+        if let leaving = latest.ids.randomElement(using: &random) { choices.append { self.askRemove(leaving) } }
+        if let leader = currentLeaderNode().map({ ReplicaID(UInt32($0 + 1)) }), latest.isVoter(leader) {
             choices.append { self.askRemove(leader) }
         }
-        if !hasty, let voter = latest.voters.randomElement(using: &random) { choices.append { self.replaceDisk(of: voter.id) } }
+        if let voter = latest.voters.randomElement(using: &random) { choices.append { self.replaceDisk(of: voter.id) } }
         choices.randomElement(using: &random)?()
     }
 
@@ -222,8 +234,22 @@ extension Simulation {
     /// A planned disk replacement: the voter's disk is lost, then its new incarnation is asked for.
     func replaceDisk(of id: ReplicaID) {
         guard staysLive(losing: id) else { return }
+        if configuration.replaceBeforeSwap {
+            let next = Self.freshIncarnation(using: &random)
+            membership.pendingSwaps[id] = next
+            ask(.replaceIncarnation(Member(id: id, incarnation: next)))
+            return
+        }
         loseDisk(replicaIndex(group: 0, id: id))
         if let repair = neededRepair() { ask(repair) }
+    }
+
+    /// A planned replacement's change was chosen: the old disk goes, the new one (with the
+    /// incarnation the change names) comes up empty. Skipped when losing the old disk now would
+    /// leave a live membership without a majority; the operator's repair takes over then.
+    func swapDisk(of id: ReplicaID) {
+        guard let next = membership.pendingSwaps.removeValue(forKey: id), staysLive(losing: id) else { return }
+        loseDisk(replicaIndex(group: 0, id: id), incarnation: next)
     }
 
     /// The nemesis' disk loss: a random node whose loss keeps every live membership live.
@@ -235,11 +261,11 @@ extension Simulation {
 
     /// The replica restarts with an empty disk and (unless the simulator's bug keeps the old
     /// one) a new incarnation.
-    func loseDisk(_ index: Int) {
+    func loseDisk(_ index: Int, incarnation: Incarnation? = nil) {
         crash(replica: index)
         replicas[index].disk = SimDisk(sessionExpirySlots: configuration.sessionExpirySlots)
         if configuration.simulatorBug != .emptyDiskVotes {
-            replicas[index].databaseIncarnation = Self.freshIncarnation(using: &random)
+            replicas[index].databaseIncarnation = incarnation ?? Self.freshIncarnation(using: &random)
         }
         stats.membership.diskLosses += 1
         trace("\(name(index)) lost its disk; incarnation now \(replicas[index].databaseIncarnation)")
@@ -275,6 +301,10 @@ extension Simulation {
         membership.chosen = effective
         stats.membership.applied = effective.count
         trace("chosen in slot \(slot): \(chosen)\(effective[slot] == nil ? " (stale, or after a hole)" : "")")
+        for (id, next) in membership.pendingSwaps where chosen.voters.contains(Member(id: id, incarnation: next)) {
+            // Swapped in an event of its own: this runs inside another replica's step.
+            schedule(.swapDisk(id: id), after: 1)
+        }
         let distance = configuration.plantedBug == .applyMembershipImmediately ? 1 : Membership.activationDistance
         for (slot, effective) in effective.sorted(by: { $0.key < $1.key }) {
             if let known = membership.schedule[Slot(slot.rawValue + distance)], known != effective {

@@ -65,6 +65,7 @@ extension Simulation {
             membership.handOverSuccessor = successor
         }
         if groups.count == 1, let replica = replicas[index].replica { checkMemberships(index, replica, wasVoter: wasVoter, input, actions) }
+        if groups.count == 1 { watchQuorums() }
     }
 
     func noteElection(_ configuration: ReplicaConfiguration, group: Int) {
@@ -138,7 +139,10 @@ extension Simulation {
             }
         } else {
             groups[group].chosen[slot] = command
-            if groups.count == 1 { noteChosenMembership(slot, command) }
+            if groups.count == 1 {
+                noteChosenMembership(slot, command)
+                watchChosen(slot)
+            }
         }
     }
 

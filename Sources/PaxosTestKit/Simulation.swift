@@ -135,12 +135,18 @@ public final class Simulation {
             configuration.meanChangeGapUnits = [100, 300, 600].randomElement(using: &side)!
         }
         if plantedBug == .applyMembershipImmediately {
-            // The bug shows when several changes land while some replica still judges slots by
-            // a membership two or more changes old (single changes keep quorums intersecting):
-            // changes come fast, and the operator does not wait for members to catch up.
-            configuration.meanChangeGapUnits = 40
-            configuration.spares = 4
-            configuration.partitions = true
+            // The bug counts a slot chosen under the membership before a change still in
+            // flight. Single changes of voters keep old and new majorities intersecting, so the
+            // operator makes the one change whose majorities need not: a planned disk
+            // replacement, asked for before the swap (the old disk votes until the change is
+            // chosen, the new one after). Three voters, so one old vote makes a majority, and
+            // the nemesis cuts when a majority lacks a chosen slot (Simulation+QuorumWatch).
+            if replicas == nil { configuration.replicas = 3 }
+            configuration.diskLoss = diskLoss ?? false
+            configuration.spares = 0
+            configuration.meanChangeGapUnits = 70
+            configuration.replaceBeforeSwap = true
+            configuration.cutAtBrokenQuorum = true
         }
         if configuration.diskLoss {
             // Disk loss is a crash fault; make sure the nemesis runs.
@@ -316,6 +322,7 @@ public final class Simulation {
         case .fault: mix(8); injectFault()
         case .heal: mix(9); heal()
         case .membershipChange: mix(12); operatorNext()
+        case .swapDisk(let id): mix(15, UInt64(id.rawValue)); swapDisk(of: id)
         }
     }
 
@@ -362,6 +369,8 @@ enum SimEvent {
     case heal
     /// The operator's next membership request (`Simulation+Membership.swift`).
     case membershipChange
+    /// A planned replacement's disk swap, once its change is chosen (`Simulation.swapDisk`).
+    case swapDisk(id: ReplicaID)
 }
 
 /// What a client makes of a node's answer (`Simulation.simReply`).

@@ -7,6 +7,8 @@ public struct SimulationStats: Hashable, Sendable {
     /// Node crashes (each takes down every group's replica on the node).
     public var crashes = 0
     public var faults = 0
+    /// Partitions the broken-quorum trigger made (`Simulation+QuorumWatch.swift`).
+    public var quorumCuts = 0
     /// Partition faults by shape (`Simulation+Partitions.swift`), with `partitionPatterns`.
     public var partitionsByPattern: [String: Int] = [:]
     public var applies = 0
