@@ -61,6 +61,9 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
 
     // Client behaviour.
     public var clientTimeoutUnits: UInt64 = 400
+    /// How long a replica's shell waits on an unanswered forward before sending it again
+    /// (paxosd's `rerouteMilliseconds`).
+    public var rerouteUnits: UInt64 = 100
     /// `ClientSession.expirySlots` unless a test shortens it so sessions expire, and requests
     /// retried for long are refused as expired, within a run.
     public var sessionExpirySlots: UInt64 = ClientSession.expirySlots

@@ -20,6 +20,8 @@ struct SimGroup {
     static let recentMessagesMax = 256
     /// Who leads after the heal, for the leadership checker (`Simulation+Leadership.swift`).
     var leadership = LeadershipWatch()
+    /// The exactly-once checker's replay of `chosen` (`Simulation+ExactlyOnce.swift`).
+    var replay: ExactlyOnceReplay?
 
     /// The highest slot known chosen, or zero.
     var highestChosen: Slot { chosen.keys.max() ?? .zero }

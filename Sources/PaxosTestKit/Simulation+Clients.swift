@@ -80,6 +80,10 @@ extension Simulation {
                 // A node answered with another request's result.
                 return fail("client answer: client \(index)'s \(current.kind)\(groupSuffix(current.group)) was answered \(outcome)")
             }
+            if current.kind.isWrite, !executed(client: clients[index].id, sequence: current.sequence, group: current.group) {
+                return fail("client answer: client \(index)'s \(current.kind)\(groupSuffix(current.group)) was answered \(outcome), "
+                    + "but no chosen slot executed it")
+            }
             records[op].completed = (now, outcome)
             clients[index].current = nil
             stats.completed += 1

@@ -139,6 +139,7 @@ extension Simulation {
             }
         } else {
             groups[group].chosen[slot] = command
+            checkExactlyOnce(group: group)
             if groups.count == 1 {
                 noteChosenMembership(slot, command)
                 watchChosen(slot)

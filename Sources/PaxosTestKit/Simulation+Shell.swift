@@ -11,7 +11,7 @@ extension Simulation {
     /// longer than most round trips, as paxosd's 300 ms is against its loopback round trips).
     static func shellSettings(id: ReplicaID, configuration: SimConfiguration, bug: ShellBug?) -> ShellSettings {
         ShellSettings(me: id, requestTimeoutMilliseconds: configuration.clientTimeoutUnits * 3 / 4,
-                      rerouteMilliseconds: 100, maxOutstandingRequests: 1_000, plantedBug: bug)
+                      rerouteMilliseconds: configuration.rerouteUnits, maxOutstandingRequests: 1_000, plantedBug: bug)
     }
 
     /// What the shell of replica `index` sees of its core now.

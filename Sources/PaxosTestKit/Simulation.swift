@@ -161,8 +161,10 @@ public final class Simulation {
             configuration.meanFaultGapUnits = min(configuration.meanFaultGapUnits, 300)
             switch shellBug {
             case .freshOriginOnRoute where sessionExpirySlots == nil:
-                // A re-forward must land past the expiry window to matter.
+                // A re-forward must land past the expiry window to matter, and come soon after
+                // the first (whose answer may be lost) so that both copies land.
                 configuration.sessionExpirySlots = 5
+                configuration.rerouteUnits = 20
             case .reuseTokensAfterRestart:
                 // A forward's answer must outlive its sender's restart, and the sender's new life
                 // must count up to that number meanwhile: short lives, slow links.

@@ -34,7 +34,8 @@ struct SessionExpirySimulationTests {
         for seed in 1...UInt64(24) {
             let make = { Simulation(seed: seed, simulatorBug: .freshOriginOnRetry) }
             let report = make().run()
-            guard let violation = report.violations.first, violation.contains("linearizability") else { continue }
+            guard let violation = report.violations.first,
+                  violation.contains("exactly-once") || violation.contains("linearizability") else { continue }
             #expect(make().run().violations == report.violations, "seed \(seed) must replay its failure")
             #expect(report.description.contains("--sim-bug fresh-origin-on-retry"))
             print("fresh origin on retry caught: \(report)")

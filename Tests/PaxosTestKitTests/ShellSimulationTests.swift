@@ -42,7 +42,10 @@ struct ShellSimulationTests {
     func catchesBusyAfterProposal() { expectCaught(.busyAfterProposal, seeds: 1...30) }
 
     @Test("shell: catches a retry that gets a fresh origin on every routing")
-    func catchesFreshOriginOnRoute() { expectCaught(.freshOriginOnRoute, seeds: 1...60) }
+    func catchesFreshOriginOnRoute() {
+        // The late copy executes a second time: the exactly-once checker sees it in the log.
+        expectCaught(.freshOriginOnRoute, seeds: 1...20, by: ["exactly-once", "linearizability", "client answer"])
+    }
 
     @Test("shell: catches an apply answering a client's other write")
     func catchesIgnoredSequence() { expectCaught(.ignoreSequenceOnApply, seeds: 1...20) }
