@@ -59,7 +59,9 @@ extension ProcessTests {
             let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("paxos-launcher-config-\(UUID().uuidString.prefix(8))")
             defer { try? FileManager.default.removeItem(at: scratch) }
             let run = try Paxosctl.run(
-                ["config", "3"], environment: ["PAXOS_NODES_DIR": scratch.path], timeout: .seconds(60),
+                // The test's own paxosctl: the launcher would otherwise build a release one first.
+                ["config", "3"], environment: ["PAXOS_NODES_DIR": scratch.path, "PAXOSCTL": try Paxosctl.executable().path],
+                timeout: .seconds(60),
                 program: packageRoot.appendingPathComponent("tools/cluster"))
             try #require(run.status == 0, "\(run)")
             let launcherPath = run.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
