@@ -67,14 +67,18 @@ package enum ClusterFile {
 
     /// Reads the replicas of the cluster file at `path`.
     package static func load(_ path: String, includeSpares: Bool = false) throws(PaxosCtlError) -> [NodeAddress] {
+        try parse(try read(path), source: path, includeSpares: includeSpares)
+    }
+
+    /// The bytes of the cluster file at `path`.
+    /// - Throws: `.usage` when it is missing or unreadable.
+    package static func read(_ path: String) throws(PaxosCtlError) -> Data {
         guard FileManager.default.fileExists(atPath: path) else { throw .usage("cluster file \(path) not found") }
-        let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw .usage("cannot read cluster file \(path): \(error.localizedDescription)")
         }
-        return try parse(data, source: path, includeSpares: includeSpares)
     }
 
     /// Parses cluster-file JSON; `source` names it in errors. Spares (`"bootstrap": false`: not

@@ -21,7 +21,7 @@ struct ListReplicas: ParsableCommand {
     var file = ClusterFile.defaultPath
 
     func run() throws {
-        let replicas = try ClusterFile.launcherReplicas(try read(file), source: file)
+        let replicas = try ClusterFile.launcherReplicas(try ClusterFile.read(file), source: file)
         StandardStream.output.write(replicas.map(\.line).joined(separator: "\n") + "\n")
     }
 }
@@ -46,7 +46,7 @@ struct SizeClusterFile: ParsableCommand {
     var output: String?
 
     func run() throws {
-        let sized = try ClusterFile.sized(try read(file), source: file, size: size, secretFile: secretFile)
+        let sized = try ClusterFile.sized(try ClusterFile.read(file), source: file, size: size, secretFile: secretFile)
         guard let output else {
             StandardStream.output.write(String(decoding: sized, as: UTF8.self))
             return
@@ -54,12 +54,5 @@ struct SizeClusterFile: ParsableCommand {
         do { try sized.write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
             throw PaxosCtlError.failed("cannot write \(output): \(error.localizedDescription)")
         }
-    }
-}
-
-private func read(_ path: String) throws(PaxosCtlError) -> Data {
-    guard FileManager.default.fileExists(atPath: path) else { throw .usage("cluster file \(path) not found") }
-    do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-        throw .usage("cannot read cluster file \(path): \(error.localizedDescription)")
     }
 }
