@@ -26,6 +26,13 @@ extension Replica {
         if chosenThrough < through { requestCatchUp(through: through, from: leader) }
     }
 
+    /// How many replies of `maxEntriesPerMessage` commands one catch-up request asks for. One
+    /// per round trip made a replica that fell 140 slots behind, with one command per message
+    /// and 80-unit delays, miss the simulator's convergence bound (`paxos-sim --seed 5006027`);
+    /// a window of replies per round trip keeps catch-up ahead of a busy leader. A peer of an
+    /// older build answers only the first message's worth; the retry asks for the rest.
+    public static let catchUpRepliesPerRequest = 8
+
     /// Asks `peer` for chosen commands after our frontier, at most once per retransmit interval.
     mutating func requestCatchUp(through: Slot, from peer: ReplicaID) {
         if let asked = catchUp, !asked.isProbe, asked.through >= through, now - asked.askedAt < configuration.retransmitTicks { return }
@@ -33,7 +40,7 @@ extension Replica {
         // Nothing to ask for: we learned through `through` meanwhile (a candidate told of
         // compacted slots may have caught up since its phase 1 began).
         guard from <= through else { return }
-        let last = min(through, Slot(from.rawValue + UInt64(configuration.maxEntriesPerMessage) - 1))
+        let last = min(through, Slot(from.rawValue + UInt64(Self.catchUpRepliesPerRequest * configuration.maxEntriesPerMessage) - 1))
         catchUp = CatchUpRequest(askedAt: now, through: through)
         let earlier = catchUpAsks[peer]?.outstanding
         catchUpAsks[peer] = CatchUpAsk(askedAt: now, outstanding: min(earlier?.lowerBound ?? from, from)...max(earlier?.upperBound ?? last, last))
@@ -47,9 +54,20 @@ extension Replica {
         // The first request went to the leader. It may lack the slots (it may have applied them
         // in an earlier life without keeping the command), so retries walk over every peer.
         catchUpRetries += 1
-        let peers = self.peers
+        let peers = catchUpPeers
         guard !peers.isEmpty else { return }
         requestCatchUp(through: asked.through, from: peers[Int(catchUpRetries % UInt64(peers.count))])
+    }
+
+    /// Whom catch-up retries walk over: our peers, and the leader we hear even when no
+    /// membership we hold names it. A learner that installed an old snapshot from a replica
+    /// removed since holds only that replica's memberships: the leader's heartbeats still reach
+    /// it (`mayLearn`), but without the leader in the walk it asked the removed replica, which
+    /// knows nothing newer, forever (`paxos-sim --seed 5006561`).
+    var catchUpPeers: [ReplicaID] {
+        var result = peers
+        if let leader = leaderHint, leader != configuration.id, !result.contains(leader) { result.append(leader) }
+        return result
     }
 
     mutating func onCatchUpRequest(from peer: ReplicaID, from first: Slot, through last: Slot) {
@@ -59,12 +77,19 @@ extension Replica {
             offerSnapshot(to: peer)
             return
         }
+        // The range may span several messages' worth; each reply stays within the message limit.
         var entries: [ChosenEntry] = []
+        var replies = 0
         var slot = first
-        while slot <= last, entries.count < configuration.maxEntriesPerMessage {
+        while slot <= last, replies < Self.catchUpRepliesPerRequest {
             guard let entry = log[slot], entry.chosen else { break }
             entries.append(ChosenEntry(slot: slot, command: entry.command))
             slot = slot.next
+            if entries.count == configuration.maxEntriesPerMessage {
+                send(.catchUpReply(entries: entries), to: peer)
+                entries.removeAll(keepingCapacity: true)
+                replies += 1
+            }
         }
         if !entries.isEmpty { send(.catchUpReply(entries: entries), to: peer) }
     }
@@ -84,8 +109,10 @@ extension Replica {
         guard !learned.isEmpty else { return }
         persist(promised: nil, entries: learned)
         advanceChosenFrontier()
-        if let asked = catchUp, asked.through > chosenThrough {
-            // More to fetch: ask again right away rather than after a retransmit interval.
+        // More to fetch once this peer's window is all in (`advanceChosenFrontier` closes it):
+        // ask again right away rather than after a retransmit interval. Asking on every reply
+        // of a window would multiply the requests, each answered by a window of replies.
+        if catchUpAsks[peer]?.outstanding == nil, let asked = catchUp, asked.through > chosenThrough {
             catchUp = nil
             let target = leaderHint.flatMap { $0 == configuration.id ? nil : $0 } ?? peer
             requestCatchUp(through: asked.through, from: target)

@@ -218,7 +218,8 @@ public struct Replica: Sendable {
 struct CatchUpRequest: Sendable {
     var askedAt: UInt64
     /// The frontier we want to reach; may lie beyond what the request asked for (one request
-    /// asks for at most `maxEntriesPerMessage` slots, and the next is sent when the reply lands).
+    /// asks for at most `catchUpRepliesPerRequest` messages' worth, and the next is sent when they
+    /// have all landed).
     var through: Slot
     /// Asked before an election with no leader heard (`probeChosenSlots`), not because a leader
     /// announced slots we lack; dropped once we follow a leader.

@@ -53,6 +53,52 @@ struct LearnerTests {
         let actions = replica.step(.message(from: r2, .catchUpRequest(from: Slot(2), through: Slot(9))))
         #expect(actions.messages(to: r2) == [.catchUpReply(entries: [ChosenEntry(slot: Slot(2), command: .noop), ChosenEntry(slot: Slot(3), command: .noop)])])
     }
+
+    @Test("learner: one catch-up request is answered by a window of replies, each within the message limit")
+    func catchUpWindow() {
+        let chosen = (1...20).map { LogEntry(slot: Slot(UInt64($0)), ballot: b, command: .noop, chosen: true) }
+        var replica = makeReplica(r3, durable: DurableState(promised: b, entries: chosen, appliedThrough: .zero)) { $0.maxEntriesPerMessage = 3 }
+        let replies = replica.step(.message(from: r2, .catchUpRequest(from: Slot(2), through: Slot(30)))).messages(to: r2)
+        let slots = replies.map { message -> [UInt64] in
+            guard case .catchUpReply(let entries) = message else { return [] }
+            return entries.map(\.slot.rawValue)
+        }
+        // 19 chosen slots from 2, three per message, at most `catchUpRepliesPerRequest` messages.
+        #expect(Replica.catchUpRepliesPerRequest >= 7)
+        #expect(slots == stride(from: 2, through: 20, by: 3).map { Array(UInt64($0)...UInt64(min($0 + 2, 20))) })
+    }
+
+    @Test("learner: asks for a window, and asks again only once all of it is in")
+    func asksAgainWhenWindowIsIn() {
+        var replica = makeReplica(r2) { $0.maxEntriesPerMessage = 2 }
+        let window = UInt64(2 * Replica.catchUpRepliesPerRequest)
+        let heard = replica.step(.message(from: r1, .heartbeat(ballot: b, chosenThrough: Slot(100), readRound: 0)))
+        #expect(heard.messages(to: r1).contains(.catchUpRequest(from: Slot(1), through: Slot(window))))
+        var asked: [Message] = []
+        for first in stride(from: UInt64(1), through: window, by: 2) {
+            let entries = [ChosenEntry(slot: Slot(first), command: .noop), ChosenEntry(slot: Slot(first + 1), command: .noop)]
+            asked += replica.step(.message(from: r1, .catchUpReply(entries: entries))).messages(to: r1).filter {
+                if case .catchUpRequest = $0 { true } else { false }
+            }
+        }
+        #expect(replica.appliedThrough == Slot(window))
+        #expect(asked == [.catchUpRequest(from: Slot(window + 1), through: Slot(2 * window))], "one request, after the last reply of the window")
+    }
+
+    @Test("learner: catch-up retries walk over the leader it hears even when no membership it holds names it")
+    func retriesReachLeaderOutsideMemberships() {
+        // r2 is a learner of {r1, r3} (it votes nowhere), as after installing an old snapshot from
+        // a replica removed since; the leader r4 is named by no membership it holds.
+        let r4 = ReplicaID(4)
+        var replica = Replica(configuration: configuration(r2, members: [r1, r3]), durable: .empty,
+                              random: SeededGenerator(seed: 7), logger: quietLogger)
+        _ = replica.step(.message(from: r4, .heartbeat(ballot: ballot(1, r4), chosenThrough: Slot(5), readRound: 0)))
+        var askedOf: Set<ReplicaID> = []
+        for _ in 0..<40 {
+            for send in replica.step(.tick).sends { if case .catchUpRequest = send.message { askedOf.insert(send.to) } }
+        }
+        #expect(askedOf.contains(r4), "asked only \(askedOf)")
+    }
 }
 
 @Suite("reads")

@@ -187,7 +187,9 @@ struct PeerMessageValidationTests {
         let actions = replica.step(.message(from: r1, .accept(ballot: ballot(1, r1), entries: entries, chosenThrough: Slot(1_000_000))))
         #expect(actions.applies.map(\.slot) == [Slot(1), Slot(2)])
         #expect(replica.chosenThrough == Slot(2))
-        #expect(actions.messages(to: r1).contains(.catchUpRequest(from: Slot(3), through: Slot(130))))
+        // One request asks for a window of replies of `maxEntriesPerMessage` (128) commands.
+        let window = UInt64(Replica.catchUpRepliesPerRequest * 128)
+        #expect(actions.messages(to: r1).contains(.catchUpRequest(from: Slot(3), through: Slot(3 + window - 1))))
     }
 
     @Test("validation: a heartbeat in a higher ballot does not mark a slot accepted in a lower one chosen")
