@@ -53,6 +53,11 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
     /// A bug in the simulated shell or operator rather than the core, to prove the checkers
     /// catch it.
     public var simulatorBug: SimulatorBug?
+    /// A crash point: the share of forwards after which the forwarding node dies at once and a
+    /// process manager restarts it a moment later (`Simulation.crashAfterForward`). The
+    /// leader's answer to that forward then reaches the node's next life, which must not take
+    /// it for one of its own requests. Needs `crashes`.
+    public var crashAfterForwardRate = 0.0
 
     // Phases.
     public var chaosUnits: UInt64
@@ -129,6 +134,9 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
             plantedBug: nil)
         // Drawn last, so the draws above mean what they meant before compaction existed.
         configuration.retainSlots = [nil, nil, 2, 8, 40].randomElement(using: &random)!
+        // Drawn after compaction, for the same reason.
+        let crashAfterForwardRate = [0, 0, 0, 0.05].randomElement(using: &random)!
+        if configuration.crashes { configuration.crashAfterForwardRate = crashAfterForwardRate }
         return configuration
     }
 
@@ -157,6 +165,7 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
         var faults: [String] = []
         if crashes { faults.append("crashes") }
         if partitions { faults.append(flapping ? "flapping-partitions" : "partitions") }
+        if crashes, crashAfterForwardRate > 0 { faults.append("crash-after-forward=\(crashAfterForwardRate)") }
         return "replicas=\(replicas) clients=\(clients) keys=\(keys) drop=\(dropRate) dup=\(duplicateRate) "
             + "delay≤\(maxDelayUnits) flush≤\(maxFlushDelayUnits) faults=[\(faults.joined(separator: ","))] "
             + "window=\(knobs.maxInflightSlots) batch=\(knobs.maxBatchRequests) "

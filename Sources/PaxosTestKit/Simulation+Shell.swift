@@ -38,6 +38,7 @@ extension Simulation {
                 perform(replicas[index].shell.readValue(token: token, value), at: index)
             case .forward(let to, let id, let request):
                 transmitRequest(.forward(id: id, request), group: replicas[index].group, from: replicas[index].id, to: to)
+                crashAfterForward(at: index)
             case .forwardReply(let to, let id, let outcome):
                 transmitRequest(.forwardReply(id: id, outcome), group: replicas[index].group, from: replicas[index].id, to: to)
             case .answer(let token, let outcome):
@@ -49,6 +50,23 @@ extension Simulation {
                 schedule(.flushProposals(replica: index, incarnation: replicas[index].incarnation), after: 0)
             }
         }
+    }
+
+    /// The crash point after a forward (`SimConfiguration.crashAfterForwardRate`): the node dies
+    /// with the forward on the wire and restarts within a round trip, so the leader's answer
+    /// usually finds its next life.
+    func crashAfterForward(at index: Int) {
+        guard configuration.crashes, configuration.crashAfterForwardRate > 0, !healed,
+              Double.random(in: 0..<1, using: &random) < configuration.crashAfterForwardRate else { return }
+        let node = Int(replicas[index].id.rawValue) - 1
+        stats.faults += 1
+        // The process dies, so its client connections close: a client learns at once that its
+        // request's outcome is unknown and goes on (to the same node, once it is back).
+        // In token order: a dictionary's order differs between runs, and each reply draws.
+        let waiting = replicaIndices(onNode: node).flatMap { replicas[$0].waiters.sorted { $0.key < $1.key }.map(\.value) }
+        crash(node: node)
+        for (client, op) in waiting { replyToClient(client, op: op, .unknown) }
+        schedule(.restart(node: node), after: UInt64.random(in: 1...5, using: &random))
     }
 
     /// A forwarded request or its answer on the peer link, through the group's weather.
@@ -88,3 +106,4 @@ enum SimRequestFrame {
     case forward(id: UInt64, ForwardedRequest)
     case forwardReply(id: UInt64, ForwardedOutcome)
 }
+

@@ -169,6 +169,7 @@ public final class Simulation {
                 // A forward's answer must outlive its sender's restart, and the sender's new life
                 // must count up to that number meanwhile: short lives, slow links.
                 configuration.meanFaultGapUnits = 100
+                configuration.crashAfterForwardRate = 0.5
                 for group in configuration.groupWeather.indices {
                     configuration.groupWeather[group].maxDelayUnits = max(configuration.groupWeather[group].maxDelayUnits, 80)
                 }
@@ -325,6 +326,7 @@ public final class Simulation {
         case .heal: mix(9); heal()
         case .membershipChange: mix(12); operatorNext()
         case .swapDisk(let id): mix(15, UInt64(id.rawValue)); swapDisk(of: id)
+        case .restart(let node): mix(16, UInt64(node)); if !healed { start(node: node) }
         }
     }
 
@@ -373,6 +375,8 @@ enum SimEvent {
     case membershipChange
     /// A planned replacement's disk swap, once its change is chosen (`Simulation.swapDisk`).
     case swapDisk(id: ReplicaID)
+    /// The restart that follows a crash after a forward (`Simulation.crashAfterForward`).
+    case restart(node: Int)
 }
 
 /// What a client makes of a node's answer (`Simulation.simReply`).
