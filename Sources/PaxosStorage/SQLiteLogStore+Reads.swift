@@ -63,6 +63,11 @@ extension SQLiteLogStore {
     /// - Throws: `.corrupt` naming the table and key when the row fails its checksum: a damaged
     ///   value is never returned.
     public func get(key: Bytes) throws(LogStoreError) -> Bytes? {
+        try row(key)?.value
+    }
+
+    /// The applied row of `key` (value and revision), verified, or nil when absent.
+    public func row(_ key: Bytes) throws(LogStoreError) -> KVRow? {
         let row = try sqlite { () throws(SQLiteError) -> (value: Bytes, slot: Slot, checksum: Int64)? in
             let statement = statements.selectKey
             statement.reset()
@@ -72,8 +77,7 @@ extension SQLiteLogStore {
             return (statement.blob(0), Slot(statement.uint64(1)), statement.int64(2))
         }
         guard let row else { return nil }
-        try verifyKVRow(key: key, value: row.value, slot: row.slot, checksum: row.checksum)
-        return row.value
+        return try verifiedRow(key: key, value: row.value, slot: row.slot, checksum: row.checksum)
     }
 
     func readSession(_ client: ClientID) throws(LogStoreError) -> ClientSession? {
@@ -96,6 +100,12 @@ extension SQLiteLogStore {
     /// The whole applied table, sorted by key, every row verified. For tests and tools; not for
     /// the hot path.
     public func keyValueTable() throws(LogStoreError) -> [(key: Bytes, value: Bytes, slot: Slot)] {
+        try keyValueRows().map { ($0.key, $0.row.value, $0.row.revision.slot) }
+    }
+
+    /// The whole applied table with revisions, sorted by key, every row verified. For tests and
+    /// tools; not for the hot path.
+    public func keyValueRows() throws(LogStoreError) -> [(key: Bytes, row: KVRow)] {
         let rows = try sqlite { () throws(SQLiteError) in
             let statement = try database.prepare("SELECT key, value, slot, checksum FROM kv ORDER BY key")
             var rows: [(key: Bytes, value: Bytes, slot: Slot, checksum: Int64)] = []
@@ -104,8 +114,24 @@ extension SQLiteLogStore {
             }
             return rows
         }
-        for row in rows { try verifyKVRow(key: row.key, value: row.value, slot: row.slot, checksum: row.checksum) }
-        return rows.map { ($0.key, $0.value, $0.slot) }
+        var verified: [(key: Bytes, row: KVRow)] = []
+        verified.reserveCapacity(rows.count)
+        for row in rows {
+            verified.append((row.key, try verifiedRow(key: row.key, value: row.value, slot: row.slot, checksum: row.checksum)))
+        }
+        return verified
+    }
+
+    /// The row a schema 3 `kv` row holds: its revision is its slot and position 0, the only
+    /// position a write has had.
+    /// - Throws: `.corrupt` naming the file, table and key when the row fails its checks.
+    private func verifiedRow(key: Bytes, value: Bytes, slot: Slot, checksum: Int64) throws(LogStoreError) -> KVRow {
+        try verifyKVRow(key: key, value: value, slot: slot, checksum: checksum)
+        guard let revision = Revision(checking: slot, position: 0) else {
+            throw .corrupt(path: path, slot: nil, reason: "table kv, key \(BytesDisplay.quoted(key, limit: 64)): "
+                + "written at slot \(slot), beyond the slots a write can have")
+        }
+        return KVRow(value: value, revision: revision)
     }
 
     /// Every session row, sorted by client id, every row verified. For tests and tools; not for
