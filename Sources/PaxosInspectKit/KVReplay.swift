@@ -24,9 +24,8 @@ package struct KVReplay: Hashable, Sendable {
         var table: [Bytes: KVRow] = [:]
         var sessions: [ClientID: ClientSession] = [:]
         for key in keys {
-            // Schema 3 rows: the revision is the slot, position 0 (`OperationExecutor.position`).
-            guard let revision = Revision(checking: key.slot, position: 0) else { continue }
-            table[key.key] = KVRow(value: key.value, revision: revision)
+            guard let row = key.row else { continue }
+            table[key.key] = row
         }
         for row in rows {
             guard let result = row.result else { continue }
@@ -50,11 +49,11 @@ package struct KVReplay: Hashable, Sendable {
         for row in keys {
             seen.insert(row.key)
             let key = BytesDisplay.quoted(row.key)
-            let actual = "\(BytesDisplay.preview(row.value)) at revision \(row.slot).0"
+            let actual = "\(BytesDisplay.preview(row.value)) at revision \(row.revisionText)\(Self.deadline(row.expireAt))"
             guard let cell = machine.row(row.key) else {
                 return "key \(key): \(stored) holds \(actual), but \(expected) has no such key"
             }
-            guard row.value == cell.value, cell.revision == Revision(checking: row.slot, position: 0), cell.deadline == nil else {
+            guard row.row == cell else {
                 return "key \(key): \(stored) holds \(actual), but \(expected) gives \(Self.describe(cell))"
             }
         }

@@ -4,8 +4,8 @@ import PaxosCore
 /// transaction of `SQLiteLogStore.apply`: the executor decides, this only reads and writes rows.
 ///
 /// Rows are checked where they are read (`row`, `session`: a damaged row fails the apply as
-/// corruption, changing nothing) and validated before they are written (`write`: what the
-/// tables cannot store is refused, never dropped).
+/// corruption, changing nothing) and validated before they are written (`write`: a revision or
+/// deadline SQLite cannot store is refused, never wrapped).
 struct SQLiteKVRows: KVRowStore {
     let store: SQLiteLogStore
 
@@ -14,20 +14,16 @@ struct SQLiteKVRows: KVRowStore {
     }
 
     mutating func write(_ key: Bytes, _ row: KVRow) throws(LogStoreError) {
-        // Schema 3 stores the slot of a row's revision and nothing else; every write so far has
-        // position 0 and no deadline (`OperationExecutor.position(ofRequest:in:)`).
-        guard row.revision.position == 0, row.deadline == nil else {
-            throw .invalidArgument("key \(BytesDisplay.quoted(key, limit: 64)): schema version 3 stores neither "
-                + "position \(row.revision.position) nor a deadline")
-        }
+        let deadline = try Self.storable(row.deadline, key: key)
         let statements = store.statements
-        let slot = row.revision.slot
         try store.sqlite { () throws(SQLiteError) in
             try statements.upsertKey.run { (statement) throws(SQLiteError) in
                 try statement.bind(1, key)
                 try statement.bind(2, row.value)
-                try statement.bind(3, slot.rawValue)
-                try statement.bind(4, StateRowChecksum.kv(key: key, value: row.value, slot: slot))
+                try statement.bind(3, row.revision.slot.rawValue)
+                try statement.bind(4, Int64(row.revision.position))
+                if let deadline { try statement.bind(5, deadline) } else { try statement.bindNull(5) }
+                try statement.bind(6, StateRowChecksum.kv(key: key, row: row))
             }
         }
     }
@@ -64,5 +60,15 @@ struct SQLiteKVRows: KVRowStore {
         try store.sqlite { () throws(SQLiteError) in
             try statements.pruneSessions.run { (statement) throws(SQLiteError) in try statement.bind(1, slot.rawValue) }
         }
+    }
+
+    /// `kv.expire_at` for a deadline: SQLite integers are signed, and a deadline stored negative
+    /// would read back as damage.
+    static func storable(_ deadline: LeaderTime?, key: Bytes) throws(LogStoreError) -> Int64? {
+        guard let deadline else { return nil }
+        guard let stored = Int64(exactly: deadline.rawValue) else {
+            throw .invalidArgument("key \(BytesDisplay.quoted(key, limit: 64)): deadline \(deadline.rawValue) is beyond the largest storable one")
+        }
+        return stored
     }
 }

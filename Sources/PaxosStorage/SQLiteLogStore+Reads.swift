@@ -66,18 +66,18 @@ extension SQLiteLogStore {
         try row(key)?.value
     }
 
-    /// The applied row of `key` (value and revision), verified, or nil when absent.
+    /// The applied row of `key` (value, revision, deadline), verified, or nil when absent.
     public func row(_ key: Bytes) throws(LogStoreError) -> KVRow? {
-        let row = try sqlite { () throws(SQLiteError) -> (value: Bytes, slot: Slot, checksum: Int64)? in
+        let stored = try sqlite { () throws(SQLiteError) -> StoredKVRow? in
             let statement = statements.selectKey
             statement.reset()
             defer { statement.reset() }
             try statement.bind(1, key)
             guard try statement.step() else { return nil }
-            return (statement.blob(0), Slot(statement.uint64(1)), statement.int64(2))
+            return StoredKVRow(statement)
         }
-        guard let row else { return nil }
-        return try verifiedRow(key: key, value: row.value, slot: row.slot, checksum: row.checksum)
+        guard let stored else { return nil }
+        return try verified(stored)
     }
 
     func readSession(_ client: ClientID) throws(LogStoreError) -> ClientSession? {
@@ -103,35 +103,19 @@ extension SQLiteLogStore {
         try keyValueRows().map { ($0.key, $0.row.value, $0.row.revision.slot) }
     }
 
-    /// The whole applied table with revisions, sorted by key, every row verified. For tests and
-    /// tools; not for the hot path.
+    /// The whole applied table with revisions and deadlines, sorted by key, every row verified.
+    /// For tests and tools; not for the hot path.
     public func keyValueRows() throws(LogStoreError) -> [(key: Bytes, row: KVRow)] {
-        let rows = try sqlite { () throws(SQLiteError) in
-            let statement = try database.prepare("SELECT key, value, slot, checksum FROM kv ORDER BY key")
-            var rows: [(key: Bytes, value: Bytes, slot: Slot, checksum: Int64)] = []
-            while try statement.step() {
-                rows.append((statement.blob(0), statement.blob(1), Slot(statement.uint64(2)), statement.int64(3)))
-            }
+        let stored = try sqlite { () throws(SQLiteError) in
+            let statement = try database.prepare("SELECT \(StoredKVRow.columns) FROM kv ORDER BY key")
+            var rows: [StoredKVRow] = []
+            while try statement.step() { rows.append(StoredKVRow(statement)) }
             return rows
         }
-        var verified: [(key: Bytes, row: KVRow)] = []
-        verified.reserveCapacity(rows.count)
-        for row in rows {
-            verified.append((row.key, try verifiedRow(key: row.key, value: row.value, slot: row.slot, checksum: row.checksum)))
-        }
-        return verified
-    }
-
-    /// The row a schema 3 `kv` row holds: its revision is its slot and position 0, the only
-    /// position a write has had.
-    /// - Throws: `.corrupt` naming the file, table and key when the row fails its checks.
-    private func verifiedRow(key: Bytes, value: Bytes, slot: Slot, checksum: Int64) throws(LogStoreError) -> KVRow {
-        try verifyKVRow(key: key, value: value, slot: slot, checksum: checksum)
-        guard let revision = Revision(checking: slot, position: 0) else {
-            throw .corrupt(path: path, slot: nil, reason: "table kv, key \(BytesDisplay.quoted(key, limit: 64)): "
-                + "written at slot \(slot), beyond the slots a write can have")
-        }
-        return KVRow(value: value, revision: revision)
+        var rows: [(key: Bytes, row: KVRow)] = []
+        rows.reserveCapacity(stored.count)
+        for row in stored { rows.append((row.key, try verified(row))) }
+        return rows
     }
 
     /// Every session row, sorted by client id, every row verified. For tests and tools; not for
