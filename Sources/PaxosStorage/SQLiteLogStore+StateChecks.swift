@@ -6,10 +6,7 @@ extension SQLiteLogStore {
     /// The row a stored `kv` row holds.
     /// - Throws: `.corrupt` naming the file, the table and the key when the row fails its checks.
     func verified(_ stored: StoredKVRow) throws(LogStoreError) -> KVRow {
-        switch stored.verified() {
-        case .success(let row): return row
-        case .failure(let damage): throw .corrupt(path: path, slot: nil, reason: damage.reason)
-        }
+        do { return try stored.verified() } catch { throw .corrupt(path: path, slot: nil, reason: error.reason) }
     }
 
     /// Why the current row of a statement selecting `last_sequence, last_result, slot, checksum`

@@ -128,9 +128,8 @@ public final class SnapshotExporter {
                 guard try step(keys) else { phase = .sessions; continue }
                 let stored = StoredKVRow(keys)
                 // Sending a row that fails its check would spread the damage to the receiver.
-                switch stored.verified() {
-                case .success(let row): return encoded(.key(key: stored.key, row: row))
-                case .failure(let damage): throw .corrupt(path: database.path, slot: nil, reason: damage.reason)
+                do { return encoded(.key(key: stored.key, row: try stored.verified())) } catch {
+                    throw .corrupt(path: database.path, slot: nil, reason: error.reason)
                 }
             case .sessions:
                 guard try step(sessions) else { phase = .done; continue }

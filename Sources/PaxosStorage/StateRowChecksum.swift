@@ -22,11 +22,6 @@ enum StateRowChecksum {
     /// The version of the `kv` checksum this build writes.
     static let kvVersion = 4
 
-    /// Why a row cannot be trusted, as one sentence naming the table and the key or client.
-    struct Damage: Error, Hashable {
-        var reason: String
-    }
-
     /// What `kv.expire_at` stands for in the checksum when the row has no deadline.
     static let noDeadline = UInt64.max
 

@@ -28,33 +28,43 @@ struct StoredKVRow {
         checksum = statement.int64(first + 5)
     }
 
-    /// The row, once its columns are in range and its checksum checks; otherwise one sentence
-    /// naming the table and the key (shown safely) and what is wrong.
-    func verified() -> Result<KVRow, StateRowChecksum.Damage> {
+    /// Why a row cannot be trusted, as one sentence naming the table and the key (shown safely:
+    /// printable bytes as they are, the rest escaped, long keys cut); the caller adds the file.
+    struct Damage: Error, Hashable {
+        var reason: String
+    }
+
+    /// The row, once its columns are in range and its checksum checks.
+    func verified() throws(Damage) -> KVRow {
         let name = "table kv, key \(BytesDisplay.quoted(key, limit: 64)) (written at slot \(slot))"
         guard let position = UInt16(exactly: position) else {
-            return .failure(.init(reason: "\(name): position \(self.position) is not in 0…65535"))
+            throw Damage(reason: "\(name): position \(self.position) is not in 0…65535")
         }
         guard let revision = Revision(checking: slot, position: position), slot > .zero else {
-            return .failure(.init(reason: "\(name): the slot is outside the slots a write can have"))
+            throw Damage(reason: "\(name): the slot is outside the slots a write can have")
         }
         let deadline: LeaderTime?
         switch expireAt {
         case nil: deadline = nil
         case let raw? where raw >= 0: deadline = LeaderTime(rawValue: UInt64(raw))
-        case let raw?: return .failure(.init(reason: "\(name): the deadline \(raw) is negative"))
+        case let raw?: throw Damage(reason: "\(name): the deadline \(raw) is negative")
         }
         let row = KVRow(value: value, revision: revision, deadline: deadline)
         let computed = StateRowChecksum.kv(key: key, row: row)
         guard checksum == computed else {
-            return .failure(.init(reason: "\(name): checksum mismatch (stored \(StateRowChecksum.hex(checksum)), "
-                + "computed \(StateRowChecksum.hex(computed))): the value on disk is not the value that was written"))
+            throw Damage(reason: "\(name): checksum mismatch (stored \(StateRowChecksum.hex(checksum)), "
+                + "computed \(StateRowChecksum.hex(computed))): the value on disk is not the value that was written")
         }
-        return .success(row)
+        return row
     }
 
     /// The damage sentence, or nil when the row checks.
     var damage: String? {
-        if case .failure(let damage) = verified() { damage.reason } else { nil }
+        do {
+            _ = try verified()
+            return nil
+        } catch {
+            return error.reason
+        }
     }
 }
