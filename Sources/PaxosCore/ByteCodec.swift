@@ -10,6 +10,11 @@ public struct ByteWriter: Sendable {
 
     public mutating func write(_ value: UInt8) { bytes.append(value) }
 
+    public mutating func write(_ value: UInt16) {
+        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: value))
+    }
+
     public mutating func write(_ value: UInt32) {
         for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
     }
@@ -47,6 +52,12 @@ public struct ByteReader: Sendable {
         guard remaining >= 1 else { throw DecodingError.truncated(needed: 1, offset: offset) }
         defer { offset += 1 }
         return bytes[offset]
+    }
+
+    public mutating func readUInt16() throws(DecodingError) -> UInt16 {
+        guard remaining >= 2 else { throw DecodingError.truncated(needed: 2, offset: offset) }
+        defer { offset += 2 }
+        return UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
     }
 
     public mutating func readUInt32() throws(DecodingError) -> UInt32 {

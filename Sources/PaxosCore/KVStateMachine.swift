@@ -1,30 +1,42 @@
-/// The replicated state: a key-value table plus the exactly-once session table.
+/// The replicated state: a key-value table of rows (value and revision) plus the exactly-once
+/// session table.
 ///
 /// This in-memory version is what the simulator applies to; PaxosStorage keeps the same
-/// state in SQLite and MUST make the same decisions, which is why the session rule lives in
-/// `ClientSession.decide(sequence:)` for both to call.
+/// state in SQLite. Both apply through `OperationExecutor`, the one place that decides what a
+/// command does, so they make the same decisions by construction.
 public struct KVStateMachine: Hashable, Sendable {
-    public private(set) var table: [Bytes: Bytes] = [:]
-    public private(set) var sessions: [ClientID: ClientSession] = [:]
+    /// The rows as `OperationExecutor` reads and writes them.
+    private var store: MemoryKVRows
     /// - Invariant: every chosen slot ≤ `appliedThrough` has been applied exactly once, in order.
     public private(set) var appliedThrough: Slot = .zero
+    /// The apply rule's parameters; equal on every replica.
+    public let rules: KVRules
+
+    public var rows: [Bytes: KVRow] { store.rows }
+    public var sessions: [ClientID: ClientSession] { store.sessions }
+    /// The values alone, for tests and checks that compare what clients can read.
+    public var table: [Bytes: Bytes] { store.rows.mapValues(\.value) }
     /// `ClientSession.expirySlots` outside tests, which shorten it to exercise expiry.
-    public let sessionExpirySlots: UInt64
+    public var sessionExpirySlots: UInt64 { rules.sessionExpirySlots }
 
     public init(sessionExpirySlots: UInt64 = ClientSession.expirySlots) {
-        self.sessionExpirySlots = sessionExpirySlots
+        self.init(rules: KVRules(sessionExpirySlots: sessionExpirySlots))
     }
 
-    /// A state machine restored from tables that were taken at `appliedThrough`: a snapshot, or
+    public init(rules: KVRules) {
+        store = MemoryKVRows()
+        self.rules = rules
+    }
+
+    /// A state machine restored from rows that were taken at `appliedThrough`: a snapshot, or
     /// a node's stored `kv` and `sessions` tables (`paxos-inspect` replays a node's log on top
     /// of another node's tables this way).
-    /// - Precondition: the tables are the state after applying every slot ≤ `appliedThrough`.
-    public init(table: [Bytes: Bytes], sessions: [ClientID: ClientSession], appliedThrough: Slot,
+    /// - Precondition: the rows are the state after applying every slot ≤ `appliedThrough`.
+    public init(rows: [Bytes: KVRow], sessions: [ClientID: ClientSession], appliedThrough: Slot,
                 sessionExpirySlots: UInt64 = ClientSession.expirySlots) {
-        self.table = table
-        self.sessions = sessions
+        store = MemoryKVRows(rows: rows, sessions: sessions)
         self.appliedThrough = appliedThrough
-        self.sessionExpirySlots = sessionExpirySlots
+        rules = KVRules(sessionExpirySlots: sessionExpirySlots)
     }
 
     /// Applies the command chosen for `slot` and returns one result per request in the batch.
@@ -32,31 +44,25 @@ public struct KVStateMachine: Hashable, Sendable {
     public mutating func apply(slot: Slot, command: Command) -> [(request: ClientRequest, result: OperationResult)] {
         precondition(slot == appliedThrough.next, "apply of slot \(slot) after \(appliedThrough): out of order")
         appliedThrough = slot
-        let results = command.requests.map { request in (request, apply(request, slot: slot)) }
-        if ClientSession.prunes(after: slot) {
-            sessions = sessions.filter { $0.value.isLive(at: slot, expirySlots: sessionExpirySlots) }
-        }
-        return results
+        return OperationExecutor.apply(command, slot: slot, store: &store, rules: rules)
     }
 
-    private mutating func apply(_ request: ClientRequest, slot: Slot) -> OperationResult {
-        switch ClientSession.decide(sessions[request.client], request: request, at: slot, expirySlots: sessionExpirySlots) {
-        case .duplicate(let result): return result
-        case .superseded: return .superseded
-        case .expired: return .expired
-        case .execute: break
-        }
-        let result: OperationResult
-        switch request.operation {
-        case .put(let key, let value):
-            table[key] = value
-            result = .ok
-        case .delete(let key):
-            result = .deleted(existed: table.removeValue(forKey: key) != nil)
-        }
-        sessions[request.client] = ClientSession(lastSequence: request.sequence, lastResult: result, slot: slot)
-        return result
-    }
+    public func get(_ key: Bytes) -> Bytes? { store.rows[key]?.value }
 
-    public func get(_ key: Bytes) -> Bytes? { table[key] }
+    /// The key's row, revision included.
+    public func row(_ key: Bytes) -> KVRow? { store.rows[key] }
+}
+
+/// `KVRowStore` over two dictionaries. Kept apart from `KVStateMachine` so that the state
+/// machine's own API cannot write a row except by applying a command.
+struct MemoryKVRows: KVRowStore, Hashable, Sendable {
+    var rows: [Bytes: KVRow] = [:]
+    var sessions: [ClientID: ClientSession] = [:]
+
+    func row(_ key: Bytes) -> KVRow? { rows[key] }
+    mutating func write(_ key: Bytes, _ row: KVRow) { rows[key] = row }
+    mutating func remove(_ key: Bytes) -> Bool { rows.removeValue(forKey: key) != nil }
+    func session(_ client: ClientID) -> ClientSession? { sessions[client] }
+    mutating func write(_ session: ClientSession, for client: ClientID) { sessions[client] = session }
+    mutating func pruneSessions(before slot: Slot) { sessions = sessions.filter { $0.value.slot >= slot } }
 }

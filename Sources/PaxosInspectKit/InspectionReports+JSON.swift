@@ -155,6 +155,8 @@ extension KeyValueListing {
                     ("key", .text(row.key)), ("key_hex", .string(BytesDisplay.hex(row.key))),
                     ("value", .text(row.value)), ("value_hex", .string(BytesDisplay.hex(row.value))),
                     ("value_size", .count(row.value.count)), ("slot", .slot(row.slot)),
+                    ("position", .int(row.position)), ("revision", row.row.map { .uint($0.revision.rawValue) } ?? .null),
+                    ("expire_at_ms", row.expireAt.map { .int($0) } ?? .null),
                 ])
             })),
         ] + placement.jsonMembers)

@@ -89,9 +89,10 @@ extension LogListing {
 
 extension KeyValueListing {
     package func text() -> String {
-        var table = TextTable(["KEY", "SLOT", "SIZE", "VALUE"], rightAligned: [1, 2])
+        var table = TextTable(["KEY", "REVISION", "EXPIRES", "SIZE", "VALUE"], rightAligned: [1, 3])
         for row in keys {
-            table.append([BytesDisplay.quoted(row.key, limit: 64), "\(row.slot)", "\(row.value.count) B", BytesDisplay.preview(row.value)])
+            table.append([BytesDisplay.quoted(row.key, limit: 64), "rev \(row.revisionText)", row.expireAt.map { "\($0) ms" } ?? "-",
+                          "\(row.value.count) B", BytesDisplay.preview(row.value)])
         }
         let under = prefix.isEmpty ? "" : " under \(BytesDisplay.quoted(prefix))"
         return (keys.isEmpty ? "" : table.render())

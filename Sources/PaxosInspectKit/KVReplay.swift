@@ -4,15 +4,11 @@ package import PaxosStorage
 /// The applied state rebuilt from chosen commands, for checking a node's `kv` and `sessions`
 /// tables against its log (`verify`) and one node's tables against another's (`diff`).
 ///
-/// The values and sessions come from `KVStateMachine` itself, so the replay makes exactly the
-/// decisions the core's state machine and `SQLiteLogStore.apply` make. Beside it, the replay
-/// remembers what the `kv` table stores and the state machine does not: the slot that last
-/// wrote each key.
-///
-/// - Invariant: `keySlots` has exactly the keys of `machine.table`.
+/// The rows and sessions come from `KVStateMachine` itself, which applies through
+/// `OperationExecutor`, so the replay makes exactly the decisions the simulator's state machine
+/// and `SQLiteLogStore.apply` make, revisions included.
 package struct KVReplay: Hashable, Sendable {
     private var machine: KVStateMachine
-    private var keySlots: [Bytes: Slot]
 
     /// The last slot applied.
     package var appliedThrough: Slot { machine.appliedThrough }
@@ -20,57 +16,28 @@ package struct KVReplay: Hashable, Sendable {
     /// An empty state machine, before slot 1.
     package init() {
         machine = KVStateMachine()
-        keySlots = [:]
     }
 
-    /// The state a node's tables hold at its applied slot. Sessions with a result code `Schema`
-    /// does not define are left out; `verify` reports them.
+    /// The state a node's tables hold at its applied slot. Rows with a column out of range and
+    /// sessions with a result code `Schema` does not define are left out; `verify` reports them.
     package init(keys: [InspectedKey], sessions rows: [InspectedSession], appliedThrough: Slot) {
-        var table: [Bytes: Bytes] = [:]
+        var table: [Bytes: KVRow] = [:]
         var sessions: [ClientID: ClientSession] = [:]
-        keySlots = [:]
-        for row in keys {
-            table[row.key] = row.value
-            keySlots[row.key] = row.slot
+        for key in keys {
+            guard let row = key.row else { continue }
+            table[key.key] = row
         }
         for row in rows {
             guard let result = row.result else { continue }
             sessions[row.client] = ClientSession(lastSequence: row.lastSequence, lastResult: result, slot: row.slot)
         }
-        machine = KVStateMachine(table: table, sessions: sessions, appliedThrough: appliedThrough)
+        machine = KVStateMachine(rows: table, sessions: sessions, appliedThrough: appliedThrough)
     }
 
     /// Applies the command chosen for `slot`.
     /// - Precondition: `slot` is the slot after `appliedThrough`; callers check first.
     package mutating func apply(slot: Slot, command: Command) {
-        // Which requests the state machine will execute (rather than answer from a session) is
-        // decided request by request, each seeing the sessions the earlier ones left.
-        var sessions = machine.sessions
-        var executed: [ClientRequest] = []
-        for request in command.requests {
-            guard case .execute = ClientSession.decide(sessions[request.client], request: request, at: slot,
-                                                       expirySlots: machine.sessionExpirySlots) else { continue }
-            // The result does not matter to later decisions, only the sequence and slot do.
-            sessions[request.client] = ClientSession(lastSequence: request.sequence, lastResult: .ok, slot: slot)
-            executed.append(request)
-        }
         _ = machine.apply(slot: slot, command: command)
-        for request in executed {
-            switch request.operation {
-            case .put(let key, _): keySlots[key] = slot
-            case .delete(let key): keySlots[key] = nil
-            }
-        }
-    }
-
-    private struct Cell {
-        var value: Bytes
-        var slot: Slot
-    }
-
-    private func cell(_ key: Bytes) -> Cell? {
-        guard let value = machine.get(key), let slot = keySlots[key] else { return nil }
-        return Cell(value: value, slot: slot)
     }
 
     /// The first way the stored tables differ from this state, in key order then client order,
@@ -82,19 +49,17 @@ package struct KVReplay: Hashable, Sendable {
         for row in keys {
             seen.insert(row.key)
             let key = BytesDisplay.quoted(row.key)
-            guard let cell = cell(row.key) else {
-                return "key \(key): \(stored) holds \(BytesDisplay.preview(row.value)) written at slot \(row.slot), "
-                    + "but \(expected) has no such key"
+            let actual = "\(BytesDisplay.preview(row.value)) at revision \(row.revisionText)\(Self.deadline(row.expireAt))"
+            guard let cell = machine.row(row.key) else {
+                return "key \(key): \(stored) holds \(actual), but \(expected) has no such key"
             }
-            guard cell.value == row.value, cell.slot == row.slot else {
-                return "key \(key): \(stored) holds \(BytesDisplay.preview(row.value)) written at slot \(row.slot), "
-                    + "but \(expected) gives \(BytesDisplay.preview(cell.value)) written at slot \(cell.slot)"
+            guard row.row == cell else {
+                return "key \(key): \(stored) holds \(actual), but \(expected) gives \(Self.describe(cell))"
             }
         }
-        let absent = keySlots.keys.filter { !seen.contains($0) }
-        if let key = absent.min(by: { $0.lexicographicallyPrecedes($1) }), let cell = cell(key) {
-            return "key \(BytesDisplay.quoted(key)): \(stored) lacks it, but \(expected) gives "
-                + "\(BytesDisplay.preview(cell.value)) written at slot \(cell.slot)"
+        let absent = machine.rows.keys.filter { !seen.contains($0) }
+        if let key = absent.min(by: { $0.lexicographicallyPrecedes($1) }), let cell = machine.row(key) {
+            return "key \(BytesDisplay.quoted(key)): \(stored) lacks it, but \(expected) gives \(Self.describe(cell))"
         }
         return firstSessionDifference(sessions: rows, stored: stored, expected: expected)
     }
@@ -119,6 +84,12 @@ package struct KVReplay: Hashable, Sendable {
         }
         return nil
     }
+
+    static func describe(_ row: KVRow) -> String {
+        "\(BytesDisplay.preview(row.value)) at revision \(row.revision)\(deadline(row.deadline.map { Int64(bitPattern: $0.rawValue) }))"
+    }
+
+    static func deadline(_ expireAt: Int64?) -> String { expireAt.map { " expiring at \($0) ms" } ?? "" }
 
     static func describe(_ result: OperationResult?, code: Int64?) -> String {
         switch result {

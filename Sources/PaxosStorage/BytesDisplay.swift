@@ -4,7 +4,7 @@ package import PaxosCore
 /// anything else escaped or in hex, long values cut short. Never logs.
 ///
 /// It lives here, not with `paxos-inspect` in PaxosInspectKit, because storage's own messages
-/// name keys with it too (`StateRowChecksum.kvDamage`, which the node and the tool both report),
+/// name keys with it too (`StoredKVRow.verified`, which the node and the tool both report),
 /// and a key MUST read the same in both.
 package enum BytesDisplay {
     /// How many bytes of a value a preview shows.

@@ -38,23 +38,19 @@ extension InspectionReader {
     package func keyValueRows(prefix: Bytes = []) throws(InspectionError) -> [InspectedKey] {
         try sqlite { () throws(SQLiteError) in
             let statement: SQLiteStatement
+            let columns = StoredKVRow.columns
             if prefix.isEmpty {
-                statement = try database.prepare("SELECT key, value, slot, checksum FROM kv ORDER BY key")
+                statement = try database.prepare("SELECT \(columns) FROM kv ORDER BY key")
             } else if let upper = Self.prefixUpperBound(prefix) {
-                statement = try database.prepare("SELECT key, value, slot, checksum FROM kv WHERE key >= ? AND key < ? ORDER BY key")
+                statement = try database.prepare("SELECT \(columns) FROM kv WHERE key >= ? AND key < ? ORDER BY key")
                 try statement.bind(1, prefix)
                 try statement.bind(2, upper)
             } else {
-                statement = try database.prepare("SELECT key, value, slot, checksum FROM kv WHERE key >= ? ORDER BY key")
+                statement = try database.prepare("SELECT \(columns) FROM kv WHERE key >= ? ORDER BY key")
                 try statement.bind(1, prefix)
             }
             var rows: [InspectedKey] = []
-            while try statement.step() {
-                let (key, value, slot) = (statement.blob(0), statement.blob(1), Slot(statement.uint64(2)))
-                rows.append(InspectedKey(key: key, value: value, slot: slot,
-                                         problem: StateRowChecksum.kvDamage(key: key, value: value, slot: slot,
-                                                                            stored: statement.int64(3))))
-            }
+            while try statement.step() { rows.append(InspectedKey(StoredKVRow(statement))) }
             // The range is exact for BLOB keys (memcmp order); the filter also drops any key a
             // foreign writer stored as TEXT, which SQLite orders apart from blobs.
             return prefix.isEmpty ? rows : rows.filter { $0.key.starts(with: prefix) }

@@ -31,19 +31,46 @@ package struct InspectedLogRow: Hashable, Sendable {
     }
 }
 
-/// One `kv` row: an applied key, its value and the slot whose command last wrote it.
+/// One `kv` row: an applied key, its value, the revision of the write that set it (the slot
+/// whose command wrote it, and the request's position there) and its deadline.
 package struct InspectedKey: Hashable, Sendable {
     package var key: Bytes
     package var value: Bytes
     package var slot: Slot
-    /// Why the row fails its checksum (`StateRowChecksum`), or nil when it checks.
+    /// `kv.position` as stored (0…65535 in an intact row).
+    package var position: Int64
+    /// `kv.expire_at` as stored; nil: no deadline.
+    package var expireAt: Int64?
+    /// Why the row fails its checks (`StoredKVRow.verified`), or nil when it checks.
     package var problem: String?
 
-    package init(key: Bytes, value: Bytes, slot: Slot, problem: String? = nil) {
+    package init(key: Bytes, value: Bytes, slot: Slot, position: Int64 = 0, expireAt: Int64? = nil, problem: String? = nil) {
         self.key = key
         self.value = value
         self.slot = slot
+        self.position = position
+        self.expireAt = expireAt
         self.problem = problem
+    }
+
+    package init(key: Bytes, row: KVRow) {
+        self.init(key: key, value: row.value, slot: row.revision.slot, position: Int64(row.revision.position),
+                  expireAt: row.deadline.map { Int64(bitPattern: $0.rawValue) })
+    }
+
+    init(_ stored: StoredKVRow) {
+        self.init(key: stored.key, value: stored.value, slot: stored.slot, position: stored.position,
+                  expireAt: stored.expireAt, problem: stored.damage)
+    }
+
+    /// `slot.position`, as stored (no range check: a listing shows damaged rows too).
+    package var revisionText: String { "\(slot).\(position)" }
+
+    /// The row as the state machine holds it; nil when a column is out of range.
+    package var row: KVRow? {
+        guard let position = UInt16(exactly: position), let revision = Revision(checking: slot, position: position) else { return nil }
+        if let expireAt, expireAt < 0 { return nil }
+        return KVRow(value: value, revision: revision, deadline: expireAt.map { LeaderTime(rawValue: UInt64($0)) })
     }
 }
 

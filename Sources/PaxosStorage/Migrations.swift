@@ -13,7 +13,9 @@ import PaxosCore
 ///   version 1 database has been voting as, so its promises and votes keep counting),
 ///   `meta.cluster_uuid` (unset) and the empty `memberships` table.
 /// - 2 → 3: `kv.checksum` and `sessions.checksum`, computed for every existing row
-///   (`StateRowChecksum`).
+///   (`StateRowChecksum`, the version 3 `kv` checksum).
+/// - 3 → 4: `kv.position` (0) and `kv.expire_at` (NULL), and every `kv` checksum recomputed as
+///   version 4 after checking the version 3 one (a damaged row stays detectably damaged).
 enum Migrations {
     /// Migrates the database from `version` to `Schema.version`, one step at a time.
     /// - Precondition: `Schema.oldestMigratable ≤ version < Schema.version` (`SchemaSetup.identify`
@@ -49,36 +51,24 @@ enum Migrations {
                     """)
                 try checksumExistingRows(database)
             }
+        case 3:
+            try run(path) { () throws(SQLiteError) in
+                try database.execute("""
+                    ALTER TABLE kv ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE kv ADD COLUMN expire_at INTEGER;
+                    """)
+                try rechecksumKeysAsVersion4(database)
+            }
         default:
             preconditionFailure("no migration step from version \(version)")
         }
     }
 
-    /// Computes `checksum` for every `kv` and `sessions` row, walking each table by rowid in
-    /// batches so that no statement reads a table while another updates it.
+    /// Computes `checksum` for every `kv` and `sessions` row (version 3), walking each table by
+    /// rowid in batches so that no statement reads a table while another updates it.
     private static func checksumExistingRows(_ database: SQLiteDatabase) throws(SQLiteError) {
-        let batchRows: Int64 = 1_000
-        let readKeys = try database.prepare("SELECT rowid, key, value, slot FROM kv WHERE rowid > ? ORDER BY rowid LIMIT ?")
-        let updateKey = try database.prepare("UPDATE kv SET checksum = ? WHERE rowid = ?")
-        var after: Int64 = Int64.min
-        while true {
-            var batch: [(rowid: Int64, checksum: Int64)] = []
-            readKeys.reset()
-            try readKeys.bind(1, after)
-            try readKeys.bind(2, batchRows)
-            while try readKeys.step() {
-                batch.append((readKeys.int64(0),
-                              StateRowChecksum.kv(key: readKeys.blob(1), value: readKeys.blob(2), slot: Slot(readKeys.uint64(3)))))
-            }
-            readKeys.reset()
-            guard let last = batch.last else { break }
-            for row in batch {
-                try updateKey.run { (statement) throws(SQLiteError) in
-                    try statement.bind(1, row.checksum)
-                    try statement.bind(2, row.rowid)
-                }
-            }
-            after = last.rowid
+        try rewriteKeyChecksums(database, columns: "key, value, slot") { (statement) in
+            StateRowChecksum.kvVersion3(key: statement.blob(1), value: statement.blob(2), slot: Slot(statement.uint64(3)))
         }
         // Sessions are keyed by client id, which is their rowid.
         let readSessions = try database.prepare("SELECT client_id, last_sequence, last_result, slot FROM sessions")
@@ -95,6 +85,48 @@ enum Migrations {
                 try statement.bind(1, row.checksum)
                 try statement.bind(2, row.client)
             }
+        }
+    }
+
+    /// Replaces every `kv` checksum (version 3) by the version 4 one of the migrated row:
+    /// position 0, no deadline. A row whose version 3 checksum does not check gets the complement
+    /// of its version 4 checksum, which never checks either.
+    private static func rechecksumKeysAsVersion4(_ database: SQLiteDatabase) throws(SQLiteError) {
+        try rewriteKeyChecksums(database, columns: "key, value, slot, checksum") { (statement) in
+            let (key, value, slot) = (statement.blob(1), statement.blob(2), Slot(statement.uint64(3)))
+            // Slots are checked on read, not here: a row with a slot no revision can name is left
+            // for the reader to report, with a checksum that does not check.
+            guard let revision = Revision(checking: slot, position: 0) else { return ~statement.int64(4) }
+            let version4 = StateRowChecksum.kv(key: key, row: KVRow(value: value, revision: revision, deadline: nil))
+            let intact = statement.int64(4) == StateRowChecksum.kvVersion3(key: key, value: value, slot: slot)
+            return intact ? version4 : Int64(UInt32(truncatingIfNeeded: ~version4))
+        }
+    }
+
+    /// Sets `kv.checksum` of every row to `checksum(row)`, where the row is the current one of a
+    /// statement selecting `rowid, <columns>`; walks the table by rowid in batches so that no
+    /// statement reads the table while another updates it.
+    private static func rewriteKeyChecksums(_ database: SQLiteDatabase, columns: String,
+                                            _ checksum: (SQLiteStatement) -> Int64) throws(SQLiteError) {
+        let batchRows: Int64 = 1_000
+        let readKeys = try database.prepare("SELECT rowid, \(columns) FROM kv WHERE rowid > ? ORDER BY rowid LIMIT ?")
+        let updateKey = try database.prepare("UPDATE kv SET checksum = ? WHERE rowid = ?")
+        var after: Int64 = Int64.min
+        while true {
+            var batch: [(rowid: Int64, checksum: Int64)] = []
+            readKeys.reset()
+            try readKeys.bind(1, after)
+            try readKeys.bind(2, batchRows)
+            while try readKeys.step() { batch.append((readKeys.int64(0), checksum(readKeys))) }
+            readKeys.reset()
+            guard let last = batch.last else { break }
+            for row in batch {
+                try updateKey.run { (statement) throws(SQLiteError) in
+                    try statement.bind(1, row.checksum)
+                    try statement.bind(2, row.rowid)
+                }
+            }
+            after = last.rowid
         }
     }
 

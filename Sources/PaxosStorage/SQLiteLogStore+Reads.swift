@@ -63,17 +63,21 @@ extension SQLiteLogStore {
     /// - Throws: `.corrupt` naming the table and key when the row fails its checksum: a damaged
     ///   value is never returned.
     public func get(key: Bytes) throws(LogStoreError) -> Bytes? {
-        let row = try sqlite { () throws(SQLiteError) -> (value: Bytes, slot: Slot, checksum: Int64)? in
+        try row(key)?.value
+    }
+
+    /// The applied row of `key` (value, revision, deadline), verified, or nil when absent.
+    public func row(_ key: Bytes) throws(LogStoreError) -> KVRow? {
+        let stored = try sqlite { () throws(SQLiteError) -> StoredKVRow? in
             let statement = statements.selectKey
             statement.reset()
             defer { statement.reset() }
             try statement.bind(1, key)
             guard try statement.step() else { return nil }
-            return (statement.blob(0), Slot(statement.uint64(1)), statement.int64(2))
+            return StoredKVRow(statement)
         }
-        guard let row else { return nil }
-        try verifyKVRow(key: key, value: row.value, slot: row.slot, checksum: row.checksum)
-        return row.value
+        guard let stored else { return nil }
+        return try verified(stored)
     }
 
     func readSession(_ client: ClientID) throws(LogStoreError) -> ClientSession? {
@@ -96,16 +100,22 @@ extension SQLiteLogStore {
     /// The whole applied table, sorted by key, every row verified. For tests and tools; not for
     /// the hot path.
     public func keyValueTable() throws(LogStoreError) -> [(key: Bytes, value: Bytes, slot: Slot)] {
-        let rows = try sqlite { () throws(SQLiteError) in
-            let statement = try database.prepare("SELECT key, value, slot, checksum FROM kv ORDER BY key")
-            var rows: [(key: Bytes, value: Bytes, slot: Slot, checksum: Int64)] = []
-            while try statement.step() {
-                rows.append((statement.blob(0), statement.blob(1), Slot(statement.uint64(2)), statement.int64(3)))
-            }
+        try keyValueRows().map { ($0.key, $0.row.value, $0.row.revision.slot) }
+    }
+
+    /// The whole applied table with revisions and deadlines, sorted by key, every row verified.
+    /// For tests and tools; not for the hot path.
+    public func keyValueRows() throws(LogStoreError) -> [(key: Bytes, row: KVRow)] {
+        let stored = try sqlite { () throws(SQLiteError) in
+            let statement = try database.prepare("SELECT \(StoredKVRow.columns) FROM kv ORDER BY key")
+            var rows: [StoredKVRow] = []
+            while try statement.step() { rows.append(StoredKVRow(statement)) }
             return rows
         }
-        for row in rows { try verifyKVRow(key: row.key, value: row.value, slot: row.slot, checksum: row.checksum) }
-        return rows.map { ($0.key, $0.value, $0.slot) }
+        var rows: [(key: Bytes, row: KVRow)] = []
+        rows.reserveCapacity(stored.count)
+        for row in stored { rows.append((row.key, try verified(row))) }
+        return rows
     }
 
     /// Every session row, sorted by client id, every row verified. For tests and tools; not for

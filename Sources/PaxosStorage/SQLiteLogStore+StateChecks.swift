@@ -3,11 +3,10 @@ import PaxosCore
 /// Checking `kv` and `sessions` rows against their checksums (`StateRowChecksum`) as they are
 /// read. Kept apart from the read and apply code so that the rule stays in one place.
 extension SQLiteLogStore {
-    /// - Throws: `.corrupt` naming the file, the table and the key when the row fails its checksum.
-    func verifyKVRow(key: Bytes, value: Bytes, slot: Slot, checksum: Int64) throws(LogStoreError) {
-        if let damage = StateRowChecksum.kvDamage(key: key, value: value, slot: slot, stored: checksum) {
-            throw .corrupt(path: path, slot: nil, reason: damage)
-        }
+    /// The row a stored `kv` row holds.
+    /// - Throws: `.corrupt` naming the file, the table and the key when the row fails its checks.
+    func verified(_ stored: StoredKVRow) throws(LogStoreError) -> KVRow {
+        do { return try stored.verified() } catch { throw .corrupt(path: path, slot: nil, reason: error.reason) }
     }
 
     /// Why the current row of a statement selecting `last_sequence, last_result, slot, checksum`
@@ -26,13 +25,10 @@ extension SQLiteLogStore {
     static func verifyStateTables(_ database: SQLiteDatabase, path: String) throws(LogStoreError) -> Int {
         let damage = try run(path) { () throws(SQLiteError) -> (String?, Int) in
             var checked = 0
-            let keys = try database.prepare("SELECT key, value, slot, checksum FROM kv")
+            let keys = try database.prepare("SELECT \(StoredKVRow.columns) FROM kv")
             while try keys.step() {
                 checked += 1
-                if let damage = StateRowChecksum.kvDamage(key: keys.blob(0), value: keys.blob(1), slot: Slot(keys.uint64(2)),
-                                                          stored: keys.int64(3)) {
-                    return (damage, checked)
-                }
+                if let damage = StoredKVRow(keys).damage { return (damage, checked) }
             }
             let sessions = try database.prepare("SELECT last_sequence, last_result, slot, checksum, client_id FROM sessions")
             while try sessions.step() {

@@ -90,25 +90,24 @@ extension SQLiteLogStore {
         staged.chosen = frontier
     }
 
-    /// Applies the command chosen for `slot`: marks the slot chosen, executes each request once
-    /// (the exactly-once rule of `ClientSession.decide`), records the membership a `configure`
-    /// command chooses (governing from `slot + α`), and moves the applied slot, in one
-    /// transaction.
-    /// - Returns: one result per request, as `KVStateMachine.apply` would give.
+    /// Applies the command chosen for `slot`: marks the slot chosen, applies its requests through
+    /// `OperationExecutor` (the one apply rule, which `KVStateMachine` follows too) over this
+    /// database's `kv` and `sessions` tables, records the membership a `configure` command
+    /// chooses (governing from `slot + α`), and moves the applied slot, in one transaction.
+    /// - Returns: one result per request, as `KVStateMachine.apply` gives.
     public func apply(slot: Slot, command: Command) throws(LogStoreError) -> [(request: ClientRequest, result: OperationResult)] {
         try inTransaction { () throws(LogStoreError) in
             guard slot == staged.applied.next else {
                 throw .invalidArgument("apply of slot \(slot) after applied slot \(staged.applied): slots apply in order")
             }
+            guard command.requests.isEmpty || slot < Revision.slotLimit else {
+                throw .invalidArgument("apply of slot \(slot): writes at or above slot \(Revision.slotLimit) have no revision")
+            }
             try validate(command, slot: slot)
             try markApplied(slot: slot, command: command)
-            var results: [(request: ClientRequest, result: OperationResult)] = []
-            results.reserveCapacity(command.requests.count)
-            for request in command.requests {
-                results.append((request, try execute(request, slot: slot)))
-            }
+            var rows = SQLiteKVRows(store: self)
+            let results = try OperationExecutor.apply(command, slot: slot, store: &rows, rules: rules)
             if let membership = command.membership { try recordChosenMembership(membership, chosenIn: slot) }
-            if ClientSession.prunes(after: slot) { try pruneSessions(at: slot) }
             staged.applied = slot
             staged.chosen = max(staged.chosen, slot)
             try sqlite { () throws(SQLiteError) in
@@ -152,53 +151,6 @@ extension SQLiteLogStore {
                 try statement.bind(1, slot.rawValue)
                 try statement.bind(2, bytes)
                 try statement.bind(3, Int64(LogRowChecksum.compute(slot: slot, ballot: .zero, command: bytes)))
-            }
-        }
-    }
-
-    private func execute(_ request: ClientRequest, slot: Slot) throws(LogStoreError) -> OperationResult {
-        let session = try readSession(request.client)
-        switch ClientSession.decide(session, request: request, at: slot, expirySlots: sessionExpirySlots) {
-        case .duplicate(let result): return result
-        case .superseded: return .superseded
-        case .expired: return .expired
-        case .execute: break
-        }
-        let result: OperationResult = try sqlite { () throws(SQLiteError) -> OperationResult in
-            switch request.operation {
-            case .put(let key, let value):
-                try statements.upsertKey.run { (statement) throws(SQLiteError) in
-                    try statement.bind(1, key)
-                    try statement.bind(2, value)
-                    try statement.bind(3, slot.rawValue)
-                    try statement.bind(4, StateRowChecksum.kv(key: key, value: value, slot: slot))
-                }
-                return .ok
-            case .delete(let key):
-                try statements.deleteKey.run { (statement) throws(SQLiteError) in try statement.bind(1, key) }
-                return .deleted(existed: statements.deleteKey.changes > 0)
-            }
-        }
-        try sqlite { () throws(SQLiteError) in
-            try statements.upsertSession.run { (statement) throws(SQLiteError) in
-                try statement.bind(1, request.client.rawValue)
-                try statement.bind(2, request.sequence)
-                try statement.bind(3, StoredResult.code(result))
-                try statement.bind(4, slot.rawValue)
-                try statement.bind(5, StateRowChecksum.session(client: request.client, sequence: request.sequence,
-                                                               result: StoredResult.code(result), slot: slot))
-            }
-        }
-        return result
-    }
-
-    /// Deletes the sessions that are no longer live after `slot`, as `KVStateMachine` does, so
-    /// every replica's table holds the same rows at the same applied slot.
-    private func pruneSessions(at slot: Slot) throws(LogStoreError) {
-        guard slot.rawValue > sessionExpirySlots else { return }
-        try sqlite { () throws(SQLiteError) in
-            try statements.pruneSessions.run { (statement) throws(SQLiteError) in
-                try statement.bind(1, slot.rawValue - sessionExpirySlots)
             }
         }
     }

@@ -66,8 +66,8 @@ public final class SQLiteLogStore: LogStore {
     public let incarnation: Incarnation
     /// The cluster's UUID once genesis is recorded on this node (`recordGenesis`), else nil.
     public internal(set) var clusterUUID: String?
-    /// Sessions not written for more slots than this are no longer live (`ClientSession`).
-    let sessionExpirySlots: UInt64
+    /// The apply rule's parameters (`OperationExecutor`); equal on every replica.
+    let rules: KVRules
     /// Values staged by the open transaction, published when it commits.
     var staged: (applied: Slot, chosen: Slot, promised: Ballot, snapshot: Slot)
     /// Writes `DurableMarks` after synced commits; see there.
@@ -76,7 +76,7 @@ public final class SQLiteLogStore: LogStore {
     private init(path: String, clusterID: String, replicaID: ReplicaID, placement: GroupPlacement,
                  database: SQLiteDatabase, meta: StoredMeta, options: Options) throws(LogStoreError) {
         self.path = path
-        self.sessionExpirySlots = options.sessionExpirySlots
+        self.rules = KVRules(sessionExpirySlots: options.sessionExpirySlots)
         self.clusterID = clusterID
         self.replicaID = replicaID
         self.placement = placement

@@ -52,8 +52,15 @@
 ///   key               BLOB PRIMARY KEY
 ///   value             BLOB
 ///   slot              INTEGER  the slot whose command last wrote the key
-///   checksum          INTEGER  CRC-32C of (key length u32 BE, key, slot u64 BE, value)
-///                              (`StateRowChecksum.kv`; version 3)
+///   checksum          INTEGER  CRC-32C of (key length u32 BE, key, slot u64 BE, position u16 BE,
+///                              expire_at u64 BE (2^64 − 1 when NULL), value)
+///                              (`StateRowChecksum.kv`; version 4)
+///   position          INTEGER  the writing request's position in its command (0…65535); with
+///                              slot, the key's `Revision` (slot.position). 0 for every write of
+///                              a legacy batch, which is every command so far
+///                              (`OperationExecutor.position(ofRequest:in:)` says why)
+///   expire_at         INTEGER  the key's deadline (`KVRow.deadline`), Unix milliseconds of the
+///                              log's clock; NULL: none. Nothing sets one yet (TTLs come later)
 ///
 /// sessions  exactly-once bookkeeping, one row per client id
 ///   client_id         INTEGER PRIMARY KEY
@@ -120,6 +127,14 @@
 ///   columns and computes the checksum of every existing row, in the same one transaction (a
 ///   pass over both tables, once). A row damaged before the migration gets the checksum of its
 ///   damaged bytes: the migration can only protect what is there from then on.
+/// - Version 4: `kv.position` and `kv.expire_at` (revisions, and deadlines to come), covered by
+///   the version 4 `kv` checksum. The migration from version 3 adds the columns (position 0, no
+///   deadline: what every row written before holds) and, in the same one transaction, checks
+///   each row's version 3 checksum and writes its version 4 one. A row that fails its version 3
+///   check gets a version 4 checksum that fails too (the complement of the right one), so the
+///   migration neither launders damage nor refuses to open a database the old build opened:
+///   the damaged row is refused when read, as before. The columns come last in the table, in a
+///   new database as in a migrated one.
 ///
 /// ## Transactions and what they guarantee
 /// - A group of persist records (promises and accepted entries) is written in one transaction
@@ -164,7 +179,7 @@
 /// chunks carry a running CRC-32C and the sender checked every row it read).
 enum Schema {
     /// The format version this code reads and writes.
-    static let version: Int64 = 3
+    static let version: Int64 = 4
     /// The oldest version a node migrates (`Migrations`); older ones were never released.
     static let oldestMigratable: Int64 = 1
     /// "PxKV": marks the file as a PaxosKV database.
@@ -196,7 +211,9 @@ enum Schema {
             key BLOB PRIMARY KEY,
             value BLOB NOT NULL,
             slot INTEGER NOT NULL,
-            checksum INTEGER NOT NULL
+            checksum INTEGER NOT NULL,
+            position INTEGER NOT NULL DEFAULT 0,
+            expire_at INTEGER
         );
         CREATE TABLE sessions (
             client_id INTEGER PRIMARY KEY,

@@ -70,7 +70,7 @@ public final class SnapshotExporter {
                     membershipCount: UInt64(try database.scalarInt("SELECT count(*) FROM memberships") ?? 0))
             }
             let (keys, sessions, memberships) = try sqlite(path) { () throws(SQLiteError) in
-                (try database.prepare("SELECT key, value, slot, checksum FROM kv"),
+                (try database.prepare("SELECT \(StoredKVRow.columns) FROM kv"),
                  try database.prepare("SELECT last_sequence, last_result, slot, checksum, client_id FROM sessions"),
                  try database.prepare("SELECT \(StoredMembershipRow.columns) FROM memberships ORDER BY from_slot"))
             }
@@ -126,12 +126,11 @@ public final class SnapshotExporter {
                 return encoded(.membership(fromSlot: row.fromSlot, chosenInSlot: row.chosenInSlot, membership: row.membership))
             case .keys:
                 guard try step(keys) else { phase = .sessions; continue }
-                let (key, value, slot) = (keys.blob(0), keys.blob(1), Slot(keys.uint64(2)))
+                let stored = StoredKVRow(keys)
                 // Sending a row that fails its check would spread the damage to the receiver.
-                if let damage = StateRowChecksum.kvDamage(key: key, value: value, slot: slot, stored: keys.int64(3)) {
-                    throw .corrupt(path: database.path, slot: nil, reason: damage)
+                do { return encoded(.key(key: stored.key, row: try stored.verified())) } catch {
+                    throw .corrupt(path: database.path, slot: nil, reason: error.reason)
                 }
-                return encoded(.key(key: key, value: value, slot: slot))
             case .sessions:
                 guard try step(sessions) else { phase = .done; continue }
                 let client = ClientID(sessions.uint64(4))

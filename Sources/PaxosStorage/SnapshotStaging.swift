@@ -25,8 +25,8 @@ public enum SnapshotStagingError: Error, Hashable, Sendable, CustomStringConvert
 /// ```
 /// snapshot  one row: transfer INTEGER, slot INTEGER, complete INTEGER (1 once every chunk
 ///           arrived, the counts matched and the running checksum held)
-/// kv        key BLOB PRIMARY KEY, value BLOB, slot INTEGER, checksum  -- as in the database,
-///           the checksum computed here (`StateRowChecksum`)
+/// kv        key BLOB PRIMARY KEY, value BLOB, slot INTEGER, checksum, position, expire_at
+///           -- as in the database, the checksum computed here (`StateRowChecksum`)
 /// sessions  client_id INTEGER PRIMARY KEY, last_sequence, last_result, slot, checksum  -- likewise
 /// memberships  from_slot INTEGER PRIMARY KEY, epoch, chosen_in_slot, membership, checksum
 ///           -- likewise, the checksum computed here
@@ -86,7 +86,7 @@ public final class SnapshotStaging {
                 CREATE TABLE snapshot (singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
                     transfer INTEGER NOT NULL, slot INTEGER NOT NULL, complete INTEGER NOT NULL);
                 CREATE TABLE kv (key BLOB PRIMARY KEY, value BLOB NOT NULL, slot INTEGER NOT NULL,
-                    checksum INTEGER NOT NULL);
+                    checksum INTEGER NOT NULL, position INTEGER NOT NULL, expire_at INTEGER);
                 CREATE TABLE sessions (client_id INTEGER PRIMARY KEY, last_sequence INTEGER NOT NULL,
                     last_result INTEGER NOT NULL, slot INTEGER NOT NULL, checksum INTEGER NOT NULL);
                 """ + Schema.createMemberships)
@@ -165,7 +165,12 @@ public final class SnapshotStaging {
         var reader = ByteReader(data)
         var records: [SnapshotRecord] = []
         do throws(DecodingError) {
-            while !reader.isAtEnd { records.append(try SnapshotRecord.decode(from: &reader)) }
+            // The header, which opens chunk 0, says how the rest of the stream reads.
+            while !reader.isAtEnd {
+                let record = try SnapshotRecord.decode(from: &reader, format: header?.format ?? SnapshotStream.formatVersion)
+                if case .header(let header) = record, first, records.isEmpty { self.header = header }
+                records.append(record)
+            }
         } catch {
             throw .rejected("chunk \(nextIndex) does not parse: \(error)")
         }
@@ -174,8 +179,8 @@ public final class SnapshotStaging {
             case .header(let header):
                 guard first, position == 0 else { throw .rejected("a header inside the stream (chunk \(nextIndex))") }
                 self.header = header
-            case .key(_, _, let slot):
-                try checkRow(slot: slot)
+            case .key(_, let row):
+                try checkRow(slot: row.revision.slot)
             case .session(let client, _, let result, let slot):
                 try checkRow(slot: slot)
                 guard StoredResult.result(result) != nil else {
@@ -240,12 +245,15 @@ public final class SnapshotStaging {
                     try statement.bind(1, transfer ?? 0)
                     try statement.bind(2, header.slot.rawValue)
                 }
-            case .key(let key, let value, let slot):
+            case .key(let key, let row):
                 try statements.key.run { (statement) throws(SQLiteError) in
                     try statement.bind(1, key)
-                    try statement.bind(2, value)
-                    try statement.bind(3, slot.rawValue)
-                    try statement.bind(4, StateRowChecksum.kv(key: key, value: value, slot: slot))
+                    try statement.bind(2, row.value)
+                    try statement.bind(3, row.revision.slot.rawValue)
+                    try statement.bind(4, StateRowChecksum.kv(key: key, row: row))
+                    try statement.bind(5, Int64(row.revision.position))
+                    // The decoder refused deadlines SQLite cannot store.
+                    if let deadline = row.deadline { try statement.bind(6, deadline.rawValue) } else { try statement.bindNull(6) }
                 }
                 keysStaged += 1
             case .session(let client, let sequence, let result, let slot):
@@ -299,7 +307,7 @@ public final class SnapshotStaging {
 
         init(_ database: SQLiteDatabase) throws(SQLiteError) {
             header = try database.prepare("INSERT INTO snapshot (singleton, transfer, slot, complete) VALUES (1, ?, ?, 0)")
-            key = try database.prepare("INSERT INTO kv (key, value, slot, checksum) VALUES (?, ?, ?, ?)")
+            key = try database.prepare("INSERT INTO kv (key, value, slot, checksum, position, expire_at) VALUES (?, ?, ?, ?, ?, ?)")
             session = try database.prepare(
                 "INSERT INTO sessions (client_id, last_sequence, last_result, slot, checksum) VALUES (?, ?, ?, ?, ?)")
             membership = try database.prepare(

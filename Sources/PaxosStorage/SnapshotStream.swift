@@ -7,13 +7,17 @@ public import PaxosCore
 /// stream     := header membership* (key | session)*
 /// header     := 'H' format:u8 slot:u64 keyCount:u64 sessionCount:u64 membershipCount:u64
 /// membership := 'M' fromSlot:u64 chosenInSlot:u64 membership:bytes   -- one memberships row
-/// key        := 'K' key:bytes value:bytes slot:u64                    -- one kv row
+/// key        := 'K' key:bytes value:bytes slot:u64 position:u16 expireAt:u64  -- one kv row
 /// session    := 'S' client:u64 sequence:u64 result:u8 slot:u64        -- one sessions row
 /// bytes      := length:u32 raw
 /// ```
 /// Integers are big-endian; `result` is the `sessions.last_result` code and `membership` the
-/// `memberships.membership` blob, a `Command.configure` (`Schema`); the receiver recomputes the
-/// row checksum. Format 2 added the memberships (format 1 streams are refused). The header
+/// `memberships.membership` blob, a `Command.configure` (`Schema`); `position` and `expireAt`
+/// are `kv.position` and `kv.expire_at` (2^64 − 1: NULL, no deadline); the receiver recomputes
+/// the row checksum. Format 2 added the memberships (format 1 streams are refused); format 3
+/// added position and expireAt to 'K'. A receiver still accepts format 2, whose 'K' records end
+/// after the slot: their rows get position 0 and no deadline, exactly what a format 2 sender
+/// stores (schema 3, or the migration to schema 4, gives every row that). The header
 /// opens chunk 0 and nowhere else; its counts let the receiver tell a complete stream from one
 /// whose tail went missing. Records never span chunks, so each chunk is checked and staged on its
 /// own; a chunk holds records up to `chunkBytesTarget`, or one record if that alone is larger
@@ -23,8 +27,10 @@ public import PaxosCore
 /// This module writes and reads the format (`SnapshotExporter`, `SnapshotStaging`); the peer
 /// protocol carries the chunks as opaque bytes.
 public enum SnapshotStream {
-    /// The version in the header; a receiver refuses any other.
-    public static let formatVersion: UInt8 = 2
+    /// The version this build writes in the header.
+    public static let formatVersion: UInt8 = 3
+    /// The versions a receiver accepts; it refuses any other.
+    public static let readableFormats: ClosedRange<UInt8> = 2...3
     /// Chunks are cut at about this many bytes.
     public static let chunkBytesTarget = 256 * 1024
     /// No record is larger than this (a key and a value at their limits, plus framing), so a
@@ -45,6 +51,8 @@ public enum SnapshotStream {
 
 /// What the first record of a stream says.
 public struct SnapshotHeader: Hashable, Sendable {
+    /// The stream's format (`SnapshotStream.readableFormats`); it decides how 'K' records read.
+    public var format: UInt8 = SnapshotStream.formatVersion
     public var slot: Slot
     public var keyCount: UInt64
     public var sessionCount: UInt64
@@ -54,24 +62,29 @@ public struct SnapshotHeader: Hashable, Sendable {
 /// One record of the stream.
 enum SnapshotRecord: Hashable {
     case header(SnapshotHeader)
-    case key(key: Bytes, value: Bytes, slot: Slot)
+    case key(key: Bytes, row: KVRow)
     case session(client: ClientID, sequence: UInt64, result: Int64, slot: Slot)
     case membership(fromSlot: Slot, chosenInSlot: Slot, membership: Bytes)
 
     func encode(into writer: inout ByteWriter) {
         switch self {
         case .header(let header):
+            // Records are written in this build's format only; a header saying otherwise would
+            // make the receiver misread every 'K' record.
+            precondition(header.format == SnapshotStream.formatVersion, "snapshot format \(header.format) is read, never written")
             writer.write(SnapshotStream.Tag.header.rawValue)
-            writer.write(SnapshotStream.formatVersion)
+            writer.write(header.format)
             writer.write(header.slot.rawValue)
             writer.write(header.keyCount)
             writer.write(header.sessionCount)
             writer.write(header.membershipCount)
-        case .key(let key, let value, let slot):
+        case .key(let key, let row):
             writer.write(SnapshotStream.Tag.key.rawValue)
             writer.writeLengthPrefixed(key)
-            writer.writeLengthPrefixed(value)
-            writer.write(slot.rawValue)
+            writer.writeLengthPrefixed(row.value)
+            writer.write(row.revision.slot.rawValue)
+            writer.write(row.revision.position)
+            writer.write(row.deadline?.rawValue ?? StateRowChecksum.noDeadline)
         case .session(let client, let sequence, let result, let slot):
             writer.write(SnapshotStream.Tag.session.rawValue)
             writer.write(client.rawValue)
@@ -86,23 +99,35 @@ enum SnapshotRecord: Hashable {
         }
     }
 
-    /// Reads one record. Lengths are bounded by the command limits, so a hostile length costs
-    /// nothing.
-    static func decode(from reader: inout ByteReader) throws(DecodingError) -> SnapshotRecord {
+    /// Reads one record of a stream in `format` (the header's; a header record is read whatever
+    /// it is). Lengths are bounded by the command limits, so a hostile length costs nothing.
+    static func decode(from reader: inout ByteReader, format: UInt8) throws(DecodingError) -> SnapshotRecord {
         let rawTag = try reader.readUInt8()
         guard let tag = SnapshotStream.Tag(rawValue: rawTag) else { throw .unknownTag(what: "snapshot record", tag: rawTag) }
         switch tag {
         case .header:
             let format = try reader.readUInt8()
-            guard format == SnapshotStream.formatVersion else {
-                throw .invalid("snapshot format \(format), this build reads format \(SnapshotStream.formatVersion)")
+            guard SnapshotStream.readableFormats.contains(format) else {
+                throw .invalid("snapshot format \(format), this build reads formats \(SnapshotStream.readableFormats.lowerBound)"
+                    + "…\(SnapshotStream.readableFormats.upperBound)")
             }
-            return .header(SnapshotHeader(slot: Slot(try reader.readUInt64()), keyCount: try reader.readUInt64(),
+            return .header(SnapshotHeader(format: format, slot: Slot(try reader.readUInt64()), keyCount: try reader.readUInt64(),
                                           sessionCount: try reader.readUInt64(), membershipCount: try reader.readUInt64()))
         case .key:
-            return .key(key: try reader.readLengthPrefixed(limit: Command.maxKeyBytes),
-                        value: try reader.readLengthPrefixed(limit: Command.maxValueBytes),
-                        slot: Slot(try reader.readUInt64()))
+            let key = try reader.readLengthPrefixed(limit: Command.maxKeyBytes)
+            let value = try reader.readLengthPrefixed(limit: Command.maxValueBytes)
+            let slot = Slot(try reader.readUInt64())
+            let position = format >= 3 ? try reader.readUInt16() : 0
+            let expireAt = format >= 3 ? try reader.readUInt64() : StateRowChecksum.noDeadline
+            guard let revision = Revision(checking: slot, position: position) else {
+                throw .invalid("a key written at slot \(slot), beyond the slots a revision can name")
+            }
+            // SQLite stores signed integers: a deadline above Int64.max cannot be a real one.
+            guard expireAt == StateRowChecksum.noDeadline || expireAt <= UInt64(Int64.max) else {
+                throw .invalid("a key with deadline \(expireAt), beyond the largest storable one")
+            }
+            let deadline = expireAt == StateRowChecksum.noDeadline ? nil : LeaderTime(rawValue: expireAt)
+            return .key(key: key, row: KVRow(value: value, revision: revision, deadline: deadline))
         case .session:
             return .session(client: ClientID(try reader.readUInt64()), sequence: try reader.readUInt64(),
                             result: Int64(try reader.readUInt8()), slot: Slot(try reader.readUInt64()))

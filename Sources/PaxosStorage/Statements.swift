@@ -63,11 +63,12 @@ final class Statements {
                 last_result = excluded.last_result, slot = excluded.slot, checksum = excluded.checksum
             """)
         upsertKey = try prepare("""
-            INSERT INTO kv (key, value, slot, checksum) VALUES (?, ?, ?, ?)
-            ON CONFLICT (key) DO UPDATE SET value = excluded.value, slot = excluded.slot, checksum = excluded.checksum
+            INSERT INTO kv (key, value, slot, position, expire_at, checksum) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value, slot = excluded.slot, position = excluded.position,
+                expire_at = excluded.expire_at, checksum = excluded.checksum
             """)
         deleteKey = try prepare("DELETE FROM kv WHERE key = ?")
-        selectKey = try prepare("SELECT value, slot, checksum FROM kv WHERE key = ?")
+        selectKey = try prepare("SELECT \(StoredKVRow.columns) FROM kv WHERE key = ?")
         setSnapshotSlot = try prepare("UPDATE meta SET snapshot_slot = ? WHERE singleton = 1")
         // DELETE … LIMIT needs a compile-time option Debian's SQLite lacks; the subquery walks
         // the primary key from its start instead.

@@ -236,7 +236,7 @@ struct SimSnapshotChunk {
 enum SimSnapshotRecord {
     /// First in every stream: the memberships chosen through the snapshot's slot.
     case header(memberships: [ScheduledMembership])
-    case key(Bytes, Bytes)
+    case key(Bytes, KVRow)
     case session(ClientID, ClientSession)
 }
 
@@ -252,7 +252,7 @@ struct SimExport {
         slot = stateMachine.appliedThrough
         // Sorted, so the chunks depend on the state only, never on dictionary order.
         let records: [SimSnapshotRecord] = [.header(memberships: memberships)]
-            + stateMachine.table.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { .key($0.key, $0.value) }
+            + stateMachine.rows.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { .key($0.key, $0.value) }
             + stateMachine.sessions.sorted { $0.key < $1.key }.map { .session($0.key, $0.value) }
         chunks = stride(from: 0, to: records.count, by: recordsPerChunk).map {
             Array(records[$0..<min($0 + recordsPerChunk, records.count)])
@@ -264,7 +264,7 @@ struct SimExport {
 struct SimStaging {
     let transfer: UInt64
     let slot: Slot
-    var table: [Bytes: Bytes] = [:]
+    var rows: [Bytes: KVRow] = [:]
     var sessions: [ClientID: ClientSession] = [:]
     /// Set by the header record; nil until chunk 0 is staged.
     var memberships: [ScheduledMembership]?
@@ -275,7 +275,7 @@ struct SimStaging {
         for record in records {
             switch record {
             case .header(let staged): memberships = staged
-            case .key(let key, let value): table[key] = value
+            case .key(let key, let row): rows[key] = row
             case .session(let client, let session): sessions[client] = session
             }
         }
@@ -283,6 +283,6 @@ struct SimStaging {
 
     /// The staged state, as installing the staging file would restore it.
     func stateMachine(sessionExpirySlots: UInt64) -> KVStateMachine {
-        KVStateMachine(table: table, sessions: sessions, appliedThrough: slot, sessionExpirySlots: sessionExpirySlots)
+        KVStateMachine(rows: rows, sessions: sessions, appliedThrough: slot, sessionExpirySlots: sessionExpirySlots)
     }
 }

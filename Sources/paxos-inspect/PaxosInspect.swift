@@ -114,7 +114,7 @@ extension PaxosInspect {
 
     struct KV: InspectSubcommand {
         static let configuration = CommandConfiguration(
-            commandName: "kv", abstract: "The applied key-value table, with the slot that last wrote each key.")
+            commandName: "kv", abstract: "The applied key-value table, with the revision (slot.position) of the write that set each key.")
 
         @Argument(help: "A node directory or database file.")
         var database: String

@@ -57,8 +57,14 @@ struct ExecutableTests {
 
             let kv = try InspectTool.run(["kv", node, "--prefix", "user:1"])
             #expect(kv.status == 0)
-            #expect(squeezed(kv.standardOutput).contains("\"user:1\" 9 7 B \"value-9\""), "\(kv.standardOutput)")
+            #expect(squeezed(kv.standardOutput).contains("\"user:1\" rev 9.0 - 7 B \"value-9\""), "\(kv.standardOutput)")
             #expect(kv.standardOutput.contains("1 key under \"user:1\""))
+            let kvJSON = try InspectTool.run(["kv", node, "--prefix", "user:1", "--json"])
+            let keys = try #require((kvJSON.json()["report"] as? [String: Any])?["keys"] as? [[String: Any]])
+            #expect(keys.count == 1)
+            #expect(keys.first?["slot"] as? Int == 9 && keys.first?["position"] as? Int == 0)
+            #expect(keys.first?["revision"] as? Int == 9 << 16, "slot × 2^16 + position")
+            #expect(keys.first?["expire_at_ms"] is NSNull)
         }
     }
 

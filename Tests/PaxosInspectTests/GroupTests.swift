@@ -107,7 +107,7 @@ struct GroupTests {
             #expect(log.text.contains("c8#1 DEL \"g2/user:1\""), "\(log.text)")
             #expect(log.text.contains("1 row of \(node)/group-2.sqlite (group 2 of 3)"), "\(log.text)")
             let kv = InspectionCommands.kv(node, group: 1, prefix: Nodes.bytes("g1/user:3"))
-            #expect(squeezed(kv.text).contains("\"g1/user:3\" 7 10 B \"g1/value-7\""), "\(kv.text)")
+            #expect(squeezed(kv.text).contains("\"g1/user:3\" rev 7.0 - 10 B \"g1/value-7\""), "\(kv.text)")
         }
     }
 

@@ -24,7 +24,7 @@ struct ReaderTests {
             #expect(summary.openMode == .immutable)
             #expect(summary.meta.clusterID == Nodes.clusterID)
             #expect(summary.meta.replicaID == ReplicaID(2))
-            #expect(summary.meta.schemaVersion == 3)
+            #expect(summary.meta.schemaVersion == 4)
             #expect(summary.meta.promised == Nodes.leaderBallot)
             #expect(summary.meta.chosenThrough == Slot(10))
             #expect(summary.meta.appliedThrough == Slot(8))
@@ -85,7 +85,9 @@ struct ReaderTests {
             #expect(try reader.keyValueListing(prefix: Nodes.bytes("user:2")).keys.count == 1)
             #expect(try reader.keyValueListing(prefix: Nodes.bytes("nobody")).keys.isEmpty)
             #expect(try reader.keyValueListing(prefix: [0xFF]).keys.isEmpty)
-            #expect(squeezed(listing.text()).contains("\"user:2\" 10 8 B \"value-10\""), "\(listing.text())")
+            // Every write so far is a legacy batch's: position 0 (OperationExecutor.position).
+            #expect(listing.keys.map(\.row?.revision) == [4, 9, 10, 7].map { Revision(slot: Slot($0), position: 0) })
+            #expect(squeezed(listing.text()).contains("\"user:2\" rev 10.0 - 8 B \"value-10\""), "\(listing.text())")
         }
     }
 

@@ -134,8 +134,10 @@ struct StateChecksumTests {
         try withTemporaryDirectory { directory in
             let path = directory.path("node.sqlite")
             try Self.written(path)
-            // Exactly the version 2 tables: the same columns without the checksums.
+            // Exactly the version 2 tables: the same columns without the checksums (and without
+            // the columns of version 4).
             try SQLite3Tool.run("""
+                ALTER TABLE kv DROP COLUMN position; ALTER TABLE kv DROP COLUMN expire_at;
                 ALTER TABLE kv DROP COLUMN checksum; ALTER TABLE sessions DROP COLUMN checksum;
                 UPDATE meta SET schema_version = 2; PRAGMA user_version = 2;
                 """, on: path)

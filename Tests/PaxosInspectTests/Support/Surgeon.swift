@@ -28,10 +28,13 @@ struct Surgeon {
     /// meaning, as a bug would leave it, not in bytes (those the checksums catch).
     func executeResealed(_ sql: String) throws {
         try database.execute(sql)
-        let keys = try database.prepare("SELECT key, value, slot FROM kv")
+        let keys = try database.prepare("SELECT key, value, slot, position, expire_at FROM kv")
         var keyRows: [(Bytes, Int64)] = []
         while try keys.step() {
-            keyRows.append((keys.blob(0), StateRowChecksum.kv(key: keys.blob(0), value: keys.blob(1), slot: Slot(keys.uint64(2)))))
+            let revision = Revision(slot: Slot(keys.uint64(2)), position: UInt16(keys.int64(3)))
+            let deadline = keys.isNull(4) ? nil : LeaderTime(rawValue: keys.uint64(4))
+            keyRows.append((keys.blob(0), StateRowChecksum.kv(key: keys.blob(0),
+                                                              row: KVRow(value: keys.blob(1), revision: revision, deadline: deadline))))
         }
         keys.reset()
         for (key, checksum) in keyRows {

@@ -1,0 +1,74 @@
+import PaxosCore
+
+/// The `kv` and `sessions` tables as `OperationExecutor` sees them, inside the apply
+/// transaction of `SQLiteLogStore.apply`: the executor decides, this only reads and writes rows.
+///
+/// Rows are checked where they are read (`row`, `session`: a damaged row fails the apply as
+/// corruption, changing nothing) and validated before they are written (`write`: a revision or
+/// deadline SQLite cannot store is refused, never wrapped).
+struct SQLiteKVRows: KVRowStore {
+    let store: SQLiteLogStore
+
+    func row(_ key: Bytes) throws(LogStoreError) -> KVRow? {
+        try store.row(key)
+    }
+
+    mutating func write(_ key: Bytes, _ row: KVRow) throws(LogStoreError) {
+        let deadline = try Self.storable(row.deadline, key: key)
+        let statements = store.statements
+        try store.sqlite { () throws(SQLiteError) in
+            try statements.upsertKey.run { (statement) throws(SQLiteError) in
+                try statement.bind(1, key)
+                try statement.bind(2, row.value)
+                try statement.bind(3, row.revision.slot.rawValue)
+                try statement.bind(4, Int64(row.revision.position))
+                if let deadline { try statement.bind(5, deadline) } else { try statement.bindNull(5) }
+                try statement.bind(6, StateRowChecksum.kv(key: key, row: row))
+            }
+        }
+    }
+
+    mutating func remove(_ key: Bytes) throws(LogStoreError) -> Bool {
+        let statements = store.statements
+        return try store.sqlite { () throws(SQLiteError) -> Bool in
+            try statements.deleteKey.run { (statement) throws(SQLiteError) in try statement.bind(1, key) }
+            return statements.deleteKey.changes > 0
+        }
+    }
+
+    func session(_ client: ClientID) throws(LogStoreError) -> ClientSession? {
+        try store.readSession(client)
+    }
+
+    mutating func write(_ session: ClientSession, for client: ClientID) throws(LogStoreError) {
+        let statements = store.statements
+        let code = StoredResult.code(session.lastResult)
+        try store.sqlite { () throws(SQLiteError) in
+            try statements.upsertSession.run { (statement) throws(SQLiteError) in
+                try statement.bind(1, client.rawValue)
+                try statement.bind(2, session.lastSequence)
+                try statement.bind(3, code)
+                try statement.bind(4, session.slot.rawValue)
+                try statement.bind(5, StateRowChecksum.session(client: client, sequence: session.lastSequence,
+                                                               result: code, slot: session.slot))
+            }
+        }
+    }
+
+    mutating func pruneSessions(before slot: Slot) throws(LogStoreError) {
+        let statements = store.statements
+        try store.sqlite { () throws(SQLiteError) in
+            try statements.pruneSessions.run { (statement) throws(SQLiteError) in try statement.bind(1, slot.rawValue) }
+        }
+    }
+
+    /// `kv.expire_at` for a deadline: SQLite integers are signed, and a deadline stored negative
+    /// would read back as damage.
+    static func storable(_ deadline: LeaderTime?, key: Bytes) throws(LogStoreError) -> Int64? {
+        guard let deadline else { return nil }
+        guard let stored = Int64(exactly: deadline.rawValue) else {
+            throw .invalidArgument("key \(BytesDisplay.quoted(key, limit: 64)): deadline \(deadline.rawValue) is beyond the largest storable one")
+        }
+        return stored
+    }
+}

@@ -1,0 +1,164 @@
+// Method: differential testing (STYLE §8). One seeded random stream of commands — puts and
+// deletes over a small key space, retries of a client's last request, stale copies of older
+// ones, requests with and without origins, copies landing beyond the session window, no-ops —
+// is applied to KVStateMachine (the simulator's state) and to SQLiteLogStore (a node's), both
+// through OperationExecutor. After every slot the results, the rows (value and revision) and the
+// sessions must be equal; the store is reopened now and then, so rows and sessions also come
+// back from disk. Covers docs/design/coordination-api.md §1.3 ("one decision function") and §2
+// (revisions), and ARCHITECTURE.md "Client sessions expire through the log".
+import PaxosCore
+@testable import PaxosStorage
+import Testing
+
+@Suite("storage: one executor, two stores")
+struct ExecutorDifferentialTests {
+    /// Short, so sessions expire and are pruned within a run.
+    static let window: UInt64 = 40
+
+    @Test("executor: KVStateMachine and SQLiteLogStore give equal results, rows and sessions after every slot",
+          arguments: 1...3 as ClosedRange<UInt64>)
+    func storesAgree(seed: UInt64) throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.path("node.sqlite")
+            var options = SQLiteLogStore.Options()
+            options.sessionExpirySlots = Self.window
+            func open() throws -> SQLiteLogStore {
+                try SQLiteLogStore.open(path: path, clusterID: Fixture.clusterID, replicaID: Fixture.replicaID, options: options)
+            }
+            var store = try open()
+            defer { store.close() }
+            var machine = KVStateMachine(sessionExpirySlots: Self.window)
+            var stream = CommandStream(seed: seed, window: Self.window)
+            // Past one prune (ClientSession.pruneInterval) so pruning is compared too.
+            let slots = ClientSession.pruneInterval + 200
+            var idleAtPrune = 0
+            for number in 1...slots {
+                let slot = Slot(number)
+                if ClientSession.prunes(after: slot) {
+                    idleAtPrune = machine.sessions.values.count { !$0.isLive(at: slot, expirySlots: Self.window) }
+                }
+                if number % 300 == 0 {
+                    store.close()
+                    store = try open()
+                }
+                let command = stream.command(at: slot)
+                let expected = machine.apply(slot: slot, command: command)
+                let actual = try store.apply(slot: slot, command: command)
+                let context = "PAXOS_SEED=\(seed) slot \(slot): \(command)"
+                try #require(actual.map(\.request) == expected.map(\.request), "\(context)")
+                try #require(actual.map(\.result) == expected.map(\.result), "\(context)")
+                try #require(try Self.rows(store) == Self.rows(machine), "\(context)")
+                try #require(try Self.sessions(store) == Self.sessions(machine), "\(context)")
+                stream.record(expected)
+            }
+            // The stream did what it is for: every kind of decision, and pruning.
+            #expect(stream.seen.isSuperset(of: ["ok", "deleted existed", "deleted absent", "superseded", "expired", "duplicate"]),
+                    "PAXOS_SEED=\(seed): \(stream.seen.sorted())")
+            #expect(idleAtPrune > 0, "PAXOS_SEED=\(seed): the prune at slot \(ClientSession.pruneInterval) had sessions to delete")
+            #expect(machine.rows.values.contains { $0.revision.slot > Slot(ClientSession.pruneInterval) })
+        }
+    }
+
+    @Test("executor: a write's revision is its slot and position 0 for a legacy batch, in both stores")
+    func revisionsOfLegacyBatches() throws {
+        try withTemporaryDirectory { directory in
+            let store = try Fixture.open(directory.path("node.sqlite"))
+            defer { store.close() }
+            var machine = KVStateMachine()
+            let batch = Command.batch([Fixture.put(1, 1, "a", "1"), Fixture.put(2, 1, "b", "2"), Fixture.put(3, 1, "a", "3")])
+            _ = machine.apply(slot: Slot(1), command: batch)
+            _ = try store.apply(slot: Slot(1), command: batch)
+            _ = machine.apply(slot: Slot(2), command: .batch([Fixture.put(4, 1, "b", "4")]))
+            _ = try store.apply(slot: Slot(2), command: .batch([Fixture.put(4, 1, "b", "4")]))
+            let expected = [Array("a".utf8): KVRow(value: Array("3".utf8), revision: Revision(slot: Slot(1), position: 0)),
+                            Array("b".utf8): KVRow(value: Array("4".utf8), revision: Revision(slot: Slot(2), position: 0))]
+            #expect(machine.rows == expected)
+            #expect(try Self.rows(store) == Self.rows(machine))
+            #expect(try store.row(Array("b".utf8))?.revision.rawValue == 2 << 16)
+        }
+    }
+
+    static func rows(_ store: SQLiteLogStore) throws -> [Bytes: KVRow] {
+        Dictionary(uniqueKeysWithValues: try store.keyValueRows().map { ($0.key, $0.row) })
+    }
+
+    static func rows(_ machine: KVStateMachine) -> [Bytes: KVRow] { machine.rows }
+
+    /// Sessions as the store keeps them: client, sequence, result code and slot.
+    static func sessions(_ store: SQLiteLogStore) throws -> [String] {
+        try store.sessionTable().map { "\($0.client.rawValue) \($0.lastSequence) \($0.resultCode) \($0.slot)" }
+    }
+
+    static func sessions(_ machine: KVStateMachine) -> [String] {
+        machine.sessions.sorted { $0.key < $1.key }.map {
+            "\($0.key.rawValue) \($0.value.lastSequence) \(StoredResult.code($0.value.lastResult)) \($0.value.slot)"
+        }
+    }
+}
+
+/// A seeded stream of commands that exercises every branch of the apply rule.
+struct CommandStream {
+    private var random: SeededGenerator
+    private let window: UInt64
+    /// Per client: its next sequence number and the requests it sent (for retries and stale copies).
+    private var clients: [UInt64: (next: UInt64, sent: [ClientRequest])] = [:]
+    /// Kinds of decisions seen so far.
+    private(set) var seen: Set<String> = []
+    /// Requests executed so far: a later result for one of them is a duplicate's.
+    private var executed: Set<ClientRequest> = []
+
+    init(seed: UInt64, window: UInt64) {
+        random = SeededGenerator(seed: seed)
+        self.window = window
+    }
+
+    mutating func command(at slot: Slot) -> Command {
+        if Int.random(in: 0..<20, using: &random) == 0 { return .noop }
+        let count = Int.random(in: 1...6, using: &random)
+        return .batch((0..<count).map { _ in request(at: slot) })
+    }
+
+    mutating func record(_ results: [(request: ClientRequest, result: OperationResult)]) {
+        for (request, result) in results {
+            switch result {
+            case .ok, .deleted:
+                guard executed.insert(request).inserted else {
+                    seen.insert("duplicate")
+                    continue
+                }
+                seen.insert(result == .ok ? "ok" : result == .deleted(existed: true) ? "deleted existed" : "deleted absent")
+            case .superseded: seen.insert("superseded")
+            case .expired: seen.insert("expired")
+            }
+        }
+    }
+
+    private mutating func request(at slot: Slot) -> ClientRequest {
+        // Busy clients, and many rare ones whose sessions go idle past the window.
+        let client = Int.random(in: 0..<5, using: &random) == 0 ? UInt64.random(in: 9...60, using: &random)
+            : UInt64.random(in: 1...8, using: &random)
+        var state = clients[client] ?? (next: 1, sent: [])
+        defer { clients[client] = state }
+        // A retry of the last request, or a stale copy of an older one.
+        if let last = state.sent.last, Int.random(in: 0..<5, using: &random) == 0 {
+            return Int.random(in: 0..<3, using: &random) == 0 ? state.sent.randomElement(using: &random) ?? last : last
+        }
+        let key = Array("key-\(Int.random(in: 0..<16, using: &random))".utf8)
+        let operation: Operation = Bool.random(using: &random)
+            ? .put(key: key, value: Array("v\(slot.rawValue).\(client)".utf8)) : .delete(key: key)
+        let origin: Slot?
+        switch Int.random(in: 0..<10, using: &random) {
+        case 0: origin = nil  // logged before sessions expired (tag 0x01)
+        case 1: origin = slot.rawValue > window + 1 ? Slot(slot.rawValue - window - 1) : .zero  // lands too late
+        default:
+            // Recent: the submitter's applied slot a little below this one.
+            let lowest = slot.rawValue > window / 2 ? slot.rawValue - window / 2 : 1
+            origin = slot.rawValue > 1 ? Slot(UInt64.random(in: lowest...(slot.rawValue - 1), using: &random)) : nil
+        }
+        let request = ClientRequest(client: ClientID(client), sequence: state.next, operation: operation, origin: origin)
+        state.next += 1
+        state.sent.append(request)
+        if state.sent.count > 8 { state.sent.removeFirst() }
+        return request
+    }
+}
