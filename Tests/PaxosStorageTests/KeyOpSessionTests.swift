@@ -51,6 +51,21 @@ struct KeyOpSessionTests {
         }
     }
 
+    @Test("exactly-once: a 2 MiB GETSET is answered in full once; its retry gets notRemembered under the default 1 MiB bound")
+    func twoMebibyteGetSet() throws {
+        try withTemporaryDirectory { directory in
+            let store = try Fixture.open(directory.path("node.sqlite"))
+            defer { store.close() }
+            let big = Bytes(repeating: 0x61, count: 2 << 20)
+            _ = try store.apply(slot: Slot(1), command: .batch([ClientRequest(client: ClientID(9), sequence: 1, operation: .put(key: Self.key, value: big))]))
+            let getset = request(1, .set(key: Self.key, value: Array("small".utf8), SetOptions(returnsOld: true)))
+            #expect(try store.apply(slot: Slot(2), command: .batch([getset])).map(\.result) == [.reply(.bulk(big))])
+            #expect(try store.apply(slot: Slot(3), command: .batch([getset])).map(\.result) == [.reply(.notRemembered)])
+            #expect(try store.row(Self.key)?.value == Array("small".utf8))
+            #expect(try store.sessionTable().first { $0.client == ClientID(1) }?.reply == OpReply.notRemembered.encoded())
+        }
+    }
+
     @Test("checksum: a changed reply blob fails the session's check")
     func damagedReply() throws {
         guard SQLite3Tool.isAvailable else { return }
