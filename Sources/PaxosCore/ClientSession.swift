@@ -30,6 +30,18 @@ public struct ClientSession: Hashable, Sendable {
     /// this is over 11 seconds, longer than a request is retried (5 s by default), so an
     /// honest request is refused only when its submitter lags that far behind the log.
     public static let expirySlots: UInt64 = 100_000
+    /// The largest encoded reply a session keeps: 1 MiB. A larger one (a GETSET or GETDEL of a
+    /// big value) is answered in full the first time and remembered as `.notRemembered`, so a
+    /// session costs at most about this much however large the values are.
+    public static let maxRememberedReplyBytes = 1 << 20
+
+    /// What a session remembers of `result`: the result itself, or `.reply(.notRemembered)`
+    /// for a reply over `limit` encoded bytes. Both storages call this, so their tables agree.
+    public static func remembered(_ result: OperationResult, limit: Int = maxRememberedReplyBytes) -> OperationResult {
+        guard case .reply(let reply) = result, reply.encodedBytes > limit else { return result }
+        return .reply(.notRemembered)
+    }
+
     /// Expired sessions are deleted after applying every slot this number divides.
     public static let pruneInterval: UInt64 = 1024
 

@@ -13,6 +13,7 @@
 /// originRequest := client:u64 sequence:u64 origin:u64 operation  -- origin 2^64-1: none
 /// operation:= 0x01 key:bytes value:bytes             -- put
 ///           | 0x02 key:bytes                         -- delete
+///           | 0x03 keyop                             -- see Operation+Encoding.swift
 /// bytes    := length:u32 octets
 /// ```
 /// All integers are big-endian. This is an on-disk format: change it only with a schema bump.
@@ -40,15 +41,7 @@ extension Command {
                 writer.write(request.client.rawValue)
                 writer.write(request.sequence)
                 if withOrigins { writer.write(request.origin?.rawValue ?? Self.noOrigin) }
-                switch request.operation {
-                case .put(let key, let value):
-                    writer.write(UInt8(1))
-                    writer.writeLengthPrefixed(key)
-                    writer.writeLengthPrefixed(value)
-                case .delete(let key):
-                    writer.write(UInt8(2))
-                    writer.writeLengthPrefixed(key)
-                }
+                request.operation.encode(into: &writer)
             }
         case .configure(let membership):
             // Without addresses, the format from before they existed: logs, snapshots and
@@ -100,17 +93,7 @@ extension Command {
                         origin = Slot(raw)
                     }
                 }
-                let operation: Operation
-                switch try reader.readUInt8() {
-                case 1:
-                    let key = try reader.readLengthPrefixed(limit: maxKeyBytes)
-                    let value = try reader.readLengthPrefixed(limit: maxValueBytes)
-                    operation = .put(key: key, value: value)
-                case 2:
-                    operation = .delete(key: try reader.readLengthPrefixed(limit: maxKeyBytes))
-                case let tag:
-                    throw .unknownTag(what: "operation", tag: tag)
-                }
+                let operation = try Operation.decode(from: &reader)
                 requests.append(ClientRequest(client: client, sequence: sequence, operation: operation, origin: origin))
             }
             return .batch(requests)
@@ -174,6 +157,7 @@ extension Operation {
         switch self {
         case .put(let key, let value): key.count + value.count
         case .delete(let key): key.count
+        case .key(let op): op.payloadBytes
         }
     }
 }

@@ -3,14 +3,29 @@ public typealias Bytes = [UInt8]
 
 /// One client operation that goes through the log. Reads do not: they are served from the
 /// applied state after a leadership confirmation (see `Replica+Reads.swift`).
+///
+/// `put` and `delete` are the original two operations (tags 0x01, 0x02): plain `SET k v` and
+/// `DEL k` stay on them, so the hot path and old logs are byte for byte what they were. Every
+/// other single-key write is a `KeyOp` (tag 0x03), whose result is a `.reply(OpReply)`.
 public enum Operation: Hashable, Sendable {
     case put(key: Bytes, value: Bytes)
     case delete(key: Bytes)
+    case key(KeyOp)
 
-    public var key: Bytes {
+    /// Every key the operation touches or compares, for routing.
+    public var keys: [Bytes] {
         switch self {
-        case .put(let key, _), .delete(let key): key
+        case .put(let key, _), .delete(let key): [key]
+        case .key(let op): op.keys
         }
+    }
+
+    /// The key a single-key operation routes by: the first of `keys`.
+    /// - Precondition: the operation touches at least one key (every operation a client
+    ///   compiles does; `KeyOp.delete` with no keys is refused at parse).
+    public var routingKey: Bytes {
+        guard let first = keys.first else { preconditionFailure("operation \(self) touches no key") }
+        return first
     }
 }
 
@@ -75,4 +90,6 @@ public enum OperationResult: Hashable, Sendable {
     /// have expired since an earlier copy was applied. Every later copy is refused too; the
     /// submitter may send the operation again with a fresh origin.
     case expired
+    /// The reply of a `KeyOp` (stored as session result code 5 with the encoded reply).
+    case reply(OpReply)
 }

@@ -3,8 +3,15 @@
 public struct KVRules: Hashable, Sendable {
     /// `ClientSession.expirySlots` outside tests, which shorten it to exercise expiry.
     public var sessionExpirySlots: UInt64
+    /// The longest value APPEND may produce (Redis's `proto-max-bulk-len`, ours smaller).
+    public var maxValueBytes: Int
+    /// The largest encoded `OpReply` a session remembers (`ClientSession.remembered`).
+    public var maxRememberedReplyBytes: Int
 
-    public init(sessionExpirySlots: UInt64 = ClientSession.expirySlots) {
+    public init(sessionExpirySlots: UInt64 = ClientSession.expirySlots, maxValueBytes: Int = Command.maxValueBytes,
+                maxRememberedReplyBytes: Int = ClientSession.maxRememberedReplyBytes) {
         self.sessionExpirySlots = sessionExpirySlots
+        self.maxValueBytes = maxValueBytes
+        self.maxRememberedReplyBytes = maxRememberedReplyBytes
     }
 }

@@ -56,14 +56,15 @@ public enum OperationExecutor {
         case .expired: return .expired
         case .execute: break
         }
-        let result = try execute(request.operation, at: revision, store: &store)
-        try store.write(ClientSession(lastSequence: request.sequence, lastResult: result, slot: revision.slot), for: request.client)
+        let result = try execute(request.operation, at: revision, store: &store, rules: rules)
+        let remembered = ClientSession.remembered(result, limit: rules.maxRememberedReplyBytes)
+        try store.write(ClientSession(lastSequence: request.sequence, lastResult: remembered, slot: revision.slot), for: request.client)
         return result
     }
 
     /// What an operation does to the rows; one line per operation.
-    static func execute<S: KVRowStore>(_ operation: Operation, at revision: Revision,
-                                       store: inout S) throws(S.Failure) -> OperationResult {
+    static func execute<S: KVRowStore>(_ operation: Operation, at revision: Revision, store: inout S,
+                                       rules: KVRules = KVRules()) throws(S.Failure) -> OperationResult {
         switch operation {
         case .put(let key, let value):
             // SET clears any deadline, as Redis's SET does.
@@ -71,6 +72,68 @@ public enum OperationExecutor {
             return .ok
         case .delete(let key):
             return .deleted(existed: try store.remove(key))
+        case .key(let op):
+            return .reply(try execute(op, at: revision, store: &store, rules: rules))
+        }
+    }
+
+    /// One `KeyOp`. An `.error` reply changes nothing; every write keeps the old row's deadline
+    /// except SET, which clears it unless KEEPTTL.
+    static func execute<S: KVRowStore>(_ op: KeyOp, at revision: Revision, store: inout S,
+                                       rules: KVRules) throws(S.Failure) -> OpReply {
+        switch op {
+        case .set(let key, let value, let options):
+            let old = try store.row(key)
+            let reply: OpReply = options.returnsOld ? old.map { .bulk($0.value) } ?? .null : .ok
+            guard options.condition.holds(for: old) else { return options.returnsOld ? reply : .null }
+            try store.write(key, KVRow(value: value, revision: revision, deadline: options.expiry == .keep ? old?.deadline : nil))
+            return reply
+        case .delete(let keys, let ifEquals?):
+            guard keys.count == 1, try store.row(keys[0])?.value == ifEquals else { return .integer(0) }
+            return .integer(try store.remove(keys[0]) ? 1 : 0)
+        case .delete(let keys, nil):
+            var removed: Int64 = 0
+            for key in keys {
+                if try store.remove(key) { removed += 1 }
+            }
+            return .integer(removed)
+        case .getDelete(let key):
+            guard let old = try store.row(key) else { return .null }
+            _ = try store.remove(key)
+            return .bulk(old.value)
+        case .incrementBy(let key, let by):
+            let old = try store.row(key)
+            guard let current = old.map({ RedisInteger.parse($0.value) }) ?? 0 else { return .error(.notInteger) }
+            let (sum, overflow) = current.addingReportingOverflow(by)
+            guard !overflow else { return .error(.overflow) }
+            try store.write(key, KVRow(value: RedisInteger.bytes(sum), revision: revision, deadline: old?.deadline))
+            return .integer(sum)
+        case .incrementByFloat(let key, let bits):
+            let old = try store.row(key)
+            guard let current = old.map({ DecimalText.parse($0.value) }) ?? 0 else { return .error(.notFloat) }
+            let sum = current + Double(bitPattern: bits)
+            guard sum.isFinite else { return .error(.nanOrInfinity) }
+            let text = Array(DecimalText.format(sum).utf8)
+            try store.write(key, KVRow(value: text, revision: revision, deadline: old?.deadline))
+            return .bulk(text)
+        case .append(let key, let suffix):
+            let old = try store.row(key)
+            let length = (old?.value.count ?? 0) + suffix.count
+            guard length <= rules.maxValueBytes else { return .error(.stringTooLong) }
+            try store.write(key, KVRow(value: (old?.value ?? []) + suffix, revision: revision, deadline: old?.deadline))
+            return .integer(Int64(length))
+        }
+    }
+}
+
+extension SetCondition {
+    /// Whether SET writes over `old`, the key's row (nil if absent).
+    func holds(for old: KVRow?) -> Bool {
+        switch self {
+        case .always: true
+        case .ifAbsent: old == nil
+        case .ifPresent: old != nil
+        case .ifEquals(let expected): old?.value == expected
         }
     }
 }

@@ -20,6 +20,30 @@ package enum CommandDisplay {
             return "\(identity) PUT \(BytesDisplay.quoted(key, limit: 64)) = \(BytesDisplay.preview(value)) (\(value.count) B)"
         case .delete(let key):
             return "\(identity) DEL \(BytesDisplay.quoted(key, limit: 64))"
+        case .key(let op):
+            return "\(identity) \(describe(op))"
+        }
+    }
+
+    /// A key operation as the Redis command a client would have sent (values previewed).
+    package static func describe(_ op: KeyOp) -> String {
+        func q(_ key: Bytes) -> String { BytesDisplay.quoted(key, limit: 64) }
+        switch op {
+        case .set(let key, let value, let options):
+            let condition = switch options.condition {
+            case .always: ""
+            case .ifAbsent: " NX"
+            case .ifPresent: " XX"
+            case .ifEquals(let old): " IFEQ \(BytesDisplay.preview(old))"
+            }
+            return "SET \(q(key)) = \(BytesDisplay.preview(value)) (\(value.count) B)\(condition)"
+                + (options.returnsOld ? " GET" : "") + (options.expiry == .keep ? " KEEPTTL" : "")
+        case .delete(let keys, let ifEquals?): return "DELIFEQ \(keys.map(q).joined(separator: " ")) \(BytesDisplay.preview(ifEquals))"
+        case .delete(let keys, nil): return "DEL \(keys.map(q).joined(separator: " "))"
+        case .getDelete(let key): return "GETDEL \(q(key))"
+        case .incrementBy(let key, let by): return "INCRBY \(q(key)) \(by)"
+        case .incrementByFloat(let key, let bits): return "INCRBYFLOAT \(q(key)) \(Double(bitPattern: bits))"
+        case .append(let key, let value): return "APPEND \(q(key)) \(BytesDisplay.preview(value)) (\(value.count) B)"
         }
     }
 }

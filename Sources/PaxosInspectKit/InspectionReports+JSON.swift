@@ -139,6 +139,10 @@ extension CommandDisplay {
         case .delete(let key):
             members += [("op", .string("delete")), ("key", .text(key)), ("key_hex", .string(BytesDisplay.hex(key))),
                         ("value_size", .null), ("value_preview", .null)]
+        case .key(let op):
+            let key = op.keys.first ?? []
+            members += [("op", .string("key")), ("key", .text(key)), ("key_hex", .string(BytesDisplay.hex(key))),
+                        ("value_size", .null), ("value_preview", .null), ("command", .string(CommandDisplay.describe(op)))]
         }
         return .object(members)
     }

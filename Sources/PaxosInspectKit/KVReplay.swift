@@ -98,6 +98,7 @@ package struct KVReplay: Hashable, Sendable {
         case .deleted(existed: true): "deleted, existed"
         case .superseded: "superseded"
         case .expired: "expired (never stored)"
+        case .reply(let reply): "reply \(reply)"
         case nil: "unknown code \(code ?? -1)"
         }
     }

@@ -22,6 +22,8 @@ extension ClientCommand {
         case .auth, .hello, .quit: .anyone
         case .ping, .echo, .get, .exists, .info, .readonly, .readwrite, .compatibility: .role(.readOnly)
         case .put, .delete: .role(.readWrite)
+        case .data(.strlen): .role(.readOnly)
+        case .data(.write): .role(.readWrite)
         case .backup: .role(.admin)
         case .member(.list, _): .role(.readOnly)
         case .member: .role(.admin)

@@ -8,6 +8,8 @@ public enum ClientCommand: Hashable, Sendable {
     case get(key: Bytes)
     case put(key: Bytes, value: Bytes)
     case delete(keys: [Bytes])
+    /// SET with options, SETNX, GETSET, GETDEL, DELIFEQ, the INCR family, APPEND, STRLEN.
+    case data(DataCommand)
     case exists(keys: [Bytes])
     case info(section: String?)
     case readonly
@@ -81,10 +83,14 @@ extension ClientCommand {
         case "GET":
             try arity(1...1)
             return .get(key: try key(arguments[0]))
-        case "SET", "PUT":
-            if name == "SET" && arguments.count > 2 {
-                throw ClientCommandError("ERR SET options (EX, PX, NX, XX, …) are not supported; use SET key value")
+        case "SET" where arguments.count > 2, _ where DataCommand.names.contains(name):
+            // Sizes first, so nothing over the limits reaches the log whatever the command.
+            if let first = arguments.first { _ = try key(first) }
+            if let value = arguments.dropFirst().first(where: { $0.count > maxValueBytes }) {
+                throw ClientCommandError("ERR value too large: \(value.count) bytes, the limit is \(maxValueBytes)")
             }
+            return .data(try DataCommand.parse(name: name, arguments: arguments))
+        case "SET", "PUT":
             try arity(2...2)
             guard arguments[1].count <= maxValueBytes else {
                 throw ClientCommandError("ERR value too large: \(arguments[1].count) bytes, the limit is \(maxValueBytes)")
@@ -120,7 +126,7 @@ extension ClientCommand {
         case "CLIENT": return .compatibility(.ok)
         case "CONFIG", "COMMAND": return .compatibility(.emptyArray)
         default:
-            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, DEL/DELETE, EXISTS, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, QUIT")
+            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, SETNX, GETSET, GETDEL, DELIFEQ, INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND, STRLEN, DEL/DELETE, EXISTS, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, QUIT")
         }
     }
 
@@ -190,6 +196,7 @@ extension ClientCommand {
     var isWrite: Bool {
         switch self {
         case .put, .delete: true
+        case .data(let command): command.isWrite
         default: false
         }
     }

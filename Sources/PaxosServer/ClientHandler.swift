@@ -333,6 +333,14 @@ final class ClientHandler: ChannelDuplexHandler {
             countSequentially(keys, writes: true, each: { key, next in self.write(.delete(key: key), respond: next) }) { outcome in
                 if case .applied(.deleted(let existed)) = outcome { existed } else { false }
             } done: { done($0) }
+        case .data(.write(let op, let rendering)):
+            write(.key(op)) { outcome in
+                done(Self.render(outcome) { if case .applied(.reply(let reply)) = $0 { rendering.render(reply) } else { nil } })
+            }
+        case .data(.strlen(let key)):
+            read(key) { outcome in
+                done(Self.render(outcome) { if case .value(let v) = $0 { .integer(Int64(v?.count ?? 0)) } else { nil } })
+            }
         case .exists(let keys):
             countSequentially(keys, writes: false, each: { key, next in self.read(key, respond: next) }) { outcome in
                 if case .value(let value) = outcome { value != nil } else { false }

@@ -106,7 +106,7 @@ public final class Node: @unchecked Sendable {
     func submit(_ kind: TrackedRequest.Kind, respond: @escaping (RequestOutcome) -> Void) {
         let key: Bytes
         switch kind {
-        case .write(let request): key = request.operation.key
+        case .write(let request): key = request.operation.routingKey
         case .read(let readKey), .localRead(let readKey): key = readKey
         }
         group(for: key).submit(kind, respond: respond)

@@ -151,7 +151,10 @@ extension GroupShell {
         case .expired:
             // Refused in this slot, but an earlier copy may have been applied (ClientSession).
             .failed(code: .timeout, message: "the request was retried for too long and expired; it may or may not have been applied")
-        case .ok, .deleted:
+        case .reply(.notRemembered):
+            // A retry of a request whose reply was too large to keep (ClientSession.remembered).
+            .failed(code: .timeout, message: "the request was applied but its reply (over 1 MiB) was not kept for retries; read the key")
+        case .ok, .deleted, .reply:
             .applied(result)
         }
     }

@@ -74,13 +74,13 @@ extension InspectionReader {
     /// Every client session, by client id.
     package func sessionRows() throws(InspectionError) -> [InspectedSession] {
         try sqlite { () throws(SQLiteError) in
-            let statement = try database.prepare(
-                "SELECT last_sequence, last_result, slot, checksum, client_id FROM sessions ORDER BY client_id")
+            let statement = try database.prepare("SELECT \(SQLiteLogStore.sessionColumns) FROM sessions ORDER BY client_id")
             var rows: [InspectedSession] = []
             while try statement.step() {
                 let client = ClientID(statement.uint64(4))
                 rows.append(InspectedSession(client: client, lastSequence: statement.uint64(0),
-                                             resultCode: statement.int64(1), slot: Slot(statement.uint64(2)),
+                                             resultCode: statement.int64(1), reply: SQLiteLogStore.sessionReply(statement),
+                                             slot: Slot(statement.uint64(2)),
                                              problem: SQLiteLogStore.sessionDamage(statement, client: client)))
             }
             return rows

@@ -84,17 +84,18 @@ package struct InspectedSession: Hashable, Sendable {
     /// Why the row fails its checksum (`StateRowChecksum`), or nil when it checks.
     package var problem: String?
 
-    package init(client: ClientID, lastSequence: UInt64, resultCode: Int64, slot: Slot, problem: String? = nil) {
+    package init(client: ClientID, lastSequence: UInt64, resultCode: Int64, reply: [UInt8]? = nil, slot: Slot, problem: String? = nil) {
         self.client = client
         self.lastSequence = lastSequence
         self.resultCode = resultCode
-        self.result = StoredResult.result(resultCode)
+        self.result = StoredResult.result(resultCode, reply: reply)
         self.slot = slot
         self.problem = problem
     }
 
     package init(client: ClientID, lastSequence: UInt64, result: OperationResult, slot: Slot) {
-        self.init(client: client, lastSequence: lastSequence, resultCode: StoredResult.code(result), slot: slot)
+        self.init(client: client, lastSequence: lastSequence, resultCode: StoredResult.code(result),
+                  reply: StoredResult.reply(result), slot: slot)
     }
 }
 

@@ -13,8 +13,8 @@ enum LogRowChecksum {
     }
 }
 
-/// How `sessions.last_result` stores an `OperationResult` (see `Schema`).
-enum StoredResult {
+/// How `sessions.last_result` and `sessions.reply` store an `OperationResult` (see `Schema`).
+package enum StoredResult {
     static func code(_ result: OperationResult) -> Int64 {
         switch result {
         case .ok: 0
@@ -23,15 +23,24 @@ enum StoredResult {
         case .superseded: 3
         // Never stored (a refused request writes no session); coded only so the mapping is total.
         case .expired: 4
+        case .reply: 5
         }
     }
 
-    static func result(_ code: Int64) -> OperationResult? {
-        switch code {
-        case 0: .ok
-        case 1: .deleted(existed: false)
-        case 2: .deleted(existed: true)
-        case 3: .superseded
+    /// `sessions.reply`: the encoded `OpReply` of a code 5 result, else nil (NULL).
+    static func reply(_ result: OperationResult) -> [UInt8]? {
+        if case .reply(let reply) = result { reply.encoded() } else { nil }
+    }
+
+    /// The result a stored code and reply stand for; nil if they stand for none (an unknown
+    /// code, a reply with a code other than 5, or a code 5 without a decodable reply).
+    static func result(_ code: Int64, reply: [UInt8]? = nil) -> OperationResult? {
+        switch (code, reply) {
+        case (0, nil): .ok
+        case (1, nil): .deleted(existed: false)
+        case (2, nil): .deleted(existed: true)
+        case (3, nil): .superseded
+        case (5, let reply?): (try? OpReply.decode(reply)).map { .reply($0) }
         default: nil
         }
     }

@@ -14,7 +14,8 @@ import PaxosCore
 ///   `meta.cluster_uuid` (unset) and the empty `memberships` table.
 /// - 2 → 3: `kv.checksum` and `sessions.checksum`, computed for every existing row
 ///   (`StateRowChecksum`, the version 3 `kv` checksum).
-/// - 3 → 4: `kv.position` (0) and `kv.expire_at` (NULL), and every `kv` checksum recomputed as
+/// - 3 → 4: `kv.position` (0), `kv.expire_at` (NULL), `sessions.reply` (NULL: session
+///   checksums are unchanged), and every `kv` checksum recomputed as
 ///   version 4 after checking the version 3 one (a damaged row stays detectably damaged).
 enum Migrations {
     /// Migrates the database from `version` to `Schema.version`, one step at a time.
@@ -56,6 +57,7 @@ enum Migrations {
                 try database.execute("""
                     ALTER TABLE kv ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
                     ALTER TABLE kv ADD COLUMN expire_at INTEGER;
+                    ALTER TABLE sessions ADD COLUMN reply BLOB;
                     """)
                 try rechecksumKeysAsVersion4(database)
             }

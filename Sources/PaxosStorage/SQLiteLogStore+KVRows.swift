@@ -43,6 +43,7 @@ struct SQLiteKVRows: KVRowStore {
     mutating func write(_ session: ClientSession, for client: ClientID) throws(LogStoreError) {
         let statements = store.statements
         let code = StoredResult.code(session.lastResult)
+        let reply = StoredResult.reply(session.lastResult)
         try store.sqlite { () throws(SQLiteError) in
             try statements.upsertSession.run { (statement) throws(SQLiteError) in
                 try statement.bind(1, client.rawValue)
@@ -50,7 +51,8 @@ struct SQLiteKVRows: KVRowStore {
                 try statement.bind(3, code)
                 try statement.bind(4, session.slot.rawValue)
                 try statement.bind(5, StateRowChecksum.session(client: client, sequence: session.lastSequence,
-                                                               result: code, slot: session.slot))
+                                                               result: code, slot: session.slot, reply: reply))
+                if let reply { try statement.bind(6, reply) } else { try statement.bindNull(6) }
             }
         }
     }

@@ -81,18 +81,19 @@ extension SQLiteLogStore {
     }
 
     func readSession(_ client: ClientID) throws(LogStoreError) -> ClientSession? {
-        let row = try sqlite { () throws(SQLiteError) -> (UInt64, Int64, UInt64, String?)? in
+        let row = try sqlite { () throws(SQLiteError) -> (UInt64, Int64, UInt64, [UInt8]?, String?)? in
             let statement = statements.selectSession
             statement.reset()
             defer { statement.reset() }
             try statement.bind(1, client.rawValue)
             guard try statement.step() else { return nil }
-            return (statement.uint64(0), statement.int64(1), statement.uint64(2), Self.sessionDamage(statement, client: client))
+            return (statement.uint64(0), statement.int64(1), statement.uint64(2), Self.sessionReply(statement),
+                    Self.sessionDamage(statement, client: client))
         }
-        guard let (sequence, code, slot, damage) = row else { return nil }
+        guard let (sequence, code, slot, reply, damage) = row else { return nil }
         if let damage { throw .corrupt(path: path, slot: nil, reason: damage) }
-        guard let result = StoredResult.result(code) else {
-            throw .corrupt(path: path, slot: nil, reason: "session of client \(client) has unknown result code \(code)")
+        guard let result = StoredResult.result(code, reply: reply) else {
+            throw .corrupt(path: path, slot: nil, reason: "session of client \(client) has unknown result code \(code) or a reply that does not decode")
         }
         return ClientSession(lastSequence: sequence, lastResult: result, slot: Slot(slot))
     }
@@ -120,20 +121,19 @@ extension SQLiteLogStore {
 
     /// Every session row, sorted by client id, every row verified. For tests and tools; not for
     /// the hot path.
-    public func sessionTable() throws(LogStoreError) -> [(client: ClientID, lastSequence: UInt64, resultCode: Int64, slot: Slot)] {
+    public func sessionTable() throws(LogStoreError) -> [(client: ClientID, lastSequence: UInt64, resultCode: Int64, slot: Slot, reply: [UInt8]?)] {
         let rows = try sqlite { () throws(SQLiteError) in
-            let statement = try database.prepare(
-                "SELECT last_sequence, last_result, slot, checksum, client_id FROM sessions ORDER BY client_id")
-            var rows: [(client: ClientID, lastSequence: UInt64, resultCode: Int64, slot: Slot, damage: String?)] = []
+            let statement = try database.prepare("SELECT \(Self.sessionColumns) FROM sessions ORDER BY client_id")
+            var rows: [(client: ClientID, lastSequence: UInt64, resultCode: Int64, slot: Slot, reply: [UInt8]?, damage: String?)] = []
             while try statement.step() {
                 let client = ClientID(statement.uint64(4))
                 rows.append((client, statement.uint64(0), statement.int64(1), Slot(statement.uint64(2)),
-                             Self.sessionDamage(statement, client: client)))
+                             Self.sessionReply(statement), Self.sessionDamage(statement, client: client)))
             }
             return rows
         }
         if let damage = rows.lazy.compactMap(\.damage).first { throw .corrupt(path: path, slot: nil, reason: damage) }
-        return rows.map { ($0.client, $0.lastSequence, $0.resultCode, $0.slot) }
+        return rows.map { ($0.client, $0.lastSequence, $0.resultCode, $0.slot, $0.reply) }
     }
 
     /// How many log rows are stored (including any at or below the snapshot slot that a

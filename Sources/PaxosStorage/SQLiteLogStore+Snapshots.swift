@@ -64,8 +64,8 @@ extension SQLiteLogStore {
                 INSERT INTO main.kv (key, value, slot, checksum, position, expire_at)
                     SELECT key, value, slot, checksum, position, expire_at FROM staging.kv;
                 DELETE FROM main.sessions;
-                INSERT INTO main.sessions (client_id, last_sequence, last_result, slot, checksum)
-                    SELECT client_id, last_sequence, last_result, slot, checksum FROM staging.sessions;
+                INSERT INTO main.sessions (client_id, last_sequence, last_result, slot, checksum, reply)
+                    SELECT client_id, last_sequence, last_result, slot, checksum, reply FROM staging.sessions;
                 """)
             if try database.scalarInt("SELECT count(*) FROM staging.memberships") ?? 0 > 0 {
                 try database.execute("""

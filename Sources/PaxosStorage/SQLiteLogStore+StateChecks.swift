@@ -9,11 +9,19 @@ extension SQLiteLogStore {
         do { return try stored.verified() } catch { throw .corrupt(path: path, slot: nil, reason: error.reason) }
     }
 
-    /// Why the current row of a statement selecting `last_sequence, last_result, slot, checksum`
-    /// (in that order, first) for `client` cannot be trusted, or nil if it checks.
+    /// The columns every read of a `sessions` row selects, in this order.
+    static let sessionColumns = "last_sequence, last_result, slot, checksum, client_id, reply"
+
+    /// The `reply` column of a statement selecting `sessionColumns`.
+    static func sessionReply(_ statement: SQLiteStatement) -> [UInt8]? {
+        statement.isNull(5) ? nil : statement.blob(5)
+    }
+
+    /// Why the current row of a statement selecting `sessionColumns` for `client` cannot be
+    /// trusted, or nil if it checks.
     static func sessionDamage(_ statement: SQLiteStatement, client: ClientID) -> String? {
         StateRowChecksum.sessionDamage(client: client, sequence: statement.uint64(0), result: statement.int64(1),
-                                       slot: Slot(statement.uint64(2)), stored: statement.int64(3))
+                                       slot: Slot(statement.uint64(2)), reply: sessionReply(statement), stored: statement.int64(3))
     }
 }
 
@@ -30,7 +38,7 @@ extension SQLiteLogStore {
                 checked += 1
                 if let damage = StoredKVRow(keys).damage { return (damage, checked) }
             }
-            let sessions = try database.prepare("SELECT last_sequence, last_result, slot, checksum, client_id FROM sessions")
+            let sessions = try database.prepare("SELECT \(sessionColumns) FROM sessions")
             while try sessions.step() {
                 checked += 1
                 if let damage = sessionDamage(sessions, client: ClientID(sessions.uint64(4))) { return (damage, checked) }

@@ -128,9 +128,15 @@ extension SQLiteLogStore {
             throw .invalidArgument("slot \(slot): a batch of \(requests.count) requests is over the limit of \(Command.maxBatchCount)")
         }
         for request in requests {
-            let (key, valueBytes): (Bytes, Int) = switch request.operation {
-            case .put(let key, let value): (key, value.count)
-            case .delete(let key): (key, 0)
+            let (key, valueBytes): (Bytes, Int)
+            switch request.operation {
+            case .put(let k, let value): (key, valueBytes) = (k, value.count)
+            case .delete(let k): (key, valueBytes) = (k, 0)
+            case .key(let op):
+                if let problem = op.encodingProblem {
+                    throw .invalidArgument("slot \(slot): request \(request): \(problem)")
+                }
+                continue
             }
             guard key.count <= Command.maxKeyBytes, valueBytes <= Command.maxValueBytes else {
                 throw .invalidArgument("slot \(slot): request \(request) has a \(key.count)-byte key and a \(valueBytes)-byte value; "

@@ -38,6 +38,8 @@ public final class SQLiteLogStore: LogStore {
         /// `ClientSession.expirySlots`; tests shorten it to exercise session expiry. Part of
         /// the apply rule: every replica of a cluster must use the same value.
         public var sessionExpirySlots: UInt64 = ClientSession.expirySlots
+        /// `ClientSession.maxRememberedReplyBytes` outside tests (part of the apply rule).
+        public var maxRememberedReplyBytes: Int = ClientSession.maxRememberedReplyBytes
         /// How often, at most, the durable marks beside the database are rewritten after a
         /// synced commit (`DurableMarks`); 0 writes them after every synced commit (tests).
         public var marksIntervalMilliseconds = 1_000
@@ -76,7 +78,7 @@ public final class SQLiteLogStore: LogStore {
     private init(path: String, clusterID: String, replicaID: ReplicaID, placement: GroupPlacement,
                  database: SQLiteDatabase, meta: StoredMeta, options: Options) throws(LogStoreError) {
         self.path = path
-        self.rules = KVRules(sessionExpirySlots: options.sessionExpirySlots)
+        self.rules = KVRules(sessionExpirySlots: options.sessionExpirySlots, maxRememberedReplyBytes: options.maxRememberedReplyBytes)
         self.clusterID = clusterID
         self.replicaID = replicaID
         self.placement = placement

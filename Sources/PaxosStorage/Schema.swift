@@ -65,10 +65,15 @@
 /// sessions  exactly-once bookkeeping, one row per client id
 ///   client_id         INTEGER PRIMARY KEY
 ///   last_sequence     INTEGER  the last sequence applied for this client
-///   last_result       INTEGER  its result: 0 ok, 1 deleted (absent), 2 deleted (existed), 3 superseded
+///   last_result       INTEGER  its result: 0 ok, 1 deleted (absent), 2 deleted (existed), 3 superseded,
+///                              5 a reply (`OperationResult.reply`), held in `reply`
 ///   slot              INTEGER  the slot that applied it
 ///   checksum          INTEGER  CRC-32C of (client_id, last_sequence, last_result, slot, each
-///                              u64 BE) (`StateRowChecksum.session`; version 3)
+///                              u64 BE), then the `reply` bytes if any (`StateRowChecksum.session`;
+///                              a row without a reply has its version 3 checksum)
+///   reply             BLOB     the encoded `OpReply` when last_result is 5, else NULL. Replies
+///                              over `ClientSession.maxRememberedReplyBytes` are stored as
+///                              `notRemembered` (`ClientSession.remembered`)
 ///   Rows whose slot is more than `ClientSession.expirySlots` below the applied slot are no
 ///   longer live; they are deleted after applying each slot `ClientSession.pruneInterval`
 ///   divides (the same rows on every replica). `log.command` holds requests with origins
@@ -134,7 +139,8 @@
 ///   check gets a version 4 checksum that fails too (the complement of the right one), so the
 ///   migration neither launders damage nor refuses to open a database the old build opened:
 ///   the damaged row is refused when read, as before. The columns come last in the table, in a
-///   new database as in a migrated one.
+///   new database as in a migrated one. Version 4 also adds `sessions.reply` (NULL in every
+///   migrated row, whose checksum is therefore unchanged).
 ///
 /// ## Transactions and what they guarantee
 /// - A group of persist records (promises and accepted entries) is written in one transaction
@@ -220,7 +226,8 @@ enum Schema {
             last_sequence INTEGER NOT NULL,
             last_result INTEGER NOT NULL,
             slot INTEGER NOT NULL,
-            checksum INTEGER NOT NULL
+            checksum INTEGER NOT NULL,
+            reply BLOB
         );
         """ + createMemberships
 

@@ -71,7 +71,7 @@ public final class SnapshotExporter {
             }
             let (keys, sessions, memberships) = try sqlite(path) { () throws(SQLiteError) in
                 (try database.prepare("SELECT \(StoredKVRow.columns) FROM kv"),
-                 try database.prepare("SELECT last_sequence, last_result, slot, checksum, client_id FROM sessions"),
+                 try database.prepare("SELECT \(SQLiteLogStore.sessionColumns) FROM sessions"),
                  try database.prepare("SELECT \(StoredMembershipRow.columns) FROM memberships ORDER BY from_slot"))
             }
             return SnapshotExporter(header: header, database: database, keys: keys, sessions: sessions,
@@ -139,11 +139,12 @@ public final class SnapshotExporter {
                     throw .corrupt(path: database.path, slot: nil, reason: damage)
                 }
                 // Sending a code the receiver cannot store would only move the damage.
-                guard StoredResult.result(result) != nil else {
+                let reply = SQLiteLogStore.sessionReply(sessions)
+                guard StoredResult.result(result, reply: reply) != nil else {
                     throw .corrupt(path: database.path, slot: nil, reason: "session of client \(client) has unknown result code \(result)")
                 }
                 return encoded(.session(client: client, sequence: sessions.uint64(0), result: result,
-                                        slot: Slot(sessions.uint64(2))))
+                                        slot: Slot(sessions.uint64(2)), reply: reply))
             }
         }
     }

@@ -27,7 +27,7 @@ public enum SnapshotStagingError: Error, Hashable, Sendable, CustomStringConvert
 ///           arrived, the counts matched and the running checksum held)
 /// kv        key BLOB PRIMARY KEY, value BLOB, slot INTEGER, checksum, position, expire_at
 ///           -- as in the database, the checksum computed here (`StateRowChecksum`)
-/// sessions  client_id INTEGER PRIMARY KEY, last_sequence, last_result, slot, checksum  -- likewise
+/// sessions  client_id INTEGER PRIMARY KEY, last_sequence, last_result, slot, checksum, reply  -- likewise
 /// memberships  from_slot INTEGER PRIMARY KEY, epoch, chosen_in_slot, membership, checksum
 ///           -- likewise, the checksum computed here
 /// ```
@@ -88,7 +88,7 @@ public final class SnapshotStaging {
                 CREATE TABLE kv (key BLOB PRIMARY KEY, value BLOB NOT NULL, slot INTEGER NOT NULL,
                     checksum INTEGER NOT NULL, position INTEGER NOT NULL, expire_at INTEGER);
                 CREATE TABLE sessions (client_id INTEGER PRIMARY KEY, last_sequence INTEGER NOT NULL,
-                    last_result INTEGER NOT NULL, slot INTEGER NOT NULL, checksum INTEGER NOT NULL);
+                    last_result INTEGER NOT NULL, slot INTEGER NOT NULL, checksum INTEGER NOT NULL, reply BLOB);
                 """ + Schema.createMemberships)
             statements = try Inserts(database)
         } catch {
@@ -181,9 +181,9 @@ public final class SnapshotStaging {
                 self.header = header
             case .key(_, let row):
                 try checkRow(slot: row.revision.slot)
-            case .session(let client, _, let result, let slot):
+            case .session(let client, _, let result, let slot, let reply):
                 try checkRow(slot: slot)
-                guard StoredResult.result(result) != nil else {
+                guard StoredResult.result(result, reply: reply) != nil else {
                     throw .rejected("client \(client)'s session has unknown result code \(result)")
                 }
             case .membership(let fromSlot, let chosenInSlot, let membership):
@@ -256,13 +256,15 @@ public final class SnapshotStaging {
                     if let deadline = row.deadline { try statement.bind(6, deadline.rawValue) } else { try statement.bindNull(6) }
                 }
                 keysStaged += 1
-            case .session(let client, let sequence, let result, let slot):
+            case .session(let client, let sequence, let result, let slot, let reply):
                 try statements.session.run { (statement) throws(SQLiteError) in
                     try statement.bind(1, client.rawValue)
                     try statement.bind(2, sequence)
                     try statement.bind(3, result)
                     try statement.bind(4, slot.rawValue)
-                    try statement.bind(5, StateRowChecksum.session(client: client, sequence: sequence, result: result, slot: slot))
+                    try statement.bind(5, StateRowChecksum.session(client: client, sequence: sequence, result: result,
+                                                                   slot: slot, reply: reply))
+                    if let reply { try statement.bind(6, reply) } else { try statement.bindNull(6) }
                 }
                 sessionsStaged += 1
             case .membership(let fromSlot, let chosenInSlot, let membership):
@@ -309,7 +311,7 @@ public final class SnapshotStaging {
             header = try database.prepare("INSERT INTO snapshot (singleton, transfer, slot, complete) VALUES (1, ?, ?, 0)")
             key = try database.prepare("INSERT INTO kv (key, value, slot, checksum, position, expire_at) VALUES (?, ?, ?, ?, ?, ?)")
             session = try database.prepare(
-                "INSERT INTO sessions (client_id, last_sequence, last_result, slot, checksum) VALUES (?, ?, ?, ?, ?)")
+                "INSERT INTO sessions (client_id, last_sequence, last_result, slot, checksum, reply) VALUES (?, ?, ?, ?, ?, ?)")
             membership = try database.prepare(
                 "INSERT INTO memberships (from_slot, epoch, chosen_in_slot, membership, checksum) VALUES (?, ?, ?, ?, ?)")
         }

@@ -8,14 +8,15 @@ public import PaxosCore
 /// header     := 'H' format:u8 slot:u64 keyCount:u64 sessionCount:u64 membershipCount:u64
 /// membership := 'M' fromSlot:u64 chosenInSlot:u64 membership:bytes   -- one memberships row
 /// key        := 'K' key:bytes value:bytes slot:u64 position:u16 expireAt:u64  -- one kv row
-/// session    := 'S' client:u64 sequence:u64 result:u8 slot:u64        -- one sessions row
+/// session    := 'S' client:u64 sequence:u64 result:u8 slot:u64 reply   -- one sessions row
+/// reply      := 0 | 1 bytes                     -- format 3: `sessions.reply` (NULL or a blob)
 /// bytes      := length:u32 raw
 /// ```
 /// Integers are big-endian; `result` is the `sessions.last_result` code and `membership` the
 /// `memberships.membership` blob, a `Command.configure` (`Schema`); `position` and `expireAt`
 /// are `kv.position` and `kv.expire_at` (2^64 − 1: NULL, no deadline); the receiver recomputes
 /// the row checksum. Format 2 added the memberships (format 1 streams are refused); format 3
-/// added position and expireAt to 'K'. A receiver still accepts format 2, whose 'K' records end
+/// added position and expireAt to 'K' and the reply to 'S' (format 2 'S' records have none). A receiver still accepts format 2, whose 'K' records end
 /// after the slot: their rows get position 0 and no deadline, exactly what a format 2 sender
 /// stores (schema 3, or the migration to schema 4, gives every row that). The header
 /// opens chunk 0 and nowhere else; its counts let the receiver tell a complete stream from one
@@ -63,7 +64,8 @@ public struct SnapshotHeader: Hashable, Sendable {
 enum SnapshotRecord: Hashable {
     case header(SnapshotHeader)
     case key(key: Bytes, row: KVRow)
-    case session(client: ClientID, sequence: UInt64, result: Int64, slot: Slot)
+    /// `reply` is `sessions.reply` (format 3; always nil in format 2).
+    case session(client: ClientID, sequence: UInt64, result: Int64, slot: Slot, reply: [UInt8]?)
     case membership(fromSlot: Slot, chosenInSlot: Slot, membership: Bytes)
 
     func encode(into writer: inout ByteWriter) {
@@ -85,12 +87,14 @@ enum SnapshotRecord: Hashable {
             writer.write(row.revision.slot.rawValue)
             writer.write(row.revision.position)
             writer.write(row.deadline?.rawValue ?? StateRowChecksum.noDeadline)
-        case .session(let client, let sequence, let result, let slot):
+        case .session(let client, let sequence, let result, let slot, let reply):
             writer.write(SnapshotStream.Tag.session.rawValue)
             writer.write(client.rawValue)
             writer.write(sequence)
             writer.write(UInt8(truncatingIfNeeded: result))
             writer.write(slot.rawValue)
+            writer.write(UInt8(reply == nil ? 0 : 1))
+            if let reply { writer.writeLengthPrefixed(reply) }
         case .membership(let fromSlot, let chosenInSlot, let membership):
             writer.write(SnapshotStream.Tag.membership.rawValue)
             writer.write(fromSlot.rawValue)
@@ -129,8 +133,17 @@ enum SnapshotRecord: Hashable {
             let deadline = expireAt == StateRowChecksum.noDeadline ? nil : LeaderTime(rawValue: expireAt)
             return .key(key: key, row: KVRow(value: value, revision: revision, deadline: deadline))
         case .session:
-            return .session(client: ClientID(try reader.readUInt64()), sequence: try reader.readUInt64(),
-                            result: Int64(try reader.readUInt8()), slot: Slot(try reader.readUInt64()))
+            let client = ClientID(try reader.readUInt64()), sequence = try reader.readUInt64()
+            let result = Int64(try reader.readUInt8()), slot = Slot(try reader.readUInt64())
+            var reply: [UInt8]?
+            if format >= 3 {
+                switch try reader.readUInt8() {
+                case 0: break
+                case 1: reply = try reader.readLengthPrefixed(limit: ClientSession.maxRememberedReplyBytes)
+                case let flag: throw .invalid("session of client \(client): reply flag \(flag) is neither 0 nor 1")
+                }
+            }
+            return .session(client: client, sequence: sequence, result: result, slot: slot, reply: reply)
         case .membership:
             return .membership(fromSlot: Slot(try reader.readUInt64()), chosenInSlot: Slot(try reader.readUInt64()),
                                membership: try reader.readLengthPrefixed(limit: SnapshotStream.maxMembershipBytes))

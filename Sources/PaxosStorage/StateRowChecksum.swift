@@ -54,19 +54,21 @@ enum StateRowChecksum {
     }
 
     /// CRC-32C of (client_id u64 BE, last_sequence u64 BE, last_result u64 BE, slot u64 BE), as
-    /// stored in `sessions.checksum`.
-    static func session(client: ClientID, sequence: UInt64, result: Int64, slot: Slot) -> Int64 {
-        var row = ByteWriter(capacity: 32)
+    /// stored in `sessions.checksum`, followed by the `reply` bytes when there are any. A row
+    /// without a reply (every row written before replies existed) keeps its version 3 checksum.
+    static func session(client: ClientID, sequence: UInt64, result: Int64, slot: Slot, reply: [UInt8]? = nil) -> Int64 {
+        var row = ByteWriter(capacity: 32 + (reply?.count ?? 0))
         row.write(client.rawValue)
         row.write(sequence)
         row.write(UInt64(bitPattern: result))
         row.write(slot.rawValue)
+        if let reply { row.writeRaw(reply) }
         return Int64(CRC32C.checksum(row.bytes))
     }
 
     /// Why a `sessions` row cannot be trusted, or nil if it checks.
-    static func sessionDamage(client: ClientID, sequence: UInt64, result: Int64, slot: Slot, stored: Int64) -> String? {
-        let computed = session(client: client, sequence: sequence, result: result, slot: slot)
+    static func sessionDamage(client: ClientID, sequence: UInt64, result: Int64, slot: Slot, reply: [UInt8]?, stored: Int64) -> String? {
+        let computed = session(client: client, sequence: sequence, result: result, slot: slot, reply: reply)
         guard stored != computed else { return nil }
         return "table sessions, client \(client.rawValue) (written at slot \(slot)): checksum mismatch "
             + "(stored \(hex(stored)), computed \(hex(computed)))"

@@ -55,12 +55,13 @@ final class Statements {
             SELECT slot, ballot_round, ballot_replica, chosen, command, checksum FROM log
             WHERE (slot > ?1 OR chosen = 1) AND slot > ?2 ORDER BY slot
             """)
-        selectSession = try prepare("SELECT last_sequence, last_result, slot, checksum FROM sessions WHERE client_id = ?")
+        selectSession = try prepare("SELECT \(SQLiteLogStore.sessionColumns) FROM sessions WHERE client_id = ?")
         pruneSessions = try prepare("DELETE FROM sessions WHERE slot < ?")
         upsertSession = try prepare("""
-            INSERT INTO sessions (client_id, last_sequence, last_result, slot, checksum) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO sessions (client_id, last_sequence, last_result, slot, checksum, reply) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (client_id) DO UPDATE SET last_sequence = excluded.last_sequence,
-                last_result = excluded.last_result, slot = excluded.slot, checksum = excluded.checksum
+                last_result = excluded.last_result, slot = excluded.slot, checksum = excluded.checksum,
+                reply = excluded.reply
             """)
         upsertKey = try prepare("""
             INSERT INTO kv (key, value, slot, position, expire_at, checksum) VALUES (?, ?, ?, ?, ?, ?)

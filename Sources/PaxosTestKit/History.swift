@@ -68,6 +68,8 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
             case .superseded: self = .unknown
             // Refused, never applied; a client that sees it sends the operation again.
             case .expired: self = .unknown
+            // The simulated clients issue no key operations yet; a reply maps to no register outcome.
+            case .reply: self = .unknown
             }
         }
 

@@ -94,6 +94,8 @@ extension Simulation {
         case .applied(.deleted(let existed)): .outcome(.deleted(existed: existed))
         case .value(let value): .outcome(.value(value))
         case .applied(.superseded), .applied(.expired): .unknown
+        // The simulated clients issue no key operations yet.
+        case .applied(.reply): .unknown
         // Exactly what PaxosClient reads from the code: transient and not outcome-unknown means
         // certainly not applied.
         case .failed(let code, _): code.transient && !code.outcomeUnknown ? .notApplied : .unknown

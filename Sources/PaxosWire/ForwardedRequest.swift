@@ -48,6 +48,9 @@ extension ForwardedOutcome {
         case .overloaded: writer.write(UInt8(6))
         case .unavailable: writer.write(UInt8(7))
         case .applied(.expired): writer.write(UInt8(8))
+        case .applied(.reply(let reply)):
+            writer.write(UInt8(9))
+            reply.encode(into: &writer)
         }
     }
 
@@ -63,6 +66,7 @@ extension ForwardedOutcome {
         case 6: return .overloaded
         case 7: return .unavailable
         case 8: return .applied(.expired)
+        case 9: return .applied(.reply(try OpReply.decode(from: &reader)))
         case let tag: throw .unknownTag(what: "forwarded outcome", tag: tag)
         }
     }

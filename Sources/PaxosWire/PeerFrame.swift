@@ -64,6 +64,8 @@ public import PaxosCore
 ///           | 0x04 present:u8 [value:bytes]                 -- read value
 ///           | 0x05 leader:u32 (0 = unknown) | 0x06 | 0x07    -- not leader | overloaded | unavailable
 ///           | 0x08                                          -- applied: expired (refused, not applied)
+///           | 0x09 reply                                    -- applied: a key operation's reply
+///                                                              (the `OpReply` form of Operation+Encoding.swift)
 ///  A forwarded write is the command `batch([request])`, so it reuses the command format.
 ///  Snapshot frames carry their consensus group in the header, like Paxos messages. A sender
 ///  keeps a few chunks unacknowledged at most (flow control); `snapshotAck` says every chunk

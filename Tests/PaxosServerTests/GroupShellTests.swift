@@ -72,6 +72,26 @@ struct GroupShellTests {
         #expect(shell.invariantViolations() == [])
     }
 
+    @Test("a key operation's reply reaches the client the same through a follower; a forgotten one is a TIMEOUT")
+    func forwardedReply() {
+        for reply in [OpReply.integer(7), .bulk([1]), .null, .error(.notInteger)] {
+            var shell = Self.shell()
+            let (token, _) = shell.submit(.write(Self.write()), now: 0, view: Self.following)
+            #expect(shell.forwardReplyReceived(id: token, .applied(.reply(reply)), now: 1, view: Self.following)
+                    == [.answer(token: token, .applied(.reply(reply)))])
+        }
+        var shell = Self.shell()
+        let (token, _) = shell.submit(.write(Self.write()), now: 0, view: Self.following)
+        let effects = shell.forwardReplyReceived(id: token, .applied(.reply(.notRemembered)), now: 1, view: Self.following)
+        #expect(Self.code(effects) == "TIMEOUT")
+        // The leader forwards the result as it is; the follower decides what its client hears.
+        var leader = Self.shell()
+        _ = leader.forwardReceived(from: ReplicaID(3), id: 44, .write(Self.write(origin: Slot(2))), now: 0, view: Self.leading)
+        _ = leader.flushProposals()
+        #expect(leader.applied(Self.write(origin: Slot(2)), .reply(.integer(3)))
+                == [.forwardReply(to: ReplicaID(3), id: 44, .applied(.reply(.integer(3))))])
+    }
+
     /// (what happened to the write, what the client must hear)
     static let failureCodes: [(String, @Sendable (inout GroupShell) -> [ShellEffect], String)] = [
         ("never routed (no leader), deadline passes", { shell in

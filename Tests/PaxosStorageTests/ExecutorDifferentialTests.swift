@@ -52,7 +52,9 @@ struct ExecutorDifferentialTests {
                 stream.record(expected)
             }
             // The stream did what it is for: every kind of decision, and pruning.
-            #expect(stream.seen.isSuperset(of: ["ok", "deleted existed", "deleted absent", "superseded", "expired", "duplicate"]),
+            #expect(stream.seen.isSuperset(of: ["ok", "deleted existed", "deleted absent", "superseded", "expired", "duplicate",
+                                                "reply ok", "reply null", "reply integer", "reply bulk",
+                                                "reply error notInteger", "reply error overflow", "reply error notFloat"]),
                     "PAXOS_SEED=\(seed): \(stream.seen.sorted())")
             #expect(idleAtPrune > 0, "PAXOS_SEED=\(seed): the prune at slot \(ClientSession.pruneInterval) had sessions to delete")
             #expect(machine.rows.values.contains { $0.revision.slot > Slot(ClientSession.pruneInterval) })
@@ -86,12 +88,12 @@ struct ExecutorDifferentialTests {
 
     /// Sessions as the store keeps them: client, sequence, result code and slot.
     static func sessions(_ store: SQLiteLogStore) throws -> [String] {
-        try store.sessionTable().map { "\($0.client.rawValue) \($0.lastSequence) \($0.resultCode) \($0.slot)" }
+        try store.sessionTable().map { "\($0.client.rawValue) \($0.lastSequence) \($0.resultCode) \($0.slot) \($0.reply ?? [])" }
     }
 
     static func sessions(_ machine: KVStateMachine) -> [String] {
         machine.sessions.sorted { $0.key < $1.key }.map {
-            "\($0.key.rawValue) \($0.value.lastSequence) \(StoredResult.code($0.value.lastResult)) \($0.value.slot)"
+            "\($0.key.rawValue) \($0.value.lastSequence) \(StoredResult.code($0.value.lastResult)) \($0.value.slot) \(StoredResult.reply($0.value.lastResult) ?? [])"
         }
     }
 }
@@ -127,9 +129,48 @@ struct CommandStream {
                     continue
                 }
                 seen.insert(result == .ok ? "ok" : result == .deleted(existed: true) ? "deleted existed" : "deleted absent")
+            case .reply(let reply):
+                guard executed.insert(request).inserted else {
+                    seen.insert("duplicate")
+                    continue
+                }
+                seen.insert(Self.kind(of: reply))
             case .superseded: seen.insert("superseded")
             case .expired: seen.insert("expired")
             }
+        }
+    }
+
+    /// A random key operation; values are often numbers, so INCR and INCRBYFLOAT both succeed
+    /// and fail, and conditions both hold and fail.
+    private mutating func keyOp(key: Bytes, value: Bytes) -> KeyOp {
+        let number = Array(String(Int.random(in: -5...5, using: &random)).utf8)
+        let setValue = Bool.random(using: &random) ? number : value
+        switch Int.random(in: 0..<9, using: &random) {
+        case 0:
+            let conditions: [SetCondition] = [.always, .ifAbsent, .ifPresent, .ifEquals(number)]
+            return .set(key: key, value: setValue, SetOptions(condition: conditions.randomElement(using: &random)!,
+                                                              returnsOld: Bool.random(using: &random),
+                                                              expiry: Bool.random(using: &random) ? .clear : .keep))
+        case 1: return .delete(keys: [key, Array("key-\(Int.random(in: 0..<16, using: &random))".utf8)], ifEquals: nil)
+        case 2: return .delete(keys: [key], ifEquals: number)
+        case 3: return .getDelete(key: key)
+        case 4: return .incrementBy(key: key, Int64.random(in: -3...3, using: &random))
+        case 5: return .incrementBy(key: key, Bool.random(using: &random) ? .max : .min)
+        case 6: return .incrementByFloat(key: key, bits: (Double(Int.random(in: -20...20, using: &random)) / 8).bitPattern)
+        case 7: return .append(key: key, Array("\(Int.random(in: 0...9, using: &random))".utf8))
+        default: return .set(key: key, value: setValue, SetOptions())
+        }
+    }
+
+    static func kind(of reply: OpReply) -> String {
+        switch reply {
+        case .ok: "reply ok"
+        case .null: "reply null"
+        case .integer: "reply integer"
+        case .bulk: "reply bulk"
+        case .error(let error): "reply error \(error)"
+        case .notRemembered: "reply notRemembered"
         }
     }
 
@@ -144,8 +185,12 @@ struct CommandStream {
             return Int.random(in: 0..<3, using: &random) == 0 ? state.sent.randomElement(using: &random) ?? last : last
         }
         let key = Array("key-\(Int.random(in: 0..<16, using: &random))".utf8)
-        let operation: Operation = Bool.random(using: &random)
-            ? .put(key: key, value: Array("v\(slot.rawValue).\(client)".utf8)) : .delete(key: key)
+        let value = Array("v\(slot.rawValue).\(client)".utf8)
+        let operation: Operation = switch Int.random(in: 0..<4, using: &random) {
+        case 0: .put(key: key, value: value)
+        case 1: .delete(key: key)
+        default: .key(keyOp(key: key, value: value))
+        }
         let origin: Slot?
         switch Int.random(in: 0..<10, using: &random) {
         case 0: origin = nil  // logged before sessions expired (tag 0x01)

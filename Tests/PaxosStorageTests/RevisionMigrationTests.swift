@@ -47,6 +47,16 @@ struct RevisionMigrationTests {
             let fresh = directory.path("fresh.sqlite")
             try Fixture.open(fresh).close()
             #expect(try Self.columns(fresh) == Self.columns(path))
+            #expect(try Self.columns(path, table: "sessions") == ["client_id", "last_sequence", "last_result", "slot", "checksum", "reply"])
+            #expect(try Self.columns(fresh, table: "sessions") == Self.columns(path, table: "sessions"))
+            // A migrated session row has no reply and keeps its checksum; a new one can hold a reply.
+            let reopened = try Fixture.open(path)
+            defer { reopened.close() }
+            #expect(try reopened.sessionTable().allSatisfy { $0.reply == nil })
+            let incr = ClientRequest(client: ClientID(77), sequence: 1, operation: .key(.incrementBy(key: Array("n".utf8), 2)))
+            #expect(try reopened.apply(slot: Slot(5), command: .batch([incr])).map(\.result) == [.reply(.integer(2))])
+            #expect(try reopened.apply(slot: Slot(6), command: .batch([incr])).map(\.result) == [.reply(.integer(2))])
+            #expect(try reopened.row(Array("n".utf8))?.value == Array("2".utf8))
         }
     }
 
@@ -148,10 +158,10 @@ struct RevisionMigrationTests {
         }
     }
 
-    static func columns(_ path: String) throws -> [String] {
+    static func columns(_ path: String, table: String = "kv") throws -> [String] {
         let database = try SQLiteDatabase(path: path, mode: .readWrite)
         defer { database.close() }
-        let statement = try database.prepare("SELECT name FROM pragma_table_info('kv') ORDER BY cid")
+        let statement = try database.prepare("SELECT name FROM pragma_table_info('\(table)') ORDER BY cid")
         var names: [String] = []
         while try statement.step() { names.append(statement.text(0)) }
         return names

@@ -23,6 +23,11 @@ struct SnapshotTransferTests {
                 var command = workload.command()
                 if slot % 97 == 0 {
                     command = .batch([Fixture.put(9, slot, "big-\(slot)", Bytes(repeating: 0xAB, count: 3_000))])
+                } else if slot % 13 == 0 {
+                    // Sessions whose result is a reply (sessions.reply), carried by format 3 'S'.
+                    let op: KeyOp = slot % 2 == 0 ? .incrementBy(key: Array("n".utf8), 2)
+                        : .set(key: Array("g".utf8), value: Array("\(slot)".utf8), SetOptions(returnsOld: true))
+                    command = .batch([ClientRequest(client: ClientID(500 + slot), sequence: 1, operation: .key(op))])
                 }
                 _ = try store.apply(slot: Slot(slot), command: command)
             }
@@ -61,7 +66,7 @@ struct SnapshotTransferTests {
     }
 
     static func sessions(_ store: SQLiteLogStore) throws -> [String] {
-        try store.sessionTable().map { "\($0.client) \($0.lastSequence) \($0.resultCode) \($0.slot)" }
+        try store.sessionTable().map { "\($0.client) \($0.lastSequence) \($0.resultCode) \($0.slot) \($0.reply ?? [])" }
     }
 
     static func keys(_ store: SQLiteLogStore) throws -> [String] {
@@ -94,6 +99,7 @@ struct SnapshotTransferTests {
 
             #expect(try Self.keys(receiver) == Self.keys(source))
             #expect(try Self.sessions(receiver) == Self.sessions(source))
+            #expect(try receiver.sessionTable().contains { $0.resultCode == 5 && $0.reply != nil }, "replies travelled")
             #expect(receiver.appliedThrough == header.slot && receiver.snapshotSlot == header.slot)
             #expect(receiver.chosenThrough == header.slot)
             #expect(try receiver.logRowCount() == 0, "the receiver's rows 1…7 are all at or below the snapshot slot")

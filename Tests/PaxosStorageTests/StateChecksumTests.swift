@@ -138,7 +138,7 @@ struct StateChecksumTests {
             // the columns of version 4).
             try SQLite3Tool.run("""
                 ALTER TABLE kv DROP COLUMN position; ALTER TABLE kv DROP COLUMN expire_at;
-                ALTER TABLE kv DROP COLUMN checksum; ALTER TABLE sessions DROP COLUMN checksum;
+                ALTER TABLE kv DROP COLUMN checksum; ALTER TABLE sessions DROP COLUMN checksum; ALTER TABLE sessions DROP COLUMN reply;
                 UPDATE meta SET schema_version = 2; PRAGMA user_version = 2;
                 """, on: path)
             let store = try Fixture.open(path)

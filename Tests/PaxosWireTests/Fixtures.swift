@@ -128,6 +128,13 @@ enum Fixtures {
             Named(name: "forwardReply deleted", value: .forwardReply(group: 0, id: 2, .applied(.deleted(existed: true)))),
             Named(name: "forwardReply superseded", value: .forwardReply(group: 0, id: 3, .applied(.superseded))),
             Named(name: "forwardReply expired", value: .forwardReply(group: 0, id: 3, .applied(.expired))),
+            Named(name: "forwardReply reply integer", value: .forwardReply(group: 0, id: 3, .applied(.reply(.integer(-7))))),
+            Named(name: "forwardReply reply bulk", value: .forwardReply(group: 0, id: 3, .applied(.reply(.bulk([0, 13, 10]))))),
+            Named(name: "forwardReply reply null", value: .forwardReply(group: 0, id: 3, .applied(.reply(.null)))),
+            Named(name: "forwardReply reply error", value: .forwardReply(group: 0, id: 3, .applied(.reply(.error(.overflow))))),
+            Named(name: "forwardReply reply notRemembered", value: .forwardReply(group: 0, id: 3, .applied(.reply(.notRemembered)))),
+            Named(name: "forward key operation", value: .forward(group: 0, id: 10, .write(ClientRequest(
+                client: ClientID(5), sequence: 2, operation: .key(.incrementBy(key: [7], -1)), origin: Slot(3))))),
             Named(name: "forwardReply value", value: .forwardReply(group: 0, id: 4, .value([9, 9]))),
             Named(name: "forwardReply nil", value: .forwardReply(group: 0, id: 5, .value(nil))),
             Named(name: "forwardReply not leader", value: .forwardReply(group: 0, id: 6, .notLeader(ReplicaID(3)))),

@@ -1,0 +1,19 @@
+public import PaxosCore
+public import PaxosWire
+
+extension DataCommand.Rendering {
+    /// The RESP reply for a key operation's reply, as Redis words it.
+    public func render(_ reply: OpReply) -> RESPValue {
+        switch (self, reply) {
+        case (.setFlag, .ok): .integer(1)
+        case (.setFlag, .null): .integer(0)
+        case (_, .ok): .simpleString("OK")
+        case (_, .null): .bulkString(nil)
+        case (_, .integer(let value)): .integer(value)
+        case (_, .bulk(let value)): .bulkString(value)
+        case (_, .error(let error)): .error(error.redisText)
+        // The shell turns this into a TIMEOUT before it reaches a connection (GroupShell.clientOutcome).
+        case (_, .notRemembered): .error(.timeout, "the request was applied but its reply was not kept for retries; read the key")
+        }
+    }
+}
