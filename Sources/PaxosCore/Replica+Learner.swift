@@ -35,7 +35,17 @@ extension Replica {
 
     /// Asks `peer` for chosen commands after our frontier, at most once per retransmit interval.
     mutating func requestCatchUp(through: Slot, from peer: ReplicaID) {
-        if let asked = catchUp, !asked.isProbe, asked.through >= through, now - asked.askedAt < configuration.retransmitTicks { return }
+        if let asked = catchUp, !asked.isProbe, now - asked.askedAt < configuration.retransmitTicks {
+            if asked.through >= through { return }
+            // A window from this peer is still on its way: remember the new frontier and ask
+            // for it when the window is in (`onCatchUpReply`). Asking again on every accept
+            // and heartbeat that moves the frontier sent a window of replies for each: under
+            // load the leader drowned in catch-up and lost its leadership after every heal.
+            if catchUpAsks[peer]?.outstanding != nil {
+                catchUp?.through = through
+                return
+            }
+        }
         let from = chosenThrough.next
         // Nothing to ask for: we learned through `through` meanwhile (a candidate told of
         // compacted slots may have caught up since its phase 1 began).

@@ -85,6 +85,27 @@ struct LearnerTests {
         #expect(asked == [.catchUpRequest(from: Slot(window + 1), through: Slot(2 * window))], "one request, after the last reply of the window")
     }
 
+    @Test("learner: while a window is on its way, a moving frontier asks for nothing more; the next request reaches it")
+    func oneWindowInFlight() {
+        var replica = makeReplica(r2) { $0.maxEntriesPerMessage = 2 }
+        let window = UInt64(2 * Replica.catchUpRepliesPerRequest)
+        _ = replica.step(.message(from: r1, .heartbeat(ballot: b, chosenThrough: Slot(100), readRound: 0)))
+        // The leader commits on under load: every heartbeat moves the frontier.
+        var asked: [Message] = []
+        for frontier in 101...110 {
+            asked += replica.step(.message(from: r1, .heartbeat(ballot: b, chosenThrough: Slot(UInt64(frontier)), readRound: 0)))
+                .messages(to: r1).filter { if case .catchUpRequest = $0 { true } else { false } }
+        }
+        #expect(asked.isEmpty, "asked again while the first window was on its way: \(asked)")
+        for first in stride(from: UInt64(1), through: window, by: 2) {
+            let entries = [ChosenEntry(slot: Slot(first), command: .noop), ChosenEntry(slot: Slot(first + 1), command: .noop)]
+            asked += replica.step(.message(from: r1, .catchUpReply(entries: entries))).messages(to: r1).filter {
+                if case .catchUpRequest = $0 { true } else { false }
+            }
+        }
+        #expect(asked == [.catchUpRequest(from: Slot(window + 1), through: Slot(2 * window))])
+    }
+
     @Test("learner: catch-up retries walk over the leader it hears even when no membership it holds names it")
     func retriesReachLeaderOutsideMemberships() {
         // r2 is a learner of {r1, r3} (it votes nowhere), as after installing an old snapshot from
