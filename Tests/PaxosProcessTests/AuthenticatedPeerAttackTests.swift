@@ -132,7 +132,9 @@ extension ProcessTests {
                 let fake = try FakePeer(cluster: cluster, target: follower, as: leader)
                 defer { fake.close() }
                 let outcomes: [ForwardedOutcome] = [.applied(.ok), .applied(.deleted(existed: true)), .value(Array("forged".utf8)),
-                                                    .value(nil), .overloaded, .unavailable, .notLeader(nil)]
+                                                    .value(nil), .overloaded, .unavailable, .notLeader(nil),
+                                                    .applied(.reply(.integer(7))), .applied(.reply(.bulk(Array("forged".utf8)))),
+                                                    .applied(.reply(.error(.overflow))), .applied(.reply(.notRemembered))]
                 let client = try cluster.client(only: follower)
                 for round in 0..<20 {
                     for id in UInt64(round * 250)..<UInt64(round * 250 + 250) {
