@@ -109,7 +109,23 @@ public final class Node: @unchecked Sendable {
         case .write(let request): key = request.operation.routingKey
         case .read(let readKey), .localRead(let readKey): key = readKey
         }
-        group(for: key).submit(kind, respond: respond)
+        let group = group(for: key)
+        if case .write(let request) = kind, let refusal = commandFormatRefusal(request.operation, in: group) {
+            return respond(refusal)
+        }
+        group.submit(kind, respond: respond)
+    }
+
+    /// A refusal when some member of the group reported a command format too old for the
+    /// operation (`CommandFormatGate`); nil for what every build decodes.
+    func commandFormatRefusal(_ operation: Operation, in group: GroupNode) -> RequestOutcome? {
+        let needed = operation.commandFormat
+        guard needed > PeerIdentity.legacyCommandFormat else { return nil }
+        let replica = group.replica
+        let members = Set(replica.currentMembership.ids + replica.latestMembership.ids).subtracting([settings.id])
+        let reported = peerIdentities.mapValues(\.commandFormat)
+        guard let blocker = CommandFormatGate.blocker(needed: needed, members: Array(members), reported: reported) else { return nil }
+        return CommandFormatGate.refusal(needed: needed, blocker: blocker)
     }
 
     func staleRead(key: Bytes, respond: @escaping (RequestOutcome) -> Void) {

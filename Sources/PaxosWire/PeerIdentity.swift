@@ -9,21 +9,37 @@ public import PaxosCore
 /// let a node with a new, empty database adopt the cluster it belongs to — as a learner unless
 /// a membership names its incarnation (see `Membership`).
 ///
+/// It also says which commands the node can decode (`commandFormat`), so that no node lets a
+/// client write a command that a member of an older build could not apply (`CommandFormatGate`).
+///
 /// ```
 /// 0x07 identity  uuid:string count:u32 (incarnation:u64 epoch:u64 has:u8 [command])*count
+///                [commandFormat:u8 [extension bytes]]
 /// ```
 /// `command` is the configure command (`Command.encode`) holding the genesis membership, present
-/// when `has` is 1. The frame is connection-level (group 0).
+/// when `has` is 1. The frame is connection-level (group 0). `commandFormat` is absent in frames
+/// of builds before it existed, which is format 1 (`Operation.put`/`.delete` only). Bytes after
+/// it are ignored: a later build may append fields there and still be understood by this one.
+/// (Builds before `commandFormat` refuse any trailing byte and close the connection, so a node of
+/// this build cannot send to them: the upgrade to this build is a whole-cluster restart, see
+/// ARCHITECTURE "Upgrades"; every later one can be rolling.)
 public struct PeerIdentity: Hashable, Sendable {
     /// Empty until genesis.
     public var clusterUUID: String
     /// One entry per consensus group, indexed by group.
     public var groups: [GroupIdentity]
+    /// The newest command encoding the node can decode and apply (`Operation.commandFormat`).
+    public var commandFormat: UInt8
 
-    public init(clusterUUID: String, groups: [GroupIdentity]) {
+    public init(clusterUUID: String, groups: [GroupIdentity], commandFormat: UInt8 = Operation.currentCommandFormat) {
         self.clusterUUID = clusterUUID
         self.groups = groups
+        self.commandFormat = commandFormat
     }
+
+    /// What a frame without the field means: a build from before it, which decodes only
+    /// `.put` and `.delete`.
+    public static let legacyCommandFormat: UInt8 = 1
 
     /// UUIDs are 36 characters; the bound keeps the frame small.
     public static let maxUUIDBytes = 64
@@ -63,6 +79,7 @@ extension PeerIdentity {
                 writer.write(UInt8(0))
             }
         }
+        writer.write(commandFormat)
     }
 
     static func decode(from reader: inout ByteReader) throws(DecodingError) -> PeerIdentity {
@@ -82,6 +99,15 @@ extension PeerIdentity {
             }
             groups.append(GroupIdentity(incarnation: incarnation, epoch: epoch, genesis: genesis))
         }
-        return PeerIdentity(clusterUUID: uuid, groups: groups)
+        var commandFormat = legacyCommandFormat
+        if !reader.isAtEnd {
+            commandFormat = try reader.readUInt8()
+            guard commandFormat >= legacyCommandFormat else {
+                throw .invalid("identity reports command format 0")
+            }
+            // Fields of later builds: skipped, so that they can add some without breaking us.
+            _ = try reader.readRaw(count: reader.remaining)
+        }
+        return PeerIdentity(clusterUUID: uuid, groups: groups, commandFormat: commandFormat)
     }
 }
