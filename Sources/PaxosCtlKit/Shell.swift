@@ -90,7 +90,13 @@ package final class Shell {
                 // INFO is text for people: shown as is, like redis-cli does, not as a quoted string.
                 return "# from \(client.lastEndpoint.map(\.description) ?? "?")\n" + terminalText(text)
             }
-            return ReplyFormat.terminal(reply)
+            let text = ReplyFormat.terminal(reply)
+            if case .raw = command, client.lastAttempts > 1 {
+                // A retry runs on a new connection, so a new session: a command that is not
+                // idempotent (INCR, APPEND) may have been applied by an earlier attempt too.
+                return text + "\n(note: answered on attempt \(client.lastAttempts); an earlier attempt may also have been applied)"
+            }
+            return text
         } catch {
             return "(error) " + (error == .serverError ? error.serverMessage ?? "\(error)" : "\(error)")
         }

@@ -2,7 +2,9 @@
 ///
 /// Verbs are case-insensitive and follow the classic course clients (`GET k`, `PUT k v`,
 /// `DELETE k`) with the Redis spellings as aliases (`SET`, `DEL`). Arity is checked here, so a
-/// typo gets a usage line instead of a round trip and a server error.
+/// typo gets a usage line instead of a round trip and a server error. Any other command, and
+/// the Redis forms of the shell's own verbs with more arguments (`SET k v NX`, `DEL a b`), is
+/// sent to the server as it is (`raw`), so every command paxosd knows works in the shell.
 package enum ShellCommand: Hashable, Sendable {
     case get(key: [UInt8])
     case put(key: [UInt8], value: [UInt8])
@@ -14,6 +16,8 @@ package enum ShellCommand: Hashable, Sendable {
     case history
     case help
     case quit
+    /// A command sent as typed; the server checks it.
+    case raw([[UInt8]])
 
     /// What each verb takes, for arity errors and `HELP`. Aliases share their verb's entry.
     package static let verbs: [(names: [String], arguments: [String], summary: String)] = [
@@ -36,9 +40,9 @@ package enum ShellCommand: Hashable, Sendable {
         precondition(!arguments.isEmpty, "a blank line has no command")
         let verb = String(decoding: arguments[0], as: UTF8.self).uppercased()
         let rest = Array(arguments.dropFirst())
-        guard let entry = verbs.first(where: { $0.names.contains(verb) }) else {
-            throw .usage("unknown command '\(String(decoding: arguments[0], as: UTF8.self))'; type HELP for the list")
-        }
+        guard let entry = verbs.first(where: { $0.names.contains(verb) }) else { return .raw(arguments) }
+        // The Redis forms with options or several keys are the server's to check.
+        if ["SET", "DEL", "EXISTS"].contains(verb), rest.count > entry.arguments.count { return .raw(arguments) }
         guard rest.count == entry.arguments.count else {
             let usage = ([verb] + entry.arguments).joined(separator: " ")
             let hint = entry.arguments.last == "<value>" && rest.count > 2 ? "; quote a value with spaces" : ""
@@ -68,6 +72,7 @@ package enum ShellCommand: Hashable, Sendable {
         case .exists(let key): [Array("EXISTS".utf8), key]
         case .ping: [Array("PING".utf8)]
         case .info: [Array("INFO".utf8)]
+        case .raw(let arguments): arguments
         case .status, .history, .help, .quit: nil
         }
     }
@@ -80,7 +85,8 @@ package enum ShellCommand: Hashable, Sendable {
         let width = rows.map(\.0.count).max() ?? 0
         let lines = rows.map { $0.0.padding(to: width) + "  " + $0.1 }
         return (["Commands (case-insensitive):"] + lines.map { "  " + $0 }
-            + ["Quote as in redis-cli: \"a b\", 'a b', \"line\\n\", \"\\xff\" (any byte)."]).joined(separator: "\n")
+            + ["Any other command goes to the server as typed: INCR k, SET k v NX, GETSET k v, MGET a b, ...",
+               "Quote as in redis-cli: \"a b\", 'a b', \"line\\n\", \"\\xff\" (any byte)."]).joined(separator: "\n")
     }
 }
 

@@ -66,14 +66,24 @@ struct DeleteKey: ParsableCommand {
 struct KeyValueClient {
     let client: PaxosClient
 
-    init(_ connection: ConnectionOptions) throws(PaxosCtlError) {
+    /// - Parameter singleAttempt: no retries, so an unknown outcome is reported, never repeated.
+    init(_ connection: ConnectionOptions, singleAttempt: Bool = false) throws(PaxosCtlError) {
         let nodes = try connection.resolvedNodes()
         let settings = try connection.clientSettings()
+        var failover = settings.failover
+        if singleAttempt { failover.maxAttempts = 1 }
         do {
-            client = try PaxosClient(endpoints: nodes.map(\.endpoint), configuration: settings.failover)
+            client = try PaxosClient(endpoints: nodes.map(\.endpoint), configuration: failover)
         } catch {
             throw .usage("\(error)")
         }
+    }
+
+    /// A write answered after a retry may have been applied by an earlier attempt as well (a
+    /// retry is a new connection, so a new session): say so, on standard error.
+    func warnIfRetried() {
+        guard client.lastAttempts > 1 else { return }
+        StandardStream.error.write("paxosctl: answered on attempt \(client.lastAttempts); an earlier attempt may also have been applied\n")
     }
 
     /// Runs `body`; a client error becomes `.failed` with the client's one-line description.

@@ -1,0 +1,44 @@
+public import PaxosWire
+
+/// The single-key atomic writes (INCRBY, SET … IFEQ, SET … NX, DELIFEQ), each decided by the
+/// cluster at apply, in the log's order.
+///
+/// **Retries and exactly-once.** paxosd answers a retried request from the client's session,
+/// but a session lives as long as one connection: a retry on a new connection after a timeout or
+/// a cut connection is a new request. So after such a retry an increment may have been applied
+/// twice, and a compare-and-set may report a failed compare that its own first attempt caused.
+/// `lastAttempts > 1` tells the caller an answer came after a retry; callers that must not
+/// double-count set `maxAttempts = 1` and treat `outcomeIsUnknown` as "maybe applied".
+extension PaxosClient {
+    /// INCRBY: adds `by` to the integer in `key` (absent counts as 0) and returns the result.
+    /// A value that is not an integer, or an overflow, is the server's `-ERR`.
+    public func increment(_ key: [UInt8], by: Int64 = 1) throws(PaxosClientError) -> Int64 {
+        let reply = try command([Array("INCRBY".utf8), key, Array(String(by).utf8)])
+        guard case .integer(let value) = reply else { throw unexpected(reply, command: "INCRBY") }
+        return value
+    }
+
+    /// Compare-and-set on the value: sets `key` to `value` only if it holds exactly `expected`
+    /// (`SET key value IFEQ expected`), or only if it is absent when `expected` is nil
+    /// (`SET key value NX`). - Returns: whether it was set.
+    public func compareAndSet(_ key: [UInt8], expected: [UInt8]?, value: [UInt8]) throws(PaxosClientError) -> Bool {
+        let condition: [[UInt8]] = expected.map { [Array("IFEQ".utf8), $0] } ?? [Array("NX".utf8)]
+        let reply = try command([Array("SET".utf8), key, value] + condition)
+        switch reply {
+        case .simpleString("OK"): return true
+        case .bulkString(nil): return false
+        default: throw unexpected(reply, command: "SET")
+        }
+    }
+
+    /// Compare-and-delete (`DELIFEQ key expected`). - Returns: whether the key was deleted.
+    public func compareAndDelete(_ key: [UInt8], expected: [UInt8]) throws(PaxosClientError) -> Bool {
+        let reply = try command([Array("DELIFEQ".utf8), key, expected])
+        guard case .integer(let count) = reply, count == 0 || count == 1 else { throw unexpected(reply, command: "DELIFEQ") }
+        return count == 1
+    }
+
+    private func unexpected(_ reply: RESPValue, command: String) -> PaxosClientError {
+        PaxosClientError.unexpectedReply.with("\(command) answered \(reply)", endpoint: lastEndpoint)
+    }
+}
