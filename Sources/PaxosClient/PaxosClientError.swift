@@ -126,6 +126,11 @@ public struct PaxosClientError: Error, Hashable, Sendable, CustomStringConvertib
 }
 
 extension PaxosClientError {
+    /// A reply of a shape the command never answers (for callers composing their own commands).
+    public static func unexpectedReply(_ detail: String, endpoint: Endpoint?) -> PaxosClientError {
+        unexpectedReply.with(detail, endpoint: endpoint)
+    }
+
     /// The same kind with a detail, and optionally the endpoint, for the description.
     func with(
         _ detail: String, endpoint: Endpoint? = nil, outcomeIsUnknown: Bool? = nil,

@@ -16,11 +16,15 @@ extension BenchReport {
         }
         var lines = [
             "bench: \(clients) client(s) over \(endpoints.count) endpoint(s), \(String(format: "%.2f", elapsed.seconds)) s, "
-                + "\(valueBytes)-byte values, \(keys) keys, \(Int((readFraction * 100).rounded())) % reads; latency in ms"
+                + "\(valueBytes)-byte values, \(keys) keys, \(Int((readFraction * 100).rounded())) % reads"
+                + (workload == .set ? "" : ", writes are \(workload.rawValue)") + "; latency in ms"
         ]
         lines += TextTable.rightAligned([header] + rows)
         for operation in operations where operation.name != "total" {
             if let error = operation.firstError { lines.append("first \(operation.name) failure: \(error)") }
+            if operation.aborted > 0 {
+                lines.append("\(operation.name): \(operation.aborted) transaction(s) aborted by EXEC (a watched key changed), not counted above")
+            }
         }
         lines.append(String(
             format: "client CPU: %.2f s user + %.2f s system = %.1f %% of one core (the machine has %d)",
@@ -37,7 +41,7 @@ extension BenchReport {
     package var json: String { SortedJSON.render(self, what: "bench report") }
 
     private enum CodingKeys: String, CodingKey {
-        case clients, endpoints, keys, operations, cores
+        case clients, endpoints, keys, operations, cores, workload
         case valueBytes = "value_bytes"
         case readFraction = "read_fraction"
         case elapsedSeconds = "elapsed_seconds"
@@ -55,6 +59,7 @@ extension BenchReport {
         try container.encode(clients, forKey: .clients)
         try container.encode(endpoints, forKey: .endpoints)
         try container.encode(keys, forKey: .keys)
+        try container.encode(workload.rawValue, forKey: .workload)
         try container.encode(valueBytes, forKey: .valueBytes)
         try container.encode(readFraction, forKey: .readFraction)
         try container.encode((elapsed.seconds * 1_000).rounded() / 1_000, forKey: .elapsedSeconds)

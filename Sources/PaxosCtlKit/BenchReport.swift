@@ -15,6 +15,8 @@ package struct BenchReport: Sendable, Encodable {
         /// p50, p90, p99, p99.9, max and mean, in microseconds.
         package var latencyMicroseconds: Latency
         package var firstError: String?
+        /// Transactions EXEC answered nil (watch-exec only).
+        package var aborted: Int
 
         package struct Latency: Sendable, Encodable, Hashable {
             package var p50: UInt64
@@ -33,6 +35,7 @@ package struct BenchReport: Sendable, Encodable {
             errors = tally.errors
             timeouts = tally.timeouts
             firstError = tally.firstError
+            aborted = tally.aborted
             latencyMicroseconds = Latency(
                 p50: histogram.valueAtPercentile(50), p90: histogram.valueAtPercentile(90),
                 p99: histogram.valueAtPercentile(99), p99_9: histogram.valueAtPercentile(99.9),
@@ -41,7 +44,7 @@ package struct BenchReport: Sendable, Encodable {
         }
 
         private enum CodingKeys: String, CodingKey {
-            case name, count, errors, timeouts
+            case name, count, errors, timeouts, aborted
             case perSecond = "ops_per_second"
             case latencyMicroseconds = "latency_us"
             case firstError = "first_error"
@@ -56,6 +59,7 @@ package struct BenchReport: Sendable, Encodable {
             try container.encode(timeouts, forKey: .timeouts)
             try container.encode(latencyMicroseconds, forKey: .latencyMicroseconds)
             try container.encode(firstError, forKey: .firstError)
+            if aborted > 0 { try container.encode(aborted, forKey: .aborted) }
         }
     }
 
@@ -64,6 +68,7 @@ package struct BenchReport: Sendable, Encodable {
     package var valueBytes: Int
     package var keys: Int
     package var readFraction: Double
+    package var workload: BenchWorkload
     package var elapsed: Duration
     package var operations: [Operation]
     package var clientCPU: ProcessCPU
@@ -80,7 +85,8 @@ package struct BenchReport: Sendable, Encodable {
         self.elapsed = elapsed
         var total = writes
         total.add(reads)
-        operations = [("write", writes), ("read", reads)]
+        workload = settings.workload
+        operations = [(settings.workload.rowName, writes), ("read", reads)]
             .filter { $0.1.latencyMicroseconds.totalCount > 0 || $0.1.errors + $0.1.timeouts > 0 }
             .map { Operation(name: $0.0, tally: $0.1, elapsed: elapsed) }
         if operations.count > 1 { operations.append(Operation(name: "total", tally: total, elapsed: elapsed)) }

@@ -20,6 +20,8 @@ package struct BenchSettings: Sendable, Hashable {
     package var populate = true
     /// Seed of the per-client generators that pick keys and operations.
     package var seed: UInt64 = 1
+    /// What a write is (`BenchWorkload`).
+    package var workload = BenchWorkload.set
 
     package init() {}
 

@@ -21,6 +21,9 @@ package struct BenchTally: Sendable {
     package var timeouts = 0
     /// The first failure, to show what went wrong.
     package var firstError: String?
+    /// WATCH/MULTI/EXEC transactions that EXEC answered nil (a watched key changed): neither
+    /// completed nor failed, and not timed.
+    package var aborted = 0
 
     package static let latencyMicrosecondsMax: UInt64 = 120_000_000
 
@@ -40,6 +43,7 @@ package struct BenchTally: Sendable {
         latencyMicroseconds.add(other.latencyMicroseconds)
         errors += other.errors
         timeouts += other.timeouts
+        aborted += other.aborted
         firstError = firstError ?? other.firstError
     }
 }
@@ -88,7 +92,7 @@ struct BenchWorker {
         } catch {
             preconditionFailure("a one-endpoint client cannot be refused: \(error)")
         }
-        if settings.populate && settings.readFraction > 0 { populate(client, value: value) }
+        if settings.populate && (settings.readFraction > 0 || settings.workload != .set) { populate(client, value: value) }
         control.ready.leave()
         control.start.wait()
         let deadline = control.deadline.withLock { $0 }
@@ -97,7 +101,12 @@ struct BenchWorker {
             let key = self.key(Int(generator.next() % UInt64(settings.keys)))
             let started = ContinuousClock.now
             do {
-                if isRead { _ = try client.get(key) } else { try client.put(key, value) }
+                if isRead {
+                    _ = try client.get(key)
+                } else if try settings.workload.write(client, key: key, otherKeys: { otherKeys(&generator) }, value: value) == .aborted {
+                    writes.aborted += 1
+                    continue
+                }
                 let latency = ContinuousClock.now - started
                 if isRead { reads.record(latency) } else { writes.record(latency) }
                 control.completed.add(1, ordering: .relaxed)
@@ -114,11 +123,16 @@ struct BenchWorker {
 
     func key(_ number: Int) -> [UInt8] { Array("\(settings.keyPrefix)\(number)".utf8) }
 
+    /// The keys an MSET writes besides its first.
+    private func otherKeys(_ generator: inout BenchGenerator) -> [[UInt8]] {
+        (1..<BenchWorkload.msetKeys).map { _ in key(Int(generator.next() % UInt64(settings.keys))) }
+    }
+
     /// Writes keys `index`, `index + clients`, … so that GETs find values.
     private func populate(_ client: PaxosClient, value: [UInt8]) {
         for number in stride(from: index, to: settings.keys, by: settings.clients) {
             do {
-                try client.put(key(number), value)
+                try client.put(key(number), settings.workload.initialValue(value))
             } catch {
                 control.populateFailures.add(1, ordering: .relaxed)
             }

@@ -43,6 +43,9 @@ struct RunBench: ParsableCommand {
     @Flag(help: "With reads, do not write every key once before measuring.")
     var noPopulate = false
 
+    @Option(help: ArgumentHelp("What a write is: set, incr, mset (10 keys, atomic) or watch-exec (WATCH, GET, MULTI, SET, EXEC).", valueName: "workload"))
+    var workload = "set"
+
     @Option(help: "Seed for the clients' choice of keys and operations.")
     var seed: UInt64 = 1
 
@@ -70,6 +73,10 @@ struct RunBench: ParsableCommand {
         settings.readFraction = reads
         settings.populate = !noPopulate
         settings.seed = seed
+        guard let chosen = BenchWorkload(rawValue: workload) else {
+            throw .usage("--workload must be one of \(BenchWorkload.allCases.map(\.rawValue).joined(separator: ", ")), got \(workload)")
+        }
+        settings.workload = chosen
         return settings
     }
 

@@ -60,7 +60,8 @@ struct BenchTests {
     func json() throws {
         let object = try JSONSerialization.jsonObject(with: Data(Self.report(reads: Self.tally()).json.utf8))
         let top = try #require(object as? [String: Any])
-        #expect(Set(top.keys) == ["clients", "endpoints", "keys", "value_bytes", "read_fraction", "elapsed_seconds", "operations", "cores", "client_cpu"])
+        #expect(Set(top.keys) == ["clients", "endpoints", "keys", "value_bytes", "read_fraction", "elapsed_seconds", "operations", "cores", "client_cpu", "workload"])
+        #expect(top["workload"] as? String == "set")
         let operations = try #require(top["operations"] as? [[String: Any]])
         #expect(operations.map { $0["name"] as? String } == ["write", "read", "total"])
         let latency = try #require(operations[0]["latency_us"] as? [String: Any])

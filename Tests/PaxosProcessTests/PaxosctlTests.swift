@@ -240,6 +240,22 @@ extension ProcessTests {
                 }
                 let cpu = try #require(top["client_cpu"] as? [String: Any], "\(run)")
                 #expect((cpu["user_seconds"] as? Double ?? -1) >= 0 && cpu["percent_of_one_core"] is Double, "\(run)")
+
+                // INCR from 4 clients on 20 counters (set to 0 first, over the run above's values):
+                // every acknowledged increment is counted once.
+                let live = "--endpoints=" + cluster.endpoints.map(\.description).joined(separator: ",")
+                let incr = try Paxosctl.run(["bench", live, "--clients", "4", "--duration", "1", "--keys", "20",
+                                             "--workload", "incr", "--json"])
+                try #require(incr.status == 0 && !incr.signalled, "\(incr)")
+                let incrTop = try #require(try JSONSerialization.jsonObject(with: Data(incr.standardOutput.utf8)) as? [String: Any], "\(incr)")
+                #expect(incrTop["workload"] as? String == "incr", "\(incr)")
+                let rows = try #require(incrTop["operations"] as? [[String: Any]], "\(incr)")
+                #expect(rows.map { $0["name"] as? String } == ["incr"], "\(incr)")
+                let count = rows.first?["count"] as? Int ?? 0
+                #expect(count > 0 && rows.first?["errors"] as? Int == 0 && rows.first?["timeouts"] as? Int == 0, "\(incr)")
+                let client = try cluster.client()
+                let total = try (0..<20).reduce(0) { sum, n in sum + (Int(try client.get("bench:\(n)") ?? "") ?? -1_000_000) }
+                #expect(total == count, "the counters sum to \(total), the bench acknowledged \(count) increments")
             }
         }
 
@@ -255,6 +271,7 @@ extension ProcessTests {
             (["demo", "--keys", "3"], "--keys must be between"),
             (["bench", "--reads", "2"], "--reads must be a fraction between 0 and 1"),
             (["bench", "--clients", "0"], "--clients must be between 1 and 1024"),
+            (["bench", "--workload", "lpush"], "--workload must be one of set, incr, mset, watch-exec, got lpush"),
             (["frob"], "Unexpected argument 'frob'"),
         ])
         func badInput(arguments: [String], message: String) throws {
