@@ -17,6 +17,7 @@ import PaxosCore
 /// - 3 → 4: `kv.position` (0), `kv.expire_at` (NULL), `sessions.reply` (NULL: session
 ///   checksums are unchanged), and every `kv` checksum recomputed as
 ///   version 4 after checking the version 3 one (a damaged row stays detectably damaged).
+/// - 4 → 5: `kv.scan_hash` (`ScanHash.of(key)` for every row) and the index `kv_scan`.
 enum Migrations {
     /// Migrates the database from `version` to `Schema.version`, one step at a time.
     /// - Precondition: `Schema.oldestMigratable ≤ version < Schema.version` (`SchemaSetup.identify`
@@ -60,6 +61,14 @@ enum Migrations {
                     ALTER TABLE sessions ADD COLUMN reply BLOB;
                     """)
                 try rechecksumKeysAsVersion4(database)
+            }
+        case 4:
+            try run(path) { () throws(SQLiteError) in
+                try database.execute("ALTER TABLE kv ADD COLUMN scan_hash INTEGER NOT NULL DEFAULT 0")
+                try rewriteKeyColumn(database, column: "scan_hash", reading: "key") { (statement) in
+                    Int64(ScanHash.of(statement.blob(1)))
+                }
+                try database.execute("CREATE INDEX kv_scan ON kv (scan_hash)")
             }
         default:
             preconditionFailure("no migration step from version \(version)")
@@ -110,9 +119,16 @@ enum Migrations {
     /// statement reads the table while another updates it.
     private static func rewriteKeyChecksums(_ database: SQLiteDatabase, columns: String,
                                             _ checksum: (SQLiteStatement) -> Int64) throws(SQLiteError) {
+        try rewriteKeyColumn(database, column: "checksum", reading: columns, checksum)
+    }
+
+    /// Sets `kv.<column>` of every row to `value(row)`, as `rewriteKeyChecksums` does.
+    private static func rewriteKeyColumn(_ database: SQLiteDatabase, column: String, reading columns: String,
+                                         _ value: (SQLiteStatement) -> Int64) throws(SQLiteError) {
+        let checksum = value
         let batchRows: Int64 = 1_000
         let readKeys = try database.prepare("SELECT rowid, \(columns) FROM kv WHERE rowid > ? ORDER BY rowid LIMIT ?")
-        let updateKey = try database.prepare("UPDATE kv SET checksum = ? WHERE rowid = ?")
+        let updateKey = try database.prepare("UPDATE kv SET \(column) = ? WHERE rowid = ?")
         var after: Int64 = Int64.min
         while true {
             var batch: [(rowid: Int64, checksum: Int64)] = []

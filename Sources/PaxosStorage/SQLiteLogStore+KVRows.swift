@@ -24,6 +24,8 @@ struct SQLiteKVRows: KVRowStore {
                 try statement.bind(4, Int64(row.revision.position))
                 if let deadline { try statement.bind(5, deadline) } else { try statement.bindNull(5) }
                 try statement.bind(6, StateRowChecksum.kv(key: key, row: row))
+                // Only a new row takes it (an update keeps the row's, which the same key gives).
+                try statement.bind(7, Int64(ScanHash.of(key)))
             }
         }
     }

@@ -61,8 +61,8 @@ extension SQLiteLogStore {
         try sqlite { () throws(SQLiteError) in
             try database.execute("""
                 DELETE FROM main.kv;
-                INSERT INTO main.kv (key, value, slot, checksum, position, expire_at)
-                    SELECT key, value, slot, checksum, position, expire_at FROM staging.kv;
+                INSERT INTO main.kv (key, value, slot, checksum, position, expire_at, scan_hash)
+                    SELECT key, value, slot, checksum, position, expire_at, scan_hash FROM staging.kv;
                 DELETE FROM main.sessions;
                 INSERT INTO main.sessions (client_id, last_sequence, last_result, slot, checksum, reply)
                     SELECT client_id, last_sequence, last_result, slot, checksum, reply FROM staging.sessions;

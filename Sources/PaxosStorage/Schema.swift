@@ -61,6 +61,9 @@
 ///                              (`OperationExecutor.position(ofRequest:in:)` says why)
 ///   expire_at         INTEGER  the key's deadline (`KVRow.deadline`), Unix milliseconds of the
 ///                              log's clock; NULL: none. Nothing sets one yet (TTLs come later)
+///   scan_hash         INTEGER  `ScanHash.of(key)`, the key's place in SCAN order (index
+///                              `kv_scan`); derived from the key, so not in the checksum:
+///                              `paxos-inspect verify` recomputes it
 ///
 /// sessions  exactly-once bookkeeping, one row per client id
 ///   client_id         INTEGER PRIMARY KEY
@@ -141,6 +144,9 @@
 ///   the damaged row is refused when read, as before. The columns come last in the table, in a
 ///   new database as in a migrated one. Version 4 also adds `sessions.reply` (NULL in every
 ///   migrated row, whose checksum is therefore unchanged).
+/// - Version 5: `kv.scan_hash` and its index `kv_scan`, the order SCAN walks. The migration from
+///   version 4 adds the column, computes it for every row and creates the index, in one
+///   transaction. No checksum changes: the hash is a function of the key.
 ///
 /// ## Transactions and what they guarantee
 /// - A group of persist records (promises and accepted entries) is written in one transaction
@@ -185,7 +191,7 @@
 /// chunks carry a running CRC-32C and the sender checked every row it read).
 enum Schema {
     /// The format version this code reads and writes.
-    static let version: Int64 = 4
+    static let version: Int64 = 5
     /// The oldest version a node migrates (`Migrations`); older ones were never released.
     static let oldestMigratable: Int64 = 1
     /// "PxKV": marks the file as a PaxosKV database.
@@ -219,8 +225,10 @@ enum Schema {
             slot INTEGER NOT NULL,
             checksum INTEGER NOT NULL,
             position INTEGER NOT NULL DEFAULT 0,
-            expire_at INTEGER
+            expire_at INTEGER,
+            scan_hash INTEGER NOT NULL DEFAULT 0
         );
+        CREATE INDEX kv_scan ON kv (scan_hash);
         CREATE TABLE sessions (
             client_id INTEGER PRIMARY KEY,
             last_sequence INTEGER NOT NULL,

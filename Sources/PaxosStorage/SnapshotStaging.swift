@@ -86,7 +86,7 @@ public final class SnapshotStaging {
                 CREATE TABLE snapshot (singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
                     transfer INTEGER NOT NULL, slot INTEGER NOT NULL, complete INTEGER NOT NULL);
                 CREATE TABLE kv (key BLOB PRIMARY KEY, value BLOB NOT NULL, slot INTEGER NOT NULL,
-                    checksum INTEGER NOT NULL, position INTEGER NOT NULL, expire_at INTEGER);
+                    checksum INTEGER NOT NULL, position INTEGER NOT NULL, expire_at INTEGER, scan_hash INTEGER NOT NULL);
                 CREATE TABLE sessions (client_id INTEGER PRIMARY KEY, last_sequence INTEGER NOT NULL,
                     last_result INTEGER NOT NULL, slot INTEGER NOT NULL, checksum INTEGER NOT NULL, reply BLOB);
                 """ + Schema.createMemberships)
@@ -254,6 +254,8 @@ public final class SnapshotStaging {
                     try statement.bind(5, Int64(row.revision.position))
                     // The decoder refused deadlines SQLite cannot store.
                     if let deadline = row.deadline { try statement.bind(6, deadline.rawValue) } else { try statement.bindNull(6) }
+                    // Computed here rather than sent: it is a function of the key.
+                    try statement.bind(7, Int64(ScanHash.of(key)))
                 }
                 keysStaged += 1
             case .session(let client, let sequence, let result, let slot, let reply):
@@ -309,7 +311,7 @@ public final class SnapshotStaging {
 
         init(_ database: SQLiteDatabase) throws(SQLiteError) {
             header = try database.prepare("INSERT INTO snapshot (singleton, transfer, slot, complete) VALUES (1, ?, ?, 0)")
-            key = try database.prepare("INSERT INTO kv (key, value, slot, checksum, position, expire_at) VALUES (?, ?, ?, ?, ?, ?)")
+            key = try database.prepare("INSERT INTO kv (key, value, slot, checksum, position, expire_at, scan_hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
             session = try database.prepare(
                 "INSERT INTO sessions (client_id, last_sequence, last_result, slot, checksum, reply) VALUES (?, ?, ?, ?, ?, ?)")
             membership = try database.prepare(

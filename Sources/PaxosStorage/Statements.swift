@@ -64,7 +64,7 @@ final class Statements {
                 reply = excluded.reply
             """)
         upsertKey = try prepare("""
-            INSERT INTO kv (key, value, slot, position, expire_at, checksum) VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO kv (key, value, slot, position, expire_at, checksum, scan_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (key) DO UPDATE SET value = excluded.value, slot = excluded.slot, position = excluded.position,
                 expire_at = excluded.expire_at, checksum = excluded.checksum
             """)

@@ -7,7 +7,7 @@ import PaxosCore
 /// counts as damage.
 struct StoredKVRow {
     /// The columns `init(_:)` expects, in order, for a `SELECT … FROM kv`.
-    static let columns = "key, value, slot, position, expire_at, checksum"
+    static let columns = "key, value, slot, position, expire_at, checksum, scan_hash"
 
     var key: Bytes
     var value: Bytes
@@ -17,6 +17,8 @@ struct StoredKVRow {
     /// Nil: SQL NULL (no deadline). Kept raw (a negative one is damage).
     var expireAt: Int64?
     var checksum: Int64
+    /// `kv.scan_hash`: derived from the key, so outside the checksum, and checked against it.
+    var scanHash: Int64
 
     /// Reads the current row of a statement that selects `columns`, starting at column `first`.
     init(_ statement: SQLiteStatement, first: Int32 = 0) {
@@ -26,6 +28,7 @@ struct StoredKVRow {
         position = statement.int64(first + 3)
         expireAt = statement.isNull(first + 4) ? nil : statement.int64(first + 4)
         checksum = statement.int64(first + 5)
+        scanHash = statement.int64(first + 6)
     }
 
     /// Why a row cannot be trusted, as one sentence naming the table and the key (shown safely:
@@ -54,6 +57,9 @@ struct StoredKVRow {
         guard checksum == computed else {
             throw Damage(reason: "\(name): checksum mismatch (stored \(StateRowChecksum.hex(checksum)), "
                 + "computed \(StateRowChecksum.hex(computed))): the value on disk is not the value that was written")
+        }
+        guard scanHash == Int64(ScanHash.of(key)) else {
+            throw Damage(reason: "\(name): scan_hash \(scanHash) is not the key's (\(ScanHash.of(key))): SCAN would list it out of place")
         }
         return row
     }
