@@ -42,3 +42,40 @@ extension PaxosClient {
         PaxosClientError.unexpectedReply.with("\(command) answered \(reply)", endpoint: lastEndpoint)
     }
 }
+
+/// SCAN, walked by the caller: one page per call, the cursor carried between calls.
+extension PaxosClient {
+    /// One SCAN page: the keys and the cursor to send next (0: the scan is over). Keys present
+    /// from the first call to the last come back exactly once, whichever node answers each page.
+    public func scan(cursor: UInt64, match: [UInt8]? = nil, count: Int? = nil) throws(PaxosClientError) -> (next: UInt64, keys: [[UInt8]]) {
+        var arguments = [Array("SCAN".utf8), Array(String(cursor).utf8)]
+        if let match { arguments += [Array("MATCH".utf8), match] }
+        if let count { arguments += [Array("COUNT".utf8), Array(String(count).utf8)] }
+        let reply = try command(arguments)
+        guard case .array(let parts?) = reply, parts.count == 2, case .bulkString(let text?) = parts[0],
+              let next = UInt64(String(decoding: text, as: UTF8.self)), case .array(let items?) = parts[1] else {
+            throw unexpectedScan(reply)
+        }
+        var keys: [[UInt8]] = []
+        for item in items {
+            guard case .bulkString(let key?) = item else { throw unexpectedScan(reply) }
+            keys.append(key)
+        }
+        return (next, keys)
+    }
+
+    private func unexpectedScan(_ reply: RESPValue) -> PaxosClientError {
+        PaxosClientError.unexpectedReply("SCAN answered \(reply)", endpoint: lastEndpoint)
+    }
+
+    /// A glob pattern matching exactly the keys that start with `prefix`: its glob characters
+    /// escaped, then `*`.
+    public static func globMatchingPrefix(_ prefix: [UInt8]) -> [UInt8] {
+        var pattern: [UInt8] = []
+        for byte in prefix {
+            if "*?[]\\".utf8.contains(byte) { pattern.append(UInt8(ascii: "\\")) }
+            pattern.append(byte)
+        }
+        return pattern + [UInt8(ascii: "*")]
+    }
+}
