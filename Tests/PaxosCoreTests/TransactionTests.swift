@@ -112,6 +112,22 @@ struct TransactionTests {
         #expect(machine.get(Self.b("n")) == Self.b("1"))
     }
 
+    @Test("exactly-once: an EXEC reply over the session bound is answered once, then remembered as notRemembered")
+    func largeArrayNotRemembered() {
+        var machine = KVStateMachine(rules: KVRules(maxRememberedReplyBytes: 64))
+        let big = Array(repeating: UInt8(ascii: "x"), count: 40)
+        _ = machine.apply(slot: Slot(1), command: .batch([request(9, 1, .put(key: Self.b("k"), value: big))]))
+        let exec = request(1, 1, .txn(Transaction(compares: [], success: [Self.read(.value, "k"), Self.read(.value, "k")])))
+        let first = machine.apply(slot: Slot(2), command: .batch([exec]))
+        let retry = machine.apply(slot: Slot(3), command: .batch([exec]))
+        #expect(first.map(\.result) == [.reply(.transaction(succeeded: true, [.bulk(big), .bulk(big)]))])
+        #expect(retry.map(\.result) == [.reply(.notRemembered)])
+        let small = request(1, 2, .all([Self.read(.exists, "k")]))
+        _ = machine.apply(slot: Slot(4), command: .batch([small]))
+        #expect(machine.apply(slot: Slot(5), command: .batch([small])).map(\.result) == [.reply(.array([.integer(1)]))],
+                "a reply under the bound is remembered whole")
+    }
+
     @Test("routing: keys of composites are every compared and touched key")
     func keys() {
         let operation = Operation.txn(Transaction(compares: [Self.compare("w", .exists(true))],

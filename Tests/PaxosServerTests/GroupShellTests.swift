@@ -237,6 +237,14 @@ struct GroupShellTests {
         #expect(secondLife.trackedCount == 1, "the new request still waits for its own answer")
         // An answer that does not fit the request is not about it.
         #expect(secondLife.forwardReplyReceived(id: newToken, .answer(.value([1])), now: 1, view: Self.following) == [])
+        let (readToken, _) = secondLife.submit(.read(.keys([[1], [2]], fields: .value)), now: 0, view: Self.following)
+        #expect(secondLife.forwardReplyReceived(id: readToken, .answer(.value([1])), now: 1, view: Self.following) == [],
+                "an answer of one entry is not the answer to a query of two keys")
+        #expect(secondLife.forwardReplyReceived(id: readToken, .answer(ReadAnswer(fields: .revision, entries: [nil, nil])), now: 1,
+                                                view: Self.following) == [], "nor one of other fields")
+        let fitting = ReadAnswer(fields: .value, entries: [nil, ReadAnswer.Entry(value: [3], revision: .none)])
+        #expect(secondLife.forwardReplyReceived(id: readToken, .answer(fitting), now: 1, view: Self.following)
+                == [.answer(token: readToken, .answer(fitting))])
         #expect(secondLife.trackedCount == 1)
         // The planted bug: both lives count from 1, and the old answer completes the new write.
         let buggy = ShellSettings(me: Self.me, requestTimeoutMilliseconds: 1_000, rerouteMilliseconds: 100,
