@@ -26,7 +26,7 @@ public struct QueuedCommand: Sendable {
         self.render = { _ in constant }
     }
 
-    /// What this command renders for its answer in EXEC.
+    /// The refusal of a command that is not a state change of one group (BACKUP, AUTH, INFO…).
     static let notAllowed = ClientCommandError("ERR Command not allowed inside a transaction")
 }
 
