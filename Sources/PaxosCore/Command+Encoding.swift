@@ -14,6 +14,8 @@
 /// operation:= 0x01 key:bytes value:bytes             -- put
 ///           | 0x02 key:bytes                         -- delete
 ///           | 0x03 keyop                             -- see Operation+Encoding.swift
+///           | 0x04 count:u32 operation*count         -- all
+///           | 0x05 txn                               -- see Operation+Encoding.swift
 /// bytes    := length:u32 octets
 /// ```
 /// All integers are big-endian. This is an on-disk format: change it only with a schema bump.
@@ -22,6 +24,8 @@ extension Command {
     public static let maxKeyBytes = 64 * 1024
     public static let maxValueBytes = 64 * 1024 * 1024
     public static let maxBatchCount = 1 << 20
+    /// Most operations (and compares) in one request's `Operation.all`/`.txn`, nested ones included.
+    public static let maxOperationsPerRequest = 100_000
     /// Most voters or learners in one membership.
     public static let maxMembers = 1024
     /// How tag 0x04 writes a request without an origin (no slot is this high).
@@ -158,6 +162,8 @@ extension Operation {
         case .put(let key, let value): key.count + value.count
         case .delete(let key): key.count
         case .key(let op): op.payloadBytes
+        case .all(let operations): operations.reduce(0) { $0 + $1.payloadBytes }
+        case .txn(let transaction): transaction.payloadBytes
         }
     }
 }

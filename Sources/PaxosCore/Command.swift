@@ -7,16 +7,26 @@ public typealias Bytes = [UInt8]
 /// `put` and `delete` are the original two operations (tags 0x01, 0x02): plain `SET k v` and
 /// `DEL k` stay on them, so the hot path and old logs are byte for byte what they were. Every
 /// other single-key write is a `KeyOp` (tag 0x03), whose result is a `.reply(OpReply)`.
-public enum Operation: Hashable, Sendable {
+/// `all` (tag 0x04: MSET, the body of EXEC) and `txn` (tag 0x05: compares, then one branch)
+/// combine operations of one group into one request, so they apply in one slot, at one
+/// revision (`OperationExecutor+Transactions.swift`).
+public indirect enum Operation: Hashable, Sendable {
     case put(key: Bytes, value: Bytes)
     case delete(key: Bytes)
     case key(KeyOp)
+    /// Every operation in order, one reply each (`OpReply.array`); an `.error` in one does not
+    /// undo the others, as in Redis's EXEC.
+    case all([Operation])
+    /// If every compare holds, `success` as an `.all`, otherwise `failure` (`OpReply.transaction`).
+    case txn(Transaction)
 
     /// Every key the operation touches or compares, for routing.
     public var keys: [Bytes] {
         switch self {
         case .put(let key, _), .delete(let key): [key]
         case .key(let op): op.keys
+        case .all(let operations): operations.flatMap(\.keys)
+        case .txn(let transaction): transaction.keys
         }
     }
 

@@ -3,13 +3,15 @@
 /// however often it is forwarded (`ClientSession`).
 public enum ForwardedRequest: Hashable, Sendable {
     case write(ClientRequest)
-    case read(key: Bytes)
+    /// A linearizable read of one group's keys (GET is a one-key value query).
+    case query(ReadQuery)
 }
 
 /// The leader's answer to a forwarded request.
 public enum ForwardedOutcome: Hashable, Sendable {
     case applied(OperationResult)
-    case value(Bytes?)
+    /// The answer to a `query`.
+    case answer(ReadAnswer)
     /// The receiver does not lead; its hint, if it has one.
     case notLeader(ReplicaID?)
     /// Refused before it was proposed: certainly not applied by this forward.

@@ -51,6 +51,9 @@ public struct KVStateMachine: Hashable, Sendable {
 
     /// The key's row, revision included.
     public func row(_ key: Bytes) -> KVRow? { store.rows[key] }
+
+    /// The answer to a read of some keys, by the rule the SQLite store uses too.
+    public func answer(_ query: ReadQuery) -> ReadAnswer { query.answer(from: store) }
 }
 
 /// `KVRowStore` over two dictionaries. Kept apart from `KVStateMachine` so that the state

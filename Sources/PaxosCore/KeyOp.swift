@@ -21,11 +21,13 @@ public enum KeyOp: Hashable, Sendable {
     case incrementByFloat(key: Bytes, bits: UInt64)
     /// APPEND: the new length.
     case append(key: Bytes, Bytes)
+    /// A read inside a slot (GET, STRLEN, EXISTS queued in MULTI); changes nothing.
+    case read(ReadOp, key: Bytes)
 
     public var keys: [Bytes] {
         switch self {
         case .set(let key, _, _), .getDelete(let key), .incrementBy(let key, _),
-             .incrementByFloat(let key, _), .append(let key, _): [key]
+             .incrementByFloat(let key, _), .append(let key, _), .read(_, let key): [key]
         case .delete(let keys, _): keys
         }
     }
@@ -38,6 +40,7 @@ public enum KeyOp: Hashable, Sendable {
         case .getDelete(let key): key.count
         case .incrementBy(let key, _), .incrementByFloat(let key, _): key.count + 8
         case .append(let key, let value): key.count + value.count
+        case .read(_, let key): key.count + 1
         }
     }
 }
@@ -84,7 +87,7 @@ public enum Expiry: Hashable, Sendable {
 
 /// A RESP-shaped reply decided at apply. It lives in PaxosCore; the server renders it per
 /// command (a SET NX's `.null` is a nil bulk, an INCR's `.integer` an integer reply).
-public enum OpReply: Hashable, Sendable {
+public indirect enum OpReply: Hashable, Sendable {
     case ok
     /// A nil bulk string: a condition failed, or the old value of a missing key.
     case null
@@ -92,6 +95,10 @@ public enum OpReply: Hashable, Sendable {
     case bulk(Bytes)
     /// Decided at apply; the operation changed nothing.
     case error(OpError)
+    /// The replies of an `Operation.all`, one per operation, in order.
+    case array([OpReply])
+    /// The replies of the branch an `Operation.txn` took: `success`'s if `succeeded`, else `failure`'s.
+    case transaction(succeeded: Bool, [OpReply])
     /// A duplicate of a request whose reply was too large to keep in its session
     /// (`ClientSession.remembered`): the request was applied, its reply is unknown.
     case notRemembered

@@ -5,26 +5,48 @@
 /// operation := 0x01 key:bytes value:bytes            -- put (unchanged)
 ///            | 0x02 key:bytes                        -- delete (unchanged)
 ///            | 0x03 keyop
+///            | 0x04 count:u32 operation*count        -- all
+///            | 0x05 txn
+/// txn       := count:u32 compare*count count:u32 operation*count count:u32 operation*count
+///                                                    -- compares, success, failure
+/// compare   := key:bytes (0 flag | 1 value:bytes | 2 slot:u64 position:u16)
+///                                                    -- exists, value equals, revision equals
 /// keyop     := 0x01 key:bytes value:bytes condition flag:u8(returnsOld) expiry   -- set
 ///            | 0x02 count:u32 key:bytes*count flag:u8 [ifEquals:bytes]          -- delete
 ///            | 0x03 key:bytes                                                   -- getDelete
 ///            | 0x04 key:bytes by:i64                                            -- incrementBy
 ///            | 0x05 key:bytes bits:u64                                          -- incrementByFloat
 ///            | 0x06 key:bytes value:bytes                                       -- append
+///            | 0x07 read:u8 key:bytes                                           -- read
 /// condition := 0 | 1 | 2 | 3 old:bytes               -- always, NX, XX, IFEQ
 /// expiry    := 0 | 1                                 -- clear, keep (TTL cases follow)
 /// reply     := 0 | 1 | 2 value:i64 | 3 value:bytes | 4 error:u8 | 5
-///                                                    -- ok, null, integer, bulk, error, notRemembered
+///            | 6 count:u32 reply*count | 7 flag:u8 count:u32 reply*count
+///                                                    -- ok, null, integer, bulk, error, notRemembered,
+///                                                       array, transaction(succeeded)
 /// flag      := 0 | 1
 /// ```
 /// Integers are big-endian, i64 in two's complement. Decoding never traps: every length is
-/// bounded, every tag and flag checked.
+/// bounded, every tag and flag checked. Composite operations (`all`, `txn`) and replies
+/// (`array`, `transaction`) nest at most `Operation.maxNestingDepth` deep (EXEC's `txn` holding
+/// a queued MSET's `all` is the deepest a client produces), and one request holds at most
+/// `Command.maxOperationsPerRequest` operations and `Command.maxValueBytes` of payload.
 extension Operation {
     /// Most keys in one `KeyOp.delete` (a multi-key DEL of one group).
     public static let maxKeysPerOperation = 100_000
 
+    /// Composite operations inside composite operations: at most this many levels.
+    public static let maxNestingDepth = 2
+
     public func encode(into writer: inout ByteWriter) {
         switch self {
+        case .all(let operations):
+            writer.write(UInt8(4))
+            writer.write(UInt32(operations.count))
+            for operation in operations { operation.encode(into: &writer) }
+        case .txn(let transaction):
+            writer.write(UInt8(5))
+            transaction.encode(into: &writer)
         case .put(let key, let value):
             writer.write(UInt8(1))
             writer.writeLengthPrefixed(key)
@@ -39,7 +61,85 @@ extension Operation {
     }
 
     public static func decode(from reader: inout ByteReader) throws(DecodingError) -> Operation {
+        var remaining = Command.maxOperationsPerRequest
+        let operation = try decode(from: &reader, depth: 0, remaining: &remaining)
+        if operation.isComposite, operation.payloadBytes > Command.maxValueBytes {
+            throw .invalid("a request of \(operation.payloadBytes) payload bytes is over the limit of \(Command.maxValueBytes)")
+        }
+        return operation
+    }
+
+    /// Whether the operation is `all` or `txn`.
+    public var isComposite: Bool {
+        switch self {
+        case .all, .txn: true
+        case .put, .delete, .key: false
+        }
+    }
+
+    /// How many operations the request holds, itself included.
+    public var operationCount: Int {
+        switch self {
+        case .put, .delete, .key: 1
+        case .all(let operations): operations.reduce(1) { $0 + $1.operationCount }
+        case .txn(let t): (t.success + t.failure).reduce(1) { $0 + $1.operationCount }
+        }
+    }
+
+    /// Levels of composite operations: 0 for a plain one.
+    public var nestingDepth: Int {
+        switch self {
+        case .put, .delete, .key: 0
+        case .all(let operations): 1 + (operations.map(\.nestingDepth).max() ?? 0)
+        case .txn(let t): 1 + ((t.success + t.failure).map(\.nestingDepth).max() ?? 0)
+        }
+    }
+
+    /// Why `decode` would refuse this operation once encoded, or nil if it would not.
+    public var encodingProblem: String? {
+        switch self {
+        case .put(let key, let value):
+            if key.count > Command.maxKeyBytes { return "a \(key.count)-byte key is over the limit of \(Command.maxKeyBytes)" }
+            if value.count > Command.maxValueBytes { return "a \(value.count)-byte value is over the limit of \(Command.maxValueBytes)" }
+            return nil
+        case .delete(let key):
+            return key.count > Command.maxKeyBytes ? "a \(key.count)-byte key is over the limit of \(Command.maxKeyBytes)" : nil
+        case .key(let op):
+            return op.encodingProblem
+        case .all, .txn:
+            if nestingDepth > Self.maxNestingDepth { return "operations nested \(nestingDepth) deep (at most \(Self.maxNestingDepth))" }
+            if operationCount > Command.maxOperationsPerRequest {
+                return "\(operationCount) operations in one request (at most \(Command.maxOperationsPerRequest))"
+            }
+            if payloadBytes > Command.maxValueBytes { return "\(payloadBytes) payload bytes in one request (at most \(Command.maxValueBytes))" }
+            if case .txn(let t) = self, let compare = t.compares.first(where: { $0.encodingProblem != nil }) {
+                return compare.encodingProblem
+            }
+            let children: [Operation]
+            switch self {
+            case .all(let operations): children = operations
+            case .txn(let t): children = t.success + t.failure
+            default: children = []
+            }
+            return children.lazy.compactMap(\.encodingProblem).first
+        }
+    }
+
+    /// - Parameters:
+    ///   - depth: composite operations enclosing this one.
+    ///   - remaining: operations the request may still hold; every decoded one takes one.
+    static func decode(from reader: inout ByteReader, depth: Int, remaining: inout Int) throws(DecodingError) -> Operation {
+        remaining -= 1
+        guard remaining >= 0 else {
+            throw .invalid("more than \(Command.maxOperationsPerRequest) operations in one request at offset \(reader.offset)")
+        }
         switch try reader.readUInt8() {
+        case let tag where tag == 4 || tag == 5:
+            guard depth < maxNestingDepth else {
+                throw .invalid("operations nested deeper than \(maxNestingDepth) at offset \(reader.offset)")
+            }
+            if tag == 5 { return .txn(try Transaction.decode(from: &reader, depth: depth + 1, remaining: &remaining)) }
+            return .all(try decodeList(from: &reader, depth: depth + 1, remaining: &remaining))
         case 1:
             let key = try reader.readLengthPrefixed(limit: Command.maxKeyBytes)
             let value = try reader.readLengthPrefixed(limit: Command.maxValueBytes)
@@ -50,6 +150,87 @@ extension Operation {
             return .key(try KeyOp.decode(from: &reader))
         case let tag:
             throw .unknownTag(what: "operation", tag: tag)
+        }
+    }
+
+    /// `count:u32 operation*count`, each a child at `depth`.
+    static func decodeList(from reader: inout ByteReader, depth: Int, remaining: inout Int) throws(DecodingError) -> [Operation] {
+        let count = Int(try reader.readUInt32())
+        guard count <= remaining else {
+            throw .invalid("\(count) operations at offset \(reader.offset): more than \(Command.maxOperationsPerRequest) in one request")
+        }
+        var operations: [Operation] = []
+        operations.reserveCapacity(min(count, 1024))
+        for _ in 0..<count { operations.append(try decode(from: &reader, depth: depth, remaining: &remaining)) }
+        return operations
+    }
+}
+
+extension Transaction {
+    func encode(into writer: inout ByteWriter) {
+        writer.write(UInt32(compares.count))
+        for compare in compares { compare.encode(into: &writer) }
+        for branch in [success, failure] {
+            writer.write(UInt32(branch.count))
+            for operation in branch { operation.encode(into: &writer) }
+        }
+    }
+
+    static func decode(from reader: inout ByteReader, depth: Int, remaining: inout Int) throws(DecodingError) -> Transaction {
+        let count = Int(try reader.readUInt32())
+        guard count <= remaining else {
+            throw .invalid("\(count) compares at offset \(reader.offset): more than \(Command.maxOperationsPerRequest) in one request")
+        }
+        var compares: [Compare] = []
+        compares.reserveCapacity(min(count, 1024))
+        for _ in 0..<count {
+            remaining -= 1  // A compare costs as much as an operation to decode and to check.
+            compares.append(try Compare.decode(from: &reader))
+        }
+        let success = try Operation.decodeList(from: &reader, depth: depth, remaining: &remaining)
+        let failure = try Operation.decodeList(from: &reader, depth: depth, remaining: &remaining)
+        return Transaction(compares: compares, success: success, failure: failure)
+    }
+}
+
+extension Compare {
+    var encodingProblem: String? {
+        if key.count > Command.maxKeyBytes { return "a \(key.count)-byte key is over the limit of \(Command.maxKeyBytes)" }
+        if case .value(let value) = target, value.count > Command.maxValueBytes {
+            return "a \(value.count)-byte value is over the limit of \(Command.maxValueBytes)"
+        }
+        return nil
+    }
+
+    func encode(into writer: inout ByteWriter) {
+        writer.writeLengthPrefixed(key)
+        switch target {
+        case .exists(let present):
+            writer.write(UInt8(0))
+            writer.write(UInt8(present ? 1 : 0))
+        case .value(let value):
+            writer.write(UInt8(1))
+            writer.writeLengthPrefixed(value)
+        case .revision(let revision):
+            writer.write(UInt8(2))
+            writer.write(revision.slot.rawValue)
+            writer.write(revision.position)
+        }
+    }
+
+    static func decode(from reader: inout ByteReader) throws(DecodingError) -> Compare {
+        let key = try reader.readLengthPrefixed(limit: Command.maxKeyBytes)
+        switch try reader.readUInt8() {
+        case 0: return Compare(key: key, .exists(try reader.readFlag(what: "exists compare")))
+        case 1: return Compare(key: key, .value(equals: try reader.readLengthPrefixed(limit: Command.maxValueBytes)))
+        case 2:
+            let slot = Slot(try reader.readUInt64())
+            let position = try reader.readUInt16()
+            guard let revision = Revision(checking: slot, position: position) else {
+                throw .invalid("compared revision slot \(slot) is out of range")
+            }
+            return Compare(key: key, .revision(revision))
+        case let tag: throw .unknownTag(what: "compare", tag: tag)
         }
     }
 }
@@ -67,7 +248,7 @@ extension KeyOp {
             guard ifEquals == nil || keys.count == 1 else { return "a conditional delete of \(keys.count) keys" }
             values = ifEquals.map { [$0] } ?? []
         case .append(_, let value): values = [value]
-        case .getDelete, .incrementBy, .incrementByFloat: values = []
+        case .getDelete, .incrementBy, .incrementByFloat, .read: values = []
         }
         if let key = keys.first(where: { $0.count > Command.maxKeyBytes }) {
             return "a \(key.count)-byte key is over the limit of \(Command.maxKeyBytes)"
@@ -118,6 +299,10 @@ extension KeyOp {
             writer.write(UInt8(6))
             writer.writeLengthPrefixed(key)
             writer.writeLengthPrefixed(value)
+        case .read(let read, let key):
+            writer.write(UInt8(7))
+            writer.write(read.rawValue)
+            writer.writeLengthPrefixed(key)
         }
     }
 
@@ -165,6 +350,10 @@ extension KeyOp {
         case 6:
             let k = try key(&reader)
             return .append(key: k, try value(&reader))
+        case 7:
+            let raw = try reader.readUInt8()
+            guard let read = ReadOp(rawValue: raw) else { throw .unknownTag(what: "read", tag: raw) }
+            return .read(read, key: try key(&reader))
         case let tag:
             throw .unknownTag(what: "key operation", tag: tag)
         }
@@ -186,6 +375,15 @@ extension OpReply {
             writer.write(UInt8(4))
             writer.write(error.rawValue)
         case .notRemembered: writer.write(UInt8(5))
+        case .array(let replies):
+            writer.write(UInt8(6))
+            writer.write(UInt32(replies.count))
+            for reply in replies { reply.encode(into: &writer) }
+        case .transaction(let succeeded, let replies):
+            writer.write(UInt8(7))
+            writer.write(UInt8(succeeded ? 1 : 0))
+            writer.write(UInt32(replies.count))
+            for reply in replies { reply.encode(into: &writer) }
         }
     }
 
@@ -202,11 +400,33 @@ extension OpReply {
         case .integer: 9
         case .bulk(let value): 5 + value.count
         case .error: 2
+        case .array(let replies): replies.reduce(5) { $0 + $1.encodedBytes }
+        case .transaction(_, let replies): replies.reduce(6) { $0 + $1.encodedBytes }
         }
     }
 
     public static func decode(from reader: inout ByteReader) throws(DecodingError) -> OpReply {
+        var remaining = Command.maxOperationsPerRequest
+        return try decode(from: &reader, depth: 0, remaining: &remaining)
+    }
+
+    /// Replies nest as the operations they answer: at most `Operation.maxNestingDepth` deep and
+    /// `Command.maxOperationsPerRequest` in all.
+    static func decode(from reader: inout ByteReader, depth: Int, remaining: inout Int) throws(DecodingError) -> OpReply {
+        remaining -= 1
+        guard remaining >= 0 else { throw .invalid("more than \(Command.maxOperationsPerRequest) replies in one at offset \(reader.offset)") }
         switch try reader.readUInt8() {
+        case let tag where tag == 6 || tag == 7:
+            guard depth < Operation.maxNestingDepth else {
+                throw .invalid("replies nested deeper than \(Operation.maxNestingDepth) at offset \(reader.offset)")
+            }
+            let succeeded = tag == 7 ? try reader.readFlag(what: "transaction outcome") : false
+            let count = Int(try reader.readUInt32())
+            guard count <= remaining else { throw .invalid("\(count) replies at offset \(reader.offset): too many in one") }
+            var replies: [OpReply] = []
+            replies.reserveCapacity(min(count, 1024))
+            for _ in 0..<count { replies.append(try decode(from: &reader, depth: depth + 1, remaining: &remaining)) }
+            return tag == 6 ? .array(replies) : .transaction(succeeded: succeeded, replies)
         case 0: return .ok
         case 1: return .null
         case 2: return .integer(Int64(bitPattern: try reader.readUInt64()))

@@ -74,6 +74,10 @@ public enum OperationExecutor {
             return .deleted(existed: try store.remove(key))
         case .key(let op):
             return .reply(try execute(op, at: revision, store: &store, rules: rules))
+        case .all(let operations):
+            return .reply(try executeAll(operations, at: revision, store: &store, rules: rules))
+        case .txn(let transaction):
+            return .reply(try executeTransaction(transaction, at: revision, store: &store, rules: rules))
         }
     }
 
@@ -122,6 +126,8 @@ public enum OperationExecutor {
             guard length <= rules.maxValueBytes else { return .error(.stringTooLong) }
             try store.write(key, KVRow(value: (old?.value ?? []) + suffix, revision: revision, deadline: old?.deadline))
             return .integer(Int64(length))
+        case .read(let read, let key):
+            return read.reply(for: try store.row(key))
         }
     }
 }

@@ -22,6 +22,29 @@ package enum CommandDisplay {
             return "\(identity) DEL \(BytesDisplay.quoted(key, limit: 64))"
         case .key(let op):
             return "\(identity) \(describe(op))"
+        case .all, .txn:
+            return "\(identity) \(describe(request.operation))"
+        }
+    }
+
+    /// An operation as commands: `ALL [op, …]`, `TXN IF [compares] THEN [ops] ELSE [ops]`.
+    package static func describe(_ operation: Operation) -> String {
+        func q(_ key: Bytes) -> String { BytesDisplay.quoted(key, limit: 64) }
+        func list(_ operations: [Operation]) -> String { "[" + operations.map(describe).joined(separator: "; ") + "]" }
+        switch operation {
+        case .put(let key, let value): return "SET \(q(key)) = \(BytesDisplay.preview(value)) (\(value.count) B)"
+        case .delete(let key): return "DEL \(q(key))"
+        case .key(let op): return describe(op)
+        case .all(let operations): return "ALL \(list(operations))"
+        case .txn(let t):
+            let compares = t.compares.map { compare in
+                switch compare.target {
+                case .exists(let present): "\(q(compare.key)) \(present ? "exists" : "absent")"
+                case .value(let value): "\(q(compare.key)) == \(BytesDisplay.preview(value))"
+                case .revision(let revision): "\(q(compare.key)) rev \(revision)"
+                }
+            }
+            return "TXN IF [\(compares.joined(separator: ", "))] THEN \(list(t.success)) ELSE \(list(t.failure))"
         }
     }
 
@@ -44,6 +67,7 @@ package enum CommandDisplay {
         case .incrementBy(let key, let by): return "INCRBY \(q(key)) \(by)"
         case .incrementByFloat(let key, let bits): return "INCRBYFLOAT \(q(key)) \(Double(bitPattern: bits))"
         case .append(let key, let value): return "APPEND \(q(key)) \(BytesDisplay.preview(value)) (\(value.count) B)"
+        case .read(let read, let key): return "READ \(read) \(q(key))"
         }
     }
 }

@@ -143,6 +143,13 @@ extension CommandDisplay {
             let key = op.keys.first ?? []
             members += [("op", .string("key")), ("key", .text(key)), ("key_hex", .string(BytesDisplay.hex(key))),
                         ("value_size", .null), ("value_preview", .null), ("command", .string(CommandDisplay.describe(op)))]
+        case .all, .txn:
+            let key = request.operation.keys.first ?? []
+            let name: String = if case .txn = request.operation { "txn" } else { "all" }
+            members += [("op", .string(name)),
+                        ("key", .text(key)), ("key_hex", .string(BytesDisplay.hex(key))),
+                        ("value_size", .null), ("value_preview", .null),
+                        ("command", .string(CommandDisplay.describe(request.operation)))]
         }
         return .object(members)
     }

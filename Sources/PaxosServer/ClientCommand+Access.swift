@@ -24,6 +24,9 @@ extension ClientCommand {
         case .put, .delete: .role(.readWrite)
         case .data(.strlen): .role(.readOnly)
         case .data(.write): .role(.readWrite)
+        case .multiKey(let command): command.isWrite ? .role(.readWrite) : .role(.readOnly)
+        // The queued commands are checked one by one as they are queued.
+        case .transaction: .role(.readOnly)
         case .backup: .role(.admin)
         case .member(.list, _): .role(.readOnly)
         case .member: .role(.admin)

@@ -11,6 +11,10 @@ public enum ClientCommand: Hashable, Sendable {
     /// SET with options, SETNX, GETSET, GETDEL, DELIFEQ, the INCR family, APPEND, STRLEN.
     case data(DataCommand)
     case exists(keys: [Bytes])
+    /// MGET, GETREV, MSET, MSETNX, SETIFREV, DELIFREV, TOUCH.
+    case multiKey(MultiKeyCommand)
+    /// MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+    case transaction(TransactionCommand)
     case info(section: String?)
     case readonly
     case readwrite
@@ -90,17 +94,29 @@ extension ClientCommand {
                 throw ClientCommandError("ERR value too large: \(value.count) bytes, the limit is \(maxValueBytes)")
             }
             return .data(try DataCommand.parse(name: name, arguments: arguments))
+        case _ where MultiKeyCommand.names.contains(name):
+            // Sizes first, as for the data commands: every odd argument of MSET is a value.
+            if let value = arguments.first(where: { $0.count > maxValueBytes }) {
+                throw ClientCommandError("ERR value too large: \(value.count) bytes, the limit is \(maxValueBytes)")
+            }
+            let command = try MultiKeyCommand.parse(name: name, arguments: arguments)
+            _ = try keys(command.keys)
+            return .multiKey(command)
+        case _ where TransactionCommand.names.contains(name):
+            let command = try TransactionCommand.parse(name: name, arguments: arguments)
+            if case .watch(let watched) = command { _ = try keys(watched) }
+            return .transaction(command)
         case "SET", "PUT":
             try arity(2...2)
             guard arguments[1].count <= maxValueBytes else {
                 throw ClientCommandError("ERR value too large: \(arguments[1].count) bytes, the limit is \(maxValueBytes)")
             }
             return .put(key: try key(arguments[0]), value: arguments[1])
-        case "DEL", "DELETE":
-            try arity(1...(name == "DELETE" ? 1 : 64))
+        case "DEL", "DELETE", "UNLINK":
+            try arity(1...(name == "DELETE" ? 1 : Operation.maxKeysPerOperation))
             return .delete(keys: try keys(arguments))
         case "EXISTS":
-            try arity(1...64)
+            try arity(1...Operation.maxKeysPerOperation)
             return .exists(keys: try keys(arguments))
         case "INFO":
             try arity(0...1)
@@ -126,7 +142,7 @@ extension ClientCommand {
         case "CLIENT": return .compatibility(.ok)
         case "CONFIG", "COMMAND": return .compatibility(.emptyArray)
         default:
-            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, SETNX, GETSET, GETDEL, DELIFEQ, INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND, STRLEN, DEL/DELETE, EXISTS, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, QUIT")
+            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, SETNX, GETSET, GETDEL, DELIFEQ, INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND, STRLEN, DEL/DELETE/UNLINK, EXISTS, TOUCH, MGET, MSET, MSETNX, GETREV, SETIFREV, DELIFREV, MULTI, EXEC, DISCARD, WATCH, UNWATCH, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, QUIT")
         }
     }
 
@@ -197,6 +213,7 @@ extension ClientCommand {
         switch self {
         case .put, .delete: true
         case .data(let command): command.isWrite
+        case .multiKey(let command): command.isWrite
         default: false
         }
     }

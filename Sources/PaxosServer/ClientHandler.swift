@@ -56,6 +56,8 @@ final class ClientHandler: ChannelDuplexHandler {
     let authenticator: ClientAuthenticator?
     /// The role this connection authenticated as. - Invariant: nil until an AUTH succeeds.
     private var role: ClientRole?
+    /// MULTI/EXEC/WATCH (`ClientHandler+Transactions.swift`).
+    var transaction = TransactionState()
 
     init(node: Node, authenticator: ClientAuthenticator?) {
         self.node = node
@@ -220,6 +222,7 @@ final class ClientHandler: ChannelDuplexHandler {
     /// Runs one command; calls `finish` with its answer, now or later.
     private func run(_ raw: RESPCommand) {
         if let refusal = raw.refusal {
+            transaction.refused()
             return finish(.error(.err, "value too large: \(refusal)"))
         }
         if authenticator != nil, role == nil, !ClientCommand.allowedBeforeAuthentication.contains(raw.name) {
@@ -231,13 +234,15 @@ final class ClientHandler: ChannelDuplexHandler {
                                               maxKeyBytes: node.settings.maxKeyBytes,
                                               maxValueBytes: node.settings.maxValueBytes)
         } catch {
+            transaction.refused()
             return finish(.error(error.description))
         }
         if let refusal = refusal(of: command, name: raw.name) {
+            transaction.refused()
             return finish(.error(refusal))
         }
         let started = NIODeadline.now()
-        execute(command) { [self] value in
+        execute(command, size: Self.size(of: raw)) { [self] value in
             node.metrics.recordRequest(raw.name, since: started)
             finish(value)
         }
@@ -309,7 +314,8 @@ final class ClientHandler: ChannelDuplexHandler {
         context.close(promise: closed)
     }
 
-    private func execute(_ command: ClientCommand, done: @escaping (RESPValue) -> Void) {
+    private func execute(_ command: ClientCommand, size: Int, done: @escaping (RESPValue) -> Void) {
+        guard !runTransactionStep(command, size: size, done: done) else { return }
         switch command {
         case .ping(let message): done(message.map { .bulkString($0) } ?? .simpleString("PONG"))
         case .echo(let message): done(.bulkString(message))
@@ -326,25 +332,25 @@ final class ClientHandler: ChannelDuplexHandler {
         case .compatibility(.ok): done(.simpleString("OK"))
         case .compatibility(.emptyArray): done(.array([]))
         case .get(let key):
-            read(key) { outcome in done(Self.render(outcome) { if case .value(let v) = $0 { .bulkString(v) } else { nil } }) }
+            read(.value(of: key)) { outcome in done(Self.render(outcome) { if case .answer(let a) = $0 { .bulkString(a.firstValue) } else { nil } }) }
         case .put(let key, let value):
             write(.put(key: key, value: value)) { outcome in done(Self.render(outcome) { _ in .simpleString("OK") }) }
         case .delete(let keys):
-            countSequentially(keys, writes: true, each: { key, next in self.write(.delete(key: key), respond: next) }) { outcome in
-                if case .applied(.deleted(let existed)) = outcome { existed } else { false }
-            } done: { done($0) }
+            deleteKeys(keys, done: done)
         case .data(.write(let op, let rendering)):
             write(.key(op)) { outcome in
                 done(Self.render(outcome) { if case .applied(.reply(let reply)) = $0 { rendering.render(reply) } else { nil } })
             }
         case .data(.strlen(let key)):
-            read(key) { outcome in
-                done(Self.render(outcome) { if case .value(let v) = $0 { .integer(Int64(v?.count ?? 0)) } else { nil } })
+            read(.value(of: key)) { outcome in
+                done(Self.render(outcome) { if case .answer(let a) = $0 { .integer(Int64(a.firstValue?.count ?? 0)) } else { nil } })
             }
-        case .exists(let keys):
-            countSequentially(keys, writes: false, each: { key, next in self.read(key, respond: next) }) { outcome in
-                if case .value(let value) = outcome { value != nil } else { false }
-            } done: { done($0) }
+        case .exists(let keys), .multiKey(.touch(let keys)):
+            countExisting(keys, done: done)
+        case .multiKey(let command):
+            runMultiKey(command, done: done)
+        case .transaction:
+            preconditionFailure("TransactionState.step answers every transaction command")
         }
     }
 
@@ -402,39 +408,18 @@ final class ClientHandler: ChannelDuplexHandler {
         done(.array(fields))
     }
 
-    private func write(_ operation: Operation, respond: @escaping (RequestOutcome) -> Void) {
+    func write(_ operation: Operation, respond: @escaping (RequestOutcome) -> Void) {
         sequence += 1
         node.submit(.write(ClientRequest(client: clientID, sequence: sequence, operation: operation)), respond: respond)
     }
 
-    private func read(_ key: Bytes, respond: @escaping (RequestOutcome) -> Void) {
-        if staleReads {
-            node.staleRead(key: key, respond: respond)
+    /// A read of one group's keys: linearizable, or from this node's state on READONLY connections.
+    func read(_ query: ReadQuery, linearizable: Bool = false, respond: @escaping (RequestOutcome) -> Void) {
+        if staleReads && !linearizable {
+            node.staleRead(query, respond: respond)
         } else {
-            node.submit(.read(key: key), respond: respond)
+            node.submit(.read(query), respond: respond)
         }
-    }
-
-    /// Runs one request per key, one after another, and replies with how many matched; the
-    /// first failure is the reply. For writes (a multi-key DEL) a failure after some keys were
-    /// applied must not read as "nothing happened" (see `ServerErrorCode.multiKeyFailure`).
-    private func countSequentially(_ keys: [Bytes], writes: Bool, each: @escaping (Bytes, @escaping (RequestOutcome) -> Void) -> Void,
-                                   matches: @escaping (RequestOutcome) -> Bool, done: @escaping (RESPValue) -> Void) {
-        var remaining = keys[...]
-        var count: Int64 = 0
-        var applied = 0
-        func step() {
-            guard let key = remaining.popFirst() else { return done(.integer(count)) }
-            each(key) { outcome in
-                if case .failed(let code, let message) = outcome {
-                    return done(.error(ServerErrorCode.multiKeyFailure(code: code, message: message, applied: writes ? applied : 0, of: keys.count)))
-                }
-                applied += 1
-                if matches(outcome) { count += 1 }
-                step()
-            }
-        }
-        step()
     }
 
     static func render(_ outcome: RequestOutcome, success: (RequestOutcome) -> RESPValue?) -> RESPValue {

@@ -12,6 +12,9 @@ extension DataCommand.Rendering {
         case (_, .integer(let value)): .integer(value)
         case (_, .bulk(let value)): .bulkString(value)
         case (_, .error(let error)): .error(error.redisText)
+        case (_, .array(let replies)): .array(replies.map { DataCommand.Rendering.reply.render($0) })
+        case (_, .transaction(true, let replies)): .array(replies.map { DataCommand.Rendering.reply.render($0) })
+        case (_, .transaction(false, _)): .array(nil)
         // The shell turns this into a TIMEOUT before it reaches a connection (GroupShell.clientOutcome).
         case (_, .notRemembered): .error(.timeout, "the request was applied but its reply was not kept for retries; read the key")
         }

@@ -27,8 +27,8 @@ extension GroupNode {
     }
 
     /// A stale read (`READONLY` connections): served from this node's applied state.
-    func staleRead(key: Bytes, respond: @escaping (RequestOutcome) -> Void) {
-        let (token, effects) = shell.submitStaleRead(key: key, now: Self.nowMilliseconds, view: shellView)
+    func staleRead(_ query: ReadQuery, respond: @escaping (RequestOutcome) -> Void) {
+        let (token, effects) = shell.submitStaleRead(query, now: Self.nowMilliseconds, view: shellView)
         waiters[token] = respond
         perform(effects)
     }
@@ -67,8 +67,8 @@ extension GroupNode {
                 handle(.propose(batch))
             case .read(let id):
                 handle(.read(id))
-            case .readState(let key, let token):
-                jobs.append(.read(key: key, token: token))
+            case .readState(let query, let token):
+                jobs.append(.read(query, token: token))
             case .forward(let peer, let id, let request):
                 send(.forward(group: group, id: id, request), to: peer)
             case .forwardReply(let peer, let id, let outcome):

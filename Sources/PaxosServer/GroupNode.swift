@@ -201,8 +201,8 @@ final class GroupNode: @unchecked Sendable {
                 metrics.applied.record(Int64(slot.rawValue))
                 compaction.applied(slot: slot, bytes: results.reduce(0) { $0 + $1.request.operation.payloadBytes })
                 for (request, result) in results { effects += shell.applied(request, result) }
-            case .read(let token, let value):
-                effects += shell.readValue(token: token, value)
+            case .read(let token, let answer):
+                effects += shell.readAnswer(token: token, answer)
             case .installed, .compacted, .genesisRecorded:
                 break
             }

@@ -103,11 +103,14 @@ public final class Node: @unchecked Sendable {
     }
 
     /// Accepts a write or a linearizable read from a local connection, for the key's group.
+    /// - Precondition: every key of the request is in one group (the caller splits by group).
     func submit(_ kind: TrackedRequest.Kind, respond: @escaping (RequestOutcome) -> Void) {
         let key: Bytes
         switch kind {
         case .write(let request): key = request.operation.routingKey
-        case .read(let readKey), .localRead(let readKey): key = readKey
+        case .read(let query), .localRead(let query):
+            guard let first = query.keys.first else { preconditionFailure("a read of no keys") }
+            key = first
         }
         let group = group(for: key)
         if case .write(let request) = kind, let refusal = commandFormatRefusal(request.operation, in: group) {
@@ -128,8 +131,9 @@ public final class Node: @unchecked Sendable {
         return CommandFormatGate.refusal(needed: needed, blocker: blocker)
     }
 
-    func staleRead(key: Bytes, respond: @escaping (RequestOutcome) -> Void) {
-        group(for: key).staleRead(key: key, respond: respond)
+    func staleRead(_ query: ReadQuery, respond: @escaping (RequestOutcome) -> Void) {
+        guard let first = query.keys.first else { preconditionFailure("a read of no keys") }
+        group(for: first).staleRead(query, respond: respond)
     }
 
     // MARK: Peers

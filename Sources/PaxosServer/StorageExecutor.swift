@@ -10,8 +10,8 @@ package enum StorageJob: Sendable {
     case persist(PersistRecord)
     /// Apply a chosen command to the KV table and sessions.
     case apply(slot: Slot, command: Command)
-    /// Read a key; queued behind every apply before it, so the value includes them.
-    case read(key: Bytes, token: UInt64)
+    /// Answer a read of some keys; queued behind every apply before it, so the answer includes them.
+    case read(ReadQuery, token: UInt64)
     /// Replace the applied state with the staged snapshot of `slot`, in its own transaction,
     /// after every job before it and before every job after it.
     case installSnapshot(slot: Slot, stagingPath: String)
@@ -23,7 +23,7 @@ package enum StorageJob: Sendable {
 package enum StorageCompletion: Sendable {
     case persisted(PersistID)
     case applied(slot: Slot, results: [(request: ClientRequest, result: OperationResult)])
-    case read(token: UInt64, value: Bytes?)
+    case read(token: UInt64, answer: ReadAnswer)
     case installed(slot: Slot)
     /// The genesis record is durable.
     case genesisRecorded
@@ -265,8 +265,8 @@ package final class StorageExecutor: Sendable {
                     completions.append(.persisted(record.id))
                 case .apply(let slot, let command):
                     completions.append(.applied(slot: slot, results: try store.apply(slot: slot, command: command)))
-                case .read(let key, let token):
-                    completions.append(.read(token: token, value: try store.get(key: key)))
+                case .read(let query, let token):
+                    completions.append(.read(token: token, answer: try store.answer(query)))
                 case .installSnapshot, .recordGenesis:
                     // `execute` runs these between segments; one never reaches a segment.
                     throw LogStoreError.invalidArgument("a snapshot install or genesis record was put inside a group commit")

@@ -10,15 +10,18 @@ extension GroupShell {
         // An answer that does not fit the request (a value for a write, a write's result for a
         // read) is not about it: an honest leader never sends one, so it is ignored.
         switch (tracked.kind, outcome) {
-        case (.write, .value), (.read, .applied), (.localRead, _):
+        case (.write, .answer), (.read, .applied), (.localRead, _):
             // (The planted bug is the shell as it was: numbering from 1, and no such check.)
+            if settings.plantedBug != .reuseTokensAfterRestart { return [] }
+        case (.read(let query), .answer(let answer)) where answer.entries.count != query.keys.count || answer.fields != query.fields:
+            // An answer to some other query: one entry per key asked, of the fields asked.
             if settings.plantedBug != .reuseTokensAfterRestart { return [] }
         default: break
         }
         var effects: [ShellEffect] = []
         switch outcome {
         case .applied(let result): resolve(token, .applied(result), effects: &effects)
-        case .value(let value): resolve(token, .value(value), effects: &effects)
+        case .answer(let answer): resolve(token, .answer(answer), effects: &effects)
         case .notLeader, .unavailable:
             // Route again at the next sweep; the hint may be stale, our own view decides.
             requests[token]?.routedTo = nil
@@ -38,10 +41,10 @@ extension GroupShell {
         return effects
     }
 
-    /// The value a `ShellEffect.readState` read.
-    public mutating func readValue(token: UInt64, _ value: Bytes?) -> [ShellEffect] {
+    /// The answer a `ShellEffect.readState` read.
+    public mutating func readAnswer(token: UInt64, _ answer: ReadAnswer) -> [ShellEffect] {
         var effects: [ShellEffect] = []
-        resolve(token, .value(value), effects: &effects)
+        resolve(token, .answer(answer), effects: &effects)
         return effects
     }
 
@@ -50,8 +53,8 @@ extension GroupShell {
         var effects: [ShellEffect] = []
         switch reply {
         case .readReady(let id):
-            guard let token = readTokens.removeValue(forKey: id), case .read(let key)? = requests[token]?.kind else { break }
-            effects.append(.readState(key: key, token: token))
+            guard let token = readTokens.removeValue(forKey: id), case .read(let query)? = requests[token]?.kind else { break }
+            effects.append(.readState(query, token: token))
         case .readRejected(let id, let reason):
             guard let token = readTokens.removeValue(forKey: id) else { break }
             rejected(token, reason, now: now, view: view, effects: &effects)
@@ -131,7 +134,7 @@ extension GroupShell {
             let forwarded: ForwardedOutcome
             switch outcome {
             case .applied(let result): forwarded = .applied(result)
-            case .value(let value): forwarded = .value(value)
+            case .answer(let answer): forwarded = .answer(answer)
             case .failed(let code, _): forwarded = code == .busy ? .overloaded : .unavailable
             }
             return .forwardReply(to: peer, id: id, forwarded)

@@ -90,15 +90,15 @@ extension GroupShell {
 
     /// A stale read: served from this node's applied state without asking the leader, queued
     /// behind every apply already submitted, so it is at least as fresh as this node's own writes.
-    public mutating func submitStaleRead(key: Bytes, now: UInt64, view: ShellView) -> (token: UInt64, effects: [ShellEffect]) {
+    public mutating func submitStaleRead(_ query: ReadQuery, now: UInt64, view: ShellView) -> (token: UInt64, effects: [ShellEffect]) {
         let token = takeToken()
         guard !view.failed else {
             return (token, [.answer(token: token, .failed(code: .unavailable, message: "replica \(settings.me) is in a simulated failure"))])
         }
-        requests[token] = TrackedRequest(kind: .localRead(key: key), origin: .local,
+        requests[token] = TrackedRequest(kind: .localRead(query), origin: .local,
                                          deadline: now + settings.requestTimeoutMilliseconds,
                                          routedTo: settings.me, routedAt: now)
-        return (token, [.readState(key: key, token: token)])
+        return (token, [.readState(query, token: token)])
     }
 
     /// A request a peer forwarded to us: served as if a local client sent it, answered to the peer.
@@ -110,7 +110,7 @@ extension GroupShell {
         let kind: TrackedRequest.Kind
         switch request {
         case .write(let write): kind = .write(write)
-        case .read(let key): kind = .read(key: key)
+        case .query(let query): kind = .read(query)
         }
         var effects: [ShellEffect] = []
         _ = track(kind, origin: .peer(peer, forwardID: id), now: now, view: view, effects: &effects)
@@ -189,7 +189,7 @@ extension GroupShell {
         let forwarded: ForwardedRequest
         switch tracked.kind {
         case .write(let request): forwarded = .write(request)
-        case .read(let key): forwarded = .read(key: key)
+        case .read(let query): forwarded = .query(query)
         case .localRead: return
         }
         tracked.routedTo = leader

@@ -6,9 +6,9 @@ public enum ShellEffect: Hashable, Sendable {
     case propose([ClientRequest])
     /// Step the core with `.read(id)`: a linearizable read this leader serves.
     case read(ReadID)
-    /// Read `key` from the applied state, queued behind every apply already submitted, and
-    /// hand the value back with `GroupShell.readValue(token:_:)`.
-    case readState(key: Bytes, token: UInt64)
+    /// Answer `query` from the applied state, queued behind every apply already submitted, and
+    /// hand the answer back with `GroupShell.readAnswer(token:_:)`.
+    case readState(ReadQuery, token: UInt64)
     /// Send a request to the leader; its answer comes back with `forwardReplyReceived`.
     case forward(to: ReplicaID, id: UInt64, ForwardedRequest)
     /// Answer a peer that forwarded a request to us.

@@ -4,10 +4,10 @@ public import PaxosCore
 public struct TrackedRequest: Hashable, Sendable {
     public enum Kind: Hashable, Sendable {
         case write(ClientRequest)
-        /// A linearizable read, served by the leader.
-        case read(key: Bytes)
+        /// A linearizable read of one group's keys, served by the leader in one read round.
+        case read(ReadQuery)
         /// A stale read, served from this node's applied state and never routed.
-        case localRead(key: Bytes)
+        case localRead(ReadQuery)
     }
     public enum Origin: Hashable, Sendable {
         /// A client connection of this node; answered with `ShellEffect.answer`.

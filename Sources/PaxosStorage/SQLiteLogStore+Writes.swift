@@ -132,6 +132,11 @@ extension SQLiteLogStore {
             switch request.operation {
             case .put(let k, let value): (key, valueBytes) = (k, value.count)
             case .delete(let k): (key, valueBytes) = (k, 0)
+            case .all, .txn:
+                if let problem = request.operation.encodingProblem {
+                    throw .invalidArgument("slot \(slot): request \(request): \(problem)")
+                }
+                continue
             case .key(let op):
                 if let problem = op.encodingProblem {
                     throw .invalidArgument("slot \(slot): request \(request): \(problem)")

@@ -59,7 +59,7 @@ extension Simulation {
         case .delete(let key):
             kind = .write(ClientRequest(client: client.id, sequence: current.sequence, operation: .delete(key: key), origin: origin))
         case .get(let key):
-            kind = .read(key: key)
+            kind = .read(.value(of: key))
         }
         let (token, effects) = replicas[replica].shell.submit(kind, now: now, view: view)
         replicas[replica].waiters[token] = (index, current.op)

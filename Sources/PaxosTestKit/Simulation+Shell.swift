@@ -31,11 +31,11 @@ extension Simulation {
                 step(index, .propose(batch))
             case .read(let id):
                 step(index, .read(id))
-            case .readState(let key, let token):
+            case .readState(let query, let token):
                 // The simulated disk applies synchronously, so this read already sees every
                 // apply paxosd would have queued before it.
-                let value = replicas[index].disk.stateMachine.get(key)
-                perform(replicas[index].shell.readValue(token: token, value), at: index)
+                let answer = replicas[index].disk.stateMachine.answer(query)
+                perform(replicas[index].shell.readAnswer(token: token, answer), at: index)
             case .forward(let to, let id, let request):
                 transmitRequest(.forward(id: id, request), group: replicas[index].group, from: replicas[index].id, to: to)
                 crashAfterForward(at: index)
@@ -92,7 +92,7 @@ extension Simulation {
         switch outcome {
         case .applied(.ok): .outcome(.ok)
         case .applied(.deleted(let existed)): .outcome(.deleted(existed: existed))
-        case .value(let value): .outcome(.value(value))
+        case .answer(let answer): .outcome(.value(answer.firstValue))
         case .applied(.superseded), .applied(.expired): .unknown
         // The simulated clients issue no key operations yet.
         case .applied(.reply): .unknown

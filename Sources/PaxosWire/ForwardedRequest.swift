@@ -7,9 +7,16 @@ extension ForwardedRequest {
         case .write(let request):
             writer.write(UInt8(1))
             Command.batch([request]).encode(into: &writer)
-        case .read(let key):
+        case .query(.keys(let keys, .value)) where keys.count == 1:
+            // GET keeps the form from before queries (tag 2), so a GET forwarded during a
+            // rolling upgrade still reads on an older leader.
             writer.write(UInt8(2))
-            writer.writeLengthPrefixed(key)
+            writer.writeLengthPrefixed(keys[0])
+        case .query(.keys(let keys, let fields)):
+            writer.write(UInt8(3))
+            writer.write(fields.rawValue)
+            writer.write(UInt32(keys.count))
+            for key in keys { writer.writeLengthPrefixed(key) }
         }
     }
 
@@ -22,7 +29,18 @@ extension ForwardedRequest {
             }
             return .write(requests[0])
         case 2:
-            return .read(key: try reader.readLengthPrefixed(limit: Command.maxKeyBytes))
+            return .query(.value(of: try reader.readLengthPrefixed(limit: Command.maxKeyBytes)))
+        case 3:
+            let raw = try reader.readUInt8()
+            guard let fields = ReadFields(rawValue: raw) else { throw .unknownTag(what: "read fields", tag: raw) }
+            let count = Int(try reader.readUInt32())
+            guard count >= 1, count <= Operation.maxKeysPerOperation else {
+                throw .invalid("a query of \(count) keys: 1 to \(Operation.maxKeysPerOperation) allowed")
+            }
+            var keys: [Bytes] = []
+            keys.reserveCapacity(min(count, 1024))
+            for _ in 0..<count { keys.append(try reader.readLengthPrefixed(limit: Command.maxKeyBytes)) }
+            return .query(.keys(keys, fields: fields))
         case let tag:
             throw .unknownTag(what: "forwarded request", tag: tag)
         }
@@ -38,10 +56,23 @@ extension ForwardedOutcome {
             writer.write(UInt8(2))
             writer.write(UInt8(existed ? 1 : 0))
         case .applied(.superseded): writer.write(UInt8(3))
-        case .value(let value):
+        case .answer(let answer) where answer.fields == .value && answer.entries.count == 1:
+            // GET's answer keeps its form from before queries (tag 4); see the request's tag 2.
+            let value = answer.firstValue
             writer.write(UInt8(4))
             writer.write(UInt8(value == nil ? 0 : 1))
             if let value { writer.writeLengthPrefixed(value) }
+        case .answer(let answer):
+            writer.write(UInt8(10))
+            writer.write(answer.fields.rawValue)
+            writer.write(UInt32(answer.entries.count))
+            for entry in answer.entries {
+                writer.write(UInt8(entry == nil ? 0 : 1))
+                guard let entry else { continue }
+                writer.writeLengthPrefixed(entry.value)
+                writer.write(entry.revision.slot.rawValue)
+                writer.write(entry.revision.position)
+            }
         case .notLeader(let leader):
             writer.write(UInt8(5))
             writer.write(leader?.rawValue ?? 0)
@@ -59,7 +90,7 @@ extension ForwardedOutcome {
         case 1: return .applied(.ok)
         case 2: return .applied(.deleted(existed: try reader.readFlag()))
         case 3: return .applied(.superseded)
-        case 4: return .value(try reader.readFlag() ? try reader.readLengthPrefixed(limit: Command.maxValueBytes) : nil)
+        case 4: return .answer(.value(try reader.readFlag() ? try reader.readLengthPrefixed(limit: Command.maxValueBytes) : nil))
         case 5:
             let raw = try reader.readUInt32()
             return .notLeader(raw == 0 ? nil : ReplicaID(raw))
@@ -67,8 +98,37 @@ extension ForwardedOutcome {
         case 7: return .unavailable
         case 8: return .applied(.expired)
         case 9: return .applied(.reply(try OpReply.decode(from: &reader)))
+        case 10: return .answer(try decodeAnswer(from: &reader))
         case let tag: throw .unknownTag(what: "forwarded outcome", tag: tag)
         }
+    }
+}
+
+extension ForwardedOutcome {
+    /// Tag 10's body: `fields:u8 count:u32 (0 | 1 value:bytes slot:u64 position:u16)*count`.
+    static func decodeAnswer(from reader: inout ByteReader) throws(DecodingError) -> ReadAnswer {
+        let raw = try reader.readUInt8()
+        guard let fields = ReadFields(rawValue: raw) else { throw .unknownTag(what: "read fields", tag: raw) }
+        let count = Int(try reader.readUInt32())
+        guard count <= Operation.maxKeysPerOperation else {
+            throw .invalid("an answer of \(count) entries: at most \(Operation.maxKeysPerOperation) allowed")
+        }
+        var entries: [ReadAnswer.Entry?] = []
+        entries.reserveCapacity(min(count, 1024))
+        for _ in 0..<count {
+            guard try reader.readFlag() else {
+                entries.append(nil)
+                continue
+            }
+            let value = try reader.readLengthPrefixed(limit: Command.maxValueBytes)
+            let slot = Slot(try reader.readUInt64())
+            let position = try reader.readUInt16()
+            guard let revision = Revision(checking: slot, position: position) else {
+                throw .invalid("answered revision slot \(slot) is out of range")
+            }
+            entries.append(ReadAnswer.Entry(value: value, revision: revision))
+        }
+        return ReadAnswer(fields: fields, entries: entries)
     }
 }
 

@@ -131,8 +131,9 @@ extension ProcessTests {
                 // own, in every shape an answer takes (GroupShell.randomFirstToken).
                 let fake = try FakePeer(cluster: cluster, target: follower, as: leader)
                 defer { fake.close() }
-                let outcomes: [ForwardedOutcome] = [.applied(.ok), .applied(.deleted(existed: true)), .value(Array("forged".utf8)),
-                                                    .value(nil), .overloaded, .unavailable, .notLeader(nil),
+                let outcomes: [ForwardedOutcome] = [.applied(.ok), .applied(.deleted(existed: true)), .answer(.value(Array("forged".utf8))),
+                                                    .answer(.value(nil)),
+                                                    .answer(ReadAnswer(fields: .both, entries: [nil, ReadAnswer.Entry(value: [1], revision: .none)])), .overloaded, .unavailable, .notLeader(nil),
                                                     .applied(.reply(.integer(7))), .applied(.reply(.bulk(Array("forged".utf8)))),
                                                     .applied(.reply(.error(.overflow))), .applied(.reply(.notRemembered))]
                 let client = try cluster.client(only: follower)

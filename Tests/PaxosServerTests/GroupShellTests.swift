@@ -188,17 +188,17 @@ struct GroupShellTests {
     @Test("reads: served through the core when leading, forwarded otherwise; stale reads never leave the node")
     func reads() {
         var shell = Self.shell()
-        let (token, effects) = shell.submit(.read(key: [7]), now: 0, view: Self.leading)
+        let (token, effects) = shell.submit(.read(.value(of: [7])), now: 0, view: Self.leading)
         #expect(effects == [.read(ReadID(token))])
-        #expect(shell.coreReply(.readReady(ReadID(token)), now: 1, view: Self.leading) == [.readState(key: [7], token: token)])
-        #expect(shell.readValue(token: token, [8]) == [.answer(token: token, .value([8]))])
+        #expect(shell.coreReply(.readReady(ReadID(token)), now: 1, view: Self.leading) == [.readState(.value(of: [7]), token: token)])
+        #expect(shell.readAnswer(token: token, .value([8])) == [.answer(token: token, .answer(.value([8])))])
         // A rejected read (we lost the lead) is routed again, to the new leader.
-        let second = shell.submit(.read(key: [7]), now: 2, view: Self.leading)
+        let second = shell.submit(.read(.value(of: [7])), now: 2, view: Self.leading)
         #expect(shell.coreReply(.readRejected(ReadID(second.token), .notLeader(leader: Self.leader)), now: 3, view: Self.following)
-                == [.forward(to: Self.leader, id: second.token, .read(key: [7]))])
+                == [.forward(to: Self.leader, id: second.token, .query(.value(of: [7])))])
         #expect(shell.invariantViolations() == [])
-        let stale = shell.submitStaleRead(key: [7], now: 4, view: Self.following)
-        #expect(stale.effects == [.readState(key: [7], token: stale.token)])
+        let stale = shell.submitStaleRead(.value(of: [7]), now: 4, view: Self.following)
+        #expect(stale.effects == [.readState(.value(of: [7]), token: stale.token)])
         #expect(shell.tick(now: 500, view: Self.leaderless) == [], "a stale read is never routed, and the forward has no leader to go to")
         // Both time out. The forwarded read found no leader to re-send to at the sweep, so it
         // ends unrouted: NOLEADER; the stale read was served by this node: TIMEOUT.
@@ -236,7 +236,15 @@ struct GroupShellTests {
         #expect(secondLife.forwardReplyReceived(id: oldToken, .applied(.ok), now: 1, view: Self.following) == [])
         #expect(secondLife.trackedCount == 1, "the new request still waits for its own answer")
         // An answer that does not fit the request is not about it.
-        #expect(secondLife.forwardReplyReceived(id: newToken, .value([1]), now: 1, view: Self.following) == [])
+        #expect(secondLife.forwardReplyReceived(id: newToken, .answer(.value([1])), now: 1, view: Self.following) == [])
+        let (readToken, _) = secondLife.submit(.read(.keys([[1], [2]], fields: .value)), now: 0, view: Self.following)
+        #expect(secondLife.forwardReplyReceived(id: readToken, .answer(.value([1])), now: 1, view: Self.following) == [],
+                "an answer of one entry is not the answer to a query of two keys")
+        #expect(secondLife.forwardReplyReceived(id: readToken, .answer(ReadAnswer(fields: .revision, entries: [nil, nil])), now: 1,
+                                                view: Self.following) == [], "nor one of other fields")
+        let fitting = ReadAnswer(fields: .value, entries: [nil, ReadAnswer.Entry(value: [3], revision: .none)])
+        #expect(secondLife.forwardReplyReceived(id: readToken, .answer(fitting), now: 1, view: Self.following)
+                == [.answer(token: readToken, .answer(fitting))])
         #expect(secondLife.trackedCount == 1)
         // The planted bug: both lives count from 1, and the old answer completes the new write.
         let buggy = ShellSettings(me: Self.me, requestTimeoutMilliseconds: 1_000, rerouteMilliseconds: 100,

@@ -54,7 +54,8 @@ struct ExecutorDifferentialTests {
             // The stream did what it is for: every kind of decision, and pruning.
             #expect(stream.seen.isSuperset(of: ["ok", "deleted existed", "deleted absent", "superseded", "expired", "duplicate",
                                                 "reply ok", "reply null", "reply integer", "reply bulk",
-                                                "reply error notInteger", "reply error overflow", "reply error notFloat"]),
+                                                "reply error notInteger", "reply error overflow", "reply error notFloat",
+                                                "reply array", "reply transaction true", "reply transaction false"]),
                     "PAXOS_SEED=\(seed): \(stream.seen.sorted())")
             #expect(idleAtPrune > 0, "PAXOS_SEED=\(seed): the prune at slot \(ClientSession.pruneInterval) had sessions to delete")
             #expect(machine.rows.values.contains { $0.revision.slot > Slot(ClientSession.pruneInterval) })
@@ -163,6 +164,32 @@ struct CommandStream {
         }
     }
 
+    /// An `all` or a `txn` of a few operations (one of them maybe an `all` itself, as EXEC of a
+    /// queued MSET), with compares that hold about as often as not.
+    private mutating func composite(key: Bytes, value: Bytes, slot: Slot) -> Operation {
+        func other() -> Bytes { Array("key-\(Int.random(in: 0..<16, using: &random))".utf8) }
+        func leaf() -> Operation {
+            let k = other()
+            return switch Int.random(in: 0..<4, using: &random) {
+            case 0: .put(key: k, value: value)
+            case 1: .delete(key: k)
+            case 2: .key(.read(ReadOp.allCases.randomElement(using: &random)!, key: k))
+            default: .key(keyOp(key: k, value: value))
+            }
+        }
+        var operations = (0..<Int.random(in: 0...3, using: &random)).map { _ in leaf() }
+        if Int.random(in: 0..<4, using: &random) == 0 { operations.append(.all([leaf(), leaf()])) }
+        guard Bool.random(using: &random) else { return .all(operations) }
+        let compares = (0..<Int.random(in: 0...2, using: &random)).map { _ in
+            let k = Bool.random(using: &random) ? key : other()
+            let recent = Slot(slot.rawValue - UInt64.random(in: 0...min(3, slot.rawValue), using: &random))
+            let targets: [Compare.Target] = [.exists(Bool.random(using: &random)), .value(equals: Array("1".utf8)),
+                                             .revision(.none), .revision(Revision(slot: recent, position: 0))]
+            return Compare(key: k, targets.randomElement(using: &random)!)
+        }
+        return .txn(Transaction(compares: compares, success: operations, failure: Bool.random(using: &random) ? [leaf()] : []))
+    }
+
     static func kind(of reply: OpReply) -> String {
         switch reply {
         case .ok: "reply ok"
@@ -171,6 +198,8 @@ struct CommandStream {
         case .bulk: "reply bulk"
         case .error(let error): "reply error \(error)"
         case .notRemembered: "reply notRemembered"
+        case .array: "reply array"
+        case .transaction(let succeeded, _): "reply transaction \(succeeded)"
         }
     }
 
@@ -186,9 +215,10 @@ struct CommandStream {
         }
         let key = Array("key-\(Int.random(in: 0..<16, using: &random))".utf8)
         let value = Array("v\(slot.rawValue).\(client)".utf8)
-        let operation: Operation = switch Int.random(in: 0..<4, using: &random) {
+        let operation: Operation = switch Int.random(in: 0..<5, using: &random) {
         case 0: .put(key: key, value: value)
         case 1: .delete(key: key)
+        case 2: composite(key: key, value: value, slot: slot)
         default: .key(keyOp(key: key, value: value))
         }
         let origin: Slot?

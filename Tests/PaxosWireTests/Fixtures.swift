@@ -121,8 +121,19 @@ enum Fixtures {
                 client: ClientID(1), sequence: 1, operation: .delete(key: []))))),
             Named(name: "forward write with an origin", value: .forward(group: 0, id: 8, .write(ClientRequest(
                 client: ClientID(5), sequence: 2, operation: .put(key: [7], value: [8]), origin: Slot(1 << 62))))),
-            Named(name: "forward read", value: .forward(group: 0, id: UInt64.max, .read(key: Array("k".utf8)))),
-            Named(name: "forward read group 3", value: .forward(group: 3, id: 9, .read(key: Array("k".utf8)))),
+            Named(name: "forward read", value: .forward(group: 0, id: UInt64.max, .query(.value(of: Array("k".utf8))))),
+            Named(name: "forward read group 3", value: .forward(group: 3, id: 9, .query(.value(of: Array("k".utf8))))),
+            Named(name: "forward query of keys", value: .forward(group: 0, id: 11, .query(.keys([[1], [], [1]], fields: .both)))),
+            Named(name: "forward query of one revision", value: .forward(group: 0, id: 12, .query(.keys([[1]], fields: .revision)))),
+            Named(name: "forward composite write", value: .forward(group: 0, id: 13, .write(ClientRequest(
+                client: ClientID(5), sequence: 3, operation: .txn(Transaction(compares: [Compare(key: [1], .revision(.none))],
+                                                                              success: [.all([.put(key: [1], value: [2])])])),
+                origin: Slot(3))))),
+            Named(name: "forwardReply answer of keys", value: .forwardReply(group: 0, id: 14, .answer(ReadAnswer(fields: .both, entries: [
+                ReadAnswer.Entry(value: [9], revision: Revision(slot: Slot(5), position: 2)), nil])))),
+            Named(name: "forwardReply answer of no keys", value: .forwardReply(group: 0, id: 15, .answer(ReadAnswer(fields: .revision, entries: [])))),
+            Named(name: "forwardReply reply transaction", value: .forwardReply(group: 0, id: 16, .applied(.reply(
+                .transaction(succeeded: true, [.ok, .array([.null])]))))),
             Named(name: "forwardReply group 63", value: .forwardReply(group: 63, id: 9, .applied(.ok))),
             Named(name: "forwardReply ok", value: .forwardReply(group: 0, id: 1, .applied(.ok))),
             Named(name: "forwardReply deleted", value: .forwardReply(group: 0, id: 2, .applied(.deleted(existed: true)))),
@@ -135,8 +146,8 @@ enum Fixtures {
             Named(name: "forwardReply reply notRemembered", value: .forwardReply(group: 0, id: 3, .applied(.reply(.notRemembered)))),
             Named(name: "forward key operation", value: .forward(group: 0, id: 10, .write(ClientRequest(
                 client: ClientID(5), sequence: 2, operation: .key(.incrementBy(key: [7], -1)), origin: Slot(3))))),
-            Named(name: "forwardReply value", value: .forwardReply(group: 0, id: 4, .value([9, 9]))),
-            Named(name: "forwardReply nil", value: .forwardReply(group: 0, id: 5, .value(nil))),
+            Named(name: "forwardReply value", value: .forwardReply(group: 0, id: 4, .answer(.value([9, 9])))),
+            Named(name: "forwardReply nil", value: .forwardReply(group: 0, id: 5, .answer(.value(nil)))),
             Named(name: "forwardReply not leader", value: .forwardReply(group: 0, id: 6, .notLeader(ReplicaID(3)))),
             Named(name: "forwardReply no leader", value: .forwardReply(group: 0, id: 6, .notLeader(nil))),
             Named(name: "forwardReply overloaded", value: .forwardReply(group: 0, id: 7, .overloaded)),

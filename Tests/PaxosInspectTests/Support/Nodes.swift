@@ -61,7 +61,7 @@ enum Nodes {
             let operation: Operation = switch request.operation {
             case .put(let key, let value): .put(key: prefix + key, value: prefix + value)
             case .delete(let key): .delete(key: prefix + key)
-            case .key: preconditionFailure("the standard history holds no key operations")
+            case .key, .all, .txn: preconditionFailure("the standard history holds no key or composite operations")
             }
             return ClientRequest(client: request.client, sequence: request.sequence, operation: operation)
         })
