@@ -8,7 +8,8 @@
 /// (`CommandFormatGate`). A format, once used in a log, stays decodable by every later build.
 ///
 /// - Format 1: `.put` and `.delete` (operation tags 0x01, 0x02), the only ones before formats.
-/// - Format 2: key operations (`.key`, tag 0x03) and everything this build added after them.
+/// - Format 2: key operations (`.key`, tag 0x03), `.all` and `.txn` (0x04, 0x05), and
+///   everything else issue 19 adds before its first release (timed batches among them).
 extension Operation {
     /// The format this build writes and decodes.
     public static let currentCommandFormat: UInt8 = 2
@@ -17,7 +18,7 @@ extension Operation {
     public var commandFormat: UInt8 {
         switch self {
         case .put, .delete: 1
-        case .key: 2
+        case .key, .all, .txn: 2
         }
     }
 }

@@ -256,6 +256,22 @@ extension ProcessTests {
                 let client = try cluster.client()
                 let total = try (0..<20).reduce(0) { sum, n in sum + (Int(try client.get("bench:\(n)") ?? "") ?? -1_000_000) }
                 #expect(total == count, "the counters sum to \(total), the bench acknowledged \(count) increments")
+
+                // WATCH/MULTI/EXEC increments: every committed transaction adds exactly one, and
+                // the aborted ones (a watched key changed) nothing. MSET of 10 keys: no error.
+                for workload in ["watch-exec", "mset"] {
+                    let run = try Paxosctl.run(["bench", live, "--clients", "4", "--duration", "1", "--keys", "20",
+                                                "--workload", workload, "--json"])
+                    try #require(run.status == 0 && !run.signalled, "\(run)")
+                    let top = try #require(try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any], "\(run)")
+                    let row = try #require((top["operations"] as? [[String: Any]])?.first, "\(run)")
+                    #expect(row["name"] as? String == workload && (row["count"] as? Int ?? 0) > 0, "\(run)")
+                    #expect(row["errors"] as? Int == 0 && row["timeouts"] as? Int == 0, "\(run)")
+                    guard workload == "watch-exec" else { continue }
+                    let committed = row["count"] as? Int ?? 0
+                    let sum = try (0..<20).reduce(0) { sum, n in sum + (Int(try client.get("bench:\(n)") ?? "") ?? -1_000_000) }
+                    #expect(sum == committed, "the counters sum to \(sum), the bench committed \(committed) transactions")
+                }
             }
         }
 

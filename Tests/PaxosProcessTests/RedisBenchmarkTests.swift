@@ -11,7 +11,7 @@ extension ProcessTests {
     @Suite("process: redis-benchmark")
     struct RedisBenchmarkTests {
         /// redis-benchmark's tests that PaxosKV serves.
-        static let supported = ["ping_inline", "ping_mbulk", "set", "get", "incr"]
+        static let supported = ["ping_inline", "ping_mbulk", "set", "get", "incr", "mset"]
 
         @Test("process: redis-benchmark runs every supported test through a follower and the leader without an error")
         func supportedTests() throws {
@@ -31,7 +31,9 @@ extension ProcessTests {
                     // separate its progress lines).
                     let lines = run.standardOutput.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map(String.init)
                     for test in Self.supported {
-                        let line = lines.first { $0.hasPrefix(test.uppercased() + ":") && $0.contains("requests per second") }
+                        // "SET: 1234.5 requests per second", "MSET (10 keys): …".
+                        let name = test.uppercased()
+                        let line = lines.first { ($0.hasPrefix(name + ":") || $0.hasPrefix(name + " (")) && $0.contains("requests per second") }
                         #expect(line != nil, "node \(id): no result for \(test): \(run)")
                     }
                     #expect(!run.standardOutput.contains("ERR") && !run.standardError.contains("ERR"), "node \(id): \(run)")

@@ -15,6 +15,8 @@ struct CommandFormatGateTests {
         #expect(Operation.put(key: [1], value: [2]).commandFormat == 1)
         #expect(Operation.delete(key: [1]).commandFormat == 1)
         #expect(Operation.key(.incrementBy(key: [1], 1)).commandFormat == 2)
+        #expect(Operation.all([.put(key: [1], value: [2])]).commandFormat == 2, "even of old operations: the tag is new")
+        #expect(Operation.txn(Transaction(compares: [], success: [], failure: [])).commandFormat == 2)
         #expect(Operation.currentCommandFormat >= 2)
     }
 
