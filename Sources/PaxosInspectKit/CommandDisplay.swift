@@ -9,6 +9,8 @@ package enum CommandDisplay {
         case .noop: "noop"
         case .batch(let requests) where requests.isEmpty: "empty batch"
         case .batch(let requests): requests.map(describe).joined(separator: "; ")
+        case .timedBatch(let time, let requests) where requests.isEmpty: "@\(time.rawValue) clock slot"
+        case .timedBatch(let time, let requests): "@\(time.rawValue) " + requests.map(describe).joined(separator: "; ")
         case .configure(let membership): "CONFIGURE \(membership)"
         }
     }
@@ -37,13 +39,14 @@ package enum CommandDisplay {
             case .ifEquals(let old): " IFEQ \(BytesDisplay.preview(old))"
             }
             return "SET \(q(key)) = \(BytesDisplay.preview(value)) (\(value.count) B)\(condition)"
-                + (options.returnsOld ? " GET" : "") + (options.expiry == .keep ? " KEEPTTL" : "")
+                + (options.returnsOld ? " GET" : "") + describe(options.expiry)
         case .delete(let keys, let ifEquals?): return "DELIFEQ \(keys.map(q).joined(separator: " ")) \(BytesDisplay.preview(ifEquals))"
         case .delete(let keys, nil): return "DEL \(keys.map(q).joined(separator: " "))"
         case .getDelete(let key): return "GETDEL \(q(key))"
         case .incrementBy(let key, let by): return "INCRBY \(q(key)) \(by)"
         case .incrementByFloat(let key, let bits): return "INCRBYFLOAT \(q(key)) \(Double(bitPattern: bits))"
         case .append(let key, let value): return "APPEND \(q(key)) \(BytesDisplay.preview(value)) (\(value.count) B)"
+        case .expire, .getExpire, .deadline: return describeTTL(op)
         }
     }
 }

@@ -83,7 +83,7 @@ extension ClientCommand {
         case "GET":
             try arity(1...1)
             return .get(key: try key(arguments[0]))
-        case "SET" where arguments.count > 2, _ where DataCommand.names.contains(name):
+        case "SET" where arguments.count > 2, _ where DataCommand.names.contains(name) || DataCommand.ttlNames.contains(name):
             // Sizes first, so nothing over the limits reaches the log whatever the command.
             if let first = arguments.first { _ = try key(first) }
             if let value = arguments.dropFirst().first(where: { $0.count > maxValueBytes }) {

@@ -52,6 +52,10 @@ final class GroupNode: @unchecked Sendable {
     var shell: GroupShell
     /// The local connections waiting for an answer, by the shell's token.
     var waiters: [UInt64: (RequestOutcome) -> Void] = [:]
+    /// The applied state's clock and earliest deadline, as storage last reported them
+    /// (`StorageCompletion.clock`), for `ShellView`.
+    var logClock = LeaderTime(rawValue: 0)
+    var nextDeadline: LeaderTime?
 
     /// When `--fail-rate` fails this group and when it reloads (`FailureSchedule`); this node
     /// interprets its steps (GroupNode+FailureSimulation.swift).
@@ -203,6 +207,8 @@ final class GroupNode: @unchecked Sendable {
                 for (request, result) in results { effects += shell.applied(request, result) }
             case .read(let token, let value):
                 effects += shell.readValue(token: token, value)
+            case .clock(let clock, let deadline):
+                (logClock, nextDeadline) = (clock, deadline)
             case .installed, .compacted, .genesisRecorded:
                 break
             }

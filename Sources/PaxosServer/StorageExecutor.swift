@@ -29,6 +29,9 @@ package enum StorageCompletion: Sendable {
     case genesisRecorded
     /// A background compaction finished (see `requestCompaction`).
     case compacted(CompactionReport)
+    /// After a batch that applied slots (or installed a snapshot): the log clock and the
+    /// earliest stored deadline, for the shell's stamping and background expiry.
+    case clock(LeaderTime, nextDeadline: LeaderTime?)
 }
 
 /// What one background compaction did.
@@ -271,6 +274,9 @@ package final class StorageExecutor: Sendable {
                     // `execute` runs these between segments; one never reaches a segment.
                     throw LogStoreError.invalidArgument("a snapshot install or genesis record was put inside a group commit")
                 }
+            }
+            if jobs.contains(where: { if case .apply = $0 { true } else { false } }) {
+                completions.append(.clock(store.openClock, nextDeadline: try store.nextDeadline()))
             }
             // In a synced batch, the results of applies and reads leave before the fsync. They
             // may: an apply's result and a read's value depend only on commands already chosen

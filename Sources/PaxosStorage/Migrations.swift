@@ -17,6 +17,7 @@ import PaxosCore
 /// - 3 → 4: `kv.position` (0), `kv.expire_at` (NULL), `sessions.reply` (NULL: session
 ///   checksums are unchanged), and every `kv` checksum recomputed as
 ///   version 4 after checking the version 3 one (a damaged row stays detectably damaged).
+/// - 4 → 5: `meta.log_clock` (0) and the `kv_expiry` index; no row changes.
 enum Migrations {
     /// Migrates the database from `version` to `Schema.version`, one step at a time.
     /// - Precondition: `Schema.oldestMigratable ≤ version < Schema.version` (`SchemaSetup.identify`
@@ -60,6 +61,11 @@ enum Migrations {
                     ALTER TABLE sessions ADD COLUMN reply BLOB;
                     """)
                 try rechecksumKeysAsVersion4(database)
+            }
+        case 4:
+            try run(path) { () throws(SQLiteError) in
+                try database.execute("ALTER TABLE meta ADD COLUMN log_clock INTEGER NOT NULL DEFAULT 0;")
+                try database.execute(Schema.createExpiryIndex)
             }
         default:
             preconditionFailure("no migration step from version \(version)")

@@ -278,7 +278,7 @@ public final class Simulation {
             mix(1, UInt64(index))
             guard replicas[index].incarnation == incarnation, replicas[index].isUp else { return }
             step(index, .tick)
-            perform(replicas[index].shell.tick(now: now, view: shellView(index)), at: index)
+            perform(replicas[index].shell.tick(now: now, view: shellView(index), wallTime: wallTime), at: index)
             checkSnapshotTimeouts(index)
             compactIfDue(index)
             schedule(.tick(replica: index, incarnation: incarnation), after: configuration.tickUnits)
@@ -312,7 +312,7 @@ public final class Simulation {
         case .flushProposals(let index, let incarnation):
             mix(14, UInt64(index))
             guard replicas[index].incarnation == incarnation, replicas[index].isUp else { return }
-            perform(replicas[index].shell.flushProposals(), at: index)
+            perform(replicas[index].shell.flushProposals(wallTime: wallTime, view: shellView(index)), at: index)
         case .flush(let index, let incarnation):
             mix(3, UInt64(index))
             guard replicas[index].incarnation == incarnation else { return }

@@ -50,7 +50,7 @@ struct RefusalTests {
             return path
         },
         Input(name: "a newer schema version", kind: .unsupportedSchema, reason: "newer PaxosKV software") {
-            try altered($0, "PRAGMA user_version = 5")
+            try altered($0, "PRAGMA user_version = 6")
         },
         Input(name: "a newer schema version in the meta row", kind: .unsupportedSchema, reason: "schema version 7") {
             try altered($0, "UPDATE meta SET schema_version = 7")

@@ -79,12 +79,12 @@ struct RefusalTests {
             store.close()
             #expect(!FileSurgery.exists(path + "-wal"), "the header must be in the main file")
             var bytes = try FileSurgery.bytes(path)
-            #expect(bytes[60..<64].elementsEqual([0, 0, 0, 4]), "user_version is schema version 4")
+            #expect(bytes[60..<64].elementsEqual([0, 0, 0, 5]), "user_version is schema version 5")
             bytes.replaceSubrange(60..<64, with: [0, 0, 0, 99])
             try FileSurgery.write(bytes, to: path)
 
             let error = storeError { () throws(LogStoreError) in try Fixture.open(path) }
-            #expect(error == .unsupportedSchema(path: path, found: 99, supported: 4))
+            #expect(error == .unsupportedSchema(path: path, found: 99, supported: 5))
             #expect(error?.description.contains(path) == true)
             #expect(error?.description.contains("newer") == true, "\(String(describing: error))")
         }
@@ -96,9 +96,9 @@ struct RefusalTests {
         try withTemporaryDirectory { directory in
             let path = directory.path("node.sqlite")
             try Fixture.open(path).close()
-            try SQLite3Tool.run("UPDATE meta SET schema_version = 5", on: path)
+            try SQLite3Tool.run("UPDATE meta SET schema_version = 6", on: path)
             let error = storeError { () throws(LogStoreError) in try Fixture.open(path) }
-            #expect(error == .unsupportedSchema(path: path, found: 5, supported: 4))
+            #expect(error == .unsupportedSchema(path: path, found: 6, supported: 5))
         }
     }
 
