@@ -34,6 +34,8 @@ public enum ClientCommand: Hashable, Sendable {
     public enum RESPCompatibilityReply: Hashable, Sendable {
         case ok
         case emptyArray
+        /// A bulk string: SCRIPT LOAD's SHA-1 (`KnownScripts.swift`).
+        case bulk(Bytes)
     }
 }
 
@@ -123,10 +125,18 @@ extension ClientCommand {
             return .compatibility(.ok)
         case "MEMBER":
             return try parseMember(arguments)
+        case "EVAL", "EVALSHA":
+            return .data(try KnownScript.parseEval(name: name, arguments: arguments))
+        case "SCRIPT":
+            // Recognising the text records its SHA-1 for EVALSHA (KnownScripts.swift).
+            guard arguments.count == 2, String(decoding: arguments[0], as: UTF8.self).uppercased() == "LOAD" else {
+                throw ClientCommandError("ERR PaxosKV supports SCRIPT LOAD only, for redis-py's Lock scripts")
+            }
+            return .compatibility(.bulk(Array(try KnownScript.load(arguments[1]).sha.utf8)))
         case "CLIENT": return .compatibility(.ok)
         case "CONFIG", "COMMAND": return .compatibility(.emptyArray)
         default:
-            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, SETNX, GETSET, GETDEL, DELIFEQ, INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND, STRLEN, DEL/DELETE, EXISTS, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, QUIT")
+            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, SETNX, GETSET, GETDEL, DELIFEQ, INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND, STRLEN, SETEX, PSETEX, GETEX, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, PERSIST, TTL, PTTL, EXPIRETIME, PEXPIRETIME, EVAL/EVALSHA/SCRIPT LOAD (redis-py Lock only), DEL/DELETE, EXISTS, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, QUIT")
         }
     }
 

@@ -325,6 +325,7 @@ final class ClientHandler: ChannelDuplexHandler {
             hello(version: version, user: user, password: password, done: done)
         case .compatibility(.ok): done(.simpleString("OK"))
         case .compatibility(.emptyArray): done(.array([]))
+        case .compatibility(.bulk(let bytes)): done(.bulkString(bytes))
         case .get(let key):
             read(key) { outcome in done(Self.render(outcome) { if case .value(let v) = $0 { .bulkString(v) } else { nil } }) }
         case .put(let key, let value):
