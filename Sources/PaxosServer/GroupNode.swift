@@ -116,6 +116,8 @@ final class GroupNode: @unchecked Sendable {
     func start() {
         loop.preconditionInEventLoop()
         metrics.applied.record(Int64(replica.appliedThrough.rawValue))
+        var jobs: [StorageJob] = [.reportClock]
+        submit(&jobs)
     }
 
     /// One core step and its actions. The only caller of `replica.step`.
