@@ -86,7 +86,7 @@ public final class Simulation {
                 plantedBugGroup: Int? = nil, compaction: Bool = true, corruptMessages: Bool = false,
                 partitionPatterns: Bool = false, reconfigure: Bool? = nil, diskLoss: Bool? = nil,
                 simulatorBug: SimulatorBug? = nil, sessionExpirySlots: UInt64? = nil, powerLosses: Bool = false,
-                shellBug: ShellBug? = nil) {
+                shellBug: ShellBug? = nil, leaderClocks: Bool = false) {
         precondition(plantedBugGroup.map { $0 >= 0 && $0 < groups } ?? true, "simulation: bug group \(plantedBugGroup ?? 0) of \(groups)")
         self.seed = seed
         var random = SeededGenerator(seed: seed)
@@ -98,6 +98,7 @@ public final class Simulation {
         var aim = SeededGenerator(seed: seed ^ 0x7461_7267_6574_2121)
         if let plantedBug { configuration.target(plantedBug, using: &aim) }
         if !compaction { configuration.retainSlots = nil }
+        configuration.leaderClocks = leaderClocks
         if powerLosses {
             // Nothing drawn; a power loss needs the nemesis to run.
             configuration.powerLosses = true
