@@ -56,6 +56,8 @@ final class GroupNode: @unchecked Sendable {
     /// (`StorageCompletion.clock`), for `ShellView`.
     var logClock = LeaderTime(rawValue: 0)
     var nextDeadline: LeaderTime?
+    /// Warns at most every 10 s that this leader's wall clock is behind the log's (`GroupNode+Time.swift`).
+    var clockBehindLog = LogThrottle()
 
     /// When `--fail-rate` fails this group and when it reloads (`FailureSchedule`); this node
     /// interprets its steps (GroupNode+FailureSimulation.swift).
@@ -211,6 +213,7 @@ final class GroupNode: @unchecked Sendable {
                 effects += shell.readValue(token: token, value)
             case .clock(let clock, let deadline):
                 (logClock, nextDeadline) = (clock, deadline)
+                noteLogClock()
             case .installed, .compacted, .genesisRecorded:
                 break
             }
