@@ -289,6 +289,8 @@ package.targets += [
 for name in ["PaxosServer", "PaxosCtlKit", "paxosd", "PaxosProcessTests"] {
     package.targets.first(where: { $0.name == name })?.dependencies.append("PaxosAuth")
 }
+// SHA-1 of the Lua scripts PaxosKV recognises (KnownScripts.swift: SCRIPT LOAD, EVALSHA).
+package.targets.first(where: { $0.name == "PaxosServer" })?.dependencies.append(.product(name: "Crypto", package: "swift-crypto"))
 
 // MARK: TLS
 // swift-nio-ssl: optional TLS on the client port and the peer port (mutual TLS between peers),

@@ -4,6 +4,7 @@
 /// command  := 0x00                                   -- no-op
 ///           | 0x01 count:u32 request*count           -- batch (requests without an origin)
 ///           | 0x04 count:u32 originRequest*count     -- batch whose requests name their origin
+///           | 0x05 time:u64 count:u32 originRequest*count -- timed batch (time: Unix ms, ≤ 2^63-1)
 ///           | 0x02 epoch:u64 voters:u32 member*voters learners:u32 member*learners -- configure
 ///           | 0x03 epoch:u64 voters:u32 member*voters learners:u32 member*learners
 ///                  addresses:u32 address*addresses   -- configure with member addresses
@@ -47,6 +48,16 @@ extension Command {
                 if withOrigins { writer.write(request.origin?.rawValue ?? Self.noOrigin) }
                 request.operation.encode(into: &writer)
             }
+        case .timedBatch(let time, let requests):
+            writer.write(UInt8(5))
+            writer.write(time.rawValue)
+            writer.write(UInt32(requests.count))
+            for request in requests {
+                writer.write(request.client.rawValue)
+                writer.write(request.sequence)
+                writer.write(request.origin?.rawValue ?? Self.noOrigin)
+                request.operation.encode(into: &writer)
+            }
         case .configure(let membership):
             // Without addresses, the format from before they existed: logs, snapshots and
             // golden traces of such memberships are byte for byte what they were.
@@ -79,7 +90,13 @@ extension Command {
         switch try reader.readUInt8() {
         case 0:
             return .noop
-        case let tag where tag == 1 || tag == 4:
+        case let tag where tag == 1 || tag == 4 || tag == 5:
+            var time: LeaderTime?
+            if tag == 5 {
+                let raw = try reader.readUInt64()
+                guard raw <= UInt64(Int64.max) else { throw .invalid("batch time \(raw) is beyond the largest storable one") }
+                time = LeaderTime(rawValue: raw)
+            }
             let count = Int(try reader.readUInt32())
             guard count <= maxBatchCount else {
                 throw .tooLong(length: count, limit: maxBatchCount, offset: reader.offset)
@@ -90,7 +107,7 @@ extension Command {
                 let client = ClientID(try reader.readUInt64())
                 let sequence = try reader.readUInt64()
                 var origin: Slot?
-                if tag == 4 {
+                if tag != 1 {
                     let raw = try reader.readUInt64()
                     if raw != noOrigin {
                         guard Slot(raw).isInRange else { throw .invalid("origin slot \(raw) of client \(client) is out of range") }
@@ -100,6 +117,7 @@ extension Command {
                 let operation = try Operation.decode(from: &reader)
                 requests.append(ClientRequest(client: client, sequence: sequence, operation: operation, origin: origin))
             }
+            if let time { return .timedBatch(time: time, requests: requests) }
             return .batch(requests)
         case let tag where tag == 2 || tag == 3:
             let epoch = try reader.readUInt64()
@@ -152,7 +170,7 @@ extension Command {
         requests.reduce(0) { $0 + $1.operation.payloadBytes }
     }
 
-    var encodedSizeHint: Int { 5 + payloadBytes + requests.count * 37 + (membership.map { 16 + $0.ids.count * 12 + $0.addresses.values.reduce(0) { $0 + 20 + $1.host.utf8.count } } ?? 0) }
+    var encodedSizeHint: Int { 13 + payloadBytes + requests.count * 37 + (membership.map { 16 + $0.ids.count * 12 + $0.addresses.values.reduce(0) { $0 + 20 + $1.host.utf8.count } } ?? 0) }
 }
 
 extension Operation {

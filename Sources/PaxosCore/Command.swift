@@ -72,12 +72,23 @@ public enum Command: Hashable, Sendable {
     case noop
     case batch([ClientRequest])
     case configure(Membership)
+    /// A batch stamped with the leader's clock reading (tag 0x05). Applying it first raises
+    /// the state machine's clock to `time` (never lowers it), and every operation of the slot
+    /// judges deadlines by that clock (docs/design/coordination-api.md §3). Without requests it
+    /// is a "clock slot": it only moves the clock and sweeps expired keys. Untimed runs (the
+    /// simulator's plain seeds, tests) keep `.batch`, so their logs and digests do not change.
+    case timedBatch(time: LeaderTime, requests: [ClientRequest])
 
     public var requests: [ClientRequest] {
         switch self {
         case .noop, .configure: []
-        case .batch(let requests): requests
+        case .batch(let requests), .timedBatch(_, let requests): requests
         }
+    }
+
+    /// The leader's clock reading this command carries, if it is a timed batch.
+    public var time: LeaderTime? {
+        if case .timedBatch(let time, _) = self { time } else { nil }
     }
 
     /// The membership this command chooses, if it is a configuration change.

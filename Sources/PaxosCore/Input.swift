@@ -6,8 +6,11 @@ public enum Input: Hashable, Sendable {
     /// A peer's message arrived.
     case message(from: ReplicaID, Message)
     /// Client writes to order. A shell should pass everything it read in one go, so they can
-    /// share a slot.
-    case propose([ClientRequest])
+    /// share a slot. `time` is the leader shell's clock reading (Unix ms, never decreasing in
+    /// one shell): once a leader was given one, it cuts `Command.timedBatch`es stamped with the
+    /// largest time given so far. An empty proposal with a time asks for a clock slot (one
+    /// empty timed batch) unless requests are pending anyway. Nil: untimed `.batch`es.
+    case propose([ClientRequest], time: LeaderTime? = nil)
     /// A client wants a linearizable read.
     case read(ReadID)
     /// Every `PersistRecord` with an id ≤ this one is durable.

@@ -7,6 +7,10 @@ public struct KVRules: Hashable, Sendable {
     public var maxValueBytes: Int
     /// The largest encoded `OpReply` a session remembers (`ClientSession.remembered`).
     public var maxRememberedReplyBytes: Int
+    /// How many expired rows each timed batch removes before its requests (background expiry,
+    /// `OperationExecutor.sweep`). Part of the apply rule like the rest: changing it needs a
+    /// recorded rule version.
+    public var sweepKeysPerSlot = 256
 
     public init(sessionExpirySlots: UInt64 = ClientSession.expirySlots, maxValueBytes: Int = Command.maxValueBytes,
                 maxRememberedReplyBytes: Int = ClientSession.maxRememberedReplyBytes) {

@@ -33,8 +33,8 @@ public struct KVStateMachine: Hashable, Sendable {
     /// of another node's tables this way).
     /// - Precondition: the rows are the state after applying every slot ≤ `appliedThrough`.
     public init(rows: [Bytes: KVRow], sessions: [ClientID: ClientSession], appliedThrough: Slot,
-                sessionExpirySlots: UInt64 = ClientSession.expirySlots) {
-        store = MemoryKVRows(rows: rows, sessions: sessions)
+                sessionExpirySlots: UInt64 = ClientSession.expirySlots, clock: LeaderTime = LeaderTime(rawValue: 0)) {
+        store = MemoryKVRows(rows: rows, sessions: sessions, clock: clock)
         self.appliedThrough = appliedThrough
         rules = KVRules(sessionExpirySlots: sessionExpirySlots)
     }
@@ -47,10 +47,18 @@ public struct KVStateMachine: Hashable, Sendable {
         return OperationExecutor.apply(command, slot: slot, store: &store, rules: rules)
     }
 
-    public func get(_ key: Bytes) -> Bytes? { store.rows[key]?.value }
+    /// The key's value, absent once its deadline is at or before the log's clock.
+    public func get(_ key: Bytes) -> Bytes? { store.row(key)?.value }
 
-    /// The key's row, revision included.
-    public func row(_ key: Bytes) -> KVRow? { store.rows[key] }
+    /// The key's live row, revision and deadline included.
+    public func row(_ key: Bytes) -> KVRow? { store.row(key) }
+
+    /// The state machine's clock (`KVRowStore.clock`).
+    public var clock: LeaderTime { store.clock }
+
+    /// The earliest deadline of any row, expired or not (the shell proposes a clock slot when
+    /// its wall clock passes it: `ShellView.nextDeadline`); nil when no row has one.
+    public var nextDeadline: LeaderTime? { store.rows.values.lazy.compactMap(\.deadline).min() }
 
     /// The answer to a read of some keys, by the rule the SQLite store uses too.
     public func answer(_ query: ReadQuery) -> ReadAnswer { query.answer(from: store) }
@@ -61,10 +69,27 @@ public struct KVStateMachine: Hashable, Sendable {
 struct MemoryKVRows: KVRowStore, Hashable, Sendable {
     var rows: [Bytes: KVRow] = [:]
     var sessions: [ClientID: ClientSession] = [:]
+    private(set) var clock = LeaderTime(rawValue: 0)
 
-    func row(_ key: Bytes) -> KVRow? { rows[key] }
+    init(rows: [Bytes: KVRow] = [:], sessions: [ClientID: ClientSession] = [:], clock: LeaderTime = LeaderTime(rawValue: 0)) {
+        self.rows = rows
+        self.sessions = sessions
+        self.clock = clock
+    }
+
+    func row(_ key: Bytes) -> KVRow? { rows[key].flatMap { $0.isLive(at: clock) ? $0 : nil } }
     mutating func write(_ key: Bytes, _ row: KVRow) { rows[key] = row }
-    mutating func remove(_ key: Bytes) -> Bool { rows.removeValue(forKey: key) != nil }
+    mutating func remove(_ key: Bytes) -> Bool { rows.removeValue(forKey: key)?.isLive(at: clock) ?? false }
+    mutating func advanceClock(to time: LeaderTime) {
+        precondition(time > clock, "clock \(clock) moved to \(time): it only rises")
+        clock = time
+    }
+
+    /// Sorts every expired row: fine for the simulator's small tables (SQLite walks an index).
+    func expiredKeys(through time: LeaderTime, limit: Int) -> [Bytes] {
+        let expired = rows.compactMap { key, row in row.deadline.flatMap { $0 <= time ? (key, $0) : nil } }
+        return expired.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0.lexicographicallyPrecedes($1.0) }.prefix(limit).map(\.0)
+    }
     func session(_ client: ClientID) -> ClientSession? { sessions[client] }
     mutating func write(_ session: ClientSession, for client: ClientID) { sessions[client] = session }
     mutating func pruneSessions(before slot: Slot) { sessions = sessions.filter { $0.value.slot >= slot } }

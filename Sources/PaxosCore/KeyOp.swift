@@ -23,12 +23,22 @@ public enum KeyOp: Hashable, Sendable {
     case append(key: Bytes, Bytes)
     /// A read inside a slot (GET, STRLEN, EXISTS queued in MULTI); changes nothing.
     case read(ReadOp, key: Bytes)
+    /// (P)EXPIRE(AT), PERSIST, and redis-py Lock's extend/reacquire (`KeyOp+TTL.swift`):
+    /// 1 when the deadline changed (or the key was deleted by a deadline already passed), 0 when
+    /// the key is missing, holds another value than `ifEquals`, or the condition fails.
+    case expire(key: Bytes, Expiry, ExpireCondition, ifEquals: Bytes?)
+    /// GETEX: the value (`.bulk`) or `.null`; sets the deadline as `Expiry` says (`.keep`: as is).
+    case getExpire(key: Bytes, Expiry)
+    /// TTL, PTTL, EXPIRETIME, PEXPIRETIME answered at apply through the log: -2 missing, -1 no
+    /// deadline, else the remaining milliseconds (`remaining`) or the deadline (Unix ms).
+    case deadline(key: Bytes, remaining: Bool)
 
     public var keys: [Bytes] {
         switch self {
         case .set(let key, _, _), .getDelete(let key), .incrementBy(let key, _),
              .incrementByFloat(let key, _), .append(let key, _), .read(_, let key): [key]
         case .delete(let keys, _): keys
+        case .expire(let key, _, _, _), .getExpire(let key, _), .deadline(let key, _): [key]
         }
     }
 
@@ -41,6 +51,9 @@ public enum KeyOp: Hashable, Sendable {
         case .incrementBy(let key, _), .incrementByFloat(let key, _): key.count + 8
         case .append(let key, let value): key.count + value.count
         case .read(_, let key): key.count + 1
+        case .expire(let key, _, _, let ifEquals): key.count + 8 + (ifEquals?.count ?? 0)
+        case .getExpire(let key, _): key.count + 8
+        case .deadline(let key, _): key.count
         }
     }
 }
@@ -75,14 +88,19 @@ public enum SetCondition: Hashable, Sendable {
     case ifEquals(Bytes)
 }
 
-/// What a write does to the key's deadline. This slice has no TTLs, so only the two cases
-/// that need no time exist; `after`, `at` and `extend` join them with the TTL slice, each with
-/// a new encoding tag.
+/// What a write does to the key's deadline. Deadlines are Unix milliseconds of the log's
+/// clock (`KVRowStore.clock`), computed at apply, never from a replica's own clock.
 public enum Expiry: Hashable, Sendable {
     /// The written row has no deadline (SET's default, as in Redis).
     case clear
     /// The written row keeps the old row's deadline (KEEPTTL).
     case keep
+    /// EX/PX: the applying slot's clock plus this many milliseconds.
+    case after(milliseconds: Int64)
+    /// EXAT/PXAT: this deadline.
+    case at(LeaderTime)
+    /// The old deadline plus this many milliseconds (redis-py `Lock.extend` without replace).
+    case extend(milliseconds: Int64)
 }
 
 /// A RESP-shaped reply decided at apply. It lives in PaxosCore; the server renders it per
@@ -111,6 +129,8 @@ public enum OpError: UInt8, Hashable, Sendable, CaseIterable {
     case notFloat = 3
     case nanOrInfinity = 4
     case stringTooLong = 5
+    /// A deadline beyond what Unix milliseconds in an Int64 hold (EX/PX overflowing at apply).
+    case invalidExpireTime = 6
 
     /// Redis's text for the error, as the server sends it after the `-`.
     public var redisText: String {
@@ -120,6 +140,7 @@ public enum OpError: UInt8, Hashable, Sendable, CaseIterable {
         case .notFloat: "ERR value is not a valid float"
         case .nanOrInfinity: "ERR increment would produce NaN or Infinity"
         case .stringTooLong: "ERR string exceeds maximum allowed size"
+        case .invalidExpireTime: "ERR invalid expire time"
         }
     }
 }

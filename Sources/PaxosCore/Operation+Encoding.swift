@@ -18,8 +18,12 @@
 ///            | 0x05 key:bytes bits:u64                                          -- incrementByFloat
 ///            | 0x06 key:bytes value:bytes                                       -- append
 ///            | 0x07 read:u8 key:bytes                                           -- read
+///            | 0x08 key:bytes expiry condition:u8 flag:u8 [ifEquals:bytes]      -- expire
+///            | 0x09 key:bytes expiry                                            -- getExpire
+///            | 0x0A key:bytes flag:u8(remaining)                                -- deadline
 /// condition := 0 | 1 | 2 | 3 old:bytes               -- always, NX, XX, IFEQ
-/// expiry    := 0 | 1                                 -- clear, keep (TTL cases follow)
+/// expiry    := 0 | 1 | 2 ms:i64 | 3 time:u64 | 4 ms:i64   -- clear, keep, after, at, extend
+///                                                    (time ≤ 2^63-1; condition: ExpireCondition)
 /// reply     := 0 | 1 | 2 value:i64 | 3 value:bytes | 4 error:u8 | 5
 ///            | 6 count:u32 reply*count | 7 flag:u8 count:u32 reply*count
 ///                                                    -- ok, null, integer, bulk, error, notRemembered,
@@ -248,7 +252,8 @@ extension KeyOp {
             guard ifEquals == nil || keys.count == 1 else { return "a conditional delete of \(keys.count) keys" }
             values = ifEquals.map { [$0] } ?? []
         case .append(_, let value): values = [value]
-        case .getDelete, .incrementBy, .incrementByFloat, .read: values = []
+        case .expire(_, _, _, let ifEquals): values = ifEquals.map { [$0] } ?? []
+        case .getDelete, .incrementBy, .incrementByFloat, .read, .getExpire, .deadline: values = []
         }
         if let key = keys.first(where: { $0.count > Command.maxKeyBytes }) {
             return "a \(key.count)-byte key is over the limit of \(Command.maxKeyBytes)"
@@ -274,10 +279,7 @@ extension KeyOp {
                 writer.writeLengthPrefixed(old)
             }
             writer.write(UInt8(options.returnsOld ? 1 : 0))
-            switch options.expiry {
-            case .clear: writer.write(UInt8(0))
-            case .keep: writer.write(UInt8(1))
-            }
+            options.expiry.encode(into: &writer)
         case .delete(let keys, let ifEquals):
             writer.write(UInt8(2))
             writer.write(UInt32(keys.count))
@@ -303,6 +305,21 @@ extension KeyOp {
             writer.write(UInt8(7))
             writer.write(read.rawValue)
             writer.writeLengthPrefixed(key)
+        case .expire(let key, let expiry, let condition, let ifEquals):
+            writer.write(UInt8(8))
+            writer.writeLengthPrefixed(key)
+            expiry.encode(into: &writer)
+            writer.write(condition.rawValue)
+            writer.write(UInt8(ifEquals == nil ? 0 : 1))
+            if let ifEquals { writer.writeLengthPrefixed(ifEquals) }
+        case .getExpire(let key, let expiry):
+            writer.write(UInt8(9))
+            writer.writeLengthPrefixed(key)
+            expiry.encode(into: &writer)
+        case .deadline(let key, let remaining):
+            writer.write(UInt8(10))
+            writer.writeLengthPrefixed(key)
+            writer.write(UInt8(remaining ? 1 : 0))
         }
     }
 
@@ -321,12 +338,7 @@ extension KeyOp {
             case let tag: throw .unknownTag(what: "set condition", tag: tag)
             }
             let returnsOld = try reader.readFlag(what: "set GET flag")
-            let expiry: Expiry
-            switch try reader.readUInt8() {
-            case 0: expiry = .clear
-            case 1: expiry = .keep
-            case let tag: throw .unknownTag(what: "expiry", tag: tag)
-            }
+            let expiry = try Expiry.decode(from: &reader)
             return .set(key: k, value: v, SetOptions(condition: condition, returnsOld: returnsOld, expiry: expiry))
         case 2:
             let count = Int(try reader.readUInt32())
@@ -354,6 +366,19 @@ extension KeyOp {
             let raw = try reader.readUInt8()
             guard let read = ReadOp(rawValue: raw) else { throw .unknownTag(what: "read", tag: raw) }
             return .read(read, key: try key(&reader))
+        case 8:
+            let k = try key(&reader)
+            let expiry = try Expiry.decode(from: &reader)
+            let rawCondition = try reader.readUInt8()
+            guard let condition = ExpireCondition(rawValue: rawCondition) else { throw .unknownTag(what: "expire condition", tag: rawCondition) }
+            let ifEquals: Bytes? = try reader.readFlag(what: "expire condition flag") ? try value(&reader) : nil
+            return .expire(key: k, expiry, condition, ifEquals: ifEquals)
+        case 9:
+            let k = try key(&reader)
+            return .getExpire(key: k, try Expiry.decode(from: &reader))
+        case 10:
+            let k = try key(&reader)
+            return .deadline(key: k, remaining: try reader.readFlag(what: "deadline remaining flag"))
         case let tag:
             throw .unknownTag(what: "key operation", tag: tag)
         }

@@ -14,6 +14,12 @@ public enum OperationExecutor {
     /// - Precondition: `slot < Revision.slotLimit`; the caller applies slots in order, once each.
     public static func apply<S: KVRowStore>(_ command: Command, slot: Slot, store: inout S,
                                             rules: KVRules) throws(S.Failure) -> [(request: ClientRequest, result: OperationResult)] {
+        if let time = command.time {
+            // The clock only rises: an older stamp (a recovered command, a leader behind the
+            // last one) leaves it where it is, so no key ever comes back.
+            if time > store.clock { try store.advanceClock(to: time) }
+            try sweep(store: &store, rules: rules)
+        }
         let requests = command.requests
         var results: [(request: ClientRequest, result: OperationResult)] = []
         results.reserveCapacity(requests.count)
@@ -39,10 +45,12 @@ public enum OperationExecutor {
     /// WATCH comparing revisions), and `paxos-inspect verify` could not replay a migrated log
     /// through this rule. Keys written in one legacy slot therefore share a revision; a later
     /// slot's write of a key still has a higher one. Timed batches (a new command tag, so no old
-    /// node ever applied one) will use the request's index in the batch.
+    /// node ever applied one) use the request's index in the batch (`ReplicaConfiguration`
+    /// caps batches at 65,536 requests; a longer one from a misconfigured leader clamps).
     public static func position(ofRequest index: Int, in command: Command) -> UInt16 {
         switch command {
         case .batch, .noop, .configure: 0
+        case .timedBatch: UInt16(clamping: index)
         }
     }
 
@@ -90,8 +98,7 @@ public enum OperationExecutor {
             let old = try store.row(key)
             let reply: OpReply = options.returnsOld ? old.map { .bulk($0.value) } ?? .null : .ok
             guard options.condition.holds(for: old) else { return options.returnsOld ? reply : .null }
-            try store.write(key, KVRow(value: value, revision: revision, deadline: options.expiry == .keep ? old?.deadline : nil))
-            return reply
+            return try set(key, value, options, old: old, reply: reply, at: revision, store: &store)
         case .delete(let keys, let ifEquals?):
             guard keys.count == 1, try store.row(keys[0])?.value == ifEquals else { return .integer(0) }
             return .integer(try store.remove(keys[0]) ? 1 : 0)
@@ -128,6 +135,8 @@ public enum OperationExecutor {
             return .integer(Int64(length))
         case .read(let read, let key):
             return read.reply(for: try store.row(key))
+        case .expire, .getExpire, .deadline:
+            return try executeTTL(op, at: revision, store: &store)
         }
     }
 }

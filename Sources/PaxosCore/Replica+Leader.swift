@@ -28,6 +28,11 @@ struct LeaderState: Sendable {
     var rejectedBy: Set<ReplicaID> = []
     /// When the first of `rejectedBy` rejected us.
     var firstRejectAt: UInt64 = 0
+    /// The largest clock reading the shell gave with a proposal in this leadership; once set,
+    /// every batch cut is a `Command.timedBatch` stamped with it (`Replica+Time.swift`).
+    var time: LeaderTime?
+    /// An empty timed proposal asked for a clock slot and none was cut since.
+    var wantsClockSlot = false
 
     init(ballot: Ballot, nextSlot: Slot, recoveredThrough: Slot) {
         self.ballot = ballot
@@ -45,11 +50,12 @@ struct Proposal: Sendable {
 }
 
 extension Replica {
-    mutating func onPropose(_ requests: [ClientRequest]) {
+    mutating func onPropose(_ requests: [ClientRequest], time: LeaderTime? = nil) {
         guard case .leader(var state) = roleState else {
             for request in requests { outbox.append(.reply(.proposalRejected(request, .notLeader(leader: leaderHint)))) }
             return
         }
+        state.noteProposalTime(time, requestCount: requests.count)
         for request in requests {
             if state.pending.count >= configuration.maxPendingRequests {
                 outbox.append(.reply(.proposalRejected(request, .overloaded)))
@@ -64,7 +70,10 @@ extension Replica {
     /// Cuts waiting requests into batches while the pipeline window has room, and proposes them.
     mutating func flushProposals() {
         guard case .leader(var state) = roleState, !state.recoveryIncomplete else { return }
-        guard !state.pending.isEmpty else { return fillToActivation() }
+        guard !state.pending.isEmpty else {
+            if state.wantsClockSlot { proposeClockSlot() }
+            return fillToActivation()
+        }
         var proposals: [AcceptEntry] = []
         var taken = 0
         while taken < state.pending.count,
@@ -79,11 +88,13 @@ extension Replica {
                 bytes += size
                 taken += 1
             }
-            proposals.append(AcceptEntry(slot: state.nextSlot, command: .batch(batch)))
+            proposals.append(AcceptEntry(slot: state.nextSlot, command: state.command(for: batch)))
             state.nextSlot = state.nextSlot.next
         }
         guard !proposals.isEmpty else { return }
         state.pending.removeFirst(taken)
+        // These batches carry the time, so they move the clock as a clock slot would.
+        state.wantsClockSlot = false
         roleState = .leader(state)
         proposeInOwnBallot(proposals)
     }

@@ -159,7 +159,7 @@ public struct Replica: Sendable {
         switch input {
         case .tick: onTick()
         case .message(let from, let message): onMessage(from: from, message)
-        case .propose(let requests): onPropose(requests)
+        case .propose(let requests, let time): onPropose(requests, time: time)
         case .read(let id): onRead(id)
         case .persisted(let upTo): onPersisted(upTo: upTo)
         case .compact(let through): onCompact(through: through)

@@ -70,6 +70,9 @@ public struct ReplicaConfiguration: Hashable, Sendable {
         if preferredLeader != nil, takeoverTicks <= electionTimeoutTicks {
             throw ConfigurationError("takeover delay (\(takeoverTicks) ticks) must exceed the election timeout")
         }
+        if maxBatchRequests > Int(UInt16.max) + 1 {
+            throw ConfigurationError("a batch of \(maxBatchRequests) requests is too large: revisions number at most 65,536 per slot")
+        }
         if maxInflightSlots > Int(Membership.activationDistance / 2) {
             throw ConfigurationError("the pipeline window (\(maxInflightSlots) slots) must be at most \(Membership.activationDistance / 2)")
         }

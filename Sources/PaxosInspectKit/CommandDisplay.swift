@@ -9,6 +9,8 @@ package enum CommandDisplay {
         case .noop: "noop"
         case .batch(let requests) where requests.isEmpty: "empty batch"
         case .batch(let requests): requests.map(describe).joined(separator: "; ")
+        case .timedBatch(let time, let requests) where requests.isEmpty: "@\(time.rawValue) clock slot"
+        case .timedBatch(let time, let requests): "@\(time.rawValue) " + requests.map(describe).joined(separator: "; ")
         case .configure(let membership): "CONFIGURE \(membership)"
         }
     }
@@ -60,7 +62,7 @@ package enum CommandDisplay {
             case .ifEquals(let old): " IFEQ \(BytesDisplay.preview(old))"
             }
             return "SET \(q(key)) = \(BytesDisplay.preview(value)) (\(value.count) B)\(condition)"
-                + (options.returnsOld ? " GET" : "") + (options.expiry == .keep ? " KEEPTTL" : "")
+                + (options.returnsOld ? " GET" : "") + describe(options.expiry)
         case .delete(let keys, let ifEquals?): return "DELIFEQ \(keys.map(q).joined(separator: " ")) \(BytesDisplay.preview(ifEquals))"
         case .delete(let keys, nil): return "DEL \(keys.map(q).joined(separator: " "))"
         case .getDelete(let key): return "GETDEL \(q(key))"
@@ -68,6 +70,7 @@ package enum CommandDisplay {
         case .incrementByFloat(let key, let bits): return "INCRBYFLOAT \(q(key)) \(Double(bitPattern: bits))"
         case .append(let key, let value): return "APPEND \(q(key)) \(BytesDisplay.preview(value)) (\(value.count) B)"
         case .read(let read, let key): return "READ \(read) \(q(key))"
+        case .expire, .getExpire, .deadline: return describeTTL(op)
         }
     }
 }

@@ -207,7 +207,7 @@ extension DiffReport {
         kvBaseline = readers.firstIndex { $0.meta.appliedThrough == commonApplied } ?? 0
         let baselineReader = readers[kvBaseline]
         let baseline = KVReplay(keys: try baselineReader.keyValueRows(), sessions: try baselineReader.sessionRows(),
-                                appliedThrough: commonApplied)
+                                appliedThrough: commonApplied, clock: baselineReader.meta.logClock)
         for (index, reader) in readers.enumerated() where index != kvBaseline {
             let applied = reader.meta.appliedThrough
             let replayed = applied > commonApplied ? commonApplied.next...applied : nil

@@ -99,6 +99,9 @@ extension InspectionReader {
         if let reason = replay.firstDifference(keys: keys, sessions: sessions, stored: "the kv table",
                                                expected: "a replay of the chosen log through slot \(replay.appliedThrough)") {
             result.failure = InspectionFailure(path: path, slot: nil, check: .replay, reason: reason)
+        } else if replay.clock != meta.logClock {
+            result.failure = InspectionFailure(path: path, slot: nil, check: .replay, reason:
+                "meta.log_clock is \(meta.logClock.rawValue), but a replay of the chosen log through slot \(replay.appliedThrough) gives \(replay.clock.rawValue)")
         }
         return result
     }

@@ -20,6 +20,7 @@ extension InspectionSummary {
             ])),
             ("chosen_through", .slot(meta.chosenThrough)),
             ("applied_through", .slot(meta.appliedThrough)),
+            ("log_clock_ms", .uint(meta.logClock.rawValue)),
             ("snapshot_slot", .slot(meta.snapshotSlot)),
             ("keys", .count(keyCount)),
             ("sessions", .count(sessionCount)),
@@ -113,6 +114,8 @@ extension CommandDisplay {
         switch command {
         case .noop: .object([("type", .string("noop"))])
         case .batch(let requests): .object([("type", .string("batch")), ("requests", .array(requests.map(json)))])
+        case .timedBatch(let time, let requests):
+            .object([("type", .string("timed_batch")), ("time_ms", .uint(time.rawValue)), ("requests", .array(requests.map(json)))])
         case .configure(let membership): .object([("type", .string("configure")), ("membership", json(membership))])
         }
     }

@@ -12,6 +12,8 @@ package struct KVReplay: Hashable, Sendable {
 
     /// The last slot applied.
     package var appliedThrough: Slot { machine.appliedThrough }
+    /// The replayed log clock (`meta.log_clock` of a node that applied the same slots).
+    package var clock: LeaderTime { machine.clock }
 
     /// An empty state machine, before slot 1.
     package init() {
@@ -20,7 +22,8 @@ package struct KVReplay: Hashable, Sendable {
 
     /// The state a node's tables hold at its applied slot. Rows with a column out of range and
     /// sessions with a result code `Schema` does not define are left out; `verify` reports them.
-    package init(keys: [InspectedKey], sessions rows: [InspectedSession], appliedThrough: Slot) {
+    package init(keys: [InspectedKey], sessions rows: [InspectedSession], appliedThrough: Slot,
+                 clock: LeaderTime = LeaderTime(rawValue: 0)) {
         var table: [Bytes: KVRow] = [:]
         var sessions: [ClientID: ClientSession] = [:]
         for key in keys {
@@ -31,7 +34,7 @@ package struct KVReplay: Hashable, Sendable {
             guard let result = row.result else { continue }
             sessions[row.client] = ClientSession(lastSequence: row.lastSequence, lastResult: result, slot: row.slot)
         }
-        machine = KVStateMachine(rows: table, sessions: sessions, appliedThrough: appliedThrough)
+        machine = KVStateMachine(rows: table, sessions: sessions, appliedThrough: appliedThrough, clock: clock)
     }
 
     /// Applies the command chosen for `slot`.
@@ -50,7 +53,7 @@ package struct KVReplay: Hashable, Sendable {
             seen.insert(row.key)
             let key = BytesDisplay.quoted(row.key)
             let actual = "\(BytesDisplay.preview(row.value)) at revision \(row.revisionText)\(Self.deadline(row.expireAt))"
-            guard let cell = machine.row(row.key) else {
+            guard let cell = machine.rows[row.key] else {
                 return "key \(key): \(stored) holds \(actual), but \(expected) has no such key"
             }
             guard row.row == cell else {
@@ -58,7 +61,7 @@ package struct KVReplay: Hashable, Sendable {
             }
         }
         let absent = machine.rows.keys.filter { !seen.contains($0) }
-        if let key = absent.min(by: { $0.lexicographicallyPrecedes($1) }), let cell = machine.row(key) {
+        if let key = absent.min(by: { $0.lexicographicallyPrecedes($1) }), let cell = machine.rows[key] {
             return "key \(BytesDisplay.quoted(key)): \(stored) lacks it, but \(expected) gives \(Self.describe(cell))"
         }
         return firstSessionDifference(sessions: rows, stored: stored, expected: expected)

@@ -1,4 +1,5 @@
 public import PaxosAuth
+import PaxosCore
 
 /// Who may run a command: the one table of command → required role.
 ///
@@ -23,7 +24,8 @@ extension ClientCommand {
         case .ping, .echo, .get, .exists, .info, .readonly, .readwrite, .compatibility: .role(.readOnly)
         case .put, .delete: .role(.readWrite)
         case .data(.strlen): .role(.readOnly)
-        case .data(.write): .role(.readWrite)
+        // TTL and friends go through the log (`DataCommand+TTL.swift`) but change nothing.
+        case .data(.write(let op, _)): if case .deadline = op { .role(.readOnly) } else { .role(.readWrite) }
         case .multiKey(let command): command.isWrite ? .role(.readWrite) : .role(.readOnly)
         // The queued commands are checked one by one as they are queued.
         case .transaction: .role(.readOnly)

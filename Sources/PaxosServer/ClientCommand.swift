@@ -38,6 +38,8 @@ public enum ClientCommand: Hashable, Sendable {
     public enum RESPCompatibilityReply: Hashable, Sendable {
         case ok
         case emptyArray
+        /// A bulk string: SCRIPT LOAD's SHA-1 (`KnownScripts.swift`).
+        case bulk(Bytes)
     }
 }
 
@@ -87,7 +89,7 @@ extension ClientCommand {
         case "GET":
             try arity(1...1)
             return .get(key: try key(arguments[0]))
-        case "SET" where arguments.count > 2, _ where DataCommand.names.contains(name):
+        case "SET" where arguments.count > 2, _ where DataCommand.names.contains(name) || DataCommand.ttlNames.contains(name):
             // Sizes first, so nothing over the limits reaches the log whatever the command.
             if let first = arguments.first { _ = try key(first) }
             if let value = arguments.dropFirst().first(where: { $0.count > maxValueBytes }) {
@@ -139,10 +141,18 @@ extension ClientCommand {
             return .compatibility(.ok)
         case "MEMBER":
             return try parseMember(arguments)
+        case "EVAL", "EVALSHA":
+            return .data(try KnownScript.parseEval(name: name, arguments: arguments))
+        case "SCRIPT":
+            // Recognising the text records its SHA-1 for EVALSHA (KnownScripts.swift).
+            guard arguments.count == 2, String(decoding: arguments[0], as: UTF8.self).uppercased() == "LOAD" else {
+                throw ClientCommandError("ERR PaxosKV supports SCRIPT LOAD only, for redis-py's Lock scripts")
+            }
+            return .compatibility(.bulk(Array(try KnownScript.load(arguments[1]).sha.utf8)))
         case "CLIENT": return .compatibility(.ok)
         case "CONFIG", "COMMAND": return .compatibility(.emptyArray)
         default:
-            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, SETNX, GETSET, GETDEL, DELIFEQ, INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND, STRLEN, DEL/DELETE/UNLINK, EXISTS, TOUCH, MGET, MSET, MSETNX, GETREV, SETIFREV, DELIFREV, MULTI, EXEC, DISCARD, WATCH, UNWATCH, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, QUIT")
+            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, SETNX, GETSET, GETDEL, DELIFEQ, INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND, STRLEN, SETEX, PSETEX, GETEX, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, PERSIST, TTL, PTTL, EXPIRETIME, PEXPIRETIME, EVAL/EVALSHA/SCRIPT LOAD (redis-py Lock only), DEL/DELETE/UNLINK, EXISTS, TOUCH, MGET, MSET, MSETNX, GETREV, SETIFREV, DELIFREV, MULTI, EXEC, DISCARD, WATCH, UNWATCH, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, QUIT")
         }
     }
 

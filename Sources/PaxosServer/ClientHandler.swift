@@ -331,6 +331,7 @@ final class ClientHandler: ChannelDuplexHandler {
             hello(version: version, user: user, password: password, done: done)
         case .compatibility(.ok): done(.simpleString("OK"))
         case .compatibility(.emptyArray): done(.array([]))
+        case .compatibility(.bulk(let bytes)): done(.bulkString(bytes))
         case .get(let key):
             read(.value(of: key)) { outcome in done(Self.render(outcome) { if case .answer(let a) = $0 { .bulkString(a.firstValue) } else { nil } }) }
         case .put(let key, let value):

@@ -52,7 +52,7 @@ extension DataCommand {
             try arity(1)
             return .strlen(key: a[0])
         default:
-            preconditionFailure("DataCommand.parse called for '\(name)'")
+            return try parseTTL(name: name, arguments: a)
         }
     }
 
@@ -63,6 +63,7 @@ extension DataCommand {
         guard a.count >= 2 else { throw ClientCommandError("ERR wrong number of arguments for 'set' command") }
         var options = SetOptions()
         var conditionGiven = false
+        var expiryGiven = false
         var index = 2
         while index < a.count {
             let option = String(decoding: a[index], as: UTF8.self).uppercased()
@@ -80,12 +81,15 @@ extension DataCommand {
                 guard !options.returnsOld else { throw syntaxError }
                 options.returnsOld = true
             case "EX", "PX", "EXAT", "PXAT", "KEEPTTL":
-                throw ClientCommandError("ERR TTLs are not supported yet: SET accepts NX, XX, IFEQ and GET, not \(option)")
+                let (expiry, used) = try parseSetExpiry(option, a, at: index, given: expiryGiven)
+                options.expiry = expiry
+                expiryGiven = true
+                index += used - 1
             default:
                 throw syntaxError
             }
             index += 1
         }
-        return .write(.set(key: a[0], value: a[1], options), rendering: .reply)
+        return .write(.set(key: a[0], value: a[1], options), rendering: expiryGiven ? .expiry(command: "set") : .reply)
     }
 }

@@ -7,6 +7,8 @@ extension DataCommand.Rendering {
         switch (self, reply) {
         case (.setFlag, .ok): .integer(1)
         case (.setFlag, .null): .integer(0)
+        case (.seconds(let rounded), .integer(let milliseconds)): .integer(Self.seconds(milliseconds, rounded: rounded))
+        case (.expiry(let command), .error(.invalidExpireTime)): .error(DataCommand.invalidExpireTime(command).description)
         case (_, .ok): .simpleString("OK")
         case (_, .null): .bulkString(nil)
         case (_, .integer(let value)): .integer(value)

@@ -19,6 +19,10 @@ public enum DataCommand: Hashable, Sendable {
         case reply
         /// `.ok` → `:1`, `.null` → `:0` (SETNX).
         case setFlag
+        /// As `reply`, but `invalidExpireTime` names the command, as Redis does (`DataCommand+TTL.swift`).
+        case expiry(command: String)
+        /// TTL (`rounded`) and EXPIRETIME: the milliseconds of `KeyOp.deadline` as seconds.
+        case seconds(rounded: Bool)
     }
 
     var isWrite: Bool {

@@ -1,4 +1,9 @@
 import CoreMetrics
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import NIOCore
 import PaxosCore
 import PaxosShell
@@ -11,12 +16,22 @@ extension GroupNode {
     /// The shell's clock: milliseconds of the monotonic clock.
     static var nowMilliseconds: UInt64 { NIODeadline.now().uptimeNanoseconds / 1_000_000 }
 
+    /// The leader's stamp source (`GroupShell+Time.swift`): CLOCK_REALTIME in Unix
+    /// milliseconds. Unlike `nowMilliseconds` it may step; the shell and the state machine
+    /// take maxima, so a step back only pauses the log's clock.
+    static var wallTime: LeaderTime {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return LeaderTime(rawValue: UInt64(max(0, spec.tv_sec)) * 1_000 + UInt64(max(0, spec.tv_nsec)) / 1_000_000)
+    }
+
     /// What the shell needs of the core and links now.
     var shellView: ShellView {
         let hint = replica.leaderHint
         return ShellView(isLeader: replica.role == .leader, leaderHint: hint,
                          leaderLinked: hint.map { node.links[$0] != nil } ?? false,
-                         chosenThrough: replica.chosenThrough, failed: failures.isFailed)
+                         chosenThrough: replica.chosenThrough, failed: failures.isFailed,
+                         logClock: logClock, nextDeadline: nextDeadline)
     }
 
     /// Accepts a write or a linearizable read from a local connection.
@@ -42,7 +57,7 @@ extension GroupNode {
     }
 
     func sweepRequests() {
-        perform(shell.tick(now: Self.nowMilliseconds, view: shellView))
+        perform(shell.tick(now: Self.nowMilliseconds, view: shellView, wallTime: Self.wallTime))
     }
 
     /// Runs effects outside a core step: storage jobs are submitted, then links flushed, and
@@ -62,9 +77,9 @@ extension GroupNode {
     func perform(_ effects: [ShellEffect], jobs: inout [StorageJob], answers: inout [(UInt64, RequestOutcome)]) {
         for effect in effects {
             switch effect {
-            case .propose(let batch):
+            case .propose(let batch, let time):
                 metrics.proposals.increment(by: batch.count)
-                handle(.propose(batch))
+                handle(.propose(batch, time: time))
             case .read(let id):
                 handle(.read(id))
             case .readState(let query, let token):
@@ -77,7 +92,7 @@ extension GroupNode {
                 answers.append((token, outcome))
             case .scheduleProposalFlush:
                 // Everything proposed during this loop iteration shares one step, so it can share a slot.
-                loop.execute { [self] in perform(shell.flushProposals()) }
+                loop.execute { [self] in perform(shell.flushProposals(wallTime: Self.wallTime, view: shellView)) }
             }
         }
     }

@@ -52,6 +52,12 @@ final class GroupNode: @unchecked Sendable {
     var shell: GroupShell
     /// The local connections waiting for an answer, by the shell's token.
     var waiters: [UInt64: (RequestOutcome) -> Void] = [:]
+    /// The applied state's clock and earliest deadline, as storage last reported them
+    /// (`StorageCompletion.clock`), for `ShellView`.
+    var logClock = LeaderTime(rawValue: 0)
+    var nextDeadline: LeaderTime?
+    /// Warns at most every 10 s that this leader's wall clock is behind the log's (`GroupNode+Time.swift`).
+    var clockBehindLog = LogThrottle()
 
     /// When `--fail-rate` fails this group and when it reloads (`FailureSchedule`); this node
     /// interprets its steps (GroupNode+FailureSimulation.swift).
@@ -112,6 +118,8 @@ final class GroupNode: @unchecked Sendable {
     func start() {
         loop.preconditionInEventLoop()
         metrics.applied.record(Int64(replica.appliedThrough.rawValue))
+        var jobs: [StorageJob] = [.reportClock]
+        submit(&jobs)
     }
 
     /// One core step and its actions. The only caller of `replica.step`.
@@ -203,6 +211,9 @@ final class GroupNode: @unchecked Sendable {
                 for (request, result) in results { effects += shell.applied(request, result) }
             case .read(let token, let answer):
                 effects += shell.readAnswer(token: token, answer)
+            case .clock(let clock, let deadline):
+                (logClock, nextDeadline) = (clock, deadline)
+                noteLogClock()
             case .installed, .compacted, .genesisRecorded:
                 break
             }

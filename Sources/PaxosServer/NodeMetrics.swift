@@ -83,6 +83,9 @@ struct GroupMetrics: Sendable {
     let snapshotSlot: Gauge
     /// Database, WAL, shared-memory and staging files.
     let databaseBytes: Gauge
+    /// On the leader, after each apply: the log clock less the leader's wall clock (ms; positive
+    /// when this leader's clock is behind the log's: it is skewed, or the previous leader was).
+    let logClockLead: Gauge
 
     init(prefix: String = "paxos", group: GroupID?) {
         let dimensions = group.map { [("group", "\($0)")] } ?? []
@@ -104,5 +107,6 @@ struct GroupMetrics: Sendable {
         compactions = Counter(label: "\(prefix)_compactions", dimensions: dimensions)
         snapshotSlot = Gauge(label: "\(prefix)_slot_snapshot", dimensions: dimensions)
         databaseBytes = Gauge(label: "storage_database_bytes", dimensions: dimensions)
+        logClockLead = Gauge(label: "\(prefix)_log_clock_lead_milliseconds", dimensions: dimensions)
     }
 }

@@ -40,6 +40,8 @@ extension ClientCommand {
         case .echo(let message): return QueuedCommand(constant: .bulkString(message))
         case .compatibility(.ok): return QueuedCommand(constant: .simpleString("OK"))
         case .compatibility(.emptyArray): return QueuedCommand(constant: .array([]))
+        // SCRIPT LOAD: the script is known to the node once parsed; EXEC answers its SHA-1.
+        case .compatibility(.bulk(let sha)): return QueuedCommand(constant: .bulkString(sha))
         case .transaction(.unwatch): return QueuedCommand(constant: .simpleString("OK"))
         case .get(let key): return QueuedCommand(.key(.read(.value, key: key)))
         case .put(let key, let value): return QueuedCommand(.put(key: key, value: value))

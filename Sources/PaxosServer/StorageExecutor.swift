@@ -17,6 +17,9 @@ package enum StorageJob: Sendable {
     case installSnapshot(slot: Slot, stagingPath: String)
     /// Record the cluster UUID and the first memberships, durably, in their own transaction.
     case recordGenesis(clusterUUID: String, memberships: [ScheduledMembership])
+    /// Report the log clock and the earliest deadline (`StorageCompletion.clock`) without an
+    /// apply: at start, so a leader expires keys even if nothing is written after a restart.
+    case reportClock
 }
 
 /// What a batch of jobs produced, in job order.
@@ -29,6 +32,9 @@ package enum StorageCompletion: Sendable {
     case genesisRecorded
     /// A background compaction finished (see `requestCompaction`).
     case compacted(CompactionReport)
+    /// After a batch that applied slots (or installed a snapshot): the log clock and the
+    /// earliest stored deadline, for the shell's stamping and background expiry.
+    case clock(LeaderTime, nextDeadline: LeaderTime?)
 }
 
 /// What one background compaction did.
@@ -215,6 +221,7 @@ package final class StorageExecutor: Sendable {
                 try runAlone(after: &segment, store: store, onBatch: onBatch, completion: .installed(slot: slot)) { () throws(LogStoreError) in
                     try store.installSnapshot(slot: slot, stagingPath: stagingPath)
                 }
+                try reportClock(store: store, onBatch: onBatch)
             case .job(.recordGenesis(let uuid, let memberships)):
                 try runAlone(after: &segment, store: store, onBatch: onBatch, completion: .genesisRecorded) { () throws(LogStoreError) in
                     try store.recordGenesis(clusterUUID: uuid, memberships: memberships)
@@ -225,9 +232,18 @@ package final class StorageExecutor: Sendable {
                 try commit(segment, store: store, onBatch: onBatch)
                 segment.removeAll(keepingCapacity: true)
                 body(Result { () throws(LogStoreError) in try store.loadDurableState() })
+                // A (re)loaded node knows its deadlines before its first apply, so a leader
+                // expires keys even if nothing is written after a restart.
+                try reportClock(store: store, onBatch: onBatch)
             }
         }
         try commit(segment, store: store, onBatch: onBatch)
+    }
+
+    /// Reports the log clock and the earliest deadline outside any apply (`StorageCompletion.clock`).
+    private func reportClock(store: SQLiteLogStore, onBatch: @Sendable (Result<StorageBatch, LogStoreError>) -> Void) throws(LogStoreError) {
+        let clock = StorageCompletion.clock(store.logClock, nextDeadline: try store.nextDeadline())
+        onBatch(.success(StorageBatch(completions: [clock], jobs: 0, commitNanoseconds: 0)))
     }
 
     /// Commits the jobs before it, then runs `body` (which opens its own transaction) alone, and
@@ -267,10 +283,15 @@ package final class StorageExecutor: Sendable {
                     completions.append(.applied(slot: slot, results: try store.apply(slot: slot, command: command)))
                 case .read(let query, let token):
                     completions.append(.read(token: token, answer: try store.answer(query)))
+                case .reportClock:
+                    completions.append(.clock(store.openClock, nextDeadline: try store.nextDeadline()))
                 case .installSnapshot, .recordGenesis:
                     // `execute` runs these between segments; one never reaches a segment.
                     throw LogStoreError.invalidArgument("a snapshot install or genesis record was put inside a group commit")
                 }
+            }
+            if jobs.contains(where: { if case .apply = $0 { true } else { false } }) {
+                completions.append(.clock(store.openClock, nextDeadline: try store.nextDeadline()))
             }
             // In a synced batch, the results of applies and reads leave before the fsync. They
             // may: an apply's result and a read's value depend only on commands already chosen

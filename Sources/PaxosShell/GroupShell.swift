@@ -30,6 +30,12 @@ public struct GroupShell: Sendable {
     /// Writes to propose at the next flush, so they share a slot.
     var proposalBuffer: [ClientRequest] = []
     var proposalFlushScheduled = false
+    /// The last time this shell stamped a proposal with (`GroupShell+Time.swift`): its own
+    /// stamps never go back, whatever its wall clock does.
+    var lastStamp: LeaderTime?
+    /// The clock slot proposed for background expiry and not yet seen applied: its stamp and
+    /// when it was proposed (`now`).
+    var clockSlotInFlight: (stamp: LeaderTime, proposedAt: UInt64)?
 
     /// - Parameter firstToken: where this life's tokens start. Pass a fresh random number at
     ///   every start (`randomFirstToken`): a restarted node that counted from 1 again would take

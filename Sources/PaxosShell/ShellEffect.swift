@@ -2,8 +2,9 @@ public import PaxosCore
 
 /// What the shell asks its interpreter (paxosd's `GroupNode`, or the simulator) to do, in order.
 public enum ShellEffect: Hashable, Sendable {
-    /// Step the core with `.propose(requests)`.
-    case propose([ClientRequest])
+    /// Step the core with `.propose(requests, time:)`; `time` is the leader's stamp, nil in
+    /// untimed runs (`GroupShell+Time.swift`).
+    case propose([ClientRequest], time: LeaderTime? = nil)
     /// Step the core with `.read(id)`: a linearizable read this leader serves.
     case read(ReadID)
     /// Answer `query` from the applied state, queued behind every apply already submitted, and

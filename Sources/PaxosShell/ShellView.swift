@@ -13,12 +13,20 @@ public struct ShellView: Hashable, Sendable {
     public var chosenThrough: Slot
     /// The replica is down (a simulated failure): every request is refused.
     public var failed: Bool
+    /// The applied state's clock (`meta.log_clock`), as storage last reported it.
+    public var logClock: LeaderTime
+    /// The earliest deadline of any stored row, passed or not, as storage last reported it;
+    /// nil when no row has one (`GroupShell+Time.swift`: background expiry).
+    public var nextDeadline: LeaderTime?
 
-    public init(isLeader: Bool, leaderHint: ReplicaID?, leaderLinked: Bool, chosenThrough: Slot, failed: Bool = false) {
+    public init(isLeader: Bool, leaderHint: ReplicaID?, leaderLinked: Bool, chosenThrough: Slot, failed: Bool = false,
+                logClock: LeaderTime = LeaderTime(rawValue: 0), nextDeadline: LeaderTime? = nil) {
         self.isLeader = isLeader
         self.leaderHint = leaderHint
         self.leaderLinked = leaderLinked
         self.chosenThrough = chosenThrough
         self.failed = failed
+        self.logClock = logClock
+        self.nextDeadline = nextDeadline
     }
 }

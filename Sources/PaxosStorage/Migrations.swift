@@ -17,7 +17,8 @@ import PaxosCore
 /// - 3 → 4: `kv.position` (0), `kv.expire_at` (NULL), `sessions.reply` (NULL: session
 ///   checksums are unchanged), and every `kv` checksum recomputed as
 ///   version 4 after checking the version 3 one (a damaged row stays detectably damaged).
-/// - 4 → 5: `kv.scan_hash` (`ScanHash.of(key)` for every row) and the index `kv_scan`.
+/// - 4 → 5: `meta.log_clock` (0), the `kv_expiry` index, and `kv.scan_hash` (`ScanHash.of(key)`
+///   for every row) with the index `kv_scan`.
 enum Migrations {
     /// Migrates the database from `version` to `Schema.version`, one step at a time.
     /// - Precondition: `Schema.oldestMigratable ≤ version < Schema.version` (`SchemaSetup.identify`
@@ -64,6 +65,8 @@ enum Migrations {
             }
         case 4:
             try run(path) { () throws(SQLiteError) in
+                try database.execute("ALTER TABLE meta ADD COLUMN log_clock INTEGER NOT NULL DEFAULT 0;")
+                try database.execute(Schema.createExpiryIndex)
                 try database.execute("ALTER TABLE kv ADD COLUMN scan_hash INTEGER NOT NULL DEFAULT 0")
                 try rewriteKeyColumn(database, column: "scan_hash", reading: "key") { (statement) in
                     Int64(ScanHash.of(statement.blob(1)))

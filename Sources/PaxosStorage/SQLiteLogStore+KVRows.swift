@@ -8,9 +8,16 @@ import PaxosCore
 /// deadline SQLite cannot store is refused, never wrapped).
 struct SQLiteKVRows: KVRowStore {
     let store: SQLiteLogStore
+    /// The open transaction's clock (`SQLiteLogStore.stagedClock`).
+    private(set) var clock: LeaderTime
+
+    init(store: SQLiteLogStore) {
+        self.store = store
+        clock = store.stagedClock
+    }
 
     func row(_ key: Bytes) throws(LogStoreError) -> KVRow? {
-        try store.row(key)
+        try store.row(key).flatMap { $0.isLive(at: clock) ? $0 : nil }
     }
 
     mutating func write(_ key: Bytes, _ row: KVRow) throws(LogStoreError) {
@@ -32,9 +39,42 @@ struct SQLiteKVRows: KVRowStore {
 
     mutating func remove(_ key: Bytes) throws(LogStoreError) -> Bool {
         let statements = store.statements
+        let clock = clock
         return try store.sqlite { () throws(SQLiteError) -> Bool in
-            try statements.deleteKey.run { (statement) throws(SQLiteError) in try statement.bind(1, key) }
-            return statements.deleteKey.changes > 0
+            let statement = statements.deleteKeyReturningDeadline
+            statement.reset()
+            defer { statement.reset() }
+            try statement.bind(1, key)
+            guard try statement.step() else { return false }
+            // A negative stored deadline is damage; it reads as passed, so the row counts as gone.
+            return statement.isNull(0) || statement.int64(0) > Int64(clamping: clock.rawValue)
+        }
+    }
+
+    mutating func advanceClock(to time: LeaderTime) throws(LogStoreError) {
+        precondition(time > clock, "clock \(clock) moved to \(time): it only rises")
+        guard let stored = Int64(exactly: time.rawValue) else {
+            throw .invalidArgument("log clock \(time.rawValue) is beyond the largest storable time")
+        }
+        let statements = store.statements
+        try store.sqlite { () throws(SQLiteError) in
+            try statements.setLogClock.run { (statement) throws(SQLiteError) in try statement.bind(1, stored) }
+        }
+        clock = time
+        store.stagedClock = time
+    }
+
+    func expiredKeys(through time: LeaderTime, limit: Int) throws(LogStoreError) -> [Bytes] {
+        let statements = store.statements
+        return try store.sqlite { () throws(SQLiteError) -> [Bytes] in
+            let statement = statements.selectExpiredKeys
+            statement.reset()
+            defer { statement.reset() }
+            try statement.bind(1, Int64(clamping: time.rawValue))
+            try statement.bind(2, Int64(limit))
+            var keys: [Bytes] = []
+            while try statement.step() { keys.append(statement.blob(0)) }
+            return keys
         }
     }
 

@@ -63,10 +63,29 @@ extension SQLiteLogStore {
     /// - Throws: `.corrupt` naming the table and key when the row fails its checksum: a damaged
     ///   value is never returned.
     public func get(key: Bytes) throws(LogStoreError) -> Bytes? {
-        try row(key)?.value
+        try liveRow(key)?.value
     }
 
-    /// The applied row of `key` (value, revision, deadline), verified, or nil when absent.
+    /// The applied row of `key` as clients see it: nil when absent or when its deadline is at
+    /// or below the log clock (an expired row stays in `kv` until a sweep removes it).
+    public func liveRow(_ key: Bytes) throws(LogStoreError) -> KVRow? {
+        try row(key).flatMap { $0.isLive(at: logClock) ? $0 : nil }
+    }
+
+    /// The earliest deadline in `kv`, passed or not (one probe of `kv_expiry`); nil if none.
+    /// The shell proposes a clock slot once its wall clock passes it (background expiry).
+    public func nextDeadline() throws(LogStoreError) -> LeaderTime? {
+        try sqlite { () throws(SQLiteError) -> LeaderTime? in
+            let statement = statements.selectNextDeadline
+            statement.reset()
+            defer { statement.reset() }
+            guard try statement.step(), !statement.isNull(0) else { return nil }
+            return LeaderTime(rawValue: UInt64(clamping: max(statement.int64(0), 0)))
+        }
+    }
+
+    /// The applied row of `key` (value, revision, deadline), verified, or nil when absent,
+    /// expired or not.
     public func row(_ key: Bytes) throws(LogStoreError) -> KVRow? {
         let stored = try sqlite { () throws(SQLiteError) -> StoredKVRow? in
             let statement = statements.selectKey

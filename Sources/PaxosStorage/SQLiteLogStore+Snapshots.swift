@@ -79,6 +79,10 @@ extension SQLiteLogStore {
             let update = try database.prepare(
                 "UPDATE main.meta SET applied_through = ?1, snapshot_slot = ?1, chosen_through = max(chosen_through, ?1) WHERE singleton = 1")
             try update.run { (statement) throws(SQLiteError) in try statement.bind(1, slot.rawValue) }
+            // The snapshot's clock is the sender's at `slot`, which is at least ours (a clock
+            // only rises along the log, and the snapshot is of a later slot).
+            try database.execute("UPDATE main.meta SET log_clock = (SELECT clock FROM staging.snapshot WHERE singleton = 1) WHERE singleton = 1")
+            stagedClock = LeaderTime(rawValue: UInt64(clamping: max(0, try database.scalarInt("SELECT log_clock FROM main.meta") ?? 0)))
         }
         staged.applied = slot
         staged.snapshot = slot

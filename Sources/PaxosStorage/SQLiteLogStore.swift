@@ -64,6 +64,13 @@ public final class SQLiteLogStore: LogStore {
     /// The log is compacted through this slot (`meta.snapshot_slot`).
     /// - Invariant: `snapshotSlot <= appliedThrough`.
     public private(set) var snapshotSlot: Slot
+    /// The state machine's clock (`meta.log_clock`): the largest time of a timed batch applied.
+    public private(set) var logClock: LeaderTime
+    /// `logClock` as the open transaction leaves it, published when it commits.
+    var stagedClock: LeaderTime
+    /// The clock as the applies so far left it: inside a transaction, its own (not yet
+    /// committed; results of applies leave before the commit as well), else `logClock`.
+    public var openClock: LeaderTime { database.isInTransaction ? stagedClock : logClock }
     /// This database's incarnation (`meta.incarnation`): the identity its acceptor votes as.
     public let incarnation: Incarnation
     /// The cluster's UUID once genesis is recorded on this node (`recordGenesis`), else nil.
@@ -88,6 +95,8 @@ public final class SQLiteLogStore: LogStore {
         chosenThrough = meta.chosenThrough
         promised = meta.promised
         snapshotSlot = meta.snapshotSlot
+        logClock = meta.logClock
+        stagedClock = meta.logClock
         incarnation = meta.incarnation
         clusterUUID = meta.clusterUUID
         staged = (meta.appliedThrough, meta.chosenThrough, meta.promised, meta.snapshotSlot)
@@ -174,8 +183,10 @@ public final class SQLiteLogStore: LogStore {
     /// The cached meta values move only once the commit succeeded.
     public func transaction<T>(_ body: () throws(LogStoreError) -> T) throws(LogStoreError) -> T {
         staged = (appliedThrough, chosenThrough, promised, snapshotSlot)
+        stagedClock = logClock
         let result = try database.transaction(body)
         (appliedThrough, chosenThrough, promised, snapshotSlot) = staged
+        logClock = stagedClock
         if marks.isDue { try recordMarks() }
         return result
     }

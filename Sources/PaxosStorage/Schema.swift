@@ -39,6 +39,9 @@
 ///                              restored file holds no promise or vote, so it is a new acceptor).
 ///   cluster_uuid      TEXT     NULL until the cluster's genesis is recorded on this node
 ///                              (`recordGenesis`), then the cluster's UUID, never changed again
+///   log_clock         INTEGER  the state machine's clock: the largest leader time of a timed
+///                              batch applied through applied_through (Unix ms; 0: none yet),
+///                              replicated state like kv (docs/design/coordination-api.md §3)
 ///
 /// log       one row per slot the acceptor accepted or the learner learned
 ///   slot              INTEGER PRIMARY KEY
@@ -60,7 +63,10 @@
 ///                              a legacy batch, which is every command so far
 ///                              (`OperationExecutor.position(ofRequest:in:)` says why)
 ///   expire_at         INTEGER  the key's deadline (`KVRow.deadline`), Unix milliseconds of the
-///                              log's clock; NULL: none. Nothing sets one yet (TTLs come later)
+///                              log's clock; NULL: none. A row whose deadline is at or below
+///                              meta.log_clock is absent to every read and write; background
+///                              expiry deletes such rows in (expire_at, key) order, indexed by
+///                              kv_expiry (expire_at, key) WHERE expire_at IS NOT NULL
 ///   scan_hash         INTEGER  `ScanHash.of(key)`, the key's place in SCAN order (index
 ///                              `kv_scan`); derived from the key, so not in the checksum:
 ///                              `paxos-inspect verify` recomputes it
@@ -144,9 +150,11 @@
 ///   the damaged row is refused when read, as before. The columns come last in the table, in a
 ///   new database as in a migrated one. Version 4 also adds `sessions.reply` (NULL in every
 ///   migrated row, whose checksum is therefore unchanged).
-/// - Version 5: `kv.scan_hash` and its index `kv_scan`, the order SCAN walks. The migration from
-///   version 4 adds the column, computes it for every row and creates the index, in one
-///   transaction. No checksum changes: the hash is a function of the key.
+/// - Version 5: `meta.log_clock` (0) and the index `kv_expiry`, for TTLs; `kv.scan_hash` and its
+///   index `kv_scan`, the order SCAN walks. The migration from version 4 adds them in one
+///   transaction, computing the scan hash of every row; no checksum changes (no row of a
+///   version 4 database has a deadline, the clock of a log without timed batches is 0, and the
+///   scan hash is a function of the key).
 ///
 /// ## Transactions and what they guarantee
 /// - A group of persist records (promises and accepted entries) is written in one transaction
@@ -209,7 +217,8 @@ enum Schema {
             applied_through INTEGER NOT NULL,
             snapshot_slot INTEGER NOT NULL,
             incarnation INTEGER NOT NULL,
-            cluster_uuid TEXT
+            cluster_uuid TEXT,
+            log_clock INTEGER NOT NULL DEFAULT 0
         );
         CREATE TABLE log (
             slot INTEGER PRIMARY KEY,
@@ -229,6 +238,7 @@ enum Schema {
             scan_hash INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX kv_scan ON kv (scan_hash);
+        \(createExpiryIndex)
         CREATE TABLE sessions (
             client_id INTEGER PRIMARY KEY,
             last_sequence INTEGER NOT NULL,
@@ -238,6 +248,11 @@ enum Schema {
             reply BLOB
         );
         """ + createMemberships
+
+    /// The index background expiry walks (`SQLiteKVRows.expiredKeys`) and `nextDeadline`
+    /// probes, new in version 5 (also created by the migration from version 4). Partial: rows
+    /// without a deadline, nearly all of them, cost nothing in it.
+    static let createExpiryIndex = "CREATE INDEX kv_expiry ON kv (expire_at, key) WHERE expire_at IS NOT NULL;"
 
     /// The `memberships` table, new in version 2 (also created by the migration from version 1).
     static let createMemberships = """

@@ -67,7 +67,8 @@ public final class SnapshotExporter {
                     slot: meta.appliedThrough,
                     keyCount: UInt64(try database.scalarInt("SELECT count(*) FROM kv") ?? 0),
                     sessionCount: UInt64(try database.scalarInt("SELECT count(*) FROM sessions") ?? 0),
-                    membershipCount: UInt64(try database.scalarInt("SELECT count(*) FROM memberships") ?? 0))
+                    membershipCount: UInt64(try database.scalarInt("SELECT count(*) FROM memberships") ?? 0),
+                    clock: meta.logClock)
             }
             let (keys, sessions, memberships) = try sqlite(path) { () throws(SQLiteError) in
                 (try database.prepare("SELECT \(StoredKVRow.columns) FROM kv"),

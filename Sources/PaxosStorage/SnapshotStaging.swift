@@ -84,7 +84,8 @@ public final class SnapshotStaging {
                 PRAGMA journal_mode = MEMORY;
                 PRAGMA synchronous = OFF;
                 CREATE TABLE snapshot (singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
-                    transfer INTEGER NOT NULL, slot INTEGER NOT NULL, complete INTEGER NOT NULL);
+                    transfer INTEGER NOT NULL, slot INTEGER NOT NULL, complete INTEGER NOT NULL,
+                    clock INTEGER NOT NULL DEFAULT 0);
                 CREATE TABLE kv (key BLOB PRIMARY KEY, value BLOB NOT NULL, slot INTEGER NOT NULL,
                     checksum INTEGER NOT NULL, position INTEGER NOT NULL, expire_at INTEGER, scan_hash INTEGER NOT NULL);
                 CREATE TABLE sessions (client_id INTEGER PRIMARY KEY, last_sequence INTEGER NOT NULL,
@@ -244,6 +245,7 @@ public final class SnapshotStaging {
                 try statements.header.run { (statement) throws(SQLiteError) in
                     try statement.bind(1, transfer ?? 0)
                     try statement.bind(2, header.slot.rawValue)
+                    try statement.bind(3, header.clock.rawValue)
                 }
             case .key(let key, let row):
                 try statements.key.run { (statement) throws(SQLiteError) in
@@ -310,7 +312,7 @@ public final class SnapshotStaging {
         let membership: SQLiteStatement
 
         init(_ database: SQLiteDatabase) throws(SQLiteError) {
-            header = try database.prepare("INSERT INTO snapshot (singleton, transfer, slot, complete) VALUES (1, ?, ?, 0)")
+            header = try database.prepare("INSERT INTO snapshot (singleton, transfer, slot, complete, clock) VALUES (1, ?, ?, 0, ?)")
             key = try database.prepare("INSERT INTO kv (key, value, slot, checksum, position, expire_at, scan_hash) VALUES (?, ?, ?, ?, ?, ?, ?)")
             session = try database.prepare(
                 "INSERT INTO sessions (client_id, last_sequence, last_result, slot, checksum, reply) VALUES (?, ?, ?, ?, ?, ?)")

@@ -6,6 +6,7 @@ public import PaxosCore
 /// ```
 /// stream     := header membership* (key | session)*
 /// header     := 'H' format:u8 slot:u64 keyCount:u64 sessionCount:u64 membershipCount:u64
+///               [clock:u64]                     -- format 4: `meta.log_clock`
 /// membership := 'M' fromSlot:u64 chosenInSlot:u64 membership:bytes   -- one memberships row
 /// key        := 'K' key:bytes value:bytes slot:u64 position:u16 expireAt:u64  -- one kv row
 /// session    := 'S' client:u64 sequence:u64 result:u8 slot:u64 reply   -- one sessions row
@@ -18,7 +19,8 @@ public import PaxosCore
 /// the row checksum. Format 2 added the memberships (format 1 streams are refused); format 3
 /// added position and expireAt to 'K' and the reply to 'S' (format 2 'S' records have none). A receiver still accepts format 2, whose 'K' records end
 /// after the slot: their rows get position 0 and no deadline, exactly what a format 2 sender
-/// stores (schema 3, or the migration to schema 4, gives every row that). The header
+/// stores (schema 3, or the migration to schema 4, gives every row that). Format 4 adds the
+/// log clock to the header (formats 2 and 3 read as clock 0: no timed batch existed). The header
 /// opens chunk 0 and nowhere else; its counts let the receiver tell a complete stream from one
 /// whose tail went missing. Records never span chunks, so each chunk is checked and staged on its
 /// own; a chunk holds records up to `chunkBytesTarget`, or one record if that alone is larger
@@ -29,9 +31,9 @@ public import PaxosCore
 /// protocol carries the chunks as opaque bytes.
 public enum SnapshotStream {
     /// The version this build writes in the header.
-    public static let formatVersion: UInt8 = 3
+    public static let formatVersion: UInt8 = 4
     /// The versions a receiver accepts; it refuses any other.
-    public static let readableFormats: ClosedRange<UInt8> = 2...3
+    public static let readableFormats: ClosedRange<UInt8> = 2...4
     /// Chunks are cut at about this many bytes.
     public static let chunkBytesTarget = 256 * 1024
     /// No record is larger than this (a key and a value at their limits, plus framing), so a
@@ -58,6 +60,8 @@ public struct SnapshotHeader: Hashable, Sendable {
     public var keyCount: UInt64
     public var sessionCount: UInt64
     public var membershipCount: UInt64
+    /// The state machine's clock at `slot` (`meta.log_clock`; format 4, else 0).
+    public var clock = LeaderTime(rawValue: 0)
 }
 
 /// One record of the stream.
@@ -80,6 +84,7 @@ enum SnapshotRecord: Hashable {
             writer.write(header.keyCount)
             writer.write(header.sessionCount)
             writer.write(header.membershipCount)
+            writer.write(header.clock.rawValue)
         case .key(let key, let row):
             writer.write(SnapshotStream.Tag.key.rawValue)
             writer.writeLengthPrefixed(key)
@@ -115,8 +120,14 @@ enum SnapshotRecord: Hashable {
                 throw .invalid("snapshot format \(format), this build reads formats \(SnapshotStream.readableFormats.lowerBound)"
                     + "…\(SnapshotStream.readableFormats.upperBound)")
             }
-            return .header(SnapshotHeader(format: format, slot: Slot(try reader.readUInt64()), keyCount: try reader.readUInt64(),
-                                          sessionCount: try reader.readUInt64(), membershipCount: try reader.readUInt64()))
+            var header = SnapshotHeader(format: format, slot: Slot(try reader.readUInt64()), keyCount: try reader.readUInt64(),
+                                        sessionCount: try reader.readUInt64(), membershipCount: try reader.readUInt64())
+            if format >= 4 {
+                let clock = try reader.readUInt64()
+                guard clock <= UInt64(Int64.max) else { throw .invalid("snapshot clock \(clock) is beyond the largest storable time") }
+                header.clock = LeaderTime(rawValue: clock)
+            }
+            return .header(header)
         case .key:
             let key = try reader.readLengthPrefixed(limit: Command.maxKeyBytes)
             let value = try reader.readLengthPrefixed(limit: Command.maxValueBytes)

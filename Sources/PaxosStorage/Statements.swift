@@ -18,6 +18,12 @@ final class Statements {
     let upsertKey: SQLiteStatement
     let deleteKey: SQLiteStatement
     let selectKey: SQLiteStatement
+    /// Deletes a key, returning its deadline (so `remove` can tell a live row from an expired one).
+    let deleteKeyReturningDeadline: SQLiteStatement
+    let setLogClock: SQLiteStatement
+    /// Keys whose deadline is at or below ?1, in (deadline, key) order, at most ?2 (`kv_expiry`).
+    let selectExpiredKeys: SQLiteStatement
+    let selectNextDeadline: SQLiteStatement
     let setSnapshotSlot: SQLiteStatement
     /// Deletes the lowest log rows at or below a slot, at most a given number.
     let deleteLogPrefix: SQLiteStatement
@@ -69,6 +75,11 @@ final class Statements {
                 expire_at = excluded.expire_at, checksum = excluded.checksum
             """)
         deleteKey = try prepare("DELETE FROM kv WHERE key = ?")
+        deleteKeyReturningDeadline = try prepare("DELETE FROM kv WHERE key = ? RETURNING expire_at")
+        setLogClock = try prepare("UPDATE meta SET log_clock = ? WHERE singleton = 1")
+        selectExpiredKeys = try prepare(
+            "SELECT key FROM kv WHERE expire_at IS NOT NULL AND expire_at <= ?1 ORDER BY expire_at, key LIMIT ?2")
+        selectNextDeadline = try prepare("SELECT min(expire_at) FROM kv WHERE expire_at IS NOT NULL")
         selectKey = try prepare("SELECT \(StoredKVRow.columns) FROM kv WHERE key = ?")
         setSnapshotSlot = try prepare("UPDATE meta SET snapshot_slot = ? WHERE singleton = 1")
         // DELETE … LIMIT needs a compile-time option Debian's SQLite lacks; the subquery walks

@@ -93,6 +93,10 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
     public var groupWeather: [SimWeather] = []
     /// `ReplicaConfiguration.takeoverTicks` when groups have preferred leaders.
     public var takeoverTicks: UInt64 = 30
+    /// Leaders stamp their proposals with the simulated time (`GroupShell+Time.swift`), so
+    /// slots are timed batches and TTLs run. Off by default: plain runs keep legacy batches and
+    /// their recorded digests. No clock skew yet (docs/design/coordination-api.md §8).
+    public var leaderClocks = false
 
     /// Every node of the cluster: the first members, then the spares (ids `replicas + 1 ...`).
     public var nodes: Int { replicas + spares }

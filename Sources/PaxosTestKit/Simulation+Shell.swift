@@ -14,21 +14,31 @@ extension Simulation {
                       rerouteMilliseconds: configuration.rerouteUnits, maxOutstandingRequests: 1_000, plantedBug: bug)
     }
 
-    /// What the shell of replica `index` sees of its core now.
+    /// What the shell of replica `index` sees of its core now (the applied clock and deadline
+    /// only with `leaderClocks`: finding the earliest deadline walks the rows).
     func shellView(_ index: Int) -> ShellView {
         let replica = replicas[index].replica
         let hint = replica?.leaderHint
-        return ShellView(isLeader: replica?.role == .leader, leaderHint: hint, leaderLinked: hint != nil,
-                         chosenThrough: replica?.chosenThrough ?? .zero)
+        var view = ShellView(isLeader: replica?.role == .leader, leaderHint: hint, leaderLinked: hint != nil,
+                             chosenThrough: replica?.chosenThrough ?? .zero)
+        if configuration.leaderClocks {
+            view.logClock = replicas[index].disk.stateMachine.clock
+            view.nextDeadline = replicas[index].disk.stateMachine.nextDeadline
+        }
+        return view
     }
+
+    /// The leader's stamp source: the simulated time with `leaderClocks` (no skew yet), else
+    /// none, so plain runs propose legacy batches exactly as they always did.
+    var wallTime: LeaderTime? { configuration.leaderClocks ? LeaderTime(rawValue: now) : nil }
 
     /// Carries out the shell's effects in order, as `GroupNode.perform` does.
     func perform(_ effects: [ShellEffect], at index: Int) {
         for effect in effects {
             guard replicas[index].isUp else { return }
             switch effect {
-            case .propose(let batch):
-                step(index, .propose(batch))
+            case .propose(let batch, let time):
+                step(index, .propose(batch, time: time))
             case .read(let id):
                 step(index, .read(id))
             case .readState(let query, let token):

@@ -236,6 +236,9 @@ struct SimSnapshotChunk {
 enum SimSnapshotRecord {
     /// First in every stream: the memberships chosen through the snapshot's slot.
     case header(memberships: [ScheduledMembership])
+    /// The log clock (paxosd's header field, format 4); only when not 0, so streams of untimed
+    /// runs are the records they always were.
+    case clock(LeaderTime)
     case key(Bytes, KVRow)
     case session(ClientID, ClientSession)
 }
@@ -251,7 +254,8 @@ struct SimExport {
         precondition(recordsPerChunk > 0, "export: \(recordsPerChunk) records per chunk")
         slot = stateMachine.appliedThrough
         // Sorted, so the chunks depend on the state only, never on dictionary order.
-        let records: [SimSnapshotRecord] = [.header(memberships: memberships)]
+        let clock: [SimSnapshotRecord] = stateMachine.clock.rawValue == 0 ? [] : [.clock(stateMachine.clock)]
+        let records: [SimSnapshotRecord] = [.header(memberships: memberships)] + clock
             + stateMachine.rows.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { .key($0.key, $0.value) }
             + stateMachine.sessions.sorted { $0.key < $1.key }.map { .session($0.key, $0.value) }
         chunks = stride(from: 0, to: records.count, by: recordsPerChunk).map {
@@ -268,6 +272,7 @@ struct SimStaging {
     var sessions: [ClientID: ClientSession] = [:]
     /// Set by the header record; nil until chunk 0 is staged.
     var memberships: [ScheduledMembership]?
+    var clock = LeaderTime(rawValue: 0)
     /// The last chunk is staged after the header.
     var complete = false
 
@@ -275,6 +280,7 @@ struct SimStaging {
         for record in records {
             switch record {
             case .header(let staged): memberships = staged
+            case .clock(let staged): clock = staged
             case .key(let key, let row): rows[key] = row
             case .session(let client, let session): sessions[client] = session
             }
@@ -283,6 +289,6 @@ struct SimStaging {
 
     /// The staged state, as installing the staging file would restore it.
     func stateMachine(sessionExpirySlots: UInt64) -> KVStateMachine {
-        KVStateMachine(rows: rows, sessions: sessions, appliedThrough: slot, sessionExpirySlots: sessionExpirySlots)
+        KVStateMachine(rows: rows, sessions: sessions, appliedThrough: slot, sessionExpirySlots: sessionExpirySlots, clock: clock)
     }
 }

@@ -86,7 +86,7 @@ public final class Simulation {
                 plantedBugGroup: Int? = nil, compaction: Bool = true, corruptMessages: Bool = false,
                 partitionPatterns: Bool = false, reconfigure: Bool? = nil, diskLoss: Bool? = nil,
                 simulatorBug: SimulatorBug? = nil, sessionExpirySlots: UInt64? = nil, powerLosses: Bool = false,
-                shellBug: ShellBug? = nil) {
+                shellBug: ShellBug? = nil, leaderClocks: Bool = false) {
         precondition(plantedBugGroup.map { $0 >= 0 && $0 < groups } ?? true, "simulation: bug group \(plantedBugGroup ?? 0) of \(groups)")
         self.seed = seed
         var random = SeededGenerator(seed: seed)
@@ -98,6 +98,7 @@ public final class Simulation {
         var aim = SeededGenerator(seed: seed ^ 0x7461_7267_6574_2121)
         if let plantedBug { configuration.target(plantedBug, using: &aim) }
         if !compaction { configuration.retainSlots = nil }
+        configuration.leaderClocks = leaderClocks
         if powerLosses {
             // Nothing drawn; a power loss needs the nemesis to run.
             configuration.powerLosses = true
@@ -278,7 +279,7 @@ public final class Simulation {
             mix(1, UInt64(index))
             guard replicas[index].incarnation == incarnation, replicas[index].isUp else { return }
             step(index, .tick)
-            perform(replicas[index].shell.tick(now: now, view: shellView(index)), at: index)
+            perform(replicas[index].shell.tick(now: now, view: shellView(index), wallTime: wallTime), at: index)
             checkSnapshotTimeouts(index)
             compactIfDue(index)
             schedule(.tick(replica: index, incarnation: incarnation), after: configuration.tickUnits)
@@ -312,7 +313,7 @@ public final class Simulation {
         case .flushProposals(let index, let incarnation):
             mix(14, UInt64(index))
             guard replicas[index].incarnation == incarnation, replicas[index].isUp else { return }
-            perform(replicas[index].shell.flushProposals(), at: index)
+            perform(replicas[index].shell.flushProposals(wallTime: wallTime, view: shellView(index)), at: index)
         case .flush(let index, let incarnation):
             mix(3, UInt64(index))
             guard replicas[index].incarnation == incarnation else { return }

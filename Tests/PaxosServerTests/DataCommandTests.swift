@@ -51,8 +51,6 @@ struct DataCommandTests {
         ("SET k v GET GET", "ERR syntax error"),
         ("SET k v IFEQ", "ERR syntax error"),
         ("SET k v BOGUS", "ERR syntax error"),
-        ("SET k v EX 10", "ERR TTLs are not supported yet: SET accepts NX, XX, IFEQ and GET, not EX"),
-        ("SET k v KEEPTTL", "ERR TTLs are not supported yet: SET accepts NX, XX, IFEQ and GET, not KEEPTTL"),
         ("INCRBY k abc", "ERR value is not an integer or out of range"),
         ("INCRBY k +1", "ERR value is not an integer or out of range"),
         ("INCRBY k 9223372036854775808", "ERR value is not an integer or out of range"),

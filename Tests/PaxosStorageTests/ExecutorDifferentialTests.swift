@@ -16,8 +16,8 @@ struct ExecutorDifferentialTests {
     static let window: UInt64 = 40
 
     @Test("executor: KVStateMachine and SQLiteLogStore give equal results, rows and sessions after every slot",
-          arguments: 1...3 as ClosedRange<UInt64>)
-    func storesAgree(seed: UInt64) throws {
+          arguments: [(1, false), (2, false), (3, false), (4, true), (5, true), (6, true)] as [(UInt64, Bool)])
+    func storesAgree(seed: UInt64, timed: Bool) throws {
         try withTemporaryDirectory { directory in
             let path = directory.path("node.sqlite")
             var options = SQLiteLogStore.Options()
@@ -28,10 +28,11 @@ struct ExecutorDifferentialTests {
             var store = try open()
             defer { store.close() }
             var machine = KVStateMachine(sessionExpirySlots: Self.window)
-            var stream = CommandStream(seed: seed, window: Self.window)
+            var stream = CommandStream(seed: seed, window: Self.window, timed: timed)
             // Past one prune (ClientSession.pruneInterval) so pruning is compared too.
             let slots = ClientSession.pruneInterval + 200
             var idleAtPrune = 0
+            var deadlinesSeen = 0
             for number in 1...slots {
                 let slot = Slot(number)
                 if ClientSession.prunes(after: slot) {
@@ -49,15 +50,31 @@ struct ExecutorDifferentialTests {
                 try #require(actual.map(\.result) == expected.map(\.result), "\(context)")
                 try #require(try Self.rows(store) == Self.rows(machine), "\(context)")
                 try #require(try Self.sessions(store) == Self.sessions(machine), "\(context)")
+                try #require(store.logClock == machine.clock, "\(context)")
+                try #require(try store.nextDeadline() == machine.nextDeadline, "\(context)")
+                if command.time != nil {
+                    // 16 keys, well under a sweep: a timed batch leaves no expired row stored.
+                    try #require(machine.rows.values.allSatisfy { $0.isLive(at: machine.clock) }, "\(context)")
+                    if machine.rows.values.contains(where: { $0.deadline != nil }) { deadlinesSeen += 1 }
+                }
                 stream.record(expected)
             }
             // The stream did what it is for: every kind of decision, and pruning.
+            // Timed streams spend half their key operations on TTLs, so an overflow (INCRBY near
+            // the limit) is only required of the untimed ones.
             #expect(stream.seen.isSuperset(of: ["ok", "deleted existed", "deleted absent", "superseded", "expired", "duplicate",
                                                 "reply ok", "reply null", "reply integer", "reply bulk",
-                                                "reply error notInteger", "reply error overflow", "reply error notFloat",
-                                                "reply array", "reply transaction true", "reply transaction false"]),
+                                                "reply error notInteger", "reply error notFloat",
+                                                "reply array", "reply transaction true", "reply transaction false"]
+                                               + (timed ? [] : ["reply error overflow"])),
                     "PAXOS_SEED=\(seed): \(stream.seen.sorted())")
             #expect(idleAtPrune > 0, "PAXOS_SEED=\(seed): the prune at slot \(ClientSession.pruneInterval) had sessions to delete")
+            if timed {
+                #expect(stream.seen.isSuperset(of: ["reply integer -2", "reply integer -1", "reply integer 1", "reply integer 0",
+                                                    "reply error invalidExpireTime"]), "PAXOS_SEED=\(seed): \(stream.seen.sorted())")
+                #expect(machine.clock > LeaderTime(rawValue: 1_000_000))
+                #expect(deadlinesSeen > 100, "PAXOS_SEED=\(seed): rows with deadlines were compared")
+            }
             #expect(machine.rows.values.contains { $0.revision.slot > Slot(ClientSession.pruneInterval) })
         }
     }
@@ -110,15 +127,27 @@ struct CommandStream {
     /// Requests executed so far: a later result for one of them is a duplicate's.
     private var executed: Set<ClientRequest> = []
 
-    init(seed: UInt64, window: UInt64) {
+    /// Timed batches and TTL operations (docs/design/coordination-api.md §3); untimed streams
+    /// draw exactly the random numbers they drew before TTLs existed.
+    private let timed: Bool
+    /// The last stamp given: it moves forward by up to 60 ms a slot and now and then back,
+    /// as a new leader behind the old one would stamp.
+    private var time: UInt64 = 1_000_000
+
+    init(seed: UInt64, window: UInt64, timed: Bool = false) {
         random = SeededGenerator(seed: seed)
         self.window = window
+        self.timed = timed
     }
 
     mutating func command(at slot: Slot) -> Command {
         if Int.random(in: 0..<20, using: &random) == 0 { return .noop }
         let count = Int.random(in: 1...6, using: &random)
-        return .batch((0..<count).map { _ in request(at: slot) })
+        guard timed else { return .batch((0..<count).map { _ in request(at: slot) }) }
+        time = Int.random(in: 0..<15, using: &random) == 0 ? time - UInt64.random(in: 0...500, using: &random)
+            : time + UInt64.random(in: 0...60, using: &random)
+        if Int.random(in: 0..<10, using: &random) == 0 { return .timedBatch(time: LeaderTime(rawValue: time), requests: []) }
+        return .timedBatch(time: LeaderTime(rawValue: time), requests: (0..<count).map { _ in request(at: slot) })
     }
 
     mutating func record(_ results: [(request: ClientRequest, result: OperationResult)]) {
@@ -145,6 +174,7 @@ struct CommandStream {
     /// A random key operation; values are often numbers, so INCR and INCRBYFLOAT both succeed
     /// and fail, and conditions both hold and fail.
     private mutating func keyOp(key: Bytes, value: Bytes) -> KeyOp {
+        if timed, Int.random(in: 0..<2, using: &random) == 0 { return ttlOp(key: key, value: value) }
         let number = Array(String(Int.random(in: -5...5, using: &random)).utf8)
         let setValue = Bool.random(using: &random) ? number : value
         switch Int.random(in: 0..<9, using: &random) {
@@ -190,10 +220,26 @@ struct CommandStream {
         return .txn(Transaction(compares: compares, success: operations, failure: Bool.random(using: &random) ? [leaf()] : []))
     }
 
+    /// A random TTL operation; deadlines within a few slots' time, so keys expire in the run.
+    private mutating func ttlOp(key: Bytes, value: Bytes) -> KeyOp {
+        let ms = Int64.random(in: -50...400, using: &random)
+        let expiries: [Expiry] = [.after(milliseconds: ms), .at(LeaderTime(rawValue: UInt64(Int64(time) + ms))), .extend(milliseconds: ms),
+                                  .clear, .keep, .after(milliseconds: Int64.max - Int64.random(in: 0...9, using: &random))]
+        let expiry = expiries.randomElement(using: &random)!
+        switch Int.random(in: 0..<5, using: &random) {
+        case 0: return .set(key: key, value: value, SetOptions(condition: [.always, .ifAbsent].randomElement(using: &random)!, expiry: expiry))
+        case 1: return .expire(key: key, expiry, ExpireCondition.allCases.randomElement(using: &random)!,
+                               ifEquals: Bool.random(using: &random) ? nil : value)
+        case 2: return .getExpire(key: key, expiry)
+        default: return .deadline(key: key, remaining: Bool.random(using: &random))
+        }
+    }
+
     static func kind(of reply: OpReply) -> String {
         switch reply {
         case .ok: "reply ok"
         case .null: "reply null"
+        case .integer(let value) where (-2...1).contains(value): "reply integer \(value)"
         case .integer: "reply integer"
         case .bulk: "reply bulk"
         case .error(let error): "reply error \(error)"

@@ -41,7 +41,7 @@ struct RevisionMigrationTests {
             #expect(try store.row(Array("k1".utf8))?.revision == Revision(slot: Slot(4), position: 0))
             store.close()
             let versions = try MembershipTests.versions(path)
-            #expect(versions.header == 5 && versions.meta == 5, "migrated through version 4 to the current one")
+            #expect(versions.header == Schema.version && versions.meta == Schema.version, "migrated on through every later step")
             #expect(try Self.columns(path) == ["key", "value", "slot", "checksum", "position", "expire_at", "scan_hash"],
                     "the columns a new database has, in the same order")
             let fresh = directory.path("fresh.sqlite")
@@ -129,13 +129,13 @@ struct RevisionMigrationTests {
         }
     }
 
-    @Test("snapshot: this build writes format 3 and refuses a format it does not know")
+    @Test("snapshot: this build writes format 4 and refuses a format it does not know")
     func formatThreeWrittenAndUnknownRefused() throws {
         try withTemporaryDirectory { directory in
             let source = directory.path("source.sqlite")
             try StateChecksumTests.written(source)
             let (header, chunks) = try SnapshotTransferTests.export(source, chunkBytes: 1_024)
-            #expect(header.format == 3 && chunks.first?.data.prefix(2) == [UInt8(ascii: "H"), 3])
+            #expect(header.format == 4 && chunks.first?.data.prefix(2) == [UInt8(ascii: "H"), 4])
             let path = directory.path("receiver.sqlite")
             let receiver = try Fixture.open(path)
             defer { receiver.close() }
@@ -149,7 +149,7 @@ struct RevisionMigrationTests {
             #expect(try receiver.keyValueRows().map(\.row) == sender.keyValueRows().map(\.row), "revisions travel")
 
             var unknown = chunks[0].data
-            unknown[1] = 4
+            unknown[1] = 5
             let crc = CRC32C.finish(CRC32C.update(CRC32C.start, with: unknown))
             try staging.begin(transfer: 2)
             #expect(throws: SnapshotStagingError.self) {

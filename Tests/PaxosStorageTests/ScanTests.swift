@@ -125,6 +125,7 @@ struct ScanTests {
             store.close()
             try RevisionMigrationTests.execute(path, """
                 DROP INDEX kv_scan; ALTER TABLE kv DROP COLUMN scan_hash;
+                DROP INDEX kv_expiry; ALTER TABLE meta DROP COLUMN log_clock;
                 UPDATE meta SET schema_version = 4; PRAGMA user_version = 4;
                 """)
             let migrated = try Fixture.open(path)

@@ -138,6 +138,7 @@ struct StateChecksumTests {
             // the columns of versions 4 and 5).
             try SQLite3Tool.run("""
                 DROP INDEX kv_scan; ALTER TABLE kv DROP COLUMN scan_hash;
+                DROP INDEX kv_expiry; ALTER TABLE meta DROP COLUMN log_clock;
                 ALTER TABLE kv DROP COLUMN position; ALTER TABLE kv DROP COLUMN expire_at;
                 ALTER TABLE kv DROP COLUMN checksum; ALTER TABLE sessions DROP COLUMN checksum; ALTER TABLE sessions DROP COLUMN reply;
                 UPDATE meta SET schema_version = 2; PRAGMA user_version = 2;
