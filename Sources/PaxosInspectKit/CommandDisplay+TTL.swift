@@ -1,4 +1,4 @@
-package import PaxosCore
+import PaxosCore
 import PaxosStorage
 
 /// The TTL operations as the Redis commands a client would have sent.

@@ -1,4 +1,4 @@
-public import PaxosCore
+import PaxosCore
 
 /// The TTL commands (docs/design/coordination-api.md §1.1, §3), parsed as Redis parses them:
 /// SET's EX/PX/EXAT/PXAT/KEEPTTL, SETEX, PSETEX, GETEX, (P)EXPIRE(AT) with NX/XX/GT/LT,

@@ -180,7 +180,7 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
             + (reconfigure ? " reconfigure(spares=\(spares) gap=\(meanChangeGapUnits))" : "")
             + (diskLoss ? " disk-loss" : "") + (powerLosses ? " power-losses" : "")
             + (replaceBeforeSwap ? " replace-before-swap" : "") + (cutAtBrokenQuorum ? " cut-at-broken-quorum" : "")
-            + (simulatorBug.map { " sim-bug=\($0)" } ?? "")
+            + (simulatorBug.map { " sim-bug=\($0)" } ?? "") + (leaderClocks ? " leader-clocks" : "")
     }
 }
 

@@ -210,7 +210,7 @@ public final class Simulation {
             + (diskLoss.map { $0 ? " --disk-loss" : " --no-disk-loss" } ?? "")
             + (sessionExpirySlots.map { " --session-expiry-slots \($0)" } ?? "")
             + (simulatorBug.map { " --sim-bug \($0.flag)" } ?? "") + (powerLosses ? " --power-losses" : "")
-            + (shellBug.map { " --shell-bug \($0.rawValue)" } ?? "")
+            + (shellBug.map { " --shell-bug \($0.rawValue)" } ?? "") + (leaderClocks ? " --leader-clocks" : "")
         self.clients = (0..<configuration.clients).map { index in
             // Clients start on different nodes for different groups; group 0 as before groups.
             SimClient(index: index, id: ClientID(UInt64(1000 + index)), targets: (0..<groups).map { group in

@@ -59,6 +59,9 @@ struct PaxosSim: ParsableCommand {
     @Flag(help: "Power losses during the chaos phase: every node goes down at once and keeps only what it fsynced (also taken, with the nodes that hold the value booting last, whenever a value known chosen is durable on fewer than a majority). Correct replicas survive them.")
     var powerLosses = false
 
+    @Flag(help: "Leaders stamp their proposals with the simulated time, so slots are timed batches (TTLs' clock; no skew yet).")
+    var leaderClocks = false
+
     @Flag(help: "Print the operator's membership requests and answers, disk losses, chosen memberships and, at the end, every replica's state (for replaying one seed).")
     var traceMembership = false
 
@@ -126,7 +129,7 @@ struct PaxosSim: ParsableCommand {
                                         reconfigure: reconfigure, diskLoss: diskLoss,
                                         simulatorBug: simBug.flatMap { Self.simulatorBugs[$0] },
                                         sessionExpirySlots: sessionExpirySlots, powerLosses: powerLosses,
-                                        shellBug: shellBug.flatMap(ShellBug.init(rawValue:)))
+                                        shellBug: shellBug.flatMap(ShellBug.init(rawValue:)), leaderClocks: leaderClocks)
             simulation.traceMembership = traceMembership
             let report = simulation.run()
             stats.operations += report.stats.operations
