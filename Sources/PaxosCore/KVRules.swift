@@ -7,6 +7,8 @@ public struct KVRules: Hashable, Sendable {
     public var maxValueBytes: Int
     /// The largest encoded `OpReply` a session remembers (`ClientSession.remembered`).
     public var maxRememberedReplyBytes: Int
+    /// A deliberately wrong rule the simulator plants (`StateMachineBug`); nil on every node.
+    public var plantedBug: StateMachineBug? = nil
 
     public init(sessionExpirySlots: UInt64 = ClientSession.expirySlots, maxValueBytes: Int = Command.maxValueBytes,
                 maxRememberedReplyBytes: Int = ClientSession.maxRememberedReplyBytes) {
