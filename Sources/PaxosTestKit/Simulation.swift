@@ -209,8 +209,8 @@ public final class Simulation {
         self.replicas = (0..<groups).flatMap { group in
             (1...configuration.nodes).map {
                 let id = ReplicaID(UInt32($0))
-                return SimReplica(id: id, group: group, disk: SimDisk(sessionExpirySlots: configuration.sessionExpirySlots,
-                                                                                 plantedBug: configuration.stateMachineBug),
+                let disk = SimDisk(sessionExpirySlots: configuration.sessionExpirySlots, plantedBug: configuration.stateMachineBug)
+                return SimReplica(id: id, group: group, disk: disk,
                                   shell: Self.shellSettings(id: id, configuration: configuration, bug: shellBug),
                                   snapshotTimeoutMilliseconds: Self.snapshotTimeoutMilliseconds(configuration.groupWeather[group]))
             }
