@@ -11,6 +11,8 @@ public struct KVRules: Hashable, Sendable {
     /// `OperationExecutor.sweep`). Part of the apply rule like the rest: changing it needs a
     /// recorded rule version.
     public var sweepKeysPerSlot = 256
+    /// A deliberately wrong rule the simulator plants (`StateMachineBug`); nil on every node.
+    public var plantedBug: StateMachineBug? = nil
 
     public init(sessionExpirySlots: UInt64 = ClientSession.expirySlots, maxValueBytes: Int = Command.maxValueBytes,
                 maxRememberedReplyBytes: Int = ClientSession.maxRememberedReplyBytes) {

@@ -58,7 +58,9 @@ public enum OperationExecutor {
     private static func apply<S: KVRowStore>(_ request: ClientRequest, at revision: Revision, store: inout S,
                                              rules: KVRules) throws(S.Failure) -> OperationResult {
         let session = try store.session(request.client)
-        switch ClientSession.decide(session, request: request, at: revision.slot, expirySlots: rules.sessionExpirySlots) {
+        // A planted bug (simulator only) executes whatever the session says.
+        let skipsSession = StateMachineBug.skipsSession(rules.plantedBug, for: request.operation)
+        switch skipsSession ? .execute : ClientSession.decide(session, request: request, at: revision.slot, expirySlots: rules.sessionExpirySlots) {
         case .duplicate(let result): return result
         case .superseded: return .superseded
         case .expired: return .expired

@@ -14,7 +14,7 @@ public import PaxosCore
 /// - Invariant: `completedAt == nil || invokedAt <= completedAt`.
 /// - Invariant: `completedAt == nil` implies `outcome == .unknown`.
 /// - Invariant: `outcome` is `.unknown` or matches `kind`: `.ok` for a put, `.deleted` for a
-///   delete, `.value` for a get.
+///   delete, `.value` for a get, and for a key operation the `.reply` shapes its case names.
 public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
     /// Names one operation within its history.
     public struct ID: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
@@ -32,10 +32,31 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
         case put(key: Bytes, value: Bytes)
         case delete(key: Bytes)
         case get(key: Bytes)
+        /// INCRBY: `.reply(.integer(new))`, or `.reply(.error(.notInteger | .overflow))`.
+        case incrementBy(key: Bytes, by: Int64)
+        /// SET NX | XX | IFEQ old: `.reply(.ok)` if it wrote, `.reply(.null)` if not.
+        case setIf(key: Bytes, value: Bytes, condition: SetCondition)
+        /// GETSET (SET … GET): `.reply(.bulk(old))` or `.reply(.null)` for an absent key.
+        case getSet(key: Bytes, value: Bytes)
+        /// DELIFEQ: `.reply(.integer(1))` if the key held `value` and is gone, else `.integer(0)`.
+        case deleteIfEquals(key: Bytes, value: Bytes)
+        /// GETDEL: `.reply(.bulk(old))` or `.reply(.null)`.
+        case getDelete(key: Bytes)
 
         public var key: Bytes {
             switch self {
             case .put(let key, _), .delete(let key), .get(let key): key
+            case .incrementBy(let key, _), .setIf(let key, _, _), .getSet(let key, _),
+                 .deleteIfEquals(let key, _), .getDelete(let key): key
+            }
+        }
+
+        /// Whether a plain register (`RegisterModel`) specifies this operation; the others
+        /// need `CounterRegisterModel`.
+        public var isRegisterOperation: Bool {
+            switch self {
+            case .put, .delete, .get: true
+            case .incrementBy, .setIf, .getSet, .deleteIfEquals, .getDelete: false
             }
         }
 
@@ -44,6 +65,12 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
             case .put(let key, let value): "put(\(BytesFormat.render(key)), \(BytesFormat.render(value)))"
             case .delete(let key): "delete(\(BytesFormat.render(key)))"
             case .get(let key): "get(\(BytesFormat.render(key)))"
+            case .incrementBy(let key, let by): "incrBy(\(BytesFormat.render(key)), \(by))"
+            case .setIf(let key, let value, let condition):
+                "set(\(BytesFormat.render(key)), \(BytesFormat.render(value)), \(BytesFormat.render(condition)))"
+            case .getSet(let key, let value): "getSet(\(BytesFormat.render(key)), \(BytesFormat.render(value)))"
+            case .deleteIfEquals(let key, let value): "delIfEq(\(BytesFormat.render(key)), \(BytesFormat.render(value)))"
+            case .getDelete(let key): "getDel(\(BytesFormat.render(key)))"
             }
         }
     }
@@ -56,6 +83,9 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
         case deleted(existed: Bool)
         /// A get returned this value, or `nil` for an absent key.
         case value(Bytes?)
+        /// A key operation's reply, decided at apply (never `.notRemembered`, which says
+        /// nothing of what happened and so is `.unknown`).
+        case reply(OpReply)
         /// No answer: the operation may or may not take effect, at any time after its invocation.
         case unknown
 
@@ -68,8 +98,9 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
             case .superseded: self = .unknown
             // Refused, never applied; a client that sees it sends the operation again.
             case .expired: self = .unknown
-            // The simulated clients issue no key operations yet; a reply maps to no register outcome.
-            case .reply: self = .unknown
+            // Applied, but the reply was too large to keep for a retry: nothing is known of it.
+            case .reply(.notRemembered): self = .unknown
+            case .reply(let reply): self = .reply(reply)
             }
         }
 
@@ -78,6 +109,7 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
             case .ok: "ok"
             case .deleted(let existed): "existed=\(existed)"
             case .value(let value): BytesFormat.render(value)
+            case .reply(let reply): BytesFormat.render(reply)
             case .unknown: "unknown"
             }
         }
@@ -117,9 +149,15 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
         return "\(id) \(client) \(kind) -> \(outcome) [\(invokedAt), \(end)]"
     }
 
-    private static func outcome(_ outcome: Outcome, fits kind: Kind) -> Bool {
+    /// Whether `outcome` is one that `kind` can answer.
+    static func outcome(_ outcome: Outcome, fits kind: Kind) -> Bool {
         switch (kind, outcome) {
         case (_, .unknown), (.put, .ok), (.delete, .deleted), (.get, .value): true
+        case (.incrementBy, .reply(.integer)), (.incrementBy, .reply(.error(.notInteger))),
+             (.incrementBy, .reply(.error(.overflow))): true
+        case (.setIf, .reply(.ok)), (.setIf, .reply(.null)): true
+        case (.getSet, .reply(.bulk)), (.getSet, .reply(.null)), (.getDelete, .reply(.bulk)), (.getDelete, .reply(.null)): true
+        case (.deleteIfEquals, .reply(.integer(let count))): count == 0 || count == 1
         default: false
         }
     }
@@ -197,5 +235,27 @@ enum BytesFormat {
         }
         let hexDigits = Array("0123456789abcdef")
         return "0x" + String(bytes.flatMap { [hexDigits[Int($0 >> 4)], hexDigits[Int($0 & 0x0F)]] })
+    }
+
+    static func render(_ condition: SetCondition) -> String {
+        switch condition {
+        case .always: "always"
+        case .ifAbsent: "NX"
+        case .ifPresent: "XX"
+        case .ifEquals(let old): "IFEQ \(render(old))"
+        }
+    }
+
+    static func render(_ reply: OpReply) -> String {
+        switch reply {
+        case .ok: "OK"
+        case .null: "nil"
+        case .integer(let value): "(integer) \(value)"
+        case .bulk(let value): render(value)
+        case .error(let error): "error \(error)"
+        case .notRemembered: "not remembered"
+        case .array(let replies): "[" + replies.map(render).joined(separator: ", ") + "]"
+        case .transaction(let succeeded, let replies): (succeeded ? "then " : "else ") + render(.array(replies))
+        }
     }
 }

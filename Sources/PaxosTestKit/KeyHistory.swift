@@ -31,35 +31,38 @@ import PaxosCore
 ///   before `operations[i].invokedAt`.
 /// - Invariant: `symmetryClass[i]` is non-nil exactly for floating writes; members of one
 ///   class have equal steps, and `classMembers[c]` lists class `c` in invocation order.
-struct KeyHistory {
+struct KeyHistory<Model: SequentialSpec> {
     let key: Bytes
     let operations: [HistoryOperation]
-    let steps: [RegisterModel.Step]
+    let steps: [Model.Step]
     let returnTimes: [UInt64?]
-    let model: RegisterModel
+    let model: Model
     let symmetryClass: [Int?]
     let classMembers: [[Int]]
     /// How many operations are not floating writes: a linearization must contain them all.
     let boundedCount: Int
+    /// For an unknown-outcome operation that does not float (its model's steps do not allow
+    /// it), the previous such operation with an equal step, if any. Such operations are
+    /// interchangeable too (equal effects, both pending to +∞), so a linearization may use
+    /// them in invocation order: the search takes one only after its predecessor.
+    let predecessor: [Int?]
 
     init(key: Bytes, operations unsorted: [HistoryOperation]) {
         let sorted = unsorted.sorted { ($0.invokedAt, $0.id) < ($1.invokedAt, $1.id) }
-        var observed = Set<Bytes>()
-        for case .value(let value?) in sorted.map(\.outcome) { observed.insert(value) }
-        var model = RegisterModel(observed: observed)
+        var model = Model(operations: sorted)
         var kept: [HistoryOperation] = []
-        var steps: [RegisterModel.Step] = []
+        var steps: [Model.Step] = []
         for operation in sorted {
             guard let step = model.step(for: operation) else { continue }
             kept.append(operation)
             steps.append(step)
         }
         let returnTimes = Self.returnTimes(of: kept)
-        var classOfStep: [RegisterModel.Step: Int] = [:]
+        var classOfStep: [Model.Step: Int] = [:]
         var classMembers: [[Int]] = []
         var symmetryClass: [Int?] = []
         for (operation, (step, returnTime)) in zip(steps, returnTimes).enumerated() {
-            guard returnTime == nil else {
+            guard returnTime == nil, model.floats(step) else {
                 symmetryClass.append(nil)
                 continue
             }
@@ -79,32 +82,61 @@ struct KeyHistory {
         self.symmetryClass = symmetryClass
         self.classMembers = classMembers
         self.boundedCount = symmetryClass.count { $0 == nil }
+        var lastPending: [Model.Step: Int] = [:]
+        self.predecessor = steps.indices.map { operation in
+            guard returnTimes[operation] == nil, symmetryClass[operation] == nil else { return nil }
+            defer { lastPending[steps[operation]] = operation }
+            return lastPending[steps[operation]]
+        }
     }
 
     /// Each operation's return time for the search: its completion if its outcome is known,
-    /// the first completion of a get that saw its value if it is the only put of an observed
-    /// value, and otherwise `nil` for +∞.
+    /// the first completion of an operation that saw its value if it is the only write of an
+    /// observed value, and otherwise `nil` for +∞.
+    ///
+    /// Writes are puts and the key operations that write a value they carry (SET NX/XX/IFEQ,
+    /// GETSET); observers are gets and the key operations that return the old value (GETSET,
+    /// GETDEL). An INCR writes a value it does not carry, so on a key with INCRs a value that
+    /// is an integer has no single known writer and is never bounded this way.
     private static func returnTimes(of operations: [HistoryOperation]) -> [UInt64?] {
-        var putsOfValue: [Bytes: Int] = [:]
+        let increments = operations.contains { if case .incrementBy = $0.kind { true } else { false } }
+        var writesOfValue: [Bytes: Int] = [:]
         var firstObservedAt: [Bytes: UInt64] = [:]
         for operation in operations {
-            switch (operation.kind, operation.outcome, operation.completedAt) {
-            case (.put(_, let value), _, _):
-                putsOfValue[value, default: 0] += 1
-            case (.get, .value(let value?), let completedAt?):
+            if let value = operation.kind.writtenValue { writesOfValue[value, default: 0] += 1 }
+            if let value = operation.observedValue, let completedAt = operation.completedAt {
                 firstObservedAt[value] = min(firstObservedAt[value] ?? .max, completedAt)
-            default:
-                break
             }
         }
         return operations.map { operation in
             guard operation.outcome == .unknown else { return operation.completedAt }
-            guard case .put(_, let value) = operation.kind, putsOfValue[value] == 1,
+            guard let value = operation.kind.writtenValue, writesOfValue[value] == 1,
+                !(increments && RedisInteger.parse(value) != nil),
                 let observedAt = firstObservedAt[value]
             else { return nil }
             // A get that completed before this put was invoked cannot have seen it; clamping
             // keeps call before return, and the search then rejects that get.
             return max(operation.invokedAt, observedAt)
+        }
+    }
+}
+
+extension HistoryOperation.Kind {
+    /// The value this operation writes when it writes, if it carries one.
+    var writtenValue: Bytes? {
+        switch self {
+        case .put(_, let value), .setIf(_, let value, _), .getSet(_, let value): value
+        case .delete, .get, .incrementBy, .deleteIfEquals, .getDelete: nil
+        }
+    }
+}
+
+extension HistoryOperation {
+    /// The value this operation saw the key hold, if its outcome names one.
+    var observedValue: Bytes? {
+        switch (kind, outcome) {
+        case (.get, .value(let value?)), (.getSet, .reply(.bulk(let value))), (.getDelete, .reply(.bulk(let value))): value
+        default: nil
         }
     }
 }

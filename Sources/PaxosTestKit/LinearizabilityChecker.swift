@@ -8,7 +8,9 @@ import PaxosCore
 /// **Compositionality.** Linearizability is local: a history is linearizable exactly when
 /// each object's sub-history is (Herlihy & Wing 1990, "locality"; Horn & Kroening 2015,
 /// "Faster linearizability checking via P-compositionality"). Every operation touches one
-/// key, so the history is split by key and each key is checked on its own as a register.
+/// key, so the history is split by key and each key is checked on its own as a register
+/// (`RegisterModel`), or, if it has INCRs or conditional writes, as a register with those
+/// operations (`CounterRegisterModel`).
 /// This turns one search over the product of all keys' states into many small ones.
 ///
 /// **Search.** Each key is checked with Wing & Gong's backtracking search with Lowe's
@@ -47,22 +49,33 @@ public struct LinearizabilityChecker: Sendable {
         let byKey = Dictionary(grouping: history.operations, by: \.kind.key)
         var inconclusiveReasons: [String] = []
         for key in byKey.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            let keyHistory = KeyHistory(key: key, operations: byKey[key] ?? [])
-            var search = LinearizationSearch(keyHistory, maxStates: maxStatesPerKey)
-            switch search.run() {
-            case .linearizable:
-                continue
-            case .violation(let diagnosis):
-                return .violation(LinearizabilityViolation(keyHistory, diagnosis))
-            case .budgetExceeded(let exploredStates):
-                inconclusiveReasons.append(
-                    "key \(BytesFormat.render(key)): search budget exceeded after \(exploredStates) states "
-                        + "over \(keyHistory.operations.count) operations"
-                )
+            let operations = byKey[key] ?? []
+            // Plain keys keep the plain register, whose unknown writes may float (faster).
+            let verdict = operations.allSatisfy(\.kind.isRegisterOperation)
+                ? check(KeyHistory<RegisterModel>(key: key, operations: operations))
+                : check(KeyHistory<CounterRegisterModel>(key: key, operations: operations))
+            switch verdict {
+            case .linearizable: continue
+            case .violation(let violation): return .violation(violation)
+            case .inconclusive(let reason): inconclusiveReasons.append(reason)
             }
         }
         if inconclusiveReasons.isEmpty { return .linearizable }
         return .inconclusive(reason: inconclusiveReasons.joined(separator: "; "))
+    }
+
+    /// One key's verdict under `Model`.
+    private func check<Model: SequentialSpec>(_ keyHistory: KeyHistory<Model>) -> LinearizabilityResult {
+        var search = LinearizationSearch(keyHistory, maxStates: maxStatesPerKey)
+        switch search.run() {
+        case .linearizable:
+            return .linearizable
+        case .violation(let diagnosis):
+            return .violation(LinearizabilityViolation(keyHistory, diagnosis))
+        case .budgetExceeded(let exploredStates):
+            return .inconclusive(reason: "key \(BytesFormat.render(keyHistory.key)): search budget exceeded after "
+                + "\(exploredStates) states over \(keyHistory.operations.count) operations")
+        }
     }
 }
 

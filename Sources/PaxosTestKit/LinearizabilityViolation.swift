@@ -31,7 +31,7 @@ public struct LinearizabilityViolation: Hashable, Sendable, CustomStringConverti
     /// For each operation that could have come next, why the register rejected it.
     public let rejections: [String]
 
-    init(_ history: KeyHistory, _ diagnosis: LinearizationSearch.Diagnosis) {
+    init<Model: SequentialSpec>(_ history: KeyHistory<Model>, _ diagnosis: LinearizationSearch<Model>.Diagnosis) {
         self.key = history.key
         self.operations = history.operations
         self.longestLinearization = diagnosis.linearization.map { history.operations[$0] }
@@ -43,18 +43,11 @@ public struct LinearizabilityViolation: Hashable, Sendable, CustomStringConverti
         }
     }
 
-    /// The register's value after `linearization`, from its last write. Replaying the
-    /// operations, not reading the model's state, recovers the actual bytes of a put that
-    /// the model only knew as "unobserved".
+    /// The register's value after `linearization`. Replaying the operations, not reading the
+    /// model's state, recovers the actual bytes of a write that the model only knew as
+    /// "unobserved".
     private static func value(after linearization: [HistoryOperation]) -> Bytes? {
-        for operation in linearization.reversed() {
-            switch operation.kind {
-            case .put(_, let value): return value
-            case .delete: return nil
-            case .get: continue
-            }
-        }
-        return nil
+        linearization.reduce(nil) { value, operation in SequentialKey.apply(operation.kind, to: value).value }
     }
 
     public var description: String {

@@ -25,15 +25,19 @@
 /// search succeeds once every other operation is linearized. `KeyHistory` explains why this
 /// loses no linearization.
 ///
+/// The search is generic over the key's `SequentialSpec` (`RegisterModel`, or
+/// `CounterRegisterModel` for keys with INCR and conditional writes); "register" below means
+/// that model. Floating writes exist only for models whose unknown steps may float.
+///
 /// - Invariant: `linearized` holds exactly the operations and enablers of the choices on
 ///   `stack`, and `state` is the register after applying them in stack order.
 /// - Invariant: the used members of each symmetry class are its first `classUsed[class]`.
-struct LinearizationSearch {
+struct LinearizationSearch<Model: SequentialSpec> {
     /// The deepest point the search reached before getting stuck, for a failure report.
     struct Diagnosis {
         /// Operation indices in linearization order, enablers included.
         var linearization: [Int]
-        var state: RegisterModel.State
+        var state: Model.State
         /// The operation whose return the search hit: it had to take effect by then.
         var blocking: Int
         /// The minimal operations at that point, all of which the register rejected.
@@ -48,13 +52,13 @@ struct LinearizationSearch {
 
     private struct MemoKey: Hashable {
         var linearized: Bitset
-        var state: RegisterModel.State
+        var state: Model.State
     }
 
     /// One way to linearize an operation next: alone, or right after a floating write.
     private struct Option {
         var enabler: Int?
-        var state: RegisterModel.State
+        var state: Model.State
     }
 
     /// A decision on the stack: which call node was linearized, with which option.
@@ -62,21 +66,21 @@ struct LinearizationSearch {
         var node: Int
         var option: Int
         var enabler: Int?
-        var stateBefore: RegisterModel.State
+        var stateBefore: Model.State
     }
 
-    private let history: KeyHistory
+    private let history: KeyHistory<Model>
     private let maxStates: Int
     private var list: EventList
     private var memo: Set<MemoKey> = []
     private var stack: [Choice] = []
     private var linearized: Bitset
-    private var state = RegisterModel.absent
+    private var state = Model.initial
     private var classUsed: [Int]
     private var deepest: Diagnosis?
 
     /// - Precondition: `maxStates > 0`.
-    init(_ history: KeyHistory, maxStates: Int) {
+    init(_ history: KeyHistory<Model>, maxStates: Int) {
         precondition(maxStates > 0, "linearizability search: budget \(maxStates) must be positive")
         self.history = history
         self.maxStates = maxStates
@@ -119,6 +123,8 @@ struct LinearizationSearch {
     /// resulting (set, state) pair is new; returns whether there was one.
     private mutating func takeOption(of node: Int, from first: Int) -> Bool {
         let operation = list.operation[node]
+        // Interchangeable pending operations are used in invocation order (`KeyHistory.predecessor`).
+        if let predecessor = history.predecessor[operation], !linearized.contains(predecessor) { return false }
         let options = self.options(for: operation)
         guard first < options.count else { return false }
         for index in first..<options.count {

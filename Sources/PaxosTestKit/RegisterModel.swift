@@ -12,9 +12,10 @@ import PaxosCore
 ///
 /// - Invariant: state `0` is "absent", state `1` is "unobserved", and state `v >= 2` holds
 ///   `values[v - 2]`.
-struct RegisterModel {
+struct RegisterModel: SequentialSpec {
     typealias State = Int
 
+    static let initial: State = absent
     static let absent: State = 0
     static let unobserved: State = 1
     private static let firstValue: State = 2
@@ -37,6 +38,13 @@ struct RegisterModel {
         self.observed = observed
     }
 
+    /// A model for a key with these operations: the values its gets returned are observed.
+    init(operations: [HistoryOperation]) {
+        var observed = Set<Bytes>()
+        for case .value(let value?) in operations.map(\.outcome) { observed.insert(value) }
+        self.init(observed: observed)
+    }
+
     /// The state that holds `bytes`, allocating one on first sight.
     private mutating func intern(_ bytes: Bytes?) -> State {
         guard let bytes else { return Self.absent }
@@ -56,8 +64,14 @@ struct RegisterModel {
         case (.delete, _): return .delete(existed: nil)
         case (.get, .value(let value)): return .get(value: intern(value))
         case (.get, _): return nil
+        case (.incrementBy, _), (.setIf, _), (.getSet, _), (.deleteIfEquals, _), (.getDelete, _):
+            preconditionFailure("register: \(operation.kind) needs CounterRegisterModel")
         }
     }
+
+    /// Every unknown-outcome register step is a put or a delete, whose state after does not
+    /// depend on the state before.
+    func floats(_ step: Step) -> Bool { true }
 
     /// The state after `step` in `state`, or `nil` if the step's recorded outcome is not what
     /// the register would have returned there.

@@ -35,10 +35,18 @@ enum SimOperationKind: Hashable {
     case put(key: Bytes, value: Bytes)
     case delete(key: Bytes)
     case get(key: Bytes)
+    // Key operations, with `SimConfiguration.coordinationOps` (Simulation+Coordination.swift).
+    case incrementBy(key: Bytes, by: Int64)
+    case setIf(key: Bytes, value: Bytes, SetCondition)
+    case getSet(key: Bytes, value: Bytes)
+    case deleteIfEquals(key: Bytes, value: Bytes)
+    case getDelete(key: Bytes)
 
     var key: Bytes {
         switch self {
         case .put(let key, _), .delete(let key), .get(let key): key
+        case .incrementBy(let key, _), .setIf(let key, _, _), .getSet(let key, _), .deleteIfEquals(let key, _),
+             .getDelete(let key): key
         }
     }
 
@@ -52,4 +60,6 @@ enum SimOutcome: Hashable {
     case ok
     case deleted(existed: Bool)
     case value(Bytes?)
+    /// A key operation's reply.
+    case reply(OpReply)
 }

@@ -102,3 +102,25 @@ extension SimConfiguration {
         }
     }
 }
+
+extension SimConfiguration {
+    /// Tilts this configuration toward the faults that expose the apply-rule bug `bug`.
+    mutating func target(_ bug: StateMachineBug, using random: inout SeededGenerator) {
+        switch bug {
+        case .incrWithoutSession:
+            // The bug shows when a copy of an applied INCR is applied again: the shell re-sends
+            // an unanswered forward after `rerouteUnits`, and a client retries after its timeout,
+            // both with the same sequence. Loss of forwards and their answers, short waits and
+            // busy clients make that common. No compaction: a snapshot installed would drop the
+            // bug with the rules (and the snapshot checker, comparing with a replay by the
+            // correct rule, would catch it before the clients' history could).
+            // Called after the groups are drawn: each group's weather carries the loss.
+            dropRate = max(dropRate, [0.05, 0.1, 0.2].randomElement(using: &random)!)
+            for group in groupWeather.indices { groupWeather[group].dropRate = max(groupWeather[group].dropRate, dropRate) }
+            rerouteUnits = [20, 40].randomElement(using: &random)!
+            clients = max(clients, 3)
+            maxThinkUnits = min(maxThinkUnits, 10)
+            retainSlots = nil
+        }
+    }
+}

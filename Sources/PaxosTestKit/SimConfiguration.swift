@@ -58,6 +58,11 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
     /// leader's answer to that forward then reaches the node's next life, which must not take
     /// it for one of its own requests. Needs `crashes`.
     public var crashAfterForwardRate = 0.0
+    /// Clients also issue key operations: INCRBY, SET NX/XX/IFEQ, GETSET, DELIFEQ, GETDEL
+    /// (`Simulation+Coordination.swift`). Drawn in a quarter of runs from a stream of its own.
+    public var coordinationOps = false
+    /// A deliberately wrong apply rule every replica runs (`KVRules.plantedBug`).
+    public var stateMachineBug: StateMachineBug?
 
     // Phases.
     public var chaosUnits: UInt64
@@ -181,6 +186,7 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
             + (diskLoss ? " disk-loss" : "") + (powerLosses ? " power-losses" : "")
             + (replaceBeforeSwap ? " replace-before-swap" : "") + (cutAtBrokenQuorum ? " cut-at-broken-quorum" : "")
             + (simulatorBug.map { " sim-bug=\($0)" } ?? "") + (leaderClocks ? " leader-clocks" : "")
+            + (coordinationOps ? " coordination-ops" : "") + (stateMachineBug.map { " state-machine-bug=\($0.rawValue)" } ?? "")
     }
 }
 

@@ -27,8 +27,10 @@ struct SimDisk {
     /// change is applied.
     var memberships: [ScheduledMembership] = []
 
-    init(sessionExpirySlots: UInt64 = ClientSession.expirySlots) {
-        stateMachine = KVStateMachine(sessionExpirySlots: sessionExpirySlots)
+    init(sessionExpirySlots: UInt64 = ClientSession.expirySlots, plantedBug: StateMachineBug? = nil) {
+        var rules = KVRules(sessionExpirySlots: sessionExpirySlots)
+        rules.plantedBug = plantedBug
+        stateMachine = KVStateMachine(rules: rules)
     }
 
     mutating func write(_ record: PersistRecord) {

@@ -90,19 +90,9 @@ extension Simulation {
     func checkHistory() {
         var history = History()
         for record in records where !record.notApplied {
-            let kind: HistoryOperation.Kind
-            switch record.kind {
-            case .put(let key, let value): kind = .put(key: key, value: value)
-            case .delete(let key): kind = .delete(key: key)
-            case .get(let key): kind = .get(key: key)
-            }
-            let handle = history.invoke(client: clients[record.client].id, kind: kind, at: record.invokedAt)
+            let handle = history.invoke(client: clients[record.client].id, kind: record.kind.historyKind, at: record.invokedAt)
             guard let (at, outcome) = record.completed else { continue }
-            switch outcome {
-            case .ok: history.complete(handle, outcome: .ok, at: at)
-            case .deleted(let existed): history.complete(handle, outcome: .deleted(existed: existed), at: at)
-            case .value(let value): history.complete(handle, outcome: .value(value), at: at)
-            }
+            history.complete(handle, outcome: outcome.historyOutcome, at: at)
         }
         switch LinearizabilityChecker(maxStatesPerKey: 200_000).check(history) {
         case .linearizable: break

@@ -8,7 +8,7 @@ extension Simulation {
         guard now < stopInvoking, clients[index].current == nil else { return }
         let key = keyspace[Int.random(in: 0..<keyspace.count, using: &random)]
         let roll = Int.random(in: 0..<10, using: &random)
-        let kind: SimOperationKind
+        var kind: SimOperationKind
         if roll < 4 {
             clients[index].sequence += 1
             kind = .put(key: key, value: Array("c\(index)-\(clients[index].sequence)".utf8))
@@ -17,6 +17,11 @@ extension Simulation {
             kind = .delete(key: key)
         } else {
             kind = .get(key: key)
+        }
+        if var coordination {
+            kind = coordination.substitute(kind)
+            coordination.noteInvoked(kind)
+            self.coordination = coordination
         }
         records.append(SimRecord(client: index, kind: kind, invokedAt: now))
         let group = configuration.groupMap.group(of: key).index
@@ -53,13 +58,10 @@ extension Simulation {
             origin = current.origin == nil ? nil : view.chosenThrough
         }
         let kind: TrackedRequest.Kind
-        switch current.kind {
-        case .put(let key, let value):
-            kind = .write(ClientRequest(client: client.id, sequence: current.sequence, operation: .put(key: key, value: value), origin: origin))
-        case .delete(let key):
-            kind = .write(ClientRequest(client: client.id, sequence: current.sequence, operation: .delete(key: key), origin: origin))
-        case .get(let key):
-            kind = .read(.value(of: key))
+        if let operation = current.kind.operation {
+            kind = .write(ClientRequest(client: client.id, sequence: current.sequence, operation: operation, origin: origin))
+        } else {
+            kind = .read(.value(of: current.kind.key))
         }
         let (token, effects) = replicas[replica].shell.submit(kind, now: now, view: view)
         replicas[replica].waiters[token] = (index, current.op)
@@ -74,9 +76,7 @@ extension Simulation {
         guard let current = clients[index].current, current.op == op else { return }
         switch reply {
         case .outcome(let outcome):
-            switch (current.kind, outcome) {
-            case (.put, .ok), (.delete, .deleted), (.get, .value): break
-            default:
+            guard current.kind.accepts(outcome) else {
                 // A node answered with another request's result.
                 return fail("client answer: client \(index)'s \(current.kind)\(groupSuffix(current.group)) was answered \(outcome)")
             }
@@ -85,6 +85,8 @@ extension Simulation {
                     + "but no chosen slot executed it")
             }
             records[op].completed = (now, outcome)
+            coordination?.noteAnswered(current.kind, outcome)
+            if case .reply(let reply) = outcome { stats.keyOperationAnswers[current.kind.answerLabel(reply), default: 0] += 1 }
             clients[index].current = nil
             stats.completed += 1
             let think = configuration.maxThinkUnits == 0 ? 0 : UInt64.random(in: 0...configuration.maxThinkUnits, using: &random)

@@ -263,7 +263,7 @@ extension Simulation {
     /// one) a new incarnation.
     func loseDisk(_ index: Int, incarnation: Incarnation? = nil) {
         crash(replica: index)
-        replicas[index].disk = SimDisk(sessionExpirySlots: configuration.sessionExpirySlots)
+        replicas[index].disk = SimDisk(sessionExpirySlots: configuration.sessionExpirySlots, plantedBug: configuration.stateMachineBug)
         if configuration.simulatorBug != .emptyDiskVotes {
             replicas[index].databaseIncarnation = incarnation ?? Self.freshIncarnation(using: &random)
         }

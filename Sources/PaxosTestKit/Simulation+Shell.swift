@@ -104,8 +104,9 @@ extension Simulation {
         case .applied(.deleted(let existed)): .outcome(.deleted(existed: existed))
         case .answer(let answer): .outcome(.value(answer.firstValue))
         case .applied(.superseded), .applied(.expired): .unknown
-        // The simulated clients issue no key operations yet.
-        case .applied(.reply): .unknown
+        // Applied, but a retry's reply too large to have been kept: nothing known of it.
+        case .applied(.reply(.notRemembered)): .unknown
+        case .applied(.reply(let reply)): .outcome(.reply(reply))
         // Exactly what PaxosClient reads from the code: transient and not outcome-unknown means
         // certainly not applied.
         case .failed(let code, _): code.transient && !code.outcomeUnknown ? .notApplied : .unknown

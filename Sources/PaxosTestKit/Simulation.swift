@@ -39,6 +39,8 @@ public final class Simulation {
     let keyspace: [Bytes]
     var clients: [SimClient]
     var records: [SimRecord] = []
+    /// What the clients' key operations draw from, with `coordinationOps` (Simulation+Coordination.swift).
+    var coordination: SimCoordination?
     /// Links cut by a partition, stored as (lower id, higher id). A node-level fault: it cuts
     /// every group's traffic between the two nodes.
     var cut: Set<[UInt32]> = []
@@ -72,6 +74,12 @@ public final class Simulation {
     ///   draws it like `reconfigure`.
     /// - Parameter simulatorBug: a deliberate bug of the simulated clients, disks or operator.
     /// - Parameter shellBug: a deliberate bug of paxosd's request shell, run by every replica.
+    /// - Parameter coordinationOps: clients also issue key operations (INCR, conditional SETs,
+    ///   GETSET, DELIFEQ, GETDEL); nil draws it, from a stream of its own, in a quarter of runs.
+    /// - Parameter stateMachineBug: a deliberate bug of the apply rule, run by every replica;
+    ///   it brings `coordinationOps` and a configuration aimed at it.
+    /// - Parameter stateMachineBugFixed: runs the configuration aimed at `stateMachineBug` with
+    ///   the correct rule instead, to show that what fails with the bug passes without it.
     /// - Precondition: `1 <= groups <= GroupMap.maxGroups`; `plantedBugGroup < groups`; with
     ///   `reconfigure` or `diskLoss`, one group.
     /// - Parameter powerLosses: cluster-wide power losses during the chaos phase
@@ -86,7 +94,8 @@ public final class Simulation {
                 plantedBugGroup: Int? = nil, compaction: Bool = true, corruptMessages: Bool = false,
                 partitionPatterns: Bool = false, reconfigure: Bool? = nil, diskLoss: Bool? = nil,
                 simulatorBug: SimulatorBug? = nil, sessionExpirySlots: UInt64? = nil, powerLosses: Bool = false,
-                shellBug: ShellBug? = nil, leaderClocks: Bool = false) {
+                shellBug: ShellBug? = nil, leaderClocks: Bool = false, coordinationOps: Bool? = nil,
+                stateMachineBug: StateMachineBug? = nil, stateMachineBugFixed: Bool = false) {
         precondition(plantedBugGroup.map { $0 >= 0 && $0 < groups } ?? true, "simulation: bug group \(plantedBugGroup ?? 0) of \(groups)")
         self.seed = seed
         var random = SeededGenerator(seed: seed)
@@ -149,6 +158,13 @@ public final class Simulation {
             configuration.replaceBeforeSwap = true
             configuration.cutAtBrokenQuorum = true
         }
+        // Key operations come from a stream of their own, like membership changes, so a run
+        // without them draws what it always drew (Simulation+Coordination.swift).
+        var coordinationStream = SeededGenerator(seed: seed ^ 0x636f_6f72_6469_6e21)
+        let drawnCoordination = Double.random(in: 0..<1, using: &coordinationStream) < 0.25
+        configuration.coordinationOps = stateMachineBug != nil || (coordinationOps ?? drawnCoordination)
+        configuration.stateMachineBug = stateMachineBugFixed ? nil : stateMachineBug
+        if let stateMachineBug { configuration.target(stateMachineBug, using: &aim) }
         if configuration.diskLoss {
             // Disk loss is a crash fault; make sure the nemesis runs.
             configuration.crashes = true
@@ -194,7 +210,8 @@ public final class Simulation {
         self.replicas = (0..<groups).flatMap { group in
             (1...configuration.nodes).map {
                 let id = ReplicaID(UInt32($0))
-                return SimReplica(id: id, group: group, disk: SimDisk(sessionExpirySlots: configuration.sessionExpirySlots),
+                let disk = SimDisk(sessionExpirySlots: configuration.sessionExpirySlots, plantedBug: configuration.stateMachineBug)
+                return SimReplica(id: id, group: group, disk: disk,
                                   shell: Self.shellSettings(id: id, configuration: configuration, bug: shellBug),
                                   snapshotTimeoutMilliseconds: Self.snapshotTimeoutMilliseconds(configuration.groupWeather[group]))
             }
@@ -204,6 +221,9 @@ public final class Simulation {
             self.replicas[spare].databaseIncarnation = Self.freshIncarnation(using: &random)
         }
         self.keyspace = configuration.keyspace
+        if configuration.coordinationOps {
+            self.coordination = SimCoordination(random: coordinationStream, keyspace: configuration.keyspace)
+        }
         self.replayFlags = (replicas.map { " --replicas \($0)" } ?? "") + (groups > 1 ? " --groups \(groups)" : "")
             + (corruptMessages ? " --corrupt-messages" : "") + (partitionPatterns ? " --partition-patterns" : "")
             + (reconfigure.map { $0 ? " --reconfigure" : " --no-reconfigure" } ?? "")
@@ -211,6 +231,8 @@ public final class Simulation {
             + (sessionExpirySlots.map { " --session-expiry-slots \($0)" } ?? "")
             + (simulatorBug.map { " --sim-bug \($0.flag)" } ?? "") + (powerLosses ? " --power-losses" : "")
             + (shellBug.map { " --shell-bug \($0.rawValue)" } ?? "") + (leaderClocks ? " --leader-clocks" : "")
+            + (coordinationOps.map { $0 ? " --coordination-ops" : " --no-coordination-ops" } ?? "")
+            + (stateMachineBug.map { " --state-machine-bug \($0.rawValue)" } ?? "") + (stateMachineBugFixed ? " --fixed" : "")
         self.clients = (0..<configuration.clients).map { index in
             // Clients start on different nodes for different groups; group 0 as before groups.
             SimClient(index: index, id: ClientID(UInt64(1000 + index)), targets: (0..<groups).map { group in

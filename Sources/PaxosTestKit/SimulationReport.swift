@@ -35,6 +35,8 @@ public struct SimulationStats: Hashable, Sendable {
     public var snapshotsRefused = 0
     /// Histories the linearizability checker gave up on (search budget); counted, not failed.
     public var inconclusiveHistories = 0
+    /// Key operations answered, by operation and answer ("incr integer", "setIf null", …).
+    public var keyOperationAnswers: [String: Int] = [:]
     /// Membership changes and disk losses (`Simulation+Membership.swift`).
     public var membership = SimulationMembershipStats()
     /// Each group's own counters, by group index.

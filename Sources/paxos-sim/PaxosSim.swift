@@ -65,6 +65,15 @@ struct PaxosSim: ParsableCommand {
     @Flag(help: "Print the operator's membership requests and answers, disk losses, chosen memberships and, at the end, every replica's state (for replaying one seed).")
     var traceMembership = false
 
+    @Flag(inversion: .prefixedNo, help: "Clients also issue key operations (INCRBY, SET NX/XX/IFEQ, GETSET, DELIFEQ, GETDEL), which the linearizability checker judges as a register with those operations. Default: drawn from the seed in a quarter of runs.")
+    var coordinationOps: Bool?
+
+    @Option(help: "Plant a bug of the apply rule (every replica runs it) to show the checkers catch it: \(StateMachineBug.allCases.map(\.rawValue).joined(separator: ", ")). Brings --coordination-ops.")
+    var stateMachineBug: String?
+
+    @Flag(help: "With --state-machine-bug: run the configuration aimed at the bug with the correct apply rule (the same seeds must pass).")
+    var fixed = false
+
     @Flag(help: "Print one line per passing seed too.")
     var verbose = false
 
@@ -90,6 +99,9 @@ struct PaxosSim: ParsableCommand {
         }
         if let shellBug, ShellBug(rawValue: shellBug) == nil {
             throw ValidationError("unknown --shell-bug '\(shellBug)'; use \(ShellBug.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let stateMachineBug, StateMachineBug(rawValue: stateMachineBug) == nil {
+            throw ValidationError("unknown --state-machine-bug '\(stateMachineBug)'; use \(StateMachineBug.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if reconfigure == true || diskLoss == true || simBug != nil {
             if groups > 1 || partitionPatterns || corruptMessages {
@@ -129,7 +141,10 @@ struct PaxosSim: ParsableCommand {
                                         reconfigure: reconfigure, diskLoss: diskLoss,
                                         simulatorBug: simBug.flatMap { Self.simulatorBugs[$0] },
                                         sessionExpirySlots: sessionExpirySlots, powerLosses: powerLosses,
-                                        shellBug: shellBug.flatMap(ShellBug.init(rawValue:)), leaderClocks: leaderClocks)
+                                        shellBug: shellBug.flatMap(ShellBug.init(rawValue:)), leaderClocks: leaderClocks,
+                                        coordinationOps: coordinationOps,
+                                        stateMachineBug: stateMachineBug.flatMap(StateMachineBug.init(rawValue:)),
+                                        stateMachineBugFixed: fixed)
             simulation.traceMembership = traceMembership
             let report = simulation.run()
             stats.operations += report.stats.operations
@@ -143,6 +158,7 @@ struct PaxosSim: ParsableCommand {
             stats.snapshotsSent += report.stats.snapshotsSent
             stats.snapshotsInstalled += report.stats.snapshotsInstalled
             stats.inconclusiveHistories += report.stats.inconclusiveHistories
+            stats.keyOperationAnswers.merge(report.stats.keyOperationAnswers, uniquingKeysWith: +)
             stats.corruptedMessages += report.stats.corruptedMessages
             stats.refusals += report.stats.refusals
             stats.snapshotsRefused += report.stats.snapshotsRefused
@@ -169,6 +185,10 @@ struct PaxosSim: ParsableCommand {
               + "\(stats.inconclusiveHistories) histories too large to check fully"
               + (corruptMessages ? "; \(stats.corruptedMessages) corrupted deliveries, \(stats.refusals) peer messages refused "
                   + "(\(stats.snapshotsRefused) snapshots)" : ""))
+        if !stats.keyOperationAnswers.isEmpty {
+            print("key operations answered: "
+                  + stats.keyOperationAnswers.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+        }
         if membershipRuns > 0 {
             let m = stats.membership
             let perRun = { (count: Int) -> String in

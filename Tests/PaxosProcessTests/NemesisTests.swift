@@ -174,6 +174,8 @@ extension ProcessTests {
                         outcome = .value(try client.get(key))
                     case .delete(let key):
                         outcome = .deleted(existed: try client.delete(key))
+                    case .incrementBy, .setIf, .getSet, .deleteIfEquals, .getDelete:
+                        preconditionFailure("nemesis: this workload draws no key operations")
                     }
                 } catch {
                     // A read has no effect, so a failed one is simply left out.

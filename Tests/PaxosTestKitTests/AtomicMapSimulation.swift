@@ -128,6 +128,8 @@ struct AtomicMapSimulation {
             return .deleted(existed: map.removeValue(forKey: key) != nil)
         case .get(let key):
             return .value(map[key])
+        default:
+            preconditionFailure("atomic map: register operations only, not \(kind)")
         }
     }
 }

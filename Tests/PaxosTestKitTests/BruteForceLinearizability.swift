@@ -31,12 +31,18 @@ enum BruteForceLinearizability {
 
     /// The register's value after `operation`, or `nil` (outer) if its outcome is impossible.
     private static func apply(_ operation: HistoryOperation, to value: Bytes?) -> Bytes?? {
+        if !operation.kind.isRegisterOperation {
+            // Key operations: the sequential key says what happens and what it answers.
+            let (next, answer) = SequentialKey.apply(operation.kind, to: value)
+            return operation.outcome == .unknown || operation.outcome == answer ? .some(next) : nil
+        }
         switch (operation.kind, operation.outcome) {
         case (.put(_, let written), _): return .some(written)
         case (.delete, .deleted(let existed)): return existed == (value != nil) ? .some(nil) : nil
         case (.delete, _): return .some(nil)
         case (.get, .value(let observed)): return observed == value ? .some(value) : nil
         case (.get, _): return .some(value)
+        default: preconditionFailure("brute force: register operations only, not \(operation.kind)")
         }
     }
 
