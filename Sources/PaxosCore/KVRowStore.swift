@@ -31,4 +31,9 @@ public protocol KVRowStore {
     /// Up to `limit` keys whose deadline is at or before `time`, in (deadline, key) order with
     /// keys compared as bytes (SQLite's BLOB order), so every store sweeps the same rows.
     func expiredKeys(through time: LeaderTime, limit: Int) throws(Failure) -> [Bytes]
+    /// SCAN: the page of at most `count` rows (then every row sharing the last one's hash) at or
+    /// after `position` in scan order (`ScanPage`); rows expired at `clock` are visited, not listed.
+    func scanPage(from position: UInt64, count: Int) throws(Failure) -> ScanPage
+    /// DBSIZE: the rows live at `clock`.
+    func keyCount() throws(Failure) -> UInt64
 }

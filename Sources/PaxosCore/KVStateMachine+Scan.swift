@@ -4,17 +4,20 @@
 ///
 /// Keys order as SQLite orders BLOBs (memcmp, then the shorter first), which is
 /// `lexicographicallyPrecedes` on bytes.
-extension KVStateMachine {
-    /// See `SQLiteLogStore.scanPage`.
-    public func scanPage(from position: UInt64, count: Int, liveAt: LeaderTime? = nil) -> ScanPage {
-        let ordered = rows.map { key, row in
-            (hash: ScanHash.of(key), key: key, isLive: liveAt.map { time in row.deadline.map { time < $0 } ?? true } ?? true)
-        }.sorted { $0.hash != $1.hash ? $0.hash < $1.hash : $0.key.lexicographicallyPrecedes($1.key) }
+extension MemoryKVRows {
+    func scanPage(from position: UInt64, count: Int) -> ScanPage {
+        let ordered = rows.map { key, row in (hash: ScanHash.of(key), key: key, isLive: row.isLive(at: clock)) }
+            .sorted { $0.hash != $1.hash ? $0.hash < $1.hash : $0.key.lexicographicallyPrecedes($1.key) }
         return ScanPage.cut(ordered, from: position, count: count)
     }
 
-    /// See `SQLiteLogStore.keyCount`.
-    public func keyCount(liveAt: LeaderTime? = nil) -> UInt64 {
-        UInt64(rows.values.filter { row in liveAt.map { time in row.deadline.map { time < $0 } ?? true } ?? true }.count)
-    }
+    func keyCount() -> UInt64 { UInt64(rows.values.count { $0.isLive(at: clock) }) }
+}
+
+extension KVStateMachine {
+    /// See `KVRowStore.scanPage`: rows expired at the state machine's clock are not listed.
+    public func scanPage(from position: UInt64, count: Int) -> ScanPage { store.scanPage(from: position, count: count) }
+
+    /// See `KVRowStore.keyCount`.
+    public func keyCount() -> UInt64 { store.keyCount() }
 }

@@ -7,6 +7,19 @@
 public enum ReadQuery: Hashable, Sendable {
     /// The keys' rows, in the order given (a key may repeat, as in `MGET a a`).
     case keys([Bytes], fields: ReadFields)
+    /// One SCAN page of the group (`KVRowStore.scanPage`); KEYS and RANDOMKEY walk pages too.
+    case scan(position: UInt64, count: Int)
+    /// DBSIZE's share: the group's live keys.
+    case keyCount
+
+    /// The most rows one page may be asked for (SCAN's COUNT is cut to it before).
+    public static let maxScanCount = 10_000
+
+    /// Whether the query reads the group's whole keyspace rather than given keys: it has no key
+    /// to route by, so it names its group (`Node.submit(_:group:)`).
+    public var isKeyspace: Bool {
+        if case .keys = self { false } else { true }
+    }
 
     /// GET's query.
     public static func value(of key: Bytes) -> ReadQuery { .keys([key], fields: .value) }
@@ -14,12 +27,26 @@ public enum ReadQuery: Hashable, Sendable {
     public var keys: [Bytes] {
         switch self {
         case .keys(let keys, _): keys
+        case .scan, .keyCount: []
         }
     }
 
     public var fields: ReadFields {
         switch self {
         case .keys(_, let fields): fields
+        case .scan, .keyCount: .value
+        }
+    }
+
+    /// Whether `answer` has the shape of an answer to this query: as many entries as keys with
+    /// the fields asked for, or the keyspace answer of its kind. Anything else (a forged or
+    /// confused forward reply) is not an answer to it.
+    public func accepts(_ answer: ReadAnswer) -> Bool {
+        switch (self, answer.keyspace) {
+        case (.keys(let keys, let fields), nil): answer.entries.count == keys.count && answer.fields == fields
+        case (.scan(_, let count), .page(let page)?): answer.entries.isEmpty && page.keys.count <= max(count, 1) + ReadAnswer.maxTiedKeys
+        case (.keyCount, .count?): answer.entries.isEmpty
+        default: false
         }
     }
 
@@ -27,6 +54,13 @@ public enum ReadQuery: Hashable, Sendable {
     /// Fields not asked for are left empty (value `[]`, revision `.none`), so an answer's bytes
     /// depend only on what was asked.
     public func answer<S: KVRowStore>(from store: S) throws(S.Failure) -> ReadAnswer {
+        switch self {
+        case .keys: break
+        case .scan(let position, let count):
+            return ReadAnswer(keyspace: .page(try store.scanPage(from: position, count: min(max(count, 1), Self.maxScanCount))))
+        case .keyCount:
+            return ReadAnswer(keyspace: .count(try store.keyCount()))
+        }
         var entries: [ReadAnswer.Entry?] = []
         entries.reserveCapacity(keys.count)
         for key in keys {
@@ -64,10 +98,29 @@ public struct ReadAnswer: Hashable, Sendable {
 
     public var fields: ReadFields
     public var entries: [Entry?]
+    /// The answer to a keyspace query (`.scan`, `.keyCount`); nil for a query of keys.
+    public var keyspace: KeyspaceAnswer?
 
     public init(fields: ReadFields, entries: [Entry?]) {
         self.fields = fields
         self.entries = entries
+        self.keyspace = nil
+    }
+
+    public init(keyspace: KeyspaceAnswer) {
+        self.fields = .value
+        self.entries = []
+        self.keyspace = keyspace
+    }
+
+    /// Rows sharing a page's last hash beyond its count that an answer may carry: 56-bit hashes
+    /// practically never collide, so a larger tie is a forged answer, not a real page.
+    public static let maxTiedKeys = 1_000
+
+    /// What a keyspace query answers.
+    public enum KeyspaceAnswer: Hashable, Sendable {
+        case page(ScanPage)
+        case count(UInt64)
     }
 
     /// The answer to a one-key value query (GET) holding `value`.
@@ -78,6 +131,9 @@ public struct ReadAnswer: Hashable, Sendable {
     /// The first entry's value: GET's answer.
     public var firstValue: Bytes? { entries.first??.value }
 
-    /// Value bytes, for bounds.
-    public var payloadBytes: Int { entries.reduce(0) { $0 + ($1?.value.count ?? 0) } }
+    /// Value bytes (and a page's key bytes), for bounds.
+    public var payloadBytes: Int {
+        let keys = if case .page(let page)? = keyspace { page.keys.reduce(0) { $0 + $1.count } } else { 0 }
+        return entries.reduce(keys) { $0 + ($1?.value.count ?? 0) }
+    }
 }

@@ -29,6 +29,7 @@ extension ClientCommand {
         case .multiKey(let command): command.isWrite ? .role(.readWrite) : .role(.readOnly)
         // The queued commands are checked one by one as they are queued.
         case .transaction: .role(.readOnly)
+        case .keyspace: .role(.readOnly)
         case .backup: .role(.admin)
         case .member(.list, _): .role(.readOnly)
         case .member: .role(.admin)

@@ -15,6 +15,8 @@ public enum ClientCommand: Hashable, Sendable {
     case multiKey(MultiKeyCommand)
     /// MULTI, EXEC, DISCARD, WATCH, UNWATCH.
     case transaction(TransactionCommand)
+    /// SCAN, KEYS, DBSIZE, RANDOMKEY, TYPE (`KeyspaceCommand`).
+    case keyspace(KeyspaceCommand)
     case info(section: String?)
     case readonly
     case readwrite
@@ -104,6 +106,10 @@ extension ClientCommand {
             let command = try MultiKeyCommand.parse(name: name, arguments: arguments)
             _ = try keys(command.keys)
             return .multiKey(command)
+        case _ where KeyspaceCommand.names.contains(name):
+            let command = try KeyspaceCommand.parse(name: name, arguments: arguments)
+            if case .type(let typed) = command { _ = try key(typed) }
+            return .keyspace(command)
         case _ where TransactionCommand.names.contains(name):
             let command = try TransactionCommand.parse(name: name, arguments: arguments)
             if case .watch(let watched) = command { _ = try keys(watched) }
@@ -152,7 +158,7 @@ extension ClientCommand {
         case "CLIENT": return .compatibility(.ok)
         case "CONFIG", "COMMAND": return .compatibility(.emptyArray)
         default:
-            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, SETNX, GETSET, GETDEL, DELIFEQ, INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND, STRLEN, SETEX, PSETEX, GETEX, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, PERSIST, TTL, PTTL, EXPIRETIME, PEXPIRETIME, EVAL/EVALSHA/SCRIPT LOAD (redis-py Lock only), DEL/DELETE/UNLINK, EXISTS, TOUCH, MGET, MSET, MSETNX, GETREV, SETIFREV, DELIFREV, MULTI, EXEC, DISCARD, WATCH, UNWATCH, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, QUIT")
+            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, SETNX, GETSET, GETDEL, DELIFEQ, INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND, STRLEN, SETEX, PSETEX, GETEX, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, PERSIST, TTL, PTTL, EXPIRETIME, PEXPIRETIME, EVAL/EVALSHA/SCRIPT LOAD (redis-py Lock only), DEL/DELETE/UNLINK, EXISTS, TOUCH, MGET, MSET, MSETNX, GETREV, SETIFREV, DELIFREV, MULTI, EXEC, DISCARD, WATCH, UNWATCH, SCAN, KEYS, DBSIZE, RANDOMKEY, TYPE, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, QUIT")
         }
     }
 

@@ -37,7 +37,7 @@ final class ClientHandler: ChannelDuplexHandler {
     private var queuedBytes = 0
     private var busy = false
     /// READONLY mode: reads are served from this node's applied state, possibly stale.
-    private var staleReads = false
+    var staleReads = false
     private var context: ChannelHandlerContext?
     /// True while `processNext` runs its loop.
     private var draining = false
@@ -350,6 +350,8 @@ final class ClientHandler: ChannelDuplexHandler {
             countExisting(keys, done: done)
         case .multiKey(let command):
             runMultiKey(command, done: done)
+        case .keyspace(let command):
+            runKeyspace(command, done: done)
         case .transaction:
             preconditionFailure("TransactionState.step answers every transaction command")
         }

@@ -136,6 +136,17 @@ public final class Node: @unchecked Sendable {
         group(for: first).staleRead(query, respond: respond)
     }
 
+    /// A read of one group's keyspace (SCAN, KEYS, DBSIZE, RANDOMKEY), which has no key to
+    /// route by: linearizable through the group's leader, or from this node's state (`stale`).
+    func readKeyspace(_ query: ReadQuery, group: GroupID, stale: Bool, respond: @escaping (RequestOutcome) -> Void) {
+        precondition(query.isKeyspace && group.index < groups.count, "keyspace read \(query) of group \(group)")
+        if stale {
+            groups[group.index].staleRead(query, respond: respond)
+        } else {
+            groups[group.index].submit(.read(query), respond: respond)
+        }
+    }
+
     // MARK: Peers
 
     func send(_ frame: PeerFrame, to peer: ReplicaID) {

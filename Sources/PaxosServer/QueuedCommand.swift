@@ -78,7 +78,12 @@ extension ClientCommand {
                 if case .transaction(let succeeded, let replies) = result { succeeded ? reply.render(replies.first ?? .integer(0)) : .integer(0) }
                 else { reply.render(result) }
             }
-        case .info, .readonly, .readwrite, .quit, .backup, .auth, .hello, .member, .transaction:
+        case .keyspace(.type(let key)):
+            return QueuedCommand(.key(.read(.exists, key: key))) { result in
+                if case .integer(let n) = result { .simpleString(n > 0 ? "string" : "none") } else { reply.render(result) }
+            }
+        // Whole-keyspace reads span groups and pages: not one operation of one slot.
+        case .keyspace, .info, .readonly, .readwrite, .quit, .backup, .auth, .hello, .member, .transaction:
             throw QueuedCommand.notAllowed
         }
     }

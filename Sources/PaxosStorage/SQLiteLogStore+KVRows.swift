@@ -16,6 +16,14 @@ struct SQLiteKVRows: KVRowStore {
         clock = store.stagedClock
     }
 
+    func scanPage(from position: UInt64, count: Int) throws(LogStoreError) -> ScanPage {
+        try store.scanPage(from: position, count: count, liveAt: clock)
+    }
+
+    func keyCount() throws(LogStoreError) -> UInt64 {
+        try store.keyCount(liveAt: clock)
+    }
+
     func row(_ key: Bytes) throws(LogStoreError) -> KVRow? {
         try store.row(key).flatMap { $0.isLive(at: clock) ? $0 : nil }
     }

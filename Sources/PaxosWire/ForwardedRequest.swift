@@ -7,6 +7,15 @@ extension ForwardedRequest {
         case .write(let request):
             writer.write(UInt8(1))
             Command.batch([request]).encode(into: &writer)
+        case .query(.scan(let position, let count)):
+            // A keyspace query (tag 5): 1 = a SCAN page, 2 = the key count.
+            writer.write(UInt8(5))
+            writer.write(UInt8(1))
+            writer.write(position)
+            writer.write(UInt32(clamping: count))
+        case .query(.keyCount):
+            writer.write(UInt8(5))
+            writer.write(UInt8(2))
         case .query(.keys(let keys, .value)) where keys.count == 1:
             // GET keeps the form from before queries (tag 2), so a GET forwarded during a
             // rolling upgrade still reads on an older leader.
@@ -41,6 +50,18 @@ extension ForwardedRequest {
             keys.reserveCapacity(min(count, 1024))
             for _ in 0..<count { keys.append(try reader.readLengthPrefixed(limit: Command.maxKeyBytes)) }
             return .query(.keys(keys, fields: fields))
+        case 5:
+            switch try reader.readUInt8() {
+            case 1:
+                let position = try reader.readUInt64()
+                let count = Int(try reader.readUInt32())
+                guard position < ScanCursor.positionLimit, (1...ReadQuery.maxScanCount).contains(count) else {
+                    throw .invalid("a scan page at \(position) of \(count) rows")
+                }
+                return .query(.scan(position: position, count: count))
+            case 2: return .query(.keyCount)
+            case let kind: throw .unknownTag(what: "keyspace query", tag: kind)
+            }
         case let tag:
             throw .unknownTag(what: "forwarded request", tag: tag)
         }
@@ -56,6 +77,23 @@ extension ForwardedOutcome {
             writer.write(UInt8(2))
             writer.write(UInt8(existed ? 1 : 0))
         case .applied(.superseded): writer.write(UInt8(3))
+        case .answer(let answer) where answer.keyspace != nil:
+            // A keyspace answer (tag 11): 1 = a page, 2 = a count.
+            writer.write(UInt8(11))
+            switch answer.keyspace {
+            case .page(let page)?:
+                writer.write(UInt8(1))
+                writer.write(UInt32(page.keys.count))
+                for key in page.keys { writer.writeLengthPrefixed(key) }
+                writer.write(UInt8(page.lastHash == nil ? 0 : 1))
+                if let last = page.lastHash { writer.write(last) }
+                writer.write(UInt8(page.isGroupDone ? 1 : 0))
+            case .count(let count)?:
+                writer.write(UInt8(2))
+                writer.write(count)
+            case nil:
+                preconditionFailure("matched a keyspace answer")
+            }
         case .answer(let answer) where answer.fields == .value && answer.entries.count == 1:
             // GET's answer keeps its form from before queries (tag 4); see the request's tag 2.
             let value = answer.firstValue
@@ -99,6 +137,7 @@ extension ForwardedOutcome {
         case 8: return .applied(.expired)
         case 9: return .applied(.reply(try OpReply.decode(from: &reader)))
         case 10: return .answer(try decodeAnswer(from: &reader))
+        case 11: return .answer(ReadAnswer(keyspace: try decodeKeyspaceAnswer(from: &reader)))
         case let tag: throw .unknownTag(what: "forwarded outcome", tag: tag)
         }
     }
@@ -129,6 +168,29 @@ extension ForwardedOutcome {
             entries.append(ReadAnswer.Entry(value: value, revision: revision))
         }
         return ReadAnswer(fields: fields, entries: entries)
+    }
+}
+
+extension ForwardedOutcome {
+    /// Tag 11's body: `1 count:u32 key:bytes*count has:u8 [lastHash:u64] done:u8 | 2 count:u64`.
+    static func decodeKeyspaceAnswer(from reader: inout ByteReader) throws(DecodingError) -> ReadAnswer.KeyspaceAnswer {
+        switch try reader.readUInt8() {
+        case 1:
+            let count = Int(try reader.readUInt32())
+            guard count <= ReadQuery.maxScanCount + ReadAnswer.maxTiedKeys else {
+                throw .invalid("a page of \(count) keys: at most \(ReadQuery.maxScanCount + ReadAnswer.maxTiedKeys) allowed")
+            }
+            var keys: [Bytes] = []
+            keys.reserveCapacity(min(count, 1024))
+            for _ in 0..<count { keys.append(try reader.readLengthPrefixed(limit: Command.maxKeyBytes)) }
+            let lastHash: UInt64? = try reader.readFlag() ? try reader.readUInt64() : nil
+            if let lastHash, lastHash >= ScanCursor.positionLimit { throw .invalid("a page ending at hash \(lastHash)") }
+            return .page(ScanPage(keys: keys, lastHash: lastHash, isGroupDone: try reader.readFlag()))
+        case 2:
+            return .count(try reader.readUInt64())
+        case let kind:
+            throw .unknownTag(what: "keyspace answer", tag: kind)
+        }
     }
 }
 

@@ -125,6 +125,13 @@ enum Fixtures {
             Named(name: "forward read group 3", value: .forward(group: 3, id: 9, .query(.value(of: Array("k".utf8))))),
             Named(name: "forward query of keys", value: .forward(group: 0, id: 11, .query(.keys([[1], [], [1]], fields: .both)))),
             Named(name: "forward query of one revision", value: .forward(group: 0, id: 12, .query(.keys([[1]], fields: .revision)))),
+            Named(name: "forward scan page", value: .forward(group: 2, id: 16, .query(.scan(position: ScanCursor.positionLimit - 1, count: 10)))),
+            Named(name: "forward key count", value: .forward(group: 0, id: 17, .query(.keyCount))),
+            Named(name: "forwardReply page", value: .forwardReply(group: 1, id: 18, .answer(ReadAnswer(keyspace: .page(
+                ScanPage(keys: [[1], [], [2, 3]], lastHash: 99, isGroupDone: false)))))),
+            Named(name: "forwardReply last page of a group", value: .forwardReply(group: 1, id: 19, .answer(ReadAnswer(keyspace: .page(
+                ScanPage(keys: [], lastHash: nil, isGroupDone: true)))))),
+            Named(name: "forwardReply key count", value: .forwardReply(group: 0, id: 20, .answer(ReadAnswer(keyspace: .count(UInt64.max))))),
             Named(name: "forward composite write", value: .forward(group: 0, id: 13, .write(ClientRequest(
                 client: ClientID(5), sequence: 3, operation: .txn(Transaction(compares: [Compare(key: [1], .revision(.none))],
                                                                               success: [.all([.put(key: [1], value: [2])])])),
