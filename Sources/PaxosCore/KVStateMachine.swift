@@ -6,7 +6,7 @@
 /// command does, so they make the same decisions by construction.
 public struct KVStateMachine: Hashable, Sendable {
     /// The rows as `OperationExecutor` reads and writes them.
-    private var store: MemoryKVRows
+    private(set) var store: MemoryKVRows
     /// - Invariant: every chosen slot ≤ `appliedThrough` has been applied exactly once, in order.
     public private(set) var appliedThrough: Slot = .zero
     /// The apply rule's parameters; equal on every replica.
