@@ -18,11 +18,7 @@ extension ProcessTests {
                 let leader = try cluster.waitForLeader()
                 let target = cluster.ids.first { $0 != leader }!
                 let older = cluster.ids.first { $0 != leader && $0 != target }!
-                func cli(_ words: String...) throws -> String {
-                    let run = try RedisCLI.run(["-h", cluster.host(target), "-p", "\(cluster.clientPort(target))"] + words)
-                    #expect(run.status == 0, "\(run)")
-                    return run.standardOutput.trimmingCharacters(in: .newlines)
-                }
+                func cli(_ words: String...) throws -> String { try cluster.redisCLI(target, words) }
                 #expect(try cli("INCR", "counter") == "1")
 
                 let fake = try FakePeer(cluster: cluster, target: target, as: older)

@@ -14,11 +14,7 @@ extension ProcessTests {
             try LocalCluster.run(size: 3, name: "key-operations") { cluster in
                 let leader = try cluster.waitForLeader()
                 let follower = cluster.ids.first { $0 != leader }!
-                func cli(_ id: Int, _ words: String...) throws -> String {
-                    let run = try RedisCLI.run(["-h", cluster.host(id), "-p", "\(cluster.clientPort(id))"] + words)
-                    #expect(run.status == 0, "\(run)")
-                    return run.standardOutput.trimmingCharacters(in: .newlines)
-                }
+                func cli(_ id: Int, _ words: String...) throws -> String { try cluster.redisCLI(id, words) }
                 var counts: [String] = []
                 for round in 0..<3 {
                     counts.append(try cli(round % 2 == 0 ? follower : leader, "INCR", "counter"))

@@ -58,11 +58,7 @@ extension ProcessTests {
             try LocalCluster.run(size: 3, name: "multikey-cli") { cluster in
                 let leader = try cluster.waitForLeader()
                 let follower = cluster.ids.first { $0 != leader }!
-                func cli(_ id: Int, _ words: String...) throws -> String {
-                    let run = try RedisCLI.run(["-h", cluster.host(id), "-p", "\(cluster.clientPort(id))"] + words)
-                    #expect(run.status == 0, "\(run)")
-                    return run.standardOutput.trimmingCharacters(in: .newlines)
-                }
+                func cli(_ id: Int, _ words: String...) throws -> String { try cluster.redisCLI(id, words) }
                 #expect(try cli(follower, "MSET", "a", "1", "b", "2", "c", "3") == "OK")
                 #expect(try cli(leader, "MGET", "a", "missing", "c", "a") == "1\n\n3\n1")
                 let getrev = try cli(follower, "GETREV", "a").split(separator: "\n")

@@ -19,11 +19,7 @@ extension ProcessTests {
             try LocalCluster.run(size: 3, name: "ttl-commands") { cluster in
                 let leader = try cluster.waitForLeader()
                 let follower = cluster.ids.first { $0 != leader }!
-                func cli(_ id: Int, _ words: String...) throws -> String {
-                    let run = try RedisCLI.run(["-h", cluster.host(id), "-p", "\(cluster.clientPort(id))"] + words)
-                    #expect(run.status == 0, "\(run)")
-                    return run.standardOutput.trimmingCharacters(in: .newlines)
-                }
+                func cli(_ id: Int, _ words: String...) throws -> String { try cluster.redisCLI(id, words) }
                 #expect(try cli(follower, "SET", "short", "v", "PX", "400") == "OK")
                 let pttl = Int(try cli(leader, "PTTL", "short")) ?? -100
                 #expect((1...400).contains(pttl), "PTTL \(pttl)")

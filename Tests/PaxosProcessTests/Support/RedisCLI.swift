@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// The real `redis-cli`, for tests that prove Redis tools work against paxosd. A machine without
 /// it fails the test with a sentence saying what to install (`.ci/run` installs redis-tools):
@@ -14,5 +15,15 @@ enum RedisCLI {
 
     static func run(_ arguments: [String], timeout: Duration = .seconds(10)) throws -> Paxosctl.Run {
         try Paxosctl.run(arguments, timeout: timeout, program: try executable())
+    }
+}
+
+extension LocalCluster {
+    /// Runs redis-cli against node `id` with `words`, expects it to exit 0, and returns its
+    /// output without the final newline (what a person sees, `(nil)` printed as an empty line).
+    func redisCLI(_ id: Int, _ words: [String]) throws -> String {
+        let run = try RedisCLI.run(["-h", host(id), "-p", "\(clientPort(id))"] + words)
+        #expect(run.status == 0, "\(run)")
+        return run.standardOutput.trimmingCharacters(in: .newlines)
     }
 }
