@@ -31,6 +31,45 @@ extension PaxosClient {
         }
     }
 
+    /// The value and revision of `key` (`GETREV`), or nil if absent. The revision changes with
+    /// every write of the key: pass it to `compareAndSet(_:revision:value:)`.
+    public func valueAndRevision(_ key: [UInt8]) throws(PaxosClientError) -> (value: [UInt8], revision: UInt64)? {
+        let reply = try command([Array("GETREV".utf8), key])
+        switch reply {
+        case .bulkString(nil), .array(nil): return nil
+        case .array(let parts?) where parts.count == 2:
+            guard case .bulkString(let value?) = parts[0], case .integer(let revision) = parts[1], revision >= 0 else { break }
+            return (value, UInt64(revision))
+        default: break
+        }
+        throw unexpected(reply, command: "GETREV")
+    }
+
+    /// Compare-and-set on the revision (`SETIFREV key value revision`; 0: only if absent).
+    /// - Returns: whether it was set.
+    public func compareAndSet(_ key: [UInt8], revision: UInt64, value: [UInt8]) throws(PaxosClientError) -> Bool {
+        let reply = try command([Array("SETIFREV".utf8), key, value, Array(String(revision).utf8)])
+        switch reply {
+        case .simpleString("OK"): return true
+        case .bulkString(nil): return false
+        default: throw unexpected(reply, command: "SETIFREV")
+        }
+    }
+
+    /// Sets a key's time to live (`PEXPIRE key ms`). - Returns: false when the key is absent.
+    public func expire(_ key: [UInt8], milliseconds: Int64) throws(PaxosClientError) -> Bool {
+        let reply = try command([Array("PEXPIRE".utf8), key, Array(String(milliseconds).utf8)])
+        guard case .integer(let set) = reply, set == 0 || set == 1 else { throw unexpected(reply, command: "PEXPIRE") }
+        return set == 1
+    }
+
+    /// The key's remaining time to live in milliseconds (`PTTL`): -2 absent, -1 no deadline.
+    public func timeToLive(_ key: [UInt8]) throws(PaxosClientError) -> Int64 {
+        let reply = try command([Array("PTTL".utf8), key])
+        guard case .integer(let ttl) = reply, ttl >= -2 else { throw unexpected(reply, command: "PTTL") }
+        return ttl
+    }
+
     /// Compare-and-delete (`DELIFEQ key expected`). - Returns: whether the key was deleted.
     public func compareAndDelete(_ key: [UInt8], expected: [UInt8]) throws(PaxosClientError) -> Bool {
         let reply = try command([Array("DELIFEQ".utf8), key, expected])

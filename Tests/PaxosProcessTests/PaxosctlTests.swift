@@ -90,6 +90,24 @@ extension ProcessTests {
             try requireSuccess(["get", "config", all], "v2")
             let both = try Paxosctl.run(["cas", "config", "--absent", "--expect", "v2", "--value", "v3", all])
             #expect(both.status == 2 && both.standardError.contains("exactly one of"), "\(both)")
+            // Compare-and-set on the revision: the one getrev prints, then a stale one.
+            let read = try Paxosctl.run(["getrev", "config", all])
+            let lines = read.outputLines
+            try #require(read.status == 0 && lines.count >= 2 && lines[0] == "v2" && lines[1].hasPrefix("revision "), "\(read)")
+            let revision = String(lines[1].dropFirst("revision ".count))
+            try requireSuccess(["cas", "config", "--revision", revision, "--value", "v3", all], "OK")
+            let staleRevision = try Paxosctl.run(["cas", "config", "--revision", revision, "--value", "v4", all])
+            #expect(staleRevision.status == 1 && staleRevision.standardError.contains("revision is another"), "\(staleRevision)")
+            try requireSuccess(["getrev", "missing", all], "(nil)")
+            try requireSuccess(["cas", "fresh", "--revision", "0", "--value", "new", all], "OK")
+            // TTLs.
+            try requireSuccess(["ttl", "config", all], "(integer) -1")
+            try requireSuccess(["expire", "config", "60000", all], "(integer) 1")
+            let ttl = try Paxosctl.run(["ttl", "config", all])
+            let remaining = Int(ttl.standardOutput.dropFirst("(integer) ".count).trimmingCharacters(in: .newlines)) ?? -9
+            #expect(ttl.status == 0 && (50_000...60_000).contains(remaining), "\(ttl)")
+            try requireSuccess(["expire", "missing", "1000", all], "(integer) 0")
+            try requireSuccess(["ttl", "missing", all], "(integer) -2")
             let notInteger = try Paxosctl.run(["incr", "config", all])
             #expect(notInteger.status == 1 && notInteger.standardError.contains("not an integer"), "\(notInteger)")
         }
