@@ -135,7 +135,11 @@ extension ProcessTests {
                                                     .answer(.value(nil)),
                                                     .answer(ReadAnswer(fields: .both, entries: [nil, ReadAnswer.Entry(value: [1], revision: .none)])), .overloaded, .unavailable, .notLeader(nil),
                                                     .applied(.reply(.integer(7))), .applied(.reply(.bulk(Array("forged".utf8)))),
-                                                    .applied(.reply(.error(.overflow))), .applied(.reply(.notRemembered))]
+                                                    .applied(.reply(.error(.overflow))), .applied(.reply(.notRemembered)),
+                                                    // Answers of multi-key and keyspace reads (tags 10 and 11).
+                                                    .answer(ReadAnswer(fields: .both, entries: [nil, .init(value: Array("forged".utf8), revision: .none)])),
+                                                    .answer(ReadAnswer(keyspace: .page(ScanPage(keys: [Array("forged".utf8)], lastHash: 7, isGroupDone: true)))),
+                                                    .answer(ReadAnswer(keyspace: .count(UInt64.max)))]
                 let client = try cluster.client(only: follower)
                 for round in 0..<20 {
                     for id in UInt64(round * 250)..<UInt64(round * 250 + 250) {

@@ -106,6 +106,31 @@ struct PeerFrameRejectionTests {
         #expect(throws: PeerWireError.truncatedPayload) { try PeerFrame.decode(shorter.resealed()) }
     }
 
+    @Test("wire: keyspace queries and answers outside their bounds are refused")
+    func keyspaceBounds() throws {
+        // A frame whose payload is `tail` after a forward's or a forward reply's id.
+        func forward(_ type: UInt8, _ tail: [UInt8]) -> [UInt8] {
+            Self.frame([PeerFrame.version, type, 0, 0, 0, 0] + [UInt8](repeating: 0, count: 8) + tail)
+        }
+        let u64 = { (value: UInt64) in (0..<8).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) } }
+        // A scan page of 0 rows, of more than the most, or at a position no hash has.
+        for (position, count) in [(UInt64(0), UInt32(0)), (0, UInt32(ReadQuery.maxScanCount + 1)), (ScanCursor.positionLimit, 1)] {
+            #expect(throws: PeerWireError.self) { try PeerFrame.decode(forward(0x20, [5, 1] + u64(position) + count.bigEndianBytes)) }
+        }
+        #expect(throws: PeerWireError.self) { try PeerFrame.decode(forward(0x20, [5, 9])) }
+        // A page of more keys than any page holds, one ending past the last hash, an unknown kind.
+        let tooMany = UInt32(ReadQuery.maxScanCount + ReadAnswer.maxTiedKeys + 1)
+        #expect(throws: PeerWireError.self) { try PeerFrame.decode(forward(0x21, [11, 1] + tooMany.bigEndianBytes)) }
+        #expect(throws: PeerWireError.self) {
+            try PeerFrame.decode(forward(0x21, [11, 1] + UInt32(0).bigEndianBytes + [1] + u64(ScanCursor.positionLimit) + [1]))
+        }
+        #expect(throws: PeerWireError.self) { try PeerFrame.decode(forward(0x21, [11, 3])) }
+        // The well-formed ones decode (the same framing, so the refusals above are the bounds).
+        #expect(try PeerFrame.decode(forward(0x20, [5, 2])) == .forward(group: 0, id: 0, .query(.keyCount)))
+        #expect(try PeerFrame.decode(forward(0x21, [11, 1] + UInt32(0).bigEndianBytes + [0, 1]))
+                == .forwardReply(group: 0, id: 0, .answer(ReadAnswer(keyspace: .page(ScanPage(keys: [], lastHash: nil, isGroupDone: true))))))
+    }
+
     @Test("wire: invalid field values are malformed payloads")
     func malformedFields() throws {
         // The chosen flag of the first promise entry (after ballot 12 + count 4 + slot 8 + ballot 12).
