@@ -68,6 +68,10 @@ public enum ReadQuery: Hashable, Sendable {
     /// later leader whose clock is behind. The shell commits a clock slot first and reads
     /// again (docs/design/coordination-api.md §3). Keyspace queries (SCAN, DBSIZE) go by the
     /// store's clock: they list keys, not promise their absence.
+    ///
+    /// Inlinable so that SQLite's store gets a specialised copy: every GET runs this, and
+    /// through a generic witness each row and error would cross the call indirectly.
+    @inlinable
     public func read<S: KVRowStore>(from store: S, at readTime: LeaderTime?) throws(S.Failure) -> ReadResult {
         switch self {
         case .keys(let keys, let fields):
@@ -119,6 +123,7 @@ public struct ReadAnswer: Hashable, Sendable {
             self.revision = revision
         }
 
+        @usableFromInline
         init(row: KVRow, fields: ReadFields) {
             value = fields == .revision ? [] : row.value
             revision = fields == .value ? .none : row.revision
