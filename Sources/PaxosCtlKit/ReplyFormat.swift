@@ -17,6 +17,15 @@ package enum ReplyFormat {
         case .array(nil): "(nil)"
         case .array(let items?) where items.isEmpty: "(empty array)"
         case .array(let items?): numbered(items)
+        // RESP3 only (paxosctl speaks RESP2, so these come from a server that ignored that).
+        case .map(let pairs) where pairs.isEmpty: "(empty hash)"
+        case .map(let pairs): numbered(pairs.flatMap { [$0.key, $0.value] })
+        case .set(let items) where items.isEmpty, .push(let items) where items.isEmpty: "(empty array)"
+        case .set(let items), .push(let items): numbered(items)
+        case .double(let value): "(double) \(value)"
+        case .boolean(let value): value ? "(true)" : "(false)"
+        case .null: "(nil)"
+        case .verbatim(_, let text): text
         }
     }
 

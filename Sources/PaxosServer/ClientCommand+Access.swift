@@ -21,7 +21,10 @@ extension ClientCommand {
     public var access: CommandAccess {
         switch self {
         case .auth, .hello, .quit: .anyone
-        case .ping, .echo, .get, .exists, .info, .readonly, .readwrite, .compatibility: .role(.readOnly)
+        case .ping, .echo, .get, .exists, .info, .readonly, .readwrite, .compatibility, .time: .role(.readOnly)
+        // Other connections' addresses and closing them: Redis's @admin commands.
+        case .client(.list), .client(.kill): .role(.admin)
+        case .client: .role(.readOnly)
         case .put, .delete: .role(.readWrite)
         case .data(.strlen): .role(.readOnly)
         // TTL and friends go through the log (`DataCommand+TTL.swift`) but change nothing.

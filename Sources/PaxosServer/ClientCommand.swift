@@ -26,9 +26,8 @@ public enum ClientCommand: Hashable, Sendable {
     case backup(name: String)
     /// `AUTH [user] password`: with one argument, the user is `default` (as in Redis).
     case auth(user: String, password: Bytes)
-    /// `HELLO [protover [AUTH user password] [SETNAME name]]`: RESP2 only; the name is ignored,
-    /// as `CLIENT SETNAME` is.
-    case hello(protocolVersion: Int?, user: String?, password: Bytes?)
+    /// `HELLO [protover [AUTH user password] [SETNAME name]]`: RESP2 or RESP3.
+    case hello(protocolVersion: Int?, user: String?, password: Bytes?, name: String? = nil)
     /// `MEMBER LIST | ADD id [host client-port peer-port metrics-port] | PROMOTE id | REMOVE id |
     /// REPLACE id [GROUP g]`: the replicated
     /// membership (see `Node+Membership.swift`).
@@ -36,6 +35,10 @@ public enum ClientCommand: Hashable, Sendable {
     /// A command clients send at start-up that needs a harmless answer (`CONFIG GET`, `COMMAND`,
     /// `CLIENT SETNAME`, `SELECT 0`).
     case compatibility(RESPCompatibilityReply)
+    /// `CLIENT <subcommand>` (`ClientSubcommand`).
+    case client(ClientSubcommand)
+    /// `TIME`: this node's clock, as seconds and microseconds.
+    case time
 
     public enum RESPCompatibilityReply: Hashable, Sendable {
         case ok
@@ -155,10 +158,13 @@ extension ClientCommand {
                 throw ClientCommandError("ERR PaxosKV supports SCRIPT LOAD only, for redis-py's Lock scripts")
             }
             return .compatibility(.bulk(Array(try KnownScript.load(arguments[1]).sha.utf8)))
-        case "CLIENT": return .compatibility(.ok)
+        case "CLIENT": return .client(try ClientSubcommand.parse(arguments))
+        case "TIME":
+            try arity(0...0)
+            return .time
         case "CONFIG", "COMMAND": return .compatibility(.emptyArray)
         default:
-            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, SETNX, GETSET, GETDEL, DELIFEQ, INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND, STRLEN, SETEX, PSETEX, GETEX, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, PERSIST, TTL, PTTL, EXPIRETIME, PEXPIRETIME, EVAL/EVALSHA/SCRIPT LOAD (redis-py Lock only), DEL/DELETE/UNLINK, EXISTS, TOUCH, MGET, MSET, MSETNX, GETREV, SETIFREV, DELIFREV, MULTI, EXEC, DISCARD, WATCH, UNWATCH, SCAN, KEYS, DBSIZE, RANDOMKEY, TYPE, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, QUIT")
+            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, SETNX, GETSET, GETDEL, DELIFEQ, INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND, STRLEN, SETEX, PSETEX, GETEX, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, PERSIST, TTL, PTTL, EXPIRETIME, PEXPIRETIME, EVAL/EVALSHA/SCRIPT LOAD (redis-py Lock only), DEL/DELETE/UNLINK, EXISTS, TOUCH, MGET, MSET, MSETNX, GETREV, SETIFREV, DELIFREV, MULTI, EXEC, DISCARD, WATCH, UNWATCH, SCAN, KEYS, DBSIZE, RANDOMKEY, TYPE, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, CLIENT, SELECT, TIME, QUIT")
         }
     }
 
@@ -208,6 +214,7 @@ extension ClientCommand {
         }
         var user: String?
         var password: Bytes?
+        var name: String?
         var index = 1
         while index < arguments.count {
             let option = String(decoding: arguments[index], as: UTF8.self).uppercased()
@@ -216,12 +223,16 @@ extension ClientCommand {
                 password = arguments[index + 2]
                 index += 3
             } else if option == "SETNAME", index + 1 < arguments.count {
+                name = String(decoding: arguments[index + 1], as: UTF8.self)
+                guard ClientSubcommand.isValidAttribute(name!) || name!.isEmpty else {
+                    throw ClientCommandError("ERR Client names cannot contain spaces, newlines or special characters.")
+                }
                 index += 2
             } else {
                 throw ClientCommandError("ERR Syntax error in HELLO option '\(option.lowercased())'")
             }
         }
-        return .hello(protocolVersion: version, user: user, password: password)
+        return .hello(protocolVersion: version, user: user, password: password, name: name)
     }
 
     /// Commands that change state go through the log.

@@ -34,11 +34,11 @@ final class ClientHandler: ChannelDuplexHandler {
     private var queue: [RESPCommand?] = []
     private var queueHead = 0
     /// Argument bytes of the commands in `queue[queueHead...]`.
-    private var queuedBytes = 0
+    private(set) var queuedBytes = 0
     private var busy = false
     /// READONLY mode: reads are served from this node's applied state, possibly stale.
     var staleReads = false
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     /// True while `processNext` runs its loop.
     private var draining = false
     /// Commands this connection may still run in the current turn.
@@ -55,13 +55,28 @@ final class ClientHandler: ChannelDuplexHandler {
     /// client may run every command.
     let authenticator: ClientAuthenticator?
     /// The role this connection authenticated as. - Invariant: nil until an AUTH succeeds.
-    private var role: ClientRole?
+    var role: ClientRole?
+    /// What CLIENT LIST shows (`ClientHandler+Connection.swift`): the RESP version (2 until
+    /// `HELLO 3`), the user, the name and library the client gave, and when it last ran what.
+    var protocolVersion = 2
+    var userName = UsersFile.defaultUserName
+    var connectionName = ""
+    var libraryName = ""
+    var libraryVersion = ""
+    let connectedAt = NIODeadline.now()
+    /// CLIENT ID: this node's count of connections, from 1, as Redis numbers them (the client id
+    /// of the sessions is a 64-bit number that RESP's signed integers cannot always carry).
+    let connectionNumber: Int64
+    var lastCommandAt = NIODeadline.now()
+    var lastCommand = "NULL"
     /// MULTI/EXEC/WATCH (`ClientHandler+Transactions.swift`).
     var transaction = TransactionState()
 
     init(node: Node, authenticator: ClientAuthenticator?) {
         self.node = node
         self.clientID = node.makeClientID()
+        node.connectionsAccepted += 1
+        self.connectionNumber = node.connectionsAccepted
         self.authenticator = authenticator
         self.budget = node.settings.clientCommandsPerTurn
     }
@@ -80,6 +95,7 @@ final class ClientHandler: ChannelDuplexHandler {
             return
         }
         admitted = true
+        node.clientHandlers[clientID] = self
         node.clientsConnected += 1
         node.metrics.clientsConnected.record(node.clientsConnected)
         context.fireChannelActive()
@@ -88,6 +104,7 @@ final class ClientHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if admitted {
             admitted = false
+            node.clientHandlers[clientID] = nil
             node.clientsConnected -= 1
             node.metrics.clientsConnected.record(node.clientsConnected)
         }
@@ -221,6 +238,7 @@ final class ClientHandler: ChannelDuplexHandler {
 
     /// Runs one command; calls `finish` with its answer, now or later.
     private func run(_ raw: RESPCommand) {
+        noteCommand(raw)
         if let refusal = raw.refusal {
             transaction.refused()
             return finish(.error(.err, "value too large: \(refusal)"))
@@ -250,7 +268,7 @@ final class ClientHandler: ChannelDuplexHandler {
 
     /// Sends the answer, then moves on. Inside `processNext` the reply waits for the turn's
     /// flush; an answer that arrives later (from the cluster) is flushed at once.
-    private func finish(_ value: RESPValue, close: Bool = false) {
+    func finish(_ value: RESPValue, close: Bool = false) {
         reply(value)
         if close {
             flushIfNeeded()
@@ -267,7 +285,7 @@ final class ClientHandler: ChannelDuplexHandler {
 
     private func reply(_ value: RESPValue) {
         guard let context, context.channel.isActive else { return }
-        context.write(wrapOutboundOut(value), promise: nil)
+        context.write(wrapOutboundOut(value.forProtocol(protocolVersion)), promise: nil)
         unflushed = true
     }
 
@@ -319,7 +337,7 @@ final class ClientHandler: ChannelDuplexHandler {
         switch command {
         case .ping(let message): done(message.map { .bulkString($0) } ?? .simpleString("PONG"))
         case .echo(let message): done(.bulkString(message))
-        case .info(let section): done(.bulkString(Array(node.info(section: section).utf8)))
+        case .info(let section): done(.verbatim(format: "txt", text: node.info(section: section)))
         case .readonly: staleReads = true; done(.simpleString("OK"))
         case .readwrite: staleReads = false; done(.simpleString("OK"))
         case .quit: finish(.simpleString("OK"), close: true)
@@ -327,8 +345,10 @@ final class ClientHandler: ChannelDuplexHandler {
         case .member(let command, let group): node.member(command, group: group, respond: done)
         case .auth(let user, let password):
             authenticate(user: user, password: password) { done($0 ?? .simpleString("OK")) }
-        case .hello(let version, let user, let password):
-            hello(version: version, user: user, password: password, done: done)
+        case .hello(let version, let user, let password, let name):
+            hello(version: version, user: user, password: password, name: name, done: done)
+        case .client(let subcommand): client(subcommand, done: done)
+        case .time: done(Self.time())
         case .compatibility(.ok): done(.simpleString("OK"))
         case .compatibility(.emptyArray): done(.array([]))
         case .compatibility(.bulk(let bytes)): done(.bulkString(bytes))
@@ -369,7 +389,7 @@ final class ClientHandler: ChannelDuplexHandler {
     /// Checks a password and, if it is right, makes this connection that user's. Calls `done`
     /// with nil on success or the RESP error to answer. A failed AUTH leaves the connection as
     /// it was (authenticated or not), as in Redis.
-    private func authenticate(user: String, password: Bytes, done: @escaping (RESPValue?) -> Void) {
+    func authenticate(user: String, password: Bytes, done: @escaping (RESPValue?) -> Void) {
         guard let authenticator else {
             return done(.error(.err, "AUTH called without any users configured on this node; start paxosd with --users-file to require passwords"))
         }
@@ -377,6 +397,7 @@ final class ClientHandler: ChannelDuplexHandler {
             switch outcome {
             case .authenticated(let granted):
                 role = granted
+                userName = user
                 done(nil)
             case .refused:
                 authenticator.recordFailure(user: user, remote: context?.channel.remoteAddress)
@@ -385,30 +406,6 @@ final class ClientHandler: ChannelDuplexHandler {
                 done(.error(.busy, "too many authentications in progress on this node; try again"))
             }
         }
-    }
-
-    /// `HELLO`: RESP2 only (RESP3 answers `-NOPROTO`, and clients fall back to RESP2), with an
-    /// optional AUTH; answers Redis's field list as a flat array.
-    private func hello(version: Int?, user: String?, password: Bytes?, done: @escaping (RESPValue) -> Void) {
-        if let version, version != 2 {
-            return done(.error(.noProto, "sorry, this protocol version is not supported."))
-        }
-        let fields: [RESPValue] = [
-            .bulkString(Array("server".utf8)), .bulkString(Array("paxoskv".utf8)),
-            .bulkString(Array("version".utf8)), .bulkString(Array("1.0.0".utf8)),
-            .bulkString(Array("proto".utf8)), .integer(2),
-            .bulkString(Array("id".utf8)), .integer(Int64(bitPattern: clientID.rawValue)),
-            .bulkString(Array("mode".utf8)), .bulkString(Array("cluster".utf8)),
-            .bulkString(Array("role".utf8)), .bulkString(Array("master".utf8)),
-            .bulkString(Array("modules".utf8)), .array([]),
-        ]
-        if let user, let password {
-            return authenticate(user: user, password: password) { done($0 ?? .array(fields)) }
-        }
-        if authenticator != nil, role == nil {
-            return done(.error(.noAuth, "HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"))
-        }
-        done(.array(fields))
     }
 
     func write(_ operation: Operation, respond: @escaping (RequestOutcome) -> Void) {

@@ -43,6 +43,11 @@ public final class Node: @unchecked Sendable {
     /// possibly lowered at start to fit the descriptor limit).
     /// - Invariant: `clientsConnected <= maxClients`.
     var clientsConnected = 0
+    /// The admitted client connections, for CLIENT LIST and CLIENT KILL.
+    /// - Invariant: `clientHandlers.count == clientsConnected`.
+    var clientHandlers: [ClientID: ClientHandler] = [:]
+    /// Client connections accepted since the node started: the last CLIENT ID handed out.
+    var connectionsAccepted: Int64 = 0
     var maxClients: Int
     /// Disconnections for the output limit are logged at most once per 10 s.
     var outputLimitLog = LogThrottle()

@@ -227,3 +227,8 @@ public struct NodeHealth: Encodable, Sendable {
         try container.encode(status, forKey: .status)
     }
 }
+
+extension NodeInfo {
+    /// The version HELLO answers (and INFO's `paxoskv_version`): PaxosKV's own, not a Redis one.
+    public static let serverVersion = "1.0.0"
+}

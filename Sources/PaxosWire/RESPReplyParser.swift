@@ -41,6 +41,16 @@ public struct RESPReplyParser: Sendable {
             return try parseBulk(from: &buffer)
         case UInt8(ascii: "*"):
             return try parseArray(from: &buffer, depth: depth)
+        case UInt8(ascii: "%"), UInt8(ascii: "~"), UInt8(ascii: ">"):
+            return try parseRESP3Aggregate(type, from: &buffer, depth: depth)
+        case UInt8(ascii: "_"), UInt8(ascii: "#"), UInt8(ascii: ","), UInt8(ascii: "("):
+            return try parseRESP3Line(type, from: &buffer)
+        case UInt8(ascii: "="):
+            guard let bulk = try parseBulk(from: &buffer) else { return nil }
+            guard case .bulkString(let body?) = bulk, body.count >= 4, body[3] == UInt8(ascii: ":") else {
+                throw RESPError.invalidBulkLength.with("a verbatim string without its format")
+            }
+            return .verbatim(format: String(decoding: body[..<3], as: UTF8.self), text: String(decoding: body[4...], as: UTF8.self))
         default:
             throw RESPError.unknownType.with("type byte \(type.respPrintable)")
         }
@@ -79,6 +89,55 @@ public struct RESPReplyParser: Sendable {
             elements.append(element)
         }
         return .array(elements)
+    }
+
+    /// RESP3's one-line types: null, boolean, double, and big number (kept as its digits in a
+    /// bulk string: nothing PaxosKV asks for answers one).
+    private func parseRESP3Line(_ type: UInt8, from buffer: inout ByteBuffer) throws(RESPError) -> RESPValue? {
+        guard let line = try buffer.readRESPLine(limit: limits.maxInlineBytes + 1, requireCR: true, what: "RESP3 value")
+        else { return nil }
+        let text = String(decoding: line.dropFirst(), as: UTF8.self)
+        switch type {
+        case UInt8(ascii: "_") where text.isEmpty: return .null
+        case UInt8(ascii: "#") where text == "t" || text == "f": return .boolean(text == "t")
+        case UInt8(ascii: ","):
+            switch text {
+            case "inf", "+inf": return .double(.infinity)
+            case "-inf": return .double(-.infinity)
+            case "nan": return .double(.nan)
+            default: if let value = Double(text) { return .double(value) }
+            }
+        case UInt8(ascii: "(") where !text.isEmpty && text.utf8.dropFirst(text.hasPrefix("-") ? 1 : 0).allSatisfy({ (0x30...0x39).contains($0) }):
+            return .bulkString(Array(text.utf8))
+        default: break
+        }
+        throw RESPError.unknownType.with("RESP3 value '\(type.respPrintable)\(text)'")
+    }
+
+    /// RESP3's map, set and push: a count, then the elements (a map's count is of pairs).
+    private func parseRESP3Aggregate(_ type: UInt8, from buffer: inout ByteBuffer, depth: Int) throws(RESPError) -> RESPValue? {
+        guard let count = try readHeader(from: &buffer, what: "aggregate count", invalid: .invalidMultibulkLength)
+        else { return nil }
+        let elementCount = type == UInt8(ascii: "%") ? count.multipliedReportingOverflow(by: 2).partialValue : count
+        guard count >= 0, elementCount >= 0 else { throw RESPError.invalidMultibulkLength.with("\(count)") }
+        guard elementCount <= limits.maxArrayCount else {
+            throw RESPError.arrayTooLong.with("\(count) elements, the limit is \(limits.maxArrayCount)")
+        }
+        guard depth <= limits.maxNestingDepth else {
+            throw RESPError.nestingTooDeep.with("deeper than \(limits.maxNestingDepth)")
+        }
+        var elements: [RESPValue] = []
+        elements.reserveCapacity(Swift.min(Int(elementCount), buffer.readableBytes / 3))
+        for _ in 0..<elementCount {
+            guard let element = try parseValue(from: &buffer, depth: depth + 1) else { return nil }
+            elements.append(element)
+        }
+        switch type {
+        case UInt8(ascii: "%"):
+            return .map(stride(from: 0, to: elements.count, by: 2).map { RESPValue.Pair(elements[$0], elements[$0 + 1]) })
+        case UInt8(ascii: "~"): return .set(elements)
+        default: return .push(elements)
+        }
     }
 
     /// Reads a `<type><integer>\r\n` line.

@@ -68,7 +68,8 @@ struct ClientAccessTests {
         #expect(try Self.parse(["HELLO"]) == .hello(protocolVersion: nil, user: nil, password: nil))
         #expect(try Self.parse(["HELLO", "3"]) == .hello(protocolVersion: 3, user: nil, password: nil))
         #expect(try Self.parse(["HELLO", "2", "AUTH", "u", "p", "SETNAME", "n"])
-            == .hello(protocolVersion: 2, user: "u", password: Array("p".utf8)))
+            == .hello(protocolVersion: 2, user: "u", password: Array("p".utf8), name: "n"))
+        #expect(throws: ClientCommandError.self) { try Self.parse(["HELLO", "3", "SETNAME", "a b"]) }
         #expect(throws: ClientCommandError.self) { try Self.parse(["HELLO", "two"]) }
         #expect(throws: ClientCommandError.self) { try Self.parse(["HELLO", "2", "AUTH", "u"]) }
     }
@@ -80,6 +81,8 @@ struct ClientAccessTests {
         (["SET", "k", "v"], .role(.readWrite)), (["PUT", "k", "v"], .role(.readWrite)), (["DEL", "k"], .role(.readWrite)),
         (["DELETE", "k"], .role(.readWrite)),
         (["BACKUP", "b.sqlite"], .role(.admin)),
+        (["CLIENT", "ID"], .role(.readOnly)), (["CLIENT", "SETINFO", "LIB-NAME", "x"], .role(.readOnly)), (["TIME"], .role(.readOnly)),
+        (["CLIENT", "LIST"], .role(.admin)), (["CLIENT", "KILL", "ID", "3"], .role(.admin)),
         (["AUTH", "p"], .anyone), (["HELLO"], .anyone), (["QUIT"], .anyone),
     ])
     func roles(words: [String], access: CommandAccess) throws {

@@ -77,7 +77,8 @@ struct RESPReplyTests {
 
     static let malformed: [Named<(String, RESPError)>] = [
         Named(name: "unknown type byte", value: ("?x\r\n", .unknownType)),
-        Named(name: "RESP3 map", value: ("%1\r\n", .unknownType)),
+        Named(name: "RESP3 attribute (not parsed)", value: ("|1\r\n", .unknownType)),
+        Named(name: "RESP3 boolean that is neither", value: ("#x\r\n", .unknownType)),
         Named(name: "bad integer", value: (":12a\r\n", .invalidInteger)),
         Named(name: "integer overflow", value: (":9223372036854775808\r\n", .invalidInteger)),
         Named(name: "bulk length below -1", value: ("$-2\r\n", .invalidBulkLength)),

@@ -1,0 +1,85 @@
+// Method: table tests of CLIENT's subcommands as parsed (Redis's names, arities and error texts),
+// of CLIENT KILL's filters against connection descriptions, and of the CLIENT LIST line.
+import PaxosCore
+@testable import PaxosServer
+import Testing
+
+@Suite("server: CLIENT subcommands")
+struct ClientSubcommandTests {
+    static func parse(_ words: [String]) throws(ClientCommandError) -> ClientSubcommand {
+        try ClientSubcommand.parse(words.map { Array($0.utf8) })
+    }
+
+    @Test("parsing: each subcommand, case-insensitive")
+    func parsing() throws {
+        #expect(try Self.parse(["id"]) == .id)
+        #expect(try Self.parse(["INFO"]) == .info)
+        #expect(try Self.parse(["LIST"]) == .list(ids: nil))
+        #expect(try Self.parse(["LIST", "TYPE", "normal"]) == .list(ids: nil))
+        #expect(try Self.parse(["LIST", "TYPE", "pubsub"]) == .list(ids: []))
+        #expect(try Self.parse(["LIST", "ID", "3", "5"]) == .list(ids: [3, 5]))
+        #expect(try Self.parse(["GETNAME"]) == .getName)
+        #expect(try Self.parse(["SETNAME", "worker-1"]) == .setName("worker-1"))
+        #expect(try Self.parse(["SETNAME", ""]) == .setName(""))
+        #expect(try Self.parse(["SETINFO", "lib-name", "redis-py"]) == .setInfo(.name, "redis-py"))
+        #expect(try Self.parse(["SETINFO", "LIB-VER", "8.2.0"]) == .setInfo(.version, "8.2.0"))
+        #expect(try Self.parse(["NO-EVICT", "on"]) == .accepted)
+        #expect(try Self.parse(["NO-TOUCH", "OFF"]) == .accepted)
+        #expect(try Self.parse(["HELP"]) == .help)
+        #expect(try Self.parse(["KILL", "127.0.0.1:5000"]) == .kill(ClientKillFilter(address: "127.0.0.1:5000"), legacy: true))
+        var filter = ClientKillFilter()
+        filter.id = 7
+        filter.skipMe = false
+        #expect(try Self.parse(["KILL", "ID", "7", "SKIPME", "no"]) == .kill(filter, legacy: false))
+    }
+
+    @Test("refusals carry Redis's texts", arguments: [
+        (["SETNAME", "a b"], "ERR Client names cannot contain spaces, newlines or special characters."),
+        (["SETINFO", "lib-name", "a\nb"], "ERR lib-name cannot contain spaces, newlines or special characters."),
+        (["SETINFO", "lib-color", "x"], "ERR Unrecognized option 'lib-color'"),
+        (["ID", "extra"], "ERR wrong number of arguments for 'client|id' command"),
+        (["FROB"], "ERR unknown subcommand 'FROB'. Try CLIENT HELP."),
+        (["TRACKING", "on"], "ERR PaxosKV does not support CLIENT TRACKING"),
+        (["KILL", "ID", "0"], "ERR client-id should be greater than 0"),
+        (["KILL", "ID", "3", "USER"], "ERR syntax error"),
+        (["KILL", "SKIPME", "maybe"], "ERR syntax error"),
+        (["NO-EVICT", "perhaps"], "ERR syntax error"),
+        (["LIST", "TYPE", "weird"], "ERR Unknown client type 'weird'"),
+        ([], "ERR wrong number of arguments for 'client' command"),
+    ])
+    func refusals(words: [String], message: String) {
+        #expect(throws: ClientCommandError(message)) { _ = try Self.parse(words) }
+    }
+
+    static func connection(id: UInt64, address: String = "127.0.0.1:5000", user: String = "default", age: UInt64 = 10) -> ClientConnectionInfo {
+        ClientConnectionInfo(id: id, session: 99, address: address, localAddress: "127.0.0.1:6381", name: "", ageSeconds: age,
+                             idleSeconds: 0, queuedInTransaction: nil, watchedKeys: 0, readOnly: false, queryBufferBytes: 0,
+                             lastCommand: "get", user: user, protocolVersion: 2, libraryName: "", libraryVersion: "")
+    }
+
+    @Test("KILL filters: every condition must hold; the caller is spared unless SKIPME no")
+    func killFilters() throws {
+        guard case .kill(let byAddress, _) = try Self.parse(["KILL", "ADDR", "127.0.0.1:5000"]) else { Issue.record("parse"); return }
+        #expect(byAddress.matches(Self.connection(id: 2), caller: 1))
+        #expect(!byAddress.matches(Self.connection(id: 2, address: "127.0.0.1:5001"), caller: 1))
+        #expect(!byAddress.matches(Self.connection(id: 1), caller: 1), "SKIPME yes by default")
+        guard case .kill(let legacy, _) = try Self.parse(["KILL", "127.0.0.1:5000"]) else { Issue.record("parse"); return }
+        #expect(legacy.matches(Self.connection(id: 1), caller: 1), "the old form kills the caller too")
+        guard case .kill(let byUserAndAge, _) = try Self.parse(["KILL", "USER", "alice", "MAXAGE", "5"]) else { Issue.record("parse"); return }
+        #expect(byUserAndAge.matches(Self.connection(id: 2, user: "alice", age: 6), caller: 1))
+        #expect(!byUserAndAge.matches(Self.connection(id: 2, user: "alice", age: 4), caller: 1))
+        #expect(!byUserAndAge.matches(Self.connection(id: 2, user: "bob", age: 6), caller: 1))
+    }
+
+    @Test("a CLIENT LIST line: Redis's key=value fields, flags for MULTI and READONLY, and the session")
+    func line() {
+        var info = Self.connection(id: 4)
+        info.name = "w1"
+        info.queuedInTransaction = 2
+        info.readOnly = true
+        info.libraryName = "redis-py"
+        #expect(info.line == "id=4 addr=127.0.0.1:5000 laddr=127.0.0.1:6381 name=w1 age=10 idle=0 flags=xr db=0 sub=0 psub=0 ssub=0 multi=2 watch=0 qbuf=0 cmd=get user=default resp=2 lib-name=redis-py lib-ver= session=99")
+        #expect(Self.connection(id: 1).line.contains(" flags=N "))
+        #expect(Self.connection(id: 1).line.contains(" multi=-1 "))
+    }
+}
