@@ -74,9 +74,10 @@ extension ProcessTests {
                     let text = Self.refusal(anonymous, command)
                     #expect(text.contains("NOAUTH Authentication required."), "\(command): \(text)")
                 }
-                // HELLO without AUTH is refused the same way; HELLO 3 is not spoken.
+                // HELLO without AUTH is refused the same way, in either protocol; HELLO 4 is not spoken.
                 #expect(Self.refusal(anonymous, ["HELLO", "2"]).contains("NOAUTH"))
-                #expect(Self.refusal(anonymous, ["HELLO", "3"]).contains("NOPROTO"))
+                #expect(Self.refusal(anonymous, ["HELLO", "3"]).contains("NOAUTH"))
+                #expect(Self.refusal(anonymous, ["HELLO", "4"]).contains("NOPROTO"))
 
                 // A wrong password: WRONGPASS, counted and logged.
                 let wrong = Self.refusal(anonymous, ["AUTH", "admin", "not-the-password"])
