@@ -25,6 +25,8 @@ extension ClientCommand {
         // Other connections' addresses and closing them: Redis's @admin commands.
         case .client(.list), .client(.kill): .role(.admin)
         case .client: .role(.readOnly)
+        case .config(.set): .role(.admin)
+        case .config: .role(.readOnly)
         case .put, .delete: .role(.readWrite)
         case .data(.strlen): .role(.readOnly)
         // TTL and friends go through the log (`DataCommand+TTL.swift`) but change nothing.

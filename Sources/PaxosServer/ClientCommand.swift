@@ -39,6 +39,8 @@ public enum ClientCommand: Hashable, Sendable {
     case client(ClientSubcommand)
     /// `TIME`: this node's clock, as seconds and microseconds.
     case time
+    /// `CONFIG GET|SET|HELP` (`ConfigCommand`).
+    case config(ConfigCommand)
 
     public enum RESPCompatibilityReply: Hashable, Sendable {
         case ok
@@ -162,9 +164,10 @@ extension ClientCommand {
         case "TIME":
             try arity(0...0)
             return .time
-        case "CONFIG", "COMMAND": return .compatibility(.emptyArray)
+        case "CONFIG": return .config(try ConfigCommand.parse(arguments))
+        case "COMMAND": return .compatibility(.emptyArray)
         default:
-            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, SETNX, GETSET, GETDEL, DELIFEQ, INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND, STRLEN, SETEX, PSETEX, GETEX, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, PERSIST, TTL, PTTL, EXPIRETIME, PEXPIRETIME, EVAL/EVALSHA/SCRIPT LOAD (redis-py Lock only), DEL/DELETE/UNLINK, EXISTS, TOUCH, MGET, MSET, MSETNX, GETREV, SETIFREV, DELIFREV, MULTI, EXEC, DISCARD, WATCH, UNWATCH, SCAN, KEYS, DBSIZE, RANDOMKEY, TYPE, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, CLIENT, SELECT, TIME, QUIT")
+            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, SETNX, GETSET, GETDEL, DELIFEQ, INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND, STRLEN, SETEX, PSETEX, GETEX, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, PERSIST, TTL, PTTL, EXPIRETIME, PEXPIRETIME, EVAL/EVALSHA/SCRIPT LOAD (redis-py Lock only), DEL/DELETE/UNLINK, EXISTS, TOUCH, MGET, MSET, MSETNX, GETREV, SETIFREV, DELIFREV, MULTI, EXEC, DISCARD, WATCH, UNWATCH, SCAN, KEYS, DBSIZE, RANDOMKEY, TYPE, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, CLIENT, CONFIG GET, SELECT, TIME, QUIT")
         }
     }
 

@@ -84,6 +84,18 @@ extension ClientHandler {
         }
     }
 
+    func config(_ command: ConfigCommand) -> RESPValue {
+        switch command {
+        case .get(let patterns):
+            let pairs = ConfigCommand.matching(patterns, in: ConfigCommand.parameters(node.settings))
+            return .map(pairs.map { RESPValue.Pair(.bulkString($0.name), .bulkString($0.value)) })
+        case .set(let parameter):
+            return .error(.err, "CONFIG SET is not supported ('\(parameter)'): PaxosKV's settings are paxosd flags and the cluster file (paxosd --help); CONFIG GET shows them")
+        case .help:
+            return .array(ConfigCommand.helpLines.map { .simpleString($0) })
+        }
+    }
+
     /// What CLIENT LIST says of this connection now.
     func connectionInfo() -> ClientConnectionInfo {
         let now = NIODeadline.now()

@@ -349,6 +349,7 @@ final class ClientHandler: ChannelDuplexHandler {
             hello(version: version, user: user, password: password, name: name, done: done)
         case .client(let subcommand): client(subcommand, done: done)
         case .time: done(Self.time())
+        case .config(let command): done(config(command))
         case .compatibility(.ok): done(.simpleString("OK"))
         case .compatibility(.emptyArray): done(.array([]))
         case .compatibility(.bulk(let bytes)): done(.bulkString(bytes))

@@ -83,3 +83,31 @@ struct ClientSubcommandTests {
         #expect(Self.connection(id: 1).line.contains(" multi=-1 "))
     }
 }
+
+@Suite("server: CONFIG")
+struct ConfigCommandTests {
+    static func parse(_ words: [String]) throws(ClientCommandError) -> ConfigCommand {
+        try ConfigCommand.parse(words.map { Array($0.utf8) })
+    }
+
+    @Test("parsing: GET with patterns, SET, HELP; refusals say why")
+    func parsing() throws {
+        #expect(try Self.parse(["get", "save", "appendonly"]) == .get(patterns: [Array("save".utf8), Array("appendonly".utf8)]))
+        #expect(try Self.parse(["SET", "MaxMemory", "1"]) == .set(parameter: "maxmemory"))
+        #expect(try Self.parse(["HELP"]) == .help)
+        #expect(throws: ClientCommandError("ERR wrong number of arguments for 'config|get' command")) { _ = try Self.parse(["GET"]) }
+        #expect(throws: ClientCommandError("ERR wrong number of arguments for 'config|set' command")) { _ = try Self.parse(["SET", "a"]) }
+        #expect(throws: ClientCommandError("ERR unknown subcommand 'FROB'. Try CONFIG HELP.")) { _ = try Self.parse(["FROB"]) }
+        #expect(throws: ClientCommandError.self) { _ = try Self.parse(["RESETSTAT"]) }
+    }
+
+    @Test("GET: globs match parameter names case-insensitively, each parameter once, in table order")
+    func matching() {
+        let table = [(name: "save", value: ""), (name: "appendonly", value: "yes"), (name: "maxclients", value: "10")]
+        let names = { (patterns: [String]) in ConfigCommand.matching(patterns.map { Array($0.utf8) }, in: table).map(\.name) }
+        #expect(names(["*"]) == ["save", "appendonly", "maxclients"])
+        #expect(names(["MAX*", "*clients", "save"]) == ["save", "maxclients"])
+        #expect(names(["nothing"]) == [])
+        #expect(names(["a?pendonly"]) == ["appendonly"])
+    }
+}

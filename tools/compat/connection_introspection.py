@@ -9,6 +9,7 @@ over RESP2 (protocol=2), that:
 - `client_setname`/`client_getname` keep a name; `client_info()` and `client_list()` describe
   the connections with their ids, names, library name (redis-py sends CLIENT SETINFO), RESP
   version and last command; `client_kill_filter(_id=…)` closes the other connection;
+- `config_get("*")` lists the parameters PaxosKV has and `config_set` is refused;
 - TIME answers the current time; SELECT 0 is accepted and SELECT 1 refused;
 - replies keep their meaning in RESP3: a missing key is None, MGET with a missing key, a WATCH
   conflict raises WatchError, INCRBYFLOAT, TTL of a missing key.
@@ -78,6 +79,17 @@ def main() -> int:
         listed = {str(c.get("id")): c for c in r.client_list()}
         check(str(ident) in listed and str(other_id) in listed, f"{label}: client_list() lists both connections ({len(listed)} listed)")
         check(listed.get(str(other_id), {}).get("name") == "introspect-b", f"{label}: client_list() shows the other's name")
+
+        config = r.config_get("*")
+        check(config.get("maxclients", "").isdigit() and config.get("databases") == "1" and config.get("appendonly") == "yes",
+              f"{label}: config_get('*') has maxclients, databases=1, appendonly=yes ({len(config)} parameters)")
+        check(r.config_get("save") == {"save": ""}, f"{label}: config_get('save') {r.config_get('save')!r}")
+        check(r.config_get("nonexistent-*") == {}, f"{label}: config_get of an unknown pattern is empty")
+        try:
+            r.config_set("maxmemory", "1")
+            check(False, f"{label}: config_set is refused")
+        except redis.exceptions.ResponseError as error:
+            check("not supported" in str(error), f"{label}: config_set is refused: {error}")
 
         seconds, micros = r.time()
         check(abs(seconds + micros / 1e6 - time.time()) < 5, f"{label}: TIME {seconds}.{micros:06d} is now")
