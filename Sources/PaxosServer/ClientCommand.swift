@@ -17,7 +17,8 @@ public enum ClientCommand: Hashable, Sendable {
     case transaction(TransactionCommand)
     /// SCAN, KEYS, DBSIZE, RANDOMKEY, TYPE (`KeyspaceCommand`).
     case keyspace(KeyspaceCommand)
-    case info(section: String?)
+    /// `INFO [section …]` (`INFOSections`).
+    case info(sections: [String])
     case readonly
     case readwrite
     case quit
@@ -132,8 +133,7 @@ extension ClientCommand {
             try arity(1...Operation.maxKeysPerOperation)
             return .exists(keys: try keys(arguments))
         case "INFO":
-            try arity(0...1)
-            return .info(section: arguments.first.map { String(decoding: $0, as: UTF8.self).lowercased() })
+            return .info(sections: arguments.map { String(decoding: $0, as: UTF8.self).lowercased() })
         case "BACKUP":
             try arity(1...1)
             return .backup(name: try BackupName.validate(arguments[0]))

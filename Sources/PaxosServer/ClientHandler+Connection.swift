@@ -28,7 +28,8 @@ extension ClientHandler {
                 "version": .bulkString(NodeInfo.serverVersion),
                 "proto": .integer(Int64(protocolVersion)),
                 "id": .integer(connectionNumber),
-                "mode": .bulkString("cluster"),
+                // Not Redis Cluster: a client must not ask for slots.
+                "mode": .bulkString("standalone"),
                 "role": .bulkString("master"),
                 "modules": .array([]),
             ]))

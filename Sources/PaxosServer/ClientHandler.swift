@@ -88,6 +88,7 @@ final class ClientHandler: ChannelDuplexHandler {
     func channelActive(context: ChannelHandlerContext) {
         guard node.clientsConnected < node.maxClients else {
             node.metrics.clientsRejectedMaxClients.increment()
+            node.connectionsRejected &+= 1
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(.error(.err, "max number of clients reached"))).whenComplete { _ in
                 channel.close(promise: nil)
@@ -239,6 +240,7 @@ final class ClientHandler: ChannelDuplexHandler {
     /// Runs one command; calls `finish` with its answer, now or later.
     private func run(_ raw: RESPCommand) {
         noteCommand(raw)
+        node.commandsProcessed &+= 1
         if let refusal = raw.refusal {
             transaction.refused()
             return finish(.error(.err, "value too large: \(refusal)"))
@@ -337,7 +339,7 @@ final class ClientHandler: ChannelDuplexHandler {
         switch command {
         case .ping(let message): done(message.map { .bulkString($0) } ?? .simpleString("PONG"))
         case .echo(let message): done(.bulkString(message))
-        case .info(let section): done(.verbatim(format: "txt", text: node.info(section: section)))
+        case .info(let sections): node.info(sections: sections) { done(.verbatim(format: "txt", text: $0)) }
         case .readonly: staleReads = true; done(.simpleString("OK"))
         case .readwrite: staleReads = false; done(.simpleString("OK"))
         case .quit: finish(.simpleString("OK"), close: true)

@@ -48,6 +48,11 @@ public final class Node: @unchecked Sendable {
     var clientHandlers: [ClientID: ClientHandler] = [:]
     /// Client connections accepted since the node started: the last CLIENT ID handed out.
     var connectionsAccepted: Int64 = 0
+    /// Commands run and connections refused for `maxclients` since the node started (INFO stats).
+    var commandsProcessed: UInt64 = 0
+    var connectionsRejected: UInt64 = 0
+    /// When the node started (INFO's uptime).
+    let startedAt = NIODeadline.now()
     var maxClients: Int
     /// Disconnections for the output limit are logged at most once per 10 s.
     var outputLimitLog = LogThrottle()

@@ -2,6 +2,7 @@
 // of CLIENT KILL's filters against connection descriptions, and of the CLIENT LIST line.
 import PaxosCore
 @testable import PaxosServer
+import PaxosWire
 import Testing
 
 @Suite("server: CLIENT subcommands")
@@ -109,5 +110,45 @@ struct ConfigCommandTests {
         #expect(names(["MAX*", "*clients", "save"]) == ["save", "maxclients"])
         #expect(names(["nothing"]) == [])
         #expect(names(["a?pendonly"]) == ["appendonly"])
+    }
+}
+
+@Suite("server: INFO sections")
+struct INFOSectionsTests {
+    static let snapshot = INFOSections.Snapshot(
+        replication: NodeInfo(replicaID: 2, clusterID: "c", clusterUUID: nil, members: [1, 2, 3], peersConnected: [1, 3],
+                              peers: [], retainSlots: 10, retainBytes: 20, databaseBytes: 4_096, failRate: 0,
+                              synchronous: .full, tickMilliseconds: 10, groups: []),
+        processID: 42, clientPort: 6382, uptimeSeconds: 90_000, serverTimeMicroseconds: 1_700_000_000_000_001, tickMilliseconds: 10,
+        executable: "/bin/paxosd", connectedClients: 3, maxClients: 100, usedMemoryBytes: 3 << 20, residentBytes: 1_536,
+        totalConnectionsReceived: 7, totalCommandsProcessed: 1_000, rejectedConnections: 1, cpuSystemSeconds: 1.5,
+        cpuUserSeconds: 0.000_25, keys: [5, 7])
+
+    @Test("sections asked for: all by default, case-insensitive, paxos names replication, unknown selects nothing")
+    func selection() {
+        #expect(INFOSections.selected([]) == INFOSections.allSections)
+        #expect(INFOSections.selected(["ALL"]) == INFOSections.allSections)
+        #expect(INFOSections.selected(["keyspace", "Server"]) == ["server", "keyspace"])
+        #expect(INFOSections.selected(["paxos"]) == ["replication"])
+        #expect(INFOSections.selected(["bogus"]) == [])
+        #expect(INFOSections.render([], Self.snapshot) == "")
+    }
+
+    @Test("each section: Redis's heading and key:value lines with CRLF; keyspace sums the groups")
+    func rendering() {
+        #expect(INFOSections.render(["clients", "keyspace"], Self.snapshot)
+                == "# Clients\r\nconnected_clients:3\r\nmaxclients:100\r\nblocked_clients:0\r\n\r\n# Keyspace\r\ndb0:keys=12\r\n")
+        #expect(INFOSections.section(named: "stats", Self.snapshot)
+                == "# Stats\r\ntotal_connections_received:7\r\ntotal_commands_processed:1000\r\nrejected_connections:1\r\n")
+        #expect(INFOSections.section(named: "cpu", Self.snapshot) == "# CPU\r\nused_cpu_sys:1.500000\r\nused_cpu_user:0.000250\r\n")
+        let server = INFOSections.section(named: "server", Self.snapshot)
+        #expect(server.hasPrefix("# Server\r\nredis_version:7.2.0\r\n"))
+        #expect(server.contains("\r\nuptime_in_seconds:90000\r\nuptime_in_days:1\r\nhz:100\r\n"))
+        let memory = INFOSections.section(named: "memory", Self.snapshot)
+        #expect(memory.contains("used_memory:3145728\r\nused_memory_human:3.00M\r\nused_memory_rss:1536\r\nused_memory_rss_human:1.50K\r\n"))
+        #expect(INFOSections.section(named: "replication", Self.snapshot).hasPrefix("# Replication\r\nreplica_id:2\r\n"))
+        var empty = Self.snapshot
+        empty.keys = [0]
+        #expect(INFOSections.section(named: "keyspace", empty) == "# Keyspace\r\n", "no db0 line for an empty database, as Redis")
     }
 }

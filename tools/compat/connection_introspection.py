@@ -9,6 +9,8 @@ over RESP2 (protocol=2), that:
 - `client_setname`/`client_getname` keep a name; `client_info()` and `client_list()` describe
   the connections with their ids, names, library name (redis-py sends CLIENT SETINFO), RESP
   version and last command; `client_kill_filter(_id=…)` closes the other connection;
+- `info("keyspace")` counts keys, `info("server")` is the server section alone, `info()` has
+  every section, `info("bogus")` is empty;
 - `config_get("*")` lists the parameters PaxosKV has and `config_set` is refused;
 - TIME answers the current time; SELECT 0 is accepted and SELECT 1 refused;
 - replies keep their meaning in RESP3: a missing key is None, MGET with a missing key, a WATCH
@@ -90,6 +92,21 @@ def main() -> int:
             check(False, f"{label}: config_set is refused")
         except redis.exceptions.ResponseError as error:
             check("not supported" in str(error), f"{label}: config_set is refused: {error}")
+
+        r.set("ci:k", "v")
+        keyspace = r.info("keyspace")
+        keys = keyspace.get("db0", {}).get("keys", 0) if isinstance(keyspace.get("db0"), dict) else 0
+        check(keys >= 1, f"{label}: info('keyspace') counts the keys ({keyspace!r})")
+        server = r.info("server")
+        check(server.get("redis_mode") == "standalone" and "uptime_in_seconds" in server and "process_id" in server,
+              f"{label}: info('server') has redis_mode, uptime, process_id")
+        check("connected_clients" not in server, f"{label}: info('server') is only the server section")
+        everything = r.info()
+        check(everything.get("connected_clients", 0) >= 2 and everything.get("total_commands_processed", 0) > 0
+              and everything.get("used_memory", 0) > 0 and "replica_id" in everything,
+              f"{label}: info() has clients, stats, memory and PaxosKV's replication fields")
+        check(r.info("bogus") == {}, f"{label}: info('bogus') is empty, as in Redis")
+        check("replica_id" in r.info("paxos"), f"{label}: info('paxos') is PaxosKV's replication section")
 
         seconds, micros = r.time()
         check(abs(seconds + micros / 1e6 - time.time()) < 5, f"{label}: TIME {seconds}.{micros:06d} is now")
