@@ -26,7 +26,7 @@ extension ClientCommand {
         case .client(.list), .client(.kill): .role(.admin)
         case .client: .role(.readOnly)
         case .config(.set): .role(.admin)
-        case .config: .role(.readOnly)
+        case .config, .command: .role(.readOnly)
         case .put, .delete: .role(.readWrite)
         case .data(.strlen): .role(.readOnly)
         // TTL and friends go through the log (`DataCommand+TTL.swift`) but change nothing.

@@ -42,6 +42,8 @@ public enum ClientCommand: Hashable, Sendable {
     case time
     /// `CONFIG GET|SET|HELP` (`ConfigCommand`).
     case config(ConfigCommand)
+    /// `COMMAND …` (`CommandTable`).
+    case command(CommandQuery)
 
     public enum RESPCompatibilityReply: Hashable, Sendable {
         case ok
@@ -165,9 +167,9 @@ extension ClientCommand {
             try arity(0...0)
             return .time
         case "CONFIG": return .config(try ConfigCommand.parse(arguments))
-        case "COMMAND": return .compatibility(.emptyArray)
+        case "COMMAND": return .command(try CommandQuery.parse(arguments))
         default:
-            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, SETNX, GETSET, GETDEL, DELIFEQ, INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND, STRLEN, SETEX, PSETEX, GETEX, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, PERSIST, TTL, PTTL, EXPIRETIME, PEXPIRETIME, EVAL/EVALSHA/SCRIPT LOAD (redis-py Lock only), DEL/DELETE/UNLINK, EXISTS, TOUCH, MGET, MSET, MSETNX, GETREV, SETIFREV, DELIFREV, MULTI, EXEC, DISCARD, WATCH, UNWATCH, SCAN, KEYS, DBSIZE, RANDOMKEY, TYPE, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, CLIENT, CONFIG GET, SELECT, TIME, QUIT")
+            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, SETNX, GETSET, GETDEL, DELIFEQ, INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND, STRLEN, SETEX, PSETEX, GETEX, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, PERSIST, TTL, PTTL, EXPIRETIME, PEXPIRETIME, EVAL/EVALSHA/SCRIPT LOAD (redis-py Lock only), DEL/DELETE/UNLINK, EXISTS, TOUCH, MGET, MSET, MSETNX, GETREV, SETIFREV, DELIFREV, MULTI, EXEC, DISCARD, WATCH, UNWATCH, SCAN, KEYS, DBSIZE, RANDOMKEY, TYPE, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, CLIENT, CONFIG GET, COMMAND, SELECT, TIME, QUIT (COMMAND DOCS describes each)")
         }
     }
 

@@ -352,6 +352,7 @@ final class ClientHandler: ChannelDuplexHandler {
         case .client(let subcommand): client(subcommand, done: done)
         case .time: done(Self.time())
         case .config(let command): done(config(command))
+        case .command(let query): done(query.reply)
         case .compatibility(.ok): done(.simpleString("OK"))
         case .compatibility(.emptyArray): done(.array([]))
         case .compatibility(.bulk(let bytes)): done(.bulkString(bytes))

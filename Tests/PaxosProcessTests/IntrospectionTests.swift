@@ -44,6 +44,13 @@ extension ProcessTests {
                 #expect(resp2.contains("\"proto\"\n 6) (integer) 2"), "\(resp2)")
                 let name = try cluster.redisCLI(leader, ["--no-raw", "CLIENT", "GETNAME"])
                 #expect(name.trimmingCharacters(in: .whitespacesAndNewlines) == "(nil)", "\(name)")
+                // COMMAND describes what PaxosKV answers; redis-cli builds HELP from COMMAND DOCS.
+                let count = try cluster.redisCLI(leader, ["COMMAND", "COUNT"])
+                #expect((Int(count.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) >= 60, "\(count)")
+                let help = try RedisCLI.run(["-h", cluster.host(leader), "-p", "\(cluster.clientPort(leader))", "HELP", "GETREV"])
+                #expect(help.standardOutput.contains("revision"), "\(help)")
+                let docs = try cluster.redisCLI(leader, ["--no-raw", "COMMAND", "DOCS", "set"])
+                #expect(docs.contains("summary") && docs.contains("IFEQ"), "\(docs)")
                 let unknown = try RedisCLI.run(["-h", cluster.host(leader), "-p", "\(cluster.clientPort(leader))", "CLIENT", "TRACKING", "on"])
                 #expect(unknown.standardOutput.contains("does not support CLIENT TRACKING"), "\(unknown)")
             }

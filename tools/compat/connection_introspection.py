@@ -108,6 +108,15 @@ def main() -> int:
         check(r.info("bogus") == {}, f"{label}: info('bogus') is empty, as in Redis")
         check("replica_id" in r.info("paxos"), f"{label}: info('paxos') is PaxosKV's replication section")
 
+        count = r.command_count()
+        check(isinstance(count, int) and count >= 60, f"{label}: command_count() {count!r}")
+        # One string, so redis-py applies no COMMAND reply callback (it has none for DOCS).
+        docs = r.execute_command("COMMAND DOCS", "getrev")
+        check("summary" in str(docs) and "revision" in str(docs), f"{label}: COMMAND DOCS getrev has a summary")
+        commands = r.command()
+        check(isinstance(commands, dict) and "getrev" in commands and commands["getrev"].get("arity") == 2,
+              f"{label}: command() describes getrev (arity {commands.get('getrev', {}).get('arity') if isinstance(commands, dict) else None})")
+
         seconds, micros = r.time()
         check(abs(seconds + micros / 1e6 - time.time()) < 5, f"{label}: TIME {seconds}.{micros:06d} is now")
         check(r.execute_command("SELECT", 0) in (True, b"OK", "OK"), f"{label}: SELECT 0 accepted")
