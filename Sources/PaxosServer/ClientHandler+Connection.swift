@@ -113,15 +113,22 @@ extension ClientHandler {
             libraryName: libraryName, libraryVersion: libraryVersion)
     }
 
-    /// Records the command about to run, for CLIENT LIST's `cmd` and `idle`.
+    /// Records the command about to run, for CLIENT LIST's `cmd` and `idle`. On every command's
+    /// path, so it only keeps references; `lastCommand` spells them out when asked.
     func noteCommand(_ raw: RESPCommand) {
         lastCommandAt = NIODeadline.now()
-        let name = raw.name.lowercased()
-        if ["client", "config", "command", "script", "member"].contains(name), let sub = raw.arguments.first {
-            lastCommand = name + "|" + String(decoding: sub.prefix(32), as: UTF8.self).lowercased()
-        } else {
-            lastCommand = name
+        lastCommandName = raw.name
+        switch raw.name {
+        case "CLIENT", "CONFIG", "COMMAND", "SCRIPT", "MEMBER": lastSubcommand = raw.arguments.first
+        default: lastSubcommand = nil
         }
+    }
+
+    /// CLIENT LIST's `cmd`: the last command in lower case, with its subcommand for containers.
+    var lastCommand: String {
+        let name = lastCommandName.lowercased()
+        guard let sub = lastSubcommand else { return name }
+        return name + "|" + String(decoding: sub.prefix(32), as: UTF8.self).lowercased()
     }
 
     /// `ip:port`, or `[ip]:port` for IPv6, as Redis writes addresses; `?` when unknown.

@@ -68,7 +68,8 @@ final class ClientHandler: ChannelDuplexHandler {
     /// of the sessions is a 64-bit number that RESP's signed integers cannot always carry).
     let connectionNumber: Int64
     var lastCommandAt = NIODeadline.now()
-    var lastCommand = "NULL"
+    var lastCommandName = "NULL"
+    var lastSubcommand: Bytes?
     /// MULTI/EXEC/WATCH (`ClientHandler+Transactions.swift`).
     var transaction = TransactionState()
 
