@@ -58,9 +58,12 @@ extension GroupShell {
     /// Answering "absent" now could be contradicted by the next leader (whose clock may be
     /// behind ours), answering the value would return a key our own clock says is gone; so the
     /// read waits for a clock slot that reaches `deadline`, proposed here unless one in flight
-    /// already does, and is routed again: its new read index covers the slot once committed.
-    /// A read that finds the slot not yet applied comes back here and goes round again, each
-    /// time one read round later; the request's own deadline bounds the wait.
+    /// already does, and is routed again at the next tick: its new read index covers the slot
+    /// once committed. A read that finds the slot not yet applied comes back here and waits
+    /// another tick; the request's own deadline bounds the wait. Not at once: a leader that is
+    /// its group's only voter confirms a read without a round trip, so an immediate re-route
+    /// would spin between storage and the loop until the slot's fsync lands (found by the
+    /// simulator with one voter left after reconfiguration).
     mutating func expiryDue(token: UInt64, deadline: LeaderTime, now: UInt64, view: ShellView) -> [ShellEffect] {
         guard requests[token] != nil else { return [] }
         var effects: [ShellEffect] = []
@@ -74,8 +77,8 @@ extension GroupShell {
                 effects.append(.propose([], time: stamp))
             }
         }
+        // Unrouted: the tick sweep routes it again.
         requests[token]?.routedTo = nil
-        route(token, now: now, view: view, effects: &effects)
         return effects
     }
 
