@@ -74,6 +74,12 @@ public struct RESPReplyParser: Sendable {
         else { return nil }
         guard count >= -1 else { throw RESPError.invalidMultibulkLength.with("\(count)") }
         guard count >= 0 else { return .array(nil) }
+        return try parseElements(count, from: &buffer, depth: depth).map { .array($0) }
+    }
+
+    /// `count` values after an aggregate's header, within the count and nesting limits; nil
+    /// until all have arrived.
+    private func parseElements(_ count: Int64, from buffer: inout ByteBuffer, depth: Int) throws(RESPError) -> [RESPValue]? {
         guard count <= limits.maxArrayCount else {
             throw RESPError.arrayTooLong.with("\(count) elements, the limit is \(limits.maxArrayCount)")
         }
@@ -88,7 +94,7 @@ public struct RESPReplyParser: Sendable {
             guard let element = try parseValue(from: &buffer, depth: depth + 1) else { return nil }
             elements.append(element)
         }
-        return .array(elements)
+        return elements
     }
 
     /// RESP3's one-line types: null, boolean, double, and big number (kept as its digits in a
@@ -120,18 +126,7 @@ public struct RESPReplyParser: Sendable {
         else { return nil }
         let elementCount = type == UInt8(ascii: "%") ? count.multipliedReportingOverflow(by: 2).partialValue : count
         guard count >= 0, elementCount >= 0 else { throw RESPError.invalidMultibulkLength.with("\(count)") }
-        guard elementCount <= limits.maxArrayCount else {
-            throw RESPError.arrayTooLong.with("\(count) elements, the limit is \(limits.maxArrayCount)")
-        }
-        guard depth <= limits.maxNestingDepth else {
-            throw RESPError.nestingTooDeep.with("deeper than \(limits.maxNestingDepth)")
-        }
-        var elements: [RESPValue] = []
-        elements.reserveCapacity(Swift.min(Int(elementCount), buffer.readableBytes / 3))
-        for _ in 0..<elementCount {
-            guard let element = try parseValue(from: &buffer, depth: depth + 1) else { return nil }
-            elements.append(element)
-        }
+        guard let elements = try parseElements(elementCount, from: &buffer, depth: depth) else { return nil }
         switch type {
         case UInt8(ascii: "%"):
             return .map(stride(from: 0, to: elements.count, by: 2).map { RESPValue.Pair(elements[$0], elements[$0 + 1]) })
