@@ -109,6 +109,9 @@ struct Paxosd: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: "Log line format on standard error: text (timestamp, level, metadata, message) or json (one object per line). Timestamps are UTC with milliseconds.")
+    var logFormat = "text"
+
     @Option(help: "Seed for election timeouts (default: random).")
     var seed: UInt64?
 
@@ -193,6 +196,9 @@ struct Paxosd: AsyncParsableCommand {
         guard (1...1_000).contains(tickMs) else { throw ValidationError("--tick-ms must be between 1 and 1000") }
         guard requestTimeoutMs >= 100 else { throw ValidationError("--request-timeout-ms must be at least 100") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+        guard PaxosLogHandler.Format(rawValue: logFormat) != nil else {
+            throw ValidationError("--log-format must be 'text' or 'json', got '\(logFormat)'")
+        }
         if let groups, !(1...GroupMap.maxGroups).contains(groups) {
             throw ValidationError("--groups must be between 1 and \(GroupMap.maxGroups), got \(groups)")
         }
@@ -206,8 +212,9 @@ struct Paxosd: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
+        let format = PaxosLogHandler.Format(rawValue: logFormat) ?? .text
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = PaxosLogHandler(label: label, format: format)
             handler.logLevel = level
             return handler
         }
