@@ -56,6 +56,10 @@ public final class Node: @unchecked Sendable {
     var maxClients: Int
     /// Disconnections for the output limit are logged at most once per 10 s.
     var outputLimitLog = LogThrottle()
+    /// Frames for groups this node does not host (a peer with another --groups sends one per
+    /// heartbeat) and wire errors of authenticated peers: one line per 10 s each, with a count.
+    var foreignGroupLog = LogThrottle()
+    var peerWireErrorLog = LogThrottle()
 
     // Identity (see Node+Identity.swift).
     /// The cluster UUID recorded at genesis; nil until then.
@@ -196,8 +200,12 @@ public final class Node: @unchecked Sendable {
         guard group.index < groups.count else {
             // A peer started with another --groups: its databases refuse that at start-up, so
             // this is a misconfigured cluster; say so rather than guess.
-            logger.warning("dropping frame for a group this node does not host (do the nodes run different --groups?)",
-                           metadata: ["peer.id": "\(peer)", "paxos.group": "\(group)", "paxos.groups": "\(groups.count)"])
+            let (log, suppressed) = foreignGroupLog.shouldLog(now: .now())
+            if log {
+                logger.warning("dropping frame for a group this node does not host (do the nodes run different --groups?)",
+                               metadata: ["peer.id": "\(peer)", "paxos.group": "\(group)", "paxos.groups": "\(groups.count)",
+                                          "suppressed": "\(suppressed)"])
+            }
             return
         }
         groups[group.index].onPeerFrame(frame, from: peer)

@@ -39,9 +39,12 @@ final class PeerInboundHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A bad checksum, an oversized or truncated frame from an authenticated peer: drop the
         // connection, keep the node. (Errors before authentication end in PeerAcceptorHandler.)
-        node.logger.warning("closing peer connection after a wire error", metadata: [
-            "peer.id": "\(peer.map { "\($0)" } ?? "unknown")", "error": "\(error)",
-        ])
+        let (log, suppressed) = node.peerWireErrorLog.shouldLog(now: .now())
+        if log {
+            node.logger.warning("closing peer connection after a wire error", metadata: [
+                "peer.id": "\(peer.map { "\($0)" } ?? "unknown")", "error": "\(error)", "suppressed": "\(suppressed)",
+            ])
+        }
         node.metrics.peerWireErrors.increment()
         context.close(promise: nil)
     }

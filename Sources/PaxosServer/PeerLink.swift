@@ -39,6 +39,8 @@ final class PeerLink {
     private var handshaking: (any Channel)?
     private var connecting = false
     private var backoff = PeerLink.initialBackoff
+    /// One line per 10 s for failed handshakes of this link (`PeerDialerHandler.shouldLogFailure`).
+    var handshakeFailureLog = LogThrottle()
     /// Back-off between failed connection attempts doubles from 50 ms up to 250 ms. The cap is
     /// low because a link matters most right after a partition heals: with a 250 ms connect
     /// timeout the next attempt after a heal starts within half a second. (With 500 ms for both,
@@ -122,8 +124,10 @@ final class PeerLink {
                         // The acceptor only ever sends handshake frames and pongs, so the small limit stays.
                         ByteToMessageHandler(PeerFrameDecoder()),
                         MessageToByteHandler(PeerFrameEncoder()),
-                        PeerDialerHandler(peer: peer, credentials: credentials, timeout: handshakeTimeout,
-                                          logger: logger) { channel in link.value.onAuthenticated(channel) },
+                        PeerDialerHandler(peer: peer, credentials: credentials, timeout: handshakeTimeout, logger: logger,
+                                          shouldLogFailure: { link.value.handshakeFailureLog.shouldLog(now: .now()) }) { channel in
+                            link.value.onAuthenticated(channel)
+                        },
                         PeerLivenessHandler(side: .dialer, settings: liveness) { _, silentFor in
                             link.value.onSilence(channel, silentFor: silentFor)
                         },
@@ -216,15 +220,21 @@ final class PeerDialerHandler: ChannelInboundHandler {
     let timeout: TimeAmount
     let logger: Logger
     let onAuthenticated: (any Channel) -> Void
+    /// Whether to log a failed handshake now, and how many went unlogged since the last line:
+    /// the link redials every 50–250 ms, so a peer that keeps refusing us (another cluster's
+    /// secret, say) would otherwise write several error lines a second for as long as it lasts.
+    let shouldLogFailure: () -> (log: Bool, suppressed: Int)
     private var state = State.idle
     private var deadline: Scheduled<Void>?
 
     init(peer: ReplicaID, credentials: PeerCredentials, timeout: TimeAmount, logger: Logger,
+         shouldLogFailure: @escaping () -> (log: Bool, suppressed: Int) = { (true, 0) },
          onAuthenticated: @escaping (any Channel) -> Void) {
         self.peer = peer
         self.credentials = credentials
         self.timeout = timeout
         self.logger = logger
+        self.shouldLogFailure = shouldLogFailure
         self.onAuthenticated = onAuthenticated
     }
 
@@ -282,9 +292,13 @@ final class PeerDialerHandler: ChannelInboundHandler {
     private func fail(_ message: Logger.Message, reason: String? = nil, context: ChannelHandlerContext) {
         if case .authenticated = state, reason == nil { return }
         deadline?.cancel()
-        var metadata: Logger.Metadata = ["peer.id": "\(peer)"]
-        if let reason { metadata["reason"] = "\(reason)" }
-        logger.error(message, metadata: metadata)
+        let (log, suppressed) = shouldLogFailure()
+        if log {
+            var metadata: Logger.Metadata = ["peer.id": "\(peer)"]
+            if let reason { metadata["reason"] = "\(reason)" }
+            if suppressed > 0 { metadata["suppressed"] = "\(suppressed)" }
+            logger.error(message, metadata: metadata)
+        }
         context.close(promise: nil)
     }
 

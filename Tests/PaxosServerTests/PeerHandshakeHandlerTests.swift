@@ -9,6 +9,7 @@ import NIOEmbedded
 import PaxosAuth
 import PaxosCore
 import PaxosWire
+import Synchronization
 import Testing
 
 @testable import PaxosServer
@@ -167,12 +168,13 @@ struct PeerHandshakeHandlerTests {
     }
 
     /// A dialing channel for replica 2 calling replica 1; returns the nonce its hello carried.
-    static func dialer(onAuthenticated: @escaping (any Channel) -> Void) throws -> (EmbeddedChannel, [UInt8]) {
+    static func dialer(logger: Logger = Logger(label: "test"), shouldLogFailure: @escaping () -> (log: Bool, suppressed: Int) = { (true, 0) },
+                       onAuthenticated: @escaping (any Channel) -> Void) throws -> (EmbeddedChannel, [UInt8]) {
         var credentials = Self.credentials
         credentials.replica = ReplicaID(2)
         let channel = EmbeddedChannel(handler: PeerDialerHandler(
-            peer: ReplicaID(1), credentials: credentials, timeout: .seconds(3), logger: Logger(label: "test"),
-            onAuthenticated: onAuthenticated))
+            peer: ReplicaID(1), credentials: credentials, timeout: .seconds(3), logger: logger,
+            shouldLogFailure: shouldLogFailure, onAuthenticated: onAuthenticated))
         try channel.connect(to: SocketAddress(ipAddress: "192.0.2.1", port: 7381)).wait()
         guard case .hello(.request("kv-test", ReplicaID(2), ReplicaID(1), let nonce)) = try channel.readOutbound(as: PeerFrame.self) else {
             throw HandlerTestError("the dialer did not open with its hello")
@@ -209,6 +211,28 @@ struct PeerHandshakeHandlerTests {
             nonce: transcript.acceptorNonce, proof: PeerHandshake.proof(.acceptor, for: transcript, secret: impostor))))
         #expect(try channel.readOutbound(as: PeerFrame.self) == nil)
         #expect(!channel.isActive && handedOver == 0)
+    }
+
+    @Test("dialer: failed handshakes of one link are logged once per throttle interval, with the count left out")
+    func dialerFailureLogThrottled() throws {
+        let lines = Mutex<[String]>([])
+        let logger = Logger(label: "test") { label in PaxosLogHandler(label: label, format: .text) { line in lines.withLock { $0.append(line) } } }
+        let throttle = Mutex(LogThrottle())
+        let now = Mutex(NIODeadline.uptimeNanoseconds(0))
+        for attempt in 0..<5 {
+            now.withLock { $0 = .uptimeNanoseconds(UInt64(attempt) * 300_000_000) }  // one redial every 300 ms
+            let (channel, dialerNonce) = try Self.dialer(logger: logger, shouldLogFailure: {
+                let at = now.withLock { $0 }
+                return throttle.withLock { $0.shouldLog(now: at) }
+            }) { _ in }
+            let impostor = try ClusterSecret(Array("impostor-impostor-impostor-12345".utf8))
+            let transcript = PeerHandshake.Transcript(clusterID: "kv-test", dialer: ReplicaID(2), acceptor: ReplicaID(1),
+                                                      dialerNonce: dialerNonce, acceptorNonce: PeerHandshake.makeNonce())
+            try channel.writeInbound(PeerFrame.hello(.challenge(
+                nonce: transcript.acceptorNonce, proof: PeerHandshake.proof(.acceptor, for: transcript, secret: impostor))))
+            #expect(!channel.isActive, "attempt \(attempt) closes")
+        }
+        #expect(lines.withLock { $0.count } == 1, "\(lines.withLock { $0 })")
     }
 
     @Test("dialer: no challenge within the deadline closes the connection")
