@@ -127,6 +127,8 @@ extension HistoryOperation.Kind {
         switch self {
         case .put(_, let value), .setIf(_, let value, _), .getSet(_, let value): value
         case .delete, .get, .incrementBy, .deleteIfEquals, .getDelete: nil
+        // Multi-key writes carry several values; the bound above is for one key's writes.
+        case .mset, .mget, .mdelete, .watch, .exec: nil
         }
     }
 }
