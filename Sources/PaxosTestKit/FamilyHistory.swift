@@ -105,6 +105,15 @@ extension HistoryOperation.Kind {
         }
     }
 
+    /// Every value the operation writes when it writes, one per key for MSET, MSETNX and EXEC
+    /// (`KeyHistory` bounds a lost write by the first read of one of them).
+    var writtenValues: [Bytes] {
+        switch self {
+        case .mset(_, let values, _), .exec(_, let values): values
+        default: writtenValue.map { [$0] } ?? []
+        }
+    }
+
     /// Whether this is an operation on a family (its keys are checked together).
     var isFamilyOperation: Bool {
         switch self {
@@ -125,6 +134,16 @@ extension HistoryOperation.Kind {
         case .watch(let keys): "watch(\(list(keys)))"
         case .exec(let keys, let values): "exec(\(pairs(keys, values)))"
         default: description
+        }
+    }
+}
+
+extension HistoryOperation {
+    /// Every value this operation saw a key hold, MGET's and WATCH's included.
+    var observedValues: [Bytes] {
+        switch (kind, outcome) {
+        case (.mget, .reply(let reply)), (.watch, .reply(let reply)): (reply.readValues ?? []).compactMap { $0 }
+        default: observedValue.map { [$0] } ?? []
         }
     }
 }

@@ -6,18 +6,19 @@ import PaxosCore
 /// - single-key operations on a member key do what `SequentialKey` says;
 /// - MSET writes every key; MSETNX writes every key iff none exists, and answers whether;
 /// - MGET reads every key at one instant: an MGET that sees part of an MSET has no place;
-/// - WATCH is a read (it must see the values it answered) that also records, per key, the
-///   key's *generation* (the count of writes to it) or that it is absent; its EXEC, a separate
+/// - WATCH is a read (it must see the values it answered) that opens a *watch*: per key,
+///   whether it was absent, and whether it has been written since; its EXEC, a separate
 ///   operation with its own window, writes iff every watched key is as the WATCH saw it, and
 ///   its answer (`.transaction(succeeded:)`) must say so.
 ///
-/// **Generations as revisions.** The real revisions are not visible to the model (a client
-/// cannot know the revision its own write got), but the EXEC's compares only ask whether a
-/// key was written since the WATCH, which generations answer exactly. When no WATCH is open,
-/// generations cannot matter to any later step, so they are reset to zero: equal values with
-/// no open WATCH are then one state, whatever path reached them, and memoisation merges them.
-/// The state is still a function of the linearized operations and their order, so
-/// memoisation on (linearized set, state) stays sound.
+/// **"Written since" as revisions.** The real revisions are not visible to the model (a client
+/// cannot know the revision its own write got), but an EXEC's compare only asks whether a key
+/// present at the WATCH was written since (a new revision), or whether a key absent then is
+/// absent now (`Revision.none` on both sides). So an open watch keeps one flag per key, cleared
+/// by any write to the key, instead of a count of writes (`SequentialFamily`'s generations,
+/// which the tests compare with): two paths that differ only in how many writes came after a
+/// watch reach one state, and memoisation merges them. The state is a function of the
+/// linearized operations and their order, so memoisation on (linearized set, state) is sound.
 ///
 /// **Unknown outcomes.** Every operation of unknown outcome steps without a recorded answer
 /// and stays pending to +∞ (Porcupine's treatment); none floats (`floats`), since what an
@@ -25,20 +26,22 @@ import PaxosCore
 /// dropped. Families are small and few operations are unknown, so no symmetry shortcut is
 /// taken beyond `KeyHistory.predecessor`'s.
 ///
-/// - Invariant: after the first step, `State.values` and `State.generations` have one entry
-///   per family key (`keys`); `State.watches` is sorted by WATCH id.
+/// - Invariant: after the first step, `State.values` has one entry per family key (`keys`);
+///   `State.watches` is sorted by WATCH id; a watch's `intact` is true for every key it saw
+///   absent (only presence matters for those).
 struct FamilyModel: SequentialSpec {
     struct State: Hashable {
         var values: [Bytes?]
-        var generations: [Int]
         var watches: [OpenWatch]
     }
 
-    /// A WATCH linearized whose EXEC is not yet: per watched key, its generation or -1 absent.
+    /// A WATCH linearized whose EXEC is not yet: per watched key, whether it was absent, and
+    /// whether it is unwritten since.
     struct OpenWatch: Hashable {
         var id: Int
         var keys: [Int]
-        var seen: [Int]
+        var sawAbsent: [Bool]
+        var intact: [Bool]
     }
 
     /// One operation, its keys as indices into `keys`; a nil outcome is unknown.
@@ -53,7 +56,7 @@ struct FamilyModel: SequentialSpec {
         case exec(watch: Int?, keys: [Int], values: [Bytes], succeeded: Bool?)
     }
 
-    static let initial = State(values: [], generations: [], watches: [])
+    static let initial = State(values: [], watches: [])
 
     /// The family's keys in byte order.
     let keys: [Bytes]
@@ -105,14 +108,13 @@ struct FamilyModel: SequentialSpec {
         var next = state
         if next.values.count < keys.count {
             next.values += Array(repeating: nil, count: keys.count - next.values.count)
-            next.generations += Array(repeating: 0, count: keys.count - next.generations.count)
         }
         switch step {
         case .single(let key, let kind, let outcome):
             let before = next.values[key]
             let (after, answer) = SequentialKey.apply(kind, to: before)
             if let outcome, outcome != answer { return nil }
-            if SequentialFamily.writes(kind, before: before, answer: answer) { next.generations[key] += 1 }
+            if SequentialFamily.writes(kind, before: before, answer: answer) { next.noteWritten(key) }
             next.values[key] = after
         case .write(let indices, let values, let ifNoneExist, let succeeded):
             let holds = !ifNoneExist || indices.allSatisfy { next.values[$0] == nil }
@@ -123,13 +125,13 @@ struct FamilyModel: SequentialSpec {
             if let removed, removed != Int64(present.count) { return nil }
             for index in present {
                 next.values[index] = nil
-                next.generations[index] += 1
+                next.noteWritten(index)
             }
         case .read(let indices, let values, let watch):
             guard indices.map({ next.values[$0] }) == values else { return nil }
             if let watch {
-                let seen = indices.map { next.values[$0] == nil ? -1 : next.generations[$0] }
-                next.watches.append(OpenWatch(id: watch, keys: indices, seen: seen))
+                let sawAbsent = indices.map { next.values[$0] == nil }
+                next.watches.append(OpenWatch(id: watch, keys: indices, sawAbsent: sawAbsent, intact: indices.map { _ in true }))
                 next.watches.sort { $0.id < $1.id }
             }
         case .exec(let watch, let indices, let values, let succeeded):
@@ -139,7 +141,6 @@ struct FamilyModel: SequentialSpec {
             if let position { next.watches.remove(at: position) }
             if holds { next.write(indices, values) }
         }
-        if next.watches.isEmpty { next.generations = Array(repeating: 0, count: keys.count) }
         return next
     }
 
@@ -151,9 +152,10 @@ struct FamilyModel: SequentialSpec {
             "\(BytesFormat.render(keys[index]))=\(BytesFormat.render(index < state.values.count ? state.values[index] : nil))"
         }
         let watches = state.watches.map { watch in
-            "#\(watch.id) saw generations \(watch.seen.map { $0 < 0 ? "absent" : "\($0)" }.joined(separator: "/"))"
+            "#\(watch.id) saw " + zip(watch.sawAbsent, watch.intact).map { absent, intact in
+                absent ? "absent" : intact ? "unwritten" : "written since" }.joined(separator: "/")
         }
-        return "{" + values.joined(separator: ", ") + "} generations \(state.generations)"
+        return "{" + values.joined(separator: ", ") + "}"
             + (watches.isEmpty ? "" : ", open watches: " + watches.joined(separator: "; "))
     }
 
@@ -183,15 +185,25 @@ extension FamilyModel.State {
     fileprivate mutating func write(_ indices: [Int], _ written: [Bytes]) {
         for (index, value) in zip(indices, written) {
             values[index] = value
-            generations[index] += 1
+            noteWritten(index)
         }
     }
 
-    /// Whether every key `watch` saw is as it saw it: present with the same generation, or
-    /// still absent (the executor's `Revision.none` compare).
+    /// Clears the flag of `index` in every open watch that saw it present.
+    fileprivate mutating func noteWritten(_ index: Int) {
+        for watch in watches.indices {
+            for position in watches[watch].keys.indices
+            where watches[watch].keys[position] == index && !watches[watch].sawAbsent[position] {
+                watches[watch].intact[position] = false
+            }
+        }
+    }
+
+    /// Whether every key `watch` saw is as it saw it: present and unwritten since, or still
+    /// absent (the executor's `Revision.none` compare).
     fileprivate func unchanged(since watch: FamilyModel.OpenWatch) -> Bool {
-        zip(watch.keys, watch.seen).allSatisfy { key, seen in
-            seen < 0 ? values[key] == nil : values[key] != nil && generations[key] == seen
+        watch.keys.indices.allSatisfy { position in
+            watch.sawAbsent[position] ? values[watch.keys[position]] == nil : watch.intact[position]
         }
     }
 }
