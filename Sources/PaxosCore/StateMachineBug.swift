@@ -10,6 +10,10 @@ public enum StateMachineBug: String, CaseIterable, Hashable, Sendable {
     /// Key operations (`Operation.key`) skip the exactly-once rule: a retry of an INCR whose
     /// first copy was applied, but whose answer was lost, is applied again and counts twice.
     case incrWithoutSession = "incr-without-session"
+    /// A transaction (`Operation.txn`) ignores its compares: it always runs its success branch
+    /// and answers that it succeeded, so an EXEC whose WATCHed key was written meanwhile
+    /// (and an MSETNX on a present key) writes anyway. `FamilyModel` catches it.
+    case applyFailedWatch = "apply-failed-watch"
 
     /// Whether the exactly-once decision is skipped for `operation` under `bug`.
     static func skipsSession(_ bug: StateMachineBug?, for operation: Operation) -> Bool {

@@ -115,6 +115,8 @@ struct CounterRegisterModel: SequentialSpec {
         case (.deleteIfEquals(_, let value), .reply(.integer(let count))): return .deleteIfEquals(intern(value), deleted: count == 1)
         case (.deleteIfEquals(_, let value), _): return .deleteIfEquals(intern(value), deleted: nil)
         case (.getDelete, _): return .getDelete(old: old(operation.outcome))
+        case (.mset, _), (.mget, _), (.mdelete, _), (.watch, _), (.exec, _):
+            preconditionFailure("counter register: \(operation.kind) needs FamilyModel")
         }
     }
 

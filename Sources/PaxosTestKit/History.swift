@@ -42,12 +42,28 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
         case deleteIfEquals(key: Bytes, value: Bytes)
         /// GETDEL: `.reply(.bulk(old))` or `.reply(.null)`.
         case getDelete(key: Bytes)
+        // Operations on a family of keys (FamilyModel, docs/design/coordination-api.md §8).
+        /// MSET: `.reply(.array(_))`, one `.ok` per key; MSETNX (`ifNoneExist`):
+        /// `.reply(.transaction(succeeded:_:))`, written iff no key existed.
+        case mset(keys: [Bytes], values: [Bytes], ifNoneExist: Bool)
+        /// MGET, one linearizable read: `.reply(.array(_))` of `.bulk(value)` or `.null` per key.
+        case mget(keys: [Bytes])
+        /// DEL of several keys: `.reply(.integer(n))`, how many existed.
+        case mdelete(keys: [Bytes])
+        /// WATCH's read of the keys' revisions and values, answered like `mget`; the client's
+        /// next `exec` compares with the revisions it saw.
+        case watch(keys: [Bytes])
+        /// EXEC of the client's last `watch` (`FamilyHistory.watchOfExec`): writes `values` to
+        /// `keys` iff no watched key was written since the watch read;
+        /// `.reply(.transaction(succeeded:_:))`.
+        case exec(keys: [Bytes], values: [Bytes])
 
         public var key: Bytes {
             switch self {
             case .put(let key, _), .delete(let key), .get(let key): key
             case .incrementBy(let key, _), .setIf(let key, _, _), .getSet(let key, _),
                  .deleteIfEquals(let key, _), .getDelete(let key): key
+            case .mset(let keys, _, _), .mget(let keys), .mdelete(let keys), .watch(let keys), .exec(let keys, _): keys.first ?? []
             }
         }
 
@@ -57,6 +73,7 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
             switch self {
             case .put, .delete, .get: true
             case .incrementBy, .setIf, .getSet, .deleteIfEquals, .getDelete: false
+            case .mset, .mget, .mdelete, .watch, .exec: false
             }
         }
 
@@ -71,6 +88,7 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
             case .getSet(let key, let value): "getSet(\(BytesFormat.render(key)), \(BytesFormat.render(value)))"
             case .deleteIfEquals(let key, let value): "delIfEq(\(BytesFormat.render(key)), \(BytesFormat.render(value)))"
             case .getDelete(let key): "getDel(\(BytesFormat.render(key)))"
+            case .mset, .mget, .mdelete, .watch, .exec: familyDescription
             }
         }
     }
@@ -158,6 +176,9 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
         case (.setIf, .reply(.ok)), (.setIf, .reply(.null)): true
         case (.getSet, .reply(.bulk)), (.getSet, .reply(.null)), (.getDelete, .reply(.bulk)), (.getDelete, .reply(.null)): true
         case (.deleteIfEquals, .reply(.integer(let count))): count == 0 || count == 1
+        case (.mset(_, _, false), .reply(.array)), (.mset(_, _, true), .reply(.transaction)): true
+        case (.mget, .reply(.array)), (.watch, .reply(.array)), (.exec, .reply(.transaction)): true
+        case (.mdelete(let keys), .reply(.integer(let count))): count >= 0 && count <= keys.count
         default: false
         }
     }

@@ -97,23 +97,28 @@ struct KeyHistory<Model: SequentialSpec> {
     /// Writes are puts and the key operations that write a value they carry (SET NX/XX/IFEQ,
     /// GETSET); observers are gets and the key operations that return the old value (GETSET,
     /// GETDEL). An INCR writes a value it does not carry, so on a key with INCRs a value that
-    /// is an integer has no single known writer and is never bounded this way.
+    /// is an integer has no single known writer and is never bounded this way. In a family,
+    /// MSET, MSETNX and EXEC write one value per key and MGET and WATCH observe one per key: a
+    /// lost multi-key write is bounded by the first observation of any of its values that
+    /// nothing else writes.
     private static func returnTimes(of operations: [HistoryOperation]) -> [UInt64?] {
         let increments = operations.contains { if case .incrementBy = $0.kind { true } else { false } }
         var writesOfValue: [Bytes: Int] = [:]
         var firstObservedAt: [Bytes: UInt64] = [:]
         for operation in operations {
-            if let value = operation.kind.writtenValue { writesOfValue[value, default: 0] += 1 }
-            if let value = operation.observedValue, let completedAt = operation.completedAt {
+            for value in operation.kind.writtenValues { writesOfValue[value, default: 0] += 1 }
+            guard let completedAt = operation.completedAt else { continue }
+            for value in operation.observedValues {
                 firstObservedAt[value] = min(firstObservedAt[value] ?? .max, completedAt)
             }
         }
         return operations.map { operation in
             guard operation.outcome == .unknown else { return operation.completedAt }
-            guard let value = operation.kind.writtenValue, writesOfValue[value] == 1,
-                !(increments && RedisInteger.parse(value) != nil),
-                let observedAt = firstObservedAt[value]
-            else { return nil }
+            let bounds = operation.kind.writtenValues.compactMap { value -> UInt64? in
+                guard writesOfValue[value] == 1, !(increments && RedisInteger.parse(value) != nil) else { return nil }
+                return firstObservedAt[value]
+            }
+            guard let observedAt = bounds.min() else { return nil }
             // A get that completed before this put was invoked cannot have seen it; clamping
             // keeps call before return, and the search then rejects that get.
             return max(operation.invokedAt, observedAt)
@@ -127,6 +132,8 @@ extension HistoryOperation.Kind {
         switch self {
         case .put(_, let value), .setIf(_, let value, _), .getSet(_, let value): value
         case .delete, .get, .incrementBy, .deleteIfEquals, .getDelete: nil
+        // Multi-key writes carry several values; the bound above is for one key's writes.
+        case .mset, .mget, .mdelete, .watch, .exec: nil
         }
     }
 }

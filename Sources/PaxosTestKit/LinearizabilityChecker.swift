@@ -46,8 +46,16 @@ public struct LinearizabilityChecker: Sendable {
     /// Checks `history`, key by key in byte order, and reports the first key that violates
     /// linearizability, or why the check gave up.
     public func check(_ history: History) -> LinearizabilityResult {
-        let byKey = Dictionary(grouping: history.operations, by: \.kind.key)
+        // Keys that multi-key operations tie together are checked as families (FamilyHistory).
+        let (byKey, families) = FamilyHistory.partition(history.operations)
         var inconclusiveReasons: [String] = []
+        for family in families {
+            switch check(KeyHistory<FamilyModel>(key: family.key, operations: family.operations)) {
+            case .linearizable: continue
+            case .violation(let violation): return .violation(violation)
+            case .inconclusive(let reason): inconclusiveReasons.append(reason)
+            }
+        }
         for key in byKey.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             let operations = byKey[key] ?? []
             // Plain keys keep the plain register, whose unknown writes may float (faster).

@@ -35,7 +35,7 @@ public struct LinearizabilityViolation: Hashable, Sendable, CustomStringConverti
         self.key = history.key
         self.operations = history.operations
         self.longestLinearization = diagnosis.linearization.map { history.operations[$0] }
-        self.valueAfterLinearization = Self.value(after: longestLinearization)
+        self.valueAfterLinearization = Self.value(after: longestLinearization, key: history.key)
         self.blockingOperation = history.operations[diagnosis.blocking]
         self.rejections = diagnosis.candidates.map { candidate in
             let reason = history.model.explain(history.steps[candidate], in: diagnosis.state)
@@ -45,9 +45,11 @@ public struct LinearizabilityViolation: Hashable, Sendable, CustomStringConverti
 
     /// The register's value after `linearization`. Replaying the operations, not reading the
     /// model's state, recovers the actual bytes of a write that the model only knew as
-    /// "unobserved".
-    private static func value(after linearization: [HistoryOperation]) -> Bytes? {
-        linearization.reduce(nil) { value, operation in SequentialKey.apply(operation.kind, to: value).value }
+    /// "unobserved". A family's operations replay on the whole family (`SequentialFamily`).
+    private static func value(after linearization: [HistoryOperation], key: Bytes) -> Bytes? {
+        var family = SequentialFamily(operations: linearization)
+        for operation in linearization { _ = family.apply(operation) }
+        return family.values[key]
     }
 
     public var description: String {

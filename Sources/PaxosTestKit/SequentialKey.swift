@@ -32,6 +32,8 @@ public enum SequentialKey {
             return value == expected ? (nil, .reply(.integer(1))) : (value, .reply(.integer(0)))
         case .getDelete:
             return (nil, .reply(value.map { .bulk($0) } ?? .null))
+        case .mset, .mget, .mdelete, .watch, .exec:
+            preconditionFailure("sequential key: \(kind) spans a family; apply it with SequentialFamily")
         }
     }
 }

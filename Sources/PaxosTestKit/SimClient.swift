@@ -41,17 +41,29 @@ enum SimOperationKind: Hashable {
     case getSet(key: Bytes, value: Bytes)
     case deleteIfEquals(key: Bytes, value: Bytes)
     case getDelete(key: Bytes)
+    // Operations on a family of keys, with `coordinationOps` (Simulation+Families.swift).
+    case mset(keys: [Bytes], values: [Bytes], ifNoneExist: Bool)
+    case mget(keys: [Bytes])
+    case mdelete(keys: [Bytes])
+    /// WATCH's read of the keys' values and revisions.
+    case watch(keys: [Bytes])
+    /// EXEC of the client's WATCH: one transaction comparing the revisions it saw.
+    case exec(keys: [Bytes], values: [Bytes], revisions: [Revision])
 
     var key: Bytes {
         switch self {
         case .put(let key, _), .delete(let key), .get(let key): key
         case .incrementBy(let key, _), .setIf(let key, _, _), .getSet(let key, _), .deleteIfEquals(let key, _),
              .getDelete(let key): key
+        case .mset(let keys, _, _), .mget(let keys), .mdelete(let keys), .watch(let keys), .exec(let keys, _, _): keys.first ?? []
         }
     }
 
     var isWrite: Bool {
-        if case .get = self { false } else { true }
+        switch self {
+        case .get, .mget, .watch: false
+        default: true
+        }
     }
 }
 
@@ -62,4 +74,6 @@ enum SimOutcome: Hashable {
     case value(Bytes?)
     /// A key operation's reply.
     case reply(OpReply)
+    /// A read of several keys, or with revisions (MGET, WATCH).
+    case answer(ReadAnswer)
 }

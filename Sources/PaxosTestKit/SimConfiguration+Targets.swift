@@ -121,6 +121,15 @@ extension SimConfiguration {
             clients = max(clients, 3)
             maxThinkUnits = min(maxThinkUnits, 10)
             retainSlots = nil
+        case .applyFailedWatch:
+            // The bug shows when a write lands between a WATCH and its EXEC: several busy
+            // clients on a family (two keys or more per group, so a family can form; the
+            // families themselves are drawn by SimFamilies). No compaction, as above: an
+            // installed snapshot would drop the bug with the rules.
+            clients = max(clients, 4)
+            keys = max(keys, [2, 3].randomElement(using: &random)!)
+            maxThinkUnits = min(maxThinkUnits, 10)
+            retainSlots = nil
         }
     }
 }

@@ -6,6 +6,7 @@ import PaxosShell
 extension Simulation {
     func clientNext(_ index: Int) {
         guard now < stopInvoking, clients[index].current == nil else { return }
+        if issueFamilyExec(index) { return }
         let key = keyspace[Int.random(in: 0..<keyspace.count, using: &random)]
         let roll = Int.random(in: 0..<10, using: &random)
         var kind: SimOperationKind
@@ -61,7 +62,7 @@ extension Simulation {
         if let operation = current.kind.operation {
             kind = .write(ClientRequest(client: client.id, sequence: current.sequence, operation: operation, origin: origin))
         } else {
-            kind = .read(.value(of: current.kind.key))
+            kind = .read(current.kind.readQuery)
         }
         let (token, effects) = replicas[replica].shell.submit(kind, now: now, view: view)
         replicas[replica].waiters[token] = (index, current.op)
@@ -86,6 +87,7 @@ extension Simulation {
             }
             records[op].completed = (now, outcome)
             coordination?.noteAnswered(current.kind, outcome)
+            noteFamilyAnswer(index, current.kind, outcome)
             if case .reply(let reply) = outcome { stats.keyOperationAnswers[current.kind.answerLabel(reply), default: 0] += 1 }
             clients[index].current = nil
             stats.completed += 1

@@ -22,15 +22,19 @@ struct SimCoordination {
     /// The last value the simulation saw written to or read from each key: what IFEQ and
     /// DELIFEQ compare with, so that their conditions often hold.
     var recentValue: [Bytes: Bytes] = [:]
+    /// Keys grouped into families, and WATCHes waiting for their EXEC (Simulation+Families.swift).
+    var families: SimFamilies
 
-    init(random: SeededGenerator, keyspace: [Bytes]) {
+    init(random: SeededGenerator, keyspace: [Bytes], groupMap: GroupMap, alwaysFamilies: Bool = false) {
         var random = random
         self.counterKeys = Set(keyspace.filter { _ in Bool.random(using: &random) })
+        self.families = SimFamilies(keyspace: keyspace, groupMap: groupMap, always: alwaysFamilies, using: &random)
         self.random = random
     }
 
     /// What the write or delete `kind`, drawn by the main stream, becomes.
     mutating func substitute(_ kind: SimOperationKind) -> SimOperationKind {
+        if let family = families.family(of: kind.key) { return families.substitute(kind, on: family, using: &random) }
         let roll = Int.random(in: 0..<20, using: &random)
         switch kind {
         case .put(let key, _) where counterKeys.contains(key):
@@ -86,6 +90,7 @@ extension SimOperationKind {
         case .getSet(let key, let value): .key(.set(key: key, value: value, SetOptions(returnsOld: true)))
         case .deleteIfEquals(let key, let value): .key(.delete(keys: [key], ifEquals: value))
         case .getDelete(let key): .key(.getDelete(key: key))
+        case .mset, .mget, .mdelete, .watch, .exec: familyOperation
         }
     }
 
@@ -100,6 +105,7 @@ extension SimOperationKind {
         case .getSet(let key, let value): .getSet(key: key, value: value)
         case .deleteIfEquals(let key, let value): .deleteIfEquals(key: key, value: value)
         case .getDelete(let key): .getDelete(key: key)
+        case .mset, .mget, .mdelete, .watch, .exec: familyHistoryKind
         }
     }
 
@@ -114,6 +120,12 @@ extension SimOperationKind {
         case .getSet: "getset"
         case .deleteIfEquals: "delifeq"
         case .getDelete: "getdel"
+        case .mset(_, _, false): "mset"
+        case .mset(_, _, true): "msetnx"
+        case .mget: "mget"
+        case .mdelete: "del"
+        case .watch: "watch"
+        case .exec: "exec"
         }
         let answer = switch reply {
         case .ok: "ok"
@@ -122,9 +134,9 @@ extension SimOperationKind {
         case .bulk: "value"
         case .error(let error): "\(error)"
         case .notRemembered: "not-remembered"
-        // No simulated client sends MSET or transactions yet.
         case .array: "array"
-        case .transaction: "transaction"
+        // MSETNX and EXEC (Simulation+Families.swift): whether the writes happened.
+        case .transaction(let succeeded, _): succeeded ? "succeeded" : "failed"
         }
         return "\(operation) \(answer)"
     }
@@ -143,6 +155,7 @@ extension SimOutcome {
         case .deleted(let existed): .deleted(existed: existed)
         case .value(let value): .value(value)
         case .reply(let reply): .reply(reply)
+        case .answer(let answer): .reply(.readReply(answer.entries.map { $0?.value }))
         }
     }
 }

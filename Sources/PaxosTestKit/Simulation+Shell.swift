@@ -103,7 +103,9 @@ extension Simulation {
         switch outcome {
         case .applied(.ok): .outcome(.ok)
         case .applied(.deleted(let existed)): .outcome(.deleted(existed: existed))
-        case .answer(let answer): .outcome(.value(answer.firstValue))
+        case .answer(let answer) where answer.entries.count == 1 && answer.fields == .value: .outcome(.value(answer.firstValue))
+        // MGET and WATCH (Simulation+Families.swift).
+        case .answer(let answer): .outcome(.answer(answer))
         case .applied(.superseded), .applied(.expired): .unknown
         // Applied, but a retry's reply too large to have been kept: nothing known of it.
         case .applied(.reply(.notRemembered)): .unknown

@@ -222,7 +222,9 @@ public final class Simulation {
         }
         self.keyspace = configuration.keyspace
         if configuration.coordinationOps {
-            self.coordination = SimCoordination(random: coordinationStream, keyspace: configuration.keyspace)
+            self.coordination = SimCoordination(random: coordinationStream, keyspace: configuration.keyspace,
+                                                groupMap: configuration.groupMap,
+                                                alwaysFamilies: stateMachineBug == .applyFailedWatch)
         }
         self.replayFlags = (replicas.map { " --replicas \($0)" } ?? "") + (groups > 1 ? " --groups \(groups)" : "")
             + (corruptMessages ? " --corrupt-messages" : "") + (partitionPatterns ? " --partition-patterns" : "")

@@ -65,7 +65,7 @@ struct PaxosSim: ParsableCommand {
     @Flag(help: "Print the operator's membership requests and answers, disk losses, chosen memberships and, at the end, every replica's state (for replaying one seed).")
     var traceMembership = false
 
-    @Flag(inversion: .prefixedNo, help: "Clients also issue key operations (INCRBY, SET NX/XX/IFEQ, GETSET, DELIFEQ, GETDEL), which the linearizability checker judges as a register with those operations. Default: drawn from the seed in a quarter of runs.")
+    @Flag(inversion: .prefixedNo, help: "Clients also issue key operations (INCRBY, SET NX/XX/IFEQ, GETSET, DELIFEQ, GETDEL) and, on families of two or three keys of one group, MSET, MSETNX, MGET, DEL and WATCH-then-EXEC, which the linearizability checker judges as a register with those operations or as a family. Default: drawn from the seed in a quarter of runs.")
     var coordinationOps: Bool?
 
     @Option(help: "Plant a bug of the apply rule (every replica runs it) to show the checkers catch it: \(StateMachineBug.allCases.map(\.rawValue).joined(separator: ", ")). Brings --coordination-ops.")
