@@ -115,6 +115,8 @@ struct CounterRegisterModel: SequentialSpec {
         case (.deleteIfEquals(_, let value), .reply(.integer(let count))): return .deleteIfEquals(intern(value), deleted: count == 1)
         case (.deleteIfEquals(_, let value), _): return .deleteIfEquals(intern(value), deleted: nil)
         case (.getDelete, _): return .getDelete(old: old(operation.outcome))
+        case (.setExpiring, _), (.expire, _), (.expiry, _):
+            preconditionFailure("counter register: \(operation.kind) needs TTLRegisterModel")
         }
     }
 

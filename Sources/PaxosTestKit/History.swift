@@ -42,12 +42,22 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
         case deleteIfEquals(key: Bytes, value: Bytes)
         /// GETDEL: `.reply(.bulk(old))` or `.reply(.null)`.
         case getDelete(key: Bytes)
+        /// SET PX: `.reply(.ok)`; the key then expires about `milliseconds` later (`TTLWindow`).
+        case setExpiring(key: Bytes, value: Bytes, milliseconds: Int64)
+        /// PEXPIRE: `.reply(.integer(1))` if the key existed and now expires about `milliseconds`
+        /// later, `.integer(0)` if it was absent.
+        case expire(key: Bytes, milliseconds: Int64)
+        /// Not a client's: the expiry an earlier SET PX or PEXPIRE (`of`) scheduled, which
+        /// `TTLWindow` adds to a history with the window in which it must take effect. It
+        /// deletes the key if that operation's deadline is still the key's; `.ok`.
+        case expiry(key: Bytes, of: ID)
 
         public var key: Bytes {
             switch self {
             case .put(let key, _), .delete(let key), .get(let key): key
             case .incrementBy(let key, _), .setIf(let key, _, _), .getSet(let key, _),
                  .deleteIfEquals(let key, _), .getDelete(let key): key
+            case .setExpiring(let key, _, _), .expire(let key, _), .expiry(let key, _): key
             }
         }
 
@@ -57,6 +67,7 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
             switch self {
             case .put, .delete, .get: true
             case .incrementBy, .setIf, .getSet, .deleteIfEquals, .getDelete: false
+            case .setExpiring, .expire, .expiry: false
             }
         }
 
@@ -71,6 +82,9 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
             case .getSet(let key, let value): "getSet(\(BytesFormat.render(key)), \(BytesFormat.render(value)))"
             case .deleteIfEquals(let key, let value): "delIfEq(\(BytesFormat.render(key)), \(BytesFormat.render(value)))"
             case .getDelete(let key): "getDel(\(BytesFormat.render(key)))"
+            case .setExpiring(let key, let value, let ms): "set(\(BytesFormat.render(key)), \(BytesFormat.render(value)), PX \(ms))"
+            case .expire(let key, let ms): "pexpire(\(BytesFormat.render(key)), \(ms))"
+            case .expiry(let key, let of): "expiry(\(BytesFormat.render(key)) of \(of))"
             }
         }
     }
@@ -158,6 +172,8 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
         case (.setIf, .reply(.ok)), (.setIf, .reply(.null)): true
         case (.getSet, .reply(.bulk)), (.getSet, .reply(.null)), (.getDelete, .reply(.bulk)), (.getDelete, .reply(.null)): true
         case (.deleteIfEquals, .reply(.integer(let count))): count == 0 || count == 1
+        case (.setExpiring, .reply(.ok)), (.expiry, .ok): true
+        case (.expire, .reply(.integer(let count))): count == 0 || count == 1
         default: false
         }
     }

@@ -36,6 +36,9 @@ import PaxosCore
 public struct LinearizabilityChecker: Sendable {
     /// The most distinct (linearized set, state) pairs explored for one key before giving up.
     public var maxStatesPerKey: Int
+    /// How far the leaders' clocks may disagree with real time between them, in history time
+    /// units: the slack of every TTL window (`TTLWindow`).
+    public var expirySlackUnits: UInt64 = 0
 
     /// - Precondition: `maxStatesPerKey > 0`.
     public init(maxStatesPerKey: Int = 1_000_000) {
@@ -48,11 +51,14 @@ public struct LinearizabilityChecker: Sendable {
     public func check(_ history: History) -> LinearizabilityResult {
         let byKey = Dictionary(grouping: history.operations, by: \.kind.key)
         var inconclusiveReasons: [String] = []
+        let expiryIDBase = (history.operations.map(\.id.rawValue).max() ?? -1) + 1
         for key in byKey.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             let operations = byKey[key] ?? []
             // Plain keys keep the plain register, whose unknown writes may float (faster).
             let verdict = operations.allSatisfy(\.kind.isRegisterOperation)
                 ? check(KeyHistory<RegisterModel>(key: key, operations: operations))
+                : operations.contains(where: \.kind.schedulesExpiry) ? check(KeyHistory<TTLRegisterModel>(key: key,
+                    operations: operations + TTLWindow.expiries(of: operations, slackUnits: expirySlackUnits, idBase: expiryIDBase)))
                 : check(KeyHistory<CounterRegisterModel>(key: key, operations: operations))
             switch verdict {
             case .linearizable: continue

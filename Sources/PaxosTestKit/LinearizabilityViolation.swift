@@ -47,7 +47,8 @@ public struct LinearizabilityViolation: Hashable, Sendable, CustomStringConverti
     /// model's state, recovers the actual bytes of a write that the model only knew as
     /// "unobserved".
     private static func value(after linearization: [HistoryOperation]) -> Bytes? {
-        linearization.reduce(nil) { value, operation in SequentialKey.apply(operation.kind, to: value).value }
+        if linearization.contains(where: \.kind.schedulesExpiry) { return TTLWindow.replay(linearization) }
+        return linearization.reduce(nil) { value, operation in SequentialKey.apply(operation.kind, to: value).value }
     }
 
     public var description: String {

@@ -66,6 +66,8 @@ struct RegisterModel: SequentialSpec {
         case (.get, _): return nil
         case (.incrementBy, _), (.setIf, _), (.getSet, _), (.deleteIfEquals, _), (.getDelete, _):
             preconditionFailure("register: \(operation.kind) needs CounterRegisterModel")
+        case (.setExpiring, _), (.expire, _), (.expiry, _):
+            preconditionFailure("register: \(operation.kind) needs TTLRegisterModel")
         }
     }
 

@@ -32,6 +32,14 @@ public enum SequentialKey {
             return value == expected ? (nil, .reply(.integer(1))) : (value, .reply(.integer(0)))
         case .getDelete:
             return (nil, .reply(value.map { .bulk($0) } ?? .null))
+        case .setExpiring(_, let written, _):
+            return (written, .reply(.ok))
+        case .expire:
+            return (value, .reply(.integer(value == nil ? 0 : 1)))
+        case .expiry:
+            // Whether the deadline it carries out is still the key's is not in the value: a
+            // caller replaying expiries tracks that itself (`TTLWindow.replay`).
+            return (nil, .ok)
         }
     }
 }

@@ -174,7 +174,7 @@ extension ProcessTests {
                         outcome = .value(try client.get(key))
                     case .delete(let key):
                         outcome = .deleted(existed: try client.delete(key))
-                    case .incrementBy, .setIf, .getSet, .deleteIfEquals, .getDelete:
+                    case .incrementBy, .setIf, .getSet, .deleteIfEquals, .getDelete, .setExpiring, .expire, .expiry:
                         preconditionFailure("nemesis: this workload draws no key operations")
                     }
                 } catch {
