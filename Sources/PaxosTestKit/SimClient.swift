@@ -41,12 +41,16 @@ enum SimOperationKind: Hashable {
     case getSet(key: Bytes, value: Bytes)
     case deleteIfEquals(key: Bytes, value: Bytes)
     case getDelete(key: Bytes)
+    // TTL operations, with `SimConfiguration.leaderClocks` (Simulation+Expiry.swift).
+    case setExpiring(key: Bytes, value: Bytes, milliseconds: Int64)
+    case expire(key: Bytes, milliseconds: Int64)
 
     var key: Bytes {
         switch self {
         case .put(let key, _), .delete(let key), .get(let key): key
         case .incrementBy(let key, _), .setIf(let key, _, _), .getSet(let key, _), .deleteIfEquals(let key, _),
              .getDelete(let key): key
+        case .setExpiring(let key, _, _), .expire(let key, _): key
         }
     }
 

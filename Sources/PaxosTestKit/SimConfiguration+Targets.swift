@@ -121,6 +121,8 @@ extension SimConfiguration {
             clients = max(clients, 3)
             maxThinkUnits = min(maxThinkUnits, 10)
             retainSlots = nil
+        case .clockFromReplica, .clockNotMonotonic:
+            targetClock(bug, using: &random)
         }
     }
 }

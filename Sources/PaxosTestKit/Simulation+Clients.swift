@@ -23,6 +23,7 @@ extension Simulation {
             coordination.noteInvoked(kind)
             self.coordination = coordination
         }
+        kind = substituteExpiry(kind)
         records.append(SimRecord(client: index, kind: kind, invokedAt: now))
         let group = configuration.groupMap.group(of: key).index
         clients[index].current = .init(op: records.count - 1, kind: kind, sequence: clients[index].sequence, group: group)

@@ -86,6 +86,8 @@ extension SimOperationKind {
         case .getSet(let key, let value): .key(.set(key: key, value: value, SetOptions(returnsOld: true)))
         case .deleteIfEquals(let key, let value): .key(.delete(keys: [key], ifEquals: value))
         case .getDelete(let key): .key(.getDelete(key: key))
+        case .setExpiring(let key, let value, let ms): .key(.set(key: key, value: value, SetOptions(expiry: .after(milliseconds: ms))))
+        case .expire(let key, let ms): .key(.expire(key: key, .after(milliseconds: ms), .always, ifEquals: nil))
         }
     }
 
@@ -100,6 +102,8 @@ extension SimOperationKind {
         case .getSet(let key, let value): .getSet(key: key, value: value)
         case .deleteIfEquals(let key, let value): .deleteIfEquals(key: key, value: value)
         case .getDelete(let key): .getDelete(key: key)
+        case .setExpiring(let key, let value, let ms): .setExpiring(key: key, value: value, milliseconds: ms)
+        case .expire(let key, let ms): .expire(key: key, milliseconds: ms)
         }
     }
 
@@ -114,6 +118,8 @@ extension SimOperationKind {
         case .getSet: "getset"
         case .deleteIfEquals: "delifeq"
         case .getDelete: "getdel"
+        case .setExpiring: "set-px"
+        case .expire: "pexpire"
         }
         let answer = switch reply {
         case .ok: "ok"

@@ -28,10 +28,6 @@ extension Simulation {
         return view
     }
 
-    /// The leader's stamp source: the simulated time with `leaderClocks` (no skew yet), else
-    /// none, so plain runs propose legacy batches exactly as they always did.
-    var wallTime: LeaderTime? { configuration.leaderClocks ? LeaderTime(rawValue: now) : nil }
-
     /// Carries out the shell's effects in order, as `GroupNode.perform` does.
     func perform(_ effects: [ShellEffect], at index: Int) {
         for effect in effects {

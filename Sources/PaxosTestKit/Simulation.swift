@@ -41,6 +41,10 @@ public final class Simulation {
     var records: [SimRecord] = []
     /// What the clients' key operations draw from, with `coordinationOps` (Simulation+Coordination.swift).
     var coordination: SimCoordination?
+    /// The nodes' wall clocks, with `leaderClocks` (Simulation+Clocks.swift).
+    var clocks: SimClocks?
+    /// What the clients' SET PX and PEXPIRE draw from, with `leaderClocks` (Simulation+Expiry.swift).
+    var expiry: SimExpiry?
     /// Links cut by a partition, stored as (lower id, higher id). A node-level fault: it cuts
     /// every group's traffic between the two nodes.
     var cut: Set<[UInt32]> = []
@@ -95,7 +99,7 @@ public final class Simulation {
                 partitionPatterns: Bool = false, reconfigure: Bool? = nil, diskLoss: Bool? = nil,
                 simulatorBug: SimulatorBug? = nil, sessionExpirySlots: UInt64? = nil, powerLosses: Bool = false,
                 shellBug: ShellBug? = nil, leaderClocks: Bool = false, coordinationOps: Bool? = nil,
-                stateMachineBug: StateMachineBug? = nil, stateMachineBugFixed: Bool = false) {
+                stateMachineBug: StateMachineBug? = nil, stateMachineBugFixed: Bool = false, clockSkewMax: UInt64? = nil) {
         precondition(plantedBugGroup.map { $0 >= 0 && $0 < groups } ?? true, "simulation: bug group \(plantedBugGroup ?? 0) of \(groups)")
         self.seed = seed
         var random = SeededGenerator(seed: seed)
@@ -165,6 +169,8 @@ public final class Simulation {
         configuration.coordinationOps = stateMachineBug != nil || (coordinationOps ?? drawnCoordination)
         configuration.stateMachineBug = stateMachineBugFixed ? nil : stateMachineBug
         if let stateMachineBug { configuration.target(stateMachineBug, using: &aim) }
+        // Clocks and TTL operations come from streams of their own (Simulation+Clocks.swift).
+        let clocks = configuration.leaderClocks ? Self.drawClocks(seed: seed, configuration: &configuration, skewMaxUnits: clockSkewMax) : nil
         if configuration.diskLoss {
             // Disk loss is a crash fault; make sure the nemesis runs.
             configuration.crashes = true
@@ -224,6 +230,8 @@ public final class Simulation {
         if configuration.coordinationOps {
             self.coordination = SimCoordination(random: coordinationStream, keyspace: configuration.keyspace)
         }
+        self.clocks = clocks
+        if configuration.leaderClocks { self.expiry = SimExpiry(seed: seed) }
         self.replayFlags = (replicas.map { " --replicas \($0)" } ?? "") + (groups > 1 ? " --groups \(groups)" : "")
             + (corruptMessages ? " --corrupt-messages" : "") + (partitionPatterns ? " --partition-patterns" : "")
             + (reconfigure.map { $0 ? " --reconfigure" : " --no-reconfigure" } ?? "")
@@ -233,6 +241,7 @@ public final class Simulation {
             + (shellBug.map { " --shell-bug \($0.rawValue)" } ?? "") + (leaderClocks ? " --leader-clocks" : "")
             + (coordinationOps.map { $0 ? " --coordination-ops" : " --no-coordination-ops" } ?? "")
             + (stateMachineBug.map { " --state-machine-bug \($0.rawValue)" } ?? "") + (stateMachineBugFixed ? " --fixed" : "")
+            + (clockSkewMax.map { " --clock-skew-max \($0)" } ?? "")
         self.clients = (0..<configuration.clients).map { index in
             // Clients start on different nodes for different groups; group 0 as before groups.
             SimClient(index: index, id: ClientID(UInt64(1000 + index)), targets: (0..<groups).map { group in
@@ -249,6 +258,7 @@ public final class Simulation {
         if configuration.crashes || configuration.partitions { schedule(.fault, after: nextFaultGap()) }
         if configuration.reconfigure || configuration.diskLoss { schedule(.membershipChange, after: nextChangeGap()) }
         schedule(.heal, after: configuration.chaosUnits)
+        if let gap = nextClockStepGap() { schedule(.clockStep, after: gap) }
         let end = configuration.chaosUnits + configuration.healUnits
         // A cluster still finishing retried work at `end` gets a bounded grace period to settle
         // (the bound is the liveness claim); the run stops as soon as every replica caught up
@@ -301,7 +311,7 @@ public final class Simulation {
             mix(1, UInt64(index))
             guard replicas[index].incarnation == incarnation, replicas[index].isUp else { return }
             step(index, .tick)
-            perform(replicas[index].shell.tick(now: now, view: shellView(index), wallTime: wallTime), at: index)
+            perform(replicas[index].shell.tick(now: now, view: shellView(index), wallTime: wallTime(index)), at: index)
             checkSnapshotTimeouts(index)
             compactIfDue(index)
             schedule(.tick(replica: index, incarnation: incarnation), after: configuration.tickUnits)
@@ -335,7 +345,7 @@ public final class Simulation {
         case .flushProposals(let index, let incarnation):
             mix(14, UInt64(index))
             guard replicas[index].incarnation == incarnation, replicas[index].isUp else { return }
-            perform(replicas[index].shell.flushProposals(wallTime: wallTime, view: shellView(index)), at: index)
+            perform(replicas[index].shell.flushProposals(wallTime: wallTime(index), view: shellView(index)), at: index)
         case .flush(let index, let incarnation):
             mix(3, UInt64(index))
             guard replicas[index].incarnation == incarnation else { return }
@@ -350,6 +360,7 @@ public final class Simulation {
         case .membershipChange: mix(12); operatorNext()
         case .swapDisk(let id): mix(15, UInt64(id.rawValue)); swapDisk(of: id)
         case .restart(let node): mix(16, UInt64(node)); if !healed { start(node: node) }
+        case .clockStep: mix(17); stepClock()
         }
     }
 
@@ -400,6 +411,8 @@ enum SimEvent {
     case swapDisk(id: ReplicaID)
     /// The restart that follows a crash after a forward (`Simulation.crashAfterForward`).
     case restart(node: Int)
+    /// The nemesis steps a node's clock (`Simulation+Clocks.swift`).
+    case clockStep
 }
 
 /// What a client makes of a node's answer (`Simulation.simReply`).
