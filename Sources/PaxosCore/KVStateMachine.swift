@@ -62,6 +62,10 @@ public struct KVStateMachine: Hashable, Sendable {
 
     /// The answer to a read of some keys, by the rule the SQLite store uses too.
     public func answer(_ query: ReadQuery) -> ReadAnswer { query.answer(from: store) }
+    /// `query` as of the leader's `readTime` (`ReadQuery.read(from:at:)`).
+    public func read(_ query: ReadQuery, at readTime: LeaderTime?) -> ReadResult {
+        query.read(from: store, at: readTime)
+    }
 }
 
 /// `KVRowStore` over two dictionaries. Kept apart from `KVStateMachine` so that the state

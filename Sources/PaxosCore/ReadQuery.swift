@@ -53,21 +53,54 @@ public enum ReadQuery: Hashable, Sendable {
     /// Reads the query's rows from a store: the one rule both stores and the simulator share.
     /// Fields not asked for are left empty (value `[]`, revision `.none`), so an answer's bytes
     /// depend only on what was asked.
+    /// A stale read's answer: by the store's clock alone.
     public func answer<S: KVRowStore>(from store: S) throws(S.Failure) -> ReadAnswer {
-        switch self {
-        case .keys: break
-        case .scan(let position, let count):
-            return ReadAnswer(keyspace: .page(try store.scanPage(from: position, count: min(max(count, 1), Self.maxScanCount))))
-        case .keyCount:
-            return ReadAnswer(keyspace: .count(try store.keyCount()))
+        switch try read(from: store, at: nil) {
+        case .answer(let answer): answer
+        case .expiryDue: preconditionFailure("ReadQuery: a read with no read time found a deadline due")
         }
-        var entries: [ReadAnswer.Entry?] = []
-        entries.reserveCapacity(keys.count)
-        for key in keys {
-            entries.append(try store.row(key).map { ReadAnswer.Entry(row: $0, fields: fields) })
-        }
-        return ReadAnswer(fields: fields, entries: entries)
     }
+
+    /// Reads the query's rows as of `readTime` (the leader's `max(logClock, wallTime)`; nil: the
+    /// store's clock only). A key the store still holds whose deadline is at or before
+    /// `readTime` makes the read `.expiryDue` instead: the leader's clock says the key is gone,
+    /// the log does not yet say so, and an answer of "absent" now could be contradicted by a
+    /// later leader whose clock is behind. The shell commits a clock slot first and reads
+    /// again (docs/design/coordination-api.md §3). Keyspace queries (SCAN, DBSIZE) go by the
+    /// store's clock: they list keys, not promise their absence.
+    ///
+    /// Inlinable so that SQLite's store gets a specialised copy: every GET runs this, and
+    /// through a generic witness each row and error would cross the call indirectly.
+    @inlinable
+    public func read<S: KVRowStore>(from store: S, at readTime: LeaderTime?) throws(S.Failure) -> ReadResult {
+        switch self {
+        case .keys(let keys, let fields):
+            var entries: [ReadAnswer.Entry?] = []
+            entries.reserveCapacity(keys.count)
+            var due: LeaderTime?
+            for key in keys {
+                let row = try store.row(key)
+                if let readTime, let deadline = row?.deadline, deadline <= readTime {
+                    due = max(due ?? deadline, deadline)
+                }
+                entries.append(row.map { ReadAnswer.Entry(row: $0, fields: fields) })
+            }
+            if let due { return .expiryDue(due) }
+            return .answer(ReadAnswer(fields: fields, entries: entries))
+        case .scan(let position, let count):
+            return .answer(ReadAnswer(keyspace: .page(try store.scanPage(from: position, count: min(max(count, 1), Self.maxScanCount)))))
+        case .keyCount:
+            return .answer(ReadAnswer(keyspace: .count(try store.keyCount())))
+        }
+    }
+}
+
+/// What reading a `ReadQuery` gave: its answer, or that the read must wait for the log's clock.
+public enum ReadResult: Hashable, Sendable {
+    case answer(ReadAnswer)
+    /// A key read is live by the log's clock but past its deadline by the read time: the
+    /// latest such deadline, which a clock slot must reach before the read is answered.
+    case expiryDue(LeaderTime)
 }
 
 /// What a `ReadQuery` reads of each row. Raw values are on the wire.
@@ -90,6 +123,7 @@ public struct ReadAnswer: Hashable, Sendable {
             self.revision = revision
         }
 
+        @usableFromInline
         init(row: KVRow, fields: ReadFields) {
             value = fields == .revision ? [] : row.value
             revision = fields == .value ? .none : row.revision

@@ -31,7 +31,7 @@ extension GroupNode {
         return ShellView(isLeader: replica.role == .leader, leaderHint: hint,
                          leaderLinked: hint.map { node.links[$0] != nil } ?? false,
                          chosenThrough: replica.chosenThrough, failed: failures.isFailed,
-                         logClock: logClock, nextDeadline: nextDeadline)
+                         logClock: logClock, nextDeadline: nextDeadline, wallTime: Self.wallTime)
     }
 
     /// Accepts a write or a linearizable read from a local connection.
@@ -82,8 +82,8 @@ extension GroupNode {
                 handle(.propose(batch, time: time))
             case .read(let id):
                 handle(.read(id))
-            case .readState(let query, let token):
-                jobs.append(.read(query, token: token))
+            case .readState(let query, let token, let readTime):
+                jobs.append(.read(query, token: token, readTime: readTime))
             case .forward(let peer, let id, let request):
                 send(.forward(group: group, id: id, request), to: peer)
             case .forwardReply(let peer, let id, let outcome):

@@ -209,8 +209,8 @@ final class GroupNode: @unchecked Sendable {
                 metrics.applied.record(Int64(slot.rawValue))
                 compaction.applied(slot: slot, bytes: results.reduce(0) { $0 + $1.request.operation.payloadBytes })
                 for (request, result) in results { effects += shell.applied(request, result) }
-            case .read(let token, let answer):
-                effects += shell.readAnswer(token: token, answer)
+            case .read(let token, let result):
+                effects += shell.readResult(token: token, result, now: Self.nowMilliseconds, view: shellView)
             case .clock(let clock, let deadline):
                 (logClock, nextDeadline) = (clock, deadline)
                 noteLogClock()

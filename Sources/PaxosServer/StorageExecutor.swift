@@ -11,7 +11,7 @@ package enum StorageJob: Sendable {
     /// Apply a chosen command to the KV table and sessions.
     case apply(slot: Slot, command: Command)
     /// Answer a read of some keys; queued behind every apply before it, so the answer includes them.
-    case read(ReadQuery, token: UInt64)
+    case read(ReadQuery, token: UInt64, readTime: LeaderTime?)
     /// Replace the applied state with the staged snapshot of `slot`, in its own transaction,
     /// after every job before it and before every job after it.
     case installSnapshot(slot: Slot, stagingPath: String)
@@ -26,7 +26,7 @@ package enum StorageJob: Sendable {
 package enum StorageCompletion: Sendable {
     case persisted(PersistID)
     case applied(slot: Slot, results: [(request: ClientRequest, result: OperationResult)])
-    case read(token: UInt64, answer: ReadAnswer)
+    case read(token: UInt64, ReadResult)
     case installed(slot: Slot)
     /// The genesis record is durable.
     case genesisRecorded
@@ -281,8 +281,8 @@ package final class StorageExecutor: Sendable {
                     completions.append(.persisted(record.id))
                 case .apply(let slot, let command):
                     completions.append(.applied(slot: slot, results: try store.apply(slot: slot, command: command)))
-                case .read(let query, let token):
-                    completions.append(.read(token: token, answer: try store.answer(query)))
+                case .read(let query, let token, let readTime):
+                    completions.append(.read(token: token, try store.read(query, at: readTime)))
                 case .reportClock:
                     completions.append(.clock(store.openClock, nextDeadline: try store.nextDeadline()))
                 case .installSnapshot, .recordGenesis:

@@ -49,13 +49,22 @@ extension GroupShell {
         return effects
     }
 
+    /// What a `ShellEffect.readState` read gave: an answer, or a deadline the log's clock must
+    /// reach first (`GroupShell+Time.swift`).
+    public mutating func readResult(token: UInt64, _ result: ReadResult, now: UInt64, view: ShellView) -> [ShellEffect] {
+        switch result {
+        case .answer(let answer): readAnswer(token: token, answer)
+        case .expiryDue(let deadline): expiryDue(token: token, deadline: deadline, now: now, view: view)
+        }
+    }
+
     /// A core reply about a client request; membership replies are not the shell's.
     public mutating func coreReply(_ reply: ClientReply, now: UInt64, view: ShellView) -> [ShellEffect] {
         var effects: [ShellEffect] = []
         switch reply {
         case .readReady(let id):
             guard let token = readTokens.removeValue(forKey: id), case .read(let query)? = requests[token]?.kind else { break }
-            effects.append(.readState(query, token: token))
+            effects.append(.readState(query, token: token, readTime: readTime(view)))
         case .readRejected(let id, let reason):
             guard let token = readTokens.removeValue(forKey: id) else { break }
             rejected(token, reason, now: now, view: view, effects: &effects)

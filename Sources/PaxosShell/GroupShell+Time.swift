@@ -47,6 +47,38 @@ extension GroupShell {
         return [.propose([], time: stamp)]
     }
 
+    /// The time a linearizable read of ours is answered as of: the leader's wall clock, or the
+    /// log's when that is ahead (design §3). Nil in untimed runs, or with the planted bug.
+    func readTime(_ view: ShellView) -> LeaderTime? {
+        guard let wallTime = view.wallTime, settings.plantedBug != .readIgnoresExpiry else { return nil }
+        return max(wallTime, view.logClock)
+    }
+
+    /// A linearizable read found a key past `deadline` by our clock that the log still holds.
+    /// Answering "absent" now could be contradicted by the next leader (whose clock may be
+    /// behind ours), answering the value would return a key our own clock says is gone; so the
+    /// read waits for a clock slot that reaches `deadline`, proposed here unless one in flight
+    /// already does, and is routed again: its new read index covers the slot once committed.
+    /// A read that finds the slot not yet applied comes back here and goes round again, each
+    /// time one read round later; the request's own deadline bounds the wait.
+    mutating func expiryDue(token: UInt64, deadline: LeaderTime, now: UInt64, view: ShellView) -> [ShellEffect] {
+        guard requests[token] != nil else { return [] }
+        var effects: [ShellEffect] = []
+        if view.isLeader, !view.failed, let wallTime = view.wallTime {
+            let pending = clockSlotPending(now: now, view: view)
+            if !pending || clockSlotInFlight.map({ $0.stamp < deadline }) ?? true {
+                // `deadline <= max(wallTime, logClock)` and `logClock < deadline`, so the stamp,
+                // at least the wall time, reaches it.
+                let stamp = stamp(wallTime: wallTime, view: view)
+                clockSlotInFlight = (stamp, now)
+                effects.append(.propose([], time: stamp))
+            }
+        }
+        requests[token]?.routedTo = nil
+        route(token, now: now, view: view, effects: &effects)
+        return effects
+    }
+
     /// The time a proposal of ours carries now.
     mutating func stamp(wallTime: LeaderTime, view: ShellView) -> LeaderTime {
         let stamp = max(wallTime, view.logClock, lastStamp ?? wallTime)

@@ -8,8 +8,9 @@ public enum ShellEffect: Hashable, Sendable {
     /// Step the core with `.read(id)`: a linearizable read this leader serves.
     case read(ReadID)
     /// Answer `query` from the applied state, queued behind every apply already submitted, and
-    /// hand the answer back with `GroupShell.readAnswer(token:_:)`.
-    case readState(ReadQuery, token: UInt64)
+    /// hand the result back with `GroupShell.readAnswer(token:_:)` (`ReadQuery.read(from:at:)`;
+    /// `readTime` nil: by the log's clock alone, as stale reads are).
+    case readState(ReadQuery, token: UInt64, readTime: LeaderTime? = nil)
     /// Send a request to the leader; its answer comes back with `forwardReplyReceived`.
     case forward(to: ReplicaID, id: UInt64, ForwardedRequest)
     /// Answer a peer that forwarded a request to us.

@@ -44,4 +44,8 @@ public enum ShellBug: String, CaseIterable, Hashable, Sendable {
     /// the next one (`SnapshotReceiving`), so a chunk lost on the way leaves a hole in a snapshot
     /// that is then installed as complete.
     case snapshotOutOfOrder = "snapshot-out-of-order"
+    /// A linearizable read on the leader is answered by the log's clock alone, without the
+    /// `expiryDue` rule: a key past its deadline by the leader's clock is still returned until
+    /// a clock slot commits, and a later leader whose clock is behind may serve it again.
+    case readIgnoresExpiry = "read-ignores-expiry"
 }

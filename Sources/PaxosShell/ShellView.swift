@@ -18,9 +18,12 @@ public struct ShellView: Hashable, Sendable {
     /// The earliest deadline of any stored row, passed or not, as storage last reported it;
     /// nil when no row has one (`GroupShell+Time.swift`: background expiry).
     public var nextDeadline: LeaderTime?
+    /// This replica's wall clock (the leader's stamp source), or nil in untimed runs: a
+    /// linearizable read is answered as of `max(logClock, wallTime)` (`GroupShell+Time.swift`).
+    public var wallTime: LeaderTime?
 
     public init(isLeader: Bool, leaderHint: ReplicaID?, leaderLinked: Bool, chosenThrough: Slot, failed: Bool = false,
-                logClock: LeaderTime = LeaderTime(rawValue: 0), nextDeadline: LeaderTime? = nil) {
+                logClock: LeaderTime = LeaderTime(rawValue: 0), nextDeadline: LeaderTime? = nil, wallTime: LeaderTime? = nil) {
         self.isLeader = isLeader
         self.leaderHint = leaderHint
         self.leaderLinked = leaderLinked
@@ -28,5 +31,6 @@ public struct ShellView: Hashable, Sendable {
         self.failed = failed
         self.logClock = logClock
         self.nextDeadline = nextDeadline
+        self.wallTime = wallTime
     }
 }

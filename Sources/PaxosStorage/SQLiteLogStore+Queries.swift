@@ -6,4 +6,10 @@ extension SQLiteLogStore {
     public func answer(_ query: ReadQuery) throws(LogStoreError) -> ReadAnswer {
         try query.answer(from: SQLiteKVRows(store: self))
     }
+
+    /// `query` as of the leader's `readTime` (`ReadQuery.read(from:at:)`): `.expiryDue` when a
+    /// key read is past its deadline by that time but not yet by the log's clock.
+    public func read(_ query: ReadQuery, at readTime: LeaderTime?) throws(LogStoreError) -> ReadResult {
+        try query.read(from: SQLiteKVRows(store: self), at: readTime)
+    }
 }

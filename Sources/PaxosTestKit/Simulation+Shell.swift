@@ -24,6 +24,7 @@ extension Simulation {
         if configuration.leaderClocks {
             view.logClock = replicas[index].disk.stateMachine.clock
             view.nextDeadline = replicas[index].disk.stateMachine.nextDeadline
+            view.wallTime = wallTime
         }
         return view
     }
@@ -37,11 +38,11 @@ extension Simulation {
                 step(index, .propose(batch, time: time))
             case .read(let id):
                 step(index, .read(id))
-            case .readState(let query, let token):
+            case .readState(let query, let token, let readTime):
                 // The simulated disk applies synchronously, so this read already sees every
                 // apply paxosd would have queued before it.
-                let answer = replicas[index].disk.stateMachine.answer(query)
-                perform(replicas[index].shell.readAnswer(token: token, answer), at: index)
+                let result = replicas[index].disk.stateMachine.read(query, at: readTime)
+                perform(replicas[index].shell.readResult(token: token, result, now: now, view: shellView(index)), at: index)
             case .forward(let to, let id, let request):
                 transmitRequest(.forward(id: id, request), group: replicas[index].group, from: replicas[index].id, to: to)
                 crashAfterForward(at: index)

@@ -183,6 +183,28 @@ struct TTLTests {
         #expect(try OpReply.decode([4, 6]) == .error(.invalidExpireTime))
     }
 
+    @Test("reads as of the leader's time: a key live by the log but due by the read time is expiryDue, with the latest such deadline")
+    func readExpiryDue() {
+        var rows: [Bytes: KVRow] = [:]
+        for (name, deadline) in [("a", 1_500), ("b", 1_800), ("c", 5_000)] as [(String, UInt64)] {
+            rows[Self.b(name)] = KVRow(value: Self.b(name), revision: Revision(slot: Slot(1), position: 0), deadline: Self.t(deadline))
+        }
+        rows[Self.b("p")] = KVRow(value: Self.b("p"), revision: Revision(slot: Slot(1), position: 0))
+        var machine = KVStateMachine(rows: rows, sessions: [:], appliedThrough: Slot(1))
+        _ = machine.apply(slot: Slot(2), command: .timedBatch(time: Self.t(1_000), requests: []))
+        let query = ReadQuery.keys([Self.b("a"), Self.b("b"), Self.b("c"), Self.b("p")], fields: .value)
+        #expect(machine.read(query, at: Self.t(2_000)) == .expiryDue(Self.t(1_800)))
+        #expect(machine.read(.keys([Self.b("c"), Self.b("p"), Self.b("x")], fields: .both), at: Self.t(2_000))
+                == .answer(machine.answer(.keys([Self.b("c"), Self.b("p"), Self.b("x")], fields: .both))), "no key due: the answer")
+        #expect(machine.read(query, at: Self.t(1_499)) == .answer(machine.answer(query)))
+        #expect(machine.read(query, at: nil) == .answer(machine.answer(query)), "stale reads go by the log's clock")
+        #expect(machine.read(.keyCount, at: Self.t(9_000)) == .answer(ReadAnswer(keyspace: .count(4))), "keyspace queries too")
+        // Once the log's clock passes a deadline the key is absent, whatever the read time.
+        _ = machine.apply(slot: Slot(3), command: .timedBatch(time: Self.t(1_800), requests: []))
+        #expect(machine.read(.value(of: Self.b("b")), at: Self.t(2_000)) == .answer(.value(nil)))
+        #expect(machine.read(.value(of: Self.b("c")), at: Self.t(5_000)) == .expiryDue(Self.t(5_000)), "due at exactly its deadline")
+    }
+
     func request(_ client: UInt64, _ sequence: UInt64, _ operation: Operation) -> ClientRequest {
         ClientRequest(client: ClientID(client), sequence: sequence, operation: operation)
     }
