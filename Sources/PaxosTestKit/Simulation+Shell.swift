@@ -24,7 +24,7 @@ extension Simulation {
         if configuration.leaderClocks {
             view.logClock = replicas[index].disk.stateMachine.clock
             view.nextDeadline = replicas[index].disk.stateMachine.nextDeadline
-            view.wallTime = wallTime
+            view.wallTime = wallTime(index)
         }
         return view
     }

@@ -78,6 +78,7 @@ public final class Simulation {
     ///   draws it like `reconfigure`.
     /// - Parameter simulatorBug: a deliberate bug of the simulated clients, disks or operator.
     /// - Parameter shellBug: a deliberate bug of paxosd's request shell, run by every replica.
+    /// - Parameter shellBugFixed: runs the configuration aimed at `shellBug` with the correct shell.
     /// - Parameter coordinationOps: clients also issue key operations (INCR, conditional SETs,
     ///   GETSET, DELIFEQ, GETDEL); nil draws it, from a stream of its own, in a quarter of runs.
     /// - Parameter stateMachineBug: a deliberate bug of the apply rule, run by every replica;
@@ -99,7 +100,8 @@ public final class Simulation {
                 partitionPatterns: Bool = false, reconfigure: Bool? = nil, diskLoss: Bool? = nil,
                 simulatorBug: SimulatorBug? = nil, sessionExpirySlots: UInt64? = nil, powerLosses: Bool = false,
                 shellBug: ShellBug? = nil, leaderClocks: Bool = false, coordinationOps: Bool? = nil,
-                stateMachineBug: StateMachineBug? = nil, stateMachineBugFixed: Bool = false, clockSkewMax: UInt64? = nil) {
+                stateMachineBug: StateMachineBug? = nil, stateMachineBugFixed: Bool = false, clockSkewMax: UInt64? = nil,
+                shellBugFixed: Bool = false) {
         precondition(plantedBugGroup.map { $0 >= 0 && $0 < groups } ?? true, "simulation: bug group \(plantedBugGroup ?? 0) of \(groups)")
         self.seed = seed
         var random = SeededGenerator(seed: seed)
@@ -170,7 +172,9 @@ public final class Simulation {
         configuration.stateMachineBug = stateMachineBugFixed ? nil : stateMachineBug
         if let stateMachineBug { configuration.target(stateMachineBug, using: &aim) }
         // Clocks and TTL operations come from streams of their own (Simulation+Clocks.swift).
-        let clocks = configuration.leaderClocks ? Self.drawClocks(seed: seed, configuration: &configuration, skewMaxUnits: clockSkewMax) : nil
+        if shellBug == .readIgnoresExpiry { configuration.targetReadIgnoresExpiry() }
+        let clocks = configuration.leaderClocks
+            ? Self.drawClocks(seed: seed, configuration: &configuration, skewMaxUnits: clockSkewMax, shellBug: shellBug) : nil
         if configuration.diskLoss {
             // Disk loss is a crash fault; make sure the nemesis runs.
             configuration.crashes = true
@@ -196,6 +200,8 @@ public final class Simulation {
                 for group in configuration.groupWeather.indices {
                     configuration.groupWeather[group].maxDelayUnits = max(configuration.groupWeather[group].maxDelayUnits, 80)
                 }
+            case .readIgnoresExpiry:
+                configuration.targetReadIgnoresExpiryFaults()
             case .snapshotOutOfOrder:
                 // A hole needs a chunk lost on the way, and a transfer needs a compacted log.
                 if compaction { configuration.retainSlots = min(configuration.retainSlots ?? 2, 8) }
@@ -218,7 +224,7 @@ public final class Simulation {
                 let id = ReplicaID(UInt32($0))
                 let disk = SimDisk(sessionExpirySlots: configuration.sessionExpirySlots, plantedBug: configuration.stateMachineBug)
                 return SimReplica(id: id, group: group, disk: disk,
-                                  shell: Self.shellSettings(id: id, configuration: configuration, bug: shellBug),
+                                  shell: Self.shellSettings(id: id, configuration: configuration, bug: shellBugFixed ? nil : shellBug),
                                   snapshotTimeoutMilliseconds: Self.snapshotTimeoutMilliseconds(configuration.groupWeather[group]))
             }
         }
@@ -241,7 +247,7 @@ public final class Simulation {
             + (shellBug.map { " --shell-bug \($0.rawValue)" } ?? "") + (leaderClocks ? " --leader-clocks" : "")
             + (coordinationOps.map { $0 ? " --coordination-ops" : " --no-coordination-ops" } ?? "")
             + (stateMachineBug.map { " --state-machine-bug \($0.rawValue)" } ?? "") + (stateMachineBugFixed ? " --fixed" : "")
-            + (clockSkewMax.map { " --clock-skew-max \($0)" } ?? "")
+            + (clockSkewMax.map { " --clock-skew-max \($0)" } ?? "") + (shellBugFixed ? " --fixed" : "")
         self.clients = (0..<configuration.clients).map { index in
             // Clients start on different nodes for different groups; group 0 as before groups.
             SimClient(index: index, id: ClientID(UInt64(1000 + index)), targets: (0..<groups).map { group in

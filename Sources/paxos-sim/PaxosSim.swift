@@ -74,7 +74,7 @@ struct PaxosSim: ParsableCommand {
     @Option(help: "Plant a bug of the apply rule (every replica runs it) to show the checkers catch it: \(StateMachineBug.allCases.map(\.rawValue).joined(separator: ", ")). Brings --coordination-ops.")
     var stateMachineBug: String?
 
-    @Flag(help: "With --state-machine-bug: run the configuration aimed at the bug with the correct apply rule (the same seeds must pass).")
+    @Flag(help: "With --state-machine-bug or --shell-bug: run the configuration aimed at the bug with the correct apply rule or shell (the same seeds must pass).")
     var fixed = false
 
     @Flag(help: "Print one line per passing seed too.")
@@ -150,7 +150,8 @@ struct PaxosSim: ParsableCommand {
                                         shellBug: shellBug.flatMap(ShellBug.init(rawValue:)), leaderClocks: leaderClocks,
                                         coordinationOps: coordinationOps,
                                         stateMachineBug: stateMachineBug.flatMap(StateMachineBug.init(rawValue:)),
-                                        stateMachineBugFixed: fixed, clockSkewMax: clockSkewMax)
+                                        stateMachineBugFixed: fixed, clockSkewMax: clockSkewMax,
+                                        shellBugFixed: fixed && shellBug != nil)
             simulation.traceMembership = traceMembership
             let report = simulation.run()
             stats.operations += report.stats.operations

@@ -10,6 +10,7 @@
 // PAXOS_SEED=<n> with `paxos-sim --seed <n> --leader-clocks` replays one.
 import Foundation
 import PaxosCore
+import PaxosShell
 import Testing
 
 @testable import PaxosTestKit
@@ -96,5 +97,27 @@ struct ClockSimulationTests {
             }
         }
         return count
+    }
+}
+
+@Suite("simulation: reads that ignore expiry")
+struct ReadIgnoresExpirySimulationTests {
+    @Test("clocks: catches a leader that reads by the log's clock alone, by the TTL window, and the correct shell passes")
+    func catchesReadIgnoresExpiry() {
+        // Measured (release paxos-sim, seeds 1...200): caught in 4 (2, 92, 126, 157). The range
+        // starts past seed 2, whose correct-shell run hits the expiryDue re-route livelock with
+        // one voter left (reported; the simulator's stack overflows), so `--fixed` cannot run it.
+        for seed in UInt64(80)...100 {
+            let report = Simulation(seed: seed, shellBug: .readIgnoresExpiry).run()
+            guard let violation = report.violations.first else { continue }
+            #expect(violation.contains("linearizability"), "the TTL window must be what catches it: \(violation)")
+            #expect(Simulation(seed: seed, shellBug: .readIgnoresExpiry).run().violations == report.violations,
+                    "seed \(seed) must replay its failure")
+            #expect(report.description.contains("--shell-bug read-ignores-expiry"), "\(report)")
+            let fixed = Simulation(seed: seed, shellBug: .readIgnoresExpiry, shellBugFixed: true).run()
+            #expect(fixed.passed, "seed \(seed) must pass with the correct shell: \(fixed)")
+            return
+        }
+        Issue.record("read-ignores-expiry survived seeds 80...100")
     }
 }
