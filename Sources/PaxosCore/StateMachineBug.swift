@@ -3,9 +3,10 @@
 /// (docs/design/coordination-api.md §8). A node never runs with one: paxosd builds its
 /// rules with the default, nil.
 ///
-/// A bug in the apply rule runs on every replica alike, so the replicas still agree with one
-/// another; only a checker that knows what the clients should have seen (the linearizability
-/// checker's `CounterRegisterModel`) can tell.
+/// A bug in the apply rule runs on every replica alike, so the replicas mostly still agree with
+/// one another; only a checker that knows what the clients should have seen (the linearizability
+/// checker's models) or how the state may change (the simulator's clock check) can tell. The
+/// exception is `clockFromReplica`, whose input differs per replica, so convergence sees it.
 public enum StateMachineBug: String, CaseIterable, Hashable, Sendable {
     /// Key operations (`Operation.key`) skip the exactly-once rule: a retry of an INCR whose
     /// first copy was applied, but whose answer was lost, is applied again and counts twice.

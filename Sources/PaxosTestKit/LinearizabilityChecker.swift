@@ -10,7 +10,8 @@ import PaxosCore
 /// "Faster linearizability checking via P-compositionality"). Every operation touches one
 /// key, so the history is split by key and each key is checked on its own as a register
 /// (`RegisterModel`), or, if it has INCRs or conditional writes, as a register with those
-/// operations (`CounterRegisterModel`).
+/// operations (`CounterRegisterModel`), or, if it has SET PX or PEXPIRE, with the expiries they
+/// schedule and their windows (`TTLRegisterModel`, `TTLWindow`).
 /// This turns one search over the product of all keys' states into many small ones.
 ///
 /// **Search.** Each key is checked with Wing & Gong's backtracking search with Lowe's

@@ -79,6 +79,9 @@ public final class Simulation {
     /// - Parameter simulatorBug: a deliberate bug of the simulated clients, disks or operator.
     /// - Parameter shellBug: a deliberate bug of paxosd's request shell, run by every replica.
     /// - Parameter shellBugFixed: runs the configuration aimed at `shellBug` with the correct shell.
+    /// - Parameter leaderClocks: leaders stamp with their node's skewed, stepped clock and clients
+    ///   also SET PX and PEXPIRE (Simulation+Clocks.swift, Simulation+Expiry.swift).
+    /// - Parameter clockSkewMax: with `leaderClocks`, the skew bound instead of drawing it.
     /// - Parameter coordinationOps: clients also issue key operations (INCR, conditional SETs,
     ///   GETSET, DELIFEQ, GETDEL); nil draws it, from a stream of its own, in a quarter of runs.
     /// - Parameter stateMachineBug: a deliberate bug of the apply rule, run by every replica;
