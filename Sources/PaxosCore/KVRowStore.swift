@@ -28,6 +28,9 @@ public protocol KVRowStore {
     var clock: LeaderTime { get }
     /// Raises the clock (`meta.log_clock`). - Precondition: `time > clock`.
     mutating func advanceClock(to time: LeaderTime) throws(Failure)
+    /// Sets the clock back: only the planted bug `StateMachineBug.clockNotMonotonic` asks, and
+    /// only the simulator's in-memory store obliges (every other store traps).
+    mutating func _plantedRewindClock(to time: LeaderTime) throws(Failure)
     /// Up to `limit` keys whose deadline is at or before `time`, in (deadline, key) order with
     /// keys compared as bytes (SQLite's BLOB order), so every store sweeps the same rows.
     func expiredKeys(through time: LeaderTime, limit: Int) throws(Failure) -> [Bytes]
@@ -36,4 +39,10 @@ public protocol KVRowStore {
     func scanPage(from position: UInt64, count: Int) throws(Failure) -> ScanPage
     /// DBSIZE: the rows live at `clock`.
     func keyCount() throws(Failure) -> UInt64
+}
+
+extension KVRowStore {
+    public mutating func _plantedRewindClock(to time: LeaderTime) throws(Failure) {
+        preconditionFailure("store: only the simulator's in-memory store plants a clock that goes back (to \(time.rawValue))")
+    }
 }

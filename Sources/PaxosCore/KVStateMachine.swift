@@ -88,6 +88,9 @@ struct MemoryKVRows: KVRowStore, Hashable, Sendable {
         precondition(time > clock, "clock \(clock) moved to \(time): it only rises")
         clock = time
     }
+    /// The planted bug `StateMachineBug.clockNotMonotonic`'s wrong rule; the executor calls it
+    /// under that bug only.
+    mutating func _plantedRewindClock(to time: LeaderTime) { clock = time }
 
     /// Sorts every expired row: fine for the simulator's small tables (SQLite walks an index).
     func expiredKeys(through time: LeaderTime, limit: Int) -> [Bytes] {

@@ -18,6 +18,8 @@ public enum OperationExecutor {
             // The clock only rises: an older stamp (a recovered command, a leader behind the
             // last one) leaves it where it is, so no key ever comes back.
             if time > store.clock { try store.advanceClock(to: time) }
+            // A planted bug (simulator only) takes the stamp even when it is older.
+            else if time < store.clock, StateMachineBug.rewindsClock(rules.plantedBug) { try store._plantedRewindClock(to: time) }
             try sweep(store: &store, rules: rules)
         }
         let requests = command.requests

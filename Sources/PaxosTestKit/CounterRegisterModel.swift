@@ -117,6 +117,8 @@ struct CounterRegisterModel: SequentialSpec {
         case (.getDelete, _): return .getDelete(old: old(operation.outcome))
         case (.mset, _), (.mget, _), (.mdelete, _), (.watch, _), (.exec, _):
             preconditionFailure("counter register: \(operation.kind) needs FamilyModel")
+        case (.setExpiring, _), (.expire, _), (.expiry, _):
+            preconditionFailure("counter register: \(operation.kind) needs TTLRegisterModel")
         }
     }
 

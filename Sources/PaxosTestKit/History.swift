@@ -57,6 +57,15 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
         /// `keys` iff no watched key was written since the watch read;
         /// `.reply(.transaction(succeeded:_:))`.
         case exec(keys: [Bytes], values: [Bytes])
+        /// SET PX: `.reply(.ok)`; the key then expires about `milliseconds` later (`TTLWindow`).
+        case setExpiring(key: Bytes, value: Bytes, milliseconds: Int64)
+        /// PEXPIRE: `.reply(.integer(1))` if the key existed and now expires about `milliseconds`
+        /// later, `.integer(0)` if it was absent.
+        case expire(key: Bytes, milliseconds: Int64)
+        /// Not a client's: the expiry an earlier SET PX or PEXPIRE (`of`) scheduled, which
+        /// `TTLWindow` adds to a history with the window in which it must take effect. It
+        /// deletes the key if that operation's deadline is still the key's; `.ok`.
+        case expiry(key: Bytes, of: ID)
 
         public var key: Bytes {
             switch self {
@@ -64,6 +73,7 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
             case .incrementBy(let key, _), .setIf(let key, _, _), .getSet(let key, _),
                  .deleteIfEquals(let key, _), .getDelete(let key): key
             case .mset(let keys, _, _), .mget(let keys), .mdelete(let keys), .watch(let keys), .exec(let keys, _): keys.first ?? []
+            case .setExpiring(let key, _, _), .expire(let key, _), .expiry(let key, _): key
             }
         }
 
@@ -74,6 +84,7 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
             case .put, .delete, .get: true
             case .incrementBy, .setIf, .getSet, .deleteIfEquals, .getDelete: false
             case .mset, .mget, .mdelete, .watch, .exec: false
+            case .setExpiring, .expire, .expiry: false
             }
         }
 
@@ -89,6 +100,9 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
             case .deleteIfEquals(let key, let value): "delIfEq(\(BytesFormat.render(key)), \(BytesFormat.render(value)))"
             case .getDelete(let key): "getDel(\(BytesFormat.render(key)))"
             case .mset, .mget, .mdelete, .watch, .exec: familyDescription
+            case .setExpiring(let key, let value, let ms): "set(\(BytesFormat.render(key)), \(BytesFormat.render(value)), PX \(ms))"
+            case .expire(let key, let ms): "pexpire(\(BytesFormat.render(key)), \(ms))"
+            case .expiry(let key, let of): "expiry(\(BytesFormat.render(key)) of \(of))"
             }
         }
     }
@@ -179,6 +193,8 @@ public struct HistoryOperation: Hashable, Sendable, CustomStringConvertible {
         case (.mset(_, _, false), .reply(.array)), (.mset(_, _, true), .reply(.transaction)): true
         case (.mget, .reply(.array)), (.watch, .reply(.array)), (.exec, .reply(.transaction)): true
         case (.mdelete(let keys), .reply(.integer(let count))): count >= 0 && count <= keys.count
+        case (.setExpiring, .reply(.ok)), (.expiry, .ok): true
+        case (.expire, .reply(.integer(let count))): count == 0 || count == 1
         default: false
         }
     }

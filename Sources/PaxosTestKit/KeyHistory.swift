@@ -44,7 +44,8 @@ struct KeyHistory<Model: SequentialSpec> {
     /// For an unknown-outcome operation that does not float (its model's steps do not allow
     /// it), the previous such operation with an equal step, if any. Such operations are
     /// interchangeable too (equal effects, both pending to +∞), so a linearization may use
-    /// them in invocation order: the search takes one only after its predecessor.
+    /// them in invocation order: the search takes one only after its predecessor. An expiry's
+    /// predecessor is the operation that scheduled it (`TTLWindow`).
     let predecessor: [Int?]
 
     init(key: Bytes, operations unsorted: [HistoryOperation]) {
@@ -83,7 +84,10 @@ struct KeyHistory<Model: SequentialSpec> {
         self.classMembers = classMembers
         self.boundedCount = symmetryClass.count { $0 == nil }
         var lastPending: [Model.Step: Int] = [:]
+        let indexOfID = Dictionary(uniqueKeysWithValues: kept.enumerated().map { ($1.id, $0) })
         self.predecessor = steps.indices.map { operation in
+            // An expiry comes after the SET PX or PEXPIRE that scheduled it (`TTLRegisterModel`).
+            if let cause = kept[operation].kind.expiryCause { return indexOfID[cause] }
             guard returnTimes[operation] == nil, symmetryClass[operation] == nil else { return nil }
             defer { lastPending[steps[operation]] = operation }
             return lastPending[steps[operation]]
@@ -134,6 +138,8 @@ extension HistoryOperation.Kind {
         case .delete, .get, .incrementBy, .deleteIfEquals, .getDelete: nil
         // Multi-key writes carry several values; the bound above is for one key's writes.
         case .mset, .mget, .mdelete, .watch, .exec: nil
+        case .setExpiring(_, let value, _): value
+        case .expire, .expiry: nil
         }
     }
 }

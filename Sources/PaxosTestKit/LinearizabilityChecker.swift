@@ -10,7 +10,8 @@ import PaxosCore
 /// "Faster linearizability checking via P-compositionality"). Every operation touches one
 /// key, so the history is split by key and each key is checked on its own as a register
 /// (`RegisterModel`), or, if it has INCRs or conditional writes, as a register with those
-/// operations (`CounterRegisterModel`).
+/// operations (`CounterRegisterModel`), or, if it has SET PX or PEXPIRE, with the expiries they
+/// schedule and their windows (`TTLRegisterModel`, `TTLWindow`).
 /// This turns one search over the product of all keys' states into many small ones.
 ///
 /// **Search.** Each key is checked with Wing & Gong's backtracking search with Lowe's
@@ -36,6 +37,9 @@ import PaxosCore
 public struct LinearizabilityChecker: Sendable {
     /// The most distinct (linearized set, state) pairs explored for one key before giving up.
     public var maxStatesPerKey: Int
+    /// How far the leaders' clocks may disagree with real time between them, in history time
+    /// units: the slack of every TTL window (`TTLWindow`).
+    public var expirySlackUnits: UInt64 = 0
 
     /// - Precondition: `maxStatesPerKey > 0`.
     public init(maxStatesPerKey: Int = 1_000_000) {
@@ -56,11 +60,14 @@ public struct LinearizabilityChecker: Sendable {
             case .inconclusive(let reason): inconclusiveReasons.append(reason)
             }
         }
+        let expiryIDBase = (history.operations.map(\.id.rawValue).max() ?? -1) + 1
         for key in byKey.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             let operations = byKey[key] ?? []
             // Plain keys keep the plain register, whose unknown writes may float (faster).
             let verdict = operations.allSatisfy(\.kind.isRegisterOperation)
                 ? check(KeyHistory<RegisterModel>(key: key, operations: operations))
+                : operations.contains(where: \.kind.schedulesExpiry) ? check(KeyHistory<TTLRegisterModel>(key: key,
+                    operations: operations + TTLWindow.expiries(of: operations, slackUnits: expirySlackUnits, idBase: expiryIDBase)))
                 : check(KeyHistory<CounterRegisterModel>(key: key, operations: operations))
             switch verdict {
             case .linearizable: continue

@@ -45,8 +45,10 @@ public struct LinearizabilityViolation: Hashable, Sendable, CustomStringConverti
 
     /// The register's value after `linearization`. Replaying the operations, not reading the
     /// model's state, recovers the actual bytes of a write that the model only knew as
-    /// "unobserved". A family's operations replay on the whole family (`SequentialFamily`).
+    /// "unobserved". A family's operations replay on the whole family (`SequentialFamily`), a
+    /// key with expiries through `TTLWindow.replay`.
     private static func value(after linearization: [HistoryOperation], key: Bytes) -> Bytes? {
+        if linearization.contains(where: \.kind.schedulesExpiry) { return TTLWindow.replay(linearization) }
         var family = SequentialFamily(operations: linearization)
         for operation in linearization { _ = family.apply(operation) }
         return family.values[key]

@@ -68,6 +68,8 @@ struct RegisterModel: SequentialSpec {
             preconditionFailure("register: \(operation.kind) needs CounterRegisterModel")
         case (.mset, _), (.mget, _), (.mdelete, _), (.watch, _), (.exec, _):
             preconditionFailure("register: \(operation.kind) needs FamilyModel")
+        case (.setExpiring, _), (.expire, _), (.expiry, _):
+            preconditionFailure("register: \(operation.kind) needs TTLRegisterModel")
         }
     }
 

@@ -83,6 +83,9 @@ public struct SequentialFamily {
         case .incrementBy: if case .reply(.integer) = answer { true } else { false }
         case .setIf: answer == .reply(.ok)
         case .deleteIfEquals: answer == .reply(.integer(1))
+        case .setExpiring, .expire, .expiry:
+            // Family keys get no TTLs (Simulation+Clients.swift): TTLRegisterModel judges these.
+            preconditionFailure("sequential family: \(kind) has a TTL; TTLRegisterModel judges it")
         }
     }
 }

@@ -34,6 +34,14 @@ public enum SequentialKey {
             return (nil, .reply(value.map { .bulk($0) } ?? .null))
         case .mset, .mget, .mdelete, .watch, .exec:
             preconditionFailure("sequential key: \(kind) spans a family; apply it with SequentialFamily")
+        case .setExpiring(_, let written, _):
+            return (written, .reply(.ok))
+        case .expire:
+            return (value, .reply(.integer(value == nil ? 0 : 1)))
+        case .expiry:
+            // Whether the deadline it carries out is still the key's is not in the value: a
+            // caller replaying expiries tracks that itself (`TTLWindow.replay`).
+            return (nil, .ok)
         }
     }
 }

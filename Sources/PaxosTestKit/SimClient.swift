@@ -49,6 +49,9 @@ enum SimOperationKind: Hashable {
     case watch(keys: [Bytes])
     /// EXEC of the client's WATCH: one transaction comparing the revisions it saw.
     case exec(keys: [Bytes], values: [Bytes], revisions: [Revision])
+    // TTL operations, with `SimConfiguration.leaderClocks` (Simulation+Expiry.swift).
+    case setExpiring(key: Bytes, value: Bytes, milliseconds: Int64)
+    case expire(key: Bytes, milliseconds: Int64)
 
     var key: Bytes {
         switch self {
@@ -56,6 +59,7 @@ enum SimOperationKind: Hashable {
         case .incrementBy(let key, _), .setIf(let key, _, _), .getSet(let key, _), .deleteIfEquals(let key, _),
              .getDelete(let key): key
         case .mset(let keys, _, _), .mget(let keys), .mdelete(let keys), .watch(let keys), .exec(let keys, _, _): keys.first ?? []
+        case .setExpiring(let key, _, _), .expire(let key, _): key
         }
     }
 

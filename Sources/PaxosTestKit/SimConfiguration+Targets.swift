@@ -130,6 +130,8 @@ extension SimConfiguration {
             keys = max(keys, [2, 3].randomElement(using: &random)!)
             maxThinkUnits = min(maxThinkUnits, 10)
             retainSlots = nil
+        case .clockFromReplica, .clockNotMonotonic:
+            targetClock(bug, using: &random)
         }
     }
 }

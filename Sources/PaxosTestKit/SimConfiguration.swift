@@ -98,10 +98,17 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
     public var groupWeather: [SimWeather] = []
     /// `ReplicaConfiguration.takeoverTicks` when groups have preferred leaders.
     public var takeoverTicks: UInt64 = 30
-    /// Leaders stamp their proposals with the simulated time (`GroupShell+Time.swift`), so
-    /// slots are timed batches and TTLs run. Off by default: plain runs keep legacy batches and
-    /// their recorded digests. No clock skew yet (docs/design/coordination-api.md §8).
+    /// Leaders stamp their proposals with their node's clock (`GroupShell+Time.swift`,
+    /// `SimClocks`: the simulated time, skewed and stepped), so slots are timed batches and TTLs
+    /// run, and clients also SET PX and PEXPIRE (`SimExpiry`). Off by default: plain runs keep
+    /// legacy batches and their recorded digests (docs/design/coordination-api.md §8).
     public var leaderClocks = false
+    /// With `leaderClocks`, each node's clock is off by a skew drawn per run in ±this many
+    /// units (0–500), from the clock stream (`SimClocks`).
+    public var clockSkewMaxUnits: UInt64 = 0
+    /// With `leaderClocks`, the nemesis steps one node's clock by ±`SimClocks.stepUnits` about
+    /// this often during the chaos phase (at most `SimClocks.stepsMax` times); nil: never.
+    public var clockStepMeanGapUnits: UInt64?
 
     /// Every node of the cluster: the first members, then the spares (ids `replicas + 1 ...`).
     public var nodes: Int { replicas + spares }
@@ -185,7 +192,7 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
             + (reconfigure ? " reconfigure(spares=\(spares) gap=\(meanChangeGapUnits))" : "")
             + (diskLoss ? " disk-loss" : "") + (powerLosses ? " power-losses" : "")
             + (replaceBeforeSwap ? " replace-before-swap" : "") + (cutAtBrokenQuorum ? " cut-at-broken-quorum" : "")
-            + (simulatorBug.map { " sim-bug=\($0)" } ?? "") + (leaderClocks ? " leader-clocks" : "")
+            + (simulatorBug.map { " sim-bug=\($0)" } ?? "") + (leaderClocks ? " leader-clocks(skew≤\(clockSkewMaxUnits)\(clockStepMeanGapUnits.map { " steps-gap=\($0)" } ?? ""))" : "")
             + (coordinationOps ? " coordination-ops" : "") + (stateMachineBug.map { " state-machine-bug=\($0.rawValue)" } ?? "")
     }
 }

@@ -77,8 +77,10 @@ struct SimDisk {
     /// are written first, or a crash could keep the apply and lose an earlier record that the
     /// apply supersedes (an older accepted row over the slot's chosen one). The next flush
     /// reports them persisted.
-    mutating func apply(slot: Slot, command: Command, bootstrap: Membership,
-                        activationDistance: UInt64) -> [(request: ClientRequest, result: OperationResult)] {
+    /// - Parameter ownClock: the replica's own clock now, which only the planted bug
+    ///   `StateMachineBug.clockFromReplica` reads.
+    mutating func apply(slot: Slot, command: Command, bootstrap: Membership, activationDistance: UInt64,
+                        ownClock: LeaderTime? = nil) -> [(request: ClientRequest, result: OperationResult)] {
         if let membership = command.membership {
             // What the core schedules (`scheduleMembership`), stored in the apply's transaction.
             if memberships.isEmpty { memberships = [ScheduledMembership(fromSlot: Slot(1), membership: bootstrap)] }
@@ -93,7 +95,8 @@ struct SimDisk {
         unsynced = []
         buffered = []
         entries[slot] = LogEntry(slot: slot, ballot: entries[slot]?.ballot ?? .zero, command: command, chosen: true)
-        return stateMachine.apply(slot: slot, command: command)
+        let applied = StateMachineBug.command(command, asAppliedBy: stateMachine.rules.plantedBug, ownClock: ownClock)
+        return stateMachine.apply(slot: slot, command: applied)
     }
 
     /// Deletes log rows at or below `through` (never above the applied slot), as the SQLite

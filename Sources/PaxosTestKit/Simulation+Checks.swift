@@ -77,6 +77,7 @@ extension Simulation {
             fail("convergence: \(name(index))'s table differs from \(name(indices[0]))'s at the same applied slot")
             return
         }
+        checkRowConvergence(indices)
     }
 
     /// Linearizability of everything clients saw, with operations that never completed as
@@ -94,7 +95,9 @@ extension Simulation {
             guard let (at, outcome) = record.completed else { continue }
             history.complete(handle, outcome: outcome.historyOutcome, at: at)
         }
-        switch LinearizabilityChecker(maxStatesPerKey: 200_000).check(history) {
+        var checker = LinearizabilityChecker(maxStatesPerKey: 200_000)
+        checker.expirySlackUnits = expirySlackUnits
+        switch checker.check(history) {
         case .linearizable: break
         case .violation(let violation):
             let group = groupSuffix(configuration.groupMap.group(of: violation.key).index)

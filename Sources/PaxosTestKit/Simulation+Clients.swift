@@ -24,6 +24,9 @@ extension Simulation {
             coordination.noteInvoked(kind)
             self.coordination = coordination
         }
+        // Family keys get no TTLs (FamilyModel has no expiry); the TTL stream draws all the same.
+        let expiring = substituteExpiry(kind)
+        if coordination?.families.family(of: kind.key) == nil { kind = expiring }
         records.append(SimRecord(client: index, kind: kind, invokedAt: now))
         let group = configuration.groupMap.group(of: key).index
         clients[index].current = .init(op: records.count - 1, kind: kind, sequence: clients[index].sequence, group: group)

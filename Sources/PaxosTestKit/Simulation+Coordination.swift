@@ -91,6 +91,8 @@ extension SimOperationKind {
         case .deleteIfEquals(let key, let value): .key(.delete(keys: [key], ifEquals: value))
         case .getDelete(let key): .key(.getDelete(key: key))
         case .mset, .mget, .mdelete, .watch, .exec: familyOperation
+        case .setExpiring(let key, let value, let ms): .key(.set(key: key, value: value, SetOptions(expiry: .after(milliseconds: ms))))
+        case .expire(let key, let ms): .key(.expire(key: key, .after(milliseconds: ms), .always, ifEquals: nil))
         }
     }
 
@@ -106,6 +108,8 @@ extension SimOperationKind {
         case .deleteIfEquals(let key, let value): .deleteIfEquals(key: key, value: value)
         case .getDelete(let key): .getDelete(key: key)
         case .mset, .mget, .mdelete, .watch, .exec: familyHistoryKind
+        case .setExpiring(let key, let value, let ms): .setExpiring(key: key, value: value, milliseconds: ms)
+        case .expire(let key, let ms): .expire(key: key, milliseconds: ms)
         }
     }
 
@@ -126,6 +130,8 @@ extension SimOperationKind {
         case .mdelete: "del"
         case .watch: "watch"
         case .exec: "exec"
+        case .setExpiring: "set-px"
+        case .expire: "pexpire"
         }
         let answer = switch reply {
         case .ok: "ok"

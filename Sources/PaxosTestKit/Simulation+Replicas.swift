@@ -156,7 +156,10 @@ extension Simulation {
         }
         stats.applies += 1
         let distance = replicas[index].replica?.configuration._plantedBug == .applyMembershipImmediately ? 1 : Membership.activationDistance
-        let results = replicas[index].disk.apply(slot: slot, command: command, bootstrap: membership.bootstrap, activationDistance: distance)
+        let clockBefore = replicas[index].disk.stateMachine.clock
+        let results = replicas[index].disk.apply(slot: slot, command: command, bootstrap: membership.bootstrap,
+                                                 activationDistance: distance, ownClock: wallTime(index))
+        checkClockRises(from: clockBefore, slot: slot, at: index)
         for (request, result) in results {
             let effects = replicas[index].shell.applied(request, result)
             if result == .expired, !effects.isEmpty { stats.expiredWrites += 1 }

@@ -24,14 +24,10 @@ extension Simulation {
         if configuration.leaderClocks {
             view.logClock = replicas[index].disk.stateMachine.clock
             view.nextDeadline = replicas[index].disk.stateMachine.nextDeadline
-            view.wallTime = wallTime
+            view.wallTime = wallTime(index)
         }
         return view
     }
-
-    /// The leader's stamp source: the simulated time with `leaderClocks` (no skew yet), else
-    /// none, so plain runs propose legacy batches exactly as they always did.
-    var wallTime: LeaderTime? { configuration.leaderClocks ? LeaderTime(rawValue: now) : nil }
 
     /// Carries out the shell's effects in order, as `GroupNode.perform` does.
     func perform(_ effects: [ShellEffect], at index: Int) {

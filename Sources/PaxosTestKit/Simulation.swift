@@ -41,6 +41,10 @@ public final class Simulation {
     var records: [SimRecord] = []
     /// What the clients' key operations draw from, with `coordinationOps` (Simulation+Coordination.swift).
     var coordination: SimCoordination?
+    /// The nodes' wall clocks, with `leaderClocks` (Simulation+Clocks.swift).
+    var clocks: SimClocks?
+    /// What the clients' SET PX and PEXPIRE draw from, with `leaderClocks` (Simulation+Expiry.swift).
+    var expiry: SimExpiry?
     /// Links cut by a partition, stored as (lower id, higher id). A node-level fault: it cuts
     /// every group's traffic between the two nodes.
     var cut: Set<[UInt32]> = []
@@ -74,6 +78,10 @@ public final class Simulation {
     ///   draws it like `reconfigure`.
     /// - Parameter simulatorBug: a deliberate bug of the simulated clients, disks or operator.
     /// - Parameter shellBug: a deliberate bug of paxosd's request shell, run by every replica.
+    /// - Parameter shellBugFixed: runs the configuration aimed at `shellBug` with the correct shell.
+    /// - Parameter leaderClocks: leaders stamp with their node's skewed, stepped clock and clients
+    ///   also SET PX and PEXPIRE (Simulation+Clocks.swift, Simulation+Expiry.swift).
+    /// - Parameter clockSkewMax: with `leaderClocks`, the skew bound instead of drawing it.
     /// - Parameter coordinationOps: clients also issue key operations (INCR, conditional SETs,
     ///   GETSET, DELIFEQ, GETDEL); nil draws it, from a stream of its own, in a quarter of runs.
     /// - Parameter stateMachineBug: a deliberate bug of the apply rule, run by every replica;
@@ -95,7 +103,8 @@ public final class Simulation {
                 partitionPatterns: Bool = false, reconfigure: Bool? = nil, diskLoss: Bool? = nil,
                 simulatorBug: SimulatorBug? = nil, sessionExpirySlots: UInt64? = nil, powerLosses: Bool = false,
                 shellBug: ShellBug? = nil, leaderClocks: Bool = false, coordinationOps: Bool? = nil,
-                stateMachineBug: StateMachineBug? = nil, stateMachineBugFixed: Bool = false) {
+                stateMachineBug: StateMachineBug? = nil, stateMachineBugFixed: Bool = false, clockSkewMax: UInt64? = nil,
+                shellBugFixed: Bool = false) {
         precondition(plantedBugGroup.map { $0 >= 0 && $0 < groups } ?? true, "simulation: bug group \(plantedBugGroup ?? 0) of \(groups)")
         self.seed = seed
         var random = SeededGenerator(seed: seed)
@@ -165,6 +174,10 @@ public final class Simulation {
         configuration.coordinationOps = stateMachineBug != nil || (coordinationOps ?? drawnCoordination)
         configuration.stateMachineBug = stateMachineBugFixed ? nil : stateMachineBug
         if let stateMachineBug { configuration.target(stateMachineBug, using: &aim) }
+        // Clocks and TTL operations come from streams of their own (Simulation+Clocks.swift).
+        if shellBug == .readIgnoresExpiry { configuration.targetReadIgnoresExpiry() }
+        let clocks = configuration.leaderClocks
+            ? Self.drawClocks(seed: seed, configuration: &configuration, skewMaxUnits: clockSkewMax, shellBug: shellBug) : nil
         if configuration.diskLoss {
             // Disk loss is a crash fault; make sure the nemesis runs.
             configuration.crashes = true
@@ -190,6 +203,8 @@ public final class Simulation {
                 for group in configuration.groupWeather.indices {
                     configuration.groupWeather[group].maxDelayUnits = max(configuration.groupWeather[group].maxDelayUnits, 80)
                 }
+            case .readIgnoresExpiry:
+                configuration.targetReadIgnoresExpiryFaults()
             case .snapshotOutOfOrder:
                 // A hole needs a chunk lost on the way, and a transfer needs a compacted log.
                 if compaction { configuration.retainSlots = min(configuration.retainSlots ?? 2, 8) }
@@ -212,7 +227,7 @@ public final class Simulation {
                 let id = ReplicaID(UInt32($0))
                 let disk = SimDisk(sessionExpirySlots: configuration.sessionExpirySlots, plantedBug: configuration.stateMachineBug)
                 return SimReplica(id: id, group: group, disk: disk,
-                                  shell: Self.shellSettings(id: id, configuration: configuration, bug: shellBug),
+                                  shell: Self.shellSettings(id: id, configuration: configuration, bug: shellBugFixed ? nil : shellBug),
                                   snapshotTimeoutMilliseconds: Self.snapshotTimeoutMilliseconds(configuration.groupWeather[group]))
             }
         }
@@ -226,6 +241,8 @@ public final class Simulation {
                                                 groupMap: configuration.groupMap,
                                                 alwaysFamilies: stateMachineBug == .applyFailedWatch)
         }
+        self.clocks = clocks
+        if configuration.leaderClocks { self.expiry = SimExpiry(seed: seed) }
         self.replayFlags = (replicas.map { " --replicas \($0)" } ?? "") + (groups > 1 ? " --groups \(groups)" : "")
             + (corruptMessages ? " --corrupt-messages" : "") + (partitionPatterns ? " --partition-patterns" : "")
             + (reconfigure.map { $0 ? " --reconfigure" : " --no-reconfigure" } ?? "")
@@ -235,6 +252,7 @@ public final class Simulation {
             + (shellBug.map { " --shell-bug \($0.rawValue)" } ?? "") + (leaderClocks ? " --leader-clocks" : "")
             + (coordinationOps.map { $0 ? " --coordination-ops" : " --no-coordination-ops" } ?? "")
             + (stateMachineBug.map { " --state-machine-bug \($0.rawValue)" } ?? "") + (stateMachineBugFixed ? " --fixed" : "")
+            + (clockSkewMax.map { " --clock-skew-max \($0)" } ?? "") + (shellBugFixed ? " --fixed" : "")
         self.clients = (0..<configuration.clients).map { index in
             // Clients start on different nodes for different groups; group 0 as before groups.
             SimClient(index: index, id: ClientID(UInt64(1000 + index)), targets: (0..<groups).map { group in
@@ -251,6 +269,7 @@ public final class Simulation {
         if configuration.crashes || configuration.partitions { schedule(.fault, after: nextFaultGap()) }
         if configuration.reconfigure || configuration.diskLoss { schedule(.membershipChange, after: nextChangeGap()) }
         schedule(.heal, after: configuration.chaosUnits)
+        if let gap = nextClockStepGap() { schedule(.clockStep, after: gap) }
         let end = configuration.chaosUnits + configuration.healUnits
         // A cluster still finishing retried work at `end` gets a bounded grace period to settle
         // (the bound is the liveness claim); the run stops as soon as every replica caught up
@@ -303,7 +322,7 @@ public final class Simulation {
             mix(1, UInt64(index))
             guard replicas[index].incarnation == incarnation, replicas[index].isUp else { return }
             step(index, .tick)
-            perform(replicas[index].shell.tick(now: now, view: shellView(index), wallTime: wallTime), at: index)
+            perform(replicas[index].shell.tick(now: now, view: shellView(index), wallTime: wallTime(index)), at: index)
             checkSnapshotTimeouts(index)
             compactIfDue(index)
             schedule(.tick(replica: index, incarnation: incarnation), after: configuration.tickUnits)
@@ -337,7 +356,7 @@ public final class Simulation {
         case .flushProposals(let index, let incarnation):
             mix(14, UInt64(index))
             guard replicas[index].incarnation == incarnation, replicas[index].isUp else { return }
-            perform(replicas[index].shell.flushProposals(wallTime: wallTime, view: shellView(index)), at: index)
+            perform(replicas[index].shell.flushProposals(wallTime: wallTime(index), view: shellView(index)), at: index)
         case .flush(let index, let incarnation):
             mix(3, UInt64(index))
             guard replicas[index].incarnation == incarnation else { return }
@@ -352,6 +371,7 @@ public final class Simulation {
         case .membershipChange: mix(12); operatorNext()
         case .swapDisk(let id): mix(15, UInt64(id.rawValue)); swapDisk(of: id)
         case .restart(let node): mix(16, UInt64(node)); if !healed { start(node: node) }
+        case .clockStep: mix(17); stepClock()
         }
     }
 
@@ -402,6 +422,8 @@ enum SimEvent {
     case swapDisk(id: ReplicaID)
     /// The restart that follows a crash after a forward (`Simulation.crashAfterForward`).
     case restart(node: Int)
+    /// The nemesis steps a node's clock (`Simulation+Clocks.swift`).
+    case clockStep
 }
 
 /// What a client makes of a node's answer (`Simulation.simReply`).

@@ -37,6 +37,8 @@ public struct SimulationStats: Hashable, Sendable {
     public var inconclusiveHistories = 0
     /// Key operations answered, by operation and answer ("incr integer", "setIf null", …).
     public var keyOperationAnswers: [String: Int] = [:]
+    /// Clock steps the nemesis made (`Simulation+Clocks.swift`).
+    public var clockSteps = 0
     /// Membership changes and disk losses (`Simulation+Membership.swift`).
     public var membership = SimulationMembershipStats()
     /// Each group's own counters, by group index.

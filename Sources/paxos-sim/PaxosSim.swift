@@ -59,8 +59,11 @@ struct PaxosSim: ParsableCommand {
     @Flag(help: "Power losses during the chaos phase: every node goes down at once and keeps only what it fsynced (also taken, with the nodes that hold the value booting last, whenever a value known chosen is durable on fewer than a majority). Correct replicas survive them.")
     var powerLosses = false
 
-    @Flag(help: "Leaders stamp their proposals with the simulated time, so slots are timed batches (TTLs' clock; no skew yet).")
+    @Flag(help: "Leaders stamp their proposals with their node's clock (the simulated time, skewed per node and stepped ±2000 by the nemesis in half the runs), so slots are timed batches; clients also SET PX and PEXPIRE, and the checker holds each key's expiry to its window.")
     var leaderClocks = false
+
+    @Option(help: "With --leader-clocks: each node's clock skew is drawn in ±N units (default: N drawn from 0, 50, 200, 500).")
+    var clockSkewMax: UInt64?
 
     @Flag(help: "Print the operator's membership requests and answers, disk losses, chosen memberships and, at the end, every replica's state (for replaying one seed).")
     var traceMembership = false
@@ -71,7 +74,7 @@ struct PaxosSim: ParsableCommand {
     @Option(help: "Plant a bug of the apply rule (every replica runs it) to show the checkers catch it: \(StateMachineBug.allCases.map(\.rawValue).joined(separator: ", ")). Brings --coordination-ops.")
     var stateMachineBug: String?
 
-    @Flag(help: "With --state-machine-bug: run the configuration aimed at the bug with the correct apply rule (the same seeds must pass).")
+    @Flag(help: "With --state-machine-bug or --shell-bug: run the configuration aimed at the bug with the correct apply rule or shell (the same seeds must pass).")
     var fixed = false
 
     @Flag(help: "Print one line per passing seed too.")
@@ -94,6 +97,9 @@ struct PaxosSim: ParsableCommand {
             if bugGroup < 0 || bugGroup >= groups { throw ValidationError("--bug-group must be below --groups (\(groups)), got \(bugGroup)") }
         }
         if seed == nil && seeds == 0 { throw ValidationError("--seeds must be at least 1") }
+        if let clockSkewMax, clockSkewMax > 500 {
+            throw ValidationError("--clock-skew-max is at most 500 (units), got \(clockSkewMax)")
+        }
         if let simBug, Self.simulatorBugs[simBug] == nil {
             throw ValidationError("unknown --sim-bug '\(simBug)'; use \(Self.simulatorBugs.keys.sorted().joined(separator: " or "))")
         }
@@ -144,7 +150,8 @@ struct PaxosSim: ParsableCommand {
                                         shellBug: shellBug.flatMap(ShellBug.init(rawValue:)), leaderClocks: leaderClocks,
                                         coordinationOps: coordinationOps,
                                         stateMachineBug: stateMachineBug.flatMap(StateMachineBug.init(rawValue:)),
-                                        stateMachineBugFixed: fixed)
+                                        stateMachineBugFixed: fixed, clockSkewMax: clockSkewMax,
+                                        shellBugFixed: fixed && shellBug != nil)
             simulation.traceMembership = traceMembership
             let report = simulation.run()
             stats.operations += report.stats.operations
@@ -158,6 +165,7 @@ struct PaxosSim: ParsableCommand {
             stats.snapshotsSent += report.stats.snapshotsSent
             stats.snapshotsInstalled += report.stats.snapshotsInstalled
             stats.inconclusiveHistories += report.stats.inconclusiveHistories
+            stats.clockSteps += report.stats.clockSteps
             stats.keyOperationAnswers.merge(report.stats.keyOperationAnswers, uniquingKeysWith: +)
             stats.corruptedMessages += report.stats.corruptedMessages
             stats.refusals += report.stats.refusals
@@ -185,6 +193,7 @@ struct PaxosSim: ParsableCommand {
               + "\(stats.inconclusiveHistories) histories too large to check fully"
               + (corruptMessages ? "; \(stats.corruptedMessages) corrupted deliveries, \(stats.refusals) peer messages refused "
                   + "(\(stats.snapshotsRefused) snapshots)" : ""))
+        if stats.clockSteps > 0 { print("clocks: \(stats.clockSteps) clock steps") }
         if !stats.keyOperationAnswers.isEmpty {
             print("key operations answered: "
                   + stats.keyOperationAnswers.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))

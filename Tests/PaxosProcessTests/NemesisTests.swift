@@ -174,7 +174,8 @@ extension ProcessTests {
                         outcome = .value(try client.get(key))
                     case .delete(let key):
                         outcome = .deleted(existed: try client.delete(key))
-                    case .incrementBy, .setIf, .getSet, .deleteIfEquals, .getDelete, .mset, .mget, .mdelete, .watch, .exec:
+                    case .incrementBy, .setIf, .getSet, .deleteIfEquals, .getDelete, .mset, .mget, .mdelete, .watch, .exec,
+                         .setExpiring, .expire, .expiry:
                         preconditionFailure("nemesis: this workload draws no key operations")
                     }
                 } catch {
