@@ -154,7 +154,7 @@ struct CounterRegisterModel: SequentialSpec {
             if let reply, reply != actual { return nil }
             return next
         case .setIf(let condition, let value, let written):
-            let holds = holds(condition, in: state)
+            let holds = Self.holds(condition, in: state)
             if let written, written != holds { return nil }
             return holds ? value : state
         case .getSet(let value, let old):
@@ -183,7 +183,8 @@ struct CounterRegisterModel: SequentialSpec {
         return overflow ? (state, .overflow) : (.integer(sum), .sum(sum))
     }
 
-    private func holds(_ condition: Condition, in state: State) -> Bool {
+    /// Whether SET's condition holds on `state` (also `TTLRegisterModel`'s rule).
+    static func holds(_ condition: Condition, in state: State) -> Bool {
         switch condition {
         case .always: true
         case .absent: state == .absent

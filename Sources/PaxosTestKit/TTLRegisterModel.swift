@@ -82,18 +82,12 @@ struct TTLRegisterModel: SequentialSpec {
     }
 
     /// Whether `step`, accepted in `state`, rewrites the key's row (and so clears its deadline,
-    /// for every write but INCR). The conditions restate `CounterRegisterModel`'s.
+    /// for every write but INCR). The conditions are `CounterRegisterModel`'s.
     private static func writes(_ step: CounterRegisterModel.Step, in state: CounterRegisterModel.State) -> Bool {
         switch step {
         case .put, .getSet: true
         case .get, .increment, .delete, .deleteIfEquals, .getDelete: false
-        case .setIf(let condition, _, _):
-            switch condition {
-            case .always: true
-            case .absent: state == .absent
-            case .present: state != .absent
-            case .equals(let expected): state == expected
-            }
+        case .setIf(let condition, _, _): CounterRegisterModel.holds(condition, in: state)
         }
     }
 

@@ -124,8 +124,9 @@ public struct RESPReplyParser: Sendable {
     private func parseRESP3Aggregate(_ type: UInt8, from buffer: inout ByteBuffer, depth: Int) throws(RESPError) -> RESPValue? {
         guard let count = try readHeader(from: &buffer, what: "aggregate count", invalid: .invalidMultibulkLength)
         else { return nil }
-        let elementCount = type == UInt8(ascii: "%") ? count.multipliedReportingOverflow(by: 2).partialValue : count
-        guard count >= 0, elementCount >= 0 else { throw RESPError.invalidMultibulkLength.with("\(count)") }
+        guard count >= 0 else { throw RESPError.invalidMultibulkLength.with("\(count)") }
+        // A map's count is of pairs: bound it before doubling, so no count can wrap.
+        let elementCount = type == UInt8(ascii: "%") ? Swift.min(count, Int64(limits.maxArrayCount) + 1) * 2 : count
         guard let elements = try parseElements(elementCount, from: &buffer, depth: depth) else { return nil }
         switch type {
         case UInt8(ascii: "%"):

@@ -22,6 +22,7 @@ struct ClientSubcommandTests {
         #expect(try Self.parse(["GETNAME"]) == .getName)
         #expect(try Self.parse(["SETNAME", "worker-1"]) == .setName("worker-1"))
         #expect(try Self.parse(["SETNAME", ""]) == .setName(""))
+        #expect(try Self.parse(["SETNAME", String(repeating: "n", count: 256)]) == .setName(String(repeating: "n", count: 256)))
         #expect(try Self.parse(["SETINFO", "lib-name", "redis-py"]) == .setInfo(.name, "redis-py"))
         #expect(try Self.parse(["SETINFO", "LIB-VER", "8.2.0"]) == .setInfo(.version, "8.2.0"))
         #expect(try Self.parse(["NO-EVICT", "on"]) == .accepted)
@@ -38,6 +39,8 @@ struct ClientSubcommandTests {
         (["SETNAME", "a b"], "ERR Client names cannot contain spaces, newlines or special characters."),
         (["SETINFO", "lib-name", "a\nb"], "ERR lib-name cannot contain spaces, newlines or special characters."),
         (["SETINFO", "lib-color", "x"], "ERR Unrecognized option 'lib-color'"),
+        (["SETNAME", String(repeating: "n", count: 257)], "ERR Client names are limited to 256 bytes in PaxosKV"),
+        (["SETINFO", "lib-ver", String(repeating: "9", count: 257)], "ERR lib-ver is limited to 256 bytes in PaxosKV"),
         (["ID", "extra"], "ERR wrong number of arguments for 'client|id' command"),
         (["FROB"], "ERR unknown subcommand 'FROB'. Try CLIENT HELP."),
         (["TRACKING", "on"], "ERR PaxosKV does not support CLIENT TRACKING"),

@@ -85,6 +85,16 @@ struct RESP3Tests {
         #expect(throws: RESPError.self) { _ = try RESPReplyParser().next(from: &buffer) }
     }
 
+    @Test("RESP3 aggregates over the count limit are refused before anything is read or reserved, a map's count of pairs included")
+    func oversized() {
+        let limits = RESPLimits()
+        for text in ["%\(limits.maxArrayCount / 2 + 1)\r\n", "%9223372036854775807\r\n", "~\(limits.maxArrayCount + 1)\r\n",
+                     ">9223372036854775807\r\n"] {
+            var buffer = ByteBuffer(string: text)
+            #expect(throws: RESPError.self) { _ = try RESPReplyParser(limits: limits).next(from: &buffer) }
+        }
+    }
+
     @Test("a RESP3 aggregate cut short waits for the rest")
     func partial() throws {
         let full = Self.bytes(.map(["k": .set([.double(1.5)])]))
