@@ -51,6 +51,21 @@ extension ProcessTests {
                 #expect(help.standardOutput.contains("revision"), "\(help)")
                 let docs = try cluster.redisCLI(leader, ["--no-raw", "COMMAND", "DOCS", "set"])
                 #expect(docs.contains("summary") && docs.contains("IFEQ"), "\(docs)")
+                // Hostile input to the new commands is refused and the node keeps serving: an
+                // oversized name (memory per connection is bounded), a pathological CONFIG glob,
+                // COMMAND INFO of thousands of unknown names, HELLO 4, an unknown CLIENT verb.
+                let longName = try RedisCLI.run(resp3 + ["CLIENT", "SETNAME", String(repeating: "n", count: 10_000)])
+                #expect(longName.standardOutput.contains("limited to 256 bytes"), "\(longName)")
+                let glob = try cluster.redisCLI(leader, ["CONFIG", "GET", String(repeating: "*a", count: 200) + "b"])
+                #expect(glob.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(glob)")
+                let manyNames = try RedisCLI.run(["-h", cluster.host(leader), "-p", "\(cluster.clientPort(leader))", "COMMAND", "INFO"]
+                                                 + (0..<5_000).map { "nosuch\($0)" })
+                #expect(manyNames.status == 0, "\(manyNames)")
+                for garbage in [["CLIENT", "FROB"], ["HELLO", "99"], ["CONFIG", "SET", "maxmemory", "1"], ["COMMAND", "GETKEYS", "GET", "k"]] {
+                    let refused = try RedisCLI.run(resp3 + garbage)
+                    #expect(refused.standardOutput.contains("ERR") || refused.standardOutput.contains("NOPROTO"), "\(garbage): \(refused)")
+                }
+                #expect(try cluster.redisCLI(leader, ["PING"]) == "PONG", "the node still serves")
                 let unknown = try RedisCLI.run(["-h", cluster.host(leader), "-p", "\(cluster.clientPort(leader))", "CLIENT", "TRACKING", "on"])
                 #expect(unknown.standardOutput.contains("does not support CLIENT TRACKING"), "\(unknown)")
             }
