@@ -91,7 +91,13 @@ extension ProcessTests {
             // that none of the three fails is 0.7^30, about 2e-5.
             try LocalCluster.run(size: 3, name: "fail-rate", arguments: ["--fail-rate", "0.3"]) { cluster in
                 try cluster.waitForLeader()
-                let client = try cluster.client()
+                // A failed node is restarted within a second or two, and while one is down its
+                // connects are refused at once, so attempts, not time, run out: this client is
+                // bounded by its deadline (30 s), not by `.patient`'s 40 attempts.
+                var enduring = PaxosClient.Configuration.patient
+                enduring.maxAttempts = 1_000
+                enduring.retryDeadline = .seconds(30)
+                let client = try cluster.client(configuration: enduring)
                 // Beside the patient client, one that tries each write once, through the nodes in
                 // turn: a failed write it is told was not applied (BUSY, UNAVAILABLE, refused)
                 // MUST NOT be applied later, even when a node fails with it in flight.
