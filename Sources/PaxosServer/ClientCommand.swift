@@ -99,7 +99,14 @@ extension ClientCommand {
         case "GET":
             try arity(1...1)
             return .get(key: try key(arguments[0]))
-        case "SET" where arguments.count > 2, _ where DataCommand.names.contains(name) || DataCommand.ttlNames.contains(name):
+        case "SET" where arguments.count <= 2, "PUT":
+            // Plain SET before the name-set lookups below: it is the command most often run.
+            try arity(2...2)
+            guard arguments[1].count <= maxValueBytes else {
+                throw ClientCommandError("ERR value too large: \(arguments[1].count) bytes, the limit is \(maxValueBytes)")
+            }
+            return .put(key: try key(arguments[0]), value: arguments[1])
+        case "SET", _ where DataCommand.names.contains(name) || DataCommand.ttlNames.contains(name):
             // Sizes first, so nothing over the limits reaches the log whatever the command.
             if let first = arguments.first { _ = try key(first) }
             if let value = arguments.dropFirst().first(where: { $0.count > maxValueBytes }) {
@@ -122,12 +129,6 @@ extension ClientCommand {
             let command = try TransactionCommand.parse(name: name, arguments: arguments)
             if case .watch(let watched) = command { _ = try keys(watched) }
             return .transaction(command)
-        case "SET", "PUT":
-            try arity(2...2)
-            guard arguments[1].count <= maxValueBytes else {
-                throw ClientCommandError("ERR value too large: \(arguments[1].count) bytes, the limit is \(maxValueBytes)")
-            }
-            return .put(key: try key(arguments[0]), value: arguments[1])
         case "DEL", "DELETE", "UNLINK":
             try arity(1...(name == "DELETE" ? 1 : Operation.maxKeysPerOperation))
             return .delete(keys: try keys(arguments))

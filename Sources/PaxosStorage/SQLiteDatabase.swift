@@ -13,6 +13,11 @@ final class SQLiteDatabase {
     /// The connection handle; nil once closed.
     private(set) var handle: OpaquePointer?
     let path: String
+    /// Statements of fixed text (BEGIN IMMEDIATE, COMMIT, ROLLBACK, the synchronous PRAGMAs),
+    /// prepared on first use: every group commit runs several, and `sqlite3_exec` would parse
+    /// each one's text every time. Raw handles, not `SQLiteStatement`s, which would hold this
+    /// object strongly; `close` finalizes them with the rest.
+    private var fixedStatements: [String: OpaquePointer] = [:]
 
     enum Mode {
         /// Create the file if missing; read and write.
@@ -79,6 +84,7 @@ final class SQLiteDatabase {
     func close() {
         guard let handle else { return }
         while let statement = sqlite3_next_stmt(handle, nil) { sqlite3_finalize(statement) }
+        fixedStatements = [:]
         sqlite3_close_v2(handle)
         self.handle = nil
     }
@@ -93,6 +99,29 @@ final class SQLiteDatabase {
             sqlite3_free(errorMessage)
             throw SQLiteError(code: rc, message: message, sql: sql)
         }
+    }
+
+    /// Runs one statement of fixed text that returns no rows (see `fixedStatements`).
+    func executeFixed(_ sql: String) throws(SQLiteError) {
+        guard let handle else { throw SQLiteError.closed(sql: sql) }
+        let statement: OpaquePointer
+        if let prepared = fixedStatements[sql] {
+            statement = prepared
+        } else {
+            var prepared: OpaquePointer?
+            let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
+            guard rc == SQLITE_OK, let prepared else {
+                throw SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+            }
+            fixedStatements[sql] = prepared
+            statement = prepared
+        }
+        let rc = sqlite3_step(statement)
+        // The error, if any, is read before the reset; the reset leaves the statement ready
+        // (a COMMIT left un-reset would keep its statement active).
+        let error = rc == SQLITE_DONE || rc == SQLITE_ROW ? nil : lastError(sql: sql)
+        sqlite3_reset(statement)
+        if let error { throw error }
     }
 
     func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
@@ -123,18 +152,18 @@ final class SQLiteDatabase {
     /// IMMEDIATE takes the write lock up front, so a transaction never fails half-way for lack
     /// of it.
     func transaction<T>(_ body: () throws(LogStoreError) -> T) throws(LogStoreError) -> T {
-        do { try execute("BEGIN IMMEDIATE") } catch { throw LogStoreError.sqlite(path: path, error) }
+        do { try executeFixed("BEGIN IMMEDIATE") } catch { throw LogStoreError.sqlite(path: path, error) }
         let result: T
         do {
             result = try body()
         } catch {
             // The rollback can only fail if the connection is gone; the original error is the
             // one worth reporting either way.
-            do { try execute("ROLLBACK") } catch {}
+            do { try executeFixed("ROLLBACK") } catch {}
             throw error
         }
-        do { try execute("COMMIT") } catch {
-            do { try execute("ROLLBACK") } catch {}
+        do { try executeFixed("COMMIT") } catch {
+            do { try executeFixed("ROLLBACK") } catch {}
             throw LogStoreError.sqlite(path: path, error)
         }
         return result

@@ -30,6 +30,7 @@ struct SQLiteKVRows: KVRowStore {
 
     mutating func write(_ key: Bytes, _ row: KVRow) throws(LogStoreError) {
         let deadline = try Self.storable(row.deadline, key: key)
+        if deadline != nil { store.mayHoldDeadlines = true }
         let statements = store.statements
         try store.sqlite { () throws(SQLiteError) in
             try statements.upsertKey.run { (statement) throws(SQLiteError) in
@@ -61,18 +62,16 @@ struct SQLiteKVRows: KVRowStore {
 
     mutating func advanceClock(to time: LeaderTime) throws(LogStoreError) {
         precondition(time > clock, "clock \(clock) moved to \(time): it only rises")
-        guard let stored = Int64(exactly: time.rawValue) else {
+        guard Int64(exactly: time.rawValue) != nil else {
             throw .invalidArgument("log clock \(time.rawValue) is beyond the largest storable time")
         }
-        let statements = store.statements
-        try store.sqlite { () throws(SQLiteError) in
-            try statements.setLogClock.run { (statement) throws(SQLiteError) in try statement.bind(1, stored) }
-        }
+        // Staged only: `SQLiteLogStore.apply` writes it to meta with the applied slot.
         clock = time
         store.stagedClock = time
     }
 
     func expiredKeys(through time: LeaderTime, limit: Int) throws(LogStoreError) -> [Bytes] {
+        guard store.mayHoldDeadlines else { return [] }
         let statements = store.statements
         return try store.sqlite { () throws(SQLiteError) -> [Bytes] in
             let statement = statements.selectExpiredKeys

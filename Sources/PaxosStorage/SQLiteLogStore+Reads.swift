@@ -75,13 +75,16 @@ extension SQLiteLogStore {
     /// The earliest deadline in `kv`, passed or not (one probe of `kv_expiry`); nil if none.
     /// The shell proposes a clock slot once its wall clock passes it (background expiry).
     public func nextDeadline() throws(LogStoreError) -> LeaderTime? {
-        try sqlite { () throws(SQLiteError) -> LeaderTime? in
+        guard mayHoldDeadlines else { return nil }
+        let deadline = try sqlite { () throws(SQLiteError) -> LeaderTime? in
             let statement = statements.selectNextDeadline
             statement.reset()
             defer { statement.reset() }
             guard try statement.step(), !statement.isNull(0) else { return nil }
             return LeaderTime(rawValue: UInt64(clamping: max(statement.int64(0), 0)))
         }
+        if deadline == nil { mayHoldDeadlines = false }
+        return deadline
     }
 
     /// The applied row of `key` (value, revision, deadline), verified, or nil when absent,

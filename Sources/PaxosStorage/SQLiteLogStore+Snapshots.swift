@@ -30,6 +30,8 @@ extension SQLiteLogStore {
             let attach = try database.prepare("ATTACH DATABASE ? AS staging")
             try attach.run { (statement) throws(SQLiteError) in try statement.bind(1, stagingPath) }
         }
+        // The snapshot's rows replace `kv`, deadlines and all: unknown until probed again.
+        mayHoldDeadlines = true
         do {
             try transaction { () throws(LogStoreError) in
                 try checkStaged(slot: slot, stagingPath: stagingPath)

@@ -14,9 +14,9 @@ extension SQLiteLogStore {
     /// Runs `body` in one transaction like `transaction(_:)`, committed without an fsync when
     /// the store runs `synchronous=FULL` (under `NORMAL` nothing is fsynced at commit anyway).
     public func transactionWithoutSync<T>(_ body: () throws(LogStoreError) -> T) throws(LogStoreError) -> T {
-        let full = try sqlite { () throws(SQLiteError) in try database.scalarInt("PRAGMA synchronous") } == 2
-        guard full else { return try transaction(body) }
-        try sqlite { () throws(SQLiteError) in try database.execute("PRAGMA synchronous=NORMAL") }
+        // The mode the store was opened with (`SchemaSetup.configure` checked SQLite took it).
+        guard synchronous == .full else { return try transaction(body) }
+        try sqlite { () throws(SQLiteError) in try database.executeFixed("PRAGMA synchronous=NORMAL") }
         let result: Result<T, LogStoreError>
         // Not durable when it returns: no durable marks may be taken after it (`DurableMarks`).
         marks.commitsAreSynced = false
@@ -24,7 +24,7 @@ extension SQLiteLogStore {
         marks.commitsAreSynced = true
         // Back to FULL before anything else commits; if that fails the store must not go on
         // committing acceptor state without fsyncs, so the error wins over the body's result.
-        try sqlite { () throws(SQLiteError) in try database.execute("PRAGMA synchronous=FULL") }
+        try sqlite { () throws(SQLiteError) in try database.executeFixed("PRAGMA synchronous=FULL") }
         return try result.get()
     }
 }

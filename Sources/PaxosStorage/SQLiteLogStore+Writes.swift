@@ -114,6 +114,9 @@ extension SQLiteLogStore {
                 try statements.setApplied.run { (statement) throws(SQLiteError) in
                     try statement.bind(1, staged.applied.rawValue)
                     try statement.bind(2, staged.chosen.rawValue)
+                    // The clock the executor left (`SQLiteKVRows.advanceClock` only stages it):
+                    // one UPDATE of meta per slot instead of two.
+                    try statement.bind(3, Int64(clamping: stagedClock.rawValue))
                 }
             }
             return results

@@ -71,6 +71,11 @@ public final class SQLiteLogStore: LogStore {
     /// The clock as the applies so far left it: inside a transaction, its own (not yet
     /// committed; results of applies leave before the commit as well), else `logClock`.
     public var openClock: LeaderTime { database.isInTransaction ? stagedClock : logClock }
+    /// Whether `kv` may hold a row with a deadline. False only once `nextDeadline()` found none,
+    /// until a write stores one, a snapshot is installed, or a transaction rolls back (which
+    /// may bring rows back). While false, an apply skips the sweep's and `nextDeadline`'s index
+    /// probes: a store without TTLs pays nothing per slot for them.
+    var mayHoldDeadlines = true
     /// This database's incarnation (`meta.incarnation`): the identity its acceptor votes as.
     public let incarnation: Incarnation
     /// The cluster's UUID once genesis is recorded on this node (`recordGenesis`), else nil.
@@ -81,6 +86,8 @@ public final class SQLiteLogStore: LogStore {
     var staged: (applied: Slot, chosen: Slot, promised: Ballot, snapshot: Slot)
     /// Writes `DurableMarks` after synced commits; see there.
     var marks: MarksRecorder
+    /// The `synchronous` mode this store was opened with (and SQLite confirmed).
+    let synchronous: Synchronous
 
     private init(path: String, clusterID: String, replicaID: ReplicaID, placement: GroupPlacement,
                  database: SQLiteDatabase, meta: StoredMeta, options: Options) throws(LogStoreError) {
@@ -90,6 +97,7 @@ public final class SQLiteLogStore: LogStore {
         self.replicaID = replicaID
         self.placement = placement
         self.database = database
+        synchronous = options.synchronous
         do { statements = try Statements(database) } catch { throw .sqlite(path: path, error) }
         appliedThrough = meta.appliedThrough
         chosenThrough = meta.chosenThrough
@@ -184,7 +192,13 @@ public final class SQLiteLogStore: LogStore {
     public func transaction<T>(_ body: () throws(LogStoreError) -> T) throws(LogStoreError) -> T {
         staged = (appliedThrough, chosenThrough, promised, snapshotSlot)
         stagedClock = logClock
-        let result = try database.transaction(body)
+        let result: T
+        do {
+            result = try database.transaction(body)
+        } catch {
+            mayHoldDeadlines = true
+            throw error
+        }
         (appliedThrough, chosenThrough, promised, snapshotSlot) = staged
         logClock = stagedClock
         if marks.isDue { try recordMarks() }

@@ -20,7 +20,6 @@ final class Statements {
     let selectKey: SQLiteStatement
     /// Deletes a key, returning its deadline (so `remove` can tell a live row from an expired one).
     let deleteKeyReturningDeadline: SQLiteStatement
-    let setLogClock: SQLiteStatement
     /// Keys whose deadline is at or below ?1, in (deadline, key) order, at most ?2 (`kv_expiry`).
     let selectExpiredKeys: SQLiteStatement
     let selectNextDeadline: SQLiteStatement
@@ -40,7 +39,7 @@ final class Statements {
         }
         setPromise = try prepare("UPDATE meta SET promised_round = ?, promised_replica = ? WHERE singleton = 1")
         setChosenThrough = try prepare("UPDATE meta SET chosen_through = ? WHERE singleton = 1")
-        setApplied = try prepare("UPDATE meta SET applied_through = ?, chosen_through = ? WHERE singleton = 1")
+        setApplied = try prepare("UPDATE meta SET applied_through = ?, chosen_through = ?, log_clock = ? WHERE singleton = 1")
         upsertEntry = try prepare("""
             INSERT INTO log (slot, ballot_round, ballot_replica, chosen, command, checksum) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (slot) DO UPDATE SET ballot_round = excluded.ballot_round,
@@ -76,7 +75,6 @@ final class Statements {
             """)
         deleteKey = try prepare("DELETE FROM kv WHERE key = ?")
         deleteKeyReturningDeadline = try prepare("DELETE FROM kv WHERE key = ? RETURNING expire_at")
-        setLogClock = try prepare("UPDATE meta SET log_clock = ? WHERE singleton = 1")
         selectExpiredKeys = try prepare(
             "SELECT key FROM kv WHERE expire_at IS NOT NULL AND expire_at <= ?1 ORDER BY expire_at, key LIMIT ?2")
         selectNextDeadline = try prepare("SELECT min(expire_at) FROM kv WHERE expire_at IS NOT NULL")
