@@ -282,6 +282,9 @@ package.targets += [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
+            // Metrics exposition tests render NodeMetrics into a registry of their own.
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ],
         swiftSettings: strictSettings
     ),

@@ -24,6 +24,7 @@ extension GroupNode {
         switch frame {
         case .message(_, let message):
             metrics.peerMessages.increment()
+            notePeerProgress(message, from: peer)
             handle(.message(from: peer, message))
         case .forward(_, let id, let request):
             onForward(from: peer, id: id, request)

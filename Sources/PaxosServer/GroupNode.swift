@@ -64,6 +64,12 @@ final class GroupNode: @unchecked Sendable {
     var failures: FailureSchedule
 
     var lastRole: Role = .follower
+    /// The last leader this replica knew of, to count leader changes (`GroupNode+Leadership.swift`).
+    var lastLeader: ReplicaID?
+    /// On the leader: the highest slot each peer has shown it holds, since this leader took over.
+    var peerShown: [ReplicaID: Slot] = [:]
+    /// `paxos_peer_lag_slots` per peer, made once each.
+    var peerLagGauges: [ReplicaID: Gauge] = [:]
     var stopping = false
 
     // Snapshots and compaction (see GroupNode+Snapshots.swift, GroupNode+Compaction.swift).
@@ -233,6 +239,7 @@ final class GroupNode: @unchecked Sendable {
         maybeCompact(now: Self.nowMilliseconds)
         checkPendingMembershipChange()
         metrics.chosen.record(Int64(replica.chosenThrough.rawValue))
+        recordPeerLag()
     }
 
     /// A peer message the core (or this shell, for snapshots) refused: an honest peer never
@@ -246,6 +253,7 @@ final class GroupNode: @unchecked Sendable {
     }
 
     func noteRoleChange() {
+        noteLeadership(previousRole: lastRole)
         let role = replica.role
         guard role != lastRole else { return }
         if role == .candidate { metrics.elections.increment() }

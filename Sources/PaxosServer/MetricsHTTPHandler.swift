@@ -27,7 +27,7 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
             switch path {
             case "/metrics":
                 node.metrics.peersConnected.record(node.connectedPeers.count)
-                (status, type, body) = (.ok, "text/plain; version=0.0.4", renderMetrics())
+                (status, type, body) = (.ok, "text/plain; version=0.0.4", MetricCatalog.addingHelp(to: renderMetrics()))
             case "/health":
                 let health = node.healthJSON
                 (status, type, body) = (health.healthy ? .ok : .serviceUnavailable, "application/json", Array(health.body.utf8))

@@ -50,7 +50,7 @@ enum PeerRefusal: String, Sendable, CaseIterable {
 /// handshake deadline this bounds what strangers can make the node hold: about
 /// `maxUnauthenticated` × 4 KiB of buffers, for at most `handshakeTimeout` each.
 ///
-/// Refusals are counted (`paxos_peer_handshakes_refused{reason}`) and logged at warning once per
+/// Refusals are counted (`paxos_peer_handshakes_refused_total{reason}`) and logged at warning once per
 /// remote host per minute; the next line for that host says how many were suppressed, so a flood
 /// of bad handshakes cannot flood the log.
 ///

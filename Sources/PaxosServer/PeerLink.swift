@@ -8,13 +8,13 @@ import PaxosCore
 import PaxosWire
 
 /// The outbound connection to one peer: connects, authenticates (`PeerDialerHandler`),
-/// reconnects with exponential back-off, and buffers a bounded number of frames until the
-/// connection has authenticated. The protocol retransmits, so frames dropped beyond the bound
-/// cost only a little latency.
+/// reconnects with exponential back-off and jitter (`ReconnectBackoff`), and buffers a bounded
+/// number of frames until the connection has authenticated. The protocol retransmits, so frames
+/// dropped beyond the bound cost only a little latency.
 ///
 /// A connection that goes silent (`PeerLivenessHandler`: no pong for `liveness.silenceTimeout`)
-/// is abandoned and redialled at once, without back-off and without waiting for its close to
-/// finish (a TLS close waits for the peer's close_notify, which a dead path never delivers).
+/// is abandoned and redialled at once, without waiting for the back-off or for its close to finish
+/// (a TLS close waits for the peer's close_notify, which a dead path never delivers).
 ///
 /// - Invariant: used only on the node's event loop.
 /// - Invariant: `channel` is set only once the peer proved it holds the cluster secret, so no
@@ -38,18 +38,13 @@ final class PeerLink {
     /// Connected, handshake under way.
     private var handshaking: (any Channel)?
     private var connecting = false
-    private var backoff = PeerLink.initialBackoff
+    private var backoff = ReconnectBackoff()
+    private var random = SystemRandomNumberGenerator()
     /// One line per 10 s for failed handshakes of this link (`PeerDialerHandler.shouldLogFailure`).
     var handshakeFailureLog = LogThrottle()
-    /// Back-off between failed connection attempts doubles from 50 ms up to 250 ms. The cap is
-    /// low because a link matters most right after a partition heals: with a 250 ms connect
-    /// timeout the next attempt after a heal starts within half a second. (With 500 ms for both,
-    /// links came back 1.0–1.5 s after a heal on a loaded two-core machine, leaving too little of
-    /// the 2 s sync bound for catching up: `PartitionScheduleTests`, seed 593495535, a ring held
-    /// 6 s, synced after 2.3–2.6 s.) An attempt to a dead peer costs one SYN (or one refused
-    /// connect), so four a second is cheap.
-    static let initialBackoff = TimeAmount.milliseconds(50)
-    static let maxBackoff = TimeAmount.milliseconds(250)
+    /// One line per 10 s while connection attempts to this peer keep failing; every failure is
+    /// counted in `paxos_peer_reconnects_total`.
+    private var reconnectLog = LogThrottle()
     /// On a LAN a connect takes well under a millisecond; one unanswered SYN within 250 ms means
     /// the path is down, and TCP would not retransmit it before 1 s anyway.
     static let connectTimeout = TimeAmount.milliseconds(250)
@@ -100,12 +95,13 @@ final class PeerLink {
 
     /// The peer just connected to us, so it is up: connect back now instead of waiting out the
     /// back-off. Without this a restarted node hears no heartbeat for up to the maximum back-off,
-    /// times out, and its candidacy's higher ballot makes the live leader step down.
+    /// times out, and its candidacy's higher ballot makes the live leader step down. At most
+    /// once per 2 s, and the back-off is not reset (`ReconnectBackoff.mayDialEarly`).
     func reconnectNow() {
         guard !closed, !connecting, channel == nil, handshaking == nil else { return }
+        guard backoff.mayDialEarly(now: .now()) else { return }
         reconnectTask?.cancel()
         reconnectTask = nil
-        backoff = Self.initialBackoff
         connect()
     }
 
@@ -143,15 +139,17 @@ final class PeerLink {
                 channel.closeFuture.whenComplete { [self] _ in
                     // A connection abandoned for silence was replaced already: no second redial.
                     guard handshaking === channel || self.channel === channel else { return }
+                    // Closed before it authenticated: the peer is there but the handshake failed.
+                    let failure: ReconnectBackoff.Failure = handshaking === channel ? .refused : .unreachable
                     if handshaking === channel { handshaking = nil }
                     if self.channel === channel {
                         self.channel = nil
                         onConnectionChange(peer, false)
                     }
-                    scheduleReconnect()
+                    scheduleReconnect(after: failure, error: nil)
                 }
-            case .failure:
-                scheduleReconnect()
+            case .failure(let error):
+                scheduleReconnect(after: .unreachable, error: error)
             }
         }
     }
@@ -161,7 +159,7 @@ final class PeerLink {
         guard !closed, handshaking === channel else { channel.close(promise: nil); return }
         handshaking = nil
         self.channel = channel
-        backoff = Self.initialBackoff
+        backoff.succeeded()
         for frame in backlog { channel.write(frame, promise: nil) }
         backlog.removeAll()
         channel.flush()
@@ -185,14 +183,22 @@ final class PeerLink {
         }
         reconnectTask?.cancel()
         reconnectTask = nil
-        backoff = Self.initialBackoff
         connect()
     }
 
-    private func scheduleReconnect() {
+    private func scheduleReconnect(after failure: ReconnectBackoff.Failure, error: (any Error)?) {
         guard !closed else { return }
-        let delay = backoff
-        backoff = min(backoff * 2, Self.maxBackoff)
+        let delay = backoff.delay(after: failure, using: &random)
+        metrics.peerReconnects(peer).increment()
+        let (log, suppressed) = reconnectLog.shouldLog(now: .now())
+        if log {
+            var metadata: Logger.Metadata = [
+                "peer.id": "\(peer)", "peer.failures": "\(backoff.failures)", "peer.retry_ms": "\(delay.nanoseconds / 1_000_000)",
+            ]
+            if let error { metadata["error"] = "\(error)" }
+            if suppressed > 0 { metadata["suppressed"] = "\(suppressed)" }
+            logger.info("cannot reach peer; retrying with back-off", metadata: metadata)
+        }
         reconnectTask = loop.scheduleTask(in: delay) { [self] in connect() }
     }
 }

@@ -221,7 +221,9 @@ struct Paxosd: AsyncParsableCommand {
         var logger = Logger(label: "paxosd")
         logger[metadataKey: "paxos.replica"] = "\(id)"
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = MetricCatalog.durationBuckets
+        MetricsSystem.bootstrap(factory)
 
         let settings: NodeSettings
         do {

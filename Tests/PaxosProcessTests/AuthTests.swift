@@ -84,7 +84,7 @@ extension ProcessTests {
                 #expect(wrong.contains("WRONGPASS invalid username-password pair or user is disabled."), "\(wrong)")
                 #expect(Self.refusal(anonymous, ["AUTH", "nobody", "admin-secret"]).contains("WRONGPASS"))
                 #expect(Self.refusal(anonymous, ["GET", "k"]).contains("NOAUTH"), "a failed AUTH authenticates nobody")
-                #expect(try Self.metric(cluster, follower, "paxos_client_auth_failures") >= 2)
+                #expect(try Self.metric(cluster, follower, "paxos_client_auth_failures_total") >= 2)
                 #expect(try String(contentsOfFile: cluster.logPath(follower), encoding: .utf8).contains("client AUTH refused"))
 
                 // HELLO 2 AUTH authenticates, as redis-py and newer clients do it.

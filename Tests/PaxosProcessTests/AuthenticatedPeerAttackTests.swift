@@ -40,7 +40,7 @@ extension ProcessTests {
         /// Node `id` counted at least one refused peer message for `reason` (so the forged frame
         /// did reach the core's checks, rather than being lost on the way).
         static func requireRefused(_ cluster: LocalCluster, _ id: Int, _ reason: String) throws {
-            let prefix = "paxos_peer_messages_refused{reason=\"\(reason)\"} "
+            let prefix = "paxos_peer_messages_refused_total{reason=\"\(reason)\"} "
             let metrics = try cluster.metricsText(id)
             let count = metrics.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Int($0.dropFirst(prefix.count)) } ?? 0
             #expect(count > 0, "node \(id) counted no \(reason) refusal: \(metrics.split(separator: "\n").filter { $0.contains("refused") })")

@@ -79,7 +79,7 @@ extension ProcessTests {
                 let lines = Self.refusalLines(cluster, 1)
                 try #require(lines.contains { $0.contains("bad_proof") }, "no refusal logged:\n\(cluster.logTail(1))")
                 let metrics = try cluster.metricsText(1)
-                try #require(metrics.contains("paxos_peer_handshakes_refused{reason=\"bad_proof\"} 1"),
+                try #require(metrics.contains("paxos_peer_handshakes_refused_total{reason=\"bad_proof\"} 1"),
                              "\(metrics.split(separator: "\n").filter { $0.contains("refused") })")
             }
         }

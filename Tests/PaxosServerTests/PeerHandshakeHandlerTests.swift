@@ -36,7 +36,7 @@ struct PeerHandshakeHandlerTests {
 
     static func gate(max: Int = 64) -> PeerGate {
         PeerGate(credentials: credentials, maxUnauthenticated: max, handshakeTimeout: .seconds(3),
-                 logger: Logger(label: "test"), metrics: NodeMetrics(prefix: "test"))
+                 logger: Logger(label: "test"), metrics: NodeMetrics())
     }
 
     /// An accepting channel, connected (so the handler has seen channelActive).

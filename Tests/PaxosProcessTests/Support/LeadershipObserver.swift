@@ -9,7 +9,7 @@ import PaxosClient
 /// older ballot). A *leader change* is that node differing from the last one seen; a round in
 /// which nobody says it leads changes nothing. So a leader re-running phase 1 itself is no
 /// change, as in the simulator's leadership checker (`Simulation+Leadership.swift`). Sampling
-/// can miss a leadership shorter than a round; elections (the `paxos_elections` counter on
+/// can miss a leadership shorter than a round; elections (the `paxos_elections_total` counter on
 /// every node, read by the runner) catch those.
 ///
 /// **Heal window.** Between `beginHeal(at:)` and `endHeal()` changes count against the heal,

@@ -11,7 +11,7 @@ struct HealMeasurement: Sendable {
     var leadersSeen: [Int]
     var leadersSeenAfter: [Duration]
     var leaderChanges: Int
-    /// Elections started in the window on all nodes (the `paxos_elections` counters); nil when a
+    /// Elections started in the window on all nodes (the `paxos_elections_total` counters); nil when a
     /// node's /metrics could not be read.
     var elections: Int?
     /// nil: not in sync within the harness's 30 s limit.

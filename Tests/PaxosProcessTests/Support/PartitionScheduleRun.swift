@@ -152,7 +152,7 @@ enum PartitionScheduleRun {
 }
 
 extension LocalCluster {
-    /// Elections started so far on all nodes together (each node's `paxos_elections` counter, read
+    /// Elections started so far on all nodes together (each node's `paxos_elections_total` counter, read
     /// from its /metrics), or nil if some node's could not be read.
     func electionsStarted() -> Int? {
         var total = 0
@@ -166,7 +166,7 @@ extension LocalCluster {
                   let response = try? connection.readUntilClosed() else { return nil }
             let text = String(decoding: response, as: UTF8.self)
             // No line at all: the counter was never incremented (Prometheus shows it from the first).
-            let line = text.split(separator: "\n").first { $0.hasPrefix("paxos_elections ") }
+            let line = text.split(separator: "\n").first { $0.hasPrefix("paxos_elections_total ") }
             total += line.flatMap { Double($0.split(separator: " ").last ?? "") }.map { Int($0) } ?? 0
         }
         return total
