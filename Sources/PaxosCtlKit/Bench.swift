@@ -66,6 +66,14 @@ package struct Bench {
     /// - Throws: `.failed` when no endpoint answers or no operation succeeded at all.
     package func run() throws(PaxosCtlError) -> BenchReport {
         let endpoints = try liveEndpoints()
+        var subscribers: BenchSubscribers?
+        if settings.subscribers > 0 {
+            progress("bench: starting \(settings.subscribers) keyspace subscriber(s)")
+            let listening = BenchSubscribers(count: settings.subscribers, endpoints: endpoints, keyPrefix: settings.keyPrefix,
+                                             configuration: configuration)
+            try listening.start()
+            subscribers = listening
+        }
         let control = BenchControl(requestLimit: settings.requests)
         let results = Mutex<[(writes: BenchTally, reads: BenchTally)]>([])
         let finished = DispatchGroup()
@@ -100,8 +108,14 @@ package struct Bench {
             writes.add(tally.writes)
             reads.add(tally.reads)
         }
-        let report = BenchReport(
+        var report = BenchReport(
             settings: settings, endpoints: endpoints.map(\.description), elapsed: elapsed, writes: writes, reads: reads, cpu: cpu)
+        if let subscribers {
+            let (tally, reconnects) = subscribers.stop()
+            report.addNotifications(tally, subscribers: settings.subscribers,
+                                    expected: UInt64(writes.latencyMicroseconds.totalCount) * UInt64(settings.subscribers),
+                                    reconnects: reconnects, elapsed: elapsed)
+        }
         guard writes.latencyMicroseconds.totalCount + reads.latencyMicroseconds.totalCount > 0 else {
             let reason = writes.firstError ?? reads.firstError ?? "no operation was attempted"
             throw .failed("bench: no operation succeeded; first failure: \(reason)")

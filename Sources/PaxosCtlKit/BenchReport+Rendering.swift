@@ -26,6 +26,12 @@ extension BenchReport {
                 lines.append("\(operation.name): \(operation.aborted) transaction(s) aborted by EXEC (a watched key changed), not counted above")
             }
         }
+        if subscribers > 0, let notify = operations.first(where: { $0.name == "notify" }) {
+            let share = notificationsExpected > 0 ? 100 * Double(notify.count) / Double(notificationsExpected) : 0
+            lines.append(String(
+                format: "notify: %d subscriber(s) received %llu of %llu expected messages (%.1f %%), %d reconnect(s); latency is send → received",
+                subscribers, notify.count, notificationsExpected, share, subscriberReconnects))
+        }
         lines.append(String(
             format: "client CPU: %.2f s user + %.2f s system = %.1f %% of one core (the machine has %d)",
             clientCPU.user.seconds, clientCPU.system.seconds, clientCPUPercentOfOneCore, cores))
@@ -46,6 +52,9 @@ extension BenchReport {
         case readFraction = "read_fraction"
         case elapsedSeconds = "elapsed_seconds"
         case clientCPU = "client_cpu"
+        case subscribers
+        case notificationsExpected = "notifications_expected"
+        case subscriberReconnects = "subscriber_reconnects"
     }
 
     private struct CPU: Encodable {
@@ -69,5 +78,10 @@ extension BenchReport {
             CPU(user_seconds: clientCPU.user.seconds, system_seconds: clientCPU.system.seconds,
                 percent_of_one_core: (clientCPUPercentOfOneCore * 10).rounded() / 10),
             forKey: .clientCPU)
+        if subscribers > 0 {
+            try container.encode(subscribers, forKey: .subscribers)
+            try container.encode(notificationsExpected, forKey: .notificationsExpected)
+            try container.encode(subscriberReconnects, forKey: .subscriberReconnects)
+        }
     }
 }

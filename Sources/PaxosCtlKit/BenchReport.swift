@@ -73,6 +73,12 @@ package struct BenchReport: Sendable, Encodable {
     package var operations: [Operation]
     package var clientCPU: ProcessCPU
     package var cores: Int
+    /// With `--subscribers`: the subscribers, the messages they should have received (completed
+    /// writes × subscribers) and their reconnects; the `notify` row holds what they received
+    /// and its delivery latency.
+    package var subscribers = 0
+    package var notificationsExpected: UInt64 = 0
+    package var subscriberReconnects = 0
 
     /// The write, read and combined rows from merged tallies; a kind with no operations and no
     /// failures is left out (a write-only run has no read row).
@@ -92,6 +98,15 @@ package struct BenchReport: Sendable, Encodable {
         if operations.count > 1 { operations.append(Operation(name: "total", tally: total, elapsed: elapsed)) }
         clientCPU = cpu
         cores = ProcessCPU.cores
+    }
+
+    /// Adds the subscribers' `notify` row (messages received, per second over the run, delivery
+    /// latency) and their totals.
+    package mutating func addNotifications(_ tally: BenchTally, subscribers: Int, expected: UInt64, reconnects: Int, elapsed: Duration) {
+        self.subscribers = subscribers
+        notificationsExpected = expected
+        subscriberReconnects = reconnects
+        operations.append(Operation(name: "notify", tally: tally, elapsed: elapsed))
     }
 
     /// The generator's CPU time as a percentage of one core over the run.

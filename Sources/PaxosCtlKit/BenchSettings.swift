@@ -22,6 +22,8 @@ package struct BenchSettings: Sendable, Hashable {
     package var seed: UInt64 = 1
     /// What a write is (`BenchWorkload`).
     package var workload = BenchWorkload.set
+    /// Keyspace-notification subscribers measuring delivery latency (`BenchSubscribers`); 0: none.
+    package var subscribers = 0
 
     package init() {}
 
@@ -41,6 +43,10 @@ package struct BenchSettings: Sendable, Hashable {
         guard (1...100_000_000).contains(keys) else { throw .usage("--keys must be between 1 and 100000000, got \(keys)") }
         guard readFraction.isFinite, (0...1).contains(readFraction) else {
             throw .usage("--reads must be a fraction between 0 and 1, got \(readFraction)")
+        }
+        guard (0...1_024).contains(subscribers) else { throw .usage("--subscribers must be between 0 and 1024, got \(subscribers)") }
+        guard subscribers == 0 || (workload == .set && readFraction < 1) else {
+            throw .usage("--subscribers measures SET notifications: it needs --workload set and some writes")
         }
     }
 }

@@ -98,7 +98,11 @@ struct BenchWorker {
         let deadline = control.deadline.withLock { $0 }
         while control.mayIssue(before: deadline) {
             let isRead = settings.readFraction > 0 && generator.nextFraction() < settings.readFraction
-            let key = self.key(Int(generator.next() % UInt64(settings.keys)))
+            let number = Int(generator.next() % UInt64(settings.keys))
+            // With subscribers, each SET writes a fresh key named with its send instant.
+            let key = settings.subscribers > 0 && !isRead
+                ? BenchSubscribers.stampedKey(prefix: settings.keyPrefix, number: number, sentAt: BenchSubscribers.now)
+                : self.key(number)
             let started = ContinuousClock.now
             do {
                 if isRead {

@@ -46,6 +46,11 @@ struct RunBench: ParsableCommand {
     @Option(help: ArgumentHelp("What a write is: set, incr, mset (10 keys, atomic) or watch-exec (WATCH, GET, MULTI, SET, EXEC).", valueName: "workload"))
     var workload = "set"
 
+    @Option(help: ArgumentHelp(
+        "Keyspace-notification subscribers (PSUBSCRIBE, spread over the endpoints) that measure how long each SET takes to reach them; each SET then writes a fresh key named with its send time. Turns notify-keyspace-events on (K$) on every endpoint.",
+        valueName: "n"))
+    var subscribers = 0
+
     @Option(help: "Seed for the clients' choice of keys and operations.")
     var seed: UInt64 = 1
 
@@ -73,6 +78,7 @@ struct RunBench: ParsableCommand {
         settings.readFraction = reads
         settings.populate = !noPopulate
         settings.seed = seed
+        settings.subscribers = subscribers
         guard let chosen = BenchWorkload(rawValue: workload) else {
             throw .usage("--workload must be one of \(BenchWorkload.allCases.map(\.rawValue).joined(separator: ", ")), got \(workload)")
         }
