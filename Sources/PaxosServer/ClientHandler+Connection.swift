@@ -3,6 +3,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import Logging
 import NIOCore
 import PaxosCore
 import PaxosWire
@@ -88,10 +89,17 @@ extension ClientHandler {
     func config(_ command: ConfigCommand) -> RESPValue {
         switch command {
         case .get(let patterns):
-            let pairs = ConfigCommand.matching(patterns, in: ConfigCommand.parameters(node.settings))
+            let pairs = ConfigCommand.matching(patterns, in: ConfigCommand.parameters(node.settings, keyspaceEvents: node.keyspaceEvents))
             return .map(pairs.map { RESPValue.Pair(.bulkString($0.name), .bulkString($0.value)) })
-        case .set(let parameter):
-            return .error(.err, "CONFIG SET is not supported ('\(parameter)'): PaxosKV's settings are paxosd flags and the cluster file (paxosd --help); CONFIG GET shows them")
+        case .set(let settings):
+            switch ConfigCommand.keyspaceEvents(settings) {
+            case .failure(let refusal)?: return .error(refusal.description)
+            case .success(let flags)?:
+                node.keyspaceEvents = flags
+                node.logger.info("keyspace notifications set", metadata: ["notify.keyspace_events": "\(flags.redisText)"])
+            case nil: break
+            }
+            return .simpleString("OK")
         case .help:
             return .array(ConfigCommand.helpLines.map { .simpleString($0) })
         }
@@ -110,7 +118,8 @@ extension ClientHandler {
             queuedInTransaction: transaction.inMulti ? transaction.queued.count : nil,
             watchedKeys: transaction.watched.count, readOnly: staleReads, queryBufferBytes: queuedBytes,
             lastCommand: lastCommand, user: userName, protocolVersion: protocolVersion,
-            libraryName: libraryName, libraryVersion: libraryVersion)
+            libraryName: libraryName, libraryVersion: libraryVersion,
+            channels: subscribedChannels.count, patterns: subscribedPatterns.count)
     }
 
     /// Records the command about to run, for CLIENT LIST's `cmd` and `idle`. On every command's

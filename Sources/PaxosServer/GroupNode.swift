@@ -201,6 +201,9 @@ final class GroupNode: @unchecked Sendable {
         guard !failures.isFailed else { return }
         var durable: PersistID?
         var effects: [ShellEffect] = []
+        // Keyspace notifications: computed only while someone subscribes (Node+PubSub.swift).
+        let publishing = node.publishesKeyspaceEvents
+        var events: [KVEvent] = []
         for completion in completions {
             switch completion {
             case .persisted(let id):
@@ -209,6 +212,9 @@ final class GroupNode: @unchecked Sendable {
                 metrics.applied.record(Int64(slot.rawValue))
                 compaction.applied(slot: slot, bytes: results.reduce(0) { $0 + $1.request.operation.payloadBytes })
                 for (request, result) in results { effects += shell.applied(request, result) }
+                if publishing {
+                    for (request, result) in results { events += KVEvents.of(request.operation, result: result, clock: logClock) }
+                }
             case .read(let token, let result):
                 effects += shell.readResult(token: token, result, now: Self.nowMilliseconds, view: shellView)
             case .clock(let clock, let deadline):
@@ -218,6 +224,9 @@ final class GroupNode: @unchecked Sendable {
                 break
             }
         }
+        // Before the replies, as Redis notifies during the command: a RESP3 client that writes
+        // and subscribes sees its write's event before the write's answer.
+        if !events.isEmpty { node.publish(events) }
         perform(effects)
         if let durable { handle(.persisted(upTo: durable)) }
         maybeCompactBySize()

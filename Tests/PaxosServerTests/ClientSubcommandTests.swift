@@ -85,6 +85,9 @@ struct ClientSubcommandTests {
         #expect(info.line == "id=4 addr=127.0.0.1:5000 laddr=127.0.0.1:6381 name=w1 age=10 idle=0 flags=xr db=0 sub=0 psub=0 ssub=0 multi=2 watch=0 qbuf=0 cmd=get user=default resp=2 lib-name=redis-py lib-ver= session=99")
         #expect(Self.connection(id: 1).line.contains(" flags=N "))
         #expect(Self.connection(id: 1).line.contains(" multi=-1 "))
+        var subscriber = Self.connection(id: 1)
+        (subscriber.channels, subscriber.patterns) = (2, 1)
+        #expect(subscriber.line.contains(" flags=P db=0 sub=2 psub=1 ssub=0 "))
     }
 }
 
@@ -97,12 +100,25 @@ struct ConfigCommandTests {
     @Test("parsing: GET with patterns, SET, HELP; refusals say why")
     func parsing() throws {
         #expect(try Self.parse(["get", "save", "appendonly"]) == .get(patterns: [Array("save".utf8), Array("appendonly".utf8)]))
-        #expect(try Self.parse(["SET", "MaxMemory", "1"]) == .set(parameter: "maxmemory"))
+        #expect(try Self.parse(["SET", "Notify-Keyspace-Events", "KEA"]) == .set([.init("notify-keyspace-events", "KEA")]))
+        #expect(throws: ClientCommandError.self) { _ = try Self.parse(["SET", "MaxMemory", "1"]) }
+        #expect(throws: ClientCommandError.self) { _ = try Self.parse(["SET", "notify-keyspace-events", "K", "maxmemory", "1"]) }
+        #expect(throws: ClientCommandError("ERR CONFIG SET failed - duplicate parameter")) {
+            _ = try Self.parse(["SET", "notify-keyspace-events", "K", "notify-keyspace-events", "E"])
+        }
         #expect(try Self.parse(["HELP"]) == .help)
         #expect(throws: ClientCommandError("ERR wrong number of arguments for 'config|get' command")) { _ = try Self.parse(["GET"]) }
         #expect(throws: ClientCommandError("ERR wrong number of arguments for 'config|set' command")) { _ = try Self.parse(["SET", "a"]) }
         #expect(throws: ClientCommandError("ERR unknown subcommand 'FROB'. Try CONFIG HELP.")) { _ = try Self.parse(["FROB"]) }
         #expect(throws: ClientCommandError.self) { _ = try Self.parse(["RESETSTAT"]) }
+    }
+
+    @Test("SET notify-keyspace-events: Redis's letters are taken, a bad one is refused with Redis's text")
+    func setKeyspaceEvents() {
+        #expect(ConfigCommand.keyspaceEvents([.init("notify-keyspace-events", "KEA")]) == .success([.keyspace, .keyevent, .all]))
+        #expect(ConfigCommand.keyspaceEvents([.init("notify-keyspace-events", "")]) == .success([]))
+        #expect(ConfigCommand.keyspaceEvents([.init("notify-keyspace-events", "KEQ")]) == .failure(ClientCommandError(
+            "ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")))
     }
 
     @Test("GET: globs match parameter names case-insensitively, each parameter once, in table order")
