@@ -5,6 +5,7 @@ import PaxosCore
 import PaxosShell
 import PaxosStorage
 import PaxosWire
+import Synchronization
 
 /// This node's member of one consensus group: the one place that owns that group's `Replica`,
 /// confined to the node's event loop. With `--groups 1` (the default) there is one.
@@ -203,6 +204,7 @@ final class GroupNode: @unchecked Sendable {
         var effects: [ShellEffect] = []
         // Keyspace notifications: computed only while someone subscribes (Node+PubSub.swift).
         let publishing = node.publishesKeyspaceEvents
+        storage.reportsExpiredKeys.store(publishing && node.keyspaceEvents.contains(.expired), ordering: .relaxed)
         var events: [KVEvent] = []
         for completion in completions {
             switch completion {
@@ -215,6 +217,8 @@ final class GroupNode: @unchecked Sendable {
                 if publishing {
                     for (request, result) in results { events += KVEvents.of(request.operation, result: result, clock: logClock) }
                 }
+            case .expired(_, let keys):
+                if publishing { events += keys.map { KVEvent(.expired, $0) } }
             case .read(let token, let result):
                 effects += shell.readResult(token: token, result, now: Self.nowMilliseconds, view: shellView)
             case .clock(let clock, let deadline):

@@ -77,6 +77,24 @@ struct KVEventTests {
         #expect(got == c.events.map { "\($0.0.rawValue) \($0.1)" })
     }
 
+    @Test("sweep: the keys background expiry removes are reported to a bound collector, in (deadline, key) order")
+    func sweptKeys() {
+        var machine = KVStateMachine()
+        let writes = [("b", 150), ("a", 150), ("c", 120), ("live", 10_000)].enumerated().map { index, entry in
+            ClientRequest(client: ClientID(rawValue: 1), sequence: UInt64(index + 1),
+                          operation: .key(.set(key: Self.b(entry.0), value: Self.b("v"), SetOptions(expiry: .after(milliseconds: Int64(entry.1))))))
+        }
+        _ = machine.apply(slot: Slot(1), command: .timedBatch(time: LeaderTime(rawValue: 1_000), requests: writes))
+        let swept = SweptKeys()
+        OperationExecutor.$sweptKeys.withValue(swept) {
+            _ = machine.apply(slot: Slot(2), command: .timedBatch(time: LeaderTime(rawValue: 2_000), requests: []))
+        }
+        #expect(swept.keys == [Self.b("c"), Self.b("a"), Self.b("b")])
+        // Unbound, the sweep reports nothing and removes the same rows.
+        #expect(OperationExecutor.sweptKeys == nil)
+        #expect(machine.rows.keys.sorted { $0.lexicographicallyPrecedes($1) } == [Self.b("live")])
+    }
+
     @Test("event classes: strings are $, del/expire/persist generic, expired x")
     func classes() {
         #expect(KVEvent.Name.allCases.filter { $0.eventClass == .string } == [.set, .incrby, .incrbyfloat, .append])

@@ -10,6 +10,7 @@ Against the node given first (the subscriber's node), with writes through every 
   (`__keyevent@0__:set` → key), all 1,000 of each, in the order written;
 - a sequence of other commands produces Redis's events in order (incrby, append, expire,
   persist, del, set per MSET key, a failed SET NX none, GETDEL del, INCRBYFLOAT incrbyfloat);
+- a key set with PX 200 is swept by the background expiry with an `expired` event;
 - PUBLISH is refused; PUBSUB NUMPAT counts the patterns;
 - over RESP2 (protocol=2) a subscriber receives the same messages.
 
@@ -110,6 +111,20 @@ def event_names(nodes: list) -> None:
     pubsub.close()
 
 
+def expired_event(nodes: list) -> None:
+    subscriber = connect(nodes[0])
+    pubsub = subscriber.pubsub()
+    pubsub.subscribe("__keyspace@0__:ttl:gone", "__keyevent@0__:expired")
+    check([pubsub.get_message(timeout=5.0)["type"] for _ in range(2)] == ["subscribe", "subscribe"], "subscribe for expired")
+    connect(nodes[1 % len(nodes)]).set("ttl:gone", "v", px=200)
+    messages = collect(pubsub, 4, 10)
+    got = [(m["channel"], m["data"]) for m in messages]
+    check(got == [("__keyspace@0__:ttl:gone", "set"), ("__keyspace@0__:ttl:gone", "expire"),
+                  ("__keyspace@0__:ttl:gone", "expired"), ("__keyevent@0__:expired", "ttl:gone")],
+          f"a key whose deadline passes is swept with an expired event: {got}")
+    pubsub.close()
+
+
 def resp2_subscriber(nodes: list) -> None:
     subscriber = connect(nodes[0], protocol=2)
     pubsub = subscriber.pubsub()
@@ -128,6 +143,7 @@ def main() -> int:
         return 2
     ordered_writes(nodes)
     event_names(nodes)
+    expired_event(nodes)
     resp2_subscriber(nodes)
     print("failures:", len(failures))
     return 1 if failures else 0
