@@ -93,13 +93,7 @@ extension ClientHandler {
     func flushDeliveries() {
         guard let context, context.channel.isActive else { return }
         context.flush()
-        let buffered: Int
-        do {
-            buffered = try context.channel.syncOptions?.getOption(.bufferedWritableBytes) ?? 0
-        } catch {
-            return  // The channel closed: nothing is buffered any more.
-        }
-        if buffered > node.settings.clientOutputHardBytes {
+        if let buffered = outputOverLimit(context) {
             leavePubSub()
             disconnectForOutput(context: context, bufferedBytes: buffered,
                                 reason: "subscriber disconnected: its unread keyspace notifications passed the output limit")

@@ -307,15 +307,20 @@ final class ClientHandler: ChannelDuplexHandler {
         guard unflushed, let context, context.channel.isActive else { return }
         unflushed = false
         context.flush()
+        if let buffered = outputOverLimit(context) {
+            disconnectForOutput(context: context, bufferedBytes: buffered)
+        }
+    }
+
+    /// After a flush: the bytes the socket has not taken, if they pass the hard limit.
+    func outputOverLimit(_ context: ChannelHandlerContext) -> Int? {
         let buffered: Int
         do {
             buffered = try context.channel.syncOptions?.getOption(.bufferedWritableBytes) ?? 0
         } catch {
-            return  // The channel closed: nothing is buffered any more.
+            return nil  // The channel closed: nothing is buffered any more.
         }
-        if buffered > node.settings.clientOutputHardBytes {
-            disconnectForOutput(context: context, bufferedBytes: buffered)
-        }
+        return buffered > node.settings.clientOutputHardBytes ? buffered : nil
     }
 
     /// Closes a connection over the hard output limit: one log line per 10 s per node (with the
