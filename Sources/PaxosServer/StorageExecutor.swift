@@ -284,9 +284,14 @@ package final class StorageExecutor: Sendable {
                     if case .persisted = completions.last { completions.removeLast() }
                     completions.append(.persisted(record.id))
                 case .apply(let slot, let command):
-                    let swept = command.time != nil && reportsExpiredKeys.load(ordering: .relaxed) ? SweptKeys() : nil
+                    // Only timed batches sweep; without a subscriber nothing is bound (no cost).
+                    guard command.time != nil, reportsExpiredKeys.load(ordering: .relaxed) else {
+                        completions.append(.applied(slot: slot, results: try store.apply(slot: slot, command: command)))
+                        continue
+                    }
+                    let swept = SweptKeys()
                     let applied = OperationExecutor.$sweptKeys.withValue(swept) { Result { () throws(LogStoreError) in try store.apply(slot: slot, command: command) } }
-                    if let swept, !swept.keys.isEmpty { completions.append(.expired(slot: slot, keys: swept.keys)) }
+                    if !swept.keys.isEmpty { completions.append(.expired(slot: slot, keys: swept.keys)) }
                     completions.append(.applied(slot: slot, results: try applied.get()))
                 case .read(let query, let token, let readTime):
                     completions.append(.read(token: token, try store.read(query, at: readTime)))
