@@ -29,9 +29,12 @@ public struct ClientConnectionInfo: Hashable, Sendable {
     public var channels = 0
     public var patterns = 0
 
+    /// A pub/sub connection in Redis's terms (flag `P`, `CLIENT LIST TYPE pubsub`).
+    var isSubscribed: Bool { channels + patterns > 0 }
+
     /// Redis's flags: `N` for none, `x` inside MULTI, `r` in READONLY mode, `P` subscribed.
     var flags: String {
-        let flags = (queuedInTransaction != nil ? "x" : "") + (readOnly ? "r" : "") + (channels + patterns > 0 ? "P" : "")
+        let flags = (queuedInTransaction != nil ? "x" : "") + (readOnly ? "r" : "") + (isSubscribed ? "P" : "")
         return flags.isEmpty ? "N" : flags
     }
 

@@ -52,9 +52,10 @@ extension ClientHandler {
             done(.integer(connectionNumber))
         case .info:
             done(.verbatim(format: "txt", text: connectionInfo().line + "\n"))
-        case .list(let ids):
+        case .list(let ids, let subscribed):
             let handlers = node.clientHandlers.values
                 .filter { handler in ids.map { $0.contains(UInt64(handler.connectionNumber)) } ?? true }
+                .filter { handler in subscribed.map { $0 == (handler.subscriptionCount > 0) } ?? true }
                 .sorted { $0.connectionNumber < $1.connectionNumber }
             done(.verbatim(format: "txt", text: handlers.map { $0.connectionInfo().line + "\n" }.joined()))
         case .getName:

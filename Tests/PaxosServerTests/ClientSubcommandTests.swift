@@ -16,8 +16,9 @@ struct ClientSubcommandTests {
         #expect(try Self.parse(["id"]) == .id)
         #expect(try Self.parse(["INFO"]) == .info)
         #expect(try Self.parse(["LIST"]) == .list(ids: nil))
-        #expect(try Self.parse(["LIST", "TYPE", "normal"]) == .list(ids: nil))
-        #expect(try Self.parse(["LIST", "TYPE", "pubsub"]) == .list(ids: []))
+        #expect(try Self.parse(["LIST", "TYPE", "normal"]) == .list(ids: nil, subscribed: false))
+        #expect(try Self.parse(["LIST", "TYPE", "pubsub"]) == .list(ids: nil, subscribed: true))
+        #expect(try Self.parse(["LIST", "TYPE", "replica"]) == .list(ids: []))
         #expect(try Self.parse(["LIST", "ID", "3", "5"]) == .list(ids: [3, 5]))
         #expect(try Self.parse(["GETNAME"]) == .getName)
         #expect(try Self.parse(["SETNAME", "worker-1"]) == .setName("worker-1"))
@@ -73,6 +74,13 @@ struct ClientSubcommandTests {
         #expect(byUserAndAge.matches(Self.connection(id: 2, user: "alice", age: 6), caller: 1))
         #expect(!byUserAndAge.matches(Self.connection(id: 2, user: "alice", age: 4), caller: 1))
         #expect(!byUserAndAge.matches(Self.connection(id: 2, user: "bob", age: 6), caller: 1))
+        // A connection with channels or patterns is a pub/sub one, not a normal one.
+        var subscriber = Self.connection(id: 2)
+        subscriber.patterns = 1
+        guard case .kill(let pubSub, _) = try Self.parse(["KILL", "TYPE", "pubsub"]),
+              case .kill(let normal, _) = try Self.parse(["KILL", "TYPE", "normal"]) else { Issue.record("parse"); return }
+        #expect(pubSub.matches(subscriber, caller: 1) && !pubSub.matches(Self.connection(id: 2), caller: 1))
+        #expect(normal.matches(Self.connection(id: 2), caller: 1) && !normal.matches(subscriber, caller: 1))
     }
 
     @Test("a CLIENT LIST line: Redis's key=value fields, flags for MULTI and READONLY, and the session")

@@ -11,7 +11,8 @@ Against the node given first (the subscriber's node), with writes through every 
 - a sequence of other commands produces Redis's events in order (incrby, append, expire,
   persist, del, set per MSET key, a failed SET NX none, GETDEL del, INCRBYFLOAT incrbyfloat);
 - a key set with PX 200 is swept by the background expiry with an `expired` event;
-- PUBLISH is refused; PUBSUB NUMPAT counts the patterns;
+- PUBLISH is refused; PUBSUB NUMPAT counts the patterns; CLIENT LIST TYPE pubsub lists the
+  subscriber;
 - over RESP2 (protocol=2) a subscriber receives the same messages.
 
 Usage: keyspace_notifications.py HOST:PORT [HOST:PORT ...]
@@ -57,6 +58,8 @@ def ordered_writes(nodes: list) -> None:
     confirmations = [pubsub.get_message(timeout=5.0) for _ in range(2)]
     check([c and c["type"] for c in confirmations] == ["psubscribe", "psubscribe"], f"psubscribe confirmed: {confirmations}")
     check(subscriber.pubsub_numpat() == 2, f"PUBSUB NUMPAT is 2: {subscriber.pubsub_numpat()}")
+    listed = subscriber.client_list(_type="pubsub")
+    check([c["psub"] for c in listed] == ["2"], f"CLIENT LIST TYPE pubsub lists the subscriber: {listed}")
 
     writers = [connect(node) for node in nodes]
     keys = [f"order:{i:04d}" for i in range(1000)]
