@@ -1,8 +1,9 @@
 // Method: real 3-node clusters on 127.0.0.1. redis-py 8 with its defaults (RESP3) subscribes on
 // one node while 1,000 SETs go through the nodes in turn, and must receive every keyspace and
 // keyevent message in write order (tools/compat/keyspace_notifications.py, which also checks
-// Redis's event names for the other commands and a RESP2 subscriber). A raw RESP2 connection
-// checks subscribed mode's refusals byte for byte. A subscriber that never reads, under a
+// Redis's event names for the other commands, `expired` from the sweep, the setting being per
+// node, and a RESP2 subscriber). Raw connections check RESP2 subscribed mode's refusals byte for
+// byte, and RESP3's pushes with a command alongside. A subscriber that never reads, under a
 // 1 MiB output limit, is cut off while far more than that is published to it, with a logged
 // reason, the node's memory staying bounded, and the node still serving.
 // Design: docs/design/watch-resp3-introspection.md §2.
@@ -32,7 +33,7 @@ extension ProcessTests {
             }
         }
 
-        @Test("process: a RESP2 subscriber may run only pub/sub commands, PING and QUIT, with Redis's answers")
+        @Test("process: a RESP2 subscriber may run only pub/sub commands, PING and QUIT, with Redis's answers; a RESP3 one anything")
         func subscribedMode() throws {
             try LocalCluster.run(size: 3, name: "notify-resp2") { cluster in
                 let id = try cluster.waitForLeader()
@@ -47,6 +48,13 @@ extension ProcessTests {
                     + "*3\r\n$11\r\nunsubscribe\r\n$16\r\n__keyspace@0__:a\r\n:0\r\n"
                     + "$-1\r\n+OK\r\n"
                 #expect(answer == expected)
+
+                // RESP3: confirmations are pushes and any command runs alongside.
+                let resp3 = try RawConnection(port: cluster.clientPort(id), timeout: .seconds(5))
+                try resp3.write(Self.command(["HELLO", "3"]) + Self.command(["SUBSCRIBE", "__keyspace@0__:a"])
+                                + Self.command(["GET", "a"]) + Self.command(["QUIT"]))
+                let answer3 = String(decoding: try resp3.readUntilClosed(), as: UTF8.self)
+                #expect(answer3.hasSuffix(">3\r\n$9\r\nsubscribe\r\n$16\r\n__keyspace@0__:a\r\n:1\r\n_\r\n+OK\r\n"), "\(answer3)")
             }
         }
 

@@ -13,6 +13,7 @@ Against the node given first (the subscriber's node), with writes through every 
 - a key set with PX 200 is swept by the background expiry with an `expired` event;
 - PUBLISH is refused; PUBSUB NUMPAT counts the patterns; CLIENT LIST TYPE pubsub lists the
   subscriber;
+- a node where notify-keyspace-events was never set publishes nothing (the setting is per node);
 - over RESP2 (protocol=2) a subscriber receives the same messages.
 
 Usage: keyspace_notifications.py HOST:PORT [HOST:PORT ...]
@@ -128,6 +129,19 @@ def expired_event(nodes: list) -> None:
     pubsub.close()
 
 
+def off_elsewhere(nodes: list) -> None:
+    """notify-keyspace-events is per node: a node where it was never set publishes nothing."""
+    if len(nodes) < 2:
+        return
+    pubsub = connect(nodes[1]).pubsub()
+    pubsub.psubscribe("__key*")
+    check(pubsub.get_message(timeout=5.0)["type"] == "psubscribe", "psubscribe on a second node")
+    connect(nodes[0]).set("elsewhere", "v")
+    messages = collect(pubsub, 1, 2)
+    check(messages == [], f"a node whose notify-keyspace-events is empty publishes nothing: {messages}")
+    pubsub.close()
+
+
 def resp2_subscriber(nodes: list) -> None:
     subscriber = connect(nodes[0], protocol=2)
     pubsub = subscriber.pubsub()
@@ -147,6 +161,7 @@ def main() -> int:
     ordered_writes(nodes)
     event_names(nodes)
     expired_event(nodes)
+    off_elsewhere(nodes)
     resp2_subscriber(nodes)
     print("failures:", len(failures))
     return 1 if failures else 0
