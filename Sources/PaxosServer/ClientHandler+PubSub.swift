@@ -28,6 +28,9 @@ extension ClientHandler {
     func pubSub(_ command: PubSubCommand, done: (RESPValue) -> Void) {
         switch command {
         case .subscribe(let channels):
+            if let refusal = PubSubCommand.refusal(adding: channels, to: subscribedChannels, total: subscriptionCount) {
+                return done(.error(refusal))
+            }
             var frames: [RESPValue] = []
             for channel in channels {
                 if subscribedChannels.insert(channel).inserted { node.pubSub.subscribe(clientID, channel: channel) }
@@ -35,6 +38,9 @@ extension ClientHandler {
             }
             answer(frames, done: done)
         case .psubscribe(let patterns):
+            if let refusal = PubSubCommand.refusal(adding: patterns, to: subscribedPatterns, total: subscriptionCount) {
+                return done(.error(refusal))
+            }
             var frames: [RESPValue] = []
             for pattern in patterns {
                 if subscribedPatterns.insert(pattern).inserted { node.pubSub.subscribe(clientID, pattern: pattern) }

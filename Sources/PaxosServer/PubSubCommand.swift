@@ -28,6 +28,25 @@ public enum PubSubCommand: Hashable, Sendable {
         "ERR Can't execute '\(name.lowercased())': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
     }
 
+    /// Channels and patterns one connection may hold: every applied event is matched against
+    /// every pattern on the node's loop, so they are bounded like everything else a client
+    /// makes the node hold (with `maxclients`, this bounds the node's whole registry).
+    static let maxSubscriptionsPerConnection = 1_024
+    /// The longest channel or pattern: a keyspace channel is a 15-byte prefix and a key.
+    static let maxNameBytes = 2_048
+
+    /// The refusal of a SUBSCRIBE/PSUBSCRIBE that would pass the bounds, or nil.
+    static func refusal(adding names: [Bytes], to current: Set<Bytes>, total: Int) -> String? {
+        if let long = names.first(where: { $0.count > maxNameBytes }) {
+            return "ERR channel or pattern of \(long.count) bytes is over the limit of \(maxNameBytes)"
+        }
+        let added = Set(names).subtracting(current).count
+        guard total + added <= maxSubscriptionsPerConnection else {
+            return "ERR a connection may hold at most \(maxSubscriptionsPerConnection) channels and patterns; this one holds \(total)"
+        }
+        return nil
+    }
+
     static func parse(name: String, arguments: [Bytes]) throws(ClientCommandError) -> PubSubCommand {
         func atLeastOne() throws(ClientCommandError) {
             guard !arguments.isEmpty else { throw ClientCommandError("ERR wrong number of arguments for '\(name.lowercased())' command") }

@@ -47,6 +47,19 @@ struct PubSubTests {
                 == "ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
     }
 
+    @Test("bounds: at most 1,024 channels and patterns per connection, names up to 2,048 bytes; repeats count once")
+    func bounds() {
+        let held = Set((0..<1_000).map { Self.b("c\($0)") })
+        #expect(PubSubCommand.refusal(adding: (0..<24).map { Self.b("n\($0)") }, to: held, total: 1_000) == nil)
+        #expect(PubSubCommand.refusal(adding: (0..<25).map { Self.b("n\($0)") }, to: held, total: 1_000)
+                == "ERR a connection may hold at most 1024 channels and patterns; this one holds 1000")
+        // Channels it already holds add nothing.
+        #expect(PubSubCommand.refusal(adding: Array(held) + [Self.b("new")], to: held, total: 1_024) == "ERR a connection may hold at most 1024 channels and patterns; this one holds 1024")
+        #expect(PubSubCommand.refusal(adding: Array(held.prefix(10)), to: held, total: 1_024) == nil)
+        #expect(PubSubCommand.refusal(adding: [Array(repeating: 0x61, count: 2_049)], to: [], total: 0)
+                == "ERR channel or pattern of 2049 bytes is over the limit of 2048")
+    }
+
     @Test("registry: exact subscribers get message, matching patterns pmessage, others nothing")
     func registry() {
         var registry = PubSubRegistry()
