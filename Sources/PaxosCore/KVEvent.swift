@@ -2,9 +2,10 @@
 /// it (https://redis.io/docs/latest/develop/pubsub/keyspace-notifications/): a node publishes
 /// `__keyspace@0__:<key>` → `name` and `__keyevent@0__:<name>` → `key` for each, in apply order.
 ///
-/// Events are derived after the fact from the operation and the result the executor answered
-/// (`KVEvents.of`), never from the stores, so the apply path is untouched and pays nothing
-/// when nobody listens. Each result says enough except the cases `KVEvents.of` lists.
+/// Events of requests are derived after the fact from the operation and the result the
+/// executor answered (`KVEvents.of`), never from the stores, so the apply path is untouched and
+/// pays nothing when nobody listens; each result says enough except the cases `KVEvents.of`
+/// lists. `expired` is no request's: the sweep reports its keys (`OperationExecutor.sweptKeys`).
 public struct KVEvent: Hashable, Sendable {
     public var name: Name
     public var key: Bytes
