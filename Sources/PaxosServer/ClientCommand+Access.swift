@@ -27,6 +27,8 @@ extension ClientCommand {
         case .client: .role(.readOnly)
         case .config(.set): .role(.admin)
         case .config, .command: .role(.readOnly)
+        // Keyspace notifications name keys, not values: what a read-only user may list anyway.
+        case .pubSub: .role(.readOnly)
         case .put, .delete: .role(.readWrite)
         case .data(.strlen): .role(.readOnly)
         // TTL and friends go through the log (`DataCommand+TTL.swift`) but change nothing.

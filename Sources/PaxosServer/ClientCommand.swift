@@ -44,6 +44,8 @@ public enum ClientCommand: Hashable, Sendable {
     case config(ConfigCommand)
     /// `COMMAND …` (`CommandTable`).
     case command(CommandQuery)
+    /// SUBSCRIBE and friends (`PubSubCommand`): this node's keyspace notifications.
+    case pubSub(PubSubCommand)
 
     public enum RESPCompatibilityReply: Hashable, Sendable {
         case ok
@@ -169,8 +171,9 @@ extension ClientCommand {
             return .time
         case "CONFIG": return .config(try ConfigCommand.parse(arguments))
         case "COMMAND": return .command(try CommandQuery.parse(arguments))
+        case _ where PubSubCommand.names.contains(name): return .pubSub(try PubSubCommand.parse(name: name, arguments: arguments))
         default:
-            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, SETNX, GETSET, GETDEL, DELIFEQ, INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND, STRLEN, SETEX, PSETEX, GETEX, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, PERSIST, TTL, PTTL, EXPIRETIME, PEXPIRETIME, EVAL/EVALSHA/SCRIPT LOAD (redis-py Lock only), DEL/DELETE/UNLINK, EXISTS, TOUCH, MGET, MSET, MSETNX, GETREV, SETIFREV, DELIFREV, MULTI, EXEC, DISCARD, WATCH, UNWATCH, SCAN, KEYS, DBSIZE, RANDOMKEY, TYPE, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, CLIENT, CONFIG GET, COMMAND, SELECT, TIME, QUIT (COMMAND DOCS describes each)")
+            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, SETNX, GETSET, GETDEL, DELIFEQ, INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND, STRLEN, SETEX, PSETEX, GETEX, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, PERSIST, TTL, PTTL, EXPIRETIME, PEXPIRETIME, EVAL/EVALSHA/SCRIPT LOAD (redis-py Lock only), DEL/DELETE/UNLINK, EXISTS, TOUCH, MGET, MSET, MSETNX, GETREV, SETIFREV, DELIFREV, MULTI, EXEC, DISCARD, WATCH, UNWATCH, SCAN, KEYS, DBSIZE, RANDOMKEY, TYPE, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, CLIENT, CONFIG GET/SET notify-keyspace-events, SUBSCRIBE, PSUBSCRIBE, UNSUBSCRIBE, PUNSUBSCRIBE, PUBSUB, COMMAND, SELECT, TIME, QUIT (COMMAND DOCS describes each)")
         }
     }
 

@@ -25,15 +25,21 @@ public struct ClientConnectionInfo: Hashable, Sendable {
     public var protocolVersion: Int
     public var libraryName: String
     public var libraryVersion: String
+    /// Channels and patterns subscribed to (`sub=`, `psub=`).
+    public var channels = 0
+    public var patterns = 0
 
-    /// Redis's flags: `N` for none, `x` inside MULTI, `r` in READONLY mode.
+    /// A pub/sub connection in Redis's terms (flag `P`, `CLIENT LIST TYPE pubsub`).
+    var isSubscribed: Bool { channels + patterns > 0 }
+
+    /// Redis's flags: `N` for none, `x` inside MULTI, `r` in READONLY mode, `P` subscribed.
     var flags: String {
-        let flags = (queuedInTransaction != nil ? "x" : "") + (readOnly ? "r" : "")
+        let flags = (queuedInTransaction != nil ? "x" : "") + (readOnly ? "r" : "") + (isSubscribed ? "P" : "")
         return flags.isEmpty ? "N" : flags
     }
 
     /// The line, without a newline.
     public var line: String {
-        "id=\(id) addr=\(address) laddr=\(localAddress) name=\(name) age=\(ageSeconds) idle=\(idleSeconds) flags=\(flags) db=0 sub=0 psub=0 ssub=0 multi=\(queuedInTransaction ?? -1) watch=\(watchedKeys) qbuf=\(queryBufferBytes) cmd=\(lastCommand) user=\(user) resp=\(protocolVersion) lib-name=\(libraryName) lib-ver=\(libraryVersion) session=\(session)"
+        "id=\(id) addr=\(address) laddr=\(localAddress) name=\(name) age=\(ageSeconds) idle=\(idleSeconds) flags=\(flags) db=0 sub=\(channels) psub=\(patterns) ssub=0 multi=\(queuedInTransaction ?? -1) watch=\(watchedKeys) qbuf=\(queryBufferBytes) cmd=\(lastCommand) user=\(user) resp=\(protocolVersion) lib-name=\(libraryName) lib-ver=\(libraryVersion) session=\(session)"
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import Logging
 import NIOCore
 import PaxosCore
 import PaxosWire
@@ -51,9 +52,10 @@ extension ClientHandler {
             done(.integer(connectionNumber))
         case .info:
             done(.verbatim(format: "txt", text: connectionInfo().line + "\n"))
-        case .list(let ids):
+        case .list(let ids, let subscribed):
             let handlers = node.clientHandlers.values
                 .filter { handler in ids.map { $0.contains(UInt64(handler.connectionNumber)) } ?? true }
+                .filter { handler in subscribed.map { $0 == (handler.subscriptionCount > 0) } ?? true }
                 .sorted { $0.connectionNumber < $1.connectionNumber }
             done(.verbatim(format: "txt", text: handlers.map { $0.connectionInfo().line + "\n" }.joined()))
         case .getName:
@@ -88,10 +90,17 @@ extension ClientHandler {
     func config(_ command: ConfigCommand) -> RESPValue {
         switch command {
         case .get(let patterns):
-            let pairs = ConfigCommand.matching(patterns, in: ConfigCommand.parameters(node.settings))
+            let pairs = ConfigCommand.matching(patterns, in: ConfigCommand.parameters(node.settings, keyspaceEvents: node.keyspaceEvents))
             return .map(pairs.map { RESPValue.Pair(.bulkString($0.name), .bulkString($0.value)) })
-        case .set(let parameter):
-            return .error(.err, "CONFIG SET is not supported ('\(parameter)'): PaxosKV's settings are paxosd flags and the cluster file (paxosd --help); CONFIG GET shows them")
+        case .set(let settings):
+            switch ConfigCommand.keyspaceEvents(settings) {
+            case .failure(let refusal)?: return .error(refusal.description)
+            case .success(let flags)?:
+                node.keyspaceEvents = flags
+                node.logger.info("keyspace notifications set", metadata: ["notify.keyspace_events": "\(flags.redisText)"])
+            case nil: break
+            }
+            return .simpleString("OK")
         case .help:
             return .array(ConfigCommand.helpLines.map { .simpleString($0) })
         }
@@ -110,7 +119,8 @@ extension ClientHandler {
             queuedInTransaction: transaction.inMulti ? transaction.queued.count : nil,
             watchedKeys: transaction.watched.count, readOnly: staleReads, queryBufferBytes: queuedBytes,
             lastCommand: lastCommand, user: userName, protocolVersion: protocolVersion,
-            libraryName: libraryName, libraryVersion: libraryVersion)
+            libraryName: libraryName, libraryVersion: libraryVersion,
+            channels: subscribedChannels.count, patterns: subscribedPatterns.count)
     }
 
     /// Records the command about to run, for CLIENT LIST's `cmd` and `idle`. On every command's

@@ -72,6 +72,9 @@ final class ClientHandler: ChannelDuplexHandler {
     var lastSubcommand: Bytes?
     /// MULTI/EXEC/WATCH (`ClientHandler+Transactions.swift`).
     var transaction = TransactionState()
+    /// SUBSCRIBE/PSUBSCRIBE (`ClientHandler+PubSub.swift`). - Invariant: mirrored in `node.pubSub`.
+    var subscribedChannels: Set<Bytes> = []
+    var subscribedPatterns: Set<Bytes> = []
 
     init(node: Node, authenticator: ClientAuthenticator?) {
         self.node = node
@@ -110,6 +113,7 @@ final class ClientHandler: ChannelDuplexHandler {
             node.clientsConnected -= 1
             node.metrics.clientsConnected.record(node.clientsConnected)
         }
+        leavePubSub()
         // Nothing more will run: let the queued commands (and their bytes) go now.
         queue = []
         queueHead = 0
@@ -249,6 +253,10 @@ final class ClientHandler: ChannelDuplexHandler {
         if authenticator != nil, role == nil, !ClientCommand.allowedBeforeAuthentication.contains(raw.name) {
             return finish(.error(.noAuth, "Authentication required."))
         }
+        if let refusal = subscribedModeRefusal(raw.name) {
+            transaction.refused()
+            return finish(.error(refusal))
+        }
         let command: ClientCommand
         do {
             command = try ClientCommand.parse(name: raw.name, arguments: raw.arguments,
@@ -286,7 +294,7 @@ final class ClientHandler: ChannelDuplexHandler {
         processNext()
     }
 
-    private func reply(_ value: RESPValue) {
+    func reply(_ value: RESPValue) {
         guard let context, context.channel.isActive else { return }
         context.write(wrapOutboundOut(value.forProtocol(protocolVersion)), promise: nil)
         unflushed = true
@@ -299,24 +307,30 @@ final class ClientHandler: ChannelDuplexHandler {
         guard unflushed, let context, context.channel.isActive else { return }
         unflushed = false
         context.flush()
-        let buffered: Int
-        do {
-            buffered = try context.channel.syncOptions?.getOption(.bufferedWritableBytes) ?? 0
-        } catch {
-            return  // The channel closed: nothing is buffered any more.
-        }
-        if buffered > node.settings.clientOutputHardBytes {
+        if let buffered = outputOverLimit(context) {
             disconnectForOutput(context: context, bufferedBytes: buffered)
         }
     }
 
+    /// After a flush: the bytes the socket has not taken, if they pass the hard limit.
+    func outputOverLimit(_ context: ChannelHandlerContext) -> Int? {
+        let buffered: Int
+        do {
+            buffered = try context.channel.syncOptions?.getOption(.bufferedWritableBytes) ?? 0
+        } catch {
+            return nil  // The channel closed: nothing is buffered any more.
+        }
+        return buffered > node.settings.clientOutputHardBytes ? buffered : nil
+    }
+
     /// Closes a connection over the hard output limit: one log line per 10 s per node (with the
     /// count of unlogged ones) and a metric for every one.
-    private func disconnectForOutput(context: ChannelHandlerContext, bufferedBytes: Int) {
+    func disconnectForOutput(context: ChannelHandlerContext, bufferedBytes: Int,
+                             reason: String = "client disconnected: its unread replies passed the output limit") {
         node.metrics.clientsDisconnectedOutputBuffer.increment()
         let (log, unlogged) = node.outputLimitLog.shouldLog(now: .now())
         if log {
-            node.logger.warning("client disconnected: its unread replies passed the output limit", metadata: [
+            node.logger.warning("\(reason)", metadata: [
                 "client.id": "\(clientID.rawValue)", "client.address": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")",
                 "client.output_bytes": "\(bufferedBytes)", "client.output_limit_bytes": "\(node.settings.clientOutputHardBytes)",
                 "client.unlogged": "\(unlogged)",
@@ -338,6 +352,7 @@ final class ClientHandler: ChannelDuplexHandler {
     private func execute(_ command: ClientCommand, size: Int, done: @escaping (RESPValue) -> Void) {
         guard !runTransactionStep(command, size: size, done: done) else { return }
         switch command {
+        case .ping(let message) where inSubscribedMode: done(PubSubReply.pong(message))
         case .ping(let message): done(message.map { .bulkString($0) } ?? .simpleString("PONG"))
         case .echo(let message): done(.bulkString(message))
         case .info(let sections): node.info(sections: sections) { done(.verbatim(format: "txt", text: $0)) }
@@ -354,6 +369,7 @@ final class ClientHandler: ChannelDuplexHandler {
         case .time: done(Self.time())
         case .config(let command): done(config(command))
         case .command(let query): done(query.reply)
+        case .pubSub(let command): pubSub(command, done: done)
         case .compatibility(.ok): done(.simpleString("OK"))
         case .compatibility(.emptyArray): done(.array([]))
         case .compatibility(.bulk(let bytes)): done(.bulkString(bytes))

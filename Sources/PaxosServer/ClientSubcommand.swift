@@ -7,8 +7,10 @@ public enum ClientSubcommand: Hashable, Sendable {
     case id
     /// This connection's `CLIENT LIST` line.
     case info
-    /// The node's connections, all of them or those with the given ids (`CLIENT LIST ID …`).
-    case list(ids: [UInt64]?)
+    /// The node's connections, all of them or those with the given ids (`CLIENT LIST ID …`);
+    /// `subscribed`: TYPE pubsub (true) or normal (false), as Redis counts a connection with
+    /// channels or patterns as a pub/sub one.
+    case list(ids: [UInt64]?, subscribed: Bool? = nil)
     case getName
     /// An empty name clears it.
     case setName(String)
@@ -65,7 +67,8 @@ public enum ClientSubcommand: Hashable, Sendable {
             default: .help
             }
         case "LIST":
-            return .list(ids: try parseListFilter(rest))
+            let (ids, subscribed) = try parseListFilter(rest)
+            return .list(ids: ids, subscribed: subscribed)
         case "SETNAME":
             guard rest.count == 1 else { throw wrongArity() }
             guard Self.isValidAttribute(rest[0]) else {
@@ -100,10 +103,11 @@ public enum ClientSubcommand: Hashable, Sendable {
         }
     }
 
-    /// `[TYPE normal] [ID id …]`: every PaxosKV connection is a normal one.
-    private static func parseListFilter(_ words: [String]) throws(ClientCommandError) -> [UInt64]? {
+    /// `[TYPE normal|pubsub] [ID id …]`: no PaxosKV connection is a master or replica.
+    private static func parseListFilter(_ words: [String]) throws(ClientCommandError) -> (ids: [UInt64]?, subscribed: Bool?) {
         var index = 0
         var ids: [UInt64]?
+        var subscribed: Bool?
         while index < words.count {
             switch words[index].uppercased() {
             case "TYPE" where index + 1 < words.count:
@@ -111,8 +115,12 @@ public enum ClientSubcommand: Hashable, Sendable {
                 guard ["normal", "master", "replica", "slave", "pubsub"].contains(type) else {
                     throw ClientCommandError("ERR Unknown client type '\(words[index + 1])'")
                 }
-                // Only normal connections exist here; the other types list nothing.
-                if type != "normal" { ids = [] }
+                // Normal and pub/sub connections exist here; the other types list nothing.
+                switch type {
+                case "normal": subscribed = false
+                case "pubsub": subscribed = true
+                default: ids = []
+                }
                 index += 2
             case "ID" where index + 1 < words.count:
                 var found: [UInt64] = []
@@ -127,7 +135,7 @@ public enum ClientSubcommand: Hashable, Sendable {
                 throw ClientCommandError("ERR syntax error")
             }
         }
-        return ids
+        return (ids, subscribed)
     }
 
     /// Redis's rule for names and library attributes: printable ASCII without spaces; and at
@@ -148,6 +156,8 @@ public struct ClientKillFilter: Hashable, Sendable {
     public var localAddress: String?
     public var user: String?
     public var maxAgeSeconds: UInt64?
+    /// TYPE pubsub (true) or normal (false).
+    public var subscribed: Bool?
     /// The calling connection is spared unless `SKIPME no` (the old form never spares it).
     public var skipMe = true
 
@@ -182,7 +192,11 @@ public struct ClientKillFilter: Hashable, Sendable {
                 default: throw ClientCommandError("ERR syntax error")
                 }
             case "TYPE":
-                guard value.lowercased() == "normal" else { filter.id = 0; continue }  // no other type exists: matches none
+                switch value.lowercased() {
+                case "normal": filter.subscribed = false
+                case "pubsub": filter.subscribed = true
+                default: filter.id = 0  // no master or replica connections: matches none
+                }
             default:
                 throw ClientCommandError("ERR syntax error")
             }
@@ -198,6 +212,7 @@ public struct ClientKillFilter: Hashable, Sendable {
         if let localAddress, info.localAddress != localAddress { return false }
         if let user, info.user != user { return false }
         if let maxAgeSeconds, info.ageSeconds < maxAgeSeconds { return false }
+        if let subscribed, info.isSubscribed != subscribed { return false }
         return true
     }
 }

@@ -109,9 +109,15 @@ enum CommandTable {
         CommandSpec("readonly", 1, connection, group: "cluster", "Serves this connection's reads from this node's applied state (possibly stale)."),
         CommandSpec("readwrite", 1, connection, group: "cluster", "Makes this connection's reads linearizable again."),
         CommandSpec("info", -1, ["loading", "stale"], group: "server", "Returns this node's information and statistics by section.", syntax: "[section [section ...]]"),
-        CommandSpec("config", -2, [], group: "server", "CONFIG GET of this node's settings; CONFIG SET is refused.", syntax: "GET parameter [parameter ...]"),
+        CommandSpec("config", -2, [], group: "server", "CONFIG GET of this node's settings; CONFIG SET of notify-keyspace-events only.", syntax: "GET parameter [parameter ...] | SET parameter value [parameter value ...]"),
         CommandSpec("command", -1, ["loading", "stale"], group: "server", "Describes the commands PaxosKV answers (COUNT, INFO, DOCS, LIST).", syntax: "[COUNT | INFO [command-name ...] | DOCS [command-name ...] | LIST]", complexity: "O(N) where N is the number of commands"),
         CommandSpec("time", 1, ["loading", "stale", "fast"], group: "server", "Returns this node's time."),
+        // Pub/sub: this node's keyspace notifications only (PUBLISH is refused).
+        CommandSpec("subscribe", -2, ["pubsub", "noscript", "loading", "stale"], group: "pubsub", "Listens for keyspace notifications on channels (__keyspace@0__:<key>, __keyevent@0__:<event>).", syntax: "channel [channel ...]", complexity: "O(N) where N is the number of channels"),
+        CommandSpec("psubscribe", -2, ["pubsub", "noscript", "loading", "stale"], group: "pubsub", "Listens for keyspace notifications on channels matching glob patterns.", syntax: "pattern [pattern ...]", complexity: "O(N) where N is the number of patterns"),
+        CommandSpec("unsubscribe", -1, ["pubsub", "noscript", "loading", "stale"], group: "pubsub", "Stops listening on channels, or on all of them.", syntax: "[channel [channel ...]]", complexity: "O(N) where N is the number of channels"),
+        CommandSpec("punsubscribe", -1, ["pubsub", "noscript", "loading", "stale"], group: "pubsub", "Stops listening on patterns, or on all of them.", syntax: "[pattern [pattern ...]]", complexity: "O(N) where N is the number of patterns"),
+        CommandSpec("pubsub", -2, ["pubsub", "loading", "stale"], group: "pubsub", "This node's active channels and patterns (CHANNELS, NUMSUB, NUMPAT).", syntax: "CHANNELS [pattern] | NUMSUB [channel [channel ...]] | NUMPAT", complexity: "O(N) where N is the number of channels"),
         CommandSpec("backup", 2, ["admin", "noscript"], group: "paxoskv", "Writes a consistent copy of this node's database into its backup directory.", syntax: "name", complexity: "O(N) with N the size of the database"),
         CommandSpec("member", -2, ["admin", "noscript"], group: "paxoskv", "Lists or changes a group's membership (LIST, ADD, PROMOTE, REMOVE, REPLACE).", syntax: "LIST | ADD id [host client-port peer-port metrics-port] | PROMOTE id | REMOVE id | REPLACE id"),
     ]

@@ -5,6 +5,7 @@ import PaxosCore
 import PaxosShell
 import PaxosStorage
 import PaxosWire
+import Synchronization
 
 /// This node's member of one consensus group: the one place that owns that group's `Replica`,
 /// confined to the node's event loop. With `--groups 1` (the default) there is one.
@@ -207,6 +208,10 @@ final class GroupNode: @unchecked Sendable {
         guard !failures.isFailed else { return }
         var durable: PersistID?
         var effects: [ShellEffect] = []
+        // Keyspace notifications: computed only while someone subscribes (Node+PubSub.swift).
+        let publishing = node.publishesKeyspaceEvents
+        storage.reportsExpiredKeys.store(publishing && node.keyspaceEvents.contains(.expired), ordering: .relaxed)
+        var events: [KVEvent] = []
         for completion in completions {
             switch completion {
             case .persisted(let id):
@@ -215,6 +220,11 @@ final class GroupNode: @unchecked Sendable {
                 metrics.applied.record(Int64(slot.rawValue))
                 compaction.applied(slot: slot, bytes: results.reduce(0) { $0 + $1.request.operation.payloadBytes })
                 for (request, result) in results { effects += shell.applied(request, result) }
+                if publishing {
+                    for (request, result) in results { events += KVEvents.of(request.operation, result: result, clock: logClock) }
+                }
+            case .expired(_, let keys):
+                if publishing { events += keys.map { KVEvent(.expired, $0) } }
             case .read(let token, let result):
                 effects += shell.readResult(token: token, result, now: Self.nowMilliseconds, view: shellView)
             case .clock(let clock, let deadline):
@@ -224,6 +234,9 @@ final class GroupNode: @unchecked Sendable {
                 break
             }
         }
+        // Before the replies, as Redis notifies during the command: a RESP3 client that writes
+        // and subscribes sees its write's event before the write's answer.
+        if !events.isEmpty { node.publish(events) }
         perform(effects)
         if let durable { handle(.persisted(upTo: durable)) }
         maybeCompactBySize()

@@ -56,6 +56,10 @@ public final class Node: @unchecked Sendable {
     var maxClients: Int
     /// Disconnections for the output limit are logged at most once per 10 s.
     var outputLimitLog = LogThrottle()
+    /// Keyspace notifications (`Node+PubSub.swift`): who subscribes to what, and what this node
+    /// publishes (`CONFIG SET notify-keyspace-events`; per node, not replicated, off at start).
+    var pubSub = PubSubRegistry()
+    var keyspaceEvents: KeyspaceEventFlags = []
     /// Frames for groups this node does not host (a peer with another --groups sends one per
     /// heartbeat) and wire errors of authenticated peers: one line per 10 s each, with a count.
     var foreignGroupLog = LogThrottle()

@@ -26,6 +26,8 @@ package enum StorageJob: Sendable {
 package enum StorageCompletion: Sendable {
     case persisted(PersistID)
     case applied(slot: Slot, results: [(request: ClientRequest, result: OperationResult)])
+    /// Keys the background sweep removed before `slot`'s requests (only while `reportsExpiredKeys`).
+    case expired(slot: Slot, keys: [Bytes])
     case read(token: UInt64, ReadResult)
     case installed(slot: Slot)
     /// The genesis record is durable.
@@ -98,6 +100,8 @@ package final class StorageExecutor: Sendable {
     private let wakeup = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     package let maxQueuedJobs: Int
+    /// Report swept keys (`.expired`), for keyspace notifications; set by the node's loop.
+    let reportsExpiredKeys = Atomic(false)
 
     /// - Parameters:
     ///   - store: handed over to the thread (`sending`); the caller MUST NOT use it again.
@@ -280,7 +284,15 @@ package final class StorageExecutor: Sendable {
                     if case .persisted = completions.last { completions.removeLast() }
                     completions.append(.persisted(record.id))
                 case .apply(let slot, let command):
-                    completions.append(.applied(slot: slot, results: try store.apply(slot: slot, command: command)))
+                    // Only timed batches sweep; without a subscriber nothing is bound (no cost).
+                    guard command.time != nil, reportsExpiredKeys.load(ordering: .relaxed) else {
+                        completions.append(.applied(slot: slot, results: try store.apply(slot: slot, command: command)))
+                        continue
+                    }
+                    let swept = SweptKeys()
+                    let applied = OperationExecutor.$sweptKeys.withValue(swept) { Result { () throws(LogStoreError) in try store.apply(slot: slot, command: command) } }
+                    if !swept.keys.isEmpty { completions.append(.expired(slot: slot, keys: swept.keys)) }
+                    completions.append(.applied(slot: slot, results: try applied.get()))
                 case .read(let query, let token, let readTime):
                     completions.append(.read(token: token, try store.read(query, at: readTime)))
                 case .reportClock:

@@ -16,8 +16,9 @@ struct ClientSubcommandTests {
         #expect(try Self.parse(["id"]) == .id)
         #expect(try Self.parse(["INFO"]) == .info)
         #expect(try Self.parse(["LIST"]) == .list(ids: nil))
-        #expect(try Self.parse(["LIST", "TYPE", "normal"]) == .list(ids: nil))
-        #expect(try Self.parse(["LIST", "TYPE", "pubsub"]) == .list(ids: []))
+        #expect(try Self.parse(["LIST", "TYPE", "normal"]) == .list(ids: nil, subscribed: false))
+        #expect(try Self.parse(["LIST", "TYPE", "pubsub"]) == .list(ids: nil, subscribed: true))
+        #expect(try Self.parse(["LIST", "TYPE", "replica"]) == .list(ids: []))
         #expect(try Self.parse(["LIST", "ID", "3", "5"]) == .list(ids: [3, 5]))
         #expect(try Self.parse(["GETNAME"]) == .getName)
         #expect(try Self.parse(["SETNAME", "worker-1"]) == .setName("worker-1"))
@@ -73,6 +74,13 @@ struct ClientSubcommandTests {
         #expect(byUserAndAge.matches(Self.connection(id: 2, user: "alice", age: 6), caller: 1))
         #expect(!byUserAndAge.matches(Self.connection(id: 2, user: "alice", age: 4), caller: 1))
         #expect(!byUserAndAge.matches(Self.connection(id: 2, user: "bob", age: 6), caller: 1))
+        // A connection with channels or patterns is a pub/sub one, not a normal one.
+        var subscriber = Self.connection(id: 2)
+        subscriber.patterns = 1
+        guard case .kill(let pubSub, _) = try Self.parse(["KILL", "TYPE", "pubsub"]),
+              case .kill(let normal, _) = try Self.parse(["KILL", "TYPE", "normal"]) else { Issue.record("parse"); return }
+        #expect(pubSub.matches(subscriber, caller: 1) && !pubSub.matches(Self.connection(id: 2), caller: 1))
+        #expect(normal.matches(Self.connection(id: 2), caller: 1) && !normal.matches(subscriber, caller: 1))
     }
 
     @Test("a CLIENT LIST line: Redis's key=value fields, flags for MULTI and READONLY, and the session")
@@ -85,6 +93,9 @@ struct ClientSubcommandTests {
         #expect(info.line == "id=4 addr=127.0.0.1:5000 laddr=127.0.0.1:6381 name=w1 age=10 idle=0 flags=xr db=0 sub=0 psub=0 ssub=0 multi=2 watch=0 qbuf=0 cmd=get user=default resp=2 lib-name=redis-py lib-ver= session=99")
         #expect(Self.connection(id: 1).line.contains(" flags=N "))
         #expect(Self.connection(id: 1).line.contains(" multi=-1 "))
+        var subscriber = Self.connection(id: 1)
+        (subscriber.channels, subscriber.patterns) = (2, 1)
+        #expect(subscriber.line.contains(" flags=P db=0 sub=2 psub=1 ssub=0 "))
     }
 }
 
@@ -97,12 +108,25 @@ struct ConfigCommandTests {
     @Test("parsing: GET with patterns, SET, HELP; refusals say why")
     func parsing() throws {
         #expect(try Self.parse(["get", "save", "appendonly"]) == .get(patterns: [Array("save".utf8), Array("appendonly".utf8)]))
-        #expect(try Self.parse(["SET", "MaxMemory", "1"]) == .set(parameter: "maxmemory"))
+        #expect(try Self.parse(["SET", "Notify-Keyspace-Events", "KEA"]) == .set([.init("notify-keyspace-events", "KEA")]))
+        #expect(throws: ClientCommandError.self) { _ = try Self.parse(["SET", "MaxMemory", "1"]) }
+        #expect(throws: ClientCommandError.self) { _ = try Self.parse(["SET", "notify-keyspace-events", "K", "maxmemory", "1"]) }
+        #expect(throws: ClientCommandError("ERR CONFIG SET failed - duplicate parameter")) {
+            _ = try Self.parse(["SET", "notify-keyspace-events", "K", "notify-keyspace-events", "E"])
+        }
         #expect(try Self.parse(["HELP"]) == .help)
         #expect(throws: ClientCommandError("ERR wrong number of arguments for 'config|get' command")) { _ = try Self.parse(["GET"]) }
         #expect(throws: ClientCommandError("ERR wrong number of arguments for 'config|set' command")) { _ = try Self.parse(["SET", "a"]) }
         #expect(throws: ClientCommandError("ERR unknown subcommand 'FROB'. Try CONFIG HELP.")) { _ = try Self.parse(["FROB"]) }
         #expect(throws: ClientCommandError.self) { _ = try Self.parse(["RESETSTAT"]) }
+    }
+
+    @Test("SET notify-keyspace-events: Redis's letters are taken, a bad one is refused with Redis's text")
+    func setKeyspaceEvents() {
+        #expect(ConfigCommand.keyspaceEvents([.init("notify-keyspace-events", "KEA")]) == .success([.keyspace, .keyevent, .all]))
+        #expect(ConfigCommand.keyspaceEvents([.init("notify-keyspace-events", "")]) == .success([]))
+        #expect(ConfigCommand.keyspaceEvents([.init("notify-keyspace-events", "KEQ")]) == .failure(ClientCommandError(
+            "ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")))
     }
 
     @Test("GET: globs match parameter names case-insensitively, each parameter once, in table order")

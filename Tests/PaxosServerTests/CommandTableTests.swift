@@ -26,7 +26,7 @@ struct CommandTableTests {
             }
             #expect(spec.arity != 0 && spec.step >= 0 && spec.firstKey >= 0, "\(spec.name)")
         }
-        for refused in ["lpush", "hset", "subscribe", "flushall", "zadd"] {
+        for refused in ["lpush", "hset", "publish", "flushall", "zadd", "ssubscribe"] {
             #expect(CommandTable.byName[refused] == nil)
             #expect(throws: ClientCommandError.self) { _ = try Self.parse([refused, "k", "v"]) }
         }

@@ -32,6 +32,9 @@ final class ThreadGroup<Result: Sendable>: Sendable {
         return results.withLock { results in (0..<count).compactMap { results[$0] } }
     }
 
+    /// Whether every thread has returned (for a caller that samples while they run).
+    var isFinished: Bool { results.withLock { $0.count == count } }
+
     /// Runs `body` on `count` threads and waits for all of them.
     static func run(_ count: Int, name: String, _ body: @escaping @Sendable (Int) -> Result) -> [Result] {
         ThreadGroup(count, name: name, body).join()

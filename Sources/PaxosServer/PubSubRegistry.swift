@@ -1,0 +1,90 @@
+import PaxosCore
+import PaxosWire
+
+/// The node's pub/sub subscriptions: which connections listen on which channels and patterns.
+///
+/// Channels carry only the store's own keyspace notifications (`KVEvent`), which the node
+/// publishes as each group applies its slots, in slot order, to the connections subscribed at
+/// that moment: per node, at most once, lost across a reconnect (Redis's keyspace notifications
+/// promise the same). A value with no IO: `Node+PubSub.swift` writes what `deliveries` returns.
+///
+/// - Invariant: a connection is listed under a channel (pattern) exactly when its own set
+///   (`ClientHandler.subscribedChannels`/`subscribedPatterns`) holds it; no set here is empty.
+struct PubSubRegistry {
+    private(set) var channels: [Bytes: Set<ClientID>] = [:]
+    /// Pattern text → (compiled pattern, subscribers).
+    private(set) var patterns: [Bytes: (glob: GlobPattern, clients: Set<ClientID>)] = [:]
+
+    var isEmpty: Bool { channels.isEmpty && patterns.isEmpty }
+
+    mutating func subscribe(_ client: ClientID, channel: Bytes) {
+        channels[channel, default: []].insert(client)
+    }
+
+    mutating func unsubscribe(_ client: ClientID, channel: Bytes) {
+        guard var clients = channels[channel] else { return }
+        clients.remove(client)
+        channels[channel] = clients.isEmpty ? nil : clients
+    }
+
+    mutating func subscribe(_ client: ClientID, pattern: Bytes) {
+        patterns[pattern, default: (GlobPattern(pattern), [])].clients.insert(client)
+    }
+
+    mutating func unsubscribe(_ client: ClientID, pattern: Bytes) {
+        guard var entry = patterns[pattern] else { return }
+        entry.clients.remove(client)
+        patterns[pattern] = entry.clients.isEmpty ? nil : entry
+    }
+
+    /// Who receives `payload` published on `channel`, and what: a `message` for each exact
+    /// subscriber, a `pmessage` for each matching pattern of each pattern subscriber (Redis
+    /// sends both when a connection has both).
+    func deliveries(channel: Bytes, payload: Bytes, into out: inout [(ClientID, RESPValue)]) {
+        if let clients = channels[channel] {
+            let message = PubSubReply.message(channel: channel, payload: payload)
+            for client in clients { out.append((client, message)) }
+        }
+        for (pattern, entry) in patterns where entry.glob.matches(channel) {
+            let message = PubSubReply.patternMessage(pattern: pattern, channel: channel, payload: payload)
+            for client in entry.clients { out.append((client, message)) }
+        }
+    }
+}
+
+/// Redis's pub/sub frames. Each is a push (`>` in RESP3); `forProtocol(2)` makes it the array
+/// RESP2 clients expect.
+enum PubSubReply {
+    /// `subscribe`/`unsubscribe`/`psubscribe`/`punsubscribe` confirmations: the kind, the channel
+    /// or pattern (nil for an UNSUBSCRIBE with nothing to leave) and the connection's count of
+    /// channels and patterns afterwards.
+    static func confirmation(_ kind: String, _ name: Bytes?, count: Int) -> RESPValue {
+        .push([.bulkString(kind), .bulkString(name), .integer(Int64(count))])
+    }
+
+    static func message(channel: Bytes, payload: Bytes) -> RESPValue {
+        .push([.bulkString("message"), .bulkString(channel), .bulkString(payload)])
+    }
+
+    static func patternMessage(pattern: Bytes, channel: Bytes, payload: Bytes) -> RESPValue {
+        .push([.bulkString("pmessage"), .bulkString(pattern), .bulkString(channel), .bulkString(payload)])
+    }
+
+    /// PING in RESP2 subscribed mode: `["pong", message or ""]`, as Redis answers it there.
+    static func pong(_ message: Bytes?) -> RESPValue {
+        .array([.bulkString("pong"), .bulkString(message ?? [])])
+    }
+
+    /// The channels a node publishes `event` on under `flags`, with each one's payload.
+    static func channels(of event: KVEvent, flags: KeyspaceEventFlags) -> [(channel: Bytes, payload: Bytes)] {
+        let (keyspace, keyevent) = flags.publishes(event.name)
+        let name = Array(event.name.rawValue.utf8)
+        var out: [(Bytes, Bytes)] = []
+        if keyspace { out.append((keyspacePrefix + event.key, name)) }
+        if keyevent { out.append((keyeventPrefix + name, event.key)) }
+        return out
+    }
+
+    static let keyspacePrefix = Array("__keyspace@0__:".utf8)
+    static let keyeventPrefix = Array("__keyevent@0__:".utf8)
+}
