@@ -29,6 +29,11 @@ struct INFOSections {
         var cpuUserSeconds: Double
         /// Live keys in this node's applied state, per group (nil: not asked for).
         var keys: [UInt64]?
+        /// Keyspace-notification subscriptions on this node (`PubSubRegistry`): channels and
+        /// patterns with at least one subscriber, and connections subscribed to any.
+        var pubsubChannels = 0
+        var pubsubPatterns = 0
+        var pubsubClients = 0
     }
 
     /// Every section INFO knows, in Redis's order; `paxos` names the replication section too.
@@ -61,7 +66,8 @@ struct INFOSections {
             ]
         case "clients":
             // No command blocks a connection (no BLPOP, no WAIT): none is ever blocked.
-            fields = [("connected_clients", "\(s.connectedClients)"), ("maxclients", "\(s.maxClients)"), ("blocked_clients", "0")]
+            fields = [("connected_clients", "\(s.connectedClients)"), ("maxclients", "\(s.maxClients)"), ("blocked_clients", "0"),
+                      ("pubsub_clients", "\(s.pubsubClients)")]
         case "memory":
             fields = [
                 ("used_memory", "\(s.usedMemoryBytes)"), ("used_memory_human", human(s.usedMemoryBytes)),
@@ -75,7 +81,8 @@ struct INFOSections {
         case "stats":
             fields = [("total_connections_received", "\(s.totalConnectionsReceived)"),
                       ("total_commands_processed", "\(s.totalCommandsProcessed)"),
-                      ("rejected_connections", "\(s.rejectedConnections)")]
+                      ("rejected_connections", "\(s.rejectedConnections)"),
+                      ("pubsub_channels", "\(s.pubsubChannels)"), ("pubsub_patterns", "\(s.pubsubPatterns)")]
         case "replication":
             return s.replication.infoText
         case "cpu":

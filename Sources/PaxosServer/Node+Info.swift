@@ -70,7 +70,8 @@ extension Node {
             rejectedConnections: connectionsRejected,
             cpuSystemSeconds: Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6,
             cpuUserSeconds: Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6,
-            keys: nil)
+            keys: nil, pubsubChannels: pubSub.channels.count, pubsubPatterns: pubSub.patterns.count,
+            pubsubClients: pubSub.subscriberCount)
     }
 
     /// Resident set size from /proc/self/statm (pages × page size); 0 where there is none.

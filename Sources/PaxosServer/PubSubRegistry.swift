@@ -17,6 +17,14 @@ struct PubSubRegistry {
 
     var isEmpty: Bool { channels.isEmpty && patterns.isEmpty }
 
+    /// Connections subscribed to any channel or pattern (INFO's `pubsub_clients`).
+    var subscriberCount: Int {
+        var clients = Set<ClientID>()
+        for members in channels.values { clients.formUnion(members) }
+        for entry in patterns.values { clients.formUnion(entry.clients) }
+        return clients.count
+    }
+
     mutating func subscribe(_ client: ClientID, channel: Bytes) {
         channels[channel, default: []].insert(client)
     }

@@ -149,7 +149,7 @@ struct INFOSectionsTests {
         processID: 42, clientPort: 6382, uptimeSeconds: 90_000, serverTimeMicroseconds: 1_700_000_000_000_001, tickMilliseconds: 10,
         executable: "/bin/paxosd", connectedClients: 3, maxClients: 100, usedMemoryBytes: 3 << 20, residentBytes: 1_536,
         totalConnectionsReceived: 7, totalCommandsProcessed: 1_000, rejectedConnections: 1, cpuSystemSeconds: 1.5,
-        cpuUserSeconds: 0.000_25, keys: [5, 7])
+        cpuUserSeconds: 0.000_25, keys: [5, 7], pubsubChannels: 2, pubsubPatterns: 1, pubsubClients: 3)
 
     @Test("sections asked for: all by default, case-insensitive, paxos names replication, unknown selects nothing")
     func selection() {
@@ -164,9 +164,10 @@ struct INFOSectionsTests {
     @Test("each section: Redis's heading and key:value lines with CRLF; keyspace sums the groups")
     func rendering() {
         #expect(INFOSections.render(["clients", "keyspace"], Self.snapshot)
-                == "# Clients\r\nconnected_clients:3\r\nmaxclients:100\r\nblocked_clients:0\r\n\r\n# Keyspace\r\ndb0:keys=12\r\n")
+                == "# Clients\r\nconnected_clients:3\r\nmaxclients:100\r\nblocked_clients:0\r\npubsub_clients:3\r\n\r\n# Keyspace\r\ndb0:keys=12\r\n")
         #expect(INFOSections.section(named: "stats", Self.snapshot)
-                == "# Stats\r\ntotal_connections_received:7\r\ntotal_commands_processed:1000\r\nrejected_connections:1\r\n")
+                == "# Stats\r\ntotal_connections_received:7\r\ntotal_commands_processed:1000\r\nrejected_connections:1\r\n"
+                   + "pubsub_channels:2\r\npubsub_patterns:1\r\n")
         #expect(INFOSections.section(named: "cpu", Self.snapshot) == "# CPU\r\nused_cpu_sys:1.500000\r\nused_cpu_user:0.000250\r\n")
         let server = INFOSections.section(named: "server", Self.snapshot)
         #expect(server.hasPrefix("# Server\r\nredis_version:7.2.0\r\n"))

@@ -11,7 +11,7 @@ Against the node given first (the subscriber's node), with writes through every 
 - a sequence of other commands produces Redis's events in order (incrby, append, expire,
   persist, del, set per MSET key, a failed SET NX none, GETDEL del, INCRBYFLOAT incrbyfloat);
 - a key set with PX 200 is swept by the background expiry with an `expired` event;
-- PUBLISH is refused; PUBSUB NUMPAT counts the patterns; CLIENT LIST TYPE pubsub lists the
+- PUBLISH is refused; PUBSUB NUMPAT and INFO (pubsub_patterns, pubsub_clients) count them; CLIENT LIST TYPE pubsub lists the
   subscriber;
 - a node where notify-keyspace-events was never set publishes nothing (the setting is per node);
 - over RESP2 (protocol=2) a subscriber receives the same messages.
@@ -59,6 +59,9 @@ def ordered_writes(nodes: list) -> None:
     confirmations = [pubsub.get_message(timeout=5.0) for _ in range(2)]
     check([c and c["type"] for c in confirmations] == ["psubscribe", "psubscribe"], f"psubscribe confirmed: {confirmations}")
     check(subscriber.pubsub_numpat() == 2, f"PUBSUB NUMPAT is 2: {subscriber.pubsub_numpat()}")
+    stats, clients = subscriber.info("stats"), subscriber.info("clients")
+    check(stats.get("pubsub_patterns") == 2 and stats.get("pubsub_channels") == 0 and clients.get("pubsub_clients") == 1,
+          f"INFO counts the subscriptions: {stats.get('pubsub_patterns')}, {stats.get('pubsub_channels')}, {clients.get('pubsub_clients')}")
     listed = subscriber.client_list(_type="pubsub")
     check([c["psub"] for c in listed] == ["2"], f"CLIENT LIST TYPE pubsub lists the subscriber: {listed}")
 
