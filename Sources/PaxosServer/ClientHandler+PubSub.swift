@@ -89,11 +89,6 @@ extension ClientHandler {
         subscribedPatterns = []
     }
 
-    /// Writes a published message; `flushDeliveries` sends it.
-    func deliver(_ message: RESPValue) {
-        reply(message)
-    }
-
     /// Sends the messages written since the last flush, then cuts off a subscriber whose unsent
     /// output passed the hard limit: it is not reading, and the node must not hold more for it.
     func flushDeliveries() {

@@ -24,7 +24,7 @@ import PaxosWire
 final class ClientHandler: ChannelDuplexHandler {
     typealias InboundIn = RESPCommand
     typealias OutboundIn = RESPValue
-    typealias OutboundOut = RESPValue
+    typealias OutboundOut = ClientOutbound
 
     let node: Node
     let clientID: ClientID
@@ -94,7 +94,7 @@ final class ClientHandler: ChannelDuplexHandler {
             node.metrics.clientsRejectedMaxClients.increment()
             node.connectionsRejected &+= 1
             let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(.error(.err, "max number of clients reached"))).whenComplete { _ in
+            context.writeAndFlush(wrapOutboundOut(.value(.error(.err, "max number of clients reached")))).whenComplete { _ in
                 channel.close(promise: nil)
             }
             return
@@ -165,7 +165,7 @@ final class ClientHandler: ChannelDuplexHandler {
         node.logger.debug("closing client connection after a protocol error", metadata: ["error": "\(error)"])
         // Close through the channel, which is Sendable, once the error reply is written.
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(.error(.err, "Protocol error: \(error)"))).whenComplete { _ in
+        context.writeAndFlush(wrapOutboundOut(.value(.error(.err, "Protocol error: \(error)")))).whenComplete { _ in
             channel.close(promise: nil)
         }
     }
@@ -296,7 +296,14 @@ final class ClientHandler: ChannelDuplexHandler {
 
     func reply(_ value: RESPValue) {
         guard let context, context.channel.isActive else { return }
-        context.write(wrapOutboundOut(value.forProtocol(protocolVersion)), promise: nil)
+        context.write(wrapOutboundOut(.value(value.forProtocol(protocolVersion))), promise: nil)
+        unflushed = true
+    }
+
+    /// Writes bytes encoded for this connection's protocol (`Node.publish`), like `reply`.
+    func write(encoded bytes: ByteBuffer) {
+        guard let context, context.channel.isActive else { return }
+        context.write(wrapOutboundOut(.encoded(bytes)), promise: nil)
         unflushed = true
     }
 

@@ -1,3 +1,4 @@
+import NIOCore
 import PaxosCore
 import PaxosWire
 
@@ -11,21 +12,45 @@ extension Node {
     var publishesKeyspaceEvents: Bool { !pubSub.isEmpty && keyspaceEvents.publishesAnything }
 
     /// Publishes `events` in order, then flushes each receiving connection once.
+    ///
+    /// Each distinct message is encoded once per RESP version, and each receiver gets one
+    /// buffer holding all of its messages in order (`ClientOutbound.encoded`): the work per
+    /// subscriber is a copy of bytes, not a conversion, a boxing and an encoding per message.
     func publish(_ events: [KVEvent]) {
-        var deliveries: [(ClientID, RESPValue)] = []
+        var messages: [RESPValue] = []
+        var deliveries: [(client: ClientID, message: Int)] = []
         for event in events {
             for (channel, payload) in PubSubReply.channels(of: event, flags: keyspaceEvents) {
-                pubSub.deliveries(channel: channel, payload: payload, into: &deliveries)
+                pubSub.deliveries(channel: channel, payload: payload, messages: &messages, into: &deliveries)
             }
         }
         guard !deliveries.isEmpty else { return }
-        var receivers: [ClientHandler] = []
-        var seen = Set<ClientID>()
+        // Encoded messages by index, for RESP2 ([0]) and RESP3 ([1]).
+        var encoded: [[ByteBuffer?]] = Array(repeating: [nil, nil], count: messages.count)
+        var receivers: [(handler: ClientHandler, bytes: ByteBuffer)] = []
+        var receiverIndex: [ClientID: Int] = [:]
+        let allocator = ByteBufferAllocator()
         for (client, message) in deliveries {
             guard let handler = clientHandlers[client] else { continue }
-            handler.deliver(message)
-            if seen.insert(client).inserted { receivers.append(handler) }
+            let version = handler.protocolVersion >= 3 ? 1 : 0
+            if encoded[message][version] == nil {
+                var bytes = allocator.buffer(capacity: 96)
+                messages[message].forProtocol(handler.protocolVersion).write(to: &bytes)
+                encoded[message][version] = bytes
+            }
+            let index: Int
+            if let known = receiverIndex[client] {
+                index = known
+            } else {
+                index = receivers.count
+                receiverIndex[client] = index
+                receivers.append((handler, allocator.buffer(capacity: 256)))
+            }
+            receivers[index].bytes.writeImmutableBuffer(encoded[message][version]!)
         }
-        for handler in receivers { handler.flushDeliveries() }
+        for (handler, bytes) in receivers {
+            handler.write(encoded: bytes)
+            handler.flushDeliveries()
+        }
     }
 }

@@ -266,7 +266,7 @@ public struct NodeService: Service {
                     }
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(RESPDecoder(limits: limits)),
-                        MessageToByteHandler(RESPEncoder()),
+                        MessageToByteHandler(ClientOutboundEncoder()),
                         ClientHandler(node: node, authenticator: authenticator),
                     ])
                 }

@@ -49,13 +49,22 @@ struct PubSubRegistry {
     /// subscriber, a `pmessage` for each matching pattern of each pattern subscriber (Redis
     /// sends both when a connection has both).
     func deliveries(channel: Bytes, payload: Bytes, into out: inout [(ClientID, RESPValue)]) {
+        var messages: [RESPValue] = []
+        var indexed: [(client: ClientID, message: Int)] = []
+        deliveries(channel: channel, payload: payload, messages: &messages, into: &indexed)
+        out += indexed.map { ($0.client, messages[$0.message]) }
+    }
+
+    /// As above, with each distinct message appended once to `messages` and the deliveries
+    /// naming it by index: the publisher encodes a message once for all its receivers.
+    func deliveries(channel: Bytes, payload: Bytes, messages: inout [RESPValue], into out: inout [(client: ClientID, message: Int)]) {
         if let clients = channels[channel] {
-            let message = PubSubReply.message(channel: channel, payload: payload)
-            for client in clients { out.append((client, message)) }
+            messages.append(PubSubReply.message(channel: channel, payload: payload))
+            for client in clients { out.append((client, messages.count - 1)) }
         }
         for (pattern, entry) in patterns where entry.glob.matches(channel) {
-            let message = PubSubReply.patternMessage(pattern: pattern, channel: channel, payload: payload)
-            for client in entry.clients { out.append((client, message)) }
+            messages.append(PubSubReply.patternMessage(pattern: pattern, channel: channel, payload: payload))
+            for client in entry.clients { out.append((client, messages.count - 1)) }
         }
     }
 }

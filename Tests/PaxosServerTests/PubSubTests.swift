@@ -88,6 +88,33 @@ struct PubSubTests {
         #expect(registry.isEmpty)
     }
 
+    @Test("registry: a message is listed once for all its receivers, named by index")
+    func sharedMessages() {
+        var registry = PubSubRegistry()
+        let (one, two) = (ClientID(rawValue: 1), ClientID(rawValue: 2))
+        registry.subscribe(one, pattern: Self.b("__keyspace@0__:*"))
+        registry.subscribe(two, pattern: Self.b("__keyspace@0__:*"))
+        registry.subscribe(two, channel: Self.b("__keyspace@0__:k"))
+        var messages: [RESPValue] = []
+        var out: [(client: ClientID, message: Int)] = []
+        registry.deliveries(channel: Self.b("__keyspace@0__:k"), payload: Self.b("set"), messages: &messages, into: &out)
+        #expect(messages == [PubSubReply.message(channel: Self.b("__keyspace@0__:k"), payload: Self.b("set")),
+                             PubSubReply.patternMessage(pattern: Self.b("__keyspace@0__:*"), channel: Self.b("__keyspace@0__:k"), payload: Self.b("set"))])
+        #expect(out.filter { $0.message == 1 }.map(\.client).sorted { $0.rawValue < $1.rawValue } == [one, two])
+        #expect(out.filter { $0.message == 0 }.map(\.client) == [two])
+    }
+
+    @Test("encoder: a reply is encoded as RESP, pre-encoded bytes pass as they are")
+    func outboundEncoder() throws {
+        let encoder = ClientOutboundEncoder()
+        var out = ByteBuffer()
+        try encoder.encode(data: .value(.bulkString(Self.b("v"))), out: &out)
+        var once = ByteBuffer()
+        PubSubReply.message(channel: Self.b("c"), payload: Self.b("set")).forProtocol(3).write(to: &once)
+        try encoder.encode(data: .encoded(once), out: &out)
+        #expect(String(decoding: out.readableBytesView, as: UTF8.self) == "$1\r\nv\r\n>3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$3\r\nset\r\n")
+    }
+
     @Test("channels of an event: keyspace carries the event name, keyevent the key")
     func eventChannels() throws {
         let event = KVEvent(.set, Self.b("user:1"))
