@@ -38,7 +38,8 @@ extension ClientHandler {
             }
             answer(frames, done: done)
         case .psubscribe(let patterns):
-            if let refusal = PubSubCommand.refusal(adding: patterns, to: subscribedPatterns, total: subscriptionCount) {
+            if let refusal = PubSubCommand.refusal(adding: patterns, to: subscribedPatterns, total: subscriptionCount)
+                ?? node.pubSub.patternRefusal(adding: patterns) {
                 return done(.error(refusal))
             }
             var frames: [RESPValue] = []

@@ -14,6 +14,16 @@ struct PubSubRegistry {
     private(set) var channels: [Bytes: Set<ClientID>] = [:]
     /// Pattern text → (compiled pattern, subscribers).
     private(set) var patterns: [Bytes: (glob: GlobPattern, clients: Set<ClientID>)] = [:]
+    /// The bytes of the distinct patterns in `patterns`. - Invariant: `≤ maxPatternBytes`.
+    private(set) var patternBytes = 0
+
+    /// The node's budget of distinct pattern bytes, over all connections. Every applied event
+    /// is matched against every distinct pattern on the loop, and a glob costs up to
+    /// pattern × channel steps: 1,024 patterns of 2 KiB shaped `*a*a…*b` against 1 KiB keys
+    /// held one event for ~10 ms in a release build (KeyspaceNotificationTests), and the
+    /// per-connection bound alone lets every connection add as many. 64 KiB holds a thousand
+    /// ordinary patterns and bounds that worst case to a few hundred µs per event.
+    static let maxPatternBytes = 65_536
 
     var isEmpty: Bool { channels.isEmpty && patterns.isEmpty }
 
@@ -35,14 +45,26 @@ struct PubSubRegistry {
         channels[channel] = clients.isEmpty ? nil : clients
     }
 
+    /// - Precondition: `patternRefusal(adding: [pattern])` is nil.
     mutating func subscribe(_ client: ClientID, pattern: Bytes) {
+        if patterns[pattern] == nil { patternBytes += pattern.count }
+        precondition(patternBytes <= Self.maxPatternBytes, "pattern budget passed: \(patternBytes) bytes")
         patterns[pattern, default: (GlobPattern(pattern), [])].clients.insert(client)
     }
 
     mutating func unsubscribe(_ client: ClientID, pattern: Bytes) {
         guard var entry = patterns[pattern] else { return }
         entry.clients.remove(client)
+        if entry.clients.isEmpty { patternBytes -= pattern.count }
         patterns[pattern] = entry.clients.isEmpty ? nil : entry
+    }
+
+    /// The refusal of a PSUBSCRIBE whose new distinct patterns would pass `maxPatternBytes`, or nil.
+    func patternRefusal(adding names: [Bytes]) -> String? {
+        let added = Set(names).filter { patterns[$0] == nil }.reduce(0) { $0 + $1.count }
+        guard patternBytes + added > Self.maxPatternBytes else { return nil }
+        return "ERR this node's patterns, over all connections, may total at most \(Self.maxPatternBytes) bytes; "
+            + "it holds \(patternBytes) and these would add \(added)"
     }
 
     /// Who receives `payload` published on `channel`, and what: a `message` for each exact

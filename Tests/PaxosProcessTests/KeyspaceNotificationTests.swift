@@ -98,6 +98,62 @@ extension ProcessTests {
             }
         }
 
+        @Test("process: hostile pub/sub input (bad flags, oversized and too many patterns, PUBLISH, worst-case globs) is refused or bounded; the node keeps serving")
+        func hostileSubscribers() throws {
+            try LocalCluster.run(size: 3, name: "notify-hostile") { cluster in
+                // Patterns of 2,035 bytes: 32 fit the node's budget (65,120 of 65,536 bytes).
+                let node = try cluster.waitForLeader()
+                // Refusals, pipelined on one connection, each with its error and nothing taken.
+                // 1,025 patterns go in two commands: one command of more than 1,024 arguments is
+                // a protocol error that closes the connection (RESPDecoder's limit), tested apart.
+                let connection = try RawConnection(port: cluster.clientPort(node), timeout: .seconds(10))
+                let patterns = (0...1_024).map { "p\($0)" }
+                try connection.write(Self.command(["CONFIG", "SET", "notify-keyspace-events", "K!?"])
+                                     + Self.command(["PSUBSCRIBE", String(repeating: "x", count: 10_000)])
+                                     + Self.command(["PUBLISH", "__keyspace@0__:k", "forged"])
+                                     + Self.command(["SUBSCRIBE"])
+                                     + Self.command(["PSUBSCRIBE"] + patterns.prefix(1_000))
+                                     + Self.command(["PSUBSCRIBE"] + patterns.dropFirst(1_000))
+                                     + Self.command(["PUBSUB", "NUMPAT"]) + Self.command(["QUIT"]))
+                let answer = String(decoding: try connection.readUntilClosed(limit: 1 << 22), as: UTF8.self)
+                let errors = answer.components(separatedBy: "\r\n").filter { $0.hasPrefix("-") }
+                // Bad flags, a long pattern, PUBLISH, SUBSCRIBE of nothing, the 1,025th pattern, and
+                // PUBSUB in RESP2's subscribed mode (Redis refuses it there too).
+                #expect(errors.count == 6, "\(errors)")
+                #expect(errors.dropLast().last?.contains("at most 1024 channels and patterns") == true, "\(errors)")
+                #expect(answer.hasSuffix("+OK\r\n"), "QUIT answered: \(answer.suffix(200))")
+                #expect(try cluster.redisCLI(node, ["CONFIG", "GET", "notify-keyspace-events"]).contains("notify-keyspace-events"))
+
+                let oversized = try RawConnection(port: cluster.clientPort(node), timeout: .seconds(10))
+                try oversized.write(Self.command(["PSUBSCRIBE"] + patterns))
+                let refused = String(decoding: try oversized.readUntilClosed(), as: UTF8.self)
+                #expect(refused.hasPrefix("-ERR Protocol error: too many array elements"), "\(refused)")
+                #expect(try cluster.redisCLI(node, ["PUBSUB", "NUMPAT"]) == "0", "nothing left behind by either connection")
+
+                // The worst patterns: ~2 KiB each, shaped `*a*a…*b<n>` (Redis's matcher is
+                // O(pattern × channel) on them), against channels of 1 KiB keys of `a`s, the
+                // longest key allowed. 1,024 of them held each SET ~10 ms (release) before the
+                // node-wide budget of pattern bytes; now a 1,023-pattern PSUBSCRIBE is refused
+                // whole, 32 fit, a 33rd is refused, and every SET answers.
+                #expect(try cluster.redisCLI(node, ["CONFIG", "SET", "notify-keyspace-events", "KEA"]) == "OK")
+                let subscriber = try RawConnection(port: cluster.clientPort(node), timeout: .seconds(10))
+                let worst = (0..<1_024).map { String(repeating: "*a", count: 1_010) + "*b\($0)" }
+                try subscriber.write(Self.command(["PSUBSCRIBE"] + worst.prefix(1_023)) + Self.command(["PSUBSCRIBE"] + worst.prefix(32))
+                                     + Self.command(["PSUBSCRIBE", worst[32]]))
+                pause(.milliseconds(500))
+                #expect(try cluster.redisCLI(node, ["PUBSUB", "NUMPAT"]) == "32")
+                let baseline = try cluster.residentKiB(node)
+                let key = String(repeating: "a", count: 1_000)
+                let run = try Self.flood(cluster, node, Self.command(["SET", key, "v"]), count: 20)
+                print("notify hostile: 20 SETs against 32 worst-case patterns took \(run.seconds) s; RSS \(baseline >> 10) → peak \(run.peakKiB >> 10) MiB")
+                #expect(run.answered == 21, "every SET and the QUIT answered")
+                #expect(run.peakKiB < baseline + 32 * 1_024, "peak RSS \(run.peakKiB) KiB over baseline \(baseline) KiB")
+                #expect(try cluster.redisCLI(node, ["SET", "after", "1"]) == "OK")
+                #expect(try cluster.redisCLI(node, ["GET", "after"]) == "1")
+                subscriber.close()
+            }
+        }
+
         /// Pipelines `count` copies of `command` and a QUIT on a new connection to `node`, and
         /// samples the node's RSS until the node has answered them all and closed.
         static func flood(_ cluster: LocalCluster, _ node: Int, _ command: [UInt8], count: Int) throws

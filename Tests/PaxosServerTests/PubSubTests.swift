@@ -88,6 +88,27 @@ struct PubSubTests {
         #expect(registry.isEmpty)
     }
 
+    @Test("registry: distinct pattern bytes over all connections stay within the node's budget")
+    func patternBudget() {
+        var registry = PubSubRegistry()
+        let (one, two) = (ClientID(rawValue: 1), ClientID(rawValue: 2))
+        let big = (0..<32).map { Self.b(String(repeating: "*a", count: 1_000) + "\($0)") }  // 2,001 or 2,002 bytes
+        #expect(registry.patternRefusal(adding: big) == nil)
+        for pattern in big { registry.subscribe(one, pattern: pattern) }
+        #expect(registry.patternBytes == big.reduce(0) { $0 + $1.count })
+        // The same patterns from another connection cost nothing more; a new one past the budget is refused.
+        #expect(registry.patternRefusal(adding: big) == nil)
+        let extra = Self.b(String(repeating: "x", count: PubSubRegistry.maxPatternBytes - registry.patternBytes + 1))
+        #expect(registry.patternRefusal(adding: [extra])?.contains("at most 65536 bytes") == true)
+        #expect(registry.patternRefusal(adding: [Array(extra.dropLast())]) == nil, "exactly the budget fits")
+        // Leaving frees the bytes once the last subscriber of a pattern leaves.
+        for pattern in big { registry.subscribe(two, pattern: pattern) }
+        for pattern in big { registry.unsubscribe(one, pattern: pattern) }
+        #expect(registry.patternBytes > 0)
+        for pattern in big { registry.unsubscribe(two, pattern: pattern) }
+        #expect(registry.patternBytes == 0 && registry.isEmpty)
+    }
+
     @Test("registry: a message is listed once for all its receivers, named by index")
     func sharedMessages() {
         var registry = PubSubRegistry()
