@@ -53,23 +53,9 @@ package enum InspectionJSON: Sendable {
         }
     }
 
-    /// RFC 8259 string escaping: quote, backslash and control characters; everything else as is.
+    /// RFC 8259 string escaping (`JSONText`).
     private static func renderString(_ value: String, into output: inout String) {
-        output += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        output += "\""
+        JSONText.appendString(value, to: &output)
     }
 }
 

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 public import Logging
+import PaxosCore
 
 /// paxosd's log lines on standard error, with millisecond UTC timestamps (swift-log's own
 /// handler prints whole seconds, too coarse to order a node's events against another's), as
@@ -75,21 +76,9 @@ public struct PaxosLogHandler: LogHandler {
 
     /// A JSON string literal: quotes, backslashes and control characters escaped.
     static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var out = ""
+        JSONText.appendString(text, to: &out)
+        return out
     }
 
     static func now() -> (seconds: Int, milliseconds: Int) {
