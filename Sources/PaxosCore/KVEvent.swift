@@ -2,10 +2,11 @@
 /// it (https://redis.io/docs/latest/develop/pubsub/keyspace-notifications/): a node publishes
 /// `__keyspace@0__:<key>` → `name` and `__keyevent@0__:<name>` → `key` for each, in apply order.
 ///
-/// Events of requests are derived after the fact from the operation and the result the
-/// executor answered (`KVEvents.of`), never from the stores, so the apply path is untouched and
-/// pays nothing when nobody listens; each result says enough except the cases `KVEvents.of`
-/// lists. `expired` is no request's: the sweep reports its keys (`OperationExecutor.sweptKeys`).
+/// Events of requests are derived from the operation and the result the executor answered
+/// (`KVEvents.of`), never from the stores' rows; the apply rule records them, for executed
+/// requests only and against the slot's own clock, as the slot's `KVChange`s, which both the
+/// resumable watch and the notifications publish. Each result says enough except the cases
+/// `KVEvents.of` lists. `expired` is no request's: the sweep's removed keys are recorded too.
 public struct KVEvent: Hashable, Sendable {
     public var name: Name
     public var key: Bytes
@@ -45,11 +46,9 @@ public struct KVEvent: Hashable, Sendable {
 /// (the main use) because it errs towards an extra event, never a missing one:
 /// - a multi-key DEL that removed some but not all of its keys answers a count, not which
 ///   keys: every key is named;
-/// - GETEX PERSIST names `persist` even when the key had no deadline;
-/// - a request chosen twice (a client's retry across a leader change) is applied once, but its
-///   copy is answered from the session with the same result, so it notifies again;
-/// - whether an EXPIRE/SET deadline was already past (Redis: `del`, not `expire`) is judged
-///   against `clock`, the log clock the caller last saw, which may trail the slot's own.
+/// - GETEX PERSIST names `persist` even when the key had no deadline.
+/// Whether an EXPIRE/SET deadline was already past (Redis: `del`, not `expire`) is judged
+/// against `clock`, which the apply rule passes as the slot's own, as the executor judged it.
 public enum KVEvents {
     /// The events of one request's `result`, in the order Redis emits them.
     public static func of(_ operation: Operation, result: OperationResult, clock: LeaderTime) -> [KVEvent] {

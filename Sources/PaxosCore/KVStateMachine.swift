@@ -47,6 +47,16 @@ public struct KVStateMachine: Hashable, Sendable {
         return OperationExecutor.apply(command, slot: slot, store: &store, rules: rules)
     }
 
+    /// `apply`, also returning what the slot changed (`KVChange`), as a node records it.
+    public mutating func applyRecordingChanges(slot: Slot, command: Command)
+        -> (results: [(request: ClientRequest, result: OperationResult)], changes: [KVChange]) {
+        precondition(slot == appliedThrough.next, "apply of slot \(slot) after \(appliedThrough): out of order")
+        appliedThrough = slot
+        var changes: [KVChange]? = []
+        let results = OperationExecutor.apply(command, slot: slot, store: &store, rules: rules, recording: &changes)
+        return (results, changes ?? [])
+    }
+
     /// The key's value, absent once its deadline is at or before the log's clock.
     public func get(_ key: Bytes) -> Bytes? { store.row(key)?.value }
 

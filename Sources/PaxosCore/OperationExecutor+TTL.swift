@@ -6,19 +6,14 @@ extension OperationExecutor {
     /// passed, in (deadline, key) order, before a timed batch's requests. Those rows are
     /// already absent to every operation; the sweep only reclaims their space, deterministically
     /// (the same rows on every replica). A backlog larger than one sweep takes several slots.
-    static func sweep<S: KVRowStore>(store: inout S, rules: KVRules) throws(S.Failure) {
+    /// - Returns: the keys removed, in that order (the slot's `expired` changes).
+    static func sweep<S: KVRowStore>(store: inout S, rules: KVRules) throws(S.Failure) -> [Bytes] {
         let keys = try store.expiredKeys(through: store.clock, limit: rules.sweepKeysPerSlot)
         for key in keys {
             _ = try store.remove(key)
         }
-        sweptKeys?.keys += keys
+        return keys
     }
-
-    /// Where the sweep reports the keys it removed, for `expired` keyspace notifications: a
-    /// node's storage thread binds one around an apply while someone subscribes, so the keys
-    /// leave with the apply's completion without changing any store's `apply`. Observation
-    /// only: the rule above does not depend on it. Unbound (the default) it costs one read.
-    @TaskLocal public static var sweptKeys: SweptKeys?
 
     /// SET once its condition held: writes the row with the deadline `options.expiry` gives,
     /// or deletes the key when that deadline has already passed (Redis: a PXAT in the past

@@ -14,20 +14,36 @@ public enum OperationExecutor {
     /// - Precondition: `slot < Revision.slotLimit`; the caller applies slots in order, once each.
     public static func apply<S: KVRowStore>(_ command: Command, slot: Slot, store: inout S,
                                             rules: KVRules) throws(S.Failure) -> [(request: ClientRequest, result: OperationResult)] {
+        var changes: [KVChange]?
+        return try apply(command, slot: slot, store: &store, rules: rules, recording: &changes)
+    }
+
+    /// `apply`, also appending to `changes`, when it is not nil, what the slot changed
+    /// (`KVChange`): the sweep's removed keys as `expired` at the slot's first revision, then
+    /// the events of each request that executed (`KVEvents.of` against the slot's clock), in
+    /// order. A request answered from its session changed nothing now and records nothing.
+    /// Observation only: the rows, sessions and results are those of `apply`.
+    public static func apply<S: KVRowStore>(_ command: Command, slot: Slot, store: inout S, rules: KVRules,
+                                            recording changes: inout [KVChange]?) throws(S.Failure)
+        -> [(request: ClientRequest, result: OperationResult)] {
         if let time = command.time {
             // The clock only rises: an older stamp (a recovered command, a leader behind the
             // last one) leaves it where it is, so no key ever comes back.
             if time > store.clock { try store.advanceClock(to: time) }
             // A planted bug (simulator only) takes the stamp even when it is older.
             else if time < store.clock, StateMachineBug.rewindsClock(rules.plantedBug) { try store._plantedRewindClock(to: time) }
-            try sweep(store: &store, rules: rules)
+            let swept = try sweep(store: &store, rules: rules)
+            if changes != nil, !swept.isEmpty {
+                let first = Revision(slot: slot, position: 0)
+                changes!.append(contentsOf: swept.map { KVChange(first, KVEvent(.expired, $0)) })
+            }
         }
         let requests = command.requests
         var results: [(request: ClientRequest, result: OperationResult)] = []
         results.reserveCapacity(requests.count)
         for (index, request) in requests.enumerated() {
             let revision = Revision(slot: slot, position: position(ofRequest: index, in: command))
-            results.append((request, try apply(request, at: revision, store: &store, rules: rules)))
+            results.append((request, try apply(request, at: revision, store: &store, rules: rules, recording: &changes)))
         }
         if ClientSession.prunes(after: slot), slot.rawValue > rules.sessionExpirySlots {
             // A session last written below this is no longer live at `slot` (`ClientSession.isLive`).
@@ -58,7 +74,7 @@ public enum OperationExecutor {
 
     /// One request: the exactly-once decision, then the operation and the session it leaves.
     private static func apply<S: KVRowStore>(_ request: ClientRequest, at revision: Revision, store: inout S,
-                                             rules: KVRules) throws(S.Failure) -> OperationResult {
+                                             rules: KVRules, recording changes: inout [KVChange]?) throws(S.Failure) -> OperationResult {
         let session = try store.session(request.client)
         // A planted bug (simulator only) executes whatever the session says.
         let skipsSession = StateMachineBug.skipsSession(rules.plantedBug, for: request.operation)
@@ -69,6 +85,11 @@ public enum OperationExecutor {
         case .execute: break
         }
         let result = try execute(request.operation, at: revision, store: &store, rules: rules)
+        if changes != nil {
+            for event in KVEvents.of(request.operation, result: result, clock: store.clock) {
+                changes!.append(KVChange(revision, event))
+            }
+        }
         let remembered = ClientSession.remembered(result, limit: rules.maxRememberedReplyBytes)
         try store.write(ClientSession(lastSequence: request.sequence, lastResult: remembered, slot: revision.slot), for: request.client)
         return result

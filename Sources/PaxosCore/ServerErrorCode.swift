@@ -11,6 +11,8 @@
 /// - `ERR`: the command itself is wrong; it fails the same way everywhere.
 /// - `NOAUTH`, `WRONGPASS`, `NOPROTO`: the Redis codes for authentication and `HELLO`; nothing
 ///   was applied, and the same command fails again until the client changes it.
+/// - `COMPACTED`: a `CHANGES` read from a revision this node no longer holds; the message ends
+///   with the revision to resume from (`resume from revision R`), after re-reading the keys.
 ///
 /// The raw value is the code as written on the wire. A code this build does not know (from an
 /// older or newer server) is carried as `.unrecognized` and treated as neither transient nor
@@ -27,12 +29,13 @@ public enum ServerErrorCode: Hashable, Sendable, RawRepresentable, CustomStringC
     case noAuth
     case wrongPass
     case noProto
+    case compacted
     /// A code paxosd does not send today, kept as written.
     case unrecognized(String)
 
     /// Every code paxosd sends.
     public static let known: [ServerErrorCode] = [
-        .err, .busy, .unavailable, .noLeader, .timeout, .shutdown, .partial, .noAuth, .wrongPass, .noProto,
+        .err, .busy, .unavailable, .noLeader, .timeout, .shutdown, .partial, .noAuth, .wrongPass, .noProto, .compacted,
     ]
 
     public init(rawValue: String) {
@@ -56,6 +59,7 @@ public enum ServerErrorCode: Hashable, Sendable, RawRepresentable, CustomStringC
         case .noAuth: "NOAUTH"
         case .wrongPass: "WRONGPASS"
         case .noProto: "NOPROTO"
+        case .compacted: "COMPACTED"
         case .unrecognized(let code): code
         }
     }
@@ -66,7 +70,7 @@ public enum ServerErrorCode: Hashable, Sendable, RawRepresentable, CustomStringC
     public var outcomeUnknown: Bool {
         switch self {
         case .noLeader, .timeout, .shutdown, .partial: true
-        case .err, .busy, .unavailable, .noAuth, .wrongPass, .noProto, .unrecognized: false
+        case .err, .busy, .unavailable, .noAuth, .wrongPass, .noProto, .compacted, .unrecognized: false
         }
     }
 

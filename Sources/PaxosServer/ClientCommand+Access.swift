@@ -29,6 +29,8 @@ extension ClientCommand {
         case .config, .command: .role(.readOnly)
         // Keyspace notifications name keys, not values: what a read-only user may list anyway.
         case .pubSub: .role(.readOnly)
+        // The watch names keys and revisions, not values, as the notifications do.
+        case .changes: .role(.readOnly)
         case .put, .delete: .role(.readWrite)
         case .data(.strlen): .role(.readOnly)
         // TTL and friends go through the log (`DataCommand+TTL.swift`) but change nothing.

@@ -46,6 +46,8 @@ public enum ClientCommand: Hashable, Sendable {
     case command(CommandQuery)
     /// SUBSCRIBE and friends (`PubSubCommand`): this node's keyspace notifications.
     case pubSub(PubSubCommand)
+    /// `CHANGES <from> …` (`ChangesCommand`): the resumable watch.
+    case changes(ChangesCommand)
 
     public enum RESPCompatibilityReply: Hashable, Sendable {
         case ok
@@ -172,8 +174,9 @@ extension ClientCommand {
         case "CONFIG": return .config(try ConfigCommand.parse(arguments))
         case "COMMAND": return .command(try CommandQuery.parse(arguments))
         case _ where PubSubCommand.names.contains(name): return .pubSub(try PubSubCommand.parse(name: name, arguments: arguments))
+        case "CHANGES": return .changes(try ChangesCommand.parse(arguments))
         default:
-            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, SETNX, GETSET, GETDEL, DELIFEQ, INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND, STRLEN, SETEX, PSETEX, GETEX, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, PERSIST, TTL, PTTL, EXPIRETIME, PEXPIRETIME, EVAL/EVALSHA/SCRIPT LOAD (redis-py Lock only), DEL/DELETE/UNLINK, EXISTS, TOUCH, MGET, MSET, MSETNX, GETREV, SETIFREV, DELIFREV, MULTI, EXEC, DISCARD, WATCH, UNWATCH, SCAN, KEYS, DBSIZE, RANDOMKEY, TYPE, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, CLIENT, CONFIG GET/SET notify-keyspace-events, SUBSCRIBE, PSUBSCRIBE, UNSUBSCRIBE, PUNSUBSCRIBE, PUBSUB, COMMAND, SELECT, TIME, QUIT (COMMAND DOCS describes each)")
+            throw ClientCommandError("ERR unknown command '\(name.lowercased())'; PaxosKV supports GET, SET/PUT, SETNX, GETSET, GETDEL, DELIFEQ, INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND, STRLEN, SETEX, PSETEX, GETEX, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, PERSIST, TTL, PTTL, EXPIRETIME, PEXPIRETIME, EVAL/EVALSHA/SCRIPT LOAD (redis-py Lock only), DEL/DELETE/UNLINK, EXISTS, TOUCH, MGET, MSET, MSETNX, GETREV, SETIFREV, DELIFREV, MULTI, EXEC, DISCARD, WATCH, UNWATCH, SCAN, KEYS, DBSIZE, RANDOMKEY, TYPE, PING, ECHO, INFO, READONLY, READWRITE, BACKUP, MEMBER, AUTH, HELLO, CLIENT, CONFIG GET/SET notify-keyspace-events, SUBSCRIBE, PSUBSCRIBE, UNSUBSCRIBE, PUNSUBSCRIBE, PUBSUB, CHANGES, COMMAND, SELECT, TIME, QUIT (COMMAND DOCS describes each)")
         }
     }
 

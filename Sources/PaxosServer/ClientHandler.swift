@@ -377,6 +377,7 @@ final class ClientHandler: ChannelDuplexHandler {
         case .config(let command): done(config(command))
         case .command(let query): done(query.reply)
         case .pubSub(let command): pubSub(command, done: done)
+        case .changes(let command): changes(command, done: done)
         case .compatibility(.ok): done(.simpleString("OK"))
         case .compatibility(.emptyArray): done(.array([]))
         case .compatibility(.bulk(let bytes)): done(.bulkString(bytes))

@@ -72,6 +72,8 @@ final class GroupNode: @unchecked Sendable {
     /// `paxos_peer_lag_slots` per peer, made once each.
     var peerLagGauges: [ReplicaID: Gauge] = [:]
     var stopping = false
+    /// `CHANGES` reads in storage or waiting for an apply (GroupNode+Changes.swift).
+    var changesReads = ChangesReads()
 
     // Snapshots and compaction (see GroupNode+Snapshots.swift, GroupNode+Compaction.swift).
     let worker: SnapshotWorker
@@ -200,6 +202,8 @@ final class GroupNode: @unchecked Sendable {
             case .installed(let slot): onSnapshotInstalled(slot: slot)
             case .genesisRecorded: onGenesisRecorded()
             case .compacted(let report): onCompacted(report)
+            // A read of the applied slots, answered even while failed: it asks nothing of the core.
+            case .changes(let token, let result): onChanges(token: token, result)
             default: break
             }
         }
@@ -210,30 +214,30 @@ final class GroupNode: @unchecked Sendable {
         var effects: [ShellEffect] = []
         // Keyspace notifications: computed only while someone subscribes (Node+PubSub.swift).
         let publishing = node.publishesKeyspaceEvents
-        storage.reportsExpiredKeys.store(publishing && node.keyspaceEvents.contains(.expired), ordering: .relaxed)
         var events: [KVEvent] = []
+        var applied: Slot?
         for completion in completions {
             switch completion {
             case .persisted(let id):
                 durable = id
-            case .applied(let slot, let results):
+            case .applied(let slot, let results, let changes):
                 metrics.applied.record(Int64(slot.rawValue))
                 compaction.applied(slot: slot, bytes: results.reduce(0) { $0 + $1.request.operation.payloadBytes })
                 for (request, result) in results { effects += shell.applied(request, result) }
-                if publishing {
-                    for (request, result) in results { events += KVEvents.of(request.operation, result: result, clock: logClock) }
-                }
-            case .expired(_, let keys):
-                if publishing { events += keys.map { KVEvent(.expired, $0) } }
+                if publishing { events += changes.map(\.event) }
+                applied = slot
             case .read(let token, let result):
                 effects += shell.readResult(token: token, result, now: Self.nowMilliseconds, view: shellView)
             case .clock(let clock, let deadline):
                 (logClock, nextDeadline) = (clock, deadline)
                 noteLogClock()
-            case .installed, .compacted, .genesisRecorded:
+            case .installed(let slot):
+                applied = slot
+            case .compacted, .genesisRecorded, .changes:
                 break
             }
         }
+        if let applied { wakeChangesReads(applied: applied) }
         // Before the replies, as Redis notifies during the command: a RESP3 client that writes
         // and subscribes sees its write's event before the write's answer.
         if !events.isEmpty { node.publish(events) }
@@ -245,6 +249,7 @@ final class GroupNode: @unchecked Sendable {
 
     func onTick() {
         guard !stopping else { return }
+        expireChangesReads()
         if simulateFailureTick() { return }
         handle(.tick)
         sweepRequests()
@@ -281,6 +286,7 @@ extension GroupNode {
     /// Answers everything in flight; the node then shuts storage down.
     func stop() {
         stopping = true
+        expireChangesReads(all: true)
         perform(shell.stop(message: "replica \(settings.id) is shutting down; retry on another node"))
     }
 }

@@ -83,7 +83,7 @@ extension ClientCommand {
                 if case .integer(let n) = result { .simpleString(n > 0 ? "string" : "none") } else { reply.render(result) }
             }
         // Whole-keyspace reads span groups and pages: not one operation of one slot.
-        case .keyspace, .info, .readonly, .readwrite, .quit, .backup, .auth, .hello, .member, .transaction, .client, .time, .config, .command, .pubSub:
+        case .keyspace, .info, .readonly, .readwrite, .quit, .backup, .auth, .hello, .member, .transaction, .client, .time, .config, .command, .pubSub, .changes:
             throw QueuedCommand.notAllowed
         }
     }

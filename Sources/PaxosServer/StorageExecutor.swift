@@ -12,6 +12,8 @@ package enum StorageJob: Sendable {
     case apply(slot: Slot, command: Command)
     /// Answer a read of some keys; queued behind every apply before it, so the answer includes them.
     case read(ReadQuery, token: UInt64, readTime: LeaderTime?)
+    /// Answer a `CHANGES` read from the applied slots (every apply queued before it included).
+    case changes(ChangesQuery, token: UInt64)
     /// Replace the applied state with the staged snapshot of `slot`, in its own transaction,
     /// after every job before it and before every job after it.
     case installSnapshot(slot: Slot, stagingPath: String)
@@ -25,10 +27,11 @@ package enum StorageJob: Sendable {
 /// What a batch of jobs produced, in job order.
 package enum StorageCompletion: Sendable {
     case persisted(PersistID)
-    case applied(slot: Slot, results: [(request: ClientRequest, result: OperationResult)])
-    /// Keys the background sweep removed before `slot`'s requests (only while `reportsExpiredKeys`).
-    case expired(slot: Slot, keys: [Bytes])
+    /// The slot's results, and what it changed (`KVChange`: the keyspace notifications' events).
+    case applied(slot: Slot, results: [(request: ClientRequest, result: OperationResult)], changes: [KVChange])
     case read(token: UInt64, ReadResult)
+    /// A `CHANGES` answer; a damaged `kv_changes` row is that read's failure, not the node's.
+    case changes(token: UInt64, Result<ChangesAnswer, LogStoreError>)
     case installed(slot: Slot)
     /// The genesis record is durable.
     case genesisRecorded
@@ -100,8 +103,6 @@ package final class StorageExecutor: Sendable {
     private let wakeup = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     package let maxQueuedJobs: Int
-    /// Report swept keys (`.expired`), for keyspace notifications; set by the node's loop.
-    let reportsExpiredKeys = Atomic(false)
 
     /// - Parameters:
     ///   - store: handed over to the thread (`sending`); the caller MUST NOT use it again.
@@ -284,17 +285,12 @@ package final class StorageExecutor: Sendable {
                     if case .persisted = completions.last { completions.removeLast() }
                     completions.append(.persisted(record.id))
                 case .apply(let slot, let command):
-                    // Only timed batches sweep; without a subscriber nothing is bound (no cost).
-                    guard command.time != nil, reportsExpiredKeys.load(ordering: .relaxed) else {
-                        completions.append(.applied(slot: slot, results: try store.apply(slot: slot, command: command)))
-                        continue
-                    }
-                    let swept = SweptKeys()
-                    let applied = OperationExecutor.$sweptKeys.withValue(swept) { Result { () throws(LogStoreError) in try store.apply(slot: slot, command: command) } }
-                    if !swept.keys.isEmpty { completions.append(.expired(slot: slot, keys: swept.keys)) }
-                    completions.append(.applied(slot: slot, results: try applied.get()))
+                    let (results, changes) = try store.applyRecordingChanges(slot: slot, command: command)
+                    completions.append(.applied(slot: slot, results: results, changes: changes))
                 case .read(let query, let token, let readTime):
                     completions.append(.read(token: token, try store.read(query, at: readTime)))
+                case .changes(let query, let token):
+                    completions.append(.changes(token: token, Result { () throws(LogStoreError) in try store.changes(query) }))
                 case .reportClock:
                     completions.append(.clock(store.openClock, nextDeadline: try store.nextDeadline()))
                 case .installSnapshot, .recordGenesis:

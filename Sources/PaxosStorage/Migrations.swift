@@ -19,6 +19,7 @@ import PaxosCore
 ///   version 4 after checking the version 3 one (a damaged row stays detectably damaged).
 /// - 4 → 5: `meta.log_clock` (0), the `kv_expiry` index, and `kv.scan_hash` (`ScanHash.of(key)`
 ///   for every row) with the index `kv_scan`.
+/// - 5 → 6: the empty `kv_changes` table and `meta.changes_from` (the slot after the applied one).
 enum Migrations {
     /// Migrates the database from `version` to `Schema.version`, one step at a time.
     /// - Precondition: `Schema.oldestMigratable ≤ version < Schema.version` (`SchemaSetup.identify`
@@ -72,6 +73,14 @@ enum Migrations {
                     Int64(ScanHash.of(statement.blob(1)))
                 }
                 try database.execute("CREATE INDEX kv_scan ON kv (scan_hash)")
+            }
+        case 5:
+            try run(path) { () throws(SQLiteError) in
+                try database.execute("""
+                    ALTER TABLE meta ADD COLUMN changes_from INTEGER NOT NULL DEFAULT 0;
+                    UPDATE meta SET changes_from = applied_through + 1;
+                    """)
+                try database.execute(Schema.createChanges)
             }
         default:
             preconditionFailure("no migration step from version \(version)")

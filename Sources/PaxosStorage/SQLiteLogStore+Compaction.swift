@@ -11,7 +11,7 @@ public struct CompactionStep: Hashable, Sendable {
     public var finished: Bool
 }
 
-/// Log compaction and giving disk space back.
+/// Log compaction (of `log` and `kv_changes`) and giving disk space back.
 ///
 /// Compaction is a series of small steps, each its own transaction, so the node's storage thread
 /// can run its group commits between them: a step holds the write lock for the time it takes to
@@ -46,8 +46,17 @@ extension SQLiteLogStore {
                 }
             }
             let deleted = statements.deleteLogPrefix.changes
+            // The watch's changes go with the log: a watch from at or below the snapshot slot is
+            // answered "compacted" whether or not its rows are gone yet (`changes(from:…)`).
+            try sqlite { () throws(SQLiteError) in
+                try statements.deleteChangesPrefix.run { (statement) throws(SQLiteError) in
+                    try statement.bind(1, through.rawValue)
+                    try statement.bind(2, Int64(maxRows))
+                }
+            }
+            let deletedChanges = statements.deleteChangesPrefix.changes
             staged.snapshot = through
-            return CompactionStep(deletedRows: deleted, snapshotSlot: through, finished: deleted < maxRows)
+            return CompactionStep(deletedRows: deleted, snapshotSlot: through, finished: deleted < maxRows && deletedChanges < maxRows)
         }
     }
 

@@ -78,6 +78,8 @@ extension SQLiteLogStore {
             }
             let deleteLog = try database.prepare("DELETE FROM main.log WHERE slot <= ?")
             try deleteLog.run { (statement) throws(SQLiteError) in try statement.bind(1, slot.rawValue) }
+            // Every recorded change is of a slot the snapshot covers: a watch resumes above it.
+            try database.execute("DELETE FROM main.kv_changes")
             let update = try database.prepare(
                 "UPDATE main.meta SET applied_through = ?1, snapshot_slot = ?1, chosen_through = max(chosen_through, ?1) WHERE singleton = 1")
             try update.run { (statement) throws(SQLiteError) in try statement.bind(1, slot.rawValue) }

@@ -96,6 +96,13 @@ extension SQLiteLogStore {
     /// chooses (governing from `slot + α`), and moves the applied slot, in one transaction.
     /// - Returns: one result per request, as `KVStateMachine.apply` gives.
     public func apply(slot: Slot, command: Command) throws(LogStoreError) -> [(request: ClientRequest, result: OperationResult)] {
+        try applyRecordingChanges(slot: slot, command: command).results
+    }
+
+    /// `apply`, also returning the slot's changes (`KVChange`), which the same transaction
+    /// records in `kv_changes` for the resumable watch (a slot that changed nothing has no row).
+    public func applyRecordingChanges(slot: Slot, command: Command) throws(LogStoreError)
+        -> (results: [(request: ClientRequest, result: OperationResult)], changes: [KVChange]) {
         try inTransaction { () throws(LogStoreError) in
             guard slot == staged.applied.next else {
                 throw .invalidArgument("apply of slot \(slot) after applied slot \(staged.applied): slots apply in order")
@@ -106,7 +113,10 @@ extension SQLiteLogStore {
             try validate(command, slot: slot)
             try markApplied(slot: slot, command: command)
             var rows = SQLiteKVRows(store: self)
-            let results = try OperationExecutor.apply(command, slot: slot, store: &rows, rules: rules)
+            var recorded: [KVChange]? = []
+            let results = try OperationExecutor.apply(command, slot: slot, store: &rows, rules: rules, recording: &recorded)
+            let changes = recorded ?? []
+            if !changes.isEmpty { try recordChanges(changes, slot: slot) }
             if let membership = command.membership { try recordChosenMembership(membership, chosenIn: slot) }
             staged.applied = slot
             staged.chosen = max(staged.chosen, slot)
@@ -119,7 +129,18 @@ extension SQLiteLogStore {
                     try statement.bind(3, Int64(clamping: stagedClock.rawValue))
                 }
             }
-            return results
+            return (results, changes)
+        }
+    }
+
+    private func recordChanges(_ changes: [KVChange], slot: Slot) throws(LogStoreError) {
+        let bytes = KVChangeEncoding.encode(changes)
+        try sqlite { () throws(SQLiteError) in
+            try statements.insertChanges.run { (statement) throws(SQLiteError) in
+                try statement.bind(1, slot.rawValue)
+                try statement.bind(2, bytes)
+                try statement.bind(3, StateRowChecksum.changes(slot: slot, bytes))
+            }
         }
     }
 

@@ -76,6 +76,8 @@ public final class SQLiteLogStore: LogStore {
     /// may bring rows back). While false, an apply skips the sweep's and `nextDeadline`'s index
     /// probes: a store without TTLs pays nothing per slot for them.
     var mayHoldDeadlines = true
+    /// The first slot `kv_changes` records (`meta.changes_from`; never changes once open).
+    public let changesFrom: Slot
     /// This database's incarnation (`meta.incarnation`): the identity its acceptor votes as.
     public let incarnation: Incarnation
     /// The cluster's UUID once genesis is recorded on this node (`recordGenesis`), else nil.
@@ -106,6 +108,7 @@ public final class SQLiteLogStore: LogStore {
         logClock = meta.logClock
         stagedClock = meta.logClock
         incarnation = meta.incarnation
+        changesFrom = meta.changesFrom
         clusterUUID = meta.clusterUUID
         staged = (meta.appliedThrough, meta.chosenThrough, meta.promised, meta.snapshotSlot)
         marks = MarksRecorder(path: DurableMarks.path(forDatabase: path), options: options)

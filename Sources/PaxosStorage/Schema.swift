@@ -42,6 +42,10 @@
 ///   log_clock         INTEGER  the state machine's clock: the largest leader time of a timed
 ///                              batch applied through applied_through (Unix ms; 0: none yet),
 ///                              replicated state like kv (docs/design/coordination-api.md §3)
+///   changes_from      INTEGER  the first slot kv_changes records (0: every slot; a database
+///                              migrated from version 5 has its applied_through + 1 then).
+///                              A watch from below max(changes_from, snapshot_slot + 1) is
+///                              answered "compacted" (`SQLiteLogStore.changes`)
 ///
 /// log       one row per slot the acceptor accepted or the learner learned
 ///   slot              INTEGER PRIMARY KEY
@@ -87,6 +91,14 @@
 ///   longer live; they are deleted after applying each slot `ClientSession.pruneInterval`
 ///   divides (the same rows on every replica). `log.command` holds requests with origins
 ///   (command tag 0x04) since sessions expire; older rows (tag 0x01) stay readable.
+///
+/// kv_changes  what each applied slot changed, for the resumable watch (`CHANGES`); one row per
+///   applied slot that changed anything, written in the slot's apply transaction, deleted with
+///   the log at compaction and all at a snapshot install
+///   slot              INTEGER PRIMARY KEY
+///   changes           BLOB     the slot's `KVChange`s (PaxosCore `KVChange.swift`,
+///                              `KVChangeEncoding`): positions, event codes and keys, no values
+///   checksum          INTEGER  CRC-32C of (slot u64 BE, changes) (`StateRowChecksum.changes`)
 ///
 /// memberships  one row per membership chosen through applied_through, and the first one(s)
 ///   from_slot         INTEGER PRIMARY KEY  the first slot the membership governs
@@ -155,6 +167,10 @@
 ///   transaction, computing the scan hash of every row; no checksum changes (no row of a
 ///   version 4 database has a deadline, the clock of a log without timed batches is 0, and the
 ///   scan hash is a function of the key).
+/// - Version 6: `kv_changes` and `meta.changes_from`, for the resumable watch. The migration
+///   from version 5 creates the table empty and sets `changes_from` to the slot after the
+///   applied one: the slots applied before were never recorded, so a watch from among them is
+///   told they are compacted rather than answered with nothing.
 ///
 /// ## Transactions and what they guarantee
 /// - A group of persist records (promises and accepted entries) is written in one transaction
@@ -199,7 +215,7 @@
 /// chunks carry a running CRC-32C and the sender checked every row it read).
 enum Schema {
     /// The format version this code reads and writes.
-    static let version: Int64 = 5
+    static let version: Int64 = 6
     /// The oldest version a node migrates (`Migrations`); older ones were never released.
     static let oldestMigratable: Int64 = 1
     /// "PxKV": marks the file as a PaxosKV database.
@@ -218,7 +234,8 @@ enum Schema {
             snapshot_slot INTEGER NOT NULL,
             incarnation INTEGER NOT NULL,
             cluster_uuid TEXT,
-            log_clock INTEGER NOT NULL DEFAULT 0
+            log_clock INTEGER NOT NULL DEFAULT 0,
+            changes_from INTEGER NOT NULL DEFAULT 0
         );
         CREATE TABLE log (
             slot INTEGER PRIMARY KEY,
@@ -247,7 +264,16 @@ enum Schema {
             checksum INTEGER NOT NULL,
             reply BLOB
         );
-        """ + createMemberships
+        """ + createMemberships + createChanges
+
+    /// The `kv_changes` table, new in version 6 (also created by the migration from version 5).
+    static let createChanges = """
+        CREATE TABLE kv_changes (
+            slot INTEGER PRIMARY KEY,
+            changes BLOB NOT NULL,
+            checksum INTEGER NOT NULL
+        );
+        """
 
     /// The index background expiry walks (`SQLiteKVRows.expiredKeys`) and `nextDeadline`
     /// probes, new in version 5 (also created by the migration from version 4). Partial: rows
@@ -277,7 +303,7 @@ enum Schema {
         """
 
     /// Every table a valid database holds (`placement` is optional: see above).
-    static let tables = ["kv", "log", "memberships", "meta", "sessions"]
+    static let tables = ["kv", "kv_changes", "log", "memberships", "meta", "sessions"]
 
     /// The WAL is truncated to this size after a checkpoint (`PRAGMA journal_size_limit`).
     static let journalSizeLimitBytes = 64 * 1024 * 1024

@@ -53,6 +53,13 @@ enum StateRowChecksum {
         return Int64(CRC32C.finish(CRC32C.update(crc, with: value)))
     }
 
+    /// CRC-32C of (slot u64 BE, changes), as stored in `kv_changes.checksum` (schema 6).
+    static func changes(slot: Slot, _ changes: Bytes) -> Int64 {
+        var header = ByteWriter(capacity: 8)
+        header.write(slot.rawValue)
+        return Int64(CRC32C.finish(CRC32C.update(CRC32C.update(CRC32C.start, with: header.bytes), with: changes)))
+    }
+
     /// CRC-32C of (client_id u64 BE, last_sequence u64 BE, last_result u64 BE, slot u64 BE), as
     /// stored in `sessions.checksum`, followed by the `reply` bytes when there are any. A row
     /// without a reply (every row written before replies existed) keeps its version 3 checksum.

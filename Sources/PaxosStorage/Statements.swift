@@ -28,6 +28,12 @@ final class Statements {
     let deleteLogPrefix: SQLiteStatement
     /// Inserts a `memberships` row unless its `from_slot` is taken.
     let insertMembership: SQLiteStatement
+    /// Records one applied slot's changes (`kv_changes`).
+    let insertChanges: SQLiteStatement
+    /// Deletes the lowest `kv_changes` rows at or below a slot, at most a given number.
+    let deleteChangesPrefix: SQLiteStatement
+    /// `kv_changes` rows from ?1 through ?2, in slot order, at most ?3.
+    let selectChanges: SQLiteStatement
     private var all: [SQLiteStatement] = []
 
     init(_ database: SQLiteDatabase) throws(SQLiteError) {
@@ -88,6 +94,11 @@ final class Statements {
             INSERT INTO memberships (from_slot, epoch, chosen_in_slot, membership, checksum) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (from_slot) DO NOTHING
             """)
+        insertChanges = try prepare("INSERT OR REPLACE INTO kv_changes (slot, changes, checksum) VALUES (?, ?, ?)")
+        deleteChangesPrefix = try prepare(
+            "DELETE FROM kv_changes WHERE slot IN (SELECT slot FROM kv_changes WHERE slot <= ?1 ORDER BY slot LIMIT ?2)")
+        selectChanges = try prepare(
+            "SELECT slot, changes, checksum FROM kv_changes WHERE slot >= ?1 AND slot <= ?2 ORDER BY slot LIMIT ?3")
         self.all = all
     }
 

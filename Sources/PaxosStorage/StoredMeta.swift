@@ -17,12 +17,14 @@ package struct StoredMeta: Hashable, Sendable {
     package var clusterUUID: String?
     /// `meta.log_clock`: the state machine's clock (schema 5).
     package var logClock = LeaderTime(rawValue: 0)
+    /// `meta.changes_from`: the first slot `kv_changes` records (schema 6).
+    package var changesFrom = Slot.zero
 
     /// Reads the singleton row; nil when it is missing.
     static func select(from database: SQLiteDatabase) throws(SQLiteError) -> StoredMeta? {
         let statement = try database.prepare("""
             SELECT schema_version, cluster_id, replica_id, promised_round, promised_replica,
-                chosen_through, applied_through, snapshot_slot, incarnation, cluster_uuid, log_clock FROM meta WHERE singleton = 1
+                chosen_through, applied_through, snapshot_slot, incarnation, cluster_uuid, log_clock, changes_from FROM meta WHERE singleton = 1
             """)
         guard try statement.step() else { return nil }
         return StoredMeta(
@@ -31,6 +33,7 @@ package struct StoredMeta: Hashable, Sendable {
             promised: Ballot(round: statement.uint64(3), replica: ReplicaID(UInt32(truncatingIfNeeded: statement.int64(4)))),
             chosenThrough: Slot(statement.uint64(5)), appliedThrough: Slot(statement.uint64(6)),
             snapshotSlot: Slot(statement.uint64(7)), incarnation: Incarnation(statement.uint64(8)),
-            clusterUUID: statement.isNull(9) ? nil : statement.text(9), logClock: LeaderTime(rawValue: statement.uint64(10)))
+            clusterUUID: statement.isNull(9) ? nil : statement.text(9), logClock: LeaderTime(rawValue: statement.uint64(10)),
+            changesFrom: Slot(statement.uint64(11)))
     }
 }

@@ -33,7 +33,7 @@ struct PaxosCtl: ParsableCommand {
             failed, 2 unusable input.
             """,
         subcommands: [
-            GetKey.self, PutKey.self, DeleteKey.self, IncrementKey.self, CompareAndSet.self, GetRevision.self, ExpireKey.self, TimeToLive.self, ScanKeys.self, RunShell.self, ShowStatus.self, RunDemo.self, RunBench.self,
+            GetKey.self, PutKey.self, DeleteKey.self, IncrementKey.self, CompareAndSet.self, GetRevision.self, ExpireKey.self, TimeToLive.self, ScanKeys.self, WatchChanges.self, RunShell.self, ShowStatus.self, RunDemo.self, RunBench.self,
             SnapshotCommands.self, UserCommands.self, MemberCommands.self, ClusterFileCommands.self,
         ])
 

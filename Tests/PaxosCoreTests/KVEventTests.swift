@@ -77,7 +77,7 @@ struct KVEventTests {
         #expect(got == c.events.map { "\($0.0.rawValue) \($0.1)" })
     }
 
-    @Test("sweep: the keys background expiry removes are reported to a bound collector, in (deadline, key) order")
+    @Test("sweep: the keys background expiry removes are recorded as expired changes at the slot's first revision, in (deadline, key) order")
     func sweptKeys() {
         var machine = KVStateMachine()
         let writes = [("b", 150), ("a", 150), ("c", 120), ("live", 10_000)].enumerated().map { index, entry in
@@ -85,13 +85,9 @@ struct KVEventTests {
                           operation: .key(.set(key: Self.b(entry.0), value: Self.b("v"), SetOptions(expiry: .after(milliseconds: Int64(entry.1))))))
         }
         _ = machine.apply(slot: Slot(1), command: .timedBatch(time: LeaderTime(rawValue: 1_000), requests: writes))
-        let swept = SweptKeys()
-        OperationExecutor.$sweptKeys.withValue(swept) {
-            _ = machine.apply(slot: Slot(2), command: .timedBatch(time: LeaderTime(rawValue: 2_000), requests: []))
-        }
-        #expect(swept.keys == [Self.b("c"), Self.b("a"), Self.b("b")])
-        // Unbound, the sweep reports nothing and removes the same rows.
-        #expect(OperationExecutor.sweptKeys == nil)
+        let (_, changes) = machine.applyRecordingChanges(slot: Slot(2), command: .timedBatch(time: LeaderTime(rawValue: 2_000), requests: []))
+        let first = Revision(slot: Slot(2), position: 0)
+        #expect(changes == [Self.b("c"), Self.b("a"), Self.b("b")].map { KVChange(first, KVEvent(.expired, $0)) })
         #expect(machine.rows.keys.sorted { $0.lexicographicallyPrecedes($1) } == [Self.b("live")])
     }
 

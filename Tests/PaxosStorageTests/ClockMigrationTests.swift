@@ -32,7 +32,7 @@ struct ClockMigrationTests {
             #expect(try store.nextDeadline() == Self.t(1_100))
             store.close()
             let versions = try MembershipTests.versions(path)
-            #expect(versions.header == 5 && versions.meta == 5)
+            #expect(versions.header == Schema.version && versions.meta == Schema.version)
             #expect(try Self.indexes(path).contains("kv_expiry"))
             let fresh = directory.path("fresh.sqlite")
             try Fixture.open(fresh).close()

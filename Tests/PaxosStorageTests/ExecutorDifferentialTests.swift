@@ -33,6 +33,7 @@ struct ExecutorDifferentialTests {
             let slots = ClientSession.pruneInterval + 200
             var idleAtPrune = 0
             var deadlinesSeen = 0
+            var changesSeen = 0
             for number in 1...slots {
                 let slot = Slot(number)
                 if ClientSession.prunes(after: slot) {
@@ -43,9 +44,11 @@ struct ExecutorDifferentialTests {
                     store = try open()
                 }
                 let command = stream.command(at: slot)
-                let expected = machine.apply(slot: slot, command: command)
-                let actual = try store.apply(slot: slot, command: command)
+                let (expected, expectedChanges) = machine.applyRecordingChanges(slot: slot, command: command)
+                let (actual, actualChanges) = try store.applyRecordingChanges(slot: slot, command: command)
                 let context = "PAXOS_SEED=\(seed) slot \(slot): \(command)"
+                try #require(actualChanges == expectedChanges, "\(context)")
+                if !expectedChanges.isEmpty { changesSeen += 1 }
                 try #require(actual.map(\.request) == expected.map(\.request), "\(context)")
                 try #require(actual.map(\.result) == expected.map(\.result), "\(context)")
                 try #require(try Self.rows(store) == Self.rows(machine), "\(context)")
@@ -76,6 +79,7 @@ struct ExecutorDifferentialTests {
                 #expect(deadlinesSeen > 100, "PAXOS_SEED=\(seed): rows with deadlines were compared")
             }
             #expect(machine.rows.values.contains { $0.revision.slot > Slot(ClientSession.pruneInterval) })
+            #expect(changesSeen > Int(slots) / 4, "PAXOS_SEED=\(seed): slots with changes were compared")
         }
     }
 
