@@ -102,6 +102,9 @@ extension InspectionReader {
         } else if replay.clock != meta.logClock {
             result.failure = InspectionFailure(path: path, slot: nil, check: .replay, reason:
                 "meta.log_clock is \(meta.logClock.rawValue), but a replay of the chosen log through slot \(replay.appliedThrough) gives \(replay.clock.rawValue)")
+        } else if let (slot, reason) = replay.firstChangesDifference(try changeRows(), from: max(meta.changesFrom, Slot(1))) {
+            // The watch's change log: what CHANGES answers must be what the chosen log did.
+            result.failure = InspectionFailure(path: path, slot: slot, check: .replay, reason: reason)
         }
         return result
     }

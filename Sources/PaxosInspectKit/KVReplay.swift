@@ -37,10 +37,40 @@ package struct KVReplay: Hashable, Sendable {
         machine = KVStateMachine(rows: table, sessions: sessions, appliedThrough: appliedThrough, clock: clock)
     }
 
+    /// What each replayed slot changed (`KVChange`), for the slots that changed something: what
+    /// the node's `kv_changes` must hold from its `meta.changes_from` on.
+    package private(set) var changes: [Slot: [KVChange]] = [:]
+
     /// Applies the command chosen for `slot`.
     /// - Precondition: `slot` is the slot after `appliedThrough`; callers check first.
     package mutating func apply(slot: Slot, command: Command) {
-        _ = machine.apply(slot: slot, command: command)
+        let (_, changed) = machine.applyRecordingChanges(slot: slot, command: command)
+        if !changed.isEmpty { changes[slot] = changed }
+    }
+
+    /// The first way the stored `kv_changes` rows differ from the replay's changes of the slots
+    /// from `from` on, naming the slot; nil when they are equal.
+    package func firstChangesDifference(_ rows: [(slot: Slot, changes: Result<[KVChange], InspectionProblem>)], from: Slot) -> (Slot, String)? {
+        var seen: Set<Slot> = []
+        for row in rows {
+            seen.insert(row.slot)
+            let stored: [KVChange]
+            switch row.changes {
+            case .failure(let problem): return (row.slot, problem.description)
+            case .success(let decoded): stored = decoded
+            }
+            guard row.slot >= from else { continue }
+            let expected = changes[row.slot] ?? []
+            guard stored == expected else {
+                return (row.slot, "kv_changes records [\(stored.map(\.description).joined(separator: ", "))], but a replay of the "
+                    + "chosen log gives [\(expected.map(\.description).joined(separator: ", "))]")
+            }
+        }
+        if let slot = changes.keys.filter({ $0 >= from && !seen.contains($0) }).min() {
+            return (slot, "kv_changes has no row, but a replay of the chosen log gives "
+                + "[\(changes[slot]!.map(\.description).joined(separator: ", "))]")
+        }
+        return nil
     }
 
     /// The first way the stored tables differ from this state, in key order then client order,

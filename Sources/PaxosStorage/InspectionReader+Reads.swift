@@ -123,6 +123,29 @@ extension InspectionReader {
     }
 
     /// How many rows `table` (one of `Schema.tables`) holds.
+    /// Every `kv_changes` row in slot order, decoded, or the reason it cannot be (a checksum
+    /// that fails, bytes that do not decode).
+    package func changeRows() throws(InspectionError) -> [(slot: Slot, changes: Result<[KVChange], InspectionProblem>)] {
+        try sqlite { () throws(SQLiteError) in
+            let statement = try database.prepare("SELECT slot, changes, checksum FROM kv_changes ORDER BY slot")
+            var rows: [(slot: Slot, changes: Result<[KVChange], InspectionProblem>)] = []
+            while try statement.step() {
+                let slot = Slot(statement.uint64(0))
+                let bytes = statement.blob(1)
+                guard statement.int64(2) == StateRowChecksum.changes(slot: slot, bytes) else {
+                    rows.append((slot, .failure(InspectionProblem("its kv_changes row fails its checksum"))))
+                    continue
+                }
+                do {
+                    rows.append((slot, .success(try KVChangeEncoding.decode(bytes, slot: slot))))
+                } catch {
+                    rows.append((slot, .failure(InspectionProblem("its kv_changes row does not decode: \(error)"))))
+                }
+            }
+            return rows
+        }
+    }
+
     package func count(_ table: String) throws(InspectionError) -> Int {
         precondition(Schema.tables.contains(table), "count of unknown table \(table)")
         return try sqlite { () throws(SQLiteError) in Int(try database.scalarInt("SELECT count(*) FROM \(table)") ?? 0) }
@@ -163,4 +186,10 @@ package final class InspectionLogCursor {
         do { row.command = try stored.verified().command } catch { row.problem = error.reason }
         return row
     }
+}
+
+/// Why a row read for inspection cannot be used, for people.
+package struct InspectionProblem: Error, Hashable, Sendable, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -24,7 +24,7 @@ struct ReaderTests {
             #expect(summary.openMode == .immutable)
             #expect(summary.meta.clusterID == Nodes.clusterID)
             #expect(summary.meta.replicaID == ReplicaID(2))
-            #expect(summary.meta.schemaVersion == 5)
+            #expect(summary.meta.schemaVersion == 6)
             #expect(summary.meta.promised == Nodes.leaderBallot)
             #expect(summary.meta.chosenThrough == Slot(10))
             #expect(summary.meta.appliedThrough == Slot(8))

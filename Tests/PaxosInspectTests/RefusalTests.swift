@@ -50,10 +50,10 @@ struct RefusalTests {
             return path
         },
         Input(name: "a newer schema version", kind: .unsupportedSchema, reason: "newer PaxosKV software") {
-            try altered($0, "PRAGMA user_version = 6")
+            try altered($0, "PRAGMA user_version = 7")
         },
-        Input(name: "a newer schema version in the meta row", kind: .unsupportedSchema, reason: "schema version 7") {
-            try altered($0, "UPDATE meta SET schema_version = 7")
+        Input(name: "a newer schema version in the meta row", kind: .unsupportedSchema, reason: "schema version 8") {
+            try altered($0, "UPDATE meta SET schema_version = 8")
         },
         Input(name: "a missing table", kind: .damaged, reason: "table 'sessions' is missing") {
             try altered($0, "DROP TABLE sessions")

@@ -77,6 +77,12 @@ struct VerifyTests {
         Damage(name: "a session whose sequence no replay gives", check: .replay, slot: nil, reason: "client 7") {
             try $0.executeResealed("UPDATE sessions SET last_sequence = 99 WHERE client_id = 7")
         },
+        Damage(name: "a watch change log row missing", check: .replay, slot: 10, reason: "kv_changes has no row") {
+            try $0.execute("DELETE FROM kv_changes WHERE slot = 10")
+        },
+        Damage(name: "a watch change log row damaged", check: .replay, slot: 10, reason: "fails its checksum") {
+            try $0.execute("UPDATE kv_changes SET checksum = checksum + 1 WHERE slot = 10")
+        },
     ]
 
     @Test("verify: an intact database passes, and its kv table equals a replay of its chosen log")

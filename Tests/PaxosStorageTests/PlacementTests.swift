@@ -88,7 +88,7 @@ struct PlacementTests {
         try withTemporaryDirectory { directory in
             let path = directory.path("paxos.sqlite")
             try Self.write(path, .single)
-            #expect(try Self.tables(path) == ["meta", "log", "kv", "sessions", "memberships"])
+            #expect(try Self.tables(path) == ["meta", "log", "kv", "sessions", "memberships", "kv_changes"])
             #expect(try SQLiteLogStore.recordedPlacement(ofDatabase: path) == .single)
             // The default is the single group, so callers that predate groups open it as before.
             let store = try Fixture.open(path)

@@ -7,7 +7,7 @@
 
 import Foundation
 import PaxosCore
-import PaxosStorage
+@testable import PaxosStorage
 import Testing
 
 @Suite("storage: refusals")
@@ -79,12 +79,12 @@ struct RefusalTests {
             store.close()
             #expect(!FileSurgery.exists(path + "-wal"), "the header must be in the main file")
             var bytes = try FileSurgery.bytes(path)
-            #expect(bytes[60..<64].elementsEqual([0, 0, 0, 5]), "user_version is schema version 5")
+            #expect(bytes[60..<64].elementsEqual([0, 0, 0, UInt8(Schema.version)]), "user_version is the schema version")
             bytes.replaceSubrange(60..<64, with: [0, 0, 0, 99])
             try FileSurgery.write(bytes, to: path)
 
             let error = storeError { () throws(LogStoreError) in try Fixture.open(path) }
-            #expect(error == .unsupportedSchema(path: path, found: 99, supported: 5))
+            #expect(error == .unsupportedSchema(path: path, found: 99, supported: Schema.version))
             #expect(error?.description.contains(path) == true)
             #expect(error?.description.contains("newer") == true, "\(String(describing: error))")
         }
@@ -96,9 +96,9 @@ struct RefusalTests {
         try withTemporaryDirectory { directory in
             let path = directory.path("node.sqlite")
             try Fixture.open(path).close()
-            try SQLite3Tool.run("UPDATE meta SET schema_version = 6", on: path)
+            try SQLite3Tool.run("UPDATE meta SET schema_version = \(Schema.version + 1)", on: path)
             let error = storeError { () throws(LogStoreError) in try Fixture.open(path) }
-            #expect(error == .unsupportedSchema(path: path, found: 6, supported: 5))
+            #expect(error == .unsupportedSchema(path: path, found: Schema.version + 1, supported: Schema.version))
         }
     }
 

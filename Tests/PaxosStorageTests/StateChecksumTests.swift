@@ -137,6 +137,7 @@ struct StateChecksumTests {
             // Exactly the version 2 tables: the same columns without the checksums (and without
             // the columns of versions 4 and 5).
             try SQLite3Tool.run("""
+                DROP TABLE kv_changes; ALTER TABLE meta DROP COLUMN changes_from;
                 DROP INDEX kv_scan; ALTER TABLE kv DROP COLUMN scan_hash;
                 DROP INDEX kv_expiry; ALTER TABLE meta DROP COLUMN log_clock;
                 ALTER TABLE kv DROP COLUMN position; ALTER TABLE kv DROP COLUMN expire_at;
