@@ -150,6 +150,9 @@ package final class BenchSubscribers: Sendable {
     private func listen(to endpoint: Endpoint, tally: inout BenchTally) {
         var signalled = false
         defer { if !signalled { ready.leave() } }
+        // A node that is down refuses in microseconds: back off rather than redial (and count a
+        // reconnect) every 50 ms for as long as it is down.
+        var reconnect = RetryBackoff(initial: .milliseconds(50), max: .seconds(1))
         while !stopping.load(ordering: .relaxed) {
             let connection: RESPConnection
             do {
@@ -164,9 +167,10 @@ package final class BenchSubscribers: Sendable {
                     return
                 }
                 reconnects.add(1, ordering: .relaxed)
-                Thread.sleep(forTimeInterval: 0.05)
+                PaxosClient.Failover.sleep(reconnect.pause())
                 continue
             }
+            reconnect.succeeded()
             if !signalled { signalled = true; ready.leave() }
             receive(on: connection, tally: &tally)
             connection.close()

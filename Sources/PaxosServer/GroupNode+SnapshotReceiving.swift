@@ -103,7 +103,7 @@ extension GroupNode {
             ])
         case .stagingFailed(let peer, let error):
             metrics.snapshotTransfersAborted.increment()
-            logger.warning("snapshot chunk refused", metadata: ["peer.id": "\(peer)", "error": "\(error)"])
+            logSnapshotFailure(.warning, "snapshot chunk refused", ["peer.id": "\(peer)", "error": "\(error)"])
         case .received(let peer, let id, let slot, let chunks):
             metrics.snapshotsReceived.increment()
             logger.info("snapshot received", metadata: [
@@ -113,7 +113,7 @@ extension GroupNode {
             logger.info("snapshot not needed any more; discarded", metadata: ["paxos.slot": "\(slot)"])
         case .receiveAbandoned(let peer, let id, let reason):
             metrics.snapshotTransfersAborted.increment()
-            logger.warning("snapshot reception abandoned", metadata: [
+            logSnapshotFailure(.warning, "snapshot reception abandoned", [
                 "peer.id": "\(peer)", "snapshot.transfer": "\(id)", "reason": "\(reason)",
             ])
         default:

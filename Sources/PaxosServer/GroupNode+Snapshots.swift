@@ -116,6 +116,19 @@ extension GroupNode {
         }
     }
 
+    /// Logs a failed transfer at most once per 10 s per kind, with how many went unlogged: a
+    /// peer that keeps asking for a snapshot it cannot take (a full disk, say) is offered a new
+    /// transfer every `snapshotRetryTicks` (2 s), and each failure would otherwise be logged on
+    /// both sides for as long as that lasts. Aborted transfers are all counted in
+    /// `paxos_snapshot_transfers_aborted_total` regardless.
+    func logSnapshotFailure(_ level: Logger.Level, _ message: String, _ metadata: Logger.Metadata) {
+        let (log, suppressed) = snapshotFailureLogs[message, default: LogThrottle()].shouldLog(now: .now())
+        guard log else { return }
+        var metadata = metadata
+        if suppressed > 0 { metadata["suppressed"] = "\(suppressed)" }
+        logger.log(level: level, "\(message)", metadata: metadata)
+    }
+
     /// Logs and counts what a shell reports.
     private func report(_ event: SnapshotEvent, context: SnapshotContext) {
         switch event {
@@ -129,9 +142,9 @@ extension GroupNode {
             }
             logger.info("sending a snapshot", metadata: metadata)
         case .exportFailed(let peer, let error):
-            logger.error("cannot export a snapshot", metadata: ["peer.id": "\(peer)", "error": "\(error)"])
+            logSnapshotFailure(.error, "cannot export a snapshot", ["peer.id": "\(peer)", "error": "\(error)"])
         case .readFailed(let peer, let error):
-            logger.error("cannot read the next snapshot chunk", metadata: ["peer.id": "\(peer)", "error": "\(error)"])
+            logSnapshotFailure(.error, "cannot read the next snapshot chunk", ["peer.id": "\(peer)", "error": "\(error)"])
         case .sent(let peer, let id, let slot, let chunks):
             metrics.snapshotsSent.increment()
             logger.info("snapshot sent", metadata: [
@@ -139,10 +152,10 @@ extension GroupNode {
                 "snapshot.chunks": "\(chunks)",
             ])
         case .receiverEnded(let peer, let reason):
-            logger.info("the receiver ended a snapshot transfer", metadata: ["peer.id": "\(peer)", "reason": "\(reason)"])
+            logSnapshotFailure(.info, "the receiver ended a snapshot transfer", ["peer.id": "\(peer)", "reason": "\(reason)"])
         case .sendAbandoned(let peer, let id, let reason):
             metrics.snapshotTransfersAborted.increment()
-            logger.warning("snapshot transfer abandoned", metadata: [
+            logSnapshotFailure(.warning, "snapshot transfer abandoned", [
                 "peer.id": "\(peer)", "snapshot.transfer": "\(id)", "reason": "\(reason)",
             ])
         case .refused, .replaced, .receiving, .stagingFailed, .received, .notNeeded, .receiveAbandoned:

@@ -59,6 +59,9 @@ final class GroupNode: @unchecked Sendable {
     var nextDeadline: LeaderTime?
     /// Warns at most every 10 s that this leader's wall clock is behind the log's (`GroupNode+Time.swift`).
     var clockBehindLog = LogThrottle()
+    /// One line per 10 s for each kind of failed snapshot transfer, by message
+    /// (`GroupNode.logSnapshotFailure`). - Invariant: keyed by the six failure messages only.
+    var snapshotFailureLogs: [String: LogThrottle] = [:]
 
     /// When `--fail-rate` fails this group and when it reloads (`FailureSchedule`); this node
     /// interprets its steps (GroupNode+FailureSimulation.swift).

@@ -42,6 +42,10 @@ final class PeerLink {
     private var random = SystemRandomNumberGenerator()
     /// One line per 10 s for failed handshakes of this link (`PeerDialerHandler.shouldLogFailure`).
     var handshakeFailureLog = LogThrottle()
+    /// One line per 10 s for connection errors of this link (`PeerDialerHandler.shouldLogError`):
+    /// apart from failed handshakes, so the reset of a killed peer's connection does not hide
+    /// the line saying that its replacement holds another secret.
+    var connectionErrorLog = LogThrottle()
     /// One line per 10 s while connection attempts to this peer keep failing; every failure is
     /// counted in `paxos_peer_reconnects_total`.
     private var reconnectLog = LogThrottle()
@@ -121,7 +125,8 @@ final class PeerLink {
                         ByteToMessageHandler(PeerFrameDecoder()),
                         MessageToByteHandler(PeerFrameEncoder()),
                         PeerDialerHandler(peer: peer, credentials: credentials, timeout: handshakeTimeout, logger: logger,
-                                          shouldLogFailure: { link.value.handshakeFailureLog.shouldLog(now: .now()) }) { channel in
+                                          shouldLogFailure: { link.value.handshakeFailureLog.shouldLog(now: .now()) },
+                                          shouldLogError: { link.value.connectionErrorLog.shouldLog(now: .now()) }) { channel in
                             link.value.onAuthenticated(channel)
                         },
                         PeerLivenessHandler(side: .dialer, settings: liveness) { _, silentFor in
@@ -230,17 +235,22 @@ final class PeerDialerHandler: ChannelInboundHandler {
     /// the link redials every 50–250 ms, so a peer that keeps refusing us (another cluster's
     /// secret, say) would otherwise write several error lines a second for as long as it lasts.
     let shouldLogFailure: () -> (log: Bool, suppressed: Int)
+    /// The same for connection errors (`errorCaught`): a peer that resets every connection, or a
+    /// TLS peer whose certificate we refuse, fails every attempt there.
+    let shouldLogError: () -> (log: Bool, suppressed: Int)
     private var state = State.idle
     private var deadline: Scheduled<Void>?
 
     init(peer: ReplicaID, credentials: PeerCredentials, timeout: TimeAmount, logger: Logger,
          shouldLogFailure: @escaping () -> (log: Bool, suppressed: Int) = { (true, 0) },
+         shouldLogError: @escaping () -> (log: Bool, suppressed: Int) = { (true, 0) },
          onAuthenticated: @escaping (any Channel) -> Void) {
         self.peer = peer
         self.credentials = credentials
         self.timeout = timeout
         self.logger = logger
         self.shouldLogFailure = shouldLogFailure
+        self.shouldLogError = shouldLogError
         self.onAuthenticated = onAuthenticated
     }
 
@@ -309,7 +319,12 @@ final class PeerDialerHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.info("peer connection error", metadata: ["peer.id": "\(peer)", "error": "\(error)"])
+        let (log, suppressed) = shouldLogError()
+        if log {
+            var metadata: Logger.Metadata = ["peer.id": "\(peer)", "error": "\(error)"]
+            if suppressed > 0 { metadata["suppressed"] = "\(suppressed)" }
+            logger.info("peer connection error", metadata: metadata)
+        }
         context.close(promise: nil)
     }
 }

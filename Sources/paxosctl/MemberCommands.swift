@@ -183,6 +183,9 @@ struct MemberRunner {
         var candidates = nodes
         var index = 0
         var lastError = "no node answered"
+        // A round of nodes that all refuse takes microseconds: pause between such rounds.
+        var unanswered = 0
+        var backoff = RetryBackoff(initial: .milliseconds(50), max: .seconds(1))
         while Date() < deadline {
             let node = candidates[index % candidates.count]
             index += 1
@@ -195,6 +198,7 @@ struct MemberRunner {
             } catch {
                 let message = error.serverMessage ?? "\(error)"
                 lastError = "\(node): \(message)"
+                if error.serverMessage != nil { unanswered = 0; backoff.succeeded() }
                 if message.hasPrefix("NOTLEADER") {
                     // "NOTLEADER 2 at 127.0.0.1:6382": go to the leader next.
                     let words = message.split(separator: " ")
@@ -215,7 +219,12 @@ struct MemberRunner {
                     }
                     throw PaxosCtlError.failed(lastError)
                 }
-                // The node did not answer: try the next.
+                // The node did not answer: try the next, after a pause once none of them has.
+                unanswered += 1
+                if unanswered >= candidates.count {
+                    unanswered = 0
+                    PaxosClient.Failover.sleep(min(backoff.pause(), .seconds(max(0, deadline.timeIntervalSinceNow))))
+                }
             }
         }
         throw PaxosCtlError.failed("gave up: \(lastError)")

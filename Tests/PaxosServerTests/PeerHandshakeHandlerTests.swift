@@ -169,12 +169,13 @@ struct PeerHandshakeHandlerTests {
 
     /// A dialing channel for replica 2 calling replica 1; returns the nonce its hello carried.
     static func dialer(logger: Logger = Logger(label: "test"), shouldLogFailure: @escaping () -> (log: Bool, suppressed: Int) = { (true, 0) },
+                       shouldLogError: @escaping () -> (log: Bool, suppressed: Int) = { (true, 0) },
                        onAuthenticated: @escaping (any Channel) -> Void) throws -> (EmbeddedChannel, [UInt8]) {
         var credentials = Self.credentials
         credentials.replica = ReplicaID(2)
         let channel = EmbeddedChannel(handler: PeerDialerHandler(
             peer: ReplicaID(1), credentials: credentials, timeout: .seconds(3), logger: logger,
-            shouldLogFailure: shouldLogFailure, onAuthenticated: onAuthenticated))
+            shouldLogFailure: shouldLogFailure, shouldLogError: shouldLogError, onAuthenticated: onAuthenticated))
         try channel.connect(to: SocketAddress(ipAddress: "192.0.2.1", port: 7381)).wait()
         guard case .hello(.request("kv-test", ReplicaID(2), ReplicaID(1), let nonce)) = try channel.readOutbound(as: PeerFrame.self) else {
             throw HandlerTestError("the dialer did not open with its hello")
@@ -233,6 +234,43 @@ struct PeerHandshakeHandlerTests {
             #expect(!channel.isActive, "attempt \(attempt) closes")
         }
         #expect(lines.withLock { $0.count } == 1, "\(lines.withLock { $0 })")
+    }
+
+    @Test("dialer: connection errors of one link (a reset, a refused TLS certificate) are logged once per throttle interval, apart from failed handshakes")
+    func dialerErrorLogThrottled() throws {
+        let lines = Mutex<[String]>([])
+        let logger = Logger(label: "test") { label in PaxosLogHandler(label: label, format: .text) { line in lines.withLock { $0.append(line) } } }
+        let errors = Mutex(LogThrottle())
+        let failures = Mutex(LogThrottle())
+        let now = Mutex(NIODeadline.uptimeNanoseconds(0))
+        func dialer() throws -> (EmbeddedChannel, [UInt8]) {
+            try Self.dialer(logger: logger, shouldLogFailure: {
+                let at = now.withLock { $0 }
+                return failures.withLock { $0.shouldLog(now: at) }
+            }, shouldLogError: {
+                let at = now.withLock { $0 }
+                return errors.withLock { $0.shouldLog(now: at) }
+            }) { _ in }
+        }
+        for attempt in 0..<12 {
+            now.withLock { $0 = .uptimeNanoseconds(UInt64(attempt) * 1_000_000_000) }  // one redial a second, for 12 s
+            let (channel, _) = try dialer()
+            channel.pipeline.fireErrorCaught(HandlerTestError("connection reset by peer"))
+            #expect(!channel.isActive, "attempt \(attempt) closes")
+        }
+        // At 0 s, and at 10 s with the nine suppressed since.
+        let logged = lines.withLock { $0 }
+        #expect(logged.count == 2, "\(logged)")
+        #expect(logged.last?.contains("suppressed=9") == true, "\(logged)")
+        // A killed peer's reset must not hide that its replacement holds another secret.
+        let (channel, dialerNonce) = try dialer()
+        let impostor = try ClusterSecret(Array("impostor-impostor-impostor-12345".utf8))
+        let transcript = PeerHandshake.Transcript(clusterID: "kv-test", dialer: ReplicaID(2), acceptor: ReplicaID(1),
+                                                  dialerNonce: dialerNonce, acceptorNonce: PeerHandshake.makeNonce())
+        try channel.writeInbound(PeerFrame.hello(.challenge(
+            nonce: transcript.acceptorNonce, proof: PeerHandshake.proof(.acceptor, for: transcript, secret: impostor))))
+        #expect(lines.withLock { $0.count } == 3)
+        #expect(lines.withLock { $0.last }?.contains("cluster secret") == true)
     }
 
     @Test("dialer: no challenge within the deadline closes the connection")
