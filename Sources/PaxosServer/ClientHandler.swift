@@ -221,8 +221,37 @@ final class ClientHandler: ChannelDuplexHandler {
                 queueHead = 0
             }
             busy = true
-            run(raw)
+            if !runCoalesced(raw) { run(raw) }
         }
+    }
+
+    /// Runs `raw` with the commands queued after it as one request when they make a
+    /// `PipelineRun` (a write first, then data commands of its group; ClientHandler+Pipeline.swift);
+    /// false when `raw` runs alone. Each command joining the run counts against the turn's budget.
+    private func runCoalesced(_ raw: RESPCommand) -> Bool {
+        // Only a write starts a run: a pipeline of reads is not looked ahead at (each would be
+        // parsed once per command before it), and reads go their own batched way.
+        guard queueHead < queue.count, budget > 0, let first = pipelineMember(raw), first.isWrite else { return false }
+        var run = PipelineRun()
+        _ = run.add(first.command, size: Self.size(of: raw), group: first.group, isWrite: true)
+        var raws = [raw]
+        var end = queueHead
+        while end < queue.count, raws.count <= budget, let next = queue[end], let member = pipelineMember(next),
+              run.add(member.command, size: Self.size(of: next), group: member.group, isWrite: member.isWrite) {
+            raws.append(next)
+            end += 1
+        }
+        guard let operation = run.operation, node.commandFormatRefusal(operation, in: node.groups[Int(first.group.rawValue)]) == nil else {
+            return false
+        }
+        for index in queueHead..<end {
+            if let taken = queue[index] { queuedBytes -= Self.size(of: taken) }
+            queue[index] = nil
+        }
+        queueHead = end
+        budget -= raws.count - 1
+        runPipeline(run, operation: operation, raws: raws)
+        return true
     }
 
     /// Leaves the rest of the queue for a later turn, so ticks, peers and other connections
@@ -407,7 +436,7 @@ final class ClientHandler: ChannelDuplexHandler {
     }
 
     /// Why this connection may not run `command`, as a RESP error, or nil if it may.
-    private func refusal(of command: ClientCommand, name: String) -> String? {
+    func refusal(of command: ClientCommand, name: String) -> String? {
         guard authenticator != nil, case .role(let needed) = command.access else { return nil }
         guard let role, role >= needed else {
             return "NOPERM this user has no permissions to run the '\(name.lowercased())' command"

@@ -21,6 +21,11 @@ struct ChangesReads {
     /// - Invariant: every query here has a `from` (`$` was replaced by its answer's `next`).
     var waiting: [UInt64: Reader] = [:]
     var nextToken: UInt64 = 1
+
+    /// The most reads one group keeps waiting; more are answered at once (empty). A waiting read
+    /// outlives its connection until its deadline, so without a bound a client that opens,
+    /// blocks and closes connections in a loop could make the node hold any number of them.
+    static let maxWaiting = 10_000
 }
 
 extension GroupNode {
@@ -38,18 +43,32 @@ extension GroupNode {
     func onChanges(token: UInt64, _ result: Result<ChangesAnswer, LogStoreError>) {
         guard var reader = changesReads.reading.removeValue(forKey: token) else { return }
         guard case .success(.page(let changes, let next)) = result, changes.isEmpty,
-              Self.nowMilliseconds < reader.deadline, !stopping else {
+              Self.nowMilliseconds < reader.deadline, !stopping, changesReads.waiting.count < ChangesReads.maxWaiting else {
             return reader.respond(result)
         }
         reader.query.from = next
         changesReads.waiting[token] = reader
     }
 
-    /// Asks again every waiting read whose slot the group has now applied.
-    func wakeChangesReads(applied slot: Slot) {
-        guard !changesReads.waiting.isEmpty else { return }
+    /// After the group applied `applied` (the slots of one storage batch, in order) with
+    /// `changes`: a waiting read that one of them concerns is asked again; one they all pass by
+    /// (none at or after its revision matches its prefix) moves on past them without a read,
+    /// so an idle watcher of a quiet prefix costs a prefix check per change, not a storage
+    /// read per batch. Only slots these completions cover are judged that way: a read whose
+    /// `from` is before them (slots applied while a simulated failure hid completions) or a
+    /// snapshot install is asked again.
+    func wakeChangesReads(applied: ClosedRange<Slot>?, changes: [KVChange], installed: Slot?) {
+        let last = max(applied?.upperBound ?? .zero, installed ?? .zero)
+        guard !changesReads.waiting.isEmpty, last > .zero else { return }
         var jobs: [StorageJob] = []
-        for (token, reader) in changesReads.waiting where (reader.query.fromSlot ?? .zero) <= slot {
+        for (token, var reader) in changesReads.waiting {
+            guard let from = reader.query.from, Slot(from >> 16) <= last else { continue }
+            let covered = installed == nil && applied.map { Slot(from >> 16) >= $0.lowerBound } == true
+            if covered, !changes.contains(where: { $0.revision.rawValue >= from && reader.query.matches($0.event.key) }) {
+                reader.query.from = max(from, ChangesAnswer.firstRevision(of: last.next))
+                changesReads.waiting[token] = reader
+                continue
+            }
             changesReads.waiting[token] = nil
             changesReads.reading[token] = reader
             jobs.append(.changes(reader.query, token: token))

@@ -218,7 +218,11 @@ final class GroupNode: @unchecked Sendable {
         // Keyspace notifications: computed only while someone subscribes (Node+PubSub.swift).
         let publishing = node.publishesKeyspaceEvents
         var events: [KVEvent] = []
-        var applied: Slot?
+        // For waiting CHANGES reads: the slots these completions applied and what they changed.
+        let watching = !changesReads.waiting.isEmpty
+        var applied: ClosedRange<Slot>?
+        var installed: Slot?
+        var changed: [KVChange] = []
         for completion in completions {
             switch completion {
             case .persisted(let id):
@@ -228,19 +232,20 @@ final class GroupNode: @unchecked Sendable {
                 compaction.applied(slot: slot, bytes: results.reduce(0) { $0 + $1.request.operation.payloadBytes })
                 for (request, result) in results { effects += shell.applied(request, result) }
                 if publishing { events += changes.map(\.event) }
-                applied = slot
+                applied = (applied?.lowerBound ?? slot)...slot
+                if watching { changed += changes }
             case .read(let token, let result):
                 effects += shell.readResult(token: token, result, now: Self.nowMilliseconds, view: shellView)
             case .clock(let clock, let deadline):
                 (logClock, nextDeadline) = (clock, deadline)
                 noteLogClock()
             case .installed(let slot):
-                applied = slot
+                installed = slot
             case .compacted, .genesisRecorded, .changes:
                 break
             }
         }
-        if let applied { wakeChangesReads(applied: applied) }
+        if watching { wakeChangesReads(applied: applied, changes: changed, installed: installed) }
         // Before the replies, as Redis notifies during the command: a RESP3 client that writes
         // and subscribes sees its write's event before the write's answer.
         if !events.isEmpty { node.publish(events) }

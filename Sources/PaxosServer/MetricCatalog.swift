@@ -39,6 +39,9 @@ public enum MetricCatalog {
     static let clientCommandsDeferred = MetricDescriptor(
         "paxos_client_commands_deferred_total", .counter, formerName: "paxos_client_commands_deferred",
         help: "Times a connection used its commands-per-turn budget with commands left and yielded.")
+    static let pipelinedCommands = MetricDescriptor(
+        "paxos_client_pipelined_commands_total", .counter,
+        help: "Pipelined client commands sent to the cluster together, as one request with the commands queued beside them.")
     static let clientReadsPaused = MetricDescriptor(
         "paxos_client_reads_paused_total", .counter, formerName: "paxos_client_reads_paused",
         help: "Times the node stopped reading a connection because its queue or its output was full.")
@@ -112,7 +115,7 @@ public enum MetricCatalog {
     /// The table, in the order docs/metrics.md lists it.
     public static let all: [MetricDescriptor] = [
         peerWireErrors, peersConnected, peerHandshakesRefused, peerLinkTimeouts, peerReconnects,
-        clientAuthFailures, clientsConnected, clientsRejected, clientsDisconnected, clientCommandsDeferred,
+        clientAuthFailures, clientsConnected, clientsRejected, clientsDisconnected, clientCommandsDeferred, pipelinedCommands,
         clientReadsPaused, rpcServerDuration,
         proposals, elections, leaderChanges, isLeader, slotChosen, slotApplied, slotSnapshot, peerLag,
         peerMessages, peerMessagesRefused, simulatedFailures, storageCommitDuration, storageBatchJobs,

@@ -24,6 +24,7 @@ public struct NodeMetrics: Sendable {
     let clientsDisconnectedIdle: Counter
     /// Times a connection used its commands-per-turn budget with commands left and yielded.
     let clientCommandsDeferred: Counter
+    let pipelinedCommands: Counter
     /// Times the node stopped reading a connection because its queue or its output was full.
     let clientReadsPaused: Counter
     /// `paxos_rpc_server_duration_seconds` by command, made once: a request only looks its
@@ -44,6 +45,7 @@ public struct NodeMetrics: Sendable {
         clientsDisconnectedOutputBuffer = M.clientsDisconnected.counter([("reason", "output_buffer")], factory: factory)
         clientsDisconnectedIdle = M.clientsDisconnected.counter([("reason", "idle")], factory: factory)
         clientCommandsDeferred = M.clientCommandsDeferred.counter(factory: factory)
+        pipelinedCommands = M.pipelinedCommands.counter(factory: factory)
         clientReadsPaused = M.clientReadsPaused.counter(factory: factory)
         requestTimers = Dictionary(uniqueKeysWithValues: Self.timedCommands.map { name in
             (name, M.rpcServerDuration.timer([("rpc_method", name.lowercased())], factory: factory))

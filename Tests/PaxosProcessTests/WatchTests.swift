@@ -127,6 +127,39 @@ extension ProcessTests {
             }
         }
 
+        @Test("process: a blocked watch of a quiet prefix passes other writes by and wakes with its key's change only")
+        func quietPrefix() throws {
+            try LocalCluster.run(size: 3, name: "watch-quiet") { cluster in
+                let leader = try cluster.waitForLeader()
+                let follower = cluster.ids.first { $0 != leader }!
+                let start = try cluster.client(only: follower).changes(from: nil).next
+                let endpoint = cluster.endpoint(follower)
+                // Two blocked reads in turn from the start revision: the first ends empty at
+                // its deadline while other keys are written (its next moved past them), the
+                // second wakes with the quiet key's change.
+                let watcher = ThreadGroup(1, name: "quiet-watcher") { _ -> Result<[PaxosClient.ChangesPage], PaxosClientError> in
+                    do throws(PaxosClientError) {
+                        let client = try PaxosClient(endpoints: [endpoint], configuration: .patient)
+                        let first = try client.changes(from: start, prefix: Array("quiet:".utf8), blockMilliseconds: 1_500)
+                        let second = try client.changes(from: first.next, prefix: Array("quiet:".utf8), blockMilliseconds: 5_000)
+                        return .success([first, second])
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+                let writer = try cluster.client()
+                for index in 0..<100 { try writer.put("loud:\(index)", "v") }
+                Thread.sleep(forTimeInterval: 1.6)
+                try writer.put("quiet:1", "x")
+                let pages = try #require(try watcher.join()[0].get())
+                #expect(pages[0].changes.isEmpty)
+                #expect(pages[0].next > start, "the blocked read moved past the loud writes: \(pages[0].next) after \(start)")
+                let revision = try #require(try writer.valueAndRevision(Array("quiet:1".utf8))?.revision)
+                #expect(pages[1].changes.map { "\($0.revision) \($0.event) \(String(decoding: $0.key, as: UTF8.self))" }
+                        == ["\(revision) set quiet:1"])
+            }
+        }
+
         @Test("process: a revision below the snapshot is COMPACTED with the revision to resume from, which answers")
         func compactedRevision() throws {
             try LocalCluster.run(size: 3, name: "watch-compacted", arguments: ["--retain-slots", "100"]) { cluster in

@@ -377,11 +377,17 @@ final class LocalCluster {
 
     // MARK: Diagnostics
 
-    /// The last `lines` lines of node `id`'s log.
+    /// The last `lines` lines of node `id`'s log. A crashed node's last lines are its register
+    /// dump, so the lines that say why it crashed (Swift's "Fatal error", the crash header and the
+    /// frames of its crashed thread) come first.
     func logTail(_ id: Int, lines: Int = 25) -> String {
         guard let data = FileManager.default.contents(atPath: logPath(id)) else { return "(no log)" }
         let all = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        return all.suffix(lines).joined(separator: "\n")
+        var crash: [Substring] = []
+        if let start = all.firstIndex(where: { $0.contains("Fatal error") || $0.contains("💣") || $0.contains("crashed:") }) {
+            crash = ["(why it crashed:)"] + all[start...].prefix(30) + ["(last lines:)"]
+        }
+        return (crash + all.suffix(lines)).joined(separator: "\n")
     }
 
     /// What to print when a test fails: where the files are and what every node said last.

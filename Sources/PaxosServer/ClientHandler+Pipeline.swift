@@ -1,0 +1,55 @@
+import CoreMetrics
+import NIOCore
+import PaxosCore
+import PaxosShell
+import PaxosWire
+
+/// Pipelined commands sent as one request (`PipelineRun`): which commands may join a run, and
+/// running one. The queue itself is `ClientHandler.runCoalesced`'s.
+extension ClientHandler {
+    /// `raw` compiled for a run, with its group and whether it writes; nil when it must run on
+    /// its own (anything that is not a plain data command, anything refused, a transaction,
+    /// subscribed mode, keys in several groups). A command refused here is refused again, with
+    /// its reason, when it runs alone.
+    func pipelineMember(_ raw: RESPCommand) -> (command: QueuedCommand, group: GroupID, isWrite: Bool)? {
+        guard raw.refusal == nil, authenticator == nil || role != nil, !transaction.inMulti,
+              subscribedModeRefusal(raw.name) == nil,
+              let command = try? ClientCommand.parse(name: raw.name, arguments: raw.arguments, maxKeyBytes: node.settings.maxKeyBytes,
+                                                     maxValueBytes: node.settings.maxValueBytes),
+              Self.joinsPipelines(command), refusal(of: command, name: raw.name) == nil,
+              let compiled = try? command.queued(), let operation = compiled.operation,
+              let first = operation.keys.first else { return nil }
+        let group = node.groupMap.group(of: first)
+        guard operation.keys.allSatisfy({ node.groupMap.group(of: $0) == group }) else { return nil }
+        return (compiled, group, command.isWrite)
+    }
+
+    /// The data commands (reads and writes of keys); everything else runs alone.
+    static func joinsPipelines(_ command: ClientCommand) -> Bool {
+        switch command {
+        case .get, .put, .delete, .data, .exists, .multiKey: true
+        default: false
+        }
+    }
+
+    /// Sends `run` as one request and answers each of `raws` in order when it is decided.
+    func runPipeline(_ run: PipelineRun, operation: Operation, raws: [RESPCommand]) {
+        for raw in raws {
+            noteCommand(raw)
+            node.commandsProcessed &+= 1
+        }
+        node.metrics.pipelinedCommands.increment(by: Int64(raws.count))
+        let started = NIODeadline.now()
+        write(operation) { [self] outcome in
+            let replies: [RESPValue]
+            switch outcome {
+            case .applied(.reply(let reply)): replies = run.replies(to: reply)
+            case .failed(let code, let message): replies = Array(repeating: .error(code, message), count: raws.count)
+            default: replies = Array(repeating: .error(.err, "unexpected answer from the cluster"), count: raws.count)
+            }
+            for raw in raws { node.metrics.recordRequest(raw.name, since: started) }
+            for value in replies.dropLast() { reply(value) }
+            finish(replies[replies.count - 1])
+        }
+    }
+}
