@@ -32,8 +32,12 @@ The adapters, and why they differ where they do:
   multiplexing their calls (cheaper than a channel per client here). One attempt per request:
   grpc retries are off, so a failure is counted rather than hidden inside a latency.
 - resp: each client has its own TCP connection to its endpoint, because a RESP connection
-  answers in order and PaxosKV serves one command per connection at a time (in open loop a
-  client's extra requests are pipelined on its connection). One attempt per request, as
+  answers in order and PaxosKV serves one command per connection at a time. In open loop a
+  client holds --max-outstanding connections, one per request in flight, so its concurrent
+  requests are served concurrently, as etcd serves a client's concurrent calls on one HTTP/2
+  connection; with --resp-pipeline they are pipelined on the client's one connection instead,
+  and queue behind each other in the server (issue 21's "pipelined connections"). One attempt
+  per request, as
   paxosctl bench does: an error reply (`-TIMEOUT`, `-NOLEADER`, `-ERR` ...) is counted; a
   dropped connection is counted and reopened to the same endpoint after 10 ms (paxosctl bench
   pauses as long, so a dead node is not spun on). No redirection is needed: a PaxosKV follower
@@ -451,7 +455,11 @@ class RespAdapter:
         return connection
 
     async def async_connections(self, client_ids):
-        connections = {c: RespAsyncConnection(endpoint_of(c, self.args), self.args.timeout) for c in client_ids}
+        args = self.args
+        if args.rate is not None and not args.resp_pipeline:
+            connections = {c: RespPool(endpoint_of(c, args), args.timeout, args.max_outstanding) for c in client_ids}
+        else:
+            connections = {c: RespAsyncConnection(endpoint_of(c, args), args.timeout) for c in client_ids}
 
         async def close():
             for connection in connections.values():
@@ -579,6 +587,29 @@ class RespAsyncConnection:
             self.link = None
 
 
+class RespPool:
+    """An open-loop client's connections, one per request it may have in flight: a request
+    takes an idle one and gives it back. There is always one, because the client never has
+    more than `size` requests in flight."""
+
+    def __init__(self, endpoint, timeout, size):
+        self.idle = [RespAsyncConnection(endpoint, timeout) for _ in range(size)]
+
+    async def connect(self):
+        await asyncio.gather(*(connection.connect() for connection in self.idle))
+
+    async def call(self, is_read, payload, timeout):
+        connection = self.idle.pop()  # the most recently used: its buffers are warm
+        try:
+            return await connection.call(is_read, payload, timeout)
+        finally:
+            self.idle.append(connection)
+
+    def drop(self):
+        for connection in self.idle:
+            connection.drop()
+
+
 def asyncio_timeout(seconds):
     """asyncio.timeout (Python 3.11+): a timer handle, where wait_for would wrap every request
     in a task of its own. Older Pythons get a cheap stand-in without a timeout."""
@@ -609,6 +640,8 @@ def parse_args(argv, prog="kv-bench"):
     parser.add_argument("--requests", type=int, help="total requests over all clients (closed loop only); stops when they are done instead of after --duration")
     parser.add_argument("--rate", type=float, help="open loop: offer this many requests per second in total, on a timetable, whatever the replies do")
     parser.add_argument("--max-outstanding", type=int, default=8, help="open loop: requests in flight per client at most; a send beyond it is a miss (default %(default)s)")
+    parser.add_argument("--resp-pipeline", action="store_true",
+                        help="open loop, resp: pipeline a client's requests on its one connection instead of a connection per request in flight")
     parser.add_argument("--value-size", type=int, default=256, help="bytes per written value (default %(default)s)")
     parser.add_argument("--keys", type=int, default=1000, help="size of the key space, keys bench:0 .. bench:<keys-1> (default %(default)s)")
     parser.add_argument("--reads", type=float, default=0.0, help="fraction of requests that are linearizable reads, 0 to 1 (default %(default)s)")
@@ -1105,6 +1138,8 @@ def merge(args, reports, cpu_before, cpu_after):
         "cores": os.cpu_count() or 1,
         "procs": args.procs,
         "conns_per_endpoint_per_proc": args.conns if args.protocol == "etcd" else None,
+        "resp_connections_per_client": (None if args.protocol != "resp" else
+                                        args.max_outstanding if args.rate is not None and not args.resp_pipeline else 1),
         "client_cpu": {
             "user_seconds": round(user, 3),
             "system_seconds": round(system, 3),
