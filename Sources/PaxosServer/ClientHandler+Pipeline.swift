@@ -4,14 +4,14 @@ import PaxosCore
 import PaxosShell
 import PaxosWire
 
-/// Pipelined commands sent as one request (`PipelineRun`): which commands may join a run, and
-/// running one. The queue itself is `ClientHandler.runCoalesced`'s.
+/// Pipelined commands sent as one request (`PipelineRun`), or pipelined GETs as one read: which
+/// commands may join a run, and running one. The queue itself is `ClientHandler.runCoalesced`'s.
 extension ClientHandler {
     /// `raw` compiled for a run, with its group and whether it writes; nil when it must run on
     /// its own (anything that is not a plain data command, anything refused, a transaction,
     /// subscribed mode, keys in several groups). A command refused here is refused again, with
     /// its reason, when it runs alone.
-    func pipelineMember(_ raw: RESPCommand) -> (command: QueuedCommand, group: GroupID, isWrite: Bool)? {
+    func pipelineMember(_ raw: RESPCommand) -> (parsed: ClientCommand, command: QueuedCommand, group: GroupID, isWrite: Bool)? {
         guard raw.refusal == nil, authenticator == nil || role != nil, !transaction.inMulti,
               subscribedModeRefusal(raw.name) == nil,
               let command = try? ClientCommand.parse(name: raw.name, arguments: raw.arguments, maxKeyBytes: node.settings.maxKeyBytes,
@@ -21,7 +21,7 @@ extension ClientHandler {
               let first = operation.keys.first else { return nil }
         let group = node.groupMap.group(of: first)
         guard operation.keys.allSatisfy({ node.groupMap.group(of: $0) == group }) else { return nil }
-        return (compiled, group, command.isWrite)
+        return (command, compiled, group, command.isWrite)
     }
 
     /// The data commands (reads and writes of keys); everything else runs alone.
@@ -29,6 +29,29 @@ extension ClientHandler {
         switch command {
         case .get, .put, .delete, .data, .exists, .multiKey: true
         default: false
+        }
+    }
+
+    /// Pipelined GETs of one group as one read (`ReadQuery.keys`, as MGET): one instant of the
+    /// group for all of them, which is a sequential execution of them (linearizable, or stale on a
+    /// READONLY connection, as each GET would be).
+    func runPipelinedReads(_ keys: [Bytes], raws: [RESPCommand]) {
+        for raw in raws {
+            noteCommand(raw)
+            node.commandsProcessed &+= 1
+        }
+        node.metrics.pipelinedCommands.increment(by: Int64(raws.count))
+        let started = NIODeadline.now()
+        read(.keys(keys, fields: .value)) { [self] outcome in
+            let replies: [RESPValue]
+            if case .answer(let answer) = outcome, answer.entries.count == keys.count {
+                replies = answer.entries.map { .bulkString($0?.value) }
+            } else {
+                replies = Array(repeating: Self.render(outcome) { _ in nil }, count: raws.count)
+            }
+            for raw in raws { node.metrics.recordRequest(raw.name, since: started) }
+            for value in replies.dropLast() { reply(value) }
+            finish(replies[replies.count - 1])
         }
     }
 

@@ -229,9 +229,11 @@ final class ClientHandler: ChannelDuplexHandler {
     /// `PipelineRun` (a write first, then data commands of its group; ClientHandler+Pipeline.swift);
     /// false when `raw` runs alone. Each command joining the run counts against the turn's budget.
     private func runCoalesced(_ raw: RESPCommand) -> Bool {
-        // Only a write starts a run: a pipeline of reads is not looked ahead at (each would be
-        // parsed once per command before it), and reads go their own batched way.
-        guard queueHead < queue.count, budget > 0, let first = pipelineMember(raw), first.isWrite else { return false }
+        guard queueHead < queue.count, budget > 0, let first = pipelineMember(raw) else { return false }
+        if case .get(let key) = first.parsed { return runCoalescedReads(raw, key: key, group: first.group) }
+        // Only a write starts a run of writes: one starting at a read would be looked ahead at
+        // again for every read before the first write.
+        guard first.isWrite else { return false }
         var run = PipelineRun()
         _ = run.add(first.command, size: Self.size(of: raw), group: first.group, isWrite: true)
         var raws = [raw]
@@ -251,6 +253,29 @@ final class ClientHandler: ChannelDuplexHandler {
         queueHead = end
         budget -= raws.count - 1
         runPipeline(run, operation: operation, raws: raws)
+        return true
+    }
+
+    /// Runs the GET `raw` with the GETs of its group queued right after it as one read
+    /// (ClientHandler+Pipeline.swift); false when no GET follows it.
+    private func runCoalescedReads(_ raw: RESPCommand, key: Bytes, group: GroupID) -> Bool {
+        var keys = [key]
+        var raws = [raw]
+        var end = queueHead
+        while end < queue.count, raws.count <= budget, raws.count < PipelineRun.maxCommands, let next = queue[end],
+              let member = pipelineMember(next), case .get(let nextKey) = member.parsed, member.group == group {
+            keys.append(nextKey)
+            raws.append(next)
+            end += 1
+        }
+        guard raws.count > 1 else { return false }
+        for index in queueHead..<end {
+            if let taken = queue[index] { queuedBytes -= Self.size(of: taken) }
+            queue[index] = nil
+        }
+        queueHead = end
+        budget -= raws.count - 1
+        runPipelinedReads(keys, raws: raws)
         return true
     }
 
