@@ -36,43 +36,42 @@ extension ClientHandler {
     /// group for all of them, which is a sequential execution of them (linearizable, or stale on a
     /// READONLY connection, as each GET would be).
     func runPipelinedReads(_ keys: [Bytes], raws: [RESPCommand]) {
+        let started = startRun(raws)
+        read(.keys(keys, fields: .value)) { [self] outcome in
+            if case .answer(let answer) = outcome, answer.entries.count == keys.count {
+                finishRun(raws, started: started, replies: answer.entries.map { .bulkString($0?.value) })
+            } else {
+                finishRun(raws, started: started, replies: Array(repeating: Self.render(outcome) { _ in nil }, count: raws.count))
+            }
+        }
+    }
+
+    /// Notes a run's commands as run; returns when they started.
+    private func startRun(_ raws: [RESPCommand]) -> NIODeadline {
         for raw in raws {
             noteCommand(raw)
             node.commandsProcessed &+= 1
         }
         node.metrics.pipelinedCommands.increment(by: Int64(raws.count))
-        let started = NIODeadline.now()
-        read(.keys(keys, fields: .value)) { [self] outcome in
-            let replies: [RESPValue]
-            if case .answer(let answer) = outcome, answer.entries.count == keys.count {
-                replies = answer.entries.map { .bulkString($0?.value) }
-            } else {
-                replies = Array(repeating: Self.render(outcome) { _ in nil }, count: raws.count)
-            }
-            for raw in raws { node.metrics.recordRequest(raw.name, since: started) }
-            for value in replies.dropLast() { reply(value) }
-            finish(replies[replies.count - 1])
-        }
+        return NIODeadline.now()
+    }
+
+    /// Answers a run's commands in order, one reply each, and moves on to the next command.
+    private func finishRun(_ raws: [RESPCommand], started: NIODeadline, replies: [RESPValue]) {
+        precondition(replies.count == raws.count && !raws.isEmpty, "\(replies.count) replies for a run of \(raws.count)")
+        for raw in raws { node.metrics.recordRequest(raw.name, since: started) }
+        for value in replies.dropLast() { reply(value) }
+        finish(replies[replies.count - 1])
     }
 
     /// Sends `run` as one request and answers each of `raws` in order when it is decided.
     func runPipeline(_ run: PipelineRun, operation: Operation, raws: [RESPCommand]) {
-        for raw in raws {
-            noteCommand(raw)
-            node.commandsProcessed &+= 1
-        }
-        node.metrics.pipelinedCommands.increment(by: Int64(raws.count))
-        let started = NIODeadline.now()
+        let started = startRun(raws)
         write(operation) { [self] outcome in
-            let replies: [RESPValue]
             switch outcome {
-            case .applied(.reply(let reply)): replies = run.replies(to: reply)
-            case .failed(let code, let message): replies = Array(repeating: .error(code, message), count: raws.count)
-            default: replies = Array(repeating: .error(.err, "unexpected answer from the cluster"), count: raws.count)
+            case .applied(.reply(let reply)): finishRun(raws, started: started, replies: run.replies(to: reply))
+            default: finishRun(raws, started: started, replies: Array(repeating: Self.render(outcome) { _ in nil }, count: raws.count))
             }
-            for raw in raws { node.metrics.recordRequest(raw.name, since: started) }
-            for value in replies.dropLast() { reply(value) }
-            finish(replies[replies.count - 1])
         }
     }
 }

@@ -246,14 +246,20 @@ final class ClientHandler: ChannelDuplexHandler {
         guard let operation = run.operation, node.commandFormatRefusal(operation, in: node.groups[Int(first.group.rawValue)]) == nil else {
             return false
         }
+        takeQueued(upTo: end)
+        runPipeline(run, operation: operation, raws: raws)
+        return true
+    }
+
+    /// Takes the queued commands before `end` (they joined the run the head command started),
+    /// each against the turn's budget.
+    private func takeQueued(upTo end: Int) {
         for index in queueHead..<end {
             if let taken = queue[index] { queuedBytes -= Self.size(of: taken) }
             queue[index] = nil
         }
+        budget -= end - queueHead
         queueHead = end
-        budget -= raws.count - 1
-        runPipeline(run, operation: operation, raws: raws)
-        return true
     }
 
     /// Runs the GET `raw` with the GETs of its group queued right after it as one read
@@ -269,12 +275,7 @@ final class ClientHandler: ChannelDuplexHandler {
             end += 1
         }
         guard raws.count > 1 else { return false }
-        for index in queueHead..<end {
-            if let taken = queue[index] { queuedBytes -= Self.size(of: taken) }
-            queue[index] = nil
-        }
-        queueHead = end
-        budget -= raws.count - 1
+        takeQueued(upTo: end)
         runPipelinedReads(keys, raws: raws)
         return true
     }
