@@ -59,6 +59,7 @@ extension ClientHandler {
     /// Answers a run's commands in order, one reply each, and moves on to the next command.
     private func finishRun(_ raws: [RESPCommand], started: NIODeadline, replies: [RESPValue]) {
         precondition(replies.count == raws.count && !raws.isEmpty, "\(replies.count) replies for a run of \(raws.count)")
+        pipelineReplyBytes = replies.map(PipelineRun.replyBytes(of:)).max() ?? pipelineReplyBytes
         for raw in raws { node.metrics.recordRequest(raw.name, since: started) }
         for value in replies.dropLast() { reply(value) }
         finish(replies[replies.count - 1])

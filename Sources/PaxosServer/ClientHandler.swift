@@ -43,6 +43,11 @@ final class ClientHandler: ChannelDuplexHandler {
     private var draining = false
     /// Commands this connection may still run in the current turn.
     private var budget: Int
+    /// The largest reply of one command of this connection's last pipeline run, in bytes (a
+    /// guess of 4 KiB before the first): a run's reply is held whole and written at once, so a
+    /// run is cut to about `PipelineRun.maxBytes` of replies (`PipelineRun.commandLimit`). A
+    /// pipeline of 1 MiB GETs goes one at a time after its first run of 16.
+    var pipelineReplyBytes = 4 << 10
     /// A continuation of this connection's queue is scheduled on the loop.
     private var resumeScheduled = false
     /// Replies were written in this turn and not flushed yet.
@@ -238,7 +243,8 @@ final class ClientHandler: ChannelDuplexHandler {
         _ = run.add(first.command, size: Self.size(of: raw), group: first.group, isWrite: true)
         var raws = [raw]
         var end = queueHead
-        while end < queue.count, raws.count <= budget, let next = queue[end], let member = pipelineMember(next),
+        let limit = PipelineRun.commandLimit(replyBytes: pipelineReplyBytes)
+        while end < queue.count, raws.count <= budget, raws.count < limit, let next = queue[end], let member = pipelineMember(next),
               run.add(member.command, size: Self.size(of: next), group: member.group, isWrite: member.isWrite) {
             raws.append(next)
             end += 1
@@ -268,7 +274,8 @@ final class ClientHandler: ChannelDuplexHandler {
         var keys = [key]
         var raws = [raw]
         var end = queueHead
-        while end < queue.count, raws.count <= budget, raws.count < PipelineRun.maxCommands, let next = queue[end],
+        let limit = PipelineRun.commandLimit(replyBytes: pipelineReplyBytes)
+        while end < queue.count, raws.count <= budget, raws.count < limit, let next = queue[end],
               let member = pipelineMember(next), case .get(let nextKey) = member.parsed, member.group == group {
             keys.append(nextKey)
             raws.append(next)

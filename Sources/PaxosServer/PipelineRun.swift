@@ -15,7 +15,9 @@ public import PaxosWire
 ///
 /// A run ends at the first command that is not such a command (it runs on its own, with its own
 /// errors), at another group's key, or at the bounds below; a run of one, or of reads only, is
-/// not coalesced (reads have their own batched path).
+/// not coalesced (reads have their own batched path). Replies are bounded too
+/// (`commandLimit`): a run's reply is held whole and written at once, so 256 GETs of 1 MiB values
+/// would be 256 MiB in one go (the overload test of a client that never reads caught it).
 public struct PipelineRun: Sendable {
     /// The compiled commands, in order.
     public private(set) var commands: [QueuedCommand] = []
@@ -34,6 +36,23 @@ public struct PipelineRun: Sendable {
     public static let maxBytes = 64 << 10
 
     public init() {}
+
+    /// The most commands a run may hold when one command's reply may be `replyBytes` long: about
+    /// `maxBytes` of replies, at least one (no run), at most `maxCommands`. Requests are bounded
+    /// by `add`; replies are not known before the run, so the connection's last run stands in.
+    public static func commandLimit(replyBytes: Int) -> Int {
+        min(maxCommands, max(1, maxBytes / max(replyBytes, 64)))
+    }
+
+    /// About how many bytes `value` takes on the wire (bulk strings by their length, containers
+    /// by their elements, anything else a few bytes), for `commandLimit`.
+    public static func replyBytes(of value: RESPValue) -> Int {
+        switch value {
+        case .bulkString(let bytes): (bytes?.count ?? 0) + 16
+        case .array(let items): (items ?? []).reduce(16) { $0 + replyBytes(of: $1) }
+        default: 16
+        }
+    }
 
     /// Adds `command` (of `size` request bytes, in group `group`, writing or not) when it fits
     /// the run; returns false, changing nothing, when the run must end before it.

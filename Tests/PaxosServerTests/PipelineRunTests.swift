@@ -1,6 +1,6 @@
 // Method: table tests of which pipelined commands `PipelineRun` takes into one request and how
 // the one reply is split back: a run needs a write and two commands, ends at the command, byte
-// and group bounds (the first command always fits), encodes as one `Operation.all` in command
+// and group bounds (the first command always fits) and is cut to about 64 KiB of replies, encodes as one `Operation.all` in command
 // order, and renders each command's reply with its own renderer; a reply that is not one per
 // command (a duplicate whose reply was not remembered) is every command's.
 import PaxosCore
@@ -63,6 +63,17 @@ struct PipelineRunTests {
         do { let added = groups.add(set, size: 10, group: GroupID(rawValue: 2), isWrite: true); #expect(!added, "another group's key ends the run") }
         let (ping, _) = try Self.compiled(["PING"])
         do { let added = groups.add(ping, size: 4, group: GroupID(rawValue: 1), isWrite: false); #expect(!added, "a command with no operation ends it") }
+    }
+
+    @Test("runs are cut to about 64 KiB of replies, judged by the connection's last run: 1 MiB GETs go one at a time")
+    func replyBound() {
+        #expect(PipelineRun.commandLimit(replyBytes: 10) == PipelineRun.maxCommands)
+        #expect(PipelineRun.commandLimit(replyBytes: 4 << 10) == 16)
+        #expect(PipelineRun.commandLimit(replyBytes: 32 << 10) == 2)
+        #expect(PipelineRun.commandLimit(replyBytes: 1 << 20) == 1)
+        #expect(PipelineRun.replyBytes(of: .bulkString(Bytes(repeating: 1, count: 1 << 20))) >= 1 << 20)
+        #expect(PipelineRun.replyBytes(of: .array([.bulkString(Bytes(repeating: 1, count: 1_000)), .simpleString("OK")])) >= 1_000)
+        #expect(PipelineRun.replyBytes(of: .simpleString("OK")) < 64)
     }
 
     @Test("a reply that is not one per command is every command's")
