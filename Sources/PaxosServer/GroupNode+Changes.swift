@@ -62,8 +62,8 @@ extension GroupNode {
         guard !changesReads.waiting.isEmpty, last > .zero else { return }
         var jobs: [StorageJob] = []
         for (token, var reader) in changesReads.waiting {
-            guard let from = reader.query.from, Slot(from >> 16) <= last else { continue }
-            let covered = installed == nil && applied.map { Slot(from >> 16) >= $0.lowerBound } == true
+            guard let from = reader.query.from, let fromSlot = reader.query.fromSlot, fromSlot <= last else { continue }
+            let covered = installed == nil && applied.map { fromSlot >= $0.lowerBound } == true
             if covered, !changes.contains(where: { $0.revision.rawValue >= from && reader.query.matches($0.event.key) }) {
                 reader.query.from = max(from, ChangesAnswer.firstRevision(of: last.next))
                 changesReads.waiting[token] = reader

@@ -130,17 +130,8 @@ extension InspectionReader {
             let statement = try database.prepare("SELECT slot, changes, checksum FROM kv_changes ORDER BY slot")
             var rows: [(slot: Slot, changes: Result<[KVChange], InspectionProblem>)] = []
             while try statement.step() {
-                let slot = Slot(statement.uint64(0))
-                let bytes = statement.blob(1)
-                guard statement.int64(2) == StateRowChecksum.changes(slot: slot, bytes) else {
-                    rows.append((slot, .failure(InspectionProblem("its kv_changes row fails its checksum"))))
-                    continue
-                }
-                do {
-                    rows.append((slot, .success(try KVChangeEncoding.decode(bytes, slot: slot))))
-                } catch {
-                    rows.append((slot, .failure(InspectionProblem("its kv_changes row does not decode: \(error)"))))
-                }
+                let row = StoredChangesRow(statement)
+                rows.append((row.slot, row.verified()))
             }
             return rows
         }

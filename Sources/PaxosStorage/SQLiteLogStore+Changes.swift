@@ -30,26 +30,24 @@ extension SQLiteLogStore {
         // maxChanges + 1 rows are enough; with one, any row may hold none.
         let limit = query.prefix == nil ? min(Self.changesRowsPerRead, query.maxChanges + 1) : Self.changesRowsPerRead
         // The rows first (the statement is reset before anything is decoded), then the checks.
-        let rows = try sqlite { () throws(SQLiteError) -> [(slot: Slot, bytes: Bytes, checksum: Int64)] in
+        let rows = try sqlite { () throws(SQLiteError) -> [StoredChangesRow] in
             let statement = statements.selectChanges
             statement.reset()
             defer { statement.reset() }
             try statement.bind(1, fromSlot.rawValue)
             try statement.bind(2, applied.rawValue)
             try statement.bind(3, Int64(limit))
-            var rows: [(slot: Slot, bytes: Bytes, checksum: Int64)] = []
-            while try statement.step() { rows.append((Slot(statement.uint64(0)), statement.blob(1), statement.int64(2))) }
+            var rows: [StoredChangesRow] = []
+            while try statement.step() { rows.append(StoredChangesRow(statement)) }
             return rows
         }
         var changes: [KVChange] = []
         var lastSlot: Slot?
         for row in rows {
-            guard row.checksum == StateRowChecksum.changes(slot: row.slot, row.bytes) else {
-                throw .corrupt(path: path, slot: row.slot, reason: "its kv_changes row fails its checksum")
-            }
             let decoded: [KVChange]
-            do { decoded = try KVChangeEncoding.decode(row.bytes, slot: row.slot) } catch {
-                throw .corrupt(path: path, slot: row.slot, reason: "its kv_changes row does not decode: \(error)")
+            switch row.verified() {
+            case .success(let changes): decoded = changes
+            case .failure(let problem): throw .corrupt(path: path, slot: row.slot, reason: problem.description)
             }
             changes += decoded.filter { $0.revision.rawValue >= from && query.matches($0.event.key) }
             lastSlot = row.slot
