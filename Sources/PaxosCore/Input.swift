@@ -11,8 +11,9 @@ public enum Input: Hashable, Sendable {
     /// largest time given so far. An empty proposal with a time asks for a clock slot (one
     /// empty timed batch) unless requests are pending anyway. Nil: untimed `.batch`es.
     case propose([ClientRequest], time: LeaderTime? = nil)
-    /// A client wants a linearizable read.
-    case read(ReadID)
+    /// A client wants a linearizable read. `leased`: the shell holds a lease on the replica's
+    /// `leaseBasis`, so the read needs no heartbeat round (`Replica+Lease.swift`).
+    case read(ReadID, leased: Bool = false)
     /// Every `PersistRecord` with an id ≤ this one is durable.
     case persisted(upTo: PersistID)
     /// The shell's retention policy: log entries at or below `through` may be forgotten (the

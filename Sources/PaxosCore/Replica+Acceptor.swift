@@ -61,6 +61,8 @@ extension Replica {
             return
         }
         if ballot > promised {
+            // Safety with leases: a leader may be serving reads on our grant (`Replica+Lease`).
+            if leaseForbidsPromise(to: ballot.replica) { return }
             if shouldIgnorePrepare(from: peer) { return }
             promised = ballot
             persist(promised: ballot, entries: [])
@@ -122,7 +124,10 @@ extension Replica {
         followLeader(of: ballot)
         // The ack states only that we promised nothing above `ballot`; it reveals no state that
         // must be durable, so it leaves at once.
-        if mayVote { send(.heartbeatAck(ballot: ballot, readRound: readRound, incarnation: configuration.incarnation), to: peer) }
+        if mayVote {
+            send(.heartbeatAck(ballot: ballot, readRound: readRound, incarnation: configuration.incarnation), to: peer)
+            grantLease(to: ballot)
+        }
         learnChosen(ballot: ballot, through: chosenThrough, leader: peer)
     }
 

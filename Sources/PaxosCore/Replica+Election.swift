@@ -71,6 +71,11 @@ extension Replica {
             resetElectionDeadline()
             return
         }
+        // Our own promise counts like any acceptor's: not while we grant another leader a lease.
+        guard !leaseForbidsPromise(to: configuration.id) else {
+            resetElectionDeadline()
+            return
+        }
         let ballot = highest.successor(ownedBy: configuration.id)
         var carried: [ClientRequest] = []
         if case .leader(let state) = roleState {

@@ -33,6 +33,9 @@ struct LeaderState: Sendable {
     var time: LeaderTime?
     /// An empty timed proposal asked for a clock slot and none was cut since.
     var wantsClockSlot = false
+    /// Since when the preferred replica (another one) has kept up with us, with leases on
+    /// (`considerHandOverToPreferred`).
+    var preferredHealthySince: UInt64?
 
     init(ballot: Ballot, nextSlot: Slot, recoveredThrough: Slot) {
         self.ballot = ballot
@@ -202,9 +205,12 @@ extension Replica {
                 if !missing.isEmpty { sendAccepts(missing, ballot: state.ballot, to: peer) }
             }
         }
-        if case .leader(let current) = roleState, now - current.lastHeartbeat >= configuration.heartbeatIntervalTicks {
+        if renewLeaseIfDue() {
+            // The round's heartbeats went out.
+        } else if case .leader(let current) = roleState, now - current.lastHeartbeat >= configuration.heartbeatIntervalTicks {
             sendHeartbeats()
         }
+        considerHandOverToPreferred()
     }
 
     /// A minority promised a higher ballot an election timeout ago and its owner has not won (we

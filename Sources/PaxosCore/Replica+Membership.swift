@@ -97,6 +97,7 @@ extension Replica {
             return
         }
         memberships.append(ScheduledMembership(fromSlot: from, membership: membership))
+        restartLeaseAfterMembershipChange()
         logger.info("membership chosen", metadata: metadata.merging([
             "paxos.membership": "\(membership)", "paxos.membership.from": "\(from)",
         ]) { $1 })
@@ -159,6 +160,7 @@ extension Replica {
     /// Anyone else's hand-over (a rival's, one for a ballot we no longer follow) changes nothing.
     mutating func onHandOver(from peer: ReplicaID, ballot: Ballot, successor: ReplicaID) {
         observe(ballot)
+        dropLeaseOnHandOver(of: ballot)
         guard case .follower = roleState, ballot == promised, leaderHint == peer else { return }
         leaderHint = nil
         guard successor == configuration.id, isWindowVoter else { return }

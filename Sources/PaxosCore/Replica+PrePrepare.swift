@@ -104,7 +104,7 @@ extension Replica {
     /// `promised`, which may not be durable yet; the asker uses it only to choose a ballot above
     /// it, and a real promise for that ballot is asked (and made durable) in phase 1.
     mutating func onPrePrepare(from peer: ReplicaID, ballot: Ballot, fromSlot: Slot) {
-        let granted = !shouldRefusePrePrepare(fromSlot: fromSlot)
+        let granted = !shouldRefusePrePrepare(fromSlot: fromSlot) && !leaseForbidsPromise(to: ballot.replica)
         send(.prePromise(ballot: ballot, granted: granted, promised: promised, incarnation: configuration.incarnation), to: peer)
     }
 

@@ -34,7 +34,8 @@ extension Replica {
 
     /// Called on each follower tick: starts a takeover once we have been healthy long enough.
     mutating func considerTakeover() {
-        guard isPreferredFollower, isHealthyFollower, configuration._plantedBug != .skipTakeover else {
+        // With leases the leader hands over to us instead (`considerHandOverToPreferred`).
+        guard isPreferredFollower, isHealthyFollower, configuration._plantedBug != .skipTakeover, !leasesEnabled else {
             takeoverHealthySince = nil
             return
         }

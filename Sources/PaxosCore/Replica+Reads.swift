@@ -22,6 +22,11 @@ struct ReadState: Sendable {
     var waiting: [WaitingRead] = []
     /// The highest chosen frontier broadcast to followers.
     var noticeSentThrough: Slot = .zero
+    /// The first round that may ground a lease (`Replica+Lease.swift`): rounds started before
+    /// the latest membership change do not.
+    var leaseFromRound: UInt64 = 1
+    /// When the newest round started, so that with leases one starts every heartbeat interval.
+    var lastRoundStartedAt: UInt64 = 0
 }
 
 struct WaitingRead: Sendable {
@@ -31,7 +36,10 @@ struct WaitingRead: Sendable {
 }
 
 extension Replica {
-    mutating func onRead(_ id: ReadID) {
+    /// - Parameter leased: the shell holds a lease on `leaseBasis` (`Replica+Lease.swift`): the
+    ///   read needs no round, only the applied slot reaching its read index. Ignored when we
+    ///   have no lease basis (the shell's view was older than this step).
+    mutating func onRead(_ id: ReadID, leased: Bool = false) {
         guard case .leader(var state) = roleState else {
             outbox.append(.reply(.readRejected(id, .notLeader(leader: leaderHint))))
             return
@@ -41,6 +49,11 @@ extension Replica {
             return
         }
         let readIndex = max(chosenThrough, state.recoveredThrough)
+        if leased, let basis = leaseBasis {
+            state.reads.waiting.append(WaitingRead(id: id, round: basis.round, readIndex: readIndex))
+            roleState = .leader(state)
+            return
+        }
         let roundInFlight = state.reads.round > state.reads.confirmed
         // Either way the read needs the next round: the one in flight started before it arrived.
         if roundInFlight { state.reads.needsAnotherRound = true }
@@ -54,6 +67,7 @@ extension Replica {
         state.reads.round += 1
         state.reads.acks = []
         state.reads.needsAnotherRound = false
+        state.reads.lastRoundStartedAt = now
         roleState = .leader(state)
         if isWindowQuorum(selfInQuorum) { confirmReadRound() } else { sendHeartbeats() }
     }

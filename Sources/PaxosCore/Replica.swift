@@ -71,6 +71,9 @@ public struct Replica: Sendable {
     /// catch-up requests do not start a transfer per request.
     var snapshotSentAt: [ReplicaID: UInt64] = [:]
 
+    /// The lease this acceptor granted, with leases on (`Replica+Lease.swift`).
+    public internal(set) var leaseGrant: LeaseGrant?
+
     // MARK: Learner
     /// - Invariant: `appliedThrough <= chosenThrough`, and every slot in
     ///   `appliedThrough+1 ... chosenThrough` has a chosen entry in `log`.
@@ -151,6 +154,8 @@ public struct Replica: Sendable {
         self.chosenThrough = durable.appliedThrough
         advanceChosenFrontier()
         resetElectionDeadline()
+        // A restart forgets the grants we gave: refuse everyone for a whole lease.
+        if configuration.leaseTicks > 0 { leaseGrant = LeaseGrant(ballot: nil, until: configuration.leaseTicks) }
     }
 
     /// Feeds one input and returns what the shell must do, in order.
@@ -160,7 +165,7 @@ public struct Replica: Sendable {
         case .tick: onTick()
         case .message(let from, let message): onMessage(from: from, message)
         case .propose(let requests, let time): onPropose(requests, time: time)
-        case .read(let id): onRead(id)
+        case .read(let id, let leased): onRead(id, leased: leased)
         case .persisted(let upTo): onPersisted(upTo: upTo)
         case .compact(let through): onCompact(through: through)
         case .snapshotReceived(let slot, let memberships): onSnapshotReceived(slot: slot, memberships: memberships)

@@ -35,6 +35,11 @@ public struct ReplicaConfiguration: Hashable, Sendable {
     /// takes over; doubled after each takeover that did not make it leader, up to 32 times.
     public var takeoverTicks: UInt64 = 100
 
+    /// Leader leases (`Replica+Lease.swift`): how long an acknowledgement of a heartbeat binds
+    /// the acceptor to refuse other replicas' ballots. 0: no leases (every linearizable read
+    /// waits for a heartbeat round).
+    public var leaseTicks: UInt64 = 0
+
     /// Most slots a leader has proposed but not yet seen chosen (the pipeline window).
     public var maxInflightSlots: Int = 64
     /// Most client requests in one slot's batch.
@@ -69,6 +74,10 @@ public struct ReplicaConfiguration: Hashable, Sendable {
         }
         if preferredLeader != nil, takeoverTicks <= electionTimeoutTicks {
             throw ConfigurationError("takeover delay (\(takeoverTicks) ticks) must exceed the election timeout")
+        }
+        if leaseTicks > 0, leaseTicks <= heartbeatIntervalTicks || leaseTicks > electionTimeoutTicks {
+            throw ConfigurationError("a lease of \(leaseTicks) ticks must exceed the heartbeat interval (\(heartbeatIntervalTicks)) "
+                + "and be at most the election timeout (\(electionTimeoutTicks))")
         }
         if maxBatchRequests > Int(UInt16.max) + 1 {
             throw ConfigurationError("a batch of \(maxBatchRequests) requests is too large: revisions number at most 65,536 per slot")

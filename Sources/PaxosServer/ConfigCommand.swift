@@ -88,6 +88,7 @@ public enum ConfigCommand: Hashable, Sendable {
             ("paxos-replica-id", String(settings.id.rawValue)),
             ("paxos-groups", String(settings.groups)),
             ("paxos-tick-ms", String(settings.tickMilliseconds)),
+            ("paxos-lease-ms", String(settings.leaseMilliseconds)),
             ("paxos-request-timeout-ms", String(settings.requestTimeoutMilliseconds)),
             ("paxos-fail-rate", String(settings.failRate)),
             ("paxos-retain-slots", String(settings.retainSlots)),

@@ -7,6 +7,7 @@ import PaxosCore
 /// to an unlabelled one of the same name, so the choice is all or nothing per node.)
 struct GroupMetrics: Sendable {
     let proposals: Counter
+    let leasedReads: Counter
     let elections: Counter
     let leaderChanges: Counter
     let isLeader: Gauge
@@ -39,6 +40,7 @@ struct GroupMetrics: Sendable {
         self.factory = factory
         typealias M = MetricCatalog
         proposals = M.proposals.counter(dimensions, factory: factory)
+        leasedReads = M.leasedReads.counter(dimensions, factory: factory)
         elections = M.elections.counter(dimensions, factory: factory)
         leaderChanges = M.leaderChanges.counter(dimensions, factory: factory)
         isLeader = M.isLeader.gauge(dimensions, factory: factory)

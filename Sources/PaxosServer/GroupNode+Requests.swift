@@ -31,7 +31,8 @@ extension GroupNode {
         return ShellView(isLeader: replica.role == .leader, leaderHint: hint,
                          leaderLinked: hint.map { node.links[$0] != nil } ?? false,
                          chosenThrough: replica.chosenThrough, failed: failures.isFailed,
-                         logClock: logClock, nextDeadline: nextDeadline, wallTime: Self.wallTime)
+                         logClock: logClock, nextDeadline: nextDeadline, wallTime: Self.wallTime,
+                         leaseBasis: replica.leaseBasis)
     }
 
     /// Accepts a write or a linearizable read from a local connection.
@@ -80,8 +81,9 @@ extension GroupNode {
             case .propose(let batch, let time):
                 metrics.proposals.increment(by: batch.count)
                 handle(.propose(batch, time: time))
-            case .read(let id):
-                handle(.read(id))
+            case .read(let id, let leased):
+                if leased { metrics.leasedReads.increment() }
+                handle(.read(id, leased: leased))
             case .readState(let query, let token, let readTime):
                 jobs.append(.read(query, token: token, readTime: readTime))
             case .forward(let peer, let id, let request):

@@ -121,7 +121,8 @@ final class GroupNode: @unchecked Sendable {
         self.shell = GroupShell(settings: ShellSettings(
             me: node.settings.id, requestTimeoutMilliseconds: UInt64(max(0, node.settings.requestTimeoutMilliseconds)),
             rerouteMilliseconds: UInt64(max(0, node.settings.rerouteMilliseconds)),
-            maxOutstandingRequests: node.settings.maxOutstandingRequests),
+            maxOutstandingRequests: node.settings.maxOutstandingRequests,
+            leaseMilliseconds: node.settings.leaseTiming.leaderMilliseconds),
             // From the system's generator, not the node's seed: every start must differ.
             firstToken: GroupShell.randomFirstToken(using: &system))
     }
@@ -137,6 +138,7 @@ final class GroupNode: @unchecked Sendable {
     /// One core step and its actions. The only caller of `replica.step`.
     func handle(_ input: Input) {
         let actions = replica.step(input)
+        shell.coreStepped(actions, now: Self.nowMilliseconds)
         execute(actions)
         flushLinks()
         noteRoleChange()

@@ -53,6 +53,9 @@ public enum MetricCatalog {
     static let proposals = MetricDescriptor(
         "paxos_proposals_total", .counter, labels: ["group"], formerName: "paxos_proposals",
         help: "Client write requests this node proposed as leader.")
+    static let leasedReads = MetricDescriptor(
+        "paxos_reads_leased_total", .counter, labels: ["group"],
+        help: "Linearizable reads this node served as leader on its lease (--lease-ms), without a heartbeat round of their own.")
     static let elections = MetricDescriptor(
         "paxos_elections_total", .counter, labels: ["group"], formerName: "paxos_elections",
         help: "Elections this replica started (became a candidate).")
@@ -117,7 +120,7 @@ public enum MetricCatalog {
         peerWireErrors, peersConnected, peerHandshakesRefused, peerLinkTimeouts, peerReconnects,
         clientAuthFailures, clientsConnected, clientsRejected, clientsDisconnected, clientCommandsDeferred, pipelinedCommands,
         clientReadsPaused, rpcServerDuration,
-        proposals, elections, leaderChanges, isLeader, slotChosen, slotApplied, slotSnapshot, peerLag,
+        proposals, leasedReads, elections, leaderChanges, isLeader, slotChosen, slotApplied, slotSnapshot, peerLag,
         peerMessages, peerMessagesRefused, simulatedFailures, storageCommitDuration, storageBatchJobs,
         databaseBytes, snapshotsSent, snapshotsReceived, snapshotsInstalled, snapshotTransfersAborted,
         compactions, logClockLead,

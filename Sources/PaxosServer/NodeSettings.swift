@@ -1,6 +1,7 @@
 public import PaxosAuth
 public import PaxosCore
 import Foundation
+import PaxosShell
 import PaxosStorage
 
 /// Everything one paxosd process needs to know, resolved from the cluster file and the
@@ -21,6 +22,9 @@ public struct NodeSettings: Sendable {
 
     /// Length of one core tick. Election timeouts and heartbeats are counted in ticks.
     public var tickMilliseconds: Int64 = 10
+    /// Leader leases (`--lease-ms`; `Replica+Lease.swift`): 0 is off. Whole ticks of it bind
+    /// acceptors; the leader's own lease is shorter (`LeaseTiming`).
+    public var leaseMilliseconds: Int64 = 0
     /// Probability per second that the acceptor role fails (simulated crash-restart).
     public var failRate: Double = 0
     /// `synchronous=FULL` unless the operator trades durability for speed.
@@ -174,7 +178,14 @@ public struct NodeSettings: Sendable {
         configuration.retransmitTicks = 20
         configuration.electionBackoffMax = 8
         configuration.maxInflightSlots = maxInflightSlots
+        configuration.leaseTicks = leaseTiming.leaseTicks
         return configuration
+    }
+
+    /// Both sides of a lease (0 ticks: leases off).
+    var leaseTiming: LeaseTiming {
+        let tick = max(tickMilliseconds, 1)
+        return LeaseTiming(leaseTicks: UInt64(max(0, leaseMilliseconds / tick)), tickMilliseconds: UInt64(tick))
     }
 
     func ticks(milliseconds: Int64) -> UInt64 { UInt64(max(1, milliseconds / max(tickMilliseconds, 1))) }

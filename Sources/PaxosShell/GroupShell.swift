@@ -36,6 +36,8 @@ public struct GroupShell: Sendable {
     /// The clock slot proposed for background expiry and not yet seen applied: its stamp and
     /// when it was proposed (`now`).
     var clockSlotInFlight: (stamp: LeaderTime, proposedAt: UInt64)?
+    /// The leader's lease, timed by this shell's clock (`LeaderLease`).
+    public internal(set) var lease: LeaderLease
 
     /// - Parameter firstToken: where this life's tokens start. Pass a fresh random number at
     ///   every start (`randomFirstToken`): a restarted node that counted from 1 again would take
@@ -44,6 +46,13 @@ public struct GroupShell: Sendable {
     public init(settings: ShellSettings, firstToken: UInt64) {
         self.settings = settings
         self.nextToken = settings.plantedBug == .reuseTokensAfterRestart ? 1 : max(1, firstToken)
+        self.lease = LeaderLease(milliseconds: settings.leaseMilliseconds, neverExpires: settings.plantedBug == .leaseNeverExpires)
+    }
+
+    /// Every core step's actions, before the interpreter sends them: the lease notes when each
+    /// read round went out.
+    public mutating func coreStepped(_ actions: [Action], now: UInt64) {
+        lease.noteSent(actions, now: now)
     }
 
     /// A first token for a new life: the upper half of the 64-bit space is drawn, so two lives
@@ -181,7 +190,7 @@ extension GroupShell {
             case .read:
                 let id = ReadID(token)
                 readTokens[id] = token
-                effects.append(.read(id))
+                effects.append(.read(id, leased: lease.covers(view.leaseBasis, now: now)))
             case .localRead:
                 break
             }

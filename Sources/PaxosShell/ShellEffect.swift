@@ -5,8 +5,9 @@ public enum ShellEffect: Hashable, Sendable {
     /// Step the core with `.propose(requests, time:)`; `time` is the leader's stamp, nil in
     /// untimed runs (`GroupShell+Time.swift`).
     case propose([ClientRequest], time: LeaderTime? = nil)
-    /// Step the core with `.read(id)`: a linearizable read this leader serves.
-    case read(ReadID)
+    /// Step the core with `.read(id, leased:)`: a linearizable read this leader serves, on its
+    /// lease if `leased` (`LeaderLease`).
+    case read(ReadID, leased: Bool = false)
     /// Answer `query` from the applied state, queued behind every apply already submitted, and
     /// hand the result back with `GroupShell.readAnswer(token:_:)` (`ReadQuery.read(from:at:)`;
     /// `readTime` nil: by the log's clock alone, as stale reads are).

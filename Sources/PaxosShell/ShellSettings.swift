@@ -13,14 +13,18 @@ public struct ShellSettings: Hashable, Sendable {
     public var maxOutstandingRequests: Int
     /// A deliberate shell bug for the simulator's self-tests; nil in production.
     public var plantedBug: ShellBug?
+    /// The leader's lease from a read round's send (`LeaseTiming.leaderMilliseconds`); 0:
+    /// leases off, every linearizable read waits for its round.
+    public var leaseMilliseconds: UInt64 = 0
 
     public init(me: ReplicaID, requestTimeoutMilliseconds: UInt64, rerouteMilliseconds: UInt64,
-                maxOutstandingRequests: Int, plantedBug: ShellBug? = nil) {
+                maxOutstandingRequests: Int, plantedBug: ShellBug? = nil, leaseMilliseconds: UInt64 = 0) {
         self.me = me
         self.requestTimeoutMilliseconds = requestTimeoutMilliseconds
         self.rerouteMilliseconds = rerouteMilliseconds
         self.maxOutstandingRequests = maxOutstandingRequests
         self.plantedBug = plantedBug
+        self.leaseMilliseconds = leaseMilliseconds
     }
 }
 
@@ -48,4 +52,8 @@ public enum ShellBug: String, CaseIterable, Hashable, Sendable {
     /// `expiryDue` rule: a key past its deadline by the leader's clock is still returned until
     /// a clock slot commits, and a later leader whose clock is behind may serve it again.
     case readIgnoresExpiry = "read-ignores-expiry"
+    /// The leader's lease never runs out (`LeaderLease`): a leader cut off from the others
+    /// serves reads on it until it notices it lost its majority, while another leader, elected
+    /// once the grants ran out, chooses writes those reads do not see.
+    case leaseNeverExpires = "lease-never-expires"
 }

@@ -21,9 +21,12 @@ public struct ShellView: Hashable, Sendable {
     /// This replica's wall clock (the leader's stamp source), or nil in untimed runs: a
     /// linearizable read is answered as of `max(logClock, wallTime)` (`GroupShell+Time.swift`).
     public var wallTime: LeaderTime?
+    /// What the core's lease rests on (`Replica.leaseBasis`), nil without one.
+    public var leaseBasis: LeaseBasis?
 
     public init(isLeader: Bool, leaderHint: ReplicaID?, leaderLinked: Bool, chosenThrough: Slot, failed: Bool = false,
-                logClock: LeaderTime = LeaderTime(rawValue: 0), nextDeadline: LeaderTime? = nil, wallTime: LeaderTime? = nil) {
+                logClock: LeaderTime = LeaderTime(rawValue: 0), nextDeadline: LeaderTime? = nil, wallTime: LeaderTime? = nil,
+                leaseBasis: LeaseBasis? = nil) {
         self.isLeader = isLeader
         self.leaderHint = leaderHint
         self.leaderLinked = leaderLinked
@@ -32,5 +35,6 @@ public struct ShellView: Hashable, Sendable {
         self.logClock = logClock
         self.nextDeadline = nextDeadline
         self.wallTime = wallTime
+        self.leaseBasis = leaseBasis
     }
 }

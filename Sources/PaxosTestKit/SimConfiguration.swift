@@ -110,6 +110,19 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
     /// this often during the chaos phase (at most `SimClocks.stepsMax` times); nil: never.
     public var clockStepMeanGapUnits: UInt64?
 
+    /// Leader leases (`Replica+Lease.swift`, `Simulation+Leases.swift`): acceptors refuse other
+    /// ballots for an election timeout after each heartbeat they acknowledge, and leaders serve
+    /// linearizable reads on their lease.
+    public var leases = false
+    /// With `leases`, each node's clock rate is off by a drift drawn in ±this many parts per
+    /// million (default 5,000: every pair of nodes within the 1 % the lease allows for).
+    public var leaseDriftMaxPPM: UInt64 = 5_000
+
+    /// The last this many clients only read. A client waits for each answer, so one whose
+    /// write went to a leader that was just cut off waits for its timeout; a reader pinned to
+    /// that node keeps reading from it (lease bugs show only there: `targetLeases`).
+    public var readerClients = 0
+
     /// Every node of the cluster: the first members, then the spares (ids `replicas + 1 ...`).
     public var nodes: Int { replicas + spares }
 
@@ -170,6 +183,7 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
         configuration.maxBatchRequests = knobs.maxBatchRequests
         configuration.maxEntriesPerMessage = knobs.maxEntriesPerMessage
         configuration._plantedBug = (plantedBugGroup ?? group) == group ? plantedBug : nil
+        configuration.leaseTicks = leaseTicks
         if groups > 1 {
             configuration.preferredLeader = groupMap.preferredLeader(of: GroupID(UInt32(group)), members: members)
             configuration.takeoverTicks = takeoverTicks
@@ -194,6 +208,7 @@ public struct SimConfiguration: Sendable, CustomStringConvertible {
             + (replaceBeforeSwap ? " replace-before-swap" : "") + (cutAtBrokenQuorum ? " cut-at-broken-quorum" : "")
             + (simulatorBug.map { " sim-bug=\($0)" } ?? "") + (leaderClocks ? " leader-clocks(skew≤\(clockSkewMaxUnits)\(clockStepMeanGapUnits.map { " steps-gap=\($0)" } ?? ""))" : "")
             + (coordinationOps ? " coordination-ops" : "") + (stateMachineBug.map { " state-machine-bug=\($0.rawValue)" } ?? "")
+            + (leases ? " leases(drift≤\(leaseDriftMaxPPM)ppm)" : "")
     }
 }
 

@@ -19,7 +19,10 @@ extension Simulation {
         } else {
             kind = .get(key: key)
         }
-        if var coordination {
+        if index >= configuration.clients - configuration.readerClients {
+            // A reader (`SimConfiguration.readerClients`): never blocked behind a write of its own.
+            kind = .get(key: key)
+        } else if var coordination {
             kind = coordination.substitute(kind)
             coordination.noteInvoked(kind)
             self.coordination = coordination
@@ -67,7 +70,7 @@ extension Simulation {
         } else {
             kind = .read(current.kind.readQuery)
         }
-        let (token, effects) = replicas[replica].shell.submit(kind, now: now, view: view)
+        let (token, effects) = replicas[replica].shell.submit(kind, now: shellNow(replica), view: view)
         replicas[replica].waiters[token] = (index, current.op)
         perform(effects, at: replica)
     }

@@ -10,6 +10,10 @@ import PaxosCore
 /// heal may still replace it. Candidates do not prevent settling: under the old election a
 /// cut-off replica is a candidate all the time, and that is exactly what must be caught.
 ///
+/// Also, each of those followers must have heard the leader since the heal: a leader cut off
+/// until the heal is still named by the majority it lost (they have not promised anyone else
+/// yet) while one of them may already be running an election that deposes it a few units later.
+///
 /// After settling, these fail the run: another replica leads, or a message makes the settled
 /// leader step down to follower (a reject or a higher ballot: it was deposed). Allowed: the
 /// settled leader stepping down on a tick (check-quorum: it lost its majority before the heal,
@@ -30,6 +34,14 @@ struct LeadershipWatch {
     var everSettled = false
     /// The last replica seen leading since the heal, to count leader changes.
     var lastLeader: ReplicaID?
+    /// (follower, leader) pairs: the follower received a heartbeat or accept from the leader
+    /// since the heal.
+    var heardSinceHeal: Set<[ReplicaID]> = []
+    /// Ballots a pre-prepare was granted for before the heal: such an election, finishing
+    /// after the heal (its grants or prepares were still on their way), may depose a leader
+    /// that was cut off until the heal. The old election (`stepDownOnAnyReject`) raises
+    /// ballots without asking, so its ballots are never here.
+    var agreedBeforeHeal: Set<Ballot> = []
 }
 
 extension Simulation {
@@ -52,6 +64,10 @@ extension Simulation {
         let preferred = groups[group].preferredLeader
         if let settled = watch.settled {
             if let other = leaders.first(where: { $0 != settled }) {
+                if let ballot = members.first(where: { $0.id == other })?.replica?.promised, watch.agreedBeforeHeal.contains(ballot) {
+                    watch.settled = other
+                    return
+                }
                 guard other == preferred else {
                     return fail("leadership\(groupSuffix(group)): replica \(other) leads instead of \(settled), "
                                 + "\(now - healedAt) units after the heal with nothing failing")
@@ -64,7 +80,8 @@ extension Simulation {
                 // A takeover steps the old leader down before the preferred one wins; check-quorum
                 // steps down, on a tick, a leader that lost its majority before the heal (the
                 // heal's one leader change: the group must settle again within the deadline).
-                guard onTick || (preferred != nil && preferred != settled) else {
+                let deposedBy = members.first { $0.id == settled }?.replica?.promised
+                guard onTick || (preferred != nil && preferred != settled) || deposedBy.map(watch.agreedBeforeHeal.contains) == true else {
                     return fail("leadership\(groupSuffix(group)): leader \(settled) stepped down "
                                 + "\(now - healedAt) units after the heal with nothing failing")
                 }
@@ -78,6 +95,7 @@ extension Simulation {
             // name it: a replica that promised a higher ballot since does not count.
             let followers = members.filter {
                 $0.replica?.role == .follower && $0.replica?.leaderHint == leader && $0.replica?.promised == ballot
+                    && watch.heardSinceHeal.contains([$0.id, leader])
             }.count
             if followers + 1 >= configuration.replicas / 2 + 1 {
                 watch.settled = leader
@@ -91,6 +109,22 @@ extension Simulation {
         if !watch.everSettled, now - healedAt > settleDeadlineTicks * configuration.tickUnits {
             let roles = members.map { "\($0.id)=\($0.replica.map { "\($0.role)" } ?? "down")" }.joined(separator: " ")
             fail("leadership\(groupSuffix(group)): no leader followed by a majority \(settleDeadlineTicks) ticks after the heal (\(roles))")
+        }
+    }
+
+    /// What the settle rule needs from a step: before the heal, the pre-prepares granted; after
+    /// it, which followers heard which leader.
+    func noteForLeadership(_ index: Int, _ input: Input, _ actions: [Action]) {
+        let group = replicas[index].group
+        if !healed {
+            for case .send(_, .prePromise(let ballot, true, _, _)) in actions {
+                groups[group].leadership.agreedBeforeHeal.insert(ballot)
+            }
+        } else if case .message(let from, let message) = input {
+            switch message {
+            case .heartbeat, .accept: groups[group].leadership.heardSinceHeal.insert([replicas[index].id, from])
+            default: break
+            }
         }
     }
 }

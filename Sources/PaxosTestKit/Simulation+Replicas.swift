@@ -49,9 +49,11 @@ extension Simulation {
         let wasLeader = replica.role == .leader
         let wasVoter = groups.count == 1 ? replica.status.isVoter : true
         let actions = replica.step(input)
+        replicas[index].shell.coreStepped(actions, now: shellNow(index))
         if !wasLeader && replica.role == .leader { noteElection(replica.configuration, group: replicas[index].group) }
         replicas[index].replica = replica
         for violation in replica.invariantViolations() { fail("\(name(index)) invariant: \(violation)") }
+        if configuration.partitionPatterns { noteForLeadership(index, input, actions) }
         if configuration.partitionPatterns && healed {
             if case .tick = input { watchLeadership(group: replicas[index].group, onTick: true) } else {
                 watchLeadership(group: replicas[index].group, onTick: false)
@@ -170,7 +172,7 @@ extension Simulation {
     func answer(_ reply: ClientReply, at index: Int) {
         switch reply {
         case .readReady, .readRejected, .proposalRejected:
-            perform(replicas[index].shell.coreReply(reply, now: now, view: shellView(index)), at: index)
+            perform(replicas[index].shell.coreReply(reply, now: shellNow(index), view: shellView(index)), at: index)
         case .membershipChangeProposed(let change, let membership, let slot):
             noteProposed(change, membership: membership, slot: slot)
         case .membershipChangeRefused(let change, let reason):

@@ -11,7 +11,8 @@ extension Simulation {
     /// longer than most round trips, as paxosd's 300 ms is against its loopback round trips).
     static func shellSettings(id: ReplicaID, configuration: SimConfiguration, bug: ShellBug?) -> ShellSettings {
         ShellSettings(me: id, requestTimeoutMilliseconds: configuration.clientTimeoutUnits * 3 / 4,
-                      rerouteMilliseconds: configuration.rerouteUnits, maxOutstandingRequests: 1_000, plantedBug: bug)
+                      rerouteMilliseconds: configuration.rerouteUnits, maxOutstandingRequests: 1_000, plantedBug: bug,
+                      leaseMilliseconds: configuration.leaderLeaseUnits)
     }
 
     /// What the shell of replica `index` sees of its core now (the applied clock and deadline
@@ -21,6 +22,7 @@ extension Simulation {
         let hint = replica?.leaderHint
         var view = ShellView(isLeader: replica?.role == .leader, leaderHint: hint, leaderLinked: hint != nil,
                              chosenThrough: replica?.chosenThrough ?? .zero)
+        view.leaseBasis = replica?.leaseBasis
         if configuration.leaderClocks {
             view.logClock = replicas[index].disk.stateMachine.clock
             view.nextDeadline = replicas[index].disk.stateMachine.nextDeadline
@@ -36,13 +38,14 @@ extension Simulation {
             switch effect {
             case .propose(let batch, let time):
                 step(index, .propose(batch, time: time))
-            case .read(let id):
-                step(index, .read(id))
+            case .read(let id, let leased):
+                if leased { stats.leasedReads += 1 } else { stats.roundReads += 1 }
+                step(index, .read(id, leased: leased))
             case .readState(let query, let token, let readTime):
                 // The simulated disk applies synchronously, so this read already sees every
                 // apply paxosd would have queued before it.
                 let result = replicas[index].disk.stateMachine.read(query, at: readTime)
-                perform(replicas[index].shell.readResult(token: token, result, now: now, view: shellView(index)), at: index)
+                perform(replicas[index].shell.readResult(token: token, result, now: shellNow(index), view: shellView(index)), at: index)
             case .forward(let to, let id, let request):
                 transmitRequest(.forward(id: id, request), group: replicas[index].group, from: replicas[index].id, to: to)
                 crashAfterForward(at: index)
@@ -88,9 +91,9 @@ extension Simulation {
         let view = shellView(index)
         switch frame {
         case .forward(let id, let request):
-            perform(replicas[index].shell.forwardReceived(from: from, id: id, request, now: now, view: view), at: index)
+            perform(replicas[index].shell.forwardReceived(from: from, id: id, request, now: shellNow(index), view: view), at: index)
         case .forwardReply(let id, let outcome):
-            perform(replicas[index].shell.forwardReplyReceived(id: id, outcome, now: now, view: view), at: index)
+            perform(replicas[index].shell.forwardReplyReceived(id: id, outcome, now: shellNow(index), view: view), at: index)
         }
     }
 

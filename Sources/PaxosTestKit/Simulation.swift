@@ -43,6 +43,9 @@ public final class Simulation {
     var coordination: SimCoordination?
     /// The nodes' wall clocks, with `leaderClocks` (Simulation+Clocks.swift).
     var clocks: SimClocks?
+    /// Each node's clock drift in parts per million, with leases (`Simulation+Leases.swift`);
+    /// all 0 otherwise.
+    var drifts: [Int64] = []
     /// What the clients' SET PX and PEXPIRE draw from, with `leaderClocks` (Simulation+Expiry.swift).
     var expiry: SimExpiry?
     /// Links cut by a partition, stored as (lower id, higher id). A node-level fault: it cuts
@@ -104,7 +107,7 @@ public final class Simulation {
                 simulatorBug: SimulatorBug? = nil, sessionExpirySlots: UInt64? = nil, powerLosses: Bool = false,
                 shellBug: ShellBug? = nil, leaderClocks: Bool = false, coordinationOps: Bool? = nil,
                 stateMachineBug: StateMachineBug? = nil, stateMachineBugFixed: Bool = false, clockSkewMax: UInt64? = nil,
-                shellBugFixed: Bool = false) {
+                shellBugFixed: Bool = false, leases: Bool = false, leaseDriftMaxPPM: UInt64? = nil) {
         precondition(plantedBugGroup.map { $0 >= 0 && $0 < groups } ?? true, "simulation: bug group \(plantedBugGroup ?? 0) of \(groups)")
         self.seed = seed
         var random = SeededGenerator(seed: seed)
@@ -184,6 +187,10 @@ public final class Simulation {
         }
         precondition(groups == 1 || !(configuration.reconfigure || configuration.diskLoss),
                      "simulation: reconfiguration and disk loss run with one group")
+        // Leases draw nothing from the main stream; their drifts come from a stream of their own.
+        if leases || leaseDriftMaxPPM != nil { configuration.leases = true }
+        if let leaseDriftMaxPPM { configuration.leaseDriftMaxPPM = leaseDriftMaxPPM }
+        if shellBug == .leaseNeverExpires { configuration.targetLeases() }
         if let shellBug {
             // Aim the faults at the bug, as for the planted core bugs above; nothing is drawn, so
             // the run is otherwise the one its seed always gives.
@@ -242,6 +249,9 @@ public final class Simulation {
                                                 alwaysFamilies: stateMachineBug == .applyFailedWatch)
         }
         self.clocks = clocks
+        self.drifts = configuration.leases
+            ? Self.drawDrifts(seed: seed, nodes: configuration.nodes, maxPPM: configuration.leaseDriftMaxPPM)
+            : Array(repeating: 0, count: configuration.nodes)
         if configuration.leaderClocks { self.expiry = SimExpiry(seed: seed) }
         self.replayFlags = (replicas.map { " --replicas \($0)" } ?? "") + (groups > 1 ? " --groups \(groups)" : "")
             + (corruptMessages ? " --corrupt-messages" : "") + (partitionPatterns ? " --partition-patterns" : "")
@@ -253,6 +263,7 @@ public final class Simulation {
             + (coordinationOps.map { $0 ? " --coordination-ops" : " --no-coordination-ops" } ?? "")
             + (stateMachineBug.map { " --state-machine-bug \($0.rawValue)" } ?? "") + (stateMachineBugFixed ? " --fixed" : "")
             + (clockSkewMax.map { " --clock-skew-max \($0)" } ?? "") + (shellBugFixed ? " --fixed" : "")
+            + (leases ? " --leases" : "") + (leaseDriftMaxPPM.map { " --lease-drift-ppm \($0)" } ?? "")
         self.clients = (0..<configuration.clients).map { index in
             // Clients start on different nodes for different groups; group 0 as before groups.
             SimClient(index: index, id: ClientID(UInt64(1000 + index)), targets: (0..<groups).map { group in
@@ -322,10 +333,10 @@ public final class Simulation {
             mix(1, UInt64(index))
             guard replicas[index].incarnation == incarnation, replicas[index].isUp else { return }
             step(index, .tick)
-            perform(replicas[index].shell.tick(now: now, view: shellView(index), wallTime: wallTime(index)), at: index)
+            perform(replicas[index].shell.tick(now: shellNow(index), view: shellView(index), wallTime: wallTime(index)), at: index)
             checkSnapshotTimeouts(index)
             compactIfDue(index)
-            schedule(.tick(replica: index, incarnation: incarnation), after: configuration.tickUnits)
+            schedule(.tick(replica: index, incarnation: incarnation), after: tickGap(index))
         case .deliver(let group, let from, let to, let message):
             mix(2, UInt64(from.rawValue), UInt64(to.rawValue))
             mix(group: group)

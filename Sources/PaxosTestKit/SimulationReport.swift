@@ -39,6 +39,9 @@ public struct SimulationStats: Hashable, Sendable {
     public var keyOperationAnswers: [String: Int] = [:]
     /// Clock steps the nemesis made (`Simulation+Clocks.swift`).
     public var clockSteps = 0
+    /// Linearizable reads handed to a leader's core on its lease, and without one.
+    public var leasedReads = 0
+    public var roundReads = 0
     /// Membership changes and disk losses (`Simulation+Membership.swift`).
     public var membership = SimulationMembershipStats()
     /// Each group's own counters, by group index.

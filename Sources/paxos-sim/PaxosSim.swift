@@ -65,6 +65,12 @@ struct PaxosSim: ParsableCommand {
     @Option(help: "With --leader-clocks: each node's clock skew is drawn in ±N units (default: N drawn from 0, 50, 200, 500).")
     var clockSkewMax: UInt64?
 
+    @Flag(help: "Leader leases: acceptors refuse other ballots for an election timeout after each heartbeat they acknowledge, leaders serve linearizable reads on their lease, and each node's clock runs at its own rate (drift drawn in ±0.5 %, within the 1 % leases allow for).")
+    var leases = false
+
+    @Option(help: "With leases (implies --leases): each node's clock drift is drawn in ±N parts per million instead of ±5000. Above 5000, pairs of nodes may drift apart by more than leases allow for, and the checker may catch a stale read.")
+    var leaseDriftPpm: UInt64?
+
     @Flag(help: "Print the operator's membership requests and answers, disk losses, chosen memberships and, at the end, every replica's state (for replaying one seed).")
     var traceMembership = false
 
@@ -97,6 +103,9 @@ struct PaxosSim: ParsableCommand {
             if bugGroup < 0 || bugGroup >= groups { throw ValidationError("--bug-group must be below --groups (\(groups)), got \(bugGroup)") }
         }
         if seed == nil && seeds == 0 { throw ValidationError("--seeds must be at least 1") }
+        if let leaseDriftPpm, leaseDriftPpm > 900_000 {
+            throw ValidationError("--lease-drift-ppm is at most 900000 (a clock at a tenth of the speed), got \(leaseDriftPpm)")
+        }
         if let clockSkewMax, clockSkewMax > 500 {
             throw ValidationError("--clock-skew-max is at most 500 (units), got \(clockSkewMax)")
         }
@@ -151,7 +160,7 @@ struct PaxosSim: ParsableCommand {
                                         coordinationOps: coordinationOps,
                                         stateMachineBug: stateMachineBug.flatMap(StateMachineBug.init(rawValue:)),
                                         stateMachineBugFixed: fixed, clockSkewMax: clockSkewMax,
-                                        shellBugFixed: fixed && shellBug != nil)
+                                        shellBugFixed: fixed && shellBug != nil, leases: leases, leaseDriftMaxPPM: leaseDriftPpm)
             simulation.traceMembership = traceMembership
             let report = simulation.run()
             stats.operations += report.stats.operations
@@ -166,6 +175,8 @@ struct PaxosSim: ParsableCommand {
             stats.snapshotsInstalled += report.stats.snapshotsInstalled
             stats.inconclusiveHistories += report.stats.inconclusiveHistories
             stats.clockSteps += report.stats.clockSteps
+            stats.leasedReads += report.stats.leasedReads
+            stats.roundReads += report.stats.roundReads
             stats.keyOperationAnswers.merge(report.stats.keyOperationAnswers, uniquingKeysWith: +)
             stats.corruptedMessages += report.stats.corruptedMessages
             stats.refusals += report.stats.refusals
@@ -194,6 +205,9 @@ struct PaxosSim: ParsableCommand {
               + (corruptMessages ? "; \(stats.corruptedMessages) corrupted deliveries, \(stats.refusals) peer messages refused "
                   + "(\(stats.snapshotsRefused) snapshots)" : ""))
         if stats.clockSteps > 0 { print("clocks: \(stats.clockSteps) clock steps") }
+        if stats.leasedReads > 0 {
+            print("leases: \(stats.leasedReads) linearizable reads on a lease, \(stats.roundReads) with a round of their own")
+        }
         if !stats.keyOperationAnswers.isEmpty {
             print("key operations answered: "
                   + stats.keyOperationAnswers.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))

@@ -68,6 +68,11 @@ struct Paxosd: AsyncParsableCommand {
     @Option(help: "Length of one protocol tick in milliseconds (heartbeats every 5 ticks, elections after 30-60).")
     var tickMs: Int64 = 10
 
+    @Option(help: ArgumentHelp(
+        "Leader leases: linearizable reads on the leader skip their quorum round while it holds a lease (0: off).",
+        discussion: "More than 5 ticks (the heartbeat interval) and at most 30 ticks (the election timeout): 60-300 ms with 10 ms ticks. Safe while nodes' monotonic clocks drift apart by less than 1 %. Every node of a cluster must use the same value."))
+    var leaseMs: Int64 = 0
+
     @Option(help: "Milliseconds a client request may wait before -TIMEOUT or -NOLEADER.")
     var requestTimeoutMs: Int64 = 5_000
 
@@ -194,6 +199,10 @@ struct Paxosd: AsyncParsableCommand {
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate must be between 0 and 1, got \(failRate)") }
         guard ["full", "normal"].contains(sync) else { throw ValidationError("--sync must be 'full' or 'normal', got '\(sync)'") }
         guard (1...1_000).contains(tickMs) else { throw ValidationError("--tick-ms must be between 1 and 1000") }
+        guard leaseMs == 0 || (leaseMs > 5 * tickMs && leaseMs <= 30 * tickMs) else {
+            throw ValidationError("--lease-ms must be 0 (off) or more than 5 ticks and at most 30 ticks "
+                + "(\(5 * tickMs + 1)-\(30 * tickMs) ms with --tick-ms \(tickMs)), got \(leaseMs)")
+        }
         guard requestTimeoutMs >= 100 else { throw ValidationError("--request-timeout-ms must be at least 100") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
         guard PaxosLogHandler.Format(rawValue: logFormat) != nil else {
@@ -263,6 +272,7 @@ struct Paxosd: AsyncParsableCommand {
         settings.failRate = failRate
         settings.synchronousFull = sync == "full"
         settings.tickMilliseconds = tickMs
+        settings.leaseMilliseconds = leaseMs
         settings.requestTimeoutMilliseconds = requestTimeoutMs
         settings.retainSlots = retainSlots
         settings.retainBytes = retainMib << 20
