@@ -35,6 +35,7 @@ extension GroupNode {
     /// or may not have persisted them, and the core only ever relied on what was reported durable.
     /// The schedule keeps the group failed until then.
     func recoverFromSimulatedFailure() {
+        flushStorageJobs()
         storage.barrier { [self] result in
             loop.execute { [self] in
                 switch result {

@@ -75,6 +75,9 @@ final class GroupNode: @unchecked Sendable {
     /// `paxos_peer_lag_slots` per peer, made once each.
     var peerLagGauges: [ReplicaID: Gauge] = [:]
     var stopping = false
+    /// Storage jobs waiting for the end of this loop iteration (`submit`).
+    var queuedStorageJobs: [StorageJob] = []
+    var storageFlushScheduled = false
     /// `CHANGES` reads in storage or waiting for an apply (GroupNode+Changes.swift).
     var changesReads = ChangesReads()
 
@@ -138,7 +141,7 @@ final class GroupNode: @unchecked Sendable {
     /// One core step and its actions. The only caller of `replica.step`.
     func handle(_ input: Input) {
         let actions = replica.step(input)
-        shell.coreStepped(actions, now: Self.nowMilliseconds)
+        if shell.settings.leaseMilliseconds > 0 { shell.coreStepped(actions, now: Self.nowMilliseconds) }
         execute(actions)
         flushLinks()
         noteRoleChange()
@@ -185,17 +188,38 @@ final class GroupNode: @unchecked Sendable {
         }
     }
 
+    /// Queues storage jobs, in order, for the end of this event-loop iteration: the jobs of every
+    /// event the loop handles in one iteration (several clients' reads, a burst of peer
+    /// messages) reach the storage thread in one submission, so it wakes once for them rather
+    /// than once per event (thread hand-offs were the leader's largest cost under reads).
+    /// Order is kept: one buffer, drained in order, and every path that must see the jobs
+    /// submitted (a barrier, shutdown) drains it first (`flushStorageJobs`).
     func submit(_ jobs: inout [StorageJob]) {
         guard !jobs.isEmpty else { return }
+        queuedStorageJobs.append(contentsOf: jobs)
+        jobs.removeAll(keepingCapacity: true)
+        guard !storageFlushScheduled else { return }
+        storageFlushScheduled = true
+        loop.execute { [self] in flushStorageJobs() }
+    }
+
+    /// Hands the queued jobs to the storage thread now.
+    func flushStorageJobs() {
+        storageFlushScheduled = false
+        guard !queuedStorageJobs.isEmpty else { return }
         do {
-            try storage.submit(jobs)
+            try storage.submit(queuedStorageJobs)
+        } catch .stopped where stopping {
+            // Work an event queued after the node stopped: nothing was promised on it (nothing is
+            // reported durable or applied until the storage thread says so), so it is dropped.
+            logger.debug("storage stopped; dropping jobs queued after the stop", metadata: ["jobs": "\(queuedStorageJobs.count)"])
         } catch {
             // The executor refuses only when it has failed or is full; neither can be worked
             // around without risking the durability contract, so the node stops.
             logger.critical("storage refused work; stopping the node", metadata: ["error": "\(error)"])
             fatalError("paxosd \(settings.id) group \(group): storage refused work: \(error)")
         }
-        jobs.removeAll(keepingCapacity: true)
+        queuedStorageJobs.removeAll(keepingCapacity: true)
     }
 
     /// Results from the storage thread, delivered on `loop` in submission order.
@@ -298,5 +322,7 @@ extension GroupNode {
         stopping = true
         expireChangesReads(all: true)
         perform(shell.stop(message: "replica \(settings.id) is shutting down; retry on another node"))
+        // The node shuts storage down next: what this node queued must reach it first.
+        flushStorageJobs()
     }
 }
