@@ -35,6 +35,7 @@ public final class Node: @unchecked Sendable {
     var expectedPeers: [ReplicaID: MemberAddress] = [:]
     /// Links written to during the current step; flushed once at its end.
     var dirtyLinks: Set<ReplicaID> = []
+    var linkFlushScheduled = false
     /// Client connections get ids from here (see `ClientIDBlocks`).
     var clientIDs: ClientIDBlocks
     var tickTask: RepeatedTask?
@@ -101,6 +102,8 @@ public final class Node: @unchecked Sendable {
         stopping = true
         tickTask?.cancel()
         for group in groups { group.stop() }
+        // Their last answers to forwards must leave before the links close.
+        flushLinksNow()
         for link in links.values { link.close() }
     }
 
@@ -173,8 +176,17 @@ public final class Node: @unchecked Sendable {
         dirtyLinks.insert(peer)
     }
 
-    /// Flushes every link written to since the last flush: one syscall per peer per step.
+    /// Flushes every link written to, once per event-loop iteration: the frames of every event
+    /// the loop handles in one iteration (a burst of forwarded reads, their replies) leave in one
+    /// syscall per peer, and wake the peer's loop once, rather than once per step.
     func flushLinks() {
+        guard !dirtyLinks.isEmpty, !linkFlushScheduled else { return }
+        linkFlushScheduled = true
+        loop.execute { [self] in flushLinksNow() }
+    }
+
+    func flushLinksNow() {
+        linkFlushScheduled = false
         for peer in dirtyLinks { links[peer]?.flush() }
         dirtyLinks.removeAll(keepingCapacity: true)
     }
