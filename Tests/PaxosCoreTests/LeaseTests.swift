@@ -132,6 +132,18 @@ struct LeaseGrantTests {
         #expect(promised4)
     }
 
+    @Test("hostile: another peer cannot void the grant with the holder's ballot, nor take it with a heartbeat of it")
+    func forgedMessagesKeepGrant() {
+        var replica = Replica.grantingFollower(r2, to: ballot(4, r1))
+        // r3 sends r1's ballot: refused as not its own, and the grant to r1 stays.
+        let handOver = replica.step(.message(from: r3, .handOver(ballot: ballot(4, r1), successor: r3)))
+        #expect(handOver.contains(.countRefusal(PeerMessageRefusal(peer: r3, kind: "hand_over", reason: .ballotNotOwnedBySender))))
+        #expect(replica.leaseGrant?.ballot == ballot(4, r1))
+        let heartbeat = replica.step(.message(from: r3, .heartbeat(ballot: ballot(9, r1), chosenThrough: .zero, readRound: 1)))
+        #expect(heartbeat.sends.isEmpty)
+        #expect(replica.leaseGrant?.ballot == ballot(4, r1))
+    }
+
     @Test("configuration: a lease must exceed the heartbeat interval and fit in the election timeout")
     func validation() {
         for (ticks, valid) in [(UInt64(0), true), (2, false), (3, true), (10, true), (11, false)] {
