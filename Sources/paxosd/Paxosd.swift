@@ -199,9 +199,10 @@ struct Paxosd: AsyncParsableCommand {
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate must be between 0 and 1, got \(failRate)") }
         guard ["full", "normal"].contains(sync) else { throw ValidationError("--sync must be 'full' or 'normal', got '\(sync)'") }
         guard (1...1_000).contains(tickMs) else { throw ValidationError("--tick-ms must be between 1 and 1000") }
-        guard leaseMs == 0 || (leaseMs > 5 * tickMs && leaseMs <= 30 * tickMs) else {
+        // Whole ticks bind the acceptors (NodeSettings.leaseTiming): judge those.
+        guard leaseMs == 0 || (leaseMs >= 0 && (6...30).contains(leaseMs / tickMs)) else {
             throw ValidationError("--lease-ms must be 0 (off) or more than 5 ticks and at most 30 ticks "
-                + "(\(5 * tickMs + 1)-\(30 * tickMs) ms with --tick-ms \(tickMs)), got \(leaseMs)")
+                + "(\(6 * tickMs)-\(30 * tickMs + tickMs - 1) ms with --tick-ms \(tickMs)), got \(leaseMs)")
         }
         guard requestTimeoutMs >= 100 else { throw ValidationError("--request-timeout-ms must be at least 100") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
