@@ -10,6 +10,8 @@
 
 import Foundation
 import PaxosClient
+import PaxosCore
+import PaxosWire
 import Testing
 
 extension ProcessTests {
@@ -76,6 +78,61 @@ extension ProcessTests {
                 let leasedByNew = try Self.leasedReads(cluster, leader)
                 print("leases: \(acknowledged) writes acknowledged, each read through every live node; new leader \(leader) served \(leasedByNew) reads on its lease")
                 #expect(leasedByNew > 0, "the new leader served no read on its lease")
+            }
+        }
+
+        /// A peer holding the cluster secret (speaking as a follower) forges lease traffic: to the
+        /// other follower, hand-overs and heartbeats carrying the leader's ballot (to void the
+        /// grant or take it); to the leader, acknowledgements of every kind of round number, with
+        /// an incarnation no membership lists (to confirm rounds that grant no lease). All must
+        /// be refused or count for nothing: the leader keeps leading and serving leased reads,
+        /// every acknowledged key is read back on every node, memory stays flat and the
+        /// databases agree.
+        @Test("process: forged hand-overs, heartbeats and acknowledgements leave the lease, the leader and every key alone")
+        func forgedLeaseTraffic() throws {
+            try LocalCluster.run(size: 3, name: "leases-forged", arguments: ["--lease-ms", "300"]) { cluster in
+                let leader = try cluster.waitForLeader()
+                let followers = cluster.ids.filter { $0 != leader }
+                let (target, impostor) = (followers[0], followers[1])
+                try PeerAttackTests.requireServing(cluster, keys: (1...20).map { "before-\($0)" })
+                let text = try cluster.nodeInfo(leader).groups[0].ballot
+                let parts = text.split(separator: ".")
+                guard parts.count == 2, let round = UInt64(parts[0]), let owner = UInt32(parts[1]), owner == UInt32(leader) else {
+                    throw HarnessError("leader \(leader) reports ballot \(text)")
+                }
+                let ballot = Ballot(round: round, replica: ReplicaID(owner))
+                let leasedBefore = try Self.leasedReads(cluster, leader)
+                let rssBefore = try cluster.residentKiB(leader)
+
+                let toFollower = try FakePeer(cluster: cluster, target: target, as: impostor)
+                defer { toFollower.close() }
+                for _ in 0..<1_000 {
+                    try toFollower.send(.message(group: 0, .handOver(ballot: ballot, successor: ReplicaID(UInt32(impostor)))))
+                    try toFollower.send(.message(group: 0, .heartbeat(ballot: Ballot(round: round + 5, replica: ReplicaID(owner)),
+                                                                      chosenThrough: .zero, readRound: 1)))
+                }
+                let toLeader = try FakePeer(cluster: cluster, target: leader, as: impostor)
+                defer { toLeader.close() }
+                let rounds: [UInt64] = [0, 1, 2, UInt64.max, UInt64.max - 1, 1 << 40] + (0..<10_000).map { _ in UInt64.random(in: 0...UInt64.max) }
+                for readRound in rounds {
+                    try toLeader.send(.message(group: 0, .heartbeatAck(ballot: ballot, readRound: readRound, incarnation: Incarnation(rawValue: 0xBAD))))
+                }
+                pause(.milliseconds(500))
+
+                for id in cluster.ids { try #require(cluster.isRunning(id), "node \(id) died:\n\(cluster.logTail(id))") }
+                try AuthenticatedPeerAttackTests.requireRefused(cluster, target, "ballot_not_owned_by_sender")
+                #expect(try cluster.waitForLeader() == leader, "forged lease traffic moved the lead")
+                try PeerAttackTests.requireServing(cluster, keys: (1...20).map { "after-\($0)" })
+                for id in cluster.ids {
+                    let client = try cluster.client(only: id)
+                    for key in (1...20).map({ "before-\($0)" }) { #expect(try client.get(key) == "value-\(key)", "node \(id): \(key)") }
+                }
+                let leasedAfter = try Self.leasedReads(cluster, leader)
+                let rssAfter = try cluster.residentKiB(leader)
+                print("leases, forged traffic: 2,000 frames to node \(target), \(rounds.count) acknowledgements to leader \(leader); leased reads \(leasedBefore) → \(leasedAfter); leader VmRSS \(rssBefore) → \(rssAfter) KiB")
+                #expect(leasedAfter > leasedBefore, "the leader stopped serving reads on its lease")
+                #expect(rssAfter - rssBefore < 50 * 1_024, "VmRSS grew from \(rssBefore) KiB to \(rssAfter) KiB")
+                try cluster.expectConsistentDatabases()
             }
         }
 
