@@ -173,13 +173,28 @@ public struct NodeSettings: Sendable {
         configuration.preferredLeader = GroupMap(count: groups).preferredLeader(of: group, members: cluster.bootstrapMembers)
         configuration.takeoverTicks = 100
         // 10 ms ticks: heartbeats every 50 ms, elections after 300-600 ms of silence.
-        configuration.heartbeatIntervalTicks = 5
-        configuration.electionTimeoutTicks = 30
+        configuration.heartbeatIntervalTicks = Self.heartbeatIntervalTicks
+        configuration.electionTimeoutTicks = Self.electionTimeoutTicks
         configuration.retransmitTicks = 20
         configuration.electionBackoffMax = 8
         configuration.maxInflightSlots = maxInflightSlots
         configuration.leaseTicks = leaseTiming.leaseTicks
         return configuration
+    }
+
+    /// paxosd's heartbeat interval and shortest election timeout, in ticks. A lease
+    /// (`--lease-ms`) must lie above the first and at most the second, in whole ticks
+    /// (`ReplicaConfiguration.validate`, which paxosd's option check states for the operator).
+    public static let heartbeatIntervalTicks: UInt64 = 5
+    public static let electionTimeoutTicks: UInt64 = 30
+
+    /// Whether `--lease-ms` fits with `--tick-ms`: 0 (off), or whole ticks in
+    /// (heartbeat interval, election timeout], as the acceptors count it.
+    public static func leaseFits(milliseconds: Int64, tickMilliseconds: Int64) -> Bool {
+        guard milliseconds != 0 else { return true }
+        guard milliseconds > 0, tickMilliseconds > 0 else { return false }
+        let ticks = UInt64(milliseconds / tickMilliseconds)
+        return ticks > heartbeatIntervalTicks && ticks <= electionTimeoutTicks
     }
 
     /// Both sides of a lease (0 ticks: leases off).

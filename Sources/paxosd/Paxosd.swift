@@ -199,10 +199,10 @@ struct Paxosd: AsyncParsableCommand {
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate must be between 0 and 1, got \(failRate)") }
         guard ["full", "normal"].contains(sync) else { throw ValidationError("--sync must be 'full' or 'normal', got '\(sync)'") }
         guard (1...1_000).contains(tickMs) else { throw ValidationError("--tick-ms must be between 1 and 1000") }
-        // Whole ticks bind the acceptors (NodeSettings.leaseTiming): judge those.
-        guard leaseMs == 0 || (leaseMs >= 0 && (6...30).contains(leaseMs / tickMs)) else {
-            throw ValidationError("--lease-ms must be 0 (off) or more than 5 ticks and at most 30 ticks "
-                + "(\(6 * tickMs)-\(30 * tickMs + tickMs - 1) ms with --tick-ms \(tickMs)), got \(leaseMs)")
+        guard NodeSettings.leaseFits(milliseconds: leaseMs, tickMilliseconds: tickMs) else {
+            let (low, high) = (Int64(NodeSettings.heartbeatIntervalTicks), Int64(NodeSettings.electionTimeoutTicks))
+            throw ValidationError("--lease-ms must be 0 (off) or more than \(low) ticks and at most \(high) ticks "
+                + "(\((low + 1) * tickMs)-\((high + 1) * tickMs - 1) ms with --tick-ms \(tickMs)), got \(leaseMs)")
         }
         guard requestTimeoutMs >= 100 else { throw ValidationError("--request-timeout-ms must be at least 100") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
