@@ -22,10 +22,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
     ],
     targets: [
+        // CRC-32C with the CPU's instruction, for PaxosCore's CRC32C (pure computation, in C
+        // only because Swift cannot name the instruction).
+        .target(name: "CCRC32C"),
         // The pure protocol: no I/O, no clocks, no global randomness.
         .target(
             name: "PaxosCore",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: ["CCRC32C", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         // The server's request decisions (routing, deadlines, batching, failure codes): pure like
