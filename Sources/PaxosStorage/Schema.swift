@@ -305,9 +305,6 @@ enum Schema {
     /// Every table a valid database holds (`placement` is optional: see above).
     static let tables = ["kv", "kv_changes", "log", "memberships", "meta", "sessions"]
 
-    /// SQLite's page cache per connection, in KiB (`PRAGMA cache_size`).
-    static let pageCacheKiB = 16384
-
     /// The WAL is truncated to this size after a checkpoint (`PRAGMA journal_size_limit`).
     static let journalSizeLimitBytes = 64 * 1024 * 1024
 }

@@ -115,7 +115,6 @@ struct SchemaSetup {
         guard actual == wanted else {
             throw .sqlite(path: path, SQLiteError(code: SQLITE_ERROR, message: "synchronous is \(actual ?? -1), wanted \(wanted)", sql: "PRAGMA synchronous"))
         }
-        try sqlite { () throws(SQLiteError) in try database.execute("PRAGMA cache_size = -\(Schema.pageCacheKiB)") }
         // A large transaction (a snapshot install) grows the WAL to its size; without a limit the
         // file keeps that size after the checkpoint.
         try sqlite { () throws(SQLiteError) in
