@@ -271,6 +271,7 @@ package final class StorageExecutor: Sendable {
         // Only acceptor state needs the fsync; a batch of applies, chosen marks and reads
         // commits without one (see `PersistRecord.requiresSync`).
         let needsSync = jobs.contains { if case .persist(let record) = $0 { record.requiresSync } else { false } }
+        let writes = jobs.contains { if case .read = $0 { false } else if case .changes = $0 { false } else { true } }
         let run = { (body: () throws(LogStoreError) -> [StorageCompletion]) throws(LogStoreError) -> [StorageCompletion] in
             needsSync ? try store.transaction(body) : try store.transactionWithoutSync(body)
         }
@@ -310,8 +311,10 @@ package final class StorageExecutor: Sendable {
             // commit. Without this a client's write waited for the fsync of whatever accepts
             // happened to share its apply's batch, and in a batch of applies alone for the WAL
             // writes of its commit (an A/B of 5 pairs: one client's write p50 −5 %, writes/s at
-            // 64 clients +10 %).
-            if completions.contains(where: { !$0.isPersisted }) {
+            // 64 clients +10 %). A batch that writes nothing (reads alone) commits at once, so
+            // it reports once, after its commit: an early report would cost the loop a second
+            // wake-up for nothing.
+            if needsSync || writes, completions.contains(where: { !$0.isPersisted }) {
                 onBatch(.success(StorageBatch(completions: completions.filter { !$0.isPersisted }, jobs: 0, commitNanoseconds: 0)))
                 completions.removeAll { !$0.isPersisted }
             }
