@@ -39,18 +39,13 @@ package enum CRC32C {
 
     /// Feeds the bytes of `buffer` into a running register (the fast path).
     package static func update(_ register: UInt32, with buffer: UnsafeRawBufferPointer) -> UInt32 {
-        if hasInstruction {
-            guard let base = buffer.baseAddress else { return register }
-            return paxos_crc32c_hardware_update(register, base, buffer.count)
-        }
-        return tableUpdate(register, with: buffer)
+        instructionUpdate(register, with: buffer) ?? tableUpdate(register, with: buffer)
     }
 
     /// Whether this CPU has the CRC-32C instruction `update` uses; asked once.
     package static let hasInstruction = paxos_crc32c_hardware_available() != 0
 
-    /// `update` with the CPU's instruction, or nil on a CPU without it (for the tests that check
-    /// it against the tables).
+    /// `update` with the CPU's instruction, or nil on a CPU without it.
     package static func instructionUpdate(_ register: UInt32, with buffer: UnsafeRawBufferPointer) -> UInt32? {
         guard hasInstruction else { return nil }
         guard let base = buffer.baseAddress else { return register }
