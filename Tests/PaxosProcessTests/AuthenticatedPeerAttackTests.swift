@@ -190,6 +190,60 @@ extension ProcessTests {
             }
         }
 
+        /// CRC-32C is computed by the CPU's instruction where it has one (`CCRC32C`); a frame
+        /// whose checksum does not match must still end the connection before anything in it
+        /// reaches the core, however it was damaged: its checksum bytes changed, or a bit of its
+        /// body (a forged write, a heartbeat with a huge ballot) changed under an intact checksum.
+        @Test("process: frames with a wrong CRC-32C from an authenticated peer end its connection; nothing in them is applied and the node keeps serving")
+        func damagedChecksums() throws {
+            try LocalCluster.run(size: 3, name: "auth-peer-bad-crc") { cluster in
+                let leader = try cluster.waitForLeader()
+                let targets = cluster.ids.filter { $0 != 2 }
+                try Self.requireServing(cluster, keys: (1...5).map { "before-\($0)" })
+                let applied = try cluster.infoNumber(targets[0], "applied_slot")
+                let before = try targets.map { try cluster.residentKiB($0) }
+                let frames = try [
+                    PeerFrame.message(group: 0, .accept(
+                        ballot: Ballot(round: 1 << 40, replica: ReplicaID(2)),
+                        entries: [AcceptEntry(slot: Slot(applied + 1), command: Self.forgedCommand("crc-forged"))],
+                        chosenThrough: Slot(applied + 1))),
+                    PeerFrame.message(group: 0, .heartbeat(ballot: Ballot(round: UInt64.max, replica: ReplicaID(2)),
+                                                          chosenThrough: Slot(applied + 1), readRound: 1)),
+                ].map { try $0.encoded() }
+                var sent = 0
+                for target in targets {
+                    for attempt in 0..<100 {
+                        var bytes = frames[attempt % frames.count]
+                        if attempt % 2 == 0 {
+                            bytes[bytes.count - 1 - attempt % 4] ^= 0x01  // the checksum
+                        } else {
+                            let body = 4..<(bytes.count - 4)
+                            bytes[body.lowerBound + attempt % body.count] ^= UInt8(1 << (attempt % 8))  // the body
+                        }
+                        let fake = try FakePeer(cluster: cluster, target: target, as: 2)
+                        defer { fake.close() }
+                        try fake.connection.write(bytes)
+                        _ = try fake.connection.readUntilClosed()
+                        sent += 1
+                    }
+                }
+                for id in cluster.ids { try #require(cluster.isRunning(id), "node \(id) died:\n\(cluster.logTail(id))") }
+                for target in targets {
+                    let prefix = "paxos_peer_wire_errors_total "
+                    let errors = try cluster.metricsText(target).split(separator: "\n").first { $0.hasPrefix(prefix) }
+                        .flatMap { Int($0.dropFirst(prefix.count)) } ?? 0
+                    #expect(errors >= 100, "node \(target) counted \(errors) wire errors for 100 damaged frames")
+                }
+                #expect(try cluster.waitForLeader() == leader, "a damaged frame deposed the leader")
+                try Self.requireServing(cluster, keys: (1...5).map { "after-\($0)" })
+                for id in cluster.ids { #expect(try cluster.client(only: id).get("crc-forged") == nil, "node \(id) applied the forged write") }
+                let after = try targets.map { try cluster.residentKiB($0) }
+                print("damaged checksums: \(sent) frames on \(sent) connections; VmRSS \(before) KiB before, \(after) KiB after")
+                for (start, end) in zip(before, after) { #expect(end - start < 50 * 1_024, "VmRSS grew from \(start) KiB to \(end) KiB") }
+                try cluster.expectConsistentDatabases()
+            }
+        }
+
         @Test("process: an unsolicited snapshot is refused; the follower keeps every key")
         func unsolicitedSnapshot() throws {
             try LocalCluster.run(size: 3, name: "auth-peer-snapshot") { cluster in
